@@ -1,0 +1,137 @@
+// Elementwise activations and their derivatives, plus row-wise softmax.
+// Every backward kernel reads the forward *output* a (never z): g′ is expressed through a,
+// so the forward pass can overwrite z with a in place.
+
+import { exp4, hmax, hsum } from "./simd";
+
+// Ops of the one elementwise body below; each call site passes a constant.
+const SIGMOID = 0, TANH = 1, RELU = 2, LEAKY = 3;
+
+// @ts-ignore: decorator
+@inline function forward4(op: i32, z: v128, alpha: f32): v128 {
+  if (op == SIGMOID) {
+    // 1/(1+e^-z): exp4 clamps its argument, so ±∞ and ±400 give exactly 1 or a tiny positive.
+    return f32x4.div(f32x4.splat(1), f32x4.add(f32x4.splat(1), exp4(f32x4.neg(z))));
+  } else if (op == TANH) {
+    // Cephes tanhf: odd polynomial for |z| < 0.625, else 1 − 2/(e^{2|z|} + 1) with z's sign.
+    const x = f32x4.abs(z);
+    const x2 = f32x4.mul(z, z);
+    let p = f32x4.splat(-5.70498872745e-3);
+    p = f32x4.add(f32x4.mul(p, x2), f32x4.splat(2.06390887954e-2));
+    p = f32x4.add(f32x4.mul(p, x2), f32x4.splat(-5.37397155531e-2));
+    p = f32x4.add(f32x4.mul(p, x2), f32x4.splat(1.33314422036e-1));
+    p = f32x4.add(f32x4.mul(p, x2), f32x4.splat(-3.33332819422e-1));
+    const small = f32x4.add(f32x4.mul(f32x4.mul(p, x2), z), z);
+    const e = exp4(f32x4.add(x, x));
+    let large = f32x4.sub(f32x4.splat(1), f32x4.div(f32x4.splat(2), f32x4.add(e, f32x4.splat(1))));
+    large = v128.or(large, v128.and(z, f32x4.splat(-0.0))); // copy the sign of z
+    return v128.bitselect(small, large, f32x4.lt(x, f32x4.splat(0.625)));
+  } else if (op == RELU) {
+    return f32x4.max(z, f32x4.splat(0));
+  } else {
+    return v128.bitselect(z, f32x4.mul(z, f32x4.splat(alpha)), f32x4.gt(z, f32x4.splat(0)));
+  }
+}
+
+// dz = da ∘ g′, with g′ written through the output a.
+// @ts-ignore: decorator
+@inline function backward4(op: i32, a: v128, da: v128, alpha: f32): v128 {
+  if (op == SIGMOID) {
+    return f32x4.mul(da, f32x4.mul(a, f32x4.sub(f32x4.splat(1), a)));
+  } else if (op == TANH) {
+    return f32x4.mul(da, f32x4.sub(f32x4.splat(1), f32x4.mul(a, a)));
+  } else if (op == RELU) {
+    return v128.and(da, f32x4.gt(a, f32x4.splat(0)));
+  } else {
+    return v128.bitselect(da, f32x4.mul(da, f32x4.splat(alpha)), f32x4.gt(a, f32x4.splat(0)));
+  }
+}
+
+// SIMD body plus a scalar tail that runs the same vector code on one lane.
+// @ts-ignore: decorator
+@inline function mapForward(op: i32, n: i32, z: usize, a: usize, alpha: f32): void {
+  const n4 = n & ~3;
+  let i = 0;
+  for (; i < n4; i += 4) {
+    const o = <usize>i << 2;
+    v128.store(a + o, forward4(op, v128.load(z + o), alpha));
+  }
+  for (; i < n; i++) {
+    const o = <usize>i << 2;
+    v128.store32_lane(a + o, forward4(op, v128.load32_zero(z + o), alpha), 0);
+  }
+}
+
+// @ts-ignore: decorator
+@inline function mapBackward(op: i32, n: i32, a: usize, da: usize, dz: usize, alpha: f32): void {
+  const n4 = n & ~3;
+  let i = 0;
+  for (; i < n4; i += 4) {
+    const o = <usize>i << 2;
+    v128.store(dz + o, backward4(op, v128.load(a + o), v128.load(da + o), alpha));
+  }
+  for (; i < n; i++) {
+    const o = <usize>i << 2;
+    v128.store32_lane(dz + o, backward4(op, v128.load32_zero(a + o), v128.load32_zero(da + o), alpha), 0);
+  }
+}
+
+/** a(n) = σ(z) = 1/(1 + e^−z). In place when a == z. */
+export function sigmoid_forward(n: i32, z: usize, a: usize): void { mapForward(SIGMOID, n, z, a, 0); }
+/** dz(n) = da ∘ a ∘ (1 − a). */
+export function sigmoid_backward(n: i32, a: usize, da: usize, dz: usize): void { mapBackward(SIGMOID, n, a, da, dz, 0); }
+/** a(n) = tanh(z). */
+export function tanh_forward(n: i32, z: usize, a: usize): void { mapForward(TANH, n, z, a, 0); }
+/** dz(n) = da ∘ (1 − a²). */
+export function tanh_backward(n: i32, a: usize, da: usize, dz: usize): void { mapBackward(TANH, n, a, da, dz, 0); }
+/** a(n) = max(z, 0). */
+export function relu_forward(n: i32, z: usize, a: usize): void { mapForward(RELU, n, z, a, 0); }
+/** dz(n) = da where a > 0, else 0 (the kink at 0 takes the zero side). */
+export function relu_backward(n: i32, a: usize, da: usize, dz: usize): void { mapBackward(RELU, n, a, da, dz, 0); }
+/** a(n) = z where z > 0, else alpha·z (0 < alpha < 1). */
+export function leaky_relu_forward(n: i32, z: usize, a: usize, alpha: f32): void { mapForward(LEAKY, n, z, a, alpha); }
+/** dz(n) = da where a > 0, else alpha·da. */
+export function leaky_relu_backward(n: i32, a: usize, da: usize, dz: usize, alpha: f32): void { mapBackward(LEAKY, n, a, da, dz, alpha); }
+
+/** a(m×n) = softmax of each row of z, max-subtracted so large logits do not overflow. */
+export function softmax_forward(m: i32, n: i32, z: usize, a: usize): void {
+  const n4 = n & ~3;
+  for (let i = 0; i < m; i++) {
+    const zr = z + <usize>i * <usize>n * 4;
+    const ar = a + <usize>i * <usize>n * 4;
+    let vmax = f32x4.splat(-Infinity);
+    let j = 0;
+    for (; j < n4; j += 4) vmax = f32x4.max(vmax, v128.load(zr + (<usize>j << 2)));
+    let zmax = hmax(vmax);
+    for (; j < n; j++) zmax = max(zmax, load<f32>(zr + (<usize>j << 2)));
+    const shift = f32x4.splat(zmax);
+    let vsum = f32x4.splat(0);
+    let tail: f32 = 0;
+    for (j = 0; j < n4; j += 4) {
+      const e = exp4(f32x4.sub(v128.load(zr + (<usize>j << 2)), shift));
+      v128.store(ar + (<usize>j << 2), e);
+      vsum = f32x4.add(vsum, e);
+    }
+    for (; j < n; j++) {
+      const e = exp4(f32x4.sub(v128.load32_zero(zr + (<usize>j << 2)), shift));
+      v128.store32_lane(ar + (<usize>j << 2), e, 0);
+      tail += f32x4.extract_lane(e, 0);
+    }
+    const inv = f32x4.splat(1 / (hsum(vsum) + tail));
+    for (j = 0; j < n4; j += 4) v128.store(ar + (<usize>j << 2), f32x4.mul(v128.load(ar + (<usize>j << 2)), inv));
+    for (; j < n; j++) store<f32>(ar + (<usize>j << 2), load<f32>(ar + (<usize>j << 2)) * f32x4.extract_lane(inv, 0));
+  }
+}
+
+/** dz(m×n) = a ∘ (da − Σ_j da_j·a_j) for each row: the softmax Jacobian applied to da. */
+export function softmax_backward(m: i32, n: i32, a: usize, da: usize, dz: usize): void {
+  for (let i = 0; i < m; i++) {
+    const row = <usize>i * <usize>n * 4;
+    let dot: f32 = 0;
+    for (let j = 0; j < n; j++) dot += load<f32>(da + row + (<usize>j << 2)) * load<f32>(a + row + (<usize>j << 2));
+    for (let j = 0; j < n; j++) {
+      const o = row + (<usize>j << 2);
+      store<f32>(dz + o, load<f32>(a + o) * (load<f32>(da + o) - dot));
+    }
+  }
+}

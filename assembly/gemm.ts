@@ -1,0 +1,214 @@
+// Blocked single-precision matrix multiply in the three forms backprop needs.
+//
+//   matmul_nn  C(m×n) = A(m×k) · B(k×n)      (dA_prev = dZ · W)
+//   matmul_nt  C(m×n) = A(m×k) · B(n×k)ᵀ     (Z = A_prev · Wᵀ)
+//   matmul_tn  C(m×n) = A(k×m)ᵀ · B(k×n)     (dW = dZᵀ · A_prev)
+//
+// All matrices are row-major f32. GotoBLAS loop order: a KC×NC block of B is
+// packed into 8-column panels (contiguous, zero-padded) in `work`; a 4×8
+// register tile of f32x4 accumulators then streams one panel from L1 and four
+// rows of A (broadcast loads) per step of k. The A operand is read in place
+// through (row, k) strides, so Aᵀ costs nothing; Bᵀ is absorbed by packing.
+
+/** Rows of the register tile. */
+const MR: i32 = 4;
+/** Columns of the register tile (two f32x4 vectors). */
+const NR: i32 = 8;
+/** Depth of one packed block of B: KC·NR·4 bytes = 8 KiB per panel, L1-resident. */
+const KC: i32 = 256;
+/** Width of one packed block of B: KC·NC·4 bytes = 512 KiB, L2-resident. */
+const NC: i32 = 512;
+/** Height of one packed block of A: MC·KC·4 bytes = 128 KiB. */
+const MC: i32 = 128;
+
+/** Scratch for partial tiles (fewer than NR valid columns). */
+const EDGE: usize = memory.data(MR * NR * 4, 16);
+
+/** Bytes of `work` every matmul needs (one packed block of B, one of A). */
+export function matmul_workspace_bytes(): i32 {
+  return (KC * NC + MC * KC) * 4;
+}
+
+// Pack B[pc:pc+kc, jc:jc+nc] (B as k×n, or its transpose when transB) into
+// ceil(nc/8) panels of kc×8, zero-padding the last panel's missing columns.
+// @ts-ignore: decorator
+@inline function packB(transB: bool, n: i32, k: i32, b: usize, pc: i32, jc: i32, kc: i32, nc: i32, work: usize): void {
+  for (let jr = 0; jr < nc; jr += NR) {
+    const nr = min(NR, nc - jr);
+    let dst = work + <usize>jr * <usize>kc * 4;
+    const j = jc + jr;
+    if (!transB) {
+      // B is k×n: row p of the panel is 8 contiguous floats of row pc+p.
+      let src = b + (<usize>pc * <usize>n + <usize>j) * 4;
+      const ldb = <usize>n * 4;
+      if (nr == NR) {
+        for (let p = 0; p < kc; p++) {
+          v128.store(dst, v128.load(src));
+          v128.store(dst, v128.load(src, 16), 16);
+          src += ldb; dst += NR * 4;
+        }
+      } else {
+        for (let p = 0; p < kc; p++) {
+          for (let jj = 0; jj < NR; jj++) {
+            store<f32>(dst + (<usize>jj << 2), jj < nr ? load<f32>(src + (<usize>jj << 2)) : 0);
+          }
+          src += ldb; dst += NR * 4;
+        }
+      }
+    } else {
+      // B is n×k: panel column jj is row j+jj of B, read along k.
+      const ldb = <usize>k * 4;
+      const src = b + (<usize>j * <usize>k + <usize>pc) * 4;
+      if (nr == NR) {
+        let s = src;
+        for (let p = 0; p < kc; p++) {
+          store<f32>(dst, load<f32>(s));
+          store<f32>(dst, load<f32>(s + ldb), 4);
+          store<f32>(dst, load<f32>(s + 2 * ldb), 8);
+          store<f32>(dst, load<f32>(s + 3 * ldb), 12);
+          store<f32>(dst, load<f32>(s + 4 * ldb), 16);
+          store<f32>(dst, load<f32>(s + 5 * ldb), 20);
+          store<f32>(dst, load<f32>(s + 6 * ldb), 24);
+          store<f32>(dst, load<f32>(s + 7 * ldb), 28);
+          s += 4; dst += NR * 4;
+        }
+      } else {
+        for (let p = 0; p < kc; p++) {
+          for (let jj = 0; jj < NR; jj++) {
+            store<f32>(dst + (<usize>jj << 2), jj < nr ? load<f32>(src + <usize>jj * ldb + (<usize>p << 2)) : 0);
+          }
+          dst += NR * 4;
+        }
+      }
+    }
+  }
+}
+
+// Write one row of a tile: 8 columns as two vectors, or the first nr via EDGE.
+// @ts-ignore: decorator
+@inline function storeRow(c: usize, lo: v128, hi: v128, nr: i32, beta: bool): void {
+  if (nr == NR) {
+    if (beta) {
+      lo = f32x4.add(lo, v128.load(c));
+      hi = f32x4.add(hi, v128.load(c, 16));
+    }
+    v128.store(c, lo);
+    v128.store(c, hi, 16);
+  } else {
+    v128.store(EDGE, lo);
+    v128.store(EDGE, hi, 16);
+    for (let jj = 0; jj < nr; jj++) {
+      const o = <usize>jj << 2;
+      const v = load<f32>(EDGE + o);
+      store<f32>(c + o, beta ? load<f32>(c + o) + v : v);
+    }
+  }
+}
+
+// Pack A[ic:ic+mc, pc:pc+kc] into ceil(mc/4) panels of kc×4 (row r of a panel step is
+// A(i+r, p)), zero-padding missing rows. A(i, p) is at a + i·ars + p·aks.
+// @ts-ignore: decorator
+@inline function packA(a: usize, ars: usize, aks: usize, mc: i32, kc: i32, work: usize): void {
+  for (let ir = 0; ir < mc; ir += MR) {
+    const mr = min(MR, mc - ir);
+    let dst = work + <usize>ir * <usize>kc * 4;
+    const src = a + <usize>ir * ars;
+    if (mr == MR) {
+      let s = src;
+      for (let p = 0; p < kc; p++) {
+        store<f32>(dst, load<f32>(s));
+        store<f32>(dst, load<f32>(s + ars), 4);
+        store<f32>(dst, load<f32>(s + 2 * ars), 8);
+        store<f32>(dst, load<f32>(s + 3 * ars), 12);
+        s += aks; dst += MR * 4;
+      }
+    } else {
+      for (let p = 0; p < kc; p++) {
+        for (let r = 0; r < MR; r++) {
+          store<f32>(dst + (<usize>r << 2), r < mr ? load<f32>(src + <usize>r * ars + <usize>p * aks) : 0);
+        }
+        dst += MR * 4;
+      }
+    }
+  }
+}
+
+// 4×8 register tile: C[0:mr, 0:nr] (+)= packed A panel (kc×4) · packed B panel (kc×8).
+// @ts-ignore: decorator
+@inline function tile4x8(kc: i32, ap: usize, bp: usize, c: usize, ldc: usize, mr: i32, nr: i32, beta: bool): void {
+  let c00 = f32x4.splat(0), c01 = f32x4.splat(0);
+  let c10 = f32x4.splat(0), c11 = f32x4.splat(0);
+  let c20 = f32x4.splat(0), c21 = f32x4.splat(0);
+  let c30 = f32x4.splat(0), c31 = f32x4.splat(0);
+  for (let p = 0; p < kc; p++) {
+    const b0 = v128.load(bp);
+    const b1 = v128.load(bp, 16);
+    let av = v128.load32_splat(ap);
+    c00 = f32x4.add(c00, f32x4.mul(av, b0));
+    c01 = f32x4.add(c01, f32x4.mul(av, b1));
+    av = v128.load32_splat(ap, 4);
+    c10 = f32x4.add(c10, f32x4.mul(av, b0));
+    c11 = f32x4.add(c11, f32x4.mul(av, b1));
+    av = v128.load32_splat(ap, 8);
+    c20 = f32x4.add(c20, f32x4.mul(av, b0));
+    c21 = f32x4.add(c21, f32x4.mul(av, b1));
+    av = v128.load32_splat(ap, 12);
+    c30 = f32x4.add(c30, f32x4.mul(av, b0));
+    c31 = f32x4.add(c31, f32x4.mul(av, b1));
+    ap += MR * 4;
+    bp += NR * 4;
+  }
+  storeRow(c, c00, c01, nr, beta);
+  if (mr > 1) storeRow(c + ldc, c10, c11, nr, beta);
+  if (mr > 2) storeRow(c + 2 * ldc, c20, c21, nr, beta);
+  if (mr > 3) storeRow(c + 3 * ldc, c30, c31, nr, beta);
+}
+
+// The one body behind all three exports; transA/transB are constants at each call site.
+// Loop order (GotoBLAS): NC columns of B, KC deep; MC rows of A; 8-column panels; 4-row panels.
+// @ts-ignore: decorator
+@inline function gemm(transA: bool, transB: bool, m: i32, n: i32, k: i32, a: usize, b: usize, c: usize, work: usize, accumulate: bool): void {
+  const ars: usize = transA ? 4 : <usize>k * 4;
+  const aks: usize = transA ? <usize>m * 4 : 4;
+  const ldc: usize = <usize>n * 4;
+  if (k == 0) {
+    if (!accumulate) memory.fill(c, 0, <usize>m * ldc);
+    return;
+  }
+  const workA = work + <usize>(KC * NC * 4);
+  for (let jc = 0; jc < n; jc += NC) {
+    const nc = min(NC, n - jc);
+    for (let pc = 0; pc < k; pc += KC) {
+      const kc = min(KC, k - pc);
+      packB(transB, n, k, b, pc, jc, kc, nc, work);
+      const beta = accumulate || pc > 0;
+      for (let ic = 0; ic < m; ic += MC) {
+        const mc = min(MC, m - ic);
+        packA(a + <usize>ic * ars + <usize>pc * aks, ars, aks, mc, kc, workA);
+        for (let jr = 0; jr < nc; jr += NR) {
+          const nr = min(NR, nc - jr);
+          const bp = work + <usize>jr * <usize>kc * 4;
+          const cCol = c + <usize>ic * ldc + (<usize>(jc + jr) << 2);
+          for (let ir = 0; ir < mc; ir += MR) {
+            tile4x8(kc, workA + <usize>ir * <usize>kc * 4, bp, cCol + <usize>ir * ldc, ldc, min(MR, mc - ir), nr, beta);
+          }
+        }
+      }
+    }
+  }
+}
+
+/** C(m×n) = A(m×k)·B(k×n), or C += A·B when accumulate. `work`: matmul_workspace_bytes() bytes. */
+export function matmul_nn(m: i32, n: i32, k: i32, a: usize, b: usize, c: usize, work: usize, accumulate: bool): void {
+  gemm(false, false, m, n, k, a, b, c, work, accumulate);
+}
+
+/** C(m×n) = A(m×k)·B(n×k)ᵀ, or C += A·Bᵀ when accumulate. */
+export function matmul_nt(m: i32, n: i32, k: i32, a: usize, b: usize, c: usize, work: usize, accumulate: bool): void {
+  gemm(false, true, m, n, k, a, b, c, work, accumulate);
+}
+
+/** C(m×n) = A(k×m)ᵀ·B(k×n), or C += Aᵀ·B when accumulate. */
+export function matmul_tn(m: i32, n: i32, k: i32, a: usize, b: usize, c: usize, work: usize, accumulate: bool): void {
+  gemm(true, false, m, n, k, a, b, c, work, accumulate);
+}

@@ -1,0 +1,11 @@
+// The module's exports: every kernel family, and where the TypeScript allocator may start.
+export * from "./gemm";
+export * from "./reduce";
+export * from "./activations";
+export * from "./losses";
+export * from "./optim";
+
+/** First byte above the module's static data: where the TypeScript allocator may start. */
+export function heap_base(): usize {
+  return __heap_base;
+}

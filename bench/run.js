@@ -1,0 +1,13 @@
+// npm run bench: every core benchmark in one process, so the ratios share one machine state.
+import { init } from "../dist/index.js";
+import { benchMatmul, printMatmul } from "./matmul.js";
+import { benchTrain, printTrain } from "./train.js";
+import { machine } from "./util.js";
+
+await init();
+const quick = process.argv.includes("--quick");
+console.log(`wasmlp benchmarks, single thread — ${machine()}, ${new Date().toISOString().slice(0, 10)}\n`);
+console.log("Matrix multiply (GFLOP/s = 2·m·n·k per second, median of benchmark.js samples)\n");
+printMatmul(benchMatmul({ quick }));
+console.log("\nTraining (trainBatch: forward, loss, backward, optimizer step)\n");
+printTrain(benchTrain({ quick }));

@@ -1,0 +1,112 @@
+// The network's description: names the API accepts, defaults, and the one normalised form
+// that both the wasm network and the reference network are built from.
+import { checkInt, checkKeys, checkNumber, checkObject, checkOneOf, describe } from "./validate.js";
+
+export const ACTIVATIONS = ["sigmoid", "tanh", "relu", "leaky-relu", "linear", "softmax"] as const;
+export type Activation = (typeof ACTIVATIONS)[number];
+
+export const LOSSES = ["binary-crossentropy", "categorical-crossentropy", "mse"] as const;
+export type Loss = (typeof LOSSES)[number];
+
+export const OPTIMIZERS = ["sgd", "momentum", "adam"] as const;
+
+export type OptimizerSpec =
+  | { type: "sgd"; learningRate: number }
+  | { type: "momentum"; learningRate: number; momentum: number }
+  | { type: "adam"; learningRate: number; beta1: number; beta2: number; epsilon: number };
+
+export type OptimizerOptions =
+  | (typeof OPTIMIZERS)[number]
+  | { type: "sgd"; learningRate?: number }
+  | { type: "momentum"; learningRate?: number; momentum?: number }
+  | { type: "adam"; learningRate?: number; beta1?: number; beta2?: number; epsilon?: number };
+
+export interface LayerSpec {
+  units: number;
+  activation: Activation;
+  /** Slope for z < 0 (leaky-relu only). */
+  alpha: number;
+}
+
+export interface NetworkSpec {
+  inputSize: number;
+  layers: LayerSpec[];
+  loss: Loss;
+  optimizer: OptimizerSpec;
+  seed: number;
+}
+
+export interface LayerOptions {
+  /** Number of units (outputs) of the layer. */
+  units: number;
+  /** Activation g in a = g(W·a_prev + b); "linear" when omitted, as in tfjs-layers. */
+  activation?: Activation;
+  /** Negative slope of "leaky-relu", in (0, 1); default 0.01. */
+  alpha?: number;
+}
+
+const LAYER_KEYS = ["units", "activation", "alpha"] as const;
+const OPTIMIZER_DEFAULTS = {
+  sgd: { learningRate: 0.01 },
+  momentum: { learningRate: 0.01, momentum: 0.9 },
+  adam: { learningRate: 0.001, beta1: 0.9, beta2: 0.999, epsilon: 1e-7 },
+} as const;
+
+/** Largest layer width accepted: keeps m·width products and pointers well inside 32 bits. */
+export const MAX_UNITS = 1 << 16;
+
+export function parseLayer(options: unknown, where = "Layer options"): LayerSpec {
+  checkObject(where, options);
+  checkKeys(where, options, LAYER_KEYS);
+  const units = checkInt(`${where}.units`, options.units, 1, MAX_UNITS);
+  const activation = options.activation === undefined ? "linear" : checkOneOf(`${where}.activation`, options.activation, ACTIVATIONS);
+  if (options.alpha !== undefined && activation !== "leaky-relu") {
+    throw new TypeError(`${where}.alpha applies to "leaky-relu" only, but the activation is "${activation}"`);
+  }
+  const alpha = options.alpha === undefined ? (activation === "leaky-relu" ? 0.01 : 0) : checkNumber(`${where}.alpha`, options.alpha, 0, 1, true, true);
+  return { units, activation, alpha };
+}
+
+export function parseOptimizer(options: unknown): OptimizerSpec {
+  if (options === undefined) return { type: "adam", ...OPTIMIZER_DEFAULTS.adam };
+  const opts = typeof options === "string" ? { type: options } : options;
+  checkObject("optimizer", opts);
+  const type = checkOneOf("optimizer.type", opts.type, OPTIMIZERS);
+  const defaults: Record<string, number> = OPTIMIZER_DEFAULTS[type];
+  checkKeys(`optimizer (${type})`, opts, ["type", ...Object.keys(defaults)]);
+  const spec: Record<string, unknown> = { type };
+  for (const [key, fallback] of Object.entries(defaults)) {
+    const value = opts[key] ?? fallback;
+    spec[key] = key === "learningRate" || key === "epsilon"
+      ? checkNumber(`optimizer.${key}`, value, 0, Infinity, true)
+      : checkNumber(`optimizer.${key}`, value, 0, 1, false, true);
+  }
+  return spec as OptimizerSpec;
+}
+
+/** Which losses fit an output activation, so a mismatch is an error and not a silent bug. */
+export function checkLossFits(loss: Loss, output: LayerSpec): void {
+  if (loss === "binary-crossentropy" && output.activation !== "sigmoid") {
+    throw new RangeError(`loss "binary-crossentropy" needs a "sigmoid" output layer (probabilities in (0, 1)), but the last layer's activation is "${output.activation}"`);
+  }
+  if (loss === "categorical-crossentropy") {
+    if (output.activation !== "softmax") {
+      throw new RangeError(`loss "categorical-crossentropy" needs a "softmax" output layer, but the last layer's activation is "${output.activation}"`);
+    }
+    if (output.units < 2) throw new RangeError(`loss "categorical-crossentropy" needs at least 2 output units, received ${output.units}`);
+  }
+}
+
+/** The loss a network gets when none is named: the natural pair of its output activation. */
+export function defaultLoss(output: LayerSpec): Loss {
+  if (output.activation === "softmax") return "categorical-crossentropy";
+  if (output.activation === "sigmoid") return "binary-crossentropy";
+  return "mse";
+}
+
+export function describeOptimizer(o: OptimizerSpec): string {
+  const rest = Object.entries(o).filter(([k]) => k !== "type").map(([k, v]) => `${k === "learningRate" ? "lr" : k}=${v}`);
+  return `${o.type}(${rest.join(", ")})`;
+}
+
+export { describe };

@@ -1,0 +1,58 @@
+// Backprop checked against central finite differences of the float64 reference.
+import { type Batch, type Labels, type Model } from "./model.js";
+import { ReferenceNetwork } from "./reference/network.js";
+import { toMatrix } from "./validate.js";
+import { checkKeys, checkNumber, checkObject } from "./validate.js";
+
+export interface TensorCheck {
+  layer: number;
+  tensor: "W" | "b";
+  /** ‖analytic − numeric‖₂ / (‖analytic‖₂ + ‖numeric‖₂), 0 when both vanish. */
+  relativeError: number;
+  /** Largest |analytic − numeric| over the tensor's entries. */
+  maxAbsError: number;
+}
+
+export interface GradCheckResult {
+  tensors: TensorCheck[];
+  /** The largest relativeError over all tensors. */
+  maxRelativeError: number;
+}
+
+/**
+ * Compares the network's backprop gradients of the mean loss on (x, y) with central finite
+ * differences (L(θ + h) − L(θ − h)) / 2h computed in float64 by the reference implementation
+ * from the same weights. Costs two forward passes per parameter: meant for small networks.
+ */
+export function gradCheck(net: Model<Float32Array | Float64Array>, x: Batch, y: Labels, options: { epsilon?: number } = {}): GradCheckResult {
+  checkObject("gradCheck options", options);
+  checkKeys("gradCheck options", options, ["epsilon"]);
+  const h = checkNumber("epsilon", options.epsilon ?? 1e-5, 0, 1, true);
+  const analytic = net.gradients(x, y).grads;
+  const ref = ReferenceNetwork.fromJSON(net.toJSON());
+  const xs = toMatrix("x", x, net.inputSize).data;
+  const tensors: TensorCheck[] = [];
+  analytic.forEach((g, layer) => {
+    (["W", "b"] as const).forEach((tensor, t) => {
+      const a = tensor === "W" ? g.dW : g.db;
+      const p = ref.parameter(2 * layer + t);
+      let diff2 = 0, a2 = 0, n2 = 0, maxAbs = 0;
+      for (let j = 0; j < p.length; j++) {
+        const orig = p[j];
+        p[j] = orig + h;
+        const up = ref.loss(xs, y);
+        p[j] = orig - h;
+        const down = ref.loss(xs, y);
+        p[j] = orig;
+        const numeric = (up - down) / (2 * h);
+        const d = a[j] - numeric;
+        diff2 += d * d; a2 += a[j] * a[j]; n2 += numeric * numeric;
+        maxAbs = Math.max(maxAbs, Math.abs(d));
+      }
+      const denom = Math.sqrt(a2) + Math.sqrt(n2);
+      tensors.push({ layer, tensor, relativeError: denom === 0 ? 0 : Math.sqrt(diff2) / denom, maxAbsError: maxAbs });
+    });
+  });
+  ref.dispose();
+  return { tensors, maxRelativeError: Math.max(...tensors.map((t) => t.relativeError)) };
+}

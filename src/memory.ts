@@ -1,0 +1,124 @@
+// The one allocator over the module's linear memory, and the views into it.
+// Kernels never allocate: every buffer they touch is a region handed out here.
+
+const ALIGN = 64; // a cache line: SIMD loads never straddle one at a region's start
+const PAGE = 65536;
+
+/** Counters a test or a curious user can read to see that a warm step allocates nothing. */
+export interface HeapStats {
+  /** Bytes currently handed out. */
+  bytesInUse: number;
+  /** Regions currently handed out. */
+  liveRegions: number;
+  /** alloc() calls since start. */
+  allocations: number;
+  /** Times linear memory grew. */
+  grows: number;
+  /** Current size of linear memory in bytes. */
+  memoryBytes: number;
+}
+
+/**
+ * First-fit allocator with coalescing free list, above the module's static data.
+ * Works the same on an exported or an imported (later: shared) WebAssembly.Memory.
+ */
+export class Heap {
+  private top: number;
+  private readonly free: { ptr: number; size: number }[] = [];
+  private readonly sizes = new Map<number, number>();
+  private counters = { allocations: 0, grows: 0, bytesInUse: 0 };
+
+  constructor(readonly memory: WebAssembly.Memory, base: number) {
+    this.top = roundUp(base, ALIGN);
+  }
+
+  /** A region of at least `bytes` bytes, aligned to 64; grows memory when needed. */
+  alloc(bytes: number): number {
+    const size = roundUp(Math.max(bytes, 1), ALIGN);
+    let ptr = -1;
+    for (let i = 0; i < this.free.length; i++) {
+      const block = this.free[i];
+      if (block.size >= size) {
+        ptr = block.ptr;
+        if (block.size === size) this.free.splice(i, 1);
+        else { block.ptr += size; block.size -= size; }
+        break;
+      }
+    }
+    if (ptr < 0) {
+      ptr = this.top;
+      this.ensure(ptr + size);
+      this.top = ptr + size;
+    }
+    this.sizes.set(ptr, size);
+    this.counters.allocations++;
+    this.counters.bytesInUse += size;
+    return ptr;
+  }
+
+  /** Returns a region; neighbours merge so that a larger request can reuse them. */
+  release(ptr: number): void {
+    const size = this.sizes.get(ptr);
+    if (size === undefined) throw new Error(`wasmlp internal error: release of unknown region ${ptr}`);
+    this.sizes.delete(ptr);
+    this.counters.bytesInUse -= size;
+    let i = 0;
+    while (i < this.free.length && this.free[i].ptr < ptr) i++;
+    this.free.splice(i, 0, { ptr, size });
+    const next = this.free[i + 1];
+    if (next && ptr + size === next.ptr) { this.free[i].size += next.size; this.free.splice(i + 1, 1); }
+    const prev = this.free[i - 1];
+    if (prev && prev.ptr + prev.size === ptr) { prev.size += this.free[i].size; this.free.splice(i, 1); i--; }
+    const last = this.free[this.free.length - 1];
+    if (last && last.ptr + last.size === this.top) { this.top = last.ptr; this.free.pop(); }
+  }
+
+  stats(): HeapStats {
+    return { ...this.counters, liveRegions: this.sizes.size, memoryBytes: this.memory.buffer.byteLength };
+  }
+
+  private ensure(end: number): void {
+    const have = this.memory.buffer.byteLength;
+    if (end <= have) return;
+    // Grow by at least half again, so a run of growing batches costs few grows.
+    const pages = Math.max(Math.ceil((end - have) / PAGE), Math.ceil(have / PAGE / 2));
+    this.memory.grow(pages);
+    this.counters.grows++;
+  }
+}
+
+/**
+ * A float32 region of the heap. `view` is refreshed whenever memory has grown
+ * (growth detaches the old ArrayBuffer), so callers never hold a stale view.
+ */
+export class F32Region {
+  private cached: Float32Array | null = null;
+  private disposed = false;
+
+  constructor(private readonly heap: Heap, readonly length: number) {
+    this.ptr = heap.alloc(length * 4);
+  }
+  readonly ptr: number;
+
+  get view(): Float32Array {
+    const buffer = this.heap.memory.buffer;
+    if (!this.cached || this.cached.buffer !== buffer) this.cached = new Float32Array(buffer, this.ptr, this.length);
+    return this.cached;
+  }
+
+  /** The first `count` floats, as a fresh copy the caller owns. */
+  copy(count = this.length): Float32Array {
+    return this.view.slice(0, count);
+  }
+
+  dispose(): void {
+    if (this.disposed) return;
+    this.disposed = true;
+    this.cached = null;
+    this.heap.release(this.ptr);
+  }
+}
+
+function roundUp(x: number, to: number): number {
+  return Math.ceil(x / to) * to;
+}

@@ -1,0 +1,134 @@
+// Shape and value checks for every public entry point. Each runs before any state
+// changes, and each message names what was expected and what was received.
+
+export type Batch = Float32Array | Float64Array | readonly (readonly number[])[];
+export type Labels = Float32Array | Float64Array | Int32Array | Uint8Array | readonly number[] | readonly (readonly number[])[];
+
+/** Describes a value for an error message: its type and size, never its whole content. */
+export function describe(value: unknown): string {
+  if (value === null) return "null";
+  if (Array.isArray(value)) return `an array of length ${value.length}`;
+  if (ArrayBuffer.isView(value)) return `a ${value.constructor.name} of length ${(value as unknown as ArrayLike<number>).length}`;
+  if (typeof value === "number") return String(value);
+  if (typeof value === "string") return JSON.stringify(value);
+  if (typeof value === "object") return value.constructor?.name ? `a ${value.constructor.name}` : "an object";
+  return typeof value;
+}
+
+function isFloatArray(x: unknown): x is Float32Array | Float64Array {
+  return x instanceof Float32Array || x instanceof Float64Array;
+}
+
+/** First non-finite entry of a flat array, as its index, or -1. */
+function firstNonFinite(x: ArrayLike<number>): number {
+  for (let i = 0; i < x.length; i++) if (!Number.isFinite(x[i])) return i;
+  return -1;
+}
+
+function nonFiniteError(name: string, x: ArrayLike<number>, i: number, width: number): Error {
+  return new RangeError(`${name} sample ${Math.floor(i / width)}, value ${i % width} is ${x[i]}; every value must be finite`);
+}
+
+/**
+ * A batch of samples as one sample-major Float32Array (the input itself when it already is
+ * one) and its sample count. Accepts a flat typed array of m·width values or number[][].
+ */
+export function toMatrix(name: string, x: unknown, width: number): { data: Float32Array; m: number } {
+  let data: Float32Array;
+  if (isFloatArray(x)) {
+    if (x.length === 0) throw new RangeError(`${name} is empty: expected at least one sample of ${width} values`);
+    if (x.length % width !== 0) {
+      throw new RangeError(`${name} has ${x.length} values, which is not a whole number of samples of ${width} values (expected m·${width})`);
+    }
+    data = x instanceof Float32Array ? x : Float32Array.from(x);
+  } else if (Array.isArray(x)) {
+    if (x.length === 0) throw new RangeError(`${name} is empty: expected at least one sample of ${width} values`);
+    data = new Float32Array(x.length * width);
+    for (let i = 0; i < x.length; i++) {
+      const row: unknown = x[i];
+      if (!Array.isArray(row) && !isFloatArray(row)) {
+        throw new TypeError(`${name}[${i}] is ${describe(row)}; expected an array of ${width} numbers`);
+      }
+      if (row.length !== width) throw new RangeError(`${name}[${i}] has ${row.length} values, expected ${width}`);
+      for (let j = 0; j < width; j++) {
+        const v = row[j];
+        if (typeof v !== "number") throw new TypeError(`${name}[${i}][${j}] is ${describe(v)}; expected a number`);
+        data[i * width + j] = v;
+      }
+    }
+  } else {
+    throw new TypeError(`${name} is ${describe(x)}; expected a Float32Array of m·${width} values or an array of rows of ${width} numbers`);
+  }
+  const bad = firstNonFinite(isFloatArray(x) ? x : data);
+  if (bad >= 0) throw nonFiniteError(name, isFloatArray(x) ? x : data, bad, width);
+  return { data, m: data.length / width };
+}
+
+/**
+ * Targets for m samples as an m·width Float32Array. Class indices (Int32Array, Uint8Array or
+ * number[] of length m) are one-hot encoded and allowed only where `classes` is true.
+ */
+export function toTargets(name: string, y: unknown, m: number, width: number, classes: boolean): Float32Array {
+  const indices = y instanceof Int32Array || y instanceof Uint8Array || (Array.isArray(y) && (y.length === 0 || !Array.isArray(y[0])));
+  if (indices) {
+    const labels = y as ArrayLike<unknown>;
+    if (!classes) {
+      // One output and one number per sample: plain targets, not classes.
+      if (width === 1 && Array.isArray(y)) return toMatrix(name, y.map((v) => [v]), 1).data;
+      throw new TypeError(`${name} holds class indices, which only categorical-crossentropy takes; expected targets of ${m}×${width} values`);
+    }
+    if (labels.length !== m) throw new RangeError(`${name} has ${labels.length} labels, expected ${m} (one per sample)`);
+    const out = new Float32Array(m * width);
+    for (let i = 0; i < m; i++) {
+      const c = labels[i];
+      if (typeof c !== "number" || !Number.isInteger(c) || c < 0 || c >= width) {
+        throw new RangeError(`${name}[${i}] is ${describe(c)}; expected a class index, an integer in [0, ${width})`);
+      }
+      out[i * width + c] = 1;
+    }
+    return out;
+  }
+  const { data, m: rows } = toMatrix(name, y, width);
+  if (rows !== m) throw new RangeError(`${name} has ${rows} samples of ${width} values, expected ${m} (one per input sample)`);
+  return data;
+}
+
+/** Rejects keys that an options object does not know, naming the ones it does. */
+export function checkKeys(name: string, options: object, known: readonly string[]): void {
+  for (const key of Object.keys(options)) {
+    if (!known.includes(key)) throw new TypeError(`${name} has an unknown option "${key}"; known options: ${known.join(", ")}`);
+  }
+}
+
+export function checkObject(name: string, value: unknown): asserts value is Record<string, unknown> {
+  if (typeof value !== "object" || value === null || Array.isArray(value)) {
+    throw new TypeError(`${name} must be an options object, received ${describe(value)}`);
+  }
+}
+
+/** An integer in [min, max]. */
+export function checkInt(name: string, value: unknown, min: number, max = Number.MAX_SAFE_INTEGER): number {
+  if (typeof value !== "number" || !Number.isInteger(value) || value < min || value > max) {
+    const range = max === Number.MAX_SAFE_INTEGER ? `≥ ${min}` : `in [${min}, ${max}]`;
+    throw new RangeError(`${name} must be an integer ${range}, received ${describe(value)}`);
+  }
+  return value;
+}
+
+/** A finite number in the open or closed range given. */
+export function checkNumber(name: string, value: unknown, min: number, max: number, openMin = false, openMax = false): number {
+  const ok = typeof value === "number" && Number.isFinite(value) &&
+    (openMin ? value > min : value >= min) && (openMax ? value < max : value <= max);
+  if (!ok) {
+    const range = `${openMin ? "(" : "["}${min}, ${max === Infinity ? "∞" : max}${openMax ? ")" : "]"}`;
+    throw new RangeError(`${name} must be a finite number in ${range}, received ${describe(value)}`);
+  }
+  return value as number;
+}
+
+export function checkOneOf<T extends string>(name: string, value: unknown, allowed: readonly T[]): T {
+  if (typeof value !== "string" || !allowed.includes(value as T)) {
+    throw new RangeError(`${name} must be one of ${allowed.map((a) => `"${a}"`).join(", ")}, received ${describe(value)}`);
+  }
+  return value as T;
+}

@@ -1,0 +1,90 @@
+// The only file that knows how the WebAssembly module is found and instantiated.
+import { instantiate } from "@assemblyscript/loader";
+
+/** The raw kernel exports: pointers and sizes in, nothing allocated (see assembly/README.md). */
+export interface Kernels {
+  readonly memory: WebAssembly.Memory;
+  heap_base(): number;
+  matmul_workspace_bytes(): number;
+  matmul_nn(m: number, n: number, k: number, a: number, b: number, c: number, work: number, accumulate: number): void;
+  matmul_nt(m: number, n: number, k: number, a: number, b: number, c: number, work: number, accumulate: number): void;
+  matmul_tn(m: number, n: number, k: number, a: number, b: number, c: number, work: number, accumulate: number): void;
+  add_bias(m: number, n: number, bias: number, x: number): void;
+  sum_cols(m: number, n: number, x: number, out: number, scale: number, accumulate: number): void;
+  sum_rows(m: number, n: number, x: number, out: number, scale: number): void;
+  sigmoid_forward(n: number, z: number, a: number): void;
+  sigmoid_backward(n: number, a: number, da: number, dz: number): void;
+  tanh_forward(n: number, z: number, a: number): void;
+  tanh_backward(n: number, a: number, da: number, dz: number): void;
+  relu_forward(n: number, z: number, a: number): void;
+  relu_backward(n: number, a: number, da: number, dz: number): void;
+  leaky_relu_forward(n: number, z: number, a: number, alpha: number): void;
+  leaky_relu_backward(n: number, a: number, da: number, dz: number, alpha: number): void;
+  softmax_forward(m: number, n: number, z: number, a: number): void;
+  softmax_backward(m: number, n: number, a: number, da: number, dz: number): void;
+  bce_value(n: number, a: number, y: number): number;
+  bce_grad(n: number, a: number, y: number, da: number, scale: number): void;
+  cce_value(n: number, a: number, y: number): number;
+  cce_grad(n: number, a: number, y: number, da: number, scale: number): void;
+  mse_value(n: number, a: number, y: number): number;
+  mse_grad(n: number, a: number, y: number, da: number, scale: number): void;
+  sigmoid_bce_grad(n: number, a: number, y: number, dz: number, scale: number): void;
+  softmax_cce_grad(n: number, a: number, y: number, dz: number, scale: number): void;
+  sgd_step(n: number, g: number, w: number, lr: number): void;
+  momentum_step(n: number, g: number, w: number, v: number, lr: number, momentum: number): void;
+  adam_step(n: number, g: number, w: number, m: number, v: number, lr: number, oneMinusBeta1: number, oneMinusBeta2: number, epsilon: number, c1: number, c2: number): void;
+}
+
+/** Where the module's bytes may come from when the default location does not suit. */
+export type WasmSource = string | URL | Response | ArrayBuffer | ArrayBufferView | WebAssembly.Module;
+
+let loaded: Kernels | null = null;
+let loading: Promise<Kernels> | null = null;
+
+const defaultUrl = (): URL => new URL("../build/wasmlp.wasm", import.meta.url);
+
+async function resolveSource(source: WasmSource | undefined): Promise<WebAssembly.Module | BufferSource | Response> {
+  if (source instanceof WebAssembly.Module || source instanceof ArrayBuffer || ArrayBuffer.isView(source)) return source;
+  if (typeof Response !== "undefined" && source instanceof Response) return source;
+  if (source !== undefined && typeof source !== "string" && !(source instanceof URL)) {
+    throw new TypeError(`init() expected a URL, string, Response, ArrayBuffer, typed array or WebAssembly.Module, received ${Object.prototype.toString.call(source)}`);
+  }
+  const url = source === undefined ? defaultUrl() : new URL(String(source), import.meta.url);
+  if (url.protocol === "file:") {
+    const [{ readFile }, { fileURLToPath }] = await Promise.all([import("node:fs/promises"), import("node:url")]);
+    return readFile(fileURLToPath(url));
+  }
+  const response = await fetch(url);
+  if (!response.ok) throw new Error(`init() could not fetch ${url.href}: HTTP ${response.status}`);
+  return response;
+}
+
+/**
+ * Loads and instantiates the kernels once; later calls return the same instance.
+ * With no argument the module is read from beside the package (a file in Node, a fetch in browsers).
+ */
+export function init(source?: WasmSource): Promise<Kernels> {
+  if (loaded) return Promise.resolve(loaded);
+  if (!loading) {
+    loading = (async () => {
+      if (typeof WebAssembly !== "object" || !WebAssembly.validate(new Uint8Array(SIMD_PROBE))) {
+        throw new Error("wasmlp needs WebAssembly with 128-bit SIMD; this runtime does not support it");
+      }
+      const result = await instantiate<Record<string, unknown>>(await resolveSource(source));
+      // The raw exports, not the loader's demangled wrappers: those add a rest-args call per kernel.
+      loaded = result.instance.exports as unknown as Kernels;
+      return loaded;
+    })();
+    loading.catch(() => { loading = null; });
+  }
+  return loading;
+}
+
+/** The instantiated kernels; throws a clear error before init() has finished. */
+export function kernels(): Kernels {
+  if (!loaded) throw new Error("wasmlp is not initialised: call `await init()` before creating a Network");
+  return loaded;
+}
+
+// A tiny module using v128 ops (i8x16.splat, i8x16.popcnt), as wasm-feature-detect probes SIMD.
+const SIMD_PROBE = [0, 97, 115, 109, 1, 0, 0, 0, 1, 5, 1, 96, 0, 1, 123, 3, 2, 1, 0, 10, 10, 1, 8, 0, 65, 0, 253, 15, 253, 98, 11];
