@@ -21,6 +21,8 @@ const NC: i32 = 512;
 /** Height of one packed block of A: MC·KC·4 bytes = 128 KiB. */
 const MC: i32 = 128;
 
+/** Below this many rows of C, the unpacked streaming paths win (measured: bench/peers). */
+const SMALL_M: i32 = 4;
 /** Scratch for partial tiles (fewer than NR valid columns). */
 const EDGE: usize = memory.data(MR * NR * 4, 16);
 
@@ -164,6 +166,95 @@ export function matmul_workspace_bytes(): i32 {
   if (mr > 3) storeRow(c + 3 * ldc, c30, c31, nr, beta);
 }
 
+// Few rows (single-sample inference, tiny batches): packing would cost as much as the product,
+// so stream B once instead. A·B and Aᵀ·B: each row of C accumulates rows of B scaled by A's
+// entries, 16 columns at a time in registers.
+// @ts-ignore: decorator
+@inline function rowsTimesB(m: i32, n: i32, k: i32, a: usize, ars: usize, aks: usize, b: usize, c: usize, accumulate: bool): void {
+  const ldb = <usize>n * 4;
+  const n16 = n & ~15;
+  for (let i = 0; i < m; i++) {
+    const ai = a + <usize>i * ars;
+    const ci = c + <usize>i * ldb;
+    let j = 0;
+    for (; j < n16; j += 16) {
+      const cj = ci + (<usize>j << 2);
+      let c0 = f32x4.splat(0), c1 = f32x4.splat(0), c2 = f32x4.splat(0), c3 = f32x4.splat(0);
+      let bp = b + (<usize>j << 2);
+      let ap = ai;
+      for (let p = 0; p < k; p++) {
+        const av = v128.load32_splat(ap);
+        c0 = f32x4.add(c0, f32x4.mul(av, v128.load(bp)));
+        c1 = f32x4.add(c1, f32x4.mul(av, v128.load(bp, 16)));
+        c2 = f32x4.add(c2, f32x4.mul(av, v128.load(bp, 32)));
+        c3 = f32x4.add(c3, f32x4.mul(av, v128.load(bp, 48)));
+        ap += aks; bp += ldb;
+      }
+      if (accumulate) {
+        c0 = f32x4.add(c0, v128.load(cj)); c1 = f32x4.add(c1, v128.load(cj, 16));
+        c2 = f32x4.add(c2, v128.load(cj, 32)); c3 = f32x4.add(c3, v128.load(cj, 48));
+      }
+      v128.store(cj, c0); v128.store(cj, c1, 16); v128.store(cj, c2, 32); v128.store(cj, c3, 48);
+    }
+    for (; j < n; j++) {
+      let acc: f32 = 0;
+      let bp = b + (<usize>j << 2);
+      let ap = ai;
+      for (let p = 0; p < k; p++) {
+        acc += load<f32>(ap) * load<f32>(bp);
+        ap += aks; bp += ldb;
+      }
+      const cj = ci + (<usize>j << 2);
+      store<f32>(cj, accumulate ? load<f32>(cj) + acc : acc);
+    }
+  }
+}
+
+// Few rows of A·Bᵀ: dot products of a row of A with four rows of B at once, SIMD along k.
+// @ts-ignore: decorator
+@inline function rowsTimesBt(m: i32, n: i32, k: i32, a: usize, b: usize, c: usize, accumulate: bool): void {
+  const ld = <usize>k * 4;
+  const k4 = k & ~3;
+  const n4 = n & ~3;
+  for (let i = 0; i < m; i++) {
+    const ai = a + <usize>i * ld;
+    const ci = c + <usize>i * <usize>n * 4;
+    let j = 0;
+    for (; j < n4; j += 4) {
+      const b0 = b + <usize>j * ld, b1 = b0 + ld, b2 = b1 + ld, b3 = b2 + ld;
+      let s0 = f32x4.splat(0), s1 = f32x4.splat(0), s2 = f32x4.splat(0), s3 = f32x4.splat(0);
+      let p = 0;
+      for (; p < k4; p += 4) {
+        const o = <usize>p << 2;
+        const av = v128.load(ai + o);
+        s0 = f32x4.add(s0, f32x4.mul(av, v128.load(b0 + o)));
+        s1 = f32x4.add(s1, f32x4.mul(av, v128.load(b1 + o)));
+        s2 = f32x4.add(s2, f32x4.mul(av, v128.load(b2 + o)));
+        s3 = f32x4.add(s3, f32x4.mul(av, v128.load(b3 + o)));
+      }
+      // Transpose-add: lane q of the result is the sum of the lanes of s_q.
+      const t0 = f32x4.add(i32x4.shuffle(s0, s1, 0, 4, 1, 5), i32x4.shuffle(s0, s1, 2, 6, 3, 7));
+      const t1 = f32x4.add(i32x4.shuffle(s2, s3, 0, 4, 1, 5), i32x4.shuffle(s2, s3, 2, 6, 3, 7));
+      let r = f32x4.add(i32x4.shuffle(t0, t1, 0, 1, 4, 5), i32x4.shuffle(t0, t1, 2, 3, 6, 7));
+      for (; p < k; p++) {
+        const o = <usize>p << 2;
+        const x = load<f32>(ai + o);
+        r = f32x4.add(r, f32x4.mul(f32x4.splat(x), f32x4(load<f32>(b0 + o), load<f32>(b1 + o), load<f32>(b2 + o), load<f32>(b3 + o))));
+      }
+      const cj = ci + (<usize>j << 2);
+      if (accumulate) r = f32x4.add(r, v128.load(cj));
+      v128.store(cj, r);
+    }
+    for (; j < n; j++) {
+      const bj = b + <usize>j * ld;
+      let acc: f32 = 0;
+      for (let p = 0; p < k; p++) acc += load<f32>(ai + (<usize>p << 2)) * load<f32>(bj + (<usize>p << 2));
+      const cj = ci + (<usize>j << 2);
+      store<f32>(cj, accumulate ? load<f32>(cj) + acc : acc);
+    }
+  }
+}
+
 // The one body behind all three exports; transA/transB are constants at each call site.
 // Loop order (GotoBLAS): NC columns of B, KC deep; MC rows of A; 8-column panels; 4-row panels.
 // @ts-ignore: decorator
@@ -173,6 +264,11 @@ export function matmul_workspace_bytes(): i32 {
   const ldc: usize = <usize>n * 4;
   if (k == 0) {
     if (!accumulate) memory.fill(c, 0, <usize>m * ldc);
+    return;
+  }
+  if (m < SMALL_M) {
+    if (transB) rowsTimesBt(m, n, k, a, b, c, accumulate);
+    else rowsTimesB(m, n, k, a, ars, aks, b, c, accumulate);
     return;
   }
   const workA = work + <usize>(KC * NC * 4);

@@ -9,3 +9,4 @@ export * from "./optim";
 export function heap_base(): usize {
   return __heap_base;
 }
+export * from "./peak";

@@ -27,3 +27,22 @@ export function table(headers, rows) {
   const line = (cells) => cells.map((c, i) => String(c).padStart(widths[i])).join("  ");
   return [line(headers), widths.map((w) => "-".repeat(w)).join("  "), ...rows.map(line)].join("\n");
 }
+
+/** Median seconds per call of an async fn (a deferred benchmark.js case). */
+export async function measureAsync(name, fn, { maxTime = 1, minSamples = 7 } = {}) {
+  for (let i = 0; i < 3; i++) await fn(); // warm-up, including any lazy compilation
+  return new Promise((resolve, reject) => {
+    const bench = new Benchmark(name, {
+      defer: true,
+      maxTime,
+      minSamples,
+      fn: (deferred) => { fn().then(() => deferred.resolve(), reject); },
+      onComplete: () => {
+        if (bench.error) return reject(bench.error);
+        const sample = [...bench.stats.sample].sort((a, b) => a - b);
+        resolve(sample[Math.floor(sample.length / 2)]);
+      },
+    });
+    bench.run({ async: true });
+  });
+}
