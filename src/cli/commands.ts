@@ -1,0 +1,218 @@
+// The wasmlp subcommands: train, eval, predict. Each takes its argv and an output, and
+// returns an exit code; errors are thrown (main.ts prints them as one line).
+import { existsSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
+import { ACTIVATIONS, type Activation } from "../config.js";
+import { type LabelledImages } from "../data/idx.js";
+import { FASHION_MNIST_CLASSES, type Split, loadDirectory, loadEmbedded, take } from "../data/node.js";
+import { Network } from "../network.js";
+import { init } from "../wasm.js";
+import { UsageError, int, intList, oneOf, parse, positive, text } from "./args.js";
+import { EpochProgress, type Output, renderTable } from "./progress.js";
+
+const OPTIMIZER_TYPES = ["sgd", "momentum", "adam"] as const;
+const HIDDEN_ACTIVATIONS = ACTIVATIONS.filter((a) => a !== "softmax") as Exclude<Activation, "softmax">[];
+
+export const HELP = {
+  main: `wasmlp: train and run small multilayer perceptrons on SIMD WebAssembly
+
+Usage: wasmlp <command> [options]
+
+Commands:
+  train     train a classifier on Fashion-MNIST (or any MNIST-format directory)
+  eval      evaluate a saved model on a data set's test images
+  predict   classify test images with a saved model
+
+Run wasmlp <command> --help for a command's options.
+`,
+  train: `Usage: wasmlp train [options]
+
+Trains an MLP (784 inputs, softmax over 10 classes) with categorical cross-entropy.
+Without --data it uses the Fashion-MNIST test set shipped with wasmlp: 8,000 images to
+train on and 2,000 held out.
+
+Options:
+  --data DIR           directory with train-/t10k-images-idx3-ubyte and -labels-idx1-ubyte (plain or .gz)
+  --layers LIST        hidden layer sizes, comma-separated (default 256,128)
+  --activation NAME    hidden activation: ${HIDDEN_ACTIVATIONS.join(", ")} (default relu)
+  --epochs N           passes over the training images (default 20)
+  --batch-size N       images per optimizer step (default 64)
+  --optimizer NAME     ${OPTIMIZER_TYPES.join(", ")} (default adam)
+  --lr X               learning rate (default 0.001 for adam, 0.05 otherwise)
+  --seed N             seed for weights and shuffling (default 1)
+  --limit N            train on the first N training images only
+  --save FILE          write the trained model to FILE (JSON, written atomically)
+  -h, --help           show this help
+`,
+  eval: `Usage: wasmlp eval --model FILE [--data DIR]
+
+Evaluates a saved model on the test images: the 2,000 held-out embedded images, or the
+t10k set of --data DIR. Prints loss and accuracy.
+
+Options:
+  --model FILE   a model saved by wasmlp train --save
+  --data DIR     MNIST-format directory (default: the embedded Fashion-MNIST split)
+  -h, --help     show this help
+`,
+  predict: `Usage: wasmlp predict --model FILE [--data DIR] [--index LIST | --count N]
+
+Classifies test images with a saved model and prints the predicted and true classes.
+
+Options:
+  --model FILE   a model saved by wasmlp train --save
+  --data DIR     MNIST-format directory (default: the embedded Fashion-MNIST split)
+  --index LIST   comma-separated test image indices (default: the first --count)
+  --count N      how many test images, from the first (default 10)
+  -h, --help     show this help
+`,
+};
+
+function loadData(dir: string | undefined): Split {
+  return dir === undefined ? loadEmbedded() : loadDirectory(dir);
+}
+
+/** Writes to a temporary file beside the target, then renames: never a half-written model. */
+export function writeAtomically(path: string, contents: string): void {
+  const tmp = `${path}.${process.pid}.tmp`;
+  try {
+    writeFileSync(tmp, contents);
+    renameSync(tmp, path);
+  } catch (e) {
+    rmSync(tmp, { force: true });
+    throw new Error(`could not write ${path}: ${(e as Error).message}`);
+  }
+}
+
+function loadModel(path: string | undefined, command: string): Network {
+  if (path === undefined) throw new UsageError(`${command}: --model FILE is required (see wasmlp ${command} --help)`);
+  if (!existsSync(path)) throw new Error(`model file ${path} does not exist`);
+  try {
+    return Network.fromJSON(readFileSync(path, "utf8"));
+  } catch (e) {
+    throw new Error(`${path} is not a usable wasmlp model: ${(e as Error).message}`);
+  }
+}
+
+function checkFits(net: Network, set: LabelledImages): void {
+  const pixels = set.rows * set.cols;
+  if (net.inputSize !== pixels) throw new Error(`the model takes ${net.inputSize} inputs, but the images have ${pixels} pixels`);
+  const classes = Math.max(...set.labels) + 1;
+  if (net.outputSize < classes) throw new Error(`the model has ${net.outputSize} outputs, but the labels go up to class ${classes - 1}`);
+}
+
+export async function train(argv: string[], out: Output): Promise<number> {
+  const a = parse(argv, {
+    data: { type: "string" }, layers: { type: "string" }, activation: { type: "string" }, epochs: { type: "string" },
+    "batch-size": { type: "string" }, optimizer: { type: "string" }, lr: { type: "string" }, seed: { type: "string" },
+    limit: { type: "string" }, save: { type: "string" }, help: { type: "boolean", short: "h" },
+  }, "train");
+  if (a.help) { out.write(HELP.train); return 0; }
+  const layers = intList("layers", a.layers, [256, 128]);
+  const activation = oneOf("activation", a.activation, "relu", HIDDEN_ACTIVATIONS);
+  const epochs = int("epochs", a.epochs, 20, 1, 100000);
+  const batchSize = int("batch-size", a["batch-size"], 64, 1, 65536);
+  const optimizer = oneOf("optimizer", a.optimizer, "adam", OPTIMIZER_TYPES);
+  const lr = positive("lr", a.lr, optimizer === "adam" ? 0.001 : 0.05);
+  const seed = int("seed", a.seed, 1, 0, 0xffffffff);
+  const limit = a.limit === undefined ? undefined : int("limit", a.limit, 0, 1);
+  const save = text("save", a.save);
+  const dataDir = text("data", a.data);
+
+  const data = loadData(dataDir);
+  const trainSet = limit === undefined || limit >= data.train.count ? data.train : take(data.train, 0, limit);
+  await init();
+  const net = new Network({
+    inputSize: trainSet.rows * trainSet.cols,
+    layers: [...layers.map((units) => ({ units, activation })), { units: 10, activation: "softmax" as const }],
+    loss: "categorical-crossentropy",
+    optimizer: { type: optimizer, learningRate: lr },
+    seed,
+  });
+  out.write(`${net}\ndata: ${data.source}; training on ${trainSet.count.toLocaleString("en-US")} images, testing on ${data.test.count.toLocaleString("en-US")}\n`);
+
+  const progress = new EpochProgress(out, epochs, trainSet.count);
+  const rows: (string | number)[][] = [];
+  let trainSeconds = 0;
+  let epochStart = performance.now();
+  let lastBatchEnd = epochStart;
+  progress.begin();
+  const history = net.fit(trainSet.pixels, trainSet.labels, {
+    epochs, batchSize, validationData: [data.test.pixels, data.test.labels],
+    onBatchEnd: (_, logs) => {
+      lastBatchEnd = performance.now();
+      progress.batch(rows.length, logs.size, logs.loss);
+    },
+    onEpochEnd: (epoch, logs) => {
+      // Throughput counts training only, not the test evaluation that follows each epoch.
+      const seconds = (lastBatchEnd - epochStart) / 1000;
+      trainSeconds += seconds;
+      progress.end(epoch, logs, seconds);
+      rows.push([epoch + 1, logs.loss.toFixed(4), logs.accuracy.toFixed(4), (logs.valAccuracy ?? NaN).toFixed(4), logs.seconds.toFixed(2)]);
+      progress.begin();
+      epochStart = performance.now();
+    },
+  });
+  out.write(`\n${renderTable(["epoch", "loss", "train acc", "test acc", "seconds"], rows)}`);
+  const final = history.valAccuracy[history.valAccuracy.length - 1];
+  const throughput = (trainSet.count * epochs) / trainSeconds;
+  out.write(`\nheld-out accuracy ${final.toFixed(4)} on ${data.test.count.toLocaleString("en-US")} images; training throughput ${Math.round(throughput).toLocaleString("en-US")} samples/s\n`);
+  if (save !== undefined) {
+    writeAtomically(save, JSON.stringify(net.toJSON()));
+    out.write(`saved model to ${save}\n`);
+  }
+  net.dispose();
+  return 0;
+}
+
+export async function evaluate(argv: string[], out: Output): Promise<number> {
+  const a = parse(argv, { model: { type: "string" }, data: { type: "string" }, help: { type: "boolean", short: "h" } }, "eval");
+  if (a.help) { out.write(HELP.eval); return 0; }
+  const modelPath = text("model", a.model);
+  const dataDir = text("data", a.data);
+  await init();
+  const net = loadModel(modelPath, "eval");
+  const { test, source } = loadData(dataDir);
+  checkFits(net, test);
+  const t0 = performance.now();
+  const { loss, accuracy } = net.evaluate(test.pixels, Int32Array.from(test.labels));
+  const seconds = (performance.now() - t0) / 1000;
+  out.write(`${net}\ndata: ${source}\ntest loss ${loss.toFixed(4)}  test accuracy ${accuracy.toFixed(4)} on ${test.count.toLocaleString("en-US")} images (${Math.round(test.count / seconds).toLocaleString("en-US")} images/s)\n`);
+  net.dispose();
+  return 0;
+}
+
+export async function predict(argv: string[], out: Output): Promise<number> {
+  const a = parse(argv, {
+    model: { type: "string" }, data: { type: "string" }, index: { type: "string" }, count: { type: "string" }, help: { type: "boolean", short: "h" },
+  }, "predict");
+  if (a.help) { out.write(HELP.predict); return 0; }
+  if (a.index !== undefined && a.count !== undefined) throw new UsageError("predict: give --index or --count, not both");
+  const modelPath = text("model", a.model);
+  const dataDir = text("data", a.data);
+  await init();
+  const net = loadModel(modelPath, "predict");
+  const { test } = loadData(dataDir);
+  checkFits(net, test);
+  const indices = a.index !== undefined
+    ? String(a.index).split(",").map((part) => int("index", part.trim(), 0, 0))
+    : Array.from({ length: Math.min(int("count", a.count, 10, 1), test.count) }, (_, i) => i);
+  const bad = indices.find((i) => i >= test.count);
+  if (bad !== undefined) throw new UsageError(`--index ${bad} is out of range: the test set has ${test.count} images (0 to ${test.count - 1})`);
+  const size = test.rows * test.cols;
+  const x = new Float32Array(indices.length * size);
+  indices.forEach((idx, i) => x.set(test.pixels.subarray(idx * size, (idx + 1) * size), i * size));
+  const probs = net.predict(x);
+  const k = net.outputSize;
+  const name = (c: number): string => (k === 10 ? FASHION_MNIST_CLASSES[c] : String(c));
+  let correct = 0;
+  const rows = indices.map((idx, i) => {
+    const p = probs.subarray(i * k, (i + 1) * k);
+    const best = p.indexOf(Math.max(...p));
+    const truth = test.labels[idx];
+    if (best === truth) correct++;
+    return [idx, name(best), p[best].toFixed(3), name(truth), best === truth ? "✓" : "✗"];
+  });
+  out.write(renderTable(["image", "predicted", "probability", "true", ""], rows));
+  out.write(`${correct} of ${indices.length} correct\n`);
+  net.dispose();
+  return 0;
+}

@@ -1,0 +1,29 @@
+#!/usr/bin/env node
+// The wasmlp command: dispatches to a subcommand; any error becomes one line on stderr
+// and a non-zero exit (2 for usage, 1 otherwise), never a stack trace.
+import { HELP, evaluate, predict, train } from "./commands.js";
+import { UsageError } from "./args.js";
+import type { Output } from "./progress.js";
+
+const COMMANDS: Record<string, (argv: string[], out: Output) => Promise<number>> = { train, eval: evaluate, predict };
+
+export async function main(argv: string[], out: Output): Promise<number> {
+  const [command, ...rest] = argv;
+  if (command === undefined || command === "--help" || command === "-h" || command === "help") {
+    out.write(HELP.main);
+    return command === undefined ? 2 : 0;
+  }
+  const run = COMMANDS[command];
+  if (!run) throw new UsageError(`unknown command "${command}"; commands: ${Object.keys(COMMANDS).join(", ")} (see wasmlp --help)`);
+  return run(rest, out);
+}
+
+const stdout: Output = { write: (text) => void process.stdout.write(text), isTTY: Boolean(process.stdout.isTTY) };
+main(process.argv.slice(2), stdout).then(
+  (code) => { process.exitCode = code; },
+  (e: unknown) => {
+    const message = e instanceof Error ? e.message : String(e);
+    process.stderr.write(`wasmlp: error: ${message}\n`);
+    process.exitCode = e instanceof UsageError ? 2 : 1;
+  },
+);

@@ -1,0 +1,80 @@
+// Reading IDX data sets from disk in Node: plain or gzipped files, a directory of the four
+// standard files, and the Fashion-MNIST test set shipped with the package.
+import { existsSync, readFileSync, statSync } from "node:fs";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { gunzipSync } from "node:zlib";
+import { type LabelledImages, pairImagesLabels, parseIdxImages, parseIdxLabels } from "./idx.js";
+
+/** The Fashion-MNIST test set shipped in the repository (data/fashion-mnist). */
+export const EMBEDDED_DIR = fileURLToPath(new URL("../../data/fashion-mnist/", import.meta.url));
+
+export const FASHION_MNIST_CLASSES = [
+  "T-shirt/top", "Trouser", "Pullover", "Dress", "Coat", "Sandal", "Shirt", "Sneaker", "Bag", "Ankle boot",
+] as const;
+
+export interface Split {
+  train: LabelledImages;
+  test: LabelledImages;
+  source: string;
+}
+
+/** A file's bytes, gunzipped when it starts with the gzip magic number. */
+export function readMaybeGzip(path: string): Uint8Array {
+  const bytes = readFileSync(path);
+  if (bytes[0] === 0x1f && bytes[1] === 0x8b) {
+    try {
+      return gunzipSync(bytes);
+    } catch (e) {
+      throw new RangeError(`${path}: corrupt gzip data (${(e as Error).message})`);
+    }
+  }
+  return bytes;
+}
+
+/** `base` or `base.gz` in dir, whichever exists. */
+function find(dir: string, base: string): string {
+  for (const name of [base, `${base}.gz`]) {
+    const path = join(dir, name);
+    if (existsSync(path)) return path;
+  }
+  throw new Error(`${dir} has no ${base} or ${base}.gz`);
+}
+
+export function loadIdxPair(dir: string, prefix: "train" | "t10k"): LabelledImages {
+  const imagesPath = find(dir, `${prefix}-images-idx3-ubyte`);
+  const labelsPath = find(dir, `${prefix}-labels-idx1-ubyte`);
+  return pairImagesLabels(
+    parseIdxImages(readMaybeGzip(imagesPath), imagesPath),
+    parseIdxLabels(readMaybeGzip(labelsPath), labelsPath),
+    `${prefix} set in ${dir}`,
+  );
+}
+
+/** A directory holding the four standard files (train and t10k, plain or .gz). */
+export function loadDirectory(dir: string): Split {
+  if (!existsSync(dir) || !statSync(dir).isDirectory()) throw new Error(`data directory ${dir} does not exist`);
+  return { train: loadIdxPair(dir, "train"), test: loadIdxPair(dir, "t10k"), source: dir };
+}
+
+/** The first `count` samples of a set. */
+export function take(set: LabelledImages, start: number, count: number): LabelledImages {
+  const size = set.rows * set.cols;
+  return {
+    ...set,
+    count,
+    pixels: set.pixels.subarray(start * size, (start + count) * size),
+    labels: set.labels.subarray(start, start + count),
+  };
+}
+
+/** The shipped Fashion-MNIST test set split into 8,000 images for training and 2,000 held out. */
+export function loadEmbedded(): Split {
+  const all = loadIdxPair(EMBEDDED_DIR, "t10k");
+  const trainCount = Math.round(all.count * 0.8);
+  return {
+    train: take(all, 0, trainCount),
+    test: take(all, trainCount, all.count - trainCount),
+    source: `embedded Fashion-MNIST test set (${trainCount.toLocaleString("en-US")} train / ${(all.count - trainCount).toLocaleString("en-US")} held out)`,
+  };
+}
