@@ -1,5 +1,5 @@
 // wasmlp: fast small multilayer perceptrons on SIMD WebAssembly.
-export { init, type WasmSource } from "./wasm.js";
+export { init, simdSupported, type WasmSource } from "./wasm.js";
 export { Network } from "./network.js";
 export {
   Layer, MODEL_FORMAT, MODEL_VERSION,
@@ -12,3 +12,4 @@ export {
   ACTIVATIONS, LOSSES, OPTIMIZERS,
   type Activation, type LayerOptions, type Loss, type OptimizerOptions, type OptimizerSpec,
 } from "./config.js";
+export { pairImagesLabels, parseIdxImages, parseIdxLabels, type IdxImages, type LabelledImages } from "./data/idx.js";

@@ -1,5 +1,6 @@
 // The only file that knows how the WebAssembly module is found and instantiated.
 import { instantiate } from "@assemblyscript/loader";
+import { WASM_BASE64 } from "./generated/wasm-binary.js";
 
 /** The raw kernel exports: pointers and sizes in, nothing allocated (see assembly/README.md). */
 export interface Kernels {
@@ -41,16 +42,23 @@ export type WasmSource = string | URL | Response | ArrayBuffer | ArrayBufferView
 let loaded: Kernels | null = null;
 let loading: Promise<Kernels> | null = null;
 
-const defaultUrl = (): URL => new URL("../build/wasmlp.wasm", import.meta.url);
+function base64Bytes(text: string): Uint8Array {
+  const binary = atob(text);
+  const bytes = new Uint8Array(binary.length);
+  for (let i = 0; i < binary.length; i++) bytes[i] = binary.charCodeAt(i);
+  return bytes;
+}
 
 async function resolveSource(source: WasmSource | undefined): Promise<WebAssembly.Module | BufferSource | Response> {
+  if (source === undefined) return base64Bytes(WASM_BASE64);
   if (source instanceof WebAssembly.Module || source instanceof ArrayBuffer || ArrayBuffer.isView(source)) return source;
   if (typeof Response !== "undefined" && source instanceof Response) return source;
-  if (source !== undefined && typeof source !== "string" && !(source instanceof URL)) {
+  if (typeof source !== "string" && !(source instanceof URL)) {
     throw new TypeError(`init() expected a URL, string, Response, ArrayBuffer, typed array or WebAssembly.Module, received ${Object.prototype.toString.call(source)}`);
   }
-  const url = source === undefined ? defaultUrl() : new URL(String(source), import.meta.url);
+  const url = new URL(String(source), import.meta.url);
   if (url.protocol === "file:") {
+    // Node's fetch does not read files; import lazily so browsers never see node: modules.
     const [{ readFile }, { fileURLToPath }] = await Promise.all([import("node:fs/promises"), import("node:url")]);
     return readFile(fileURLToPath(url));
   }
@@ -61,13 +69,14 @@ async function resolveSource(source: WasmSource | undefined): Promise<WebAssembl
 
 /**
  * Loads and instantiates the kernels once; later calls return the same instance.
- * With no argument the module is read from beside the package (a file in Node, a fetch in browsers).
+ * With no argument it uses the module embedded in the package (no file to host or fetch);
+ * a URL, Response, bytes or compiled module may be given instead.
  */
 export function init(source?: WasmSource): Promise<Kernels> {
   if (loaded) return Promise.resolve(loaded);
   if (!loading) {
     loading = (async () => {
-      if (typeof WebAssembly !== "object" || !WebAssembly.validate(new Uint8Array(SIMD_PROBE))) {
+      if (!simdSupported()) {
         throw new Error("wasmlp needs WebAssembly with 128-bit SIMD; this runtime does not support it");
       }
       const result = await instantiate<Record<string, unknown>>(await resolveSource(source));
@@ -78,6 +87,11 @@ export function init(source?: WasmSource): Promise<Kernels> {
     loading.catch(() => { loading = null; });
   }
   return loading;
+}
+
+/** Whether this runtime has WebAssembly with 128-bit SIMD, which wasmlp needs. */
+export function simdSupported(): boolean {
+  return typeof WebAssembly === "object" && WebAssembly.validate(new Uint8Array(SIMD_PROBE));
 }
 
 /** The instantiated kernels; throws a clear error before init() has finished. */

@@ -55,10 +55,18 @@ say(`Medians of benchmark.js samples after warm-up, every library in the same pr
 say();
 
 // ---- ceiling -------------------------------------------------------------------------------
-const PEAK_STEPS = 5_000_000;
-// Warm up until V8 has tiered the kernel up from Liftoff (a running wasm call never switches tier).
-for (let i = 0; i < 40; i++) { rt.kernels.simd_peak(200_000, 1e-3); await new Promise((r) => setTimeout(r, 5)); }
-const peak = (64 * PEAK_STEPS) / measure("simd_peak", () => rt.kernels.simd_peak(PEAK_STEPS, 1e-3), { maxTime: TIME }) / 1e9;
+const PEAK_STEPS = 2_000_000;
+/** The ceiling is a best case: the largest median over several rounds (after tier-up). */
+async function measurePeak() {
+  let best = 0;
+  for (let round = 0; round < 5; round++) {
+    for (let i = 0; i < 20; i++) rt.kernels.simd_peak(100_000, 1e-3);
+    await new Promise((r) => setTimeout(r, 20)); // let V8 finish tiering up from Liftoff
+    best = Math.max(best, (64 * PEAK_STEPS) / measure("simd_peak", () => rt.kernels.simd_peak(PEAK_STEPS, 1e-3), { maxTime: 0.3 }) / 1e9);
+  }
+  return best;
+}
+const peak = await measurePeak();
 say(`## Ceiling`);
 say();
 say(`The 4×8 register tile's inner loop (2 vector loads, 4 broadcast loads, 8 f32x4 mul+add) on one L1-resident line (\`assembly/peak.ts\`): **${fmt(peak)} GFLOP/s**. Matmul figures below give their share of it.`);

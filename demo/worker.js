@@ -1,0 +1,88 @@
+// The training side of the demo, in a Web Worker so the page stays responsive: loads the
+// embedded Fashion-MNIST data, trains epoch by epoch, and posts progress to the page.
+import { Network, init, pairImagesLabels, parseIdxImages, parseIdxLabels } from "../dist/wasmlp.browser.js";
+
+const DATA = new URL("../data/fashion-mnist/", import.meta.url);
+const GRID = 24; // held-out images shown with their predictions
+let stopRequested = false;
+let data = null;
+
+async function gunzip(url) {
+  const response = await fetch(url);
+  if (!response.ok) throw new Error(`could not load ${url}: HTTP ${response.status}`);
+  const stream = response.body.pipeThrough(new DecompressionStream("gzip"));
+  return new Uint8Array(await new Response(stream).arrayBuffer());
+}
+
+async function loadData() {
+  const [images, labels] = await Promise.all([gunzip(new URL("t10k-images-idx3-ubyte.gz", DATA)), gunzip(new URL("t10k-labels-idx1-ubyte.gz", DATA))]);
+  const all = pairImagesLabels(parseIdxImages(images, "t10k images"), parseIdxLabels(labels, "t10k labels"), "t10k");
+  const size = all.rows * all.cols, split = 8000;
+  return {
+    train: { x: all.pixels.subarray(0, split * size), y: all.labels.subarray(0, split), count: split },
+    test: { x: all.pixels.subarray(split * size), y: all.labels.subarray(split), count: all.count - split },
+  };
+}
+
+async function train(config) {
+  stopRequested = false;
+  const net = new Network({
+    inputSize: 784,
+    layers: [...config.layers.map((units) => ({ units, activation: config.activation })), { units: 10, activation: "softmax" }],
+    loss: "categorical-crossentropy",
+    optimizer: { type: config.optimizer, learningRate: config.learningRate },
+    seed: config.seed,
+  });
+  postMessage({ type: "status", text: `Training ${net}` });
+  let trainSeconds = 0;
+  for (let epoch = 0; epoch < config.epochs && !stopRequested; epoch++) {
+    const start = performance.now();
+    let lastBatch = start;
+    const history = net.fit(data.train.x, data.train.y, {
+      epochs: 1, batchSize: config.batchSize, validationData: [data.test.x, data.test.y],
+      onBatchEnd: () => { lastBatch = performance.now(); },
+    });
+    const seconds = (lastBatch - start) / 1000;
+    trainSeconds += seconds;
+    postMessage({
+      type: "epoch", epoch: epoch + 1, epochs: config.epochs,
+      loss: history.loss[0], accuracy: history.accuracy[0], valLoss: history.valLoss[0], valAccuracy: history.valAccuracy[0],
+      samplesPerSecond: data.train.count / seconds,
+      predictions: Array.from(argmaxRows(net.predict(data.test.x.subarray(0, GRID * 784)), 10)),
+    });
+    await new Promise((resolve) => setTimeout(resolve, 0)); // let a "stop" message in
+  }
+  const final = net.evaluate(data.test.x, data.test.y);
+  postMessage({ type: "done", stopped: stopRequested, accuracy: final.accuracy, loss: final.loss, samplesPerSecond: (data.train.count * config.epochs) / trainSeconds });
+  net.dispose();
+}
+
+function argmaxRows(values, width) {
+  const out = new Uint8Array(values.length / width);
+  for (let i = 0; i < out.length; i++) {
+    let best = 0;
+    for (let j = 1; j < width; j++) if (values[i * width + j] > values[i * width + best]) best = j;
+    out[i] = best;
+  }
+  return out;
+}
+
+onmessage = async ({ data: message }) => {
+  try {
+    if (message.type === "stop") { stopRequested = true; return; }
+    if (message.type === "train") await train(message.config);
+  } catch (e) {
+    postMessage({ type: "error", message: e instanceof Error ? e.message : String(e) });
+  }
+};
+
+try {
+  await init();
+  data = await loadData();
+  postMessage({
+    type: "ready", trainCount: data.train.count, testCount: data.test.count,
+    grid: { pixels: data.test.x.slice(0, GRID * 784), labels: Array.from(data.test.y.subarray(0, GRID)) },
+  });
+} catch (e) {
+  postMessage({ type: "error", message: e instanceof Error ? e.message : String(e) });
+}

@@ -1,0 +1,68 @@
+// The demo page in a real browser: a short training run through the page's own controls.
+import { mkdirSync } from "node:fs";
+import { afterAll, beforeAll, expect, test } from "vitest";
+import type { Browser } from "playwright-core";
+import { serve } from "../../demo/serve.js";
+import { browserAvailable, browserRequired, launch } from "./browser.js";
+
+const OUTPUT = new URL("../../test-results/", import.meta.url);
+let browser: Browser;
+let server: { url: string; close: () => Promise<void> };
+
+test.skipIf(browserAvailable || !browserRequired)("Chromium is installed (required in CI)", () => {
+  expect.fail("WASMLP_REQUIRE_BROWSER=1 but /usr/bin/chromium is missing: apt-get install -y chromium");
+});
+
+const maybe = browserAvailable ? test : test.skip;
+
+beforeAll(async () => {
+  if (!browserAvailable) return;
+  server = await serve();
+  browser = await launch();
+}, 60_000);
+afterAll(async () => {
+  await browser?.close();
+  await server?.close();
+});
+
+maybe("trains through the page's controls, updates the chart, and reports a real accuracy", async () => {
+  const page = await browser.newPage({ viewport: { width: 1000, height: 1100 } });
+  const errors: string[] = [];
+  page.on("console", (msg) => { if (msg.type() === "error") errors.push(msg.text()); });
+  page.on("pageerror", (e) => errors.push(e.message));
+  await page.goto(`${server.url}/demo/`);
+  await page.waitForFunction(() => !(document.getElementById("train") as HTMLButtonElement).disabled, null, { timeout: 30_000 });
+  await page.fill("#layers", "128");
+  await page.selectOption("#activation", "relu");
+  await page.selectOption("#optimizer", "adam");
+  await page.fill("#lr", "0.002");
+  await page.fill("#batch-size", "64");
+  await page.fill("#epochs", "3");
+  await page.click("#train");
+  await page.waitForFunction(() => document.getElementById("chart")!.dataset.points === "1", null, { timeout: 30_000 });
+  await page.waitForFunction(() => document.body.dataset.state === "done", null, { timeout: 60_000 });
+  expect(await page.textContent("#status")).toMatch(/^Done: test accuracy 0\.\d{4}/);
+  expect(await page.getAttribute("#chart", "data-points")).toBe("3");
+  // Three epochs on 8,000 images reach about 0.8; an untrained or broken network stays near 0.1.
+  const accuracy = Number(await page.textContent("#test-accuracy"));
+  expect(accuracy).toBeGreaterThan(0.7);
+  expect(await page.textContent("#throughput")).toMatch(/[\d,]+ samples\/s/);
+  expect(await page.locator("#grid figure").count()).toBe(24);
+  const wrong = await page.locator("#grid figure.wrong").count();
+  expect(wrong).toBeLessThan(12);
+  mkdirSync(OUTPUT, { recursive: true });
+  await page.screenshot({ path: new URL("demo.png", OUTPUT).pathname, fullPage: true });
+  expect(errors, errors.join("\n")).toEqual([]);
+  await page.close();
+}, 120_000);
+
+maybe("shows a clear message where WebAssembly SIMD is missing", async () => {
+  const page = await browser.newPage();
+  // Pretend SIMD is unsupported: every validate() answers false before the page's scripts run.
+  await page.addInitScript(() => { WebAssembly.validate = () => false; });
+  await page.goto(`${server.url}/demo/`);
+  await page.waitForSelector("#unsupported:not([hidden])");
+  expect(await page.textContent("#unsupported")).toContain("does not support WebAssembly SIMD");
+  expect(await page.isDisabled("#train")).toBe(true);
+  await page.close();
+}, 60_000);

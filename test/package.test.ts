@@ -1,0 +1,22 @@
+// What `npm pack` would publish: only what a user needs, within the size budget.
+import { execFileSync } from "node:child_process";
+import { statSync } from "node:fs";
+import { fileURLToPath } from "node:url";
+import { expect, test } from "vitest";
+
+const ROOT = fileURLToPath(new URL("..", import.meta.url));
+
+test("the package holds the build, the embedded data and the docs, nothing else", () => {
+  const [pack] = JSON.parse(execFileSync("npm", ["pack", "--dry-run", "--json", "--ignore-scripts"], { cwd: ROOT, encoding: "utf8", stdio: ["ignore", "pipe", "ignore"] }));
+  const files: string[] = pack.files.map((f: { path: string }) => f.path);
+  for (const needed of ["package.json", "README.md", "LICENSE", "build/wasmlp.wasm", "dist/index.js", "dist/index.d.ts", "dist/wasmlp.browser.js", "dist/cli/main.js", "dist/reference/index.js", "data/fashion-mnist/LICENSE", "data/fashion-mnist/t10k-images-idx3-ubyte.gz"]) {
+    expect(files).toContain(needed);
+  }
+  const allowed = /^(package\.json|README\.md|LICENSE|build\/wasmlp\.wasm|dist\/.+|data\/fashion-mnist\/.+)$/;
+  expect(files.filter((f) => !allowed.test(f))).toEqual([]);
+});
+
+test("size budget: wasm under 32 KiB, the browser bundle under 80 KiB", () => {
+  expect(statSync(`${ROOT}/build/wasmlp.wasm`).size).toBeLessThan(32 * 1024);
+  expect(statSync(`${ROOT}/dist/wasmlp.browser.js`).size).toBeLessThan(80 * 1024);
+});
