@@ -1,13 +1,10 @@
 // The demo page in a real browser: a short training run through the page's own controls.
 import { mkdirSync } from "node:fs";
-import { afterAll, beforeAll, expect, test } from "vitest";
-import type { Browser } from "playwright-core";
-import { serve } from "../../demo/serve.js";
-import { browserAvailable, browserRequired, launch } from "./browser.js";
+import { expect, test } from "vitest";
+import { browserAvailable, browserRequired, useBrowserAndServer } from "./browser.js";
 
 const OUTPUT = new URL("../../test-results/", import.meta.url);
-let browser: Browser;
-let server: { url: string; close: () => Promise<void> };
+const env = useBrowserAndServer();
 
 test.skipIf(browserAvailable || !browserRequired)("Chromium is installed (required in CI)", () => {
   expect.fail("WASMLP_REQUIRE_BROWSER=1 but /usr/bin/chromium is missing: apt-get install -y chromium");
@@ -15,22 +12,12 @@ test.skipIf(browserAvailable || !browserRequired)("Chromium is installed (requir
 
 const maybe = browserAvailable ? test : test.skip;
 
-beforeAll(async () => {
-  if (!browserAvailable) return;
-  server = await serve();
-  browser = await launch();
-}, 60_000);
-afterAll(async () => {
-  await browser?.close();
-  await server?.close();
-});
-
 maybe("trains through the page's controls, updates the chart, and reports a real accuracy", async () => {
-  const page = await browser.newPage({ viewport: { width: 1000, height: 1100 } });
+  const page = await env.browser().newPage({ viewport: { width: 1000, height: 1100 } });
   const errors: string[] = [];
   page.on("console", (msg) => { if (msg.type() === "error") errors.push(msg.text()); });
   page.on("pageerror", (e) => errors.push(e.message));
-  await page.goto(`${server.url}/demo/`);
+  await page.goto(`${env.url()}/demo/`);
   await page.waitForFunction(() => !(document.getElementById("train") as HTMLButtonElement).disabled, null, { timeout: 30_000 });
   await page.fill("#layers", "128");
   await page.selectOption("#activation", "relu");
@@ -57,10 +44,10 @@ maybe("trains through the page's controls, updates the chart, and reports a real
 }, 120_000);
 
 maybe("shows a clear message where WebAssembly SIMD is missing", async () => {
-  const page = await browser.newPage();
+  const page = await env.browser().newPage();
   // Pretend SIMD is unsupported: every validate() answers false before the page's scripts run.
   await page.addInitScript(() => { WebAssembly.validate = () => false; });
-  await page.goto(`${server.url}/demo/`);
+  await page.goto(`${env.url()}/demo/`);
   await page.waitForSelector("#unsupported:not([hidden])");
   expect(await page.textContent("#unsupported")).toContain("does not support WebAssembly SIMD");
   expect(await page.isDisabled("#train")).toBe(true);

@@ -1,26 +1,14 @@
 // The browser build imported in a bare page (no demo code): forward and backward agree with
 // the same computation in Node.
-import { afterAll, beforeAll, expect, test } from "vitest";
-import type { Browser } from "playwright-core";
-import { serve } from "../../demo/serve.js";
+import { beforeAll, expect, test } from "vitest";
 import { Network, init } from "../../src/index.js";
 import { Random, expectClose, randomArray } from "../helpers.js";
-import { browserAvailable, launch } from "./browser.js";
+import { browserAvailable, useBrowserAndServer } from "./browser.js";
 
-let browser: Browser;
-let server: { url: string; close: () => Promise<void> };
+const env = useBrowserAndServer();
 const maybe = browserAvailable ? test : test.skip;
 
-beforeAll(async () => {
-  await init();
-  if (!browserAvailable) return;
-  server = await serve();
-  browser = await launch();
-}, 60_000);
-afterAll(async () => {
-  await browser?.close();
-  await server?.close();
-});
+beforeAll(async () => { await init(); });
 
 maybe("dist/wasmlp.browser.js computes in Chromium what it computes in Node", async () => {
   const rng = new Random(31);
@@ -30,10 +18,10 @@ maybe("dist/wasmlp.browser.js computes in Chromium what it computes in Node", as
   const net = new Network(options);
   const expected = { out: Array.from(net.forward(xs)), ...(() => { const b = net.backward(dOuts); return { dInput: Array.from(b.dInput), dW0: Array.from(b.grads[0].dW) }; })() };
 
-  const page = await browser.newPage();
+  const page = await env.browser().newPage();
   const errors: string[] = [];
   page.on("pageerror", (e) => errors.push(e.message));
-  await page.goto(`${server.url}/test/browser/blank.html`);
+  await page.goto(`${env.url()}/test/browser/blank.html`);
   // A script string, not a function: the test runner would rewrite a function's import().
   const got = (await page.evaluate(`(async () => {
     const { init, Network } = await import("/dist/wasmlp.browser.js");
