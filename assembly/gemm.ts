@@ -31,6 +31,19 @@ export function matmul_workspace_bytes(): i32 {
   return (KC * NC + MC * KC) * 4;
 }
 
+// Reads a 4×4 block (4 rows of 4 floats, rows `ld` bytes apart) and writes its transpose
+// (4 rows of 4 floats, `dstStride` bytes apart).
+// @ts-ignore: decorator
+@inline function transpose4(src: usize, ld: usize, dst: usize, dstStride: usize): void {
+  const r0 = v128.load(src), r1 = v128.load(src + ld), r2 = v128.load(src + 2 * ld), r3 = v128.load(src + 3 * ld);
+  const t0 = i32x4.shuffle(r0, r1, 0, 4, 1, 5), t1 = i32x4.shuffle(r0, r1, 2, 6, 3, 7);
+  const t2 = i32x4.shuffle(r2, r3, 0, 4, 1, 5), t3 = i32x4.shuffle(r2, r3, 2, 6, 3, 7);
+  v128.store(dst, i32x4.shuffle(t0, t2, 0, 1, 4, 5));
+  v128.store(dst + dstStride, i32x4.shuffle(t0, t2, 2, 3, 6, 7));
+  v128.store(dst + 2 * dstStride, i32x4.shuffle(t1, t3, 0, 1, 4, 5));
+  v128.store(dst + 3 * dstStride, i32x4.shuffle(t1, t3, 2, 3, 6, 7));
+}
+
 // Pack B[pc:pc+kc, jc:jc+nc] (B as k×n, or its transpose when transB) into
 // ceil(nc/8) panels of kc×8, zero-padding the last panel's missing columns.
 // @ts-ignore: decorator
@@ -62,16 +75,16 @@ export function matmul_workspace_bytes(): i32 {
       const ldb = <usize>k * 4;
       const src = b + (<usize>j * <usize>k + <usize>pc) * 4;
       if (nr == NR) {
+        // Four steps of k at a time: two 4×4 blocks (rows j..j+3, j+4..j+7) transposed in registers.
         let s = src;
-        for (let p = 0; p < kc; p++) {
-          store<f32>(dst, load<f32>(s));
-          store<f32>(dst, load<f32>(s + ldb), 4);
-          store<f32>(dst, load<f32>(s + 2 * ldb), 8);
-          store<f32>(dst, load<f32>(s + 3 * ldb), 12);
-          store<f32>(dst, load<f32>(s + 4 * ldb), 16);
-          store<f32>(dst, load<f32>(s + 5 * ldb), 20);
-          store<f32>(dst, load<f32>(s + 6 * ldb), 24);
-          store<f32>(dst, load<f32>(s + 7 * ldb), 28);
+        let p = 0;
+        for (; p + 4 <= kc; p += 4) {
+          transpose4(s, ldb, dst, NR * 4);
+          transpose4(s + 4 * ldb, ldb, dst + 16, NR * 4);
+          s += 16; dst += 4 * NR * 4;
+        }
+        for (; p < kc; p++) {
+          for (let jj = 0; jj < NR; jj++) store<f32>(dst + (<usize>jj << 2), load<f32>(s + <usize>jj * ldb));
           s += 4; dst += NR * 4;
         }
       } else {
@@ -110,19 +123,30 @@ export function matmul_workspace_bytes(): i32 {
 // Pack A[ic:ic+mc, pc:pc+kc] into ceil(mc/4) panels of kc×4 (row r of a panel step is
 // A(i+r, p)), zero-padding missing rows. A(i, p) is at a + i·ars + p·aks.
 // @ts-ignore: decorator
-@inline function packA(a: usize, ars: usize, aks: usize, mc: i32, kc: i32, work: usize): void {
+@inline function packA(transA: bool, a: usize, ars: usize, aks: usize, mc: i32, kc: i32, work: usize): void {
   for (let ir = 0; ir < mc; ir += MR) {
     const mr = min(MR, mc - ir);
     let dst = work + <usize>ir * <usize>kc * 4;
     const src = a + <usize>ir * ars;
     if (mr == MR) {
       let s = src;
-      for (let p = 0; p < kc; p++) {
-        store<f32>(dst, load<f32>(s));
-        store<f32>(dst, load<f32>(s + ars), 4);
-        store<f32>(dst, load<f32>(s + 2 * ars), 8);
-        store<f32>(dst, load<f32>(s + 3 * ars), 12);
-        s += aks; dst += MR * 4;
+      let p = 0;
+      if (transA) {
+        // Aᵀ: the four values of a step are contiguous in A.
+        for (; p < kc; p++) {
+          v128.store(dst, v128.load(s));
+          s += aks; dst += MR * 4;
+        }
+      } else {
+        // A: four rows of four steps, transposed in registers.
+        for (; p + 4 <= kc; p += 4) {
+          transpose4(s, ars, dst, MR * 4);
+          s += 16; dst += 4 * MR * 4;
+        }
+        for (; p < kc; p++) {
+          for (let r = 0; r < MR; r++) store<f32>(dst + (<usize>r << 2), load<f32>(s + <usize>r * ars));
+          s += aks; dst += MR * 4;
+        }
       }
     } else {
       for (let p = 0; p < kc; p++) {
@@ -280,7 +304,7 @@ export function matmul_workspace_bytes(): i32 {
       const beta = accumulate || pc > 0;
       for (let ic = 0; ic < m; ic += MC) {
         const mc = min(MC, m - ic);
-        packA(a + <usize>ic * ars + <usize>pc * aks, ars, aks, mc, kc, workA);
+        packA(transA, a + <usize>ic * ars + <usize>pc * aks, ars, aks, mc, kc, workA);
         for (let jr = 0; jr < nc; jr += NR) {
           const nr = min(NR, nc - jr);
           const bp = work + <usize>jr * <usize>kc * 4;
