@@ -63,3 +63,18 @@ export function sum_rows(m: i32, n: i32, x: usize, out: usize, scale: f32): void
     store<f32>(out + (<usize>i << 2), s * scale);
   }
 }
+
+/** max_i |x(n)[i]|: NaN if any entry is NaN, +∞ if any is infinite (a cheap finiteness check). */
+export function max_abs(n: i32, x: usize): f32 {
+  const n4 = n & ~3;
+  let acc = f32x4.splat(0);
+  let i = 0;
+  // f32x4.max propagates NaN, so one NaN anywhere makes the result NaN.
+  for (; i < n4; i += 4) acc = f32x4.max(acc, f32x4.abs(v128.load(x + (<usize>i << 2))));
+  let m = f32x4.extract_lane(acc, 0);
+  m = max(m, f32x4.extract_lane(acc, 1));
+  m = max(m, f32x4.extract_lane(acc, 2));
+  m = max(m, f32x4.extract_lane(acc, 3));
+  for (; i < n; i++) m = max(m, abs(load<f32>(x + (<usize>i << 2))));
+  return m;
+}

@@ -438,6 +438,9 @@ export abstract class Model<A extends Float32Array | Float64Array> {
       throw new Error(`${where}: the loss became ${loss}, so no update was applied (the weights are those from before this batch); try a smaller learning rate`);
     }
     this.runBackwardLoss(m);
+    if (!this.gradientsFinite()) {
+      throw new Error(`${where}: the gradients became non-finite (the loss was ${loss}), so no update was applied (the weights are those from before this batch); try a smaller learning rate`);
+    }
     this.applyStep();
     return loss;
   }
@@ -517,6 +520,8 @@ export abstract class Model<A extends Float32Array | Float64Array> {
   protected abstract runBackwardLoss(m: number): void;
   /** Gradients (summed over the batch) from a given dL/d(outputs) of slot 0; returns dL/dx. */
   protected abstract runBackwardFrom(dOut: Float32Array, m: number): A;
+  /** Whether every gradient entry is finite (checked before each update). */
+  protected abstract gradientsFinite(): boolean;
   /** One optimizer update from the gradient buffers. */
   protected abstract applyStep(): void;
   protected abstract readParams(): A[];

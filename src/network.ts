@@ -157,6 +157,10 @@ export class Network extends Model<Float32Array> {
     return cur;
   }
 
+  protected gradientsFinite(): boolean {
+    return Number.isFinite(this.rt.kernels.max_abs(this.parameterCount, this.grads.ptr));
+  }
+
   protected applyStep(): void {
     this.steps++;
     this.optimizerK.step(this.rt.kernels, this.parameterCount, this.grads.ptr, this.params.ptr, this.statePtrs, this.optimizer, this.steps);

@@ -13,6 +13,7 @@ export interface Kernels {
   add_bias(m: number, n: number, bias: number, x: number): void;
   sum_cols(m: number, n: number, x: number, out: number, scale: number, accumulate: number): void;
   sum_rows(m: number, n: number, x: number, out: number, scale: number): void;
+  max_abs(n: number, x: number): number;
   sigmoid_forward(n: number, z: number, a: number): void;
   sigmoid_backward(n: number, a: number, da: number, dz: number): void;
   tanh_forward(n: number, z: number, a: number): void;

@@ -133,6 +133,12 @@ describe("other calls", () => {
     net.dispose(); // twice is harmless
   });
 
+  test("a finite loss with overflowing gradients is refused before the update", () => {
+    const net = new Network({ inputSize: 1, layers: [{ units: 1, activation: "linear" }], loss: "mse", optimizer: "sgd", seed: 1 });
+    // loss (w·1e25)² ≈ 1e49 is finite in float64, but dW = dZ·x ≈ 1e50 overflows float32.
+    rejects(net, () => net.trainBatch([[1e25]], [0]), /gradients became non-finite \(the loss was [\d.e+]+\), so no update was applied/);
+  });
+
   test("divergence stops fit with a clear error and no NaN weights", () => {
     const net = new Network({ inputSize: 1, layers: [{ units: 1, activation: "linear" }], loss: "mse", optimizer: { type: "sgd", learningRate: 1e6 }, seed: 1 });
     const x = [[1e3], [2e3]], y = [5, -5];

@@ -124,6 +124,10 @@ export class ReferenceNetwork extends Model<Float64Array> {
     return dz;
   }
 
+  protected gradientsFinite(): boolean {
+    return this.grads.every((g) => g.every(Number.isFinite));
+  }
+
   protected applyStep(): void {
     const t = ++this.steps;
     const o = this.optimizer;

@@ -1,5 +1,5 @@
 // add_bias and its adjoint sum_cols (the bias gradient), and sum_rows, against plain loops.
-import { beforeAll, test } from "vitest";
+import { beforeAll, expect, test } from "vitest";
 import { addBias, sumCols } from "../../src/reference/math.js";
 import type { Runtime } from "../../src/runtime.js";
 import { EDGE_SIZES, EPS32, Random, expectClose, maxAbs, randomArray, region, setup } from "../helpers.js";
@@ -46,5 +46,21 @@ test("sum_rows sums each row", () => {
     const expected = Array.from({ length: m }, (_, i) => 2 * x.subarray(i * n, i * n + n).reduce((s, v) => s + v, 0));
     expectClose(ro.view, expected, (n + 2) * 2 * EPS32, `sum_rows ${m}×${n}`);
     rx.dispose(); ro.dispose();
+  }
+});
+
+test("max_abs finds the largest magnitude, and any NaN or infinity", () => {
+  const rng = new Random(8);
+  for (const n of EDGE_SIZES) {
+    const x = randomArray(rng, n, 3);
+    const r = region(rt, x);
+    expect(rt.kernels.max_abs(n, r.ptr)).toBe(Math.max(...Array.from(x, Math.abs)));
+    for (const bad of [NaN, Infinity, -Infinity]) {
+      const at = rng.uint32() % n;
+      r.view[at] = bad;
+      expect(Number.isFinite(rt.kernels.max_abs(n, r.ptr)), `n=${n}, ${bad} at ${at}`).toBe(false);
+      r.view[at] = x[at];
+    }
+    r.dispose();
   }
 });
