@@ -1,8 +1,7 @@
 // Backprop checked against central finite differences of the float64 reference.
 import { type Batch, type Labels, type Model } from "./model.js";
 import { ReferenceNetwork } from "./reference/network.js";
-import { toMatrix } from "./validate.js";
-import { checkKeys, checkNumber, checkObject } from "./validate.js";
+import { checkKeys, checkNumber, checkObject, toMatrix } from "./validate.js";
 
 export interface TensorCheck {
   layer: number;

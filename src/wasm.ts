@@ -14,6 +14,8 @@ export interface Kernels {
   sum_cols(m: number, n: number, x: number, out: number, scale: number, accumulate: number): void;
   sum_rows(m: number, n: number, x: number, out: number, scale: number): void;
   max_abs(n: number, x: number): number;
+  /** Benchmarks only: the register tile's inner loop with no memory traffic; returns a checksum. */
+  simd_peak(steps: number, x: number): number;
   sigmoid_forward(n: number, z: number, a: number): void;
   sigmoid_backward(n: number, a: number, da: number, dz: number): void;
   tanh_forward(n: number, z: number, a: number): void;
