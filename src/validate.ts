@@ -1,18 +1,23 @@
 // Shape and value checks for every public entry point. Each runs before any state
 // changes, and each message names what was expected and what was received.
 
-export type Batch = Float32Array | Float64Array | readonly (readonly number[])[];
+/** m samples: flat and sample-major (typed array or number[]), or one row per sample. */
+export type Batch = Float32Array | Float64Array | readonly number[] | readonly (readonly number[])[];
 export type Labels = Float32Array | Float64Array | Int32Array | Uint8Array | readonly number[] | readonly (readonly number[])[];
 
 /** Describes a value for an error message: its type and size, never its whole content. */
 export function describe(value: unknown): string {
   if (value === null) return "null";
   if (Array.isArray(value)) return `an array of length ${value.length}`;
-  if (ArrayBuffer.isView(value)) return `a ${value.constructor.name} of length ${(value as unknown as ArrayLike<number>).length}`;
+  if (ArrayBuffer.isView(value)) return `${article(value.constructor.name)} ${value.constructor.name} of length ${(value as unknown as ArrayLike<number>).length}`;
   if (typeof value === "number") return String(value);
   if (typeof value === "string") return JSON.stringify(value);
-  if (typeof value === "object") return value.constructor?.name ? `a ${value.constructor.name}` : "an object";
+  if (typeof value === "object") return value.constructor?.name ? `${article(value.constructor.name)} ${value.constructor.name}` : "an object";
   return typeof value;
+}
+
+function article(word: string): string {
+  return /^[AEIOU]/i.test(word) ? "an" : "a";
 }
 
 function isFloatArray(x: unknown): x is Float32Array | Float64Array {
@@ -35,6 +40,12 @@ function nonFiniteError(name: string, x: ArrayLike<number>, i: number, width: nu
  */
 export function toMatrix(name: string, x: unknown, width: number): { data: Float32Array; m: number } {
   let data: Float32Array;
+  if (Array.isArray(x) && x.length > 0 && typeof x[0] === "number") {
+    // A flat number[] is read like a typed array (brain.js's run([...]) style for one sample).
+    const bad = x.findIndex((v) => typeof v !== "number");
+    if (bad >= 0) throw new TypeError(`${name}[${bad}] is ${describe(x[bad])}; expected a number`);
+    return toMatrix(name, Float32Array.from(x as number[]), width);
+  }
   if (isFloatArray(x)) {
     if (x.length === 0) throw new RangeError(`${name} is empty: expected at least one sample of ${width} values`);
     if (x.length % width !== 0) {
@@ -57,7 +68,7 @@ export function toMatrix(name: string, x: unknown, width: number): { data: Float
       }
     }
   } else {
-    throw new TypeError(`${name} is ${describe(x)}; expected a Float32Array of m·${width} values or an array of rows of ${width} numbers`);
+    throw new TypeError(`${name} is ${describe(x)}; expected a Float32Array or number[] of m·${width} values, or an array of rows of ${width} numbers`);
   }
   const bad = firstNonFinite(isFloatArray(x) ? x : data);
   if (bad >= 0) throw nonFiniteError(name, isFloatArray(x) ? x : data, bad, width);
@@ -70,12 +81,11 @@ export function toMatrix(name: string, x: unknown, width: number): { data: Float
  */
 export function toTargets(name: string, y: unknown, m: number, width: number, classes: boolean): Float32Array {
   const indices = y instanceof Int32Array || y instanceof Uint8Array || (Array.isArray(y) && (y.length === 0 || !Array.isArray(y[0])));
-  if (indices) {
+  // Without classes, a flat number[] is plain targets, sample-major, like a Float32Array.
+  if (indices && (classes || !Array.isArray(y))) {
     const labels = y as ArrayLike<unknown>;
     if (!classes) {
-      // One output and one number per sample: plain targets, not classes.
-      if (width === 1 && Array.isArray(y)) return toMatrix(name, y.map((v) => [v]), 1).data;
-      throw new TypeError(`${name} holds class indices, which only categorical-crossentropy takes; expected targets of ${m}×${width} values`);
+      throw new TypeError(`${name} holds class indices (${describe(y)}), which only categorical-crossentropy takes; expected targets of ${m}×${width} values`);
     }
     if (labels.length !== m) throw new RangeError(`${name} has ${labels.length} labels, expected ${m} (one per sample)`);
     const out = new Float32Array(m * width);

@@ -36,6 +36,8 @@ describe("inputs", () => {
     ["Infinity", Float32Array.of(1, 2, 3, 4, Infinity, 6), /sample 1, value 1 is Infinity/],
     ["not an array", "1,2,3", /expected a Float32Array/],
     ["a row that is not an array", [[1, 2, 3], 5], /x\[1\] is 5; expected an array of 3 numbers/],
+    ["a flat array with a string", [1, "2", 3], /x\[1\] is "2"; expected a number/],
+    ["a flat array of the wrong length", [1, 2, 3, 4], /x has 4 values, which is not a whole number of samples of 3 values/],
     ["a string inside a row", [[1, "2", 3]], /x\[0\]\[1\] is "2"; expected a number/],
   ])("%s", (_, x, message) => {
     const net = makeNet();
@@ -63,7 +65,10 @@ describe("labels", () => {
 
   test("class indices are refused for losses other than categorical cross-entropy", () => {
     const net = new Network({ inputSize: 3, layers: [{ units: 2, activation: "sigmoid" }], seed: 1 });
-    expect(() => net.trainBatch(X, Int32Array.of(0, 1))).toThrow(/class indices, which only categorical-crossentropy takes/);
+    expect(() => net.trainBatch(X, Int32Array.of(0, 1))).toThrow(/class indices \(an Int32Array of length 2\), which only categorical-crossentropy takes/);
+    // a flat number[] is targets here, sample-major
+    expect(net.loss(X, [1, 0, 0, 1])).toBeCloseTo(net.loss(X, [[1, 0], [0, 1]]), 6);
+    expect(() => net.loss(X, [1, 0, 0])).toThrow(/y has 3 values, which is not a whole number of samples of 2 values/);
   });
 });
 
