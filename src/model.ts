@@ -404,6 +404,11 @@ export abstract class Model<A extends Float32Array | Float64Array> {
     if (this.disposed) return;
     this.releaseAll();
     this.disposed = true;
+    this.detachLayers();
+  }
+
+  /** Lets the Layer objects join another network (after dispose, or when construction fails). */
+  protected detachLayers(): void {
     for (const l of this.layers) l.owner = null;
   }
 

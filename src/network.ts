@@ -35,7 +35,12 @@ export class Network extends Model<Float32Array> {
 
   constructor(options: NetworkOptions) {
     super(options);
-    this.rt = runtime();
+    try {
+      this.rt = runtime();
+    } catch (e) {
+      this.detachLayers(); // a failed construction must not keep the caller's Layer objects
+      throw e;
+    }
     this.acts = this.spec.layers.map((l) => activationKernels[l.activation]);
     this.lossK = lossKernels[this.lossName];
     this.optimizerK = optimizerKernels[this.optimizer.type];

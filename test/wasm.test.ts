@@ -29,10 +29,17 @@ describe("init() sources", () => {
     expect(r.stdout).toBe("0.7311");
   });
 
-  test("a Network before init() says what to do", () => {
+  test("a Network before init() says what to do, and its Layer objects stay usable", () => {
     const r = run(PROBE);
     expect(r.code).not.toBe(0);
     expect(r.stderr).toContain("call `await init()` before creating a Network");
+    const retry = run(`const layers = [new w.Layer({ units: 1, activation: "sigmoid" })];
+      try { new w.Network({ inputSize: 2, layers, seed: 1 }); } catch (e) { console.log("refused"); }
+      await w.init();
+      const net = new w.Network({ inputSize: 2, layers, seed: 1 });
+      console.log(layers[0].inputSize);`);
+    expect(retry.stderr).toBe("");
+    expect(retry.stdout).toBe("refused\n2");
   });
 
   test("a wrong source is a TypeError, and a failed init can be retried", () => {
