@@ -34,7 +34,7 @@ async function train(config) {
     seed: config.seed,
   });
   postMessage({ type: "status", text: `Training ${net}` });
-  let trainSeconds = 0;
+  let trainSeconds = 0, epochsDone = 0;
   for (let epoch = 0; epoch < config.epochs && !stopRequested; epoch++) {
     const start = performance.now();
     let lastBatch = start;
@@ -44,6 +44,7 @@ async function train(config) {
     });
     const seconds = (lastBatch - start) / 1000;
     trainSeconds += seconds;
+    epochsDone++;
     postMessage({
       type: "epoch", epoch: epoch + 1, epochs: config.epochs,
       loss: history.loss[0], accuracy: history.accuracy[0], valLoss: history.valLoss[0], valAccuracy: history.valAccuracy[0],
@@ -53,7 +54,7 @@ async function train(config) {
     await new Promise((resolve) => setTimeout(resolve, 0)); // let a "stop" message in
   }
   const final = net.evaluate(data.test.x, data.test.y);
-  postMessage({ type: "done", stopped: stopRequested, accuracy: final.accuracy, loss: final.loss, samplesPerSecond: (data.train.count * config.epochs) / trainSeconds });
+  postMessage({ type: "done", stopped: stopRequested, accuracy: final.accuracy, loss: final.loss, samplesPerSecond: (data.train.count * epochsDone) / trainSeconds });
   net.dispose();
 }
 

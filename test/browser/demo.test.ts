@@ -43,6 +43,24 @@ maybe("trains through the page's controls, updates the chart, and reports a real
   await page.close();
 }, 120_000);
 
+maybe("Stop ends a long run after the current epoch, and the page stays responsive while it trains", async () => {
+  const page = await env.browser().newPage();
+  await page.goto(`${env.url()}/demo/`);
+  await page.waitForFunction(() => !(document.getElementById("train") as HTMLButtonElement).disabled, null, { timeout: 30_000 });
+  await page.fill("#layers", "64");
+  await page.fill("#epochs", "500");
+  await page.click("#train");
+  await page.waitForFunction(() => document.getElementById("chart")!.dataset.points === "1", null, { timeout: 30_000 });
+  // The main thread answers while the worker trains.
+  expect(await page.evaluate(() => 6 * 7)).toBe(42);
+  await page.click("#stop");
+  await page.waitForFunction(() => document.body.dataset.state === "done", null, { timeout: 30_000 });
+  expect(await page.textContent("#status")).toMatch(/^Stopped: test accuracy 0\.\d{4}/);
+  expect(Number(await page.getAttribute("#chart", "data-points"))).toBeLessThan(500);
+  expect(await page.isDisabled("#train")).toBe(false);
+  await page.close();
+}, 60_000);
+
 maybe("shows a clear message where WebAssembly SIMD is missing", async () => {
   const page = await env.browser().newPage();
   // Pretend SIMD is unsupported: every validate() answers false before the page's scripts run.
