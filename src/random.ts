@@ -51,9 +51,15 @@ export class Random {
   }
 }
 
-/** A fresh seed for a network created without one, from the platform's CSPRNG. */
+/**
+ * A fresh seed for a network created without one: from the platform's CSPRNG where there is
+ * one (browsers, Node 19+), else from the clock (Node 18 without --experimental-global-webcrypto).
+ */
 export function randomSeed(): number {
   const word = new Uint32Array(1);
-  globalThis.crypto.getRandomValues(word);
-  return word[0];
+  if (globalThis.crypto?.getRandomValues) {
+    globalThis.crypto.getRandomValues(word);
+    return word[0];
+  }
+  return new Random(Date.now() ^ Math.round(performance.now() * 1000)).uint32();
 }

@@ -134,3 +134,12 @@ test("fit reports history and callbacks, and stops when onEpochEnd returns false
   expect(history.valAccuracy).toHaveLength(3);
   expect(history.seconds.every((s) => s >= 0)).toBe(true);
 });
+
+test("without a seed, each network draws its own and reports it", () => {
+  const opts = { inputSize: 3, layers: [{ units: 4, activation: "tanh" as const }] };
+  const a = new Network(opts), b = new Network(opts);
+  expect(a.seed).not.toBe(b.seed);
+  expect(Array.from(a.getWeights()[0])).not.toEqual(Array.from(b.getWeights()[0]));
+  const again = new Network({ ...opts, seed: a.seed });
+  expect(Array.from(again.getWeights()[0])).toEqual(Array.from(a.getWeights()[0]));
+});
