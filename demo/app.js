@@ -1,7 +1,5 @@
 // The page side of the demo: controls, the worker, a canvas chart and the image grid.
-import { simdSupported } from "../dist/wasmlp.browser.js";
-
-const CLASSES = ["T-shirt/top", "Trouser", "Pullover", "Dress", "Coat", "Sandal", "Shirt", "Sneaker", "Bag", "Ankle boot"];
+import { FASHION_MNIST_CLASSES as CLASSES, simdSupported } from "../dist/wasmlp.browser.js";
 const $ = (id) => document.getElementById(id);
 const status = (text) => { $("status").textContent = text; };
 const history = [];

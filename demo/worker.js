@@ -1,6 +1,6 @@
 // The training side of the demo, in a Web Worker so the page stays responsive: loads the
 // embedded Fashion-MNIST data, trains epoch by epoch, and posts progress to the page.
-import { Network, init, pairImagesLabels, parseIdxImages, parseIdxLabels } from "../dist/wasmlp.browser.js";
+import { Network, holdOut, init, pairImagesLabels, parseIdxImages, parseIdxLabels } from "../dist/wasmlp.browser.js";
 
 const DATA = new URL("../data/fashion-mnist/", import.meta.url);
 const GRID = 24; // held-out images shown with their predictions
@@ -16,11 +16,10 @@ async function gunzip(url) {
 
 async function loadData() {
   const [images, labels] = await Promise.all([gunzip(new URL("t10k-images-idx3-ubyte.gz", DATA)), gunzip(new URL("t10k-labels-idx1-ubyte.gz", DATA))]);
-  const all = pairImagesLabels(parseIdxImages(images, "t10k images"), parseIdxLabels(labels, "t10k labels"), "t10k");
-  const size = all.rows * all.cols, split = 8000;
+  const { train, test } = holdOut(pairImagesLabels(parseIdxImages(images, "t10k images"), parseIdxLabels(labels, "t10k labels"), "t10k"));
   return {
-    train: { x: all.pixels.subarray(0, split * size), y: all.labels.subarray(0, split), count: split },
-    test: { x: all.pixels.subarray(split * size), y: all.labels.subarray(split), count: all.count - split },
+    train: { x: train.pixels, y: train.labels, count: train.count },
+    test: { x: test.pixels, y: test.labels, count: test.count },
   };
 }
 

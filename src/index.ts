@@ -13,3 +13,4 @@ export {
   type Activation, type LayerOptions, type Loss, type OptimizerOptions, type OptimizerSpec,
 } from "./config.js";
 export { pairImagesLabels, parseIdxImages, parseIdxLabels, type IdxImages, type LabelledImages } from "./data/idx.js";
+export { FASHION_MNIST_CLASSES, holdOut, take } from "./data/fashion-mnist.js";

@@ -11,19 +11,25 @@ export function encodeFloat32(values: ArrayLike<number>): string {
   return btoa(binary);
 }
 
+/** Bytes of a base64 string (atob, which browsers and Node 16+ both have). */
+export function base64ToBytes(text: string): Uint8Array {
+  const binary = atob(text);
+  const bytes = new Uint8Array(binary.length);
+  for (let i = 0; i < binary.length; i++) bytes[i] = binary.charCodeAt(i);
+  return bytes;
+}
+
 export function decodeFloat32(name: string, text: unknown, expected: number): Float32Array {
   if (typeof text !== "string") throw new TypeError(`${name} must be a base64 string, received ${typeof text}`);
-  let binary: string;
+  let bytes: Uint8Array;
   try {
-    binary = atob(text);
+    bytes = base64ToBytes(text);
   } catch {
     throw new RangeError(`${name} is not valid base64`);
   }
-  if (binary.length !== expected * 4) {
-    throw new RangeError(`${name} holds ${binary.length / 4} float32 values, expected ${expected}`);
+  if (bytes.length !== expected * 4) {
+    throw new RangeError(`${name} holds ${bytes.length / 4} float32 values, expected ${expected}`);
   }
-  const bytes = new Uint8Array(binary.length);
-  for (let i = 0; i < binary.length; i++) bytes[i] = binary.charCodeAt(i);
   const out = new Float32Array(bytes.buffer);
   for (let i = 0; i < out.length; i++) {
     if (!Number.isFinite(out[i])) throw new RangeError(`${name}[${i}] is ${out[i]}; every weight must be finite`);

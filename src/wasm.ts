@@ -1,6 +1,7 @@
 // The only file that knows how the WebAssembly module is found and instantiated.
 import { instantiate } from "@assemblyscript/loader";
 import { WASM_BASE64 } from "./generated/wasm-binary.js";
+import { base64ToBytes } from "./serialize.js";
 
 /** The raw kernel exports: pointers and sizes in, nothing allocated (see assembly/README.md). */
 export interface Kernels {
@@ -45,15 +46,8 @@ export type WasmSource = string | URL | Response | ArrayBuffer | ArrayBufferView
 let loaded: Kernels | null = null;
 let loading: Promise<Kernels> | null = null;
 
-function base64Bytes(text: string): Uint8Array {
-  const binary = atob(text);
-  const bytes = new Uint8Array(binary.length);
-  for (let i = 0; i < binary.length; i++) bytes[i] = binary.charCodeAt(i);
-  return bytes;
-}
-
 async function resolveSource(source: WasmSource | undefined): Promise<WebAssembly.Module | BufferSource | Response> {
-  if (source === undefined) return base64Bytes(WASM_BASE64);
+  if (source === undefined) return base64ToBytes(WASM_BASE64);
   if (source instanceof WebAssembly.Module || source instanceof ArrayBuffer || ArrayBuffer.isView(source)) return source;
   if (typeof Response !== "undefined" && source instanceof Response) return source;
   if (typeof source !== "string" && !(source instanceof URL)) {

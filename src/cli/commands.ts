@@ -1,7 +1,7 @@
 // The wasmlp subcommands: train, eval, predict. Each takes its argv and an output, and
 // returns an exit code; errors are thrown (main.ts prints them as one line).
 import { existsSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
-import { ACTIVATIONS, type Activation } from "../config.js";
+import { ACTIVATIONS, OPTIMIZERS, type Activation } from "../config.js";
 import { type LabelledImages } from "../data/idx.js";
 import { FASHION_MNIST_CLASSES, type Split, loadDirectory, loadEmbedded, take } from "../data/node.js";
 import { Network } from "../network.js";
@@ -9,7 +9,6 @@ import { init } from "../wasm.js";
 import { UsageError, int, intList, oneOf, parse, positive, text } from "./args.js";
 import { EpochProgress, type Output, renderTable } from "./progress.js";
 
-const OPTIMIZER_TYPES = ["sgd", "momentum", "adam"] as const;
 const HIDDEN_ACTIVATIONS = ACTIVATIONS.filter((a) => a !== "softmax") as Exclude<Activation, "softmax">[];
 
 export const HELP = {
@@ -36,7 +35,7 @@ Options:
   --activation NAME    hidden activation: ${HIDDEN_ACTIVATIONS.join(", ")} (default relu)
   --epochs N           passes over the training images (default 20)
   --batch-size N       images per optimizer step (default 64)
-  --optimizer NAME     ${OPTIMIZER_TYPES.join(", ")} (default adam)
+  --optimizer NAME     ${OPTIMIZERS.join(", ")} (default adam)
   --lr X               learning rate (default 0.001 for adam, 0.05 otherwise)
   --seed N             seed for weights and shuffling (default 1)
   --limit N            train on the first N training images only
@@ -110,7 +109,7 @@ export async function train(argv: string[], out: Output): Promise<number> {
   const activation = oneOf("activation", a.activation, "relu", HIDDEN_ACTIVATIONS);
   const epochs = int("epochs", a.epochs, 20, 1, 100000);
   const batchSize = int("batch-size", a["batch-size"], 64, 1, 65536);
-  const optimizer = oneOf("optimizer", a.optimizer, "adam", OPTIMIZER_TYPES);
+  const optimizer = oneOf("optimizer", a.optimizer, "adam", OPTIMIZERS);
   const lr = positive("lr", a.lr, optimizer === "adam" ? 0.001 : 0.05);
   const seed = int("seed", a.seed, 1, 0, 0xffffffff);
   const limit = a.limit === undefined ? undefined : int("limit", a.limit, 0, 1);

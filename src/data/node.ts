@@ -4,14 +4,13 @@ import { existsSync, readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { gunzipSync } from "node:zlib";
+import { holdOut } from "./fashion-mnist.js";
 import { type LabelledImages, pairImagesLabels, parseIdxImages, parseIdxLabels } from "./idx.js";
+
+export { FASHION_MNIST_CLASSES, take } from "./fashion-mnist.js";
 
 /** The Fashion-MNIST test set shipped in the repository (data/fashion-mnist). */
 export const EMBEDDED_DIR = fileURLToPath(new URL("../../data/fashion-mnist/", import.meta.url));
-
-export const FASHION_MNIST_CLASSES = [
-  "T-shirt/top", "Trouser", "Pullover", "Dress", "Coat", "Sandal", "Shirt", "Sneaker", "Bag", "Ankle boot",
-] as const;
 
 export interface Split {
   train: LabelledImages;
@@ -57,24 +56,12 @@ export function loadDirectory(dir: string): Split {
   return { train: loadIdxPair(dir, "train"), test: loadIdxPair(dir, "t10k"), source: dir };
 }
 
-/** The first `count` samples of a set. */
-export function take(set: LabelledImages, start: number, count: number): LabelledImages {
-  const size = set.rows * set.cols;
-  return {
-    ...set,
-    count,
-    pixels: set.pixels.subarray(start * size, (start + count) * size),
-    labels: set.labels.subarray(start, start + count),
-  };
-}
-
 /** The shipped Fashion-MNIST test set split into 8,000 images for training and 2,000 held out. */
 export function loadEmbedded(): Split {
-  const all = loadIdxPair(EMBEDDED_DIR, "t10k");
-  const trainCount = Math.round(all.count * 0.8);
+  const { train, test } = holdOut(loadIdxPair(EMBEDDED_DIR, "t10k"));
   return {
-    train: take(all, 0, trainCount),
-    test: take(all, trainCount, all.count - trainCount),
-    source: `embedded Fashion-MNIST test set (${trainCount.toLocaleString("en-US")} train / ${(all.count - trainCount).toLocaleString("en-US")} held out)`,
+    train,
+    test,
+    source: `embedded Fashion-MNIST test set (${train.count.toLocaleString("en-US")} train / ${test.count.toLocaleString("en-US")} held out)`,
   };
 }
