@@ -1,5 +1,6 @@
 // Backprop checked against central finite differences of the float64 reference.
-import { type Batch, type Labels, type Model } from "./model.js";
+import type { Model } from "./model.js";
+import type { Batch, Labels } from "./types.js";
 import { ReferenceNetwork } from "./reference/network.js";
 import { checkKeys, checkNumber, checkObject, toMatrix } from "./validate.js";
 

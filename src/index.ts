@@ -1,10 +1,11 @@
 // wasmlp: fast small multilayer perceptrons on SIMD WebAssembly.
 export { init, simdSupported, type WasmSource } from "./wasm.js";
 export { Network } from "./network.js";
-export {
-  Layer, MODEL_FORMAT, MODEL_VERSION,
-  type Batch, type EpochLogs, type FitOptions, type Gradients, type History, type Labels, type ModelJSON, type NetworkOptions,
-} from "./model.js";
+export { Layer } from "./layer.js";
+export { MODEL_FORMAT, MODEL_VERSION } from "./model-file.js";
+export type {
+  Batch, EpochLogs, FitOptions, Gradients, History, Labels, ModelJSON, NetworkOptions,
+} from "./types.js";
 export { gradCheck, type GradCheckResult, type TensorCheck } from "./gradcheck.js";
 export { memoryStats } from "./runtime.js";
 export type { HeapStats } from "./memory.js";

@@ -1,30 +1,12 @@
-// The same network in plain float64 TypeScript: the oracle the wasm Network is tested
-// against and the pure-JS baseline it is benchmarked against. Same API, same seed → same
-// initial weights (drawn as float32, held as float64).
-import { Model, type ModelJSON, type NetworkOptions, type Slot } from "../model.js";
-import { activationBackward, activationForward, addBias, lossGrad, lossSum, matmul, outputDelta, sumCols } from "./math.js";
-
-interface Batch {
-  rows: number;
-  x: Float64Array;
-  y: Float64Array;
-  acts: Float64Array[];
-}
+// ReferenceNetwork: the same façade (src/model.ts) over the float64 engine
+// (src/reference/engine.ts). Same API, same seed → same initial weights (drawn as float32, held as float64).
+import { Model } from "../model.js";
+import type { ModelJSON, NetworkOptions } from "../types.js";
+import { ReferenceEngine } from "./engine.js";
 
 export class ReferenceNetwork extends Model<Float64Array> {
-  private params: Float64Array[];
-  private readonly grads: Float64Array[];
-  private readonly states: Float64Array[][];
-  private readonly slots: [Batch | null, Batch | null] = [null, null];
-  private steps = 0;
-
   constructor(options: NetworkOptions) {
-    super(options);
-    this.params = this.tensorSizes.map((n) => new Float64Array(n));
-    this.grads = this.tensorSizes.map((n) => new Float64Array(n));
-    const stateCount = { sgd: 0, momentum: 1, adam: 2 }[this.optimizer.type];
-    this.states = Array.from({ length: stateCount }, () => this.tensorSizes.map((n) => new Float64Array(n)));
-    this.writeParams(this.initialWeights());
+    super(options, (spec) => new ReferenceEngine(spec));
   }
 
   static fromJSON(json: ModelJSON | string): ReferenceNetwork {
@@ -36,140 +18,6 @@ export class ReferenceNetwork extends Model<Float64Array> {
 
   /** @internal The live float64 storage of parameter tensor i (W1, b1, W2, …), for gradCheck's perturbations. */
   parameter(i: number): Float64Array {
-    return this.params[i];
-  }
-
-  protected newArray(n: number): Float64Array {
-    return new Float64Array(n);
-  }
-
-  protected ensureRows(slot: Slot, m: number): void {
-    const b = this.slots[slot];
-    if (b && b.rows >= m) return;
-    this.slots[slot] = {
-      rows: m,
-      x: new Float64Array(m * this.inputSize),
-      y: new Float64Array(m * this.outputSize),
-      acts: this.spec.layers.map((l) => new Float64Array(m * l.units)),
-    };
-  }
-
-  protected loadX(slot: Slot, src: Float32Array, order: Uint32Array | null, start: number, m: number): void {
-    gather(this.slots[slot]!.x, src, this.inputSize, order, start, m);
-  }
-
-  protected loadY(slot: Slot, src: Float32Array, order: Uint32Array | null, start: number, m: number): void {
-    gather(this.slots[slot]!.y, src, this.outputSize, order, start, m);
-  }
-
-  protected runForward(slot: Slot, m: number): Float64Array {
-    const b = this.slots[slot]!;
-    let prev = b.x;
-    this.spec.layers.forEach((layer, l) => {
-      const z = b.acts[l];
-      matmul(false, true, m, layer.units, this.inputSizeOf(l), prev, this.params[2 * l], z);
-      addBias(m, layer.units, this.params[2 * l + 1], z);
-      activationForward(layer.activation, m, layer.units, z, z, layer.alpha);
-      prev = z;
-    });
-    return b.acts[b.acts.length - 1];
-  }
-
-  protected lossSum(slot: Slot, m: number): number {
-    const b = this.slots[slot]!;
-    return lossSum(this.lossName, m, this.outputSize, b.acts[b.acts.length - 1], b.y);
-  }
-
-  protected runBackwardLoss(m: number): void {
-    const b = this.slots[0]!;
-    const last = this.spec.layers[this.spec.layers.length - 1];
-    const a = b.acts[b.acts.length - 1];
-    const dz = new Float64Array(m * this.outputSize);
-    const fused = (this.lossName === "binary-crossentropy" && last.activation === "sigmoid") ||
-      (this.lossName === "categorical-crossentropy" && last.activation === "softmax");
-    if (fused) {
-      outputDelta(m, this.outputSize, a, b.y, dz);
-    } else {
-      lossGrad(this.lossName, m, this.outputSize, a, b.y, dz);
-      activationBackward(last.activation, m, this.outputSize, a, dz, dz, last.alpha);
-    }
-    this.backprop(m, dz);
-  }
-
-  protected runBackwardFrom(dOut: Float32Array, m: number): Float64Array {
-    const b = this.slots[0]!;
-    const last = this.spec.layers[this.spec.layers.length - 1];
-    const dz = Float64Array.from(dOut.subarray(0, m * this.outputSize));
-    activationBackward(last.activation, m, this.outputSize, b.acts[b.acts.length - 1], dz, dz, last.alpha);
-    return this.backprop(m, dz);
-  }
-
-  /** dW = dZᵀ·A_prev, db = Σ dZ, dA_prev = dZ·W, dZ_prev = dA_prev ∘ g′: layer by layer from the last. */
-  private backprop(m: number, dz: Float64Array): Float64Array {
-    const b = this.slots[0]!;
-    for (let l = this.spec.layers.length - 1; l >= 0; l--) {
-      const units = this.spec.layers[l].units;
-      const fanIn = this.inputSizeOf(l);
-      const prev = l === 0 ? b.x : b.acts[l - 1];
-      matmul(true, false, units, fanIn, m, dz, prev, this.grads[2 * l]);
-      sumCols(m, units, dz, this.grads[2 * l + 1]);
-      const da = new Float64Array(m * fanIn);
-      matmul(false, false, m, fanIn, units, dz, this.params[2 * l], da);
-      if (l > 0) {
-        const below = this.spec.layers[l - 1];
-        activationBackward(below.activation, m, fanIn, prev, da, da, below.alpha);
-      }
-      dz = da;
-    }
-    return dz;
-  }
-
-  protected gradientsFinite(): boolean {
-    return this.grads.every((g) => g.every(Number.isFinite));
-  }
-
-  protected applyStep(): void {
-    const t = ++this.steps;
-    const o = this.optimizer;
-    this.params.forEach((w, i) => {
-      const g = this.grads[i];
-      if (o.type === "sgd") {
-        for (let j = 0; j < w.length; j++) w[j] -= o.learningRate * g[j];
-      } else if (o.type === "momentum") {
-        const v = this.states[0][i];
-        for (let j = 0; j < w.length; j++) { v[j] = o.momentum * v[j] - o.learningRate * g[j]; w[j] += v[j]; }
-      } else {
-        const [mo, ve] = [this.states[0][i], this.states[1][i]];
-        const c1 = 1 / (1 - o.beta1 ** t), c2 = 1 / (1 - o.beta2 ** t);
-        for (let j = 0; j < w.length; j++) {
-          mo[j] = o.beta1 * mo[j] + (1 - o.beta1) * g[j];
-          ve[j] = o.beta2 * ve[j] + (1 - o.beta2) * g[j] * g[j];
-          w[j] -= (o.learningRate * (mo[j] * c1)) / (Math.sqrt(ve[j] * c2) + o.epsilon);
-        }
-      }
-    });
-  }
-
-  protected readParams(): Float64Array[] {
-    return this.params.map((p) => p.slice());
-  }
-
-  protected readGrads(): Float64Array[] {
-    return this.grads.map((g) => g.slice());
-  }
-
-  protected writeParams(weights: readonly ArrayLike<number>[]): void {
-    weights.forEach((w, i) => this.params[i].set(w));
-  }
-
-  protected releaseAll(): void {
-    this.slots[0] = this.slots[1] = null;
-  }
-}
-
-function gather(dst: Float64Array, src: Float32Array, width: number, order: Uint32Array | null, start: number, m: number): void {
-  for (let i = 0; i < m; i++) {
-    const r = (order ? order[start + i] : start + i) * width;
-    for (let j = 0; j < width; j++) dst[i * width + j] = src[r + j];
+    return (this.engine as ReferenceEngine).parameter(i);
   }
 }

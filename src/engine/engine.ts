@@ -1,0 +1,44 @@
+// The engine interface: the math of a network (where its numbers live and how they are
+// computed), behind the one façade class in src/model.ts. Engines: wasm float32
+// (src/engine/wasm.ts) and the float64 reference (src/reference/engine.ts). Inputs reaching an
+// engine are already validated; an engine never validates user data.
+import type { NetworkSpec } from "../config.js";
+
+/** Slot 0 holds the training batch (and forward()'s state for backward()); slot 1 inference chunks. */
+export type Slot = 0 | 1;
+
+/** What an engine is built from: the normalised spec plus the derived sizes. */
+export interface EngineSpec extends NetworkSpec {
+  /** Sizes of the parameter tensors, W1, b1, W2, b2, … */
+  tensorSizes: readonly number[];
+  parameterCount: number;
+  /** Inputs per sample of each layer. */
+  fanIns: readonly number[];
+}
+
+export interface Engine<A extends Float32Array | Float64Array> {
+  newArray(n: number): A;
+  /** Makes room in a slot for m samples (allocating only when m exceeds every earlier batch). */
+  ensureRows(slot: Slot, m: number): void;
+  /** Copies m samples (rows order[start..] or start.. of src) into the slot's input. */
+  loadX(slot: Slot, src: Float32Array, order: Uint32Array | null, start: number, m: number): void;
+  /** Same for the targets. */
+  loadY(slot: Slot, src: Float32Array, order: Uint32Array | null, start: number, m: number): void;
+  /** Runs the layers; returns a view of the outputs valid until the next engine call. */
+  runForward(slot: Slot, m: number): A;
+  /** Sum over the batch of the per-sample loss of the slot's outputs and targets. */
+  lossSum(slot: Slot, m: number): number;
+  /** Gradients of the mean loss of slot 0 into the gradient buffers. */
+  runBackwardLoss(m: number): void;
+  /** Gradients (summed over the batch) from a given dL/d(outputs) of slot 0; returns dL/dx. */
+  runBackwardFrom(dOut: Float32Array, m: number): A;
+  /** Whether every gradient entry is finite (checked before each update). */
+  gradientsFinite(): boolean;
+  /** One optimizer update from the gradient buffers. */
+  applyStep(): void;
+  readParams(): A[];
+  readGrads(): A[];
+  writeParams(weights: readonly ArrayLike<number>[]): void;
+  /** Frees everything the engine holds; the engine is unusable afterwards. */
+  release(): void;
+}

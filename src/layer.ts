@@ -1,0 +1,49 @@
+// One dense layer, as the user builds it; it reads its weights through the network it joins.
+import { type Activation, type LayerOptions, parseLayer } from "./config.js";
+
+/** What a Layer needs from the network that owns it. */
+export interface LayerOwner {
+  inputSizeOf(layer: number): number;
+  getWeights(): (Float32Array | Float64Array)[];
+}
+
+/** One dense layer: `units` outputs, a = g(W·a_prev + b). Pass it to a Network. */
+export class Layer {
+  readonly units: number;
+  readonly activation: Activation;
+  /** Negative slope of leaky-relu (0 for other activations). */
+  readonly alpha: number;
+  /** @internal */ owner: LayerOwner | null = null;
+  /** @internal */ index = -1;
+
+  constructor(options: LayerOptions) {
+    const spec = parseLayer(options);
+    this.units = spec.units;
+    this.activation = spec.activation;
+    this.alpha = spec.alpha;
+  }
+
+  /** Inputs per sample (units of the layer before); known once the layer is in a network. */
+  get inputSize(): number {
+    return this.attached().inputSizeOf(this.index);
+  }
+
+  /** A copy of W, units × inputSize, row-major (the notes' convention: z = W·a + b). */
+  get weights(): Float32Array | Float64Array {
+    return this.attached().getWeights()[2 * this.index];
+  }
+
+  /** A copy of b, one entry per unit. */
+  get bias(): Float32Array | Float64Array {
+    return this.attached().getWeights()[2 * this.index + 1];
+  }
+
+  toString(): string {
+    return `Dense(${this.units}, ${this.activation}${this.activation === "leaky-relu" ? ` α=${this.alpha}` : ""})`;
+  }
+
+  private attached(): LayerOwner {
+    if (!this.owner) throw new Error(`${this} is not part of a network yet: pass it in new Network({ layers: [...] })`);
+    return this.owner;
+  }
+}

@@ -1,0 +1,58 @@
+// Model files: the object toJSON writes and fromJSON reads, and its validation.
+import { type LayerOptions, type Loss, type NetworkSpec, type OptimizerOptions, parseLayer } from "./config.js";
+import { Layer } from "./layer.js";
+import { decodeFloat32, encodeFloat32 } from "./serialize.js";
+import type { ModelJSON, NetworkOptions } from "./types.js";
+import { checkKeys, checkObject, describe } from "./validate.js";
+
+/** Model file format written by toJSON. */
+export const MODEL_FORMAT = "wasmlp-model";
+export const MODEL_VERSION = 1;
+
+const MODEL_KEYS = ["format", "version", "inputSize", "layers", "loss", "optimizer", "seed", "weights"] as const;
+
+/** The model file of a network with this spec and these weights (W1, b1, W2, …). */
+export function toModelJSON(spec: NetworkSpec, weights: readonly ArrayLike<number>[]): ModelJSON {
+  return {
+    format: MODEL_FORMAT,
+    version: MODEL_VERSION,
+    inputSize: spec.inputSize,
+    layers: spec.layers.map((l) => (l.activation === "leaky-relu" ? { ...l } : { units: l.units, activation: l.activation })),
+    loss: spec.loss,
+    optimizer: { ...spec.optimizer },
+    seed: spec.seed,
+    weights: weights.map((w) => encodeFloat32(w)),
+  };
+}
+
+/** Validates a model file's object (or its JSON text) and returns the options and weights it describes. */
+export function parseModelJSON(json: unknown): { options: NetworkOptions; weights: Float32Array[] } {
+  const data = typeof json === "string" ? parseText(json) : json;
+  checkObject("model", data);
+  if (data.format !== MODEL_FORMAT) throw new RangeError(`not a wasmlp model: format is ${describe(data.format)}, expected "${MODEL_FORMAT}"`);
+  if (data.version !== MODEL_VERSION) throw new RangeError(`model version ${describe(data.version)} is not supported; this wasmlp reads version ${MODEL_VERSION}`);
+  checkKeys("model", data, MODEL_KEYS);
+  if (!Array.isArray(data.layers)) throw new TypeError(`model.layers must be an array, received ${describe(data.layers)}`);
+  const options: NetworkOptions = {
+    inputSize: data.inputSize as number,
+    layers: data.layers.map((l, i) => { parseLayer(l, `model.layers[${i}]`); return new Layer(l as LayerOptions); }),
+    loss: data.loss as Loss,
+    optimizer: data.optimizer as OptimizerOptions,
+    seed: data.seed as number,
+  };
+  const layers = options.layers as Layer[];
+  const sizes = layers.flatMap((l, i) => [l.units * (i === 0 ? (options.inputSize as number) : layers[i - 1].units), l.units]);
+  if (!Array.isArray(data.weights) || data.weights.length !== sizes.length) {
+    throw new RangeError(`model.weights must hold ${sizes.length} tensors (W and b per layer), received ${describe(data.weights)}`);
+  }
+  const weights = sizes.map((n, i) => decodeFloat32(`model.weights[${i}]`, (data.weights as unknown[])[i], n));
+  return { options, weights };
+}
+
+function parseText(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch (e) {
+    throw new SyntaxError(`model file is not valid JSON: ${(e as Error).message}`);
+  }
+}
