@@ -27,6 +27,8 @@ export class Heap {
   private readonly free: { ptr: number; size: number }[] = [];
   private readonly sizes = new Map<number, number>();
   private counters = { allocations: 0, grows: 0, bytesInUse: 0 };
+  /** Test hook: allocations left before one fails (null: never). */
+  private failIn: number | null = null;
 
   constructor(readonly memory: WebAssembly.Memory, base: number) {
     this.top = roundUp(base, ALIGN);
@@ -34,6 +36,10 @@ export class Heap {
 
   /** A region of at least `bytes` bytes, aligned to 64; grows memory when needed. */
   alloc(bytes: number): number {
+    if (this.failIn !== null && this.failIn-- <= 0) {
+      this.failIn = null;
+      throw new RangeError(`injected allocation failure (${bytes} bytes)`);
+    }
     const size = roundUp(Math.max(bytes, 1), ALIGN);
     let ptr = -1;
     for (let i = 0; i < this.free.length; i++) {
@@ -73,6 +79,14 @@ export class Heap {
     if (last && last.ptr + last.size === this.top) { this.top = last.ptr; this.free.pop(); }
   }
 
+  /**
+   * @internal Test hook: the allocation after the next `n` succeeds throws a RangeError, as a
+   * failed Memory.grow() would (n = 0: the very next one); null cancels. One failure per call.
+   */
+  failAfter(n: number | null): void {
+    this.failIn = n;
+  }
+
   stats(): HeapStats {
     return { ...this.counters, liveRegions: this.sizes.size, memoryBytes: this.memory.buffer.byteLength };
   }
@@ -94,13 +108,20 @@ export class Heap {
 export class F32Region {
   private cached: Float32Array | null = null;
   private disposed = false;
+  private readonly address: number;
 
   constructor(private readonly heap: Heap, readonly length: number) {
-    this.ptr = heap.alloc(length * 4);
+    this.address = heap.alloc(length * 4);
   }
-  readonly ptr: number;
+
+  /** The region's address; reading it after dispose() throws, so no kernel gets a freed pointer. */
+  get ptr(): number {
+    if (this.disposed) throw released();
+    return this.address;
+  }
 
   get view(): Float32Array {
+    if (this.disposed) throw released();
     const buffer = this.heap.memory.buffer;
     if (!this.cached || this.cached.buffer !== buffer) this.cached = new Float32Array(buffer, this.ptr, this.length);
     return this.cached;
@@ -115,8 +136,12 @@ export class F32Region {
     if (this.disposed) return;
     this.disposed = true;
     this.cached = null;
-    this.heap.release(this.ptr);
+    this.heap.release(this.address);
   }
+}
+
+function released(): Error {
+  return new Error("wasmlp internal error: a region was used after it was released");
 }
 
 function roundUp(x: number, to: number): number {

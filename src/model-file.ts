@@ -32,6 +32,11 @@ export function parseModelJSON(json: unknown): { options: NetworkOptions; weight
   if (data.format !== MODEL_FORMAT) throw new RangeError(`not a wasmlp model: format is ${describe(data.format)}, expected "${MODEL_FORMAT}"`);
   if (data.version !== MODEL_VERSION) throw new RangeError(`model version ${describe(data.version)} is not supported; this wasmlp reads version ${MODEL_VERSION}`);
   checkKeys("model", data, MODEL_KEYS);
+  for (const key of MODEL_KEYS) {
+    // toJSON always writes every field; a file without one is damaged or hand-made, and
+    // guessing a loss, optimizer or seed would silently change what training does next.
+    if (data[key] === undefined) throw new RangeError(`model.${key} is missing; a model file written by toJSON always has it`);
+  }
   if (!Array.isArray(data.layers)) throw new TypeError(`model.layers must be an array, received ${describe(data.layers)}`);
   const options: NetworkOptions = {
     inputSize: data.inputSize as number,

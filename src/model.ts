@@ -8,9 +8,9 @@ import type { Engine, EngineSpec } from "./engine/engine.js";
 import { Layer } from "./layer.js";
 import { parseModelJSON, toModelJSON } from "./model-file.js";
 import { Random, randomSeed } from "./random.js";
-import { INFER_ROWS, type Trainee, evaluateRows, fit, forwardLoss, parseFitOptions, step } from "./training.js";
+import { INFER_ROWS, type Trainee, checkOutputsFinite, evaluateRows, fit, forwardLoss, parseFitOptions, step } from "./training.js";
 import type { Batch, FitOptions, Gradients, History, Labels, ModelJSON, NetworkOptions } from "./types.js";
-import { checkInt, checkKeys, checkObject, checkOneOf, describe, toMatrix, toTargets } from "./validate.js";
+import { F32_MAX, checkInt, checkKeys, checkObject, checkOneOf, checkTargetRange, describe, toMatrix, toTargets } from "./validate.js";
 
 const NETWORK_KEYS = ["inputSize", "layers", "loss", "optimizer", "seed"] as const;
 
@@ -20,7 +20,8 @@ export class Model<A extends Float32Array | Float64Array> {
   readonly layers: readonly Layer[];
   /** The loss function's name (loss(x, y) computes it). */
   readonly lossName: Loss;
-  readonly optimizer: OptimizerSpec;
+  /** The optimizer's settings: a frozen copy (changing them would bypass validation). */
+  readonly optimizer: Readonly<OptimizerSpec>;
   /** The seed weights and shuffles came from (drawn at random when none was given). */
   readonly seed: number;
   readonly parameterCount: number;
@@ -51,7 +52,7 @@ export class Model<A extends Float32Array | Float64Array> {
     const output = specs[specs.length - 1];
     const loss = options.loss === undefined ? defaultLoss(output) : checkOneOf("loss", options.loss, LOSSES);
     checkLossFits(loss, output);
-    const optimizer = parseOptimizer(options.optimizer);
+    const optimizer = Object.freeze(parseOptimizer(options.optimizer));
     const seed = options.seed === undefined ? randomSeed() : checkInt("seed", options.seed, 0, 0xffffffff);
 
     const fanIns = specs.map((_, i) => (i === 0 ? inputSize : specs[i - 1].units));
@@ -116,6 +117,7 @@ export class Model<A extends Float32Array | Float64Array> {
       e.ensureRows(1, rows);
       e.loadX(1, data, null, start, rows);
       const view = e.runForward(1, rows);
+      checkOutputsFinite("predict", view, this.outputSize, start, rows);
       out.set(view.subarray(0, rows * this.outputSize), start * this.outputSize);
     }
     return out;
@@ -154,7 +156,11 @@ export class Model<A extends Float32Array | Float64Array> {
     return step(this.trainee, data, targets, null, 0, m, "trainBatch").loss;
   }
 
-  /** Trains for some epochs of minibatches; returns the per-epoch history. */
+  /**
+   * Trains for some epochs of minibatches; returns the per-epoch history. Calling dispose()
+   * inside onBatchEnd or onEpochEnd stops training at once: no later batch runs, and fit
+   * returns the history of the epochs completed so far.
+   */
   fit(x: Batch, y: Labels, options: FitOptions = {}): History {
     this.alive();
     const settings = parseFitOptions(options);
@@ -192,7 +198,9 @@ export class Model<A extends Float32Array | Float64Array> {
       if (!Array.isArray(w) && !ArrayBuffer.isView(w)) throw new TypeError(`weights[${i}] ${what} is ${describe(w)}; expected an array of numbers`);
       if (w.length !== sizes[i]) throw new RangeError(`weights[${i}] ${what} has ${w.length} values, expected ${sizes[i]}`);
       for (let j = 0; j < w.length; j++) {
-        if (typeof w[j] !== "number" || !Number.isFinite(w[j])) throw new RangeError(`weights[${i}][${j}] ${what} is ${describe(w[j])}; weights must be finite numbers`);
+        const v = w[j];
+        if (typeof v !== "number" || !Number.isFinite(v)) throw new RangeError(`weights[${i}][${j}] ${what} is ${describe(v)}; weights must be finite numbers`);
+        if (Math.abs(v) > F32_MAX) throw new RangeError(`weights[${i}][${j}] ${what} is ${v}, beyond float32's range (±${F32_MAX.toPrecision(5)}); weights must be finite float32 numbers`);
       }
     });
     this.engine.writeParams(weights);
@@ -208,6 +216,27 @@ export class Model<A extends Float32Array | Float64Array> {
   /** Validates a model file's object and returns the options and weights it describes. */
   protected static parseJSON(json: unknown): { options: NetworkOptions; weights: Float32Array[] } {
     return parseModelJSON(json);
+  }
+
+  /**
+   * Builds a network from a model file's weights, and rejects weights that are finite but so
+   * large that the network's own outputs overflow: forward passes on an all-zero input (the
+   * bias path) and an all-ones input must stay finite. On failure nothing is kept.
+   */
+  protected static load<N extends Model<Float32Array | Float64Array>>(net: N, weights: Float32Array[]): N {
+    try {
+      net.setWeights(weights);
+      const probe = new Float32Array(2 * net.inputSize);
+      probe.fill(1, net.inputSize);
+      net.predict(probe);
+      return net;
+    } catch (e) {
+      net.dispose();
+      if (e instanceof Error && /^predict: /.test(e.message)) {
+        throw new RangeError(`model weights overflow float32: ${e.message.replace(/^predict: /, "on a probe input of zeros (sample 0) or ones (sample 1), ")}`);
+      }
+      throw e;
+    }
   }
 
   /** Frees the network's memory; every later call throws. */
@@ -226,7 +255,9 @@ export class Model<A extends Float32Array | Float64Array> {
   // ---- internals -------------------------------------------------------------------------
 
   private targets(name: string, y: unknown, m: number): Float32Array {
-    return toTargets(name, y, m, this.outputSize, this.lossName === "categorical-crossentropy");
+    const t = toTargets(name, y, m, this.outputSize, this.lossName === "categorical-crossentropy");
+    checkTargetRange(name, t, this.outputSize, this.lossName);
+    return t;
   }
 
   private gradientPairs(): Gradients<A>[] {

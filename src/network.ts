@@ -11,8 +11,6 @@ export class Network extends Model<Float32Array> {
   /** Rebuilds a network from toJSON()'s object (or its JSON text), validating every field. */
   static fromJSON(json: ModelJSON | string): Network {
     const { options, weights } = Model.parseJSON(json);
-    const net = new Network(options);
-    net.setWeights(weights);
-    return net;
+    return Model.load(new Network(options), weights);
   }
 }

@@ -28,7 +28,10 @@ export function decodeFloat32(name: string, text: unknown, expected: number): Fl
     throw new RangeError(`${name} is not valid base64`);
   }
   if (bytes.length !== expected * 4) {
-    throw new RangeError(`${name} holds ${bytes.length / 4} float32 values, expected ${expected}`);
+    const partial = bytes.length % 4 !== 0
+      ? ` (${bytes.length} bytes, not a whole number of 4-byte values: the text looks truncated or damaged)`
+      : "";
+    throw new RangeError(`${name} holds ${bytes.length / 4} float32 values, expected ${expected}${partial}`);
   }
   const out = new Float32Array(bytes.buffer);
   for (let i = 0; i < out.length; i++) {

@@ -66,10 +66,20 @@ export function evaluateRows<A extends Float32Array | Float64Array>(
     e.loadX(1, x, null, start, rows);
     e.loadY(1, y, null, start, rows);
     const out = e.runForward(1, rows);
+    checkOutputsFinite("evaluate", out, t.outputSize, start, rows);
     correct += countCorrect(t, out, y, null, start, rows);
     loss += e.lossSum(1, rows);
   }
   return { loss: loss / m, accuracy: correct / (m * accuracyUnits(t)) };
+}
+
+/** Non-finite outputs are an error naming the sample, never a NaN loss or a wrong accuracy. */
+export function checkOutputsFinite(where: string, out: ArrayLike<number>, width: number, start: number, rows: number): void {
+  for (let i = 0; i < rows * width; i++) {
+    if (!Number.isFinite(out[i])) {
+      throw new Error(`${where}: the output of sample ${start + Math.floor(i / width)} is ${out[i]} (value ${i % width}): the weights or the inputs overflow float32, so no result is returned`);
+    }
+  }
 }
 
 /** Accuracy is per sample (argmax) for several outputs, per output (threshold 0.5) for binary ones. */
@@ -153,6 +163,9 @@ export function fit<A extends Float32Array | Float64Array>(t: Trainee<A>, shuffl
       correct += result.correct;
       lossSum += result.loss * count;
       settings.onBatchEnd?.(batchIndex++, { loss: result.loss, size: count });
+      // dispose() inside a callback: stop before the next batch touches anything; the history
+      // holds the epochs completed before it.
+      if (!t.engine.isAlive()) return history;
     }
     const logs: EpochLogs = { loss: lossSum / m, accuracy: correct / (m * accuracyUnits(t)), seconds: 0 };
     history.loss.push(logs.loss);
@@ -166,7 +179,7 @@ export function fit<A extends Float32Array | Float64Array>(t: Trainee<A>, shuffl
     }
     logs.seconds = (performance.now() - t0) / 1000;
     history.seconds.push(logs.seconds);
-    if (settings.onEpochEnd?.(epoch, logs) === false) break;
+    if (settings.onEpochEnd?.(epoch, logs) === false || !t.engine.isAlive()) break;
   }
   return history;
 }

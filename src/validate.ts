@@ -30,8 +30,14 @@ function firstNonFinite(x: ArrayLike<number>): number {
   return -1;
 }
 
-function nonFiniteError(name: string, x: ArrayLike<number>, i: number, width: number): Error {
-  return new RangeError(`${name} sample ${Math.floor(i / width)}, value ${i % width} is ${x[i]}; every value must be finite`);
+/** The largest finite float32, 3.4028234663852886e38: values beyond it become ±Infinity in float32. */
+export const F32_MAX = 3.4028234663852886e38;
+
+function nonFiniteError(name: string, original: number, i: number, width: number): Error {
+  const why = Number.isFinite(original)
+    ? `beyond float32's range (±${F32_MAX.toPrecision(5)}), where it would become ${Math.fround(original)}`
+    : "not finite";
+  return new RangeError(`${name} sample ${Math.floor(i / width)}, value ${i % width} is ${original}, ${why}; every value must be a finite float32`);
 }
 
 /**
@@ -44,7 +50,13 @@ export function toMatrix(name: string, x: unknown, width: number): { data: Float
     // A flat number[] is read like a typed array (brain.js's run([...]) style for one sample).
     const bad = x.findIndex((v) => typeof v !== "number");
     if (bad >= 0) throw new TypeError(`${name}[${bad}] is ${describe(x[bad])}; expected a number`);
-    return toMatrix(name, Float32Array.from(x as number[]), width);
+    if (x.length % width !== 0) {
+      throw new RangeError(`${name} has ${x.length} values, which is not a whole number of samples of ${width} values (expected m·${width})`);
+    }
+    data = Float32Array.from(x as number[]);
+    const at = firstNonFinite(data);
+    if (at >= 0) throw nonFiniteError(name, (x as number[])[at], at, width);
+    return { data, m: data.length / width };
   }
   if (isFloatArray(x)) {
     if (x.length === 0) throw new RangeError(`${name} is empty: expected at least one sample of ${width} values`);
@@ -70,8 +82,13 @@ export function toMatrix(name: string, x: unknown, width: number): { data: Float
   } else {
     throw new TypeError(`${name} is ${describe(x)}; expected a Float32Array or number[] of m·${width} values, or an array of rows of ${width} numbers`);
   }
-  const bad = firstNonFinite(isFloatArray(x) ? x : data);
-  if (bad >= 0) throw nonFiniteError(name, isFloatArray(x) ? x : data, bad, width);
+  // Checked after the conversion to float32, so a Float64Array or number[][] holding 1e39 is
+  // rejected exactly like a Float32Array holding Infinity (every input form agrees).
+  const bad = firstNonFinite(data);
+  if (bad >= 0) {
+    const original = isFloatArray(x) ? x[bad] : (x as ArrayLike<ArrayLike<number>>)[Math.floor(bad / width)][bad % width];
+    throw nonFiniteError(name, original, bad, width);
+  }
   return { data, m: data.length / width };
 }
 
@@ -101,6 +118,31 @@ export function toTargets(name: string, y: unknown, m: number, width: number, cl
   const { data, m: rows } = toMatrix(name, y, width);
   if (rows !== m) throw new RangeError(`${name} has ${rows} samples of ${width} values, expected ${m} (one per input sample)`);
   return data;
+}
+
+/** How far a categorical-crossentropy target row's sum may be from 1 (float32 rounding of smoothed labels). */
+export const CCE_ROW_SUM_TOLERANCE = 1e-3;
+
+/**
+ * Targets the loss is defined for: binary-crossentropy takes values in [0, 1];
+ * categorical-crossentropy takes rows of values in [0, 1] that sum to 1 within
+ * CCE_ROW_SUM_TOLERANCE (one-hot or label-smoothed), because its fused gradient assumes so.
+ */
+export function checkTargetRange(name: string, y: Float32Array, width: number, loss: string): void {
+  if (loss !== "binary-crossentropy" && loss !== "categorical-crossentropy") return;
+  for (let i = 0; i < y.length; i++) {
+    if (!(y[i] >= 0 && y[i] <= 1)) {
+      throw new RangeError(`${name} sample ${Math.floor(i / width)}, value ${i % width} is ${y[i]}; ${loss} targets must lie in [0, 1]`);
+    }
+  }
+  if (loss === "binary-crossentropy") return;
+  for (let r = 0; r < y.length / width; r++) {
+    let sum = 0;
+    for (let j = 0; j < width; j++) sum += y[r * width + j];
+    if (Math.abs(sum - 1) > CCE_ROW_SUM_TOLERANCE) {
+      throw new RangeError(`${name} sample ${r} sums to ${sum}; categorical-crossentropy targets must be probabilities summing to 1 (within ${CCE_ROW_SUM_TOLERANCE}), such as one-hot or label-smoothed rows`);
+    }
+  }
 }
 
 /** Rejects keys that an options object does not know, naming the ones it does. */

@@ -39,6 +39,8 @@ export interface Engine<A extends Float32Array | Float64Array> {
   readParams(): A[];
   readGrads(): A[];
   writeParams(weights: readonly ArrayLike<number>[]): void;
-  /** Frees everything the engine holds; the engine is unusable afterwards. */
+  /** Frees everything the engine holds; every later call throws before touching memory. */
   release(): void;
+  /** False once release() ran. */
+  isAlive(): boolean;
 }

@@ -36,6 +36,8 @@ export class WasmEngine implements Engine<Float32Array> {
   private readonly fusedOutput: boolean;
   private readonly slots: [Batch | null, Batch | null] = [null, null];
   private steps = 0;
+  /** False once release() ran: every method checks it before touching memory or kernels. */
+  private alive = true;
 
   constructor(private readonly spec: EngineSpec) {
     this.rt = runtime();
@@ -50,10 +52,9 @@ export class WasmEngine implements Engine<Float32Array> {
     this.offsets = [];
     let offset = 0;
     for (const size of this.tensorSizes) { this.offsets.push(offset); offset += size; }
-    const heap = this.rt.heap;
-    this.params = new F32Region(heap, this.parameterCount);
-    this.grads = new F32Region(heap, this.parameterCount);
-    this.states = Array.from({ length: this.optimizerK.states }, () => new F32Region(heap, this.parameterCount));
+    const regions = allocAll(this.rt, [this.parameterCount, this.parameterCount, ...Array(this.optimizerK.states).fill(this.parameterCount)],
+      `the ${this.parameterCount.toLocaleString("en-US")} parameters, their gradients and ${this.optimizerK.states} optimizer state buffers`);
+    [this.params, this.grads, ...this.states] = regions;
     for (const s of this.states) s.view.fill(0);
     this.statePtrs = this.states.map((s) => s.ptr);
   }
@@ -62,35 +63,51 @@ export class WasmEngine implements Engine<Float32Array> {
     return this.spec.fanIns[layer];
   }
 
+  /** The one guard: no kernel runs and no view is written once the engine's memory is released. */
+  private live(): void {
+    if (!this.alive) throw new Error("this network has been disposed: its memory is released and nothing more runs on it");
+  }
+
+  isAlive(): boolean {
+    return this.alive;
+  }
+
   newArray(n: number): Float32Array {
     return new Float32Array(n);
   }
 
   ensureRows(slot: Slot, m: number): void {
+    this.live();
     const current = this.slots[slot];
     if (current && current.rows >= m) return;
-    if (current) this.freeBatch(current);
-    const heap = this.rt.heap;
+    // Allocate the new buffers first and release the old ones only then: if allocation fails,
+    // the network keeps its old buffers and the heap is exactly as before.
     const widths = this.spec.layers.map((l) => l.units);
     const widest = Math.max(this.inputSize, ...widths);
+    const sizes = [m * this.inputSize, m * this.outputSize, ...widths.map((w) => m * w), ...(slot === 0 ? [m * widest, m * widest] : [])];
+    const r = allocAll(this.rt, sizes, `the buffers of a batch of ${m.toLocaleString("en-US")} samples`);
+    if (current) this.freeBatch(current);
     this.slots[slot] = {
       rows: m,
-      x: new F32Region(heap, m * this.inputSize),
-      y: new F32Region(heap, m * this.outputSize),
-      acts: widths.map((w) => new F32Region(heap, m * w)),
-      deltas: slot === 0 ? [new F32Region(heap, m * widest), new F32Region(heap, m * widest)] : null,
+      x: r[0],
+      y: r[1],
+      acts: r.slice(2, 2 + widths.length),
+      deltas: slot === 0 ? [r[2 + widths.length], r[3 + widths.length]] : null,
     };
   }
 
   loadX(slot: Slot, src: Float32Array, order: Uint32Array | null, start: number, m: number): void {
+    this.live();
     gatherRows(this.slots[slot]!.x.view, src, this.inputSize, order, start, m);
   }
 
   loadY(slot: Slot, src: Float32Array, order: Uint32Array | null, start: number, m: number): void {
+    this.live();
     gatherRows(this.slots[slot]!.y.view, src, this.outputSize, order, start, m);
   }
 
   runForward(slot: Slot, m: number): Float32Array {
+    this.live();
     const k = this.rt.kernels;
     const b = this.slots[slot]!;
     const w = this.params.ptr;
@@ -108,11 +125,13 @@ export class WasmEngine implements Engine<Float32Array> {
   }
 
   lossSum(slot: Slot, m: number): number {
+    this.live();
     const b = this.slots[slot]!;
     return this.lossK.sum(this.rt.kernels, m, this.outputSize, b.acts[b.acts.length - 1].ptr, b.y.ptr);
   }
 
   runBackwardLoss(m: number): void {
+    this.live();
     const k = this.rt.kernels;
     const b = this.slots[0]!;
     const last = this.spec.layers.length - 1;
@@ -128,6 +147,7 @@ export class WasmEngine implements Engine<Float32Array> {
   }
 
   runBackwardFrom(dOut: Float32Array, m: number): Float32Array {
+    this.live();
     const k = this.rt.kernels;
     const b = this.slots[0]!;
     const last = this.spec.layers.length - 1;
@@ -158,28 +178,35 @@ export class WasmEngine implements Engine<Float32Array> {
   }
 
   gradientsFinite(): boolean {
+    this.live();
     return Number.isFinite(this.rt.kernels.max_abs(this.parameterCount, this.grads.ptr));
   }
 
   applyStep(): void {
+    this.live();
     this.steps++;
     this.optimizerK.step(this.rt.kernels, this.parameterCount, this.grads.ptr, this.params.ptr, this.statePtrs, this.spec.optimizer, this.steps);
   }
 
   readParams(): Float32Array[] {
+    this.live();
     return this.split(this.params.view);
   }
 
   readGrads(): Float32Array[] {
+    this.live();
     return this.split(this.grads.view);
   }
 
   writeParams(weights: readonly ArrayLike<number>[]): void {
+    this.live();
     const view = this.params.view;
     weights.forEach((w, i) => view.set(w, this.offsets[i]));
   }
 
   release(): void {
+    if (!this.alive) return;
+    this.alive = false;
     for (const b of this.slots) if (b) this.freeBatch(b);
     this.slots[0] = this.slots[1] = null;
     for (const r of [this.params, this.grads, ...this.states]) r.dispose();
@@ -191,6 +218,19 @@ export class WasmEngine implements Engine<Float32Array> {
 
   private freeBatch(b: Batch): void {
     for (const r of [b.x, b.y, ...b.acts, ...(b.deltas ?? [])]) r.dispose();
+  }
+}
+
+/** Regions of the given float counts, all or none: on failure the ones made are released and a RangeError names what was asked for. */
+function allocAll(rt: Runtime, counts: number[], what: string): F32Region[] {
+  const made: F32Region[] = [];
+  try {
+    for (const n of counts) made.push(new F32Region(rt.heap, n));
+    return made;
+  } catch (e) {
+    for (const r of made) r.dispose();
+    const bytes = counts.reduce((a, n) => a + 4 * n, 0);
+    throw new RangeError(`out of memory: could not allocate ${what} (${bytes.toLocaleString("en-US")} bytes requested; ${(e as Error).message}); nothing was changed`);
   }
 }
 

@@ -20,6 +20,7 @@ export class ReferenceEngine implements Engine<Float64Array> {
   private readonly states: Float64Array[][];
   private readonly slots: [Batch | null, Batch | null] = [null, null];
   private steps = 0;
+  private alive = true;
 
   constructor(private readonly spec: EngineSpec) {
     this.inputSize = spec.inputSize;
@@ -164,7 +165,12 @@ export class ReferenceEngine implements Engine<Float64Array> {
     weights.forEach((w, i) => this.params[i].set(w));
   }
 
+  isAlive(): boolean {
+    return this.alive;
+  }
+
   release(): void {
+    this.alive = false;
     this.slots[0] = this.slots[1] = null;
   }
 }

@@ -11,9 +11,7 @@ export class ReferenceNetwork extends Model<Float64Array> {
 
   static fromJSON(json: ModelJSON | string): ReferenceNetwork {
     const { options, weights } = Model.parseJSON(json);
-    const net = new ReferenceNetwork(options);
-    net.setWeights(weights);
-    return net;
+    return Model.load(new ReferenceNetwork(options), weights);
   }
 
   /** @internal The live float64 storage of parameter tensor i (W1, b1, W2, …), for gradCheck's perturbations. */
