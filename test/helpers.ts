@@ -23,10 +23,47 @@ export function randomArray(rng: Random, n: number, scale = 1): Float32Array {
   return out;
 }
 
-/** A region of linear memory holding `values` (or n zeros). Dispose when done. */
-export function region(rt: Runtime, values: ArrayLike<number> | number): F32Region {
+/** Words written right after every test region's last float; a kernel writing past its output overwrites them. */
+export const CANARY_WORDS = 16;
+// A small negative float32, not NaN: NaN payloads survive arithmetic, while relu, tanh,
+// sigmoid, adding a bias or copying anything over it all change these bits.
+const CANARY = new Uint32Array(Float32Array.of(-0.0123456789).buffer)[0];
+
+/**
+ * n floats of linear memory followed directly by CANARY_WORDS canary words. dispose() (and
+ * checkCanary()) fail the test if any canary changed: a tail overrun by any kernel is caught
+ * even where the allocator's 64-byte rounding would have hidden it.
+ */
+export class TestRegion {
+  private readonly inner: F32Region;
+  constructor(rt: Runtime, readonly length: number) {
+    this.inner = new F32Region(rt.heap, length + CANARY_WORDS);
+    new Uint32Array(this.inner.view.buffer, this.inner.ptr + 4 * length, CANARY_WORDS).fill(CANARY);
+  }
+  get ptr(): number {
+    return this.inner.ptr;
+  }
+  get view(): Float32Array {
+    return this.inner.view.subarray(0, this.length);
+  }
+  copy(count = this.length): Float32Array {
+    return this.view.slice(0, count);
+  }
+  checkCanary(): void {
+    const words = new Uint32Array(this.inner.view.buffer, this.inner.ptr + 4 * this.length, CANARY_WORDS);
+    const bad = words.findIndex((w) => w !== CANARY);
+    if (bad >= 0) expect.fail(`a kernel wrote past the end of a ${this.length}-float region (canary word ${bad} is 0x${words[bad].toString(16)})`);
+  }
+  dispose(): void {
+    this.checkCanary();
+    this.inner.dispose();
+  }
+}
+
+/** A region of linear memory holding `values` (or n zeros), guarded by canary words. Dispose when done. */
+export function region(rt: Runtime, values: ArrayLike<number> | number): TestRegion {
   const n = typeof values === "number" ? values : values.length;
-  const r = new F32Region(rt.heap, Math.max(n, 1));
+  const r = new TestRegion(rt, Math.max(n, 1));
   if (typeof values === "number") r.view.fill(0);
   else r.view.set(values);
   return r;
