@@ -84,6 +84,23 @@ describe("dispose inside a fit callback stops fit; nothing is written afterwards
   });
 });
 
+test("the guard is structural: the engine and its regions refuse work after release, whoever calls them", () => {
+  const net = new Network(options);
+  net.trainBatch(x, y);
+  const engine = (net as unknown as { engine: { runForward: (s: number, m: number) => unknown; applyStep: () => void; writeParams: (w: Float32Array[]) => void } }).engine;
+  const regions = (engine as unknown as { params: { ptr: number; view: Float32Array } }).params;
+  net.dispose();
+  const fresh = new Network({ ...options, seed: 5 }); // likely reuses the freed memory
+  const w = fresh.getWeights();
+  expect(() => engine.runForward(0, 40)).toThrow(/disposed: its memory is released/);
+  expect(() => engine.applyStep()).toThrow(/disposed/);
+  expect(() => engine.writeParams(w)).toThrow(/disposed/);
+  expect(() => regions.ptr).toThrow(/used after it was released/);
+  expect(() => regions.view).toThrow(/used after it was released/);
+  fresh.getWeights().forEach((t, i) => expect(t).toEqual(w[i]));
+  fresh.dispose();
+});
+
 describe("out of memory at every allocation: the state is exactly as before", () => {
   test("constructor: every allocation failed in turn releases everything and frees the Layers", async () => {
     const { Layer } = await import("../src/index.js");
@@ -187,6 +204,7 @@ describe("every input form is checked alike for float32 overflow", () => {
   ];
   test.each(forms)("$name holding 1e39 is rejected, naming sample 1 value 1, before any write", ({ make }) => {
     const net = new Network(options);
+    net.forward(x);
     const w = net.getWeights();
     const allocations = memoryStats().allocations;
     for (const call of [() => net.predict(make() as number[]), () => net.trainBatch(make() as number[], [0, 1]), () => net.forward(make() as number[])]) {
@@ -211,14 +229,21 @@ describe("every input form is checked alike for float32 overflow", () => {
     net.dispose();
   });
 
-  test("NaN and Infinity in any position are caught before any kernel runs", () => {
+  test("NaN and Infinity in any position are caught before any kernel runs or any memory is taken", () => {
     const net = new Network(options);
+    net.forward(x);
     const w = net.getWeights();
+    const allocations = memoryStats().allocations;
     for (const bad of [NaN, Infinity, -Infinity]) {
       const a = Float32Array.from(x); a[a.length - 1] = bad;
       expect(() => net.fit(a, y)).toThrow(/sample 39, value 5 is (NaN|-?Infinity), not finite/);
       expect(() => net.evaluate(x, Float32Array.from({ length: 120 }, (_, i) => (i === 4 ? bad : i % 3 === 0 ? 1 : 0)))).toThrow(/y sample 1, value 1/);
+      const ws = net.getWeights(); ws[3][1] = bad;
+      const dOut = new Float32Array(120); dOut[61] = bad;
+      expect(() => net.backward(dOut)).toThrow(/dOut sample 20, value 1 is (NaN|-?Infinity), not finite/);
+      expect(() => net.setWeights(ws)).toThrow(/weights\[3\]\[1\] \(b of layer 1\) is (NaN|-?Infinity)/);
     }
+    expect(memoryStats().allocations).toBe(allocations);
     net.getWeights().forEach((t, i) => expect(t).toEqual(w[i]));
     net.dispose();
   });
