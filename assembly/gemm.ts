@@ -318,17 +318,36 @@ export function matmul_workspace_bytes(): i32 {
   }
 }
 
+// Whether the byte ranges [x, x+xn) and [y, y+yn) share a byte (empty ranges share none).
+// @ts-ignore: decorator
+@inline function overlaps(x: usize, xn: usize, y: usize, yn: usize): bool {
+  return xn != 0 && yn != 0 && x < y + yn && y < x + xn;
+}
+
+// C must not alias A, B or the workspace: asserted in the debug build (asbuild:debug), compiled
+// out of the release build (noAssert).
+// @ts-ignore: decorator
+@inline function assertNoAlias(m: i32, n: i32, k: i32, a: usize, b: usize, c: usize, work: usize): void {
+  const cn = <usize>m * <usize>n * 4;
+  assert(!overlaps(c, cn, a, <usize>m * <usize>k * 4), "matmul: C overlaps A");
+  assert(!overlaps(c, cn, b, <usize>k * <usize>n * 4), "matmul: C overlaps B");
+  assert(!overlaps(c, cn, work, <usize>matmul_workspace_bytes()), "matmul: C overlaps the workspace");
+}
+
 /** C(m×n) = A(m×k)·B(k×n), or C += A·B when accumulate. `work`: matmul_workspace_bytes() bytes. */
 export function matmul_nn(m: i32, n: i32, k: i32, a: usize, b: usize, c: usize, work: usize, accumulate: bool): void {
+  assertNoAlias(m, n, k, a, b, c, work);
   gemm(false, false, m, n, k, a, b, c, work, accumulate);
 }
 
 /** C(m×n) = A(m×k)·B(n×k)ᵀ, or C += A·Bᵀ when accumulate. */
 export function matmul_nt(m: i32, n: i32, k: i32, a: usize, b: usize, c: usize, work: usize, accumulate: bool): void {
+  assertNoAlias(m, n, k, a, b, c, work);
   gemm(false, true, m, n, k, a, b, c, work, accumulate);
 }
 
 /** C(m×n) = A(k×m)ᵀ·B(k×n), or C += Aᵀ·B when accumulate. */
 export function matmul_tn(m: i32, n: i32, k: i32, a: usize, b: usize, c: usize, work: usize, accumulate: bool): void {
+  assertNoAlias(m, n, k, a, b, c, work);
   gemm(true, false, m, n, k, a, b, c, work, accumulate);
 }
