@@ -13,7 +13,7 @@
 // combined as (l0+l2)+(l1+l3), then the k mod 4 tail, then the bias), so a sample's output is
 // bit-identical alone or inside a batch of any size.
 
-import { forward4 } from "./simd";
+import { activate4 } from "./simd";
 
 /** Samples per chunk: CHUNK_M rows of A (≤ 8·784·4 = 25 KiB for MNIST) stay in L1. */
 const CHUNK_M: i32 = 8;
@@ -51,8 +51,8 @@ const CHUNK_M: i32 = 8;
     r0 = f32x4.add(r0, f32x4.mul(v128.load32_splat(x0 + o), wv));
     if (two) r1 = f32x4.add(r1, f32x4.mul(v128.load32_splat(x1 + o), wv));
   }
-  store4(z0, forward4(act, f32x4.add(r0, bias), alpha), nr);
-  if (two) store4(z1, forward4(act, f32x4.add(r1, bias), alpha), nr);
+  store4(z0, activate4(act, f32x4.add(r0, bias), alpha), nr);
+  if (two) store4(z1, activate4(act, f32x4.add(r1, bias), alpha), nr);
 }
 
 // Lane q of the result is the sum of the lanes of s_q: (l0 + l2) + (l1 + l3).

@@ -83,3 +83,13 @@
   return z;
 }
 
+
+/**
+ * forward4 with the op known only at run time, as a call: the fused epilogues (gemm.ts,
+ * dense.ts) apply it once per stored vector, so a call costs nothing measurable there, while
+ * inlining every activation into every store site would double the module's size.
+ */
+// @ts-ignore: decorator
+@noinline export function activate4(op: i32, z: v128, alpha: f32): v128 {
+  return forward4(op, z, alpha);
+}

@@ -1,6 +1,7 @@
-// dense_nt_forward (fused A·Wᵀ + bias + activation, assembly/dense.ts) against the float64
-// reference on every size class, and its batch invariance: a sample's output is bit-identical
-// alone or anywhere inside a batch.
+// The fused forward kernels, act(A·Wᵀ + bias): dense_nt_forward (unpacked, assembly/dense.ts)
+// and matmul_nt_forward (the GEMM with the epilogue in its store), against the float64 reference
+// on every size class; and dense_nt_forward's batch invariance: a sample's output is
+// bit-identical alone or anywhere inside a batch.
 import { beforeAll, describe, expect, test } from "vitest";
 import type { Activation } from "../../src/config.js";
 import { activationKernels, denseActivationCode } from "../../src/activations.js";
@@ -18,18 +19,21 @@ const ACTS: { act: Activation; alpha: number }[] = [
 /** exp-based activations are within a few ulp of the float64 value (see activations.test.ts). */
 const ACT_TOL = 4e-7;
 
-function run(m: number, n: number, k: number, a: Float32Array, w: Float32Array, b: Float32Array, act: Activation, alpha: number): Float32Array {
+type Kernel = "dense_nt_forward" | "matmul_nt_forward";
+
+function run(m: number, n: number, k: number, a: Float32Array, w: Float32Array, b: Float32Array, act: Activation, alpha: number, kernel: Kernel = "dense_nt_forward"): Float32Array {
   const [ra, rw, rb, rz] = [region(rt, a), region(rt, w), region(rt, b), region(rt, m * n)];
-  rt.kernels.dense_nt_forward(m, n, k, ra.ptr, rw.ptr, rb.ptr, rz.ptr, denseActivationCode[act], alpha);
+  if (kernel === "dense_nt_forward") rt.kernels.dense_nt_forward(m, n, k, ra.ptr, rw.ptr, rb.ptr, rz.ptr, denseActivationCode[act], alpha);
+  else rt.kernels.matmul_nt_forward(m, n, k, ra.ptr, rw.ptr, rb.ptr, rz.ptr, rt.workspace, denseActivationCode[act], alpha);
   if (act === "softmax") activationKernels.softmax.forward(rt.kernels, m, n, rz.ptr, rz.ptr, alpha);
   const out = rz.copy();
   [ra, rw, rb, rz].forEach((r) => r.dispose());
   return out;
 }
 
-function check(m: number, n: number, k: number, act: Activation, alpha: number, rng: Random): void {
+function check(kernel: Kernel, m: number, n: number, k: number, act: Activation, alpha: number, rng: Random): void {
   const a = randomArray(rng, m * k), w = randomArray(rng, n * k), b = randomArray(rng, n);
-  const got = run(m, n, k, a, w, b, act, alpha);
+  const got = run(m, n, k, a, w, b, act, alpha, kernel);
   const z = new Float64Array(m * n);
   matmul(false, true, m, n, k, a, w, z);
   addBias(m, n, b, z);
@@ -39,19 +43,22 @@ function check(m: number, n: number, k: number, act: Activation, alpha: number, 
   // (softmax: each output moves by at most 2·max|Δz|).
   const lip = act === "softmax" ? 2 : 1;
   const tol = lip * ((2 * k + 4) * EPS32 * maxAbs(a) * maxAbs(w) + 4 * EPS32 * (maxAbs(z) + 1)) + ACT_TOL;
-  expectClose(got, expected, tol, `dense_nt_forward ${act} ${m}×${n}×${k}`);
+  expectClose(got, expected, tol, `${kernel} ${act} ${m}×${n}×${k}`);
 }
 
-describe.each(ACTS)("dense_nt_forward, $act", ({ act, alpha }) => {
+const CASES = ACTS.flatMap((a) => (["dense_nt_forward", "matmul_nt_forward"] as const).map((kernel) => ({ ...a, kernel })));
+
+describe.each(CASES)("$kernel, $act", ({ act, alpha, kernel }) => {
   test("every combination of edge sizes", () => {
     const rng = new Random(11);
-    for (const m of EDGE_SIZES) for (const n of EDGE_SIZES) check(m, n, EDGE_SIZES[(m + 2 * n) % EDGE_SIZES.length], act, alpha, rng);
-    for (const k of EDGE_SIZES) check(3, 7, k, act, alpha, rng);
+    for (const m of EDGE_SIZES) for (const n of EDGE_SIZES) check(kernel, m, n, EDGE_SIZES[(m + 2 * n) % EDGE_SIZES.length], act, alpha, rng);
+    for (const k of [0, ...EDGE_SIZES]) check(kernel, 3, 7, k, act, alpha, rng);
+    check(kernel, 9, 13, 0, act, alpha, rng);
   });
 
-  test("shapes of real layers (784-256-128-10, 1 to 8 samples and a batch)", () => {
+  test("shapes of real layers (784-256-128-10, 1 to 8 samples and batches; k beyond one packed block)", () => {
     const rng = new Random(12);
-    for (const [m, n, k] of [[1, 256, 784], [1, 128, 256], [1, 10, 128], [8, 128, 784], [5, 10, 128], [70, 33, 300]]) check(m, n, k, act, alpha, rng);
+    for (const [m, n, k] of [[1, 256, 784], [1, 128, 256], [1, 10, 128], [8, 128, 784], [5, 10, 128], [70, 33, 300], [130, 520, 260]]) check(kernel, m, n, k, act, alpha, rng);
   });
 });
 
