@@ -11,6 +11,7 @@ export default defineConfig({
   },
   test: {
     include: ["test/**/*.test.ts"],
+    setupFiles: ["test/setup-wasm.ts"],
     testTimeout: 60_000,
     pool: "forks",
   },

@@ -4,34 +4,8 @@
 
 import { exp4, hmax, hsum } from "./simd";
 
-// Ops of the one elementwise body below; each call site passes a constant.
-const SIGMOID = 0, TANH = 1, RELU = 2, LEAKY = 3;
-
-// @ts-ignore: decorator
-@inline function forward4(op: i32, z: v128, alpha: f32): v128 {
-  if (op == SIGMOID) {
-    // 1/(1+e^-z): exp4 clamps its argument, so ±∞ and ±400 give exactly 1 or a tiny positive.
-    return f32x4.div(f32x4.splat(1), f32x4.add(f32x4.splat(1), exp4(f32x4.neg(z))));
-  } else if (op == TANH) {
-    // Cephes tanhf: odd polynomial for |z| < 0.625, else 1 − 2/(e^{2|z|} + 1) with z's sign.
-    const x = f32x4.abs(z);
-    const x2 = f32x4.mul(z, z);
-    let p = f32x4.splat(-5.70498872745e-3);
-    p = f32x4.add(f32x4.mul(p, x2), f32x4.splat(2.06390887954e-2));
-    p = f32x4.add(f32x4.mul(p, x2), f32x4.splat(-5.37397155531e-2));
-    p = f32x4.add(f32x4.mul(p, x2), f32x4.splat(1.33314422036e-1));
-    p = f32x4.add(f32x4.mul(p, x2), f32x4.splat(-3.33332819422e-1));
-    const small = f32x4.add(f32x4.mul(f32x4.mul(p, x2), z), z);
-    const e = exp4(f32x4.add(x, x));
-    let large = f32x4.sub(f32x4.splat(1), f32x4.div(f32x4.splat(2), f32x4.add(e, f32x4.splat(1))));
-    large = v128.or(large, v128.and(z, f32x4.splat(-0.0))); // copy the sign of z
-    return v128.bitselect(small, large, f32x4.lt(x, f32x4.splat(0.625)));
-  } else if (op == RELU) {
-    return f32x4.max(z, f32x4.splat(0));
-  } else {
-    return v128.bitselect(z, f32x4.mul(z, f32x4.splat(alpha)), f32x4.gt(z, f32x4.splat(0)));
-  }
-}
+// Ops of the elementwise bodies (forward4 lives in simd.ts, shared with the fused dense kernel).
+import { SIGMOID, TANH, RELU, LEAKY, forward4 } from "./simd";
 
 // dz = da ∘ g′, with g′ written through the output a.
 // @ts-ignore: decorator

@@ -23,8 +23,7 @@ const MC: i32 = 128;
 
 /** Below this many rows of C, the unpacked streaming paths win (measured: bench/peers). */
 const SMALL_M: i32 = 4;
-/** Scratch for partial tiles (fewer than NR valid columns). */
-const EDGE: usize = memory.data(MR * NR * 4, 16);
+import { activate4 } from "./simd";
 
 /** Bytes of `work` every matmul needs (one packed block of B, one of A). */
 export function matmul_workspace_bytes(): i32 {
@@ -99,25 +98,38 @@ export function matmul_workspace_bytes(): i32 {
   }
 }
 
-// Write one row of a tile: 8 columns as two vectors, or the first nr via EDGE.
+// Write one row of a tile: 8 columns as two vectors, or the first nr one lane at a time.
+// With epi (the last block of k in matmul_nt_forward), the epilogue act(c + bias) is applied
+// before the store: bias points at this tile's first column's bias.
 // @ts-ignore: decorator
-@inline function storeRow(c: usize, lo: v128, hi: v128, nr: i32, beta: bool): void {
+@inline function storeRow(c: usize, lo: v128, hi: v128, nr: i32, beta: bool, epi: bool, bias: usize, act: i32, alpha: f32): void {
   if (nr == NR) {
     if (beta) {
       lo = f32x4.add(lo, v128.load(c));
       hi = f32x4.add(hi, v128.load(c, 16));
     }
+    if (epi) {
+      lo = activate4(act, f32x4.add(lo, v128.load(bias)), alpha);
+      hi = activate4(act, f32x4.add(hi, v128.load(bias, 16)), alpha);
+    }
     v128.store(c, lo);
     v128.store(c, hi, 16);
   } else {
-    v128.store(EDGE, lo);
-    v128.store(EDGE, hi, 16);
+    // Lane by lane from the registers (no static scratch, so the kernel stays reentrant).
     for (let jj = 0; jj < nr; jj++) {
       const o = <usize>jj << 2;
-      const v = load<f32>(EDGE + o);
-      store<f32>(c + o, beta ? load<f32>(c + o) + v : v);
+      let v = f32x4.splat(jj < 4 ? laneOf(lo, jj) : laneOf(hi, jj - 4));
+      if (beta) v = f32x4.add(v, v128.load32_splat(c + o));
+      if (epi) v = activate4(act, f32x4.add(v, v128.load32_splat(bias + o)), alpha);
+      v128.store32_lane(c + o, v, 0);
     }
   }
+}
+
+// Lane j (0..3, not a constant) of v.
+// @ts-ignore: decorator
+@inline function laneOf(v: v128, j: i32): f32 {
+  return j == 0 ? f32x4.extract_lane(v, 0) : j == 1 ? f32x4.extract_lane(v, 1) : j == 2 ? f32x4.extract_lane(v, 2) : f32x4.extract_lane(v, 3);
 }
 
 // Pack A[ic:ic+mc, pc:pc+kc] into ceil(mc/4) panels of kc×4 (row r of a panel step is
@@ -161,7 +173,7 @@ export function matmul_workspace_bytes(): i32 {
 
 // 4×8 register tile: C[0:mr, 0:nr] (+)= packed A panel (kc×4) · packed B panel (kc×8).
 // @ts-ignore: decorator
-@inline function tile4x8(kc: i32, ap: usize, bp: usize, c: usize, ldc: usize, mr: i32, nr: i32, beta: bool): void {
+@inline function tile4x8(kc: i32, ap: usize, bp: usize, c: usize, ldc: usize, mr: i32, nr: i32, beta: bool, epi: bool, bias: usize, act: i32, alpha: f32): void {
   let c00 = f32x4.splat(0), c01 = f32x4.splat(0);
   let c10 = f32x4.splat(0), c11 = f32x4.splat(0);
   let c20 = f32x4.splat(0), c21 = f32x4.splat(0);
@@ -184,10 +196,10 @@ export function matmul_workspace_bytes(): i32 {
     ap += MR * 4;
     bp += NR * 4;
   }
-  storeRow(c, c00, c01, nr, beta);
-  if (mr > 1) storeRow(c + ldc, c10, c11, nr, beta);
-  if (mr > 2) storeRow(c + 2 * ldc, c20, c21, nr, beta);
-  if (mr > 3) storeRow(c + 3 * ldc, c30, c31, nr, beta);
+  storeRow(c, c00, c01, nr, beta, epi, bias, act, alpha);
+  if (mr > 1) storeRow(c + ldc, c10, c11, nr, beta, epi, bias, act, alpha);
+  if (mr > 2) storeRow(c + 2 * ldc, c20, c21, nr, beta, epi, bias, act, alpha);
+  if (mr > 3) storeRow(c + 3 * ldc, c30, c31, nr, beta, epi, bias, act, alpha);
 }
 
 // Few rows (single-sample inference, tiny batches): packing would cost as much as the product,
@@ -279,20 +291,35 @@ export function matmul_workspace_bytes(): i32 {
   }
 }
 
+// c[0:n] = act(c + bias), SIMD body and one-lane tail.
+// @ts-ignore: decorator
+@inline function storeEpilogueRow(n: i32, c: usize, bias: usize, act: i32, alpha: f32): void {
+  let j = 0;
+  for (; j + 4 <= n; j += 4) {
+    const o = <usize>j << 2;
+    v128.store(c + o, activate4(act, f32x4.add(v128.load(c + o), v128.load(bias + o)), alpha));
+  }
+  for (; j < n; j++) {
+    const o = <usize>j << 2;
+    v128.store32_lane(c + o, activate4(act, f32x4.add(v128.load32_splat(c + o), v128.load32_splat(bias + o)), alpha), 0);
+  }
+}
+
 // The one body behind all three exports; transA/transB are constants at each call site.
 // Loop order (GotoBLAS): NC columns of B, KC deep; MC rows of A; 8-column panels; 4-row panels.
 // @ts-ignore: decorator
-@inline function gemm(transA: bool, transB: bool, m: i32, n: i32, k: i32, a: usize, b: usize, c: usize, work: usize, accumulate: bool): void {
+@inline function gemm(transA: bool, transB: bool, m: i32, n: i32, k: i32, a: usize, b: usize, c: usize, work: usize, accumulate: bool,
+                      epilogue: bool = false, bias: usize = 0, act: i32 = 0, alpha: f32 = 0): void {
   const ars: usize = transA ? 4 : <usize>k * 4;
   const aks: usize = transA ? <usize>m * 4 : 4;
   const ldc: usize = <usize>n * 4;
-  if (k == 0) {
-    if (!accumulate) memory.fill(c, 0, <usize>m * ldc);
-    return;
-  }
-  if (m < SMALL_M) {
-    if (transB) rowsTimesBt(m, n, k, a, b, c, accumulate);
+  if (k == 0 || m < SMALL_M) {
+    if (k == 0) {
+      if (!accumulate) memory.fill(c, 0, <usize>m * ldc);
+    } else if (transB) rowsTimesBt(m, n, k, a, b, c, accumulate);
     else rowsTimesB(m, n, k, a, ars, aks, b, c, accumulate);
+    // Fewer than 4 rows: the epilogue is one pass over those rows, still in L1.
+    if (epilogue) for (let i = 0; i < m; i++) storeEpilogueRow(n, c + <usize>i * ldc, bias, act, alpha);
     return;
   }
   const workA = work + <usize>(KC * NC * 4);
@@ -302,6 +329,7 @@ export function matmul_workspace_bytes(): i32 {
       const kc = min(KC, k - pc);
       packB(transB, n, k, b, pc, jc, kc, nc, work);
       const beta = accumulate || pc > 0;
+      const epi = epilogue && pc + kc >= k;
       for (let ic = 0; ic < m; ic += MC) {
         const mc = min(MC, m - ic);
         packA(transA, a + <usize>ic * ars + <usize>pc * aks, ars, aks, mc, kc, workA);
@@ -310,7 +338,8 @@ export function matmul_workspace_bytes(): i32 {
           const bp = work + <usize>jr * <usize>kc * 4;
           const cCol = c + <usize>ic * ldc + (<usize>(jc + jr) << 2);
           for (let ir = 0; ir < mc; ir += MR) {
-            tile4x8(kc, workA + <usize>ir * <usize>kc * 4, bp, cCol + <usize>ir * ldc, ldc, min(MR, mc - ir), nr, beta);
+            tile4x8(kc, workA + <usize>ir * <usize>kc * 4, bp, cCol + <usize>ir * ldc, ldc, min(MR, mc - ir), nr, beta,
+                    epi, bias + (<usize>(jc + jr) << 2), act, alpha);
           }
         }
       }
@@ -318,17 +347,46 @@ export function matmul_workspace_bytes(): i32 {
   }
 }
 
+// Whether the byte ranges [x, x+xn) and [y, y+yn) share a byte (empty ranges share none).
+// @ts-ignore: decorator
+@inline function overlaps(x: usize, xn: usize, y: usize, yn: usize): bool {
+  return xn != 0 && yn != 0 && x < y + yn && y < x + xn;
+}
+
+// C must not alias A, B or the workspace: asserted in the debug build (asbuild:debug), compiled
+// out of the release build (noAssert).
+// @ts-ignore: decorator
+@inline function assertNoAlias(m: i32, n: i32, k: i32, a: usize, b: usize, c: usize, work: usize): void {
+  const cn = <usize>m * <usize>n * 4;
+  assert(!overlaps(c, cn, a, <usize>m * <usize>k * 4), "matmul: C overlaps A");
+  assert(!overlaps(c, cn, b, <usize>k * <usize>n * 4), "matmul: C overlaps B");
+  assert(!overlaps(c, cn, work, <usize>matmul_workspace_bytes()), "matmul: C overlaps the workspace");
+}
+
 /** C(m×n) = A(m×k)·B(k×n), or C += A·B when accumulate. `work`: matmul_workspace_bytes() bytes. */
 export function matmul_nn(m: i32, n: i32, k: i32, a: usize, b: usize, c: usize, work: usize, accumulate: bool): void {
+  assertNoAlias(m, n, k, a, b, c, work);
   gemm(false, false, m, n, k, a, b, c, work, accumulate);
 }
 
 /** C(m×n) = A(m×k)·B(n×k)ᵀ, or C += A·Bᵀ when accumulate. */
 export function matmul_nt(m: i32, n: i32, k: i32, a: usize, b: usize, c: usize, work: usize, accumulate: bool): void {
+  assertNoAlias(m, n, k, a, b, c, work);
   gemm(false, true, m, n, k, a, b, c, work, accumulate);
+}
+
+/**
+ * C(m×n) = act(A(m×k)·B(n×k)ᵀ + bias(n)): the forward pass with bias and activation fused into the
+ * store of the last block of k; act codes as dense_nt_forward (0 sigmoid, 1 tanh, 2 relu, 3 leaky, 4 identity).
+ */
+export function matmul_nt_forward(m: i32, n: i32, k: i32, a: usize, b: usize, bias: usize, c: usize, work: usize, act: i32, alpha: f32): void {
+  assertNoAlias(m, n, k, a, b, c, work);
+  assert(!overlaps(c, <usize>m * <usize>n * 4, bias, <usize>n * 4), "matmul_nt_forward: C overlaps bias");
+  gemm(false, true, m, n, k, a, b, c, work, false, true, bias, act, alpha);
 }
 
 /** C(m×n) = A(k×m)ᵀ·B(k×n), or C += Aᵀ·B when accumulate. */
 export function matmul_tn(m: i32, n: i32, k: i32, a: usize, b: usize, c: usize, work: usize, accumulate: bool): void {
+  assertNoAlias(m, n, k, a, b, c, work);
   gemm(true, false, m, n, k, a, b, c, work, accumulate);
 }

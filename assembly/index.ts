@@ -1,5 +1,6 @@
 // The module's exports: every kernel family, and where the TypeScript allocator may start.
 export * from "./gemm";
+export * from "./dense";
 export * from "./reduce";
 export * from "./activations";
 export * from "./losses";
@@ -9,4 +10,3 @@ export * from "./optim";
 export function heap_base(): usize {
   return __heap_base;
 }
-export * from "./peak";

@@ -42,3 +42,54 @@
 @inline export function hmax(v: v128): f32 {
   return max(max(f32x4.extract_lane(v, 0), f32x4.extract_lane(v, 1)), max(f32x4.extract_lane(v, 2), f32x4.extract_lane(v, 3)));
 }
+
+// Activation ops of the elementwise bodies (activations.ts, dense.ts); codes are part of the ABI of dense_nt_forward.
+// @ts-ignore: decorator
+@inline export const SIGMOID: i32 = 0;
+// @ts-ignore: decorator
+@inline export const TANH: i32 = 1;
+// @ts-ignore: decorator
+@inline export const RELU: i32 = 2;
+// @ts-ignore: decorator
+@inline export const LEAKY: i32 = 3;
+// @ts-ignore: decorator
+@inline export const IDENTITY: i32 = 4;
+
+
+// @ts-ignore: decorator
+@inline export function forward4(op: i32, z: v128, alpha: f32): v128 {
+  if (op == SIGMOID) {
+    // 1/(1+e^-z): exp4 clamps its argument, so ±∞ and ±400 give exactly 1 or a tiny positive.
+    return f32x4.div(f32x4.splat(1), f32x4.add(f32x4.splat(1), exp4(f32x4.neg(z))));
+  } else if (op == TANH) {
+    // Cephes tanhf: odd polynomial for |z| < 0.625, else 1 − 2/(e^{2|z|} + 1) with z's sign.
+    const x = f32x4.abs(z);
+    const x2 = f32x4.mul(z, z);
+    let p = f32x4.splat(-5.70498872745e-3);
+    p = f32x4.add(f32x4.mul(p, x2), f32x4.splat(2.06390887954e-2));
+    p = f32x4.add(f32x4.mul(p, x2), f32x4.splat(-5.37397155531e-2));
+    p = f32x4.add(f32x4.mul(p, x2), f32x4.splat(1.33314422036e-1));
+    p = f32x4.add(f32x4.mul(p, x2), f32x4.splat(-3.33332819422e-1));
+    const small = f32x4.add(f32x4.mul(f32x4.mul(p, x2), z), z);
+    const e = exp4(f32x4.add(x, x));
+    let large = f32x4.sub(f32x4.splat(1), f32x4.div(f32x4.splat(2), f32x4.add(e, f32x4.splat(1))));
+    large = v128.or(large, v128.and(z, f32x4.splat(-0.0))); // copy the sign of z
+    return v128.bitselect(small, large, f32x4.lt(x, f32x4.splat(0.625)));
+  } else if (op == RELU) {
+    return f32x4.max(z, f32x4.splat(0));
+  } else if (op == LEAKY) {
+    return v128.bitselect(z, f32x4.mul(z, f32x4.splat(alpha)), f32x4.gt(z, f32x4.splat(0)));
+  }
+  return z;
+}
+
+
+/**
+ * forward4 with the op known only at run time, as a call: the fused epilogues (gemm.ts,
+ * dense.ts) apply it once per stored vector, so a call costs nothing measurable there, while
+ * inlining every activation into every store site would double the module's size.
+ */
+// @ts-ignore: decorator
+@noinline export function activate4(op: i32, z: v128, alpha: f32): v128 {
+  return forward4(op, z, alpha);
+}

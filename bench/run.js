@@ -1,5 +1,6 @@
 // npm run bench: every core benchmark in one process, so the ratios share one machine state.
 import { init } from "../dist/index.js";
+import { benchDense, printDense } from "./dense.js";
 import { benchMatmul, printMatmul } from "./matmul.js";
 import { benchTrain, printTrain } from "./train.js";
 import { machine } from "./util.js";
@@ -11,3 +12,5 @@ console.log("Matrix multiply (GFLOP/s = 2·m·n·k per second, median of benchma
 printMatmul(benchMatmul({ quick }));
 console.log("\nTraining (trainBatch: forward, loss, backward, optimizer step)\n");
 printTrain(benchTrain({ quick }));
+console.log("\nDense forward, fused dense_nt_forward against matmul_nt + add_bias + activation (interleaved rounds)\n");
+printDense(benchDense({ quick }));

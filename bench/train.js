@@ -1,5 +1,6 @@
 // Question: how many training samples per second does a full step (forward, backward,
-// update) reach, wasm against the pure-TS reference, on the networks users train?
+// update) reach, wasm against the float64 reference (src/reference, the test oracle, not a
+// tuned JS implementation), on the networks users train?
 import { Network, init } from "../dist/index.js";
 import { ReferenceNetwork } from "../dist/reference/index.js";
 import { machine, measure, table } from "./util.js";
@@ -38,7 +39,7 @@ export function benchTrain({ quick = false } = {}) {
 
 export function printTrain(rows) {
   console.log(table(
-    ["network", "wasm samples/s", "step ms", "pure-TS samples/s", "wasm / TS"],
+    ["network", "wasm samples/s", "step ms", "float64 reference samples/s", "wasm / reference"],
     rows.map((r) => [r.name, Math.round(r.wasm).toLocaleString("en-US"), r.stepMs.toFixed(2), Math.round(r.reference).toLocaleString("en-US"), `${(r.wasm / r.reference).toFixed(1)}×`]),
   ));
 }

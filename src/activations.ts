@@ -10,6 +10,14 @@ export interface ActivationKernels {
   backward(k: Kernels, m: number, n: number, a: number, da: number, dz: number, alpha: number): void;
 }
 
+/**
+ * The activation code dense_nt_forward applies in its epilogue (assembly/dense.ts); softmax is
+ * row-wise, so the fused kernel applies the identity and softmax_forward runs after it.
+ */
+export const denseActivationCode: Record<Activation, number> = {
+  sigmoid: 0, tanh: 1, relu: 2, "leaky-relu": 3, linear: 4, softmax: 4,
+};
+
 export const activationKernels: Record<Activation, ActivationKernels> = {
   sigmoid: {
     forward: (k, m, n, z, a) => k.sigmoid_forward(m * n, z, a),

@@ -11,12 +11,14 @@ export interface Kernels {
   matmul_nn(m: number, n: number, k: number, a: number, b: number, c: number, work: number, accumulate: number): void;
   matmul_nt(m: number, n: number, k: number, a: number, b: number, c: number, work: number, accumulate: number): void;
   matmul_tn(m: number, n: number, k: number, a: number, b: number, c: number, work: number, accumulate: number): void;
+  /** Z = act(A·Wᵀ + bias), no packing; act codes in src/activations.ts (denseActivationCode). */
+  dense_nt_forward(m: number, n: number, k: number, a: number, w: number, bias: number, z: number, act: number, alpha: number): void;
+  /** C = act(A·Bᵀ + bias): matmul_nt with bias and activation fused into its store (same act codes). */
+  matmul_nt_forward(m: number, n: number, k: number, a: number, b: number, bias: number, c: number, work: number, act: number, alpha: number): void;
   add_bias(m: number, n: number, bias: number, x: number): void;
   sum_cols(m: number, n: number, x: number, out: number, scale: number, accumulate: number): void;
   sum_rows(m: number, n: number, x: number, out: number, scale: number): void;
   max_abs(n: number, x: number): number;
-  /** Benchmarks only: the register tile's inner loop with no memory traffic; returns a checksum. */
-  simd_peak(steps: number, x: number): number;
   sigmoid_forward(n: number, z: number, a: number): void;
   sigmoid_backward(n: number, a: number, da: number, dz: number): void;
   tanh_forward(n: number, z: number, a: number): void;

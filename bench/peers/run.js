@@ -1,8 +1,13 @@
 // Question: is wasmlp faster than what users would pick instead? Matmul, training and
-// inference for wasmlp, its pure-TS reference, TensorFlow.js (wasm backend, one thread, and
-// cpu backend) and brain.js, all measured in this one process so that ratios hold on a
-// noisy machine. Prints tables and rewrites bench/RESULTS.md.
-import { writeFileSync } from "node:fs";
+// inference for wasmlp, its float64 reference (src/reference: the test oracle, not a tuned JS
+// implementation), TensorFlow.js (wasm backend, one thread, and cpu backend) and brain.js, all
+// measured in this one process so that ratios hold on a noisy machine; PyTorch and scikit-learn
+// (bench/peers/native.py) in the same run when /usr/bin/python3 has them. Prints tables and
+// rewrites bench/RESULTS.md (only on a full run).
+//
+//   node bench/peers/run.js [--quick] [--only=matmul,train,native]
+import { spawnSync } from "node:child_process";
+import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import * as tf from "@tensorflow/tfjs-core";
 import "@tensorflow/tfjs-backend-cpu";
@@ -14,10 +19,14 @@ import { F32Region } from "../../dist/memory.js";
 import { ReferenceNetwork } from "../../dist/reference/index.js";
 import { matmul } from "../../dist/reference/math.js";
 import { runtime } from "../../dist/runtime.js";
+import { FORMS, MATMUL_CASES } from "../shapes.js";
 import { NETWORKS, batchOf } from "../train.js";
 import { machine, measure, measureAsync, table } from "../util.js";
 
 const quick = process.argv.includes("--quick");
+const onlyArg = process.argv.find((a) => a.startsWith("--only="));
+const only = new Set(onlyArg ? onlyArg.slice(7).split(",") : ["matmul", "train", "native"]);
+const full = !quick && !onlyArg;
 const TIME = quick ? 0.2 : 1; // benchmark.js maxTime per case, seconds
 const require = createRequire(import.meta.url);
 const versions = {
@@ -31,6 +40,7 @@ const rt = runtime();
 setThreadsCount(1);
 await tf.setBackend("wasm");
 await tf.ready();
+const tfWasmFlags = { simd: await tf.env().getAsync("WASM_HAS_SIMD_SUPPORT"), threads: await tf.env().getAsync("WASM_HAS_MULTITHREAD_SUPPORT") };
 await tf.setBackend("cpu");
 await tf.ready();
 
@@ -50,38 +60,42 @@ const int = (v) => (Number.isFinite(v) ? Math.round(v).toLocaleString("en-US") :
 
 say(`# wasmlp against its peers`);
 say();
-say(`${machine()}; ${new Date().toISOString().slice(0, 10)}; single thread (TF.js wasm with setThreadsCount(1)); TF.js ${versions.tfjs}, brain.js ${versions.brain}.`);
+say(`${machine()}; ${new Date().toISOString().slice(0, 10)}; single thread (TF.js wasm with setThreadsCount(1); its flags here: WASM_HAS_SIMD_SUPPORT=${tfWasmFlags.simd}, WASM_HAS_MULTITHREAD_SUPPORT=${tfWasmFlags.threads}); TF.js ${versions.tfjs}, brain.js ${versions.brain}.`);
 say(`Medians of benchmark.js samples after warm-up, every library in the same process run. Regenerate with \`npm run bench:peers\`.`);
 say();
 
 // ---- ceiling -------------------------------------------------------------------------------
 const PEAK_STEPS = 1_000_000;
-for (let i = 0; i < 40; i++) rt.kernels.simd_peak(100_000, 1e-3);
+// simd_peak lives in its own module (npm run asbuild:bench builds build/peak.wasm), not in the library.
+const peakModule = await WebAssembly.instantiate(readFileSync(new URL("../../build/peak.wasm", import.meta.url)), { env: { abort() { throw new Error("abort"); } } });
+const simdPeak = peakModule.instance.exports.simd_peak;
+if (only.has("matmul")) for (let i = 0; i < 40; i++) simdPeak(100_000, 1e-3);
 await new Promise((r) => setTimeout(r, 50)); // let V8 finish tiering the kernel up from Liftoff
 /**
- * The ceiling, measured again beside every matmul shape: on a shared machine the clock a
+ * The probe (not a ceiling: the kernel can beat it), measured again beside every matmul shape: on a shared machine the clock a
  * process gets drifts by tens of percent within minutes, so a share of a ceiling measured
  * elsewhere in time means little. Best of three short medians.
  */
 function measurePeak() {
   let best = 0;
   for (let round = 0; round < 3; round++) {
-    best = Math.max(best, (64 * PEAK_STEPS) / measure("simd_peak", () => rt.kernels.simd_peak(PEAK_STEPS, 1e-3), { maxTime: 0.1, minSamples: 5 }) / 1e9);
+    best = Math.max(best, (64 * PEAK_STEPS) / measure("simd_peak", () => simdPeak(PEAK_STEPS, 1e-3), { maxTime: 0.1, minSamples: 5 }) / 1e9);
   }
   return best;
 }
 const peaks = [];
 // ---- matmul ---------------------------------------------------------------------------------
-const SHAPES = [[64, 784, 128], [256, 784, 256], [128, 256, 128], [64, 64, 64], [128, 128, 128], [256, 256, 256], [512, 512, 512], [1024, 1024, 1024]];
-const FORMS = [["A·B", "matmul_nn", false, false], ["A·Bᵀ", "matmul_nt", false, true], ["Aᵀ·B", "matmul_tn", true, false]];
-say(`## Matrix multiply, GFLOP/s (2·m·n·k per second)`);
-say();
 const mmRows = [];
 const median = (xs) => [...xs].sort((x, y) => x - y)[Math.floor(xs.length / 2)];
 const ROUNDS = quick ? 1 : 3;
-for (const [m, k, n] of SHAPES) {
+if (only.has("matmul")) {
+say(`## Matrix multiply, GFLOP/s (2·m·n·k per second)`);
+say();
+// --quick stops at 256³: tfjs-wasm's scalar transposed matmuls take seconds per call beyond it.
+for (const { name, form, m, n, k } of MATMUL_CASES.filter((c) => !quick || c.m * c.n * c.k <= 256 ** 3)) {
   const flop = 2 * m * n * k;
-  for (const [label, kernel, transA, transB] of FORMS) {
+  {
+    const { label, kernel, transA, transB } = FORMS.find((f) => f.label === form);
     const aShape = transA ? [k, m] : [m, k], bShape = transB ? [n, k] : [k, n];
     const a = new F32Region(rt.heap, m * k), b = new F32Region(rt.heap, k * n), c = new F32Region(rt.heap, m * n);
     a.view.forEach((_, i, v) => { v[i] = ((i * 7919) % 997) / 997 - 0.5; });
@@ -114,13 +128,14 @@ for (const [m, k, n] of SHAPES) {
     [a, b, c].forEach((r) => r.dispose());
     const wasm = median(rounds.wasm), tfWasm = median(rounds.tfWasm);
     const best = Math.max(tfWasm, Number.isFinite(tfCpu) ? tfCpu : 0);
-    mmRows.push([`${m}×${k}·${k}×${n}`, label, fmt(wasm), `${fmt(100 * median(rounds.share), 0)}%`, fmt(ref, 2), fmt(tfWasm), fmt(tfCpu), `${fmt(wasm / best)}×`]);
+    mmRows.push([`${name} (${m}×${n}×${k})`, label, fmt(wasm), `${fmt(100 * median(rounds.share), 0)}%`, fmt(ref, 2), fmt(tfWasm), fmt(tfCpu), `${fmt(wasm / best)}×`]);
   }
 }
-say(`Ceiling: the 4×8 register tile's inner loop (2 vector loads, 4 broadcast loads, 8 f32x4 mul+add) on one L1-resident line (\`assembly/peak.ts\`), measured in each round just before the wasmlp matmul: ${fmt(Math.min(...peaks))} to ${fmt(Math.max(...peaks))} GFLOP/s in this run (the spread is the shared machine). wasmlp and tfjs-wasm are measured in alternating rounds (median of 3); "of ceiling" is the median of each round's matmul / ceiling.`);
+say(`Probe: the 4×8 register tile's inner loop (2 vector loads, 4 broadcast loads, 8 f32x4 mul+add) on one L1-resident line (\`assembly/peak.ts\`, built separately into build/peak.wasm), measured in each round just before the wasmlp matmul: ${fmt(Math.min(...peaks))} to ${fmt(Math.max(...peaks))} GFLOP/s in this run (the spread is the shared machine). It is a probe, not a ceiling: V8 may schedule the real kernel better, so "of probe" can exceed 100%. wasmlp and tfjs-wasm are measured in alternating rounds (median of ${ROUNDS}); "of probe" is the median of each round's matmul / probe. "float64 ref" is wasmlp's float64 reference (src/reference, the test oracle), not a tuned float32 JS matmul. tfjs-wasm runs A·B in XNNPACK; its transposed forms (A·Bᵀ, Aᵀ·B) go to its scalar fallback, so the fair kernel-against-kernel ratio is the A·B row.`);
 say();
-mdTable(["shape", "form", "wasmlp", "of ceiling", "pure TS", "tfjs-wasm", "tfjs-cpu", "wasmlp / best peer"], mmRows);
+mdTable(["case (m×n×k)", "form", "wasmlp", "of probe", "float64 ref", "tfjs-wasm", "tfjs-cpu", "wasmlp / best peer"], mmRows);
 say();
+}
 
 // ---- training --------------------------------------------------------------------------------
 function tfModel(options) {
@@ -138,17 +153,20 @@ function brainNet(options) {
   return new brain.NeuralNetwork({ hiddenLayers: hidden.map((l) => l.units), activation: hidden[0].activation, learningRate: 0.1 });
 }
 
-function brainData(x, y, count) {
+/** count distinct samples (brain.js updates per sample, so a repeated batch would flatter it). */
+function brainData(count) {
+  const { x, y } = batchOf(count);
   return Array.from({ length: count }, (_, i) => ({
-    input: Array.from(x.subarray((i % 64) * 784, (i % 64 + 1) * 784)),
-    output: Array.from({ length: 10 }, (_, j) => (j === y[i % 64] ? 1 : 0)),
+    input: Array.from(x.subarray(i * 784, (i + 1) * 784)),
+    output: Array.from({ length: 10 }, (_, j) => (j === y[i] ? 1 : 0)),
   }));
 }
 
-say(`## Training throughput, samples/s (one optimizer step per batch; brain.js trains per sample)`);
-say();
 const trainRows = [];
 const inferRows = [];
+if (only.has("train")) {
+say(`## Training throughput, samples/s (one optimizer step per batch; brain.js trains per sample)`);
+say();
 for (const { name, batch, options } of NETWORKS) {
   const { x, y } = batchOf(batch);
   const oneHot = new Float32Array(batch * 10);
@@ -173,7 +191,7 @@ for (const { name, batch, options } of NETWORKS) {
     model.dispose();
   }
   const bnet = brainNet(options);
-  const data = brainData(x, y, 256);
+  const data = brainData(256);
   bnet.train(data.slice(0, 8), { iterations: 1, errorThresh: 1e-6 });
   rate["brain.js"] = 256 / measure("brain.js train", () => bnet.train(data, { iterations: 1, errorThresh: 1e-6 }), { maxTime: 2 * TIME, minSamples: 5 });
   const bestTf = Math.max(rate["tfjs-wasm"], rate["tfjs-cpu"]);
@@ -201,13 +219,39 @@ for (const { name, batch, options } of NETWORKS) {
     `${fmt(thr.wasmlp / Math.max(tfInfer.wasm.batch, tfInfer.cpu.batch, thr.brain))}×`]);
   net.dispose();
 }
-mdTable(["network", "wasmlp", "pure TS", "tfjs-wasm", "tfjs-cpu", "brain.js", "wasmlp / best tfjs", "wasmlp / brain.js"], trainRows);
+mdTable(["network", "wasmlp", "float64 ref", "tfjs-wasm", "tfjs-cpu", "brain.js", "wasmlp / best tfjs", "wasmlp / brain.js"], trainRows);
 say();
-say(`tfjs: \`model.trainOnBatch\` of an equivalent tfjs-layers model. brain.js: \`NeuralNetwork.train\` for one iteration over 256 samples (per-sample updates; its closest architecture: the same hidden layers, sigmoid outputs, no softmax).`);
+say(`tfjs: \`model.trainOnBatch\` of an equivalent tfjs-layers model. brain.js: \`NeuralNetwork.train\` for one iteration over 256 distinct samples (per-sample SGD updates, not batches; its closest architecture: the same hidden layers, sigmoid outputs, no softmax). float64 ref: wasmlp's float64 reference network (the test oracle).`);
 say();
 say(`## Inference`);
 say();
-mdTable(["network", "measure", "wasmlp", "pure TS", "tfjs-wasm", "tfjs-cpu", "brain.js", "wasmlp vs best peer"], inferRows);
+mdTable(["network", "measure", "wasmlp", "float64 ref", "tfjs-wasm", "tfjs-cpu", "brain.js", "wasmlp vs best peer"], inferRows);
 say();
-writeFileSync(new URL("../RESULTS.md", import.meta.url), out.join("\n") + "\n");
-console.log(`\nwrote bench/RESULTS.md`);
+}
+
+// ---- native anchors (optional) ------------------------------------------------------------------
+const PYTHON = "/usr/bin/python3";
+if (only.has("native") && existsSync(PYTHON)) {
+  const run = spawnSync(PYTHON, [new URL("./native.py", import.meta.url).pathname, String(quick ? 0.3 : 1)], {
+    encoding: "utf8", env: { ...process.env, OMP_NUM_THREADS: "1", OPENBLAS_NUM_THREADS: "1", MKL_NUM_THREADS: "1" }, timeout: 600_000,
+  });
+  const native = run.status === 0 ? JSON.parse(run.stdout) : null;
+  if (!native) console.log(`native peers skipped: ${run.error ?? run.stderr}`);
+  else {
+    say(`## Native anchors (same machine, same run, one thread)`);
+    say();
+    const rows = [];
+    for (const [lib, res] of Object.entries(native)) {
+      if (res.missing) { say(`${lib}: not installed (${res.missing}).`); continue; }
+      for (const [net, r] of Object.entries(res.networks)) rows.push([`${lib} ${res.version}`, net, int(r.train), fmt(r.one * 1e6), int(r.batch)]);
+    }
+    mdTable(["library", "network", "train samples/s", "1 sample, µs", "1,024 samples, samples/s"], rows);
+    say();
+    say(`From \`bench/peers/native.py\`: PyTorch (CPU, torch.set_num_threads(1), one optimizer step per batch of the same size and optimizer as above, inference under inference_mode, timings include the Python call overhead) and scikit-learn's MLPClassifier (partial_fit per batch, predict_proba), on the same fixed batches as bench/train.js. They run after the Node libraries, so they are not interleaved with them.`);
+    say();
+  }
+}
+if (full) {
+  writeFileSync(new URL("../RESULTS.md", import.meta.url), out.join("\n") + "\n");
+  console.log(`\nwrote bench/RESULTS.md`);
+} else console.log(`\n(partial or --quick run: bench/RESULTS.md left as it was)`);

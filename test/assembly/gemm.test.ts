@@ -2,6 +2,7 @@
 import { beforeAll, describe, expect, test } from "vitest";
 import { matmul } from "../../src/reference/math.js";
 import type { Runtime } from "../../src/runtime.js";
+import { MATMUL_CASES } from "../../bench/shapes.js";
 import { EDGE_SIZES, EPS32, Random, expectClose, maxAbs, randomArray, region, setup } from "../helpers.js";
 
 let rt: Runtime;
@@ -39,6 +40,11 @@ describe.each(FORMS)("$name", (form) => {
     }
   });
 
+  test("the backprop shapes the benchmarks time (bench/shapes.js), up to 256³", () => {
+    const rng = new Random(5);
+    for (const { m, n, k } of MATMUL_CASES.filter((c) => c.m * c.n * c.k <= 256 ** 3)) check(form, m, n, k, rng);
+  });
+
   test("accumulates into C when asked", () => {
     const rng = new Random(3);
     for (const [m, n, k] of [[1, 1, 1], [7, 13, 300], [64, 33, 17]]) check(form, m, n, k, rng, true);
@@ -59,5 +65,19 @@ describe.each(FORMS)("$name", (form) => {
       const [m, n, k] = [1 + (rng.uint32() % 70), 1 + (rng.uint32() % 70), 1 + (rng.uint32() % 300)];
       check(form, m, n, k, rng);
     }
+  });
+});
+
+// Only the debug build (npm run test:debug) checks aliasing; the release build compiles it out.
+describe.runIf(process.env.WASMLP_DEBUG_WASM)("debug build", () => {
+  test("a matmul whose C overlaps A or B traps", () => {
+    const a = region(rt, 16), b = region(rt, 16);
+    for (const form of FORMS) {
+      expect(() => rt.kernels[form.name](4, 4, 4, a.ptr, b.ptr, a.ptr + 4, rt.workspace, 0), `${form.name} C in A`).toThrow();
+      expect(() => rt.kernels[form.name](4, 4, 4, a.ptr, b.ptr, b.ptr, rt.workspace, 0), `${form.name} C = B`).toThrow();
+      rt.kernels[form.name](4, 4, 4, a.ptr, a.ptr, b.ptr, rt.workspace, 0); // A = B is fine
+    }
+    expect(() => rt.kernels.dense_nt_forward(2, 2, 2, a.ptr, b.ptr, b.ptr + 32, a.ptr + 8, 4, 0), "dense Z in A").toThrow();
+    [a, b].forEach((r) => r.dispose());
   });
 });
