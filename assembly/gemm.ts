@@ -23,12 +23,10 @@ const MC: i32 = 128;
 
 /** Below this many rows of C, the unpacked streaming paths win (measured: bench/peers). */
 const SMALL_M: i32 = 4;
-/** Scratch for partial tiles (fewer than NR valid columns). */
-const EDGE: usize = memory.data(MR * NR * 4, 16);
-
-/** Bytes of `work` every matmul needs (one packed block of B, one of A). */
+/** Bytes of `work` every matmul needs: one packed block of B, one of A, and the scratch for
+ *  partial tiles. Nothing static is written, so threads sharing one memory each pass their own. */
 export function matmul_workspace_bytes(): i32 {
-  return (KC * NC + MC * KC) * 4;
+  return (KC * NC + MC * KC + MR * NR) * 4;
 }
 
 // Reads a 4×4 block (4 rows of 4 floats, rows `ld` bytes apart) and writes its transpose
@@ -47,15 +45,14 @@ export function matmul_workspace_bytes(): i32 {
 // Pack B[pc:pc+kc, jc:jc+nc] (B as k×n, or its transpose when transB) into
 // ceil(nc/8) panels of kc×8, zero-padding the last panel's missing columns.
 // @ts-ignore: decorator
-@inline function packB(transB: bool, n: i32, k: i32, b: usize, pc: i32, jc: i32, kc: i32, nc: i32, work: usize): void {
+@inline function packB(transB: bool, ldb: usize, b: usize, pc: i32, jc: i32, kc: i32, nc: i32, work: usize): void {
   for (let jr = 0; jr < nc; jr += NR) {
     const nr = min(NR, nc - jr);
     let dst = work + <usize>jr * <usize>kc * 4;
     const j = jc + jr;
     if (!transB) {
       // B is k×n: row p of the panel is 8 contiguous floats of row pc+p.
-      let src = b + (<usize>pc * <usize>n + <usize>j) * 4;
-      const ldb = <usize>n * 4;
+      let src = b + <usize>pc * ldb + (<usize>j << 2);
       if (nr == NR) {
         for (let p = 0; p < kc; p++) {
           v128.store(dst, v128.load(src));
@@ -72,8 +69,7 @@ export function matmul_workspace_bytes(): i32 {
       }
     } else {
       // B is n×k: panel column jj is row j+jj of B, read along k.
-      const ldb = <usize>k * 4;
-      const src = b + (<usize>j * <usize>k + <usize>pc) * 4;
+      const src = b + <usize>j * ldb + (<usize>pc << 2);
       if (nr == NR) {
         // Four steps of k at a time: two 4×4 blocks (rows j..j+3, j+4..j+7) transposed in registers.
         let s = src;
@@ -99,9 +95,9 @@ export function matmul_workspace_bytes(): i32 {
   }
 }
 
-// Write one row of a tile: 8 columns as two vectors, or the first nr via EDGE.
+// Write one row of a tile: 8 columns as two vectors, or the first nr via the `edge` scratch.
 // @ts-ignore: decorator
-@inline function storeRow(c: usize, lo: v128, hi: v128, nr: i32, beta: bool): void {
+@inline function storeRow(c: usize, lo: v128, hi: v128, nr: i32, beta: bool, edge: usize): void {
   if (nr == NR) {
     if (beta) {
       lo = f32x4.add(lo, v128.load(c));
@@ -110,11 +106,11 @@ export function matmul_workspace_bytes(): i32 {
     v128.store(c, lo);
     v128.store(c, hi, 16);
   } else {
-    v128.store(EDGE, lo);
-    v128.store(EDGE, hi, 16);
+    v128.store(edge, lo);
+    v128.store(edge, hi, 16);
     for (let jj = 0; jj < nr; jj++) {
       const o = <usize>jj << 2;
-      const v = load<f32>(EDGE + o);
+      const v = load<f32>(edge + o);
       store<f32>(c + o, beta ? load<f32>(c + o) + v : v);
     }
   }
@@ -161,7 +157,7 @@ export function matmul_workspace_bytes(): i32 {
 
 // 4×8 register tile: C[0:mr, 0:nr] (+)= packed A panel (kc×4) · packed B panel (kc×8).
 // @ts-ignore: decorator
-@inline function tile4x8(kc: i32, ap: usize, bp: usize, c: usize, ldc: usize, mr: i32, nr: i32, beta: bool): void {
+@inline function tile4x8(kc: i32, ap: usize, bp: usize, c: usize, ldc: usize, mr: i32, nr: i32, beta: bool, edge: usize): void {
   let c00 = f32x4.splat(0), c01 = f32x4.splat(0);
   let c10 = f32x4.splat(0), c11 = f32x4.splat(0);
   let c20 = f32x4.splat(0), c21 = f32x4.splat(0);
@@ -184,22 +180,21 @@ export function matmul_workspace_bytes(): i32 {
     ap += MR * 4;
     bp += NR * 4;
   }
-  storeRow(c, c00, c01, nr, beta);
-  if (mr > 1) storeRow(c + ldc, c10, c11, nr, beta);
-  if (mr > 2) storeRow(c + 2 * ldc, c20, c21, nr, beta);
-  if (mr > 3) storeRow(c + 3 * ldc, c30, c31, nr, beta);
+  storeRow(c, c00, c01, nr, beta, edge);
+  if (mr > 1) storeRow(c + ldc, c10, c11, nr, beta, edge);
+  if (mr > 2) storeRow(c + 2 * ldc, c20, c21, nr, beta, edge);
+  if (mr > 3) storeRow(c + 3 * ldc, c30, c31, nr, beta, edge);
 }
 
 // Few rows (single-sample inference, tiny batches): packing would cost as much as the product,
 // so stream B once instead. A·B and Aᵀ·B: each row of C accumulates rows of B scaled by A's
 // entries, 16 columns at a time in registers.
 // @ts-ignore: decorator
-@inline function rowsTimesB(m: i32, n: i32, k: i32, a: usize, ars: usize, aks: usize, b: usize, c: usize, accumulate: bool): void {
-  const ldb = <usize>n * 4;
+@inline function rowsTimesB(m: i32, n: i32, k: i32, a: usize, ars: usize, aks: usize, b: usize, ldb: usize, c: usize, ldc: usize, accumulate: bool): void {
   const n16 = n & ~15;
   for (let i = 0; i < m; i++) {
     const ai = a + <usize>i * ars;
-    const ci = c + <usize>i * ldb;
+    const ci = c + <usize>i * ldc;
     let j = 0;
     for (; j < n16; j += 16) {
       const cj = ci + (<usize>j << 2);
@@ -236,13 +231,12 @@ export function matmul_workspace_bytes(): i32 {
 
 // Few rows of A·Bᵀ: dot products of a row of A with four rows of B at once, SIMD along k.
 // @ts-ignore: decorator
-@inline function rowsTimesBt(m: i32, n: i32, k: i32, a: usize, b: usize, c: usize, accumulate: bool): void {
-  const ld = <usize>k * 4;
+@inline function rowsTimesBt(m: i32, n: i32, k: i32, a: usize, lda: usize, b: usize, ld: usize, c: usize, ldc: usize, accumulate: bool): void {
   const k4 = k & ~3;
   const n4 = n & ~3;
   for (let i = 0; i < m; i++) {
-    const ai = a + <usize>i * ld;
-    const ci = c + <usize>i * <usize>n * 4;
+    const ai = a + <usize>i * lda;
+    const ci = c + <usize>i * ldc;
     let j = 0;
     for (; j < n4; j += 4) {
       const b0 = b + <usize>j * ld, b1 = b0 + ld, b2 = b1 + ld, b3 = b2 + ld;
@@ -279,28 +273,33 @@ export function matmul_workspace_bytes(): i32 {
   }
 }
 
-// The one body behind all three exports; transA/transB are constants at each call site.
+// The one body behind all the exports; transA/transB are constants at each call site. lda, ldb,
+// ldc are row strides in floats (A as stored: k×m when transA; B as stored: n×k when transB).
 // Loop order (GotoBLAS): NC columns of B, KC deep; MC rows of A; 8-column panels; 4-row panels.
+// Every C element sums its k products in the same order whatever sub-block of C a call covers
+// (the path is chosen by m alone), so splitting C's rows or columns across calls gives equal bits.
 // @ts-ignore: decorator
-@inline function gemm(transA: bool, transB: bool, m: i32, n: i32, k: i32, a: usize, b: usize, c: usize, work: usize, accumulate: bool): void {
-  const ars: usize = transA ? 4 : <usize>k * 4;
-  const aks: usize = transA ? <usize>m * 4 : 4;
-  const ldc: usize = <usize>n * 4;
+@inline function gemm(transA: bool, transB: bool, m: i32, n: i32, k: i32, a: usize, lda: i32, b: usize, ldb: i32, c: usize, ldc: i32, work: usize, accumulate: bool): void {
+  const ars: usize = transA ? 4 : <usize>lda * 4;
+  const aks: usize = transA ? <usize>lda * 4 : 4;
+  const ldcb: usize = <usize>ldc * 4;
+  const ldbb: usize = <usize>ldb * 4;
   if (k == 0) {
-    if (!accumulate) memory.fill(c, 0, <usize>m * ldc);
+    if (!accumulate) for (let i = 0; i < m; i++) memory.fill(c + <usize>i * ldcb, 0, <usize>n * 4);
     return;
   }
   if (m < SMALL_M) {
-    if (transB) rowsTimesBt(m, n, k, a, b, c, accumulate);
-    else rowsTimesB(m, n, k, a, ars, aks, b, c, accumulate);
+    if (transB) rowsTimesBt(m, n, k, a, ars, b, ldbb, c, ldcb, accumulate);
+    else rowsTimesB(m, n, k, a, ars, aks, b, ldbb, c, ldcb, accumulate);
     return;
   }
   const workA = work + <usize>(KC * NC * 4);
+  const edge = workA + <usize>(MC * KC * 4);
   for (let jc = 0; jc < n; jc += NC) {
     const nc = min(NC, n - jc);
     for (let pc = 0; pc < k; pc += KC) {
       const kc = min(KC, k - pc);
-      packB(transB, n, k, b, pc, jc, kc, nc, work);
+      packB(transB, ldbb, b, pc, jc, kc, nc, work);
       const beta = accumulate || pc > 0;
       for (let ic = 0; ic < m; ic += MC) {
         const mc = min(MC, m - ic);
@@ -308,9 +307,9 @@ export function matmul_workspace_bytes(): i32 {
         for (let jr = 0; jr < nc; jr += NR) {
           const nr = min(NR, nc - jr);
           const bp = work + <usize>jr * <usize>kc * 4;
-          const cCol = c + <usize>ic * ldc + (<usize>(jc + jr) << 2);
+          const cCol = c + <usize>ic * ldcb + (<usize>(jc + jr) << 2);
           for (let ir = 0; ir < mc; ir += MR) {
-            tile4x8(kc, workA + <usize>ir * <usize>kc * 4, bp, cCol + <usize>ir * ldc, ldc, min(MR, mc - ir), nr, beta);
+            tile4x8(kc, workA + <usize>ir * <usize>kc * 4, bp, cCol + <usize>ir * ldcb, ldcb, min(MR, mc - ir), nr, beta, edge);
           }
         }
       }
@@ -320,15 +319,33 @@ export function matmul_workspace_bytes(): i32 {
 
 /** C(m×n) = A(m×k)·B(k×n), or C += A·B when accumulate. `work`: matmul_workspace_bytes() bytes. */
 export function matmul_nn(m: i32, n: i32, k: i32, a: usize, b: usize, c: usize, work: usize, accumulate: bool): void {
-  gemm(false, false, m, n, k, a, b, c, work, accumulate);
+  gemm(false, false, m, n, k, a, k, b, n, c, n, work, accumulate);
 }
 
 /** C(m×n) = A(m×k)·B(n×k)ᵀ, or C += A·Bᵀ when accumulate. */
 export function matmul_nt(m: i32, n: i32, k: i32, a: usize, b: usize, c: usize, work: usize, accumulate: bool): void {
-  gemm(false, true, m, n, k, a, b, c, work, accumulate);
+  gemm(false, true, m, n, k, a, k, b, k, c, n, work, accumulate);
 }
 
 /** C(m×n) = A(k×m)ᵀ·B(k×n), or C += Aᵀ·B when accumulate. */
 export function matmul_tn(m: i32, n: i32, k: i32, a: usize, b: usize, c: usize, work: usize, accumulate: bool): void {
-  gemm(true, false, m, n, k, a, b, c, work, accumulate);
+  gemm(true, false, m, n, k, a, m, b, n, c, n, work, accumulate);
+}
+
+// Strided forms: a sub-block of a larger product (row strides lda, ldb, ldc in floats), so that
+// threads can each compute their own part of C. Same arithmetic per element as the forms above.
+
+/** C(m×n, stride ldc) = A(m×k, lda)·B(k×n, ldb), or C += when accumulate. */
+export function matmul_strided_nn(m: i32, n: i32, k: i32, a: usize, lda: i32, b: usize, ldb: i32, c: usize, ldc: i32, work: usize, accumulate: bool): void {
+  gemm(false, false, m, n, k, a, lda, b, ldb, c, ldc, work, accumulate);
+}
+
+/** C(m×n, stride ldc) = A(m×k, lda)·B(n×k, ldb)ᵀ, or C += when accumulate. */
+export function matmul_strided_nt(m: i32, n: i32, k: i32, a: usize, lda: i32, b: usize, ldb: i32, c: usize, ldc: i32, work: usize, accumulate: bool): void {
+  gemm(false, true, m, n, k, a, lda, b, ldb, c, ldc, work, accumulate);
+}
+
+/** C(m×n, stride ldc) = A(k×m, lda)ᵀ·B(k×n, ldb), or C += when accumulate. */
+export function matmul_strided_tn(m: i32, n: i32, k: i32, a: usize, lda: i32, b: usize, ldb: i32, c: usize, ldc: i32, work: usize, accumulate: bool): void {
+  gemm(true, false, m, n, k, a, lda, b, ldb, c, ldc, work, accumulate);
 }

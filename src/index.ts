@@ -1,12 +1,13 @@
 // wasmlp: fast small multilayer perceptrons on SIMD WebAssembly.
-export { init, simdSupported, type WasmSource } from "./wasm.js";
+export { init, simdSupported, type InitOptions, type WasmSource } from "./wasm.js";
 export { Network } from "./network.js";
 export {
   Layer, MODEL_FORMAT, MODEL_VERSION,
   type Batch, type EpochLogs, type FitOptions, type Gradients, type History, type Labels, type ModelJSON, type NetworkOptions,
 } from "./model.js";
 export { gradCheck, type GradCheckResult, type TensorCheck } from "./gradcheck.js";
-export { memoryStats } from "./runtime.js";
+export { memoryStats, threadCount } from "./runtime.js";
+export { ThreadError } from "./threads/pool.js";
 export type { HeapStats } from "./memory.js";
 export {
   ACTIVATIONS, LOSSES, OPTIMIZERS,

@@ -104,7 +104,7 @@ export class Network extends Model<Float32Array> {
       const layer = this.spec.layers[l];
       const out = b.acts[l].ptr;
       // z = a_prev·Wᵀ + b (samples as rows), then a = g(z) in place.
-      k.matmul_nt(m, layer.units, this.inputSizeOf(l), prev, w + 4 * this.offsets[2 * l], out, this.rt.workspace, 0);
+      this.rt.parallel.matmul("nt", m, layer.units, this.inputSizeOf(l), prev, w + 4 * this.offsets[2 * l], out, false);
       k.add_bias(m, layer.units, w + 4 * this.offsets[2 * l + 1], out);
       this.acts[l].forward(k, m, layer.units, out, out, layer.alpha);
       prev = out;
@@ -152,10 +152,10 @@ export class Network extends Model<Float32Array> {
       const fanIn = this.inputSizeOf(l);
       const prev = l === 0 ? b.x : b.acts[l - 1];
       // dW = dZᵀ·A_prev (n_l × n_(l−1)), db = Σ_rows dZ, dA_prev = dZ·W.
-      k.matmul_tn(units, fanIn, m, cur.ptr, prev.ptr, this.grads.ptr + 4 * this.offsets[2 * l], this.rt.workspace, 0);
+      this.rt.parallel.matmul("tn", units, fanIn, m, cur.ptr, prev.ptr, this.grads.ptr + 4 * this.offsets[2 * l], false);
       k.sum_cols(m, units, cur.ptr, this.grads.ptr + 4 * this.offsets[2 * l + 1], 1, 0);
       if (l === 0 && !wantInput) return null;
-      k.matmul_nn(m, fanIn, units, cur.ptr, this.params.ptr + 4 * this.offsets[2 * l], next.ptr, this.rt.workspace, 0);
+      this.rt.parallel.matmul("nn", m, fanIn, units, cur.ptr, this.params.ptr + 4 * this.offsets[2 * l], next.ptr, false);
       if (l > 0) this.acts[l - 1].backward(k, m, fanIn, prev.ptr, next.ptr, next.ptr, this.spec.layers[l - 1].alpha);
       [cur, next] = [next, cur];
     }
