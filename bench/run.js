@@ -1,4 +1,5 @@
 // npm run bench: every core benchmark in one process, so the ratios share one machine state.
+import { spawnSync } from "node:child_process";
 import { init } from "../dist/index.js";
 import { benchMatmul, printMatmul } from "./matmul.js";
 import { benchTrain, printTrain } from "./train.js";
@@ -11,3 +12,6 @@ console.log("Matrix multiply (GFLOP/s = 2·m·n·k per second, median of benchma
 printMatmul(benchMatmul({ quick }));
 console.log("\nTraining (trainBatch: forward, loss, backward, optimizer step)\n");
 printTrain(benchTrain({ quick }));
+console.log("");
+// Threads in their own process: init() is once per process, and this one is single-threaded.
+spawnSync(process.execPath, [new URL("./threads.js", import.meta.url).pathname, ...(quick ? ["--quick"] : [])], { stdio: "inherit" });

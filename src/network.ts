@@ -96,7 +96,7 @@ export class Network extends Model<Float32Array> {
   }
 
   protected runForward(slot: Slot, m: number): Float32Array {
-    const k = this.rt.kernels;
+    const k = this.rt.parallel.kernelsShared; // large elementwise passes shared with threads
     const b = this.slots[slot]!;
     const w = this.params.ptr;
     let prev = b.x.ptr;
@@ -118,7 +118,7 @@ export class Network extends Model<Float32Array> {
   }
 
   protected runBackwardLoss(m: number): void {
-    const k = this.rt.kernels;
+    const k = this.rt.parallel.kernelsShared; // large elementwise passes shared with threads
     const b = this.slots[0]!;
     const last = this.spec.layers.length - 1;
     const out = b.acts[last].ptr;
@@ -133,7 +133,7 @@ export class Network extends Model<Float32Array> {
   }
 
   protected runBackwardFrom(dOut: Float32Array, m: number): Float32Array {
-    const k = this.rt.kernels;
+    const k = this.rt.parallel.kernelsShared; // large elementwise passes shared with threads
     const b = this.slots[0]!;
     const last = this.spec.layers.length - 1;
     b.deltas![0].view.set(dOut);
@@ -144,7 +144,7 @@ export class Network extends Model<Float32Array> {
 
   /** From dZ of the last layer in deltas[0]: dW, db of every layer; dA_prev → dZ_prev on the way down. */
   private backpropLayers(m: number, wantInput: boolean): F32Region | null {
-    const k = this.rt.kernels;
+    const k = this.rt.parallel.kernelsShared; // large elementwise passes shared with threads
     const b = this.slots[0]!;
     let [cur, next] = b.deltas!;
     for (let l = this.spec.layers.length - 1; l >= 0; l--) {
@@ -168,7 +168,7 @@ export class Network extends Model<Float32Array> {
 
   protected applyStep(): void {
     this.steps++;
-    this.optimizerK.step(this.rt.kernels, this.parameterCount, this.grads.ptr, this.params.ptr, this.statePtrs, this.optimizer, this.steps);
+    this.optimizerK.step(this.rt.parallel.kernelsShared, this.parameterCount, this.grads.ptr, this.params.ptr, this.statePtrs, this.optimizer, this.steps);
   }
 
   protected readParams(): Float32Array[] {

@@ -76,14 +76,12 @@ function isInitOptions(x: unknown): x is InitOptions {
 }
 
 async function resolveThreads(options: InitOptions): Promise<number> {
-  const t = options.threads ?? 1;
+  const t = (options.threads ?? 1) as number | "auto";
   if (t === "auto") {
     const { availableCores } = await import("./threads/index.js");
     return Math.max(1, await availableCores());
   }
-  if (typeof t !== "number") throw new TypeError(`init() expected threads to be a number or "auto", received ${typeof t}`);
-  if (!Number.isInteger(t) || t < 1 || t > 256) throw new RangeError(`init() expected threads to be an integer from 1 to 256, received ${t}`);
-  return t;
+  return t; // checked in init()
 }
 
 async function resolveSource(source: WasmSource | undefined): Promise<WebAssembly.Module | BufferSource | Response> {
@@ -110,6 +108,11 @@ async function resolveSource(source: WasmSource | undefined): Promise<WebAssembl
  * a URL, Response, bytes or compiled module may be given instead.
  */
 export function init(sourceOrOptions?: WasmSource | InitOptions): Promise<Kernels> {
+  if (isInitOptions(sourceOrOptions) && sourceOrOptions.threads !== "auto" && sourceOrOptions.threads !== undefined) {
+    const t = sourceOrOptions.threads;
+    if (typeof t !== "number") return Promise.reject(new TypeError(`init() expected threads to be a number or "auto", received ${typeof t}`));
+    if (!Number.isInteger(t) || t < 1 || t > 256) return Promise.reject(new RangeError(`init() expected threads to be an integer from 1 to 256, received ${t}`));
+  }
   if (loaded) return Promise.resolve(loaded);
   if (!loading) {
     loading = (async () => {

@@ -1,8 +1,9 @@
 // Starting threads: what the platform allows, how many, and the shared memory the kernels and
 // workers run over. init({ threads }) in wasm.ts calls startThreads; runtime.ts builds the
 // Parallel dispatcher from what it returns.
-import { WASM_THREADS_BASE64 } from "../generated/wasm-threads-binary.js";
+import { WASM_BASE64 } from "../generated/wasm-binary.js";
 import { base64ToBytes } from "../serialize.js";
+import { withSharedMemory } from "./module.js";
 import { Pool } from "./pool.js";
 import { THREAD_KERNELS } from "./parallel.js";
 
@@ -35,10 +36,10 @@ export async function availableCores(): Promise<number> {
   }
 }
 
-/** The threads build's kernels on this thread, and `threads - 1` workers, over one new shared memory. */
+/** The threads build's kernels (derived from the embedded module, see module.ts) on this thread, and `threads - 1` workers, over one new shared memory. */
 export async function startThreads(threads: number, timeoutMs?: number): Promise<{ exports: WebAssembly.Exports; pool: Pool }> {
   const memory = new WebAssembly.Memory({ initial: 1, maximum: MAX_PAGES, shared: true });
-  const module = await WebAssembly.compile(base64ToBytes(WASM_THREADS_BASE64) as Uint8Array<ArrayBuffer>);
+  const module = await WebAssembly.compile(withSharedMemory(base64ToBytes(WASM_BASE64), MAX_PAGES) as Uint8Array<ArrayBuffer>);
   const instance = await WebAssembly.instantiate(module, { env: { memory } });
   const pool = await Pool.start(threads - 1, module, memory, THREAD_KERNELS, timeoutMs);
   return { exports: instance.exports, pool };

@@ -4,7 +4,7 @@
 // undivided kernel's arithmetic, so the bits do not depend on the thread count.
 import type { Kernels } from "../wasm.js";
 import { Pool, ThreadError } from "./pool.js";
-import { splitElements, splitMatmul, type Tile } from "./split.js";
+import { MIN_ELEMENTWISE, splitElements, splitMatmul, type Tile } from "./split.js";
 
 /** Kernels a worker may be asked to run (their index is the op code in the control block). */
 export const THREAD_KERNELS = [
@@ -15,6 +15,16 @@ export const THREAD_KERNELS = [
 ] as const;
 
 export type ElementwiseKernel = Extract<(typeof THREAD_KERNELS)[number], `${string}_${"forward" | "backward" | "step"}`>;
+
+/** Pointer arguments of each elementwise kernel (after the size; scalars follow), and whether it works on rows. */
+const ELEMENTWISE: Record<ElementwiseKernel, { pointers: number; rows?: true }> = {
+  sigmoid_forward: { pointers: 2 }, sigmoid_backward: { pointers: 3 },
+  tanh_forward: { pointers: 2 }, tanh_backward: { pointers: 3 },
+  relu_forward: { pointers: 2 }, relu_backward: { pointers: 3 },
+  leaky_relu_forward: { pointers: 2 }, leaky_relu_backward: { pointers: 3 },
+  softmax_forward: { pointers: 2, rows: true }, softmax_backward: { pointers: 3, rows: true },
+  sgd_step: { pointers: 2 }, momentum_step: { pointers: 3 }, adam_step: { pointers: 4 },
+};
 export type Form = "nn" | "nt" | "tn";
 
 /** The strided matmul exports of the threads build (additive to Kernels). */
@@ -48,9 +58,36 @@ export class Parallel {
     this.strided = kernels as unknown as StridedKernels;
   }
 
-  /** Threads that share the work: 1 + workers, until a failure (reported by the call that meets it). */
+  private shared: Kernels | null = null;
+
+  /**
+   * The kernels with every elementwise pass (activations, softmax, optimizer steps) going through
+   * elementwise(): hand this to code written against Kernels to have it share those passes.
+   */
+  get kernelsShared(): Kernels {
+    if (!this.shared) {
+      const overrides: Record<string, (...args: number[]) => void> = {};
+      for (const [name, { pointers, rows }] of Object.entries(ELEMENTWISE) as [ElementwiseKernel, { pointers: number; rows?: true }][]) {
+        const direct = (this.kernels as unknown as Record<string, (...args: number[]) => void>)[name];
+        overrides[name] = rows
+          ? (m, n, ...rest) => (this.pool && m * n >= 2 * MIN_ELEMENTWISE ? this.elementwise(name, m * n, rest.slice(0, pointers), rest.slice(pointers), n) : direct(m, n, ...rest))
+          : (n, ...rest) => (this.pool && n >= 2 * MIN_ELEMENTWISE ? this.elementwise(name, n, rest.slice(0, pointers), rest.slice(pointers)) : direct(n, ...rest));
+      }
+      this.shared = { ...this.kernels, ...overrides } as Kernels;
+    }
+    return this.shared;
+  }
+
+  private limit = Infinity;
+
+  /** Threads that share the work: 1 + workers (or fewer, see useThreads), until a failure. */
   get threads(): number {
-    return this.pool ? this.pool.size + 1 : 1;
+    return this.pool ? Math.min(this.limit, this.pool.size + 1) : 1;
+  }
+
+  /** Uses at most `n` of the started threads from now on (benchmarks compare counts in one process). */
+  useThreads(n: number): void {
+    this.limit = Math.max(1, Math.floor(n));
   }
 
   /** Why the threads stopped, if they did. */
@@ -102,9 +139,13 @@ export class Parallel {
     await pool?.close();
   }
 
+  /** Calls so far that were split across threads (for tests and the curious). */
+  splitCalls = 0;
+
   // Parts 1.. go to workers 0.., part 0 runs here; then wait for every posted part, in order.
   private run(parts: number, argsOf: (p: number) => number[], name: string, here: (args: number[]) => void): void {
     const pool = this.pool!;
+    this.splitCalls++;
     let posted = 0;
     let error: unknown = null;
     try {
