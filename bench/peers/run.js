@@ -2,7 +2,8 @@
 // inference for wasmlp, its pure-TS reference, TensorFlow.js (wasm backend, one thread, and
 // cpu backend) and brain.js, all measured in this one process so that ratios hold on a
 // noisy machine. Prints tables and rewrites bench/RESULTS.md.
-import { writeFileSync } from "node:fs";
+import { spawnSync } from "node:child_process";
+import { existsSync, writeFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import * as tf from "@tensorflow/tfjs-core";
 import "@tensorflow/tfjs-backend-cpu";
@@ -209,5 +210,23 @@ say(`## Inference`);
 say();
 mdTable(["network", "measure", "wasmlp", "pure TS", "tfjs-wasm", "tfjs-cpu", "brain.js", "wasmlp vs best peer"], inferRows);
 say();
+// Threads: wasmlp on 1 and 2 threads (own process: init() is once per process), then the native
+// peers PyTorch and scikit-learn on 1 and 2 threads when /usr/bin/python3 has them.
+say(`## Threads: 1 and 2`);
+say();
+const child = (cmd, args) => {
+  const r = spawnSync(cmd, args, { encoding: "utf8", maxBuffer: 1 << 24 });
+  const text = (r.stdout ?? "") + (r.status === 0 ? "" : `(exit ${r.status}) ${r.stderr ?? ""}`);
+  console.log(text);
+  return text.trim();
+};
+say("```\n" + child(process.execPath, [new URL("../threads.js", import.meta.url).pathname, ...(quick ? ["--quick"] : [])]) + "\n```");
+say();
+if (existsSync("/usr/bin/python3")) {
+  say("Native peers (PyTorch `torch.set_num_threads`, scikit-learn `MLPClassifier` under `threadpoolctl`), same networks and batches:");
+  say();
+  say("```\n" + child("/usr/bin/python3", [new URL("./native.py", import.meta.url).pathname, ...(quick ? ["--quick"] : [])]) + "\n```");
+  say();
+}
 writeFileSync(new URL("../RESULTS.md", import.meta.url), out.join("\n") + "\n");
 console.log(`\nwrote bench/RESULTS.md`);
