@@ -8,6 +8,7 @@ export {
 export { gradCheck, type GradCheckResult, type TensorCheck } from "./gradcheck.js";
 export { memoryStats, threadCount } from "./runtime.js";
 export { ThreadError } from "./threads/pool.js";
+export { fitInWorker, type WorkerFitOptions } from "./threads/fit-worker.js";
 export type { HeapStats } from "./memory.js";
 export {
   ACTIVATIONS, LOSSES, OPTIMIZERS,
