@@ -29,7 +29,10 @@ export async function fitInWorker(net: Network, x: Batch, y: Labels, options: Wo
   const { onEpochEnd, onBatchEnd, threads, ...plain } = options;
   const { Worker } = await import("node:worker_threads");
   const answer = new Int32Array(new SharedArrayBuffer(4));
-  const worker = new Worker(new URL("./fit-worker-main.js", import.meta.url), {
+  // Next to this file once built; when this file runs as TypeScript source (the tests), the built copy.
+  const here = import.meta.url;
+  const script = here.endsWith(".ts") ? new URL("../../dist/threads/fit-worker-main.js", here) : new URL("./fit-worker-main.js", here);
+  const worker = new Worker(script, {
     workerData: { model: net.toJSON(), x, y, options: plain, threads, answer, wantsBatches: onBatchEnd !== undefined, wantsEpochs: onEpochEnd !== undefined },
   });
   return new Promise<History>((resolve, reject) => {
