@@ -155,6 +155,27 @@ describe("failures", () => {
     expect(get(t.heap, pc, 64 * 200)).toEqual(plainMatmul("nn", 64, 200, 300, a, b, c0, false));
   });
 
+  test("a worker that dies during a call fails it at the deadline instead of hanging", async () => {
+    const { exports, pool } = await startThreads(2, 300);
+    const kernels = exports as unknown as Kernels;
+    const heap = new Heap(kernels.memory, kernels.heap_base());
+    const parallel = new Parallel(kernels, pool, [0, 1].map(() => heap.alloc(kernels.matmul_workspace_bytes())));
+    pools.push(parallel);
+    const rng = new Random(11);
+    const a = randomArray(rng, 128 * 256), b = randomArray(rng, 256 * 256), c0 = new Float32Array(128 * 256);
+    const pa = put(heap, a), pb = put(heap, b), pc = put(heap, c0);
+    // Dead, and the pool not told (its exit listener removed): as when a worker dies mid-step,
+    // while the calling thread is blocked and cannot see the exit event.
+    const worker = pool.handles[0] as unknown as import("node:worker_threads").Worker;
+    worker.removeAllListeners("exit");
+    worker.removeAllListeners("error");
+    await worker.terminate();
+    expect(() => parallel.matmul("nt", 128, 256, 256, pa, pb, pc, false)).toThrow(/thread 1 did not finish its part within 300 ms/);
+    expect(parallel.threads).toBe(1);
+    parallel.matmul("nt", 128, 256, 256, pa, pb, pc, false);
+    expect(get(heap, pc, 128 * 256)).toEqual(plainMatmul("nt", 128, 256, 256, a, b, c0, false));
+  });
+
   test("a worker that dies fails the next call with a clear error; later calls run on one thread", async () => {
     const { exports, pool } = await startThreads(3);
     const kernels = exports as unknown as Kernels;
