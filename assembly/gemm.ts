@@ -277,7 +277,8 @@ export function matmul_workspace_bytes(): i32 {
 // ldc are row strides in floats (A as stored: k×m when transA; B as stored: n×k when transB).
 // Loop order (GotoBLAS): NC columns of B, KC deep; MC rows of A; 8-column panels; 4-row panels.
 // Every C element sums its k products in the same order whatever sub-block of C a call covers
-// (the path is chosen by m alone), so splitting C's rows or columns across calls gives equal bits.
+// (the path is chosen by m alone), so splitting C's rows or columns across calls gives equal bits;
+// with m < SMALL_M, A·Bᵀ's columns must be cut at multiples of 4 (rowsTimesBt's SIMD body vs tail).
 // @ts-ignore: decorator
 @inline function gemm(transA: bool, transB: bool, m: i32, n: i32, k: i32, a: usize, lda: i32, b: usize, ldb: i32, c: usize, ldc: i32, work: usize, accumulate: bool): void {
   const ars: usize = transA ? 4 : <usize>lda * 4;
