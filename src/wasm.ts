@@ -65,6 +65,8 @@ export interface InitOptions {
 let loaded: Kernels | null = null;
 let loading: Promise<Kernels> | null = null;
 let pool: Pool | null = null;
+/** The threads option of the init() call that loaded the kernels. */
+let firstRequest: number | "auto" | null = null;
 
 /** The workers started by init({ threads }), or null on one thread. */
 export function threadPool(): Pool | null {
@@ -113,7 +115,14 @@ export function init(sourceOrOptions?: WasmSource | InitOptions): Promise<Kernel
     if (typeof t !== "number") return Promise.reject(new TypeError(`init() expected threads to be a number or "auto", received ${typeof t}`));
     if (!Number.isInteger(t) || t < 1 || t > 256) return Promise.reject(new RangeError(`init() expected threads to be an integer from 1 to 256, received ${t}`));
   }
+  const explicit = isInitOptions(sourceOrOptions) ? sourceOrOptions.threads : undefined;
+  const requested = explicit ?? 1;
+  if (loading && explicit !== undefined && firstRequest !== null && requested !== firstRequest) {
+    // Never ignore a thread count silently: say which one is in force.
+    console.warn(`wasmlp: init() already ran with threads: ${JSON.stringify(firstRequest)}; threads: ${JSON.stringify(requested)} is ignored (call init({ threads }) before anything else)`);
+  }
   if (loaded) return Promise.resolve(loaded);
+  firstRequest ??= requested;
   if (!loading) {
     loading = (async () => {
       if (!simdSupported()) {
@@ -139,7 +148,7 @@ export function init(sourceOrOptions?: WasmSource | InitOptions): Promise<Kernel
       loaded = result.instance.exports as unknown as Kernels;
       return loaded;
     })();
-    loading.catch(() => { loading = null; });
+    loading.catch(() => { loading = null; firstRequest = null; });
   }
   return loading;
 }

@@ -24,5 +24,9 @@ test("init({ threads }) without SharedArrayBuffer warns once and runs on one thr
   net.dispose();
   await init({ threads: 4 });
   expect(warn).toHaveBeenCalledTimes(1);
+  // A different request after the first is not silently ignored either.
+  await init({ threads: 2 });
+  expect(warn).toHaveBeenCalledTimes(2);
+  expect(String(warn.mock.calls[1][0])).toBe("wasmlp: init() already ran with threads: 4; threads: 2 is ignored (call init({ threads }) before anything else)");
   warn.mockRestore();
 });
