@@ -216,9 +216,7 @@ say(`## Threads: 1 and 2`);
 say();
 const child = (cmd, args) => {
   const r = spawnSync(cmd, args, { encoding: "utf8", maxBuffer: 1 << 24 });
-  const text = (r.stdout ?? "") + (r.status === 0 ? "" : `(exit ${r.status}) ${r.stderr ?? ""}`);
-  console.log(text);
-  return text.trim();
+  return ((r.stdout ?? "") + (r.status === 0 ? "" : `(exit ${r.status}) ${r.stderr ?? ""}`)).trim(); // say() prints it
 };
 say("```\n" + child(process.execPath, [new URL("../threads.js", import.meta.url).pathname, ...(quick ? ["--quick"] : [])]) + "\n```");
 say();
