@@ -46,15 +46,14 @@ export function matmul_workspace_bytes(): i32 {
 // Pack B[pc:pc+kc, jc:jc+nc] (B as k×n, or its transpose when transB) into
 // ceil(nc/8) panels of kc×8, zero-padding the last panel's missing columns.
 // @ts-ignore: decorator
-@inline function packB(transB: bool, n: i32, k: i32, b: usize, pc: i32, jc: i32, kc: i32, nc: i32, work: usize): void {
+@inline function packB(transB: bool, ldb: usize, b: usize, pc: i32, jc: i32, kc: i32, nc: i32, work: usize): void {
   for (let jr = 0; jr < nc; jr += NR) {
     const nr = min(NR, nc - jr);
     let dst = work + <usize>jr * <usize>kc * 4;
     const j = jc + jr;
     if (!transB) {
       // B is k×n: row p of the panel is 8 contiguous floats of row pc+p.
-      let src = b + (<usize>pc * <usize>n + <usize>j) * 4;
-      const ldb = <usize>n * 4;
+      let src = b + <usize>pc * ldb + (<usize>j << 2);
       if (nr == NR) {
         for (let p = 0; p < kc; p++) {
           v128.store(dst, v128.load(src));
@@ -71,8 +70,7 @@ export function matmul_workspace_bytes(): i32 {
       }
     } else {
       // B is n×k: panel column jj is row j+jj of B, read along k.
-      const ldb = <usize>k * 4;
-      const src = b + (<usize>j * <usize>k + <usize>pc) * 4;
+      const src = b + <usize>j * ldb + (<usize>pc << 2);
       if (nr == NR) {
         // Four steps of k at a time: two 4×4 blocks (rows j..j+3, j+4..j+7) transposed in registers.
         let s = src;
@@ -206,12 +204,11 @@ export function matmul_workspace_bytes(): i32 {
 // so stream B once instead. A·B and Aᵀ·B: each row of C accumulates rows of B scaled by A's
 // entries, 16 columns at a time in registers.
 // @ts-ignore: decorator
-@inline function rowsTimesB(m: i32, n: i32, k: i32, a: usize, ars: usize, aks: usize, b: usize, c: usize, accumulate: bool): void {
-  const ldb = <usize>n * 4;
+@inline function rowsTimesB(m: i32, n: i32, k: i32, a: usize, ars: usize, aks: usize, b: usize, ldb: usize, c: usize, ldc: usize, accumulate: bool): void {
   const n16 = n & ~15;
   for (let i = 0; i < m; i++) {
     const ai = a + <usize>i * ars;
-    const ci = c + <usize>i * ldb;
+    const ci = c + <usize>i * ldc;
     let j = 0;
     for (; j < n16; j += 16) {
       const cj = ci + (<usize>j << 2);
@@ -248,13 +245,12 @@ export function matmul_workspace_bytes(): i32 {
 
 // Few rows of A·Bᵀ: dot products of a row of A with four rows of B at once, SIMD along k.
 // @ts-ignore: decorator
-@inline function rowsTimesBt(m: i32, n: i32, k: i32, a: usize, b: usize, c: usize, accumulate: bool): void {
-  const ld = <usize>k * 4;
+@inline function rowsTimesBt(m: i32, n: i32, k: i32, a: usize, lda: usize, b: usize, ld: usize, c: usize, ldc: usize, accumulate: bool): void {
   const k4 = k & ~3;
   const n4 = n & ~3;
   for (let i = 0; i < m; i++) {
-    const ai = a + <usize>i * ld;
-    const ci = c + <usize>i * <usize>n * 4;
+    const ai = a + <usize>i * lda;
+    const ci = c + <usize>i * ldc;
     let j = 0;
     for (; j < n4; j += 4) {
       const b0 = b + <usize>j * ld, b1 = b0 + ld, b2 = b1 + ld, b3 = b2 + ld;
@@ -305,19 +301,24 @@ export function matmul_workspace_bytes(): i32 {
   }
 }
 
-// The one body behind all three exports; transA/transB are constants at each call site.
+// The one body behind all the exports; transA/transB are constants at each call site. lda, ldb,
+// ldc are row strides in floats (A as stored: k×m when transA; B as stored: n×k when transB).
 // Loop order (GotoBLAS): NC columns of B, KC deep; MC rows of A; 8-column panels; 4-row panels.
+// Every C element sums its k products in the same order whatever sub-block of C a call covers
+// (the path is chosen by m alone), so splitting C's rows or columns across calls gives equal bits;
+// with m < SMALL_M, A·Bᵀ's columns must be cut at multiples of 4 (rowsTimesBt's SIMD body vs tail).
 // @ts-ignore: decorator
-@inline function gemm(transA: bool, transB: bool, m: i32, n: i32, k: i32, a: usize, b: usize, c: usize, work: usize, accumulate: bool,
-                      epilogue: bool = false, bias: usize = 0, act: i32 = 0, alpha: f32 = 0): void {
-  const ars: usize = transA ? 4 : <usize>k * 4;
-  const aks: usize = transA ? <usize>m * 4 : 4;
-  const ldc: usize = <usize>n * 4;
+@inline function gemm(transA: bool, transB: bool, m: i32, n: i32, k: i32, a: usize, lda: i32, b: usize, ldb: i32, c: usize, ldc_: i32,
+                      work: usize, accumulate: bool, epilogue: bool = false, bias: usize = 0, act: i32 = 0, alpha: f32 = 0): void {
+  const ars: usize = transA ? 4 : <usize>lda * 4;
+  const aks: usize = transA ? <usize>lda * 4 : 4;
+  const ldc: usize = <usize>ldc_ * 4;
+  const ldbb: usize = <usize>ldb * 4;
   if (k == 0 || m < SMALL_M) {
     if (k == 0) {
-      if (!accumulate) memory.fill(c, 0, <usize>m * ldc);
-    } else if (transB) rowsTimesBt(m, n, k, a, b, c, accumulate);
-    else rowsTimesB(m, n, k, a, ars, aks, b, c, accumulate);
+      if (!accumulate) for (let i = 0; i < m; i++) memory.fill(c + <usize>i * ldc, 0, <usize>n * 4);
+    } else if (transB) rowsTimesBt(m, n, k, a, ars, b, ldbb, c, ldc, accumulate);
+    else rowsTimesB(m, n, k, a, ars, aks, b, ldbb, c, ldc, accumulate);
     // Fewer than 4 rows: the epilogue is one pass over those rows, still in L1.
     if (epilogue) for (let i = 0; i < m; i++) storeEpilogueRow(n, c + <usize>i * ldc, bias, act, alpha);
     return;
@@ -327,7 +328,7 @@ export function matmul_workspace_bytes(): i32 {
     const nc = min(NC, n - jc);
     for (let pc = 0; pc < k; pc += KC) {
       const kc = min(KC, k - pc);
-      packB(transB, n, k, b, pc, jc, kc, nc, work);
+      packB(transB, ldbb, b, pc, jc, kc, nc, work);
       const beta = accumulate || pc > 0;
       const epi = epilogue && pc + kc >= k;
       for (let ic = 0; ic < m; ic += MC) {
@@ -366,13 +367,13 @@ export function matmul_workspace_bytes(): i32 {
 /** C(m×n) = A(m×k)·B(k×n), or C += A·B when accumulate. `work`: matmul_workspace_bytes() bytes. */
 export function matmul_nn(m: i32, n: i32, k: i32, a: usize, b: usize, c: usize, work: usize, accumulate: bool): void {
   assertNoAlias(m, n, k, a, b, c, work);
-  gemm(false, false, m, n, k, a, b, c, work, accumulate);
+  matmul_strided_nn(m, n, k, a, k, b, n, c, n, work, accumulate);
 }
 
 /** C(m×n) = A(m×k)·B(n×k)ᵀ, or C += A·Bᵀ when accumulate. */
 export function matmul_nt(m: i32, n: i32, k: i32, a: usize, b: usize, c: usize, work: usize, accumulate: bool): void {
   assertNoAlias(m, n, k, a, b, c, work);
-  gemm(false, true, m, n, k, a, b, c, work, accumulate);
+  matmul_strided_nt(m, n, k, a, k, b, k, c, n, work, accumulate);
 }
 
 /**
@@ -382,11 +383,32 @@ export function matmul_nt(m: i32, n: i32, k: i32, a: usize, b: usize, c: usize, 
 export function matmul_nt_forward(m: i32, n: i32, k: i32, a: usize, b: usize, bias: usize, c: usize, work: usize, act: i32, alpha: f32): void {
   assertNoAlias(m, n, k, a, b, c, work);
   assert(!overlaps(c, <usize>m * <usize>n * 4, bias, <usize>n * 4), "matmul_nt_forward: C overlaps bias");
-  gemm(false, true, m, n, k, a, b, c, work, false, true, bias, act, alpha);
+  gemm(false, true, m, n, k, a, k, b, k, c, n, work, false, true, bias, act, alpha);
 }
 
 /** C(m×n) = A(k×m)ᵀ·B(k×n), or C += Aᵀ·B when accumulate. */
 export function matmul_tn(m: i32, n: i32, k: i32, a: usize, b: usize, c: usize, work: usize, accumulate: bool): void {
   assertNoAlias(m, n, k, a, b, c, work);
-  gemm(true, false, m, n, k, a, b, c, work, accumulate);
+  matmul_strided_tn(m, n, k, a, m, b, n, c, n, work, accumulate);
+}
+
+// Strided forms: a sub-block of a larger product (row strides lda, ldb, ldc in floats), so that
+// threads can each compute their own part of C. The plain forms above call these (one copy of
+// the GEMM body per form keeps the module small); same arithmetic per element.
+// C's rows must not overlap A's or B's (the caller's split guarantees it; not asserted, since a
+// sub-block's extent interleaves with its neighbours').
+
+/** C(m×n, stride ldc) = A(m×k, lda)·B(k×n, ldb), or C += when accumulate. */
+export function matmul_strided_nn(m: i32, n: i32, k: i32, a: usize, lda: i32, b: usize, ldb: i32, c: usize, ldc: i32, work: usize, accumulate: bool): void {
+  gemm(false, false, m, n, k, a, lda, b, ldb, c, ldc, work, accumulate);
+}
+
+/** C(m×n, stride ldc) = A(m×k, lda)·B(n×k, ldb)ᵀ, or C += when accumulate. */
+export function matmul_strided_nt(m: i32, n: i32, k: i32, a: usize, lda: i32, b: usize, ldb: i32, c: usize, ldc: i32, work: usize, accumulate: bool): void {
+  gemm(false, true, m, n, k, a, lda, b, ldb, c, ldc, work, accumulate);
+}
+
+/** C(m×n, stride ldc) = A(k×m, lda)ᵀ·B(k×n, ldb), or C += when accumulate. */
+export function matmul_strided_tn(m: i32, n: i32, k: i32, a: usize, lda: i32, b: usize, ldb: i32, c: usize, ldc: i32, work: usize, accumulate: bool): void {
+  gemm(true, false, m, n, k, a, lda, b, ldb, c, ldc, work, accumulate);
 }

@@ -1,4 +1,5 @@
 // npm run bench: every core benchmark in one process, so the ratios share one machine state.
+import { spawnSync } from "node:child_process";
 import { init } from "../dist/index.js";
 import { benchDense, printDense } from "./dense.js";
 import { benchMatmul, printMatmul } from "./matmul.js";
@@ -14,3 +15,7 @@ console.log("\nTraining (trainBatch: forward, loss, backward, optimizer step)\n"
 printTrain(benchTrain({ quick }));
 console.log("\nDense forward, fused dense_nt_forward against matmul_nt + add_bias + activation (interleaved rounds)\n");
 printDense(benchDense({ quick }));
+
+console.log("");
+// Threads in their own process: init() is once per process, and this one is single-threaded.
+spawnSync(process.execPath, [new URL("./threads.js", import.meta.url).pathname, ...(quick ? ["--quick"] : [])], { stdio: "inherit" });

@@ -18,6 +18,7 @@ $("train").disabled = true;
 worker.onmessage = ({ data: m }) => {
   if (m.type === "ready") {
     grid = m.grid;
+    $("threads").textContent = String(m.threads);
     drawGrid(null);
     status(`Ready: ${m.trainCount.toLocaleString()} training images, ${m.testCount.toLocaleString()} held out.`);
     $("train").disabled = false;

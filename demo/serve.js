@@ -1,5 +1,7 @@
 // A static file server for the demo (npm run demo): serves the repository read-only on
 // localhost, so the page can load dist/ and the embedded data set. Also used by the browser tests.
+// Every response carries COOP/COEP, which make the page cross-origin isolated: SharedArrayBuffer,
+// and so init({ threads }), need that.
 import { createReadStream, existsSync, statSync } from "node:fs";
 import { createServer } from "node:http";
 import { extname, join, normalize, sep } from "node:path";
@@ -11,6 +13,9 @@ const TYPES = {
   ".wasm": "application/wasm", ".gz": "application/octet-stream", ".map": "application/json", ".json": "application/json",
 };
 
+/** Headers that make a page cross-origin isolated (everything here is same-origin). */
+const ISOLATION = { "cross-origin-opener-policy": "same-origin", "cross-origin-embedder-policy": "require-corp" };
+
 /** Starts the server; resolves to its base URL. Port 0 picks a free port. */
 export function serve(port = 0, host = "127.0.0.1") {
   const server = createServer((req, res) => {
@@ -19,7 +24,7 @@ export function serve(port = 0, host = "127.0.0.1") {
     if (!file.startsWith(ROOT.endsWith(sep) ? ROOT : ROOT + sep)) { res.writeHead(403).end(); return; }
     if (existsSync(file) && statSync(file).isDirectory()) file = join(file, "index.html");
     if (!existsSync(file)) { res.writeHead(404, { "content-type": "text/plain" }).end(`not found: ${path}`); return; }
-    res.writeHead(200, { "content-type": TYPES[extname(file)] ?? "application/octet-stream", "cache-control": "no-store" });
+    res.writeHead(200, { "content-type": TYPES[extname(file)] ?? "application/octet-stream", "cache-control": "no-store", ...ISOLATION });
     createReadStream(file).pipe(res);
   });
   return new Promise((resolve) => server.listen(port, host, () => {

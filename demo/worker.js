@@ -1,6 +1,6 @@
 // The training side of the demo, in a Web Worker so the page stays responsive: loads the
 // embedded Fashion-MNIST data, trains epoch by epoch, and posts progress to the page.
-import { Network, holdOut, init, pairImagesLabels, parseIdxImages, parseIdxLabels } from "../dist/wasmlp.browser.js";
+import { Network, holdOut, init, pairImagesLabels, parseIdxImages, parseIdxLabels, threadCount } from "../dist/wasmlp.browser.js";
 
 const DATA = new URL("../data/fashion-mnist/", import.meta.url);
 const GRID = 24; // held-out images shown with their predictions
@@ -77,10 +77,11 @@ onmessage = async ({ data: message }) => {
 };
 
 try {
-  await init();
+  // Every core when the page is cross-origin isolated (demo/serve.js sends COOP/COEP), else one with a notice.
+  await init({ threads: "auto" });
   data = await loadData();
   postMessage({
-    type: "ready", trainCount: data.train.count, testCount: data.test.count,
+    type: "ready", trainCount: data.train.count, testCount: data.test.count, threads: threadCount(),
     grid: { pixels: data.test.x.slice(0, GRID * 784), labels: Array.from(data.test.y.subarray(0, GRID)) },
   });
 } catch (e) {

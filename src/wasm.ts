@@ -2,6 +2,7 @@
 import { instantiate } from "@assemblyscript/loader";
 import { WASM_BASE64 } from "./generated/wasm-binary.js";
 import { base64ToBytes } from "./serialize.js";
+import type { Pool } from "./threads/pool.js";
 
 /** The raw kernel exports: pointers and sizes in, nothing allocated (see assembly/README.md). */
 export interface Kernels {
@@ -15,6 +16,10 @@ export interface Kernels {
   dense_nt_forward(m: number, n: number, k: number, a: number, w: number, bias: number, z: number, act: number, alpha: number): void;
   /** C = act(A·Bᵀ + bias): matmul_nt with bias and activation fused into its store (same act codes). */
   matmul_nt_forward(m: number, n: number, k: number, a: number, b: number, bias: number, c: number, work: number, act: number, alpha: number): void;
+  /** Sub-blocks of a product (row strides in floats), for threads: see assembly/gemm.ts. */
+  matmul_strided_nn(m: number, n: number, k: number, a: number, lda: number, b: number, ldb: number, c: number, ldc: number, work: number, accumulate: number): void;
+  matmul_strided_nt(m: number, n: number, k: number, a: number, lda: number, b: number, ldb: number, c: number, ldc: number, work: number, accumulate: number): void;
+  matmul_strided_tn(m: number, n: number, k: number, a: number, lda: number, b: number, ldb: number, c: number, ldc: number, work: number, accumulate: number): void;
   add_bias(m: number, n: number, bias: number, x: number): void;
   sum_cols(m: number, n: number, x: number, out: number, scale: number, accumulate: number): void;
   sum_rows(m: number, n: number, x: number, out: number, scale: number): void;
@@ -45,8 +50,43 @@ export interface Kernels {
 /** Where the module's bytes may come from when the default location does not suit. */
 export type WasmSource = string | URL | Response | ArrayBuffer | ArrayBufferView | WebAssembly.Module;
 
+/** init()'s options form. */
+export interface InitOptions {
+  /** Where the single-threaded module comes from (see WasmSource); the threads build is embedded. */
+  source?: WasmSource;
+  /**
+   * Threads that share each large matmul, activation and optimizer pass: a number, or "auto" for
+   * every core. Needs SharedArrayBuffer (in browsers, a cross-origin-isolated page); where it is
+   * missing, wasmlp runs on one thread and says so once with console.warn. Default 1.
+   */
+  threads?: number | "auto";
+  /** Milliseconds a thread's part of a step may take before the step fails (default 60000). */
+  threadTimeoutMs?: number;
+}
+
 let loaded: Kernels | null = null;
 let loading: Promise<Kernels> | null = null;
+let pool: Pool | null = null;
+/** The threads option of the init() call that loaded the kernels. */
+let firstRequest: number | "auto" | null = null;
+
+/** The workers started by init({ threads }), or null on one thread. */
+export function threadPool(): Pool | null {
+  return pool;
+}
+
+function isInitOptions(x: unknown): x is InitOptions {
+  return typeof x === "object" && x !== null && Object.getPrototypeOf(x) === Object.prototype;
+}
+
+async function resolveThreads(options: InitOptions): Promise<number> {
+  const t = (options.threads ?? 1) as number | "auto";
+  if (t === "auto") {
+    const { availableCores } = await import("./threads/index.js");
+    return Math.max(1, await availableCores());
+  }
+  return t; // checked in init()
+}
 
 async function resolveSource(source: WasmSource | undefined): Promise<WebAssembly.Module | BufferSource | Response> {
   if (source === undefined) return base64ToBytes(WASM_BASE64);
@@ -71,19 +111,46 @@ async function resolveSource(source: WasmSource | undefined): Promise<WebAssembl
  * With no argument it uses the module embedded in the package (no file to host or fetch);
  * a URL, Response, bytes or compiled module may be given instead.
  */
-export function init(source?: WasmSource): Promise<Kernels> {
+export function init(sourceOrOptions?: WasmSource | InitOptions): Promise<Kernels> {
+  if (isInitOptions(sourceOrOptions) && sourceOrOptions.threads !== "auto" && sourceOrOptions.threads !== undefined) {
+    const t = sourceOrOptions.threads;
+    if (typeof t !== "number") return Promise.reject(new TypeError(`init() expected threads to be a number or "auto", received ${typeof t}`));
+    if (!Number.isInteger(t) || t < 1 || t > 256) return Promise.reject(new RangeError(`init() expected threads to be an integer from 1 to 256, received ${t}`));
+  }
+  const explicit = isInitOptions(sourceOrOptions) ? sourceOrOptions.threads : undefined;
+  const requested = explicit ?? 1;
+  if (loading && explicit !== undefined && firstRequest !== null && requested !== firstRequest) {
+    // Never ignore a thread count silently: say which one is in force.
+    console.warn(`wasmlp: init() already ran with threads: ${JSON.stringify(firstRequest)}; threads: ${JSON.stringify(requested)} is ignored (call init({ threads }) before anything else)`);
+  }
   if (loaded) return Promise.resolve(loaded);
+  firstRequest ??= requested;
   if (!loading) {
     loading = (async () => {
       if (!simdSupported()) {
         throw new Error("wasmlp needs WebAssembly with 128-bit SIMD; this runtime does not support it");
+      }
+      const options = isInitOptions(sourceOrOptions) ? sourceOrOptions : { source: sourceOrOptions };
+      const source = options.source;
+      const threads = await resolveThreads(options);
+      if (threads > 1) {
+        const threadsModule = await import("./threads/index.js");
+        const why = threadsModule.threadsUnavailable();
+        if (why) {
+          console.warn(`wasmlp: running on 1 thread instead of ${threads}: ${why}`);
+        } else {
+          const started = await threadsModule.startThreads(threads, options.threadTimeoutMs);
+          pool = started.pool;
+          loaded = started.exports as unknown as Kernels;
+          return loaded;
+        }
       }
       const result = await instantiate<Record<string, unknown>>(await resolveSource(source));
       // The raw exports, not the loader's demangled wrappers: those add a rest-args call per kernel.
       loaded = result.instance.exports as unknown as Kernels;
       return loaded;
     })();
-    loading.catch(() => { loading = null; });
+    loading.catch(() => { loading = null; firstRequest = null; });
   }
   return loading;
 }

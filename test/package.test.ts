@@ -16,7 +16,8 @@ test("the package holds the build, the embedded data and the docs, nothing else"
   expect(files.filter((f) => !allowed.test(f))).toEqual([]);
 });
 
-test("size budget: wasm under 32 KiB, the browser bundle under 80 KiB", () => {
+// The bundle budget includes the threads runtime (pool, dispatcher, memory rewrite: about 10 KiB minified).
+test("size budget: wasm under 32 KiB, the browser bundle under 96 KiB", () => {
   expect(statSync(`${ROOT}/build/wasmlp.wasm`).size).toBeLessThan(32 * 1024);
-  expect(statSync(`${ROOT}/dist/wasmlp.browser.js`).size).toBeLessThan(80 * 1024);
+  expect(statSync(`${ROOT}/dist/wasmlp.browser.js`).size).toBeLessThan(96 * 1024);
 });

@@ -5,7 +5,7 @@
 // (bench/peers/native.py) in the same run when /usr/bin/python3 has them. Prints tables and
 // rewrites bench/RESULTS.md (only on a full run).
 //
-//   node bench/peers/run.js [--quick] [--only=matmul,train,native]
+//   node bench/peers/run.js [--quick] [--only=matmul,train,native,threads]
 import { spawnSync } from "node:child_process";
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { createRequire } from "node:module";
@@ -25,7 +25,7 @@ import { machine, measure, measureAsync, table } from "../util.js";
 
 const quick = process.argv.includes("--quick");
 const onlyArg = process.argv.find((a) => a.startsWith("--only="));
-const only = new Set(onlyArg ? onlyArg.slice(7).split(",") : ["matmul", "train", "native"]);
+const only = new Set(onlyArg ? onlyArg.slice(7).split(",") : ["matmul", "train", "native", "threads"]);
 const full = !quick && !onlyArg;
 const TIME = quick ? 0.2 : 1; // benchmark.js maxTime per case, seconds
 const require = createRequire(import.meta.url);
@@ -248,6 +248,25 @@ if (only.has("native") && existsSync(PYTHON)) {
     mdTable(["library", "network", "train samples/s", "1 sample, µs", "1,024 samples, samples/s"], rows);
     say();
     say(`From \`bench/peers/native.py\`: PyTorch (CPU, torch.set_num_threads(1), one optimizer step per batch of the same size and optimizer as above, inference under inference_mode, timings include the Python call overhead) and scikit-learn's MLPClassifier (partial_fit per batch, predict_proba), on the same fixed batches as bench/train.js. They run after the Node libraries, so they are not interleaved with them.`);
+    say();
+  }
+}
+// ---- threads (1 vs 2) ---------------------------------------------------------------------------
+if (only.has("threads")) {
+  // Threads: wasmlp on 1 and 2 threads (own process: init() is once per process), then the native
+  // peers PyTorch and scikit-learn on 1 and 2 threads when /usr/bin/python3 has them.
+  say(`## Threads: 1 and 2`);
+  say();
+  const child = (cmd, args) => {
+    const r = spawnSync(cmd, args, { encoding: "utf8", maxBuffer: 1 << 24 });
+    return ((r.stdout ?? "") + (r.status === 0 ? "" : `(exit ${r.status}) ${r.stderr ?? ""}`)).trim(); // say() prints it
+  };
+  say("```\n" + child(process.execPath, [new URL("../threads.js", import.meta.url).pathname, ...(quick ? ["--quick"] : [])]) + "\n```");
+  say();
+  if (existsSync("/usr/bin/python3")) {
+    say("Native peers (PyTorch `torch.set_num_threads`, scikit-learn `MLPClassifier` under `threadpoolctl`), same networks and batches:");
+    say();
+    say("```\n" + child("/usr/bin/python3", [new URL("./native_threads.py", import.meta.url).pathname, ...(quick ? ["--quick"] : [])]) + "\n```");
     say();
   }
 }

@@ -108,7 +108,7 @@ export class WasmEngine implements Engine<Float32Array> {
 
   runForward(slot: Slot, m: number): Float32Array {
     this.live();
-    const k = this.rt.kernels;
+    const k = this.rt.parallel.kernelsShared; // large elementwise passes shared with threads
     const b = this.slots[slot]!;
     const w = this.params.ptr;
     let prev = b.x.ptr;
@@ -116,7 +116,7 @@ export class WasmEngine implements Engine<Float32Array> {
       const layer = this.spec.layers[l];
       const out = b.acts[l].ptr;
       // z = a_prev·Wᵀ + b (samples as rows), then a = g(z) in place.
-      k.matmul_nt(m, layer.units, this.inputSizeOf(l), prev, w + 4 * this.offsets[2 * l], out, this.rt.workspace, 0);
+      this.rt.parallel.matmul("nt", m, layer.units, this.inputSizeOf(l), prev, w + 4 * this.offsets[2 * l], out, false);
       k.add_bias(m, layer.units, w + 4 * this.offsets[2 * l + 1], out);
       this.acts[l].forward(k, m, layer.units, out, out, layer.alpha);
       prev = out;
@@ -132,7 +132,7 @@ export class WasmEngine implements Engine<Float32Array> {
 
   runBackwardLoss(m: number): void {
     this.live();
-    const k = this.rt.kernels;
+    const k = this.rt.parallel.kernelsShared;
     const b = this.slots[0]!;
     const last = this.spec.layers.length - 1;
     const out = b.acts[last].ptr;
@@ -148,7 +148,7 @@ export class WasmEngine implements Engine<Float32Array> {
 
   runBackwardFrom(dOut: Float32Array, m: number): Float32Array {
     this.live();
-    const k = this.rt.kernels;
+    const k = this.rt.parallel.kernelsShared;
     const b = this.slots[0]!;
     const last = this.spec.layers.length - 1;
     b.deltas![0].view.set(dOut);
@@ -159,7 +159,7 @@ export class WasmEngine implements Engine<Float32Array> {
 
   /** From dZ of the last layer in deltas[0]: dW, db of every layer; dA_prev → dZ_prev on the way down. */
   private backpropLayers(m: number, wantInput: boolean): F32Region | null {
-    const k = this.rt.kernels;
+    const k = this.rt.parallel.kernelsShared;
     const b = this.slots[0]!;
     let [cur, next] = b.deltas!;
     for (let l = this.spec.layers.length - 1; l >= 0; l--) {
@@ -167,10 +167,10 @@ export class WasmEngine implements Engine<Float32Array> {
       const fanIn = this.inputSizeOf(l);
       const prev = l === 0 ? b.x : b.acts[l - 1];
       // dW = dZᵀ·A_prev (n_l × n_(l−1)), db = Σ_rows dZ, dA_prev = dZ·W.
-      k.matmul_tn(units, fanIn, m, cur.ptr, prev.ptr, this.grads.ptr + 4 * this.offsets[2 * l], this.rt.workspace, 0);
+      this.rt.parallel.matmul("tn", units, fanIn, m, cur.ptr, prev.ptr, this.grads.ptr + 4 * this.offsets[2 * l], false);
       k.sum_cols(m, units, cur.ptr, this.grads.ptr + 4 * this.offsets[2 * l + 1], 1, 0);
       if (l === 0 && !wantInput) return null;
-      k.matmul_nn(m, fanIn, units, cur.ptr, this.params.ptr + 4 * this.offsets[2 * l], next.ptr, this.rt.workspace, 0);
+      this.rt.parallel.matmul("nn", m, fanIn, units, cur.ptr, this.params.ptr + 4 * this.offsets[2 * l], next.ptr, false);
       if (l > 0) this.acts[l - 1].backward(k, m, fanIn, prev.ptr, next.ptr, next.ptr, this.spec.layers[l - 1].alpha);
       [cur, next] = [next, cur];
     }
@@ -185,7 +185,7 @@ export class WasmEngine implements Engine<Float32Array> {
   applyStep(): void {
     this.live();
     this.steps++;
-    this.optimizerK.step(this.rt.kernels, this.parameterCount, this.grads.ptr, this.params.ptr, this.statePtrs, this.spec.optimizer, this.steps);
+    this.optimizerK.step(this.rt.parallel.kernelsShared, this.parameterCount, this.grads.ptr, this.params.ptr, this.statePtrs, this.spec.optimizer, this.steps);
   }
 
   readParams(): Float32Array[] {

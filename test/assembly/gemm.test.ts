@@ -81,3 +81,33 @@ describe.runIf(process.env.WASMLP_DEBUG_WASM)("debug build", () => {
     [a, b].forEach((r) => r.dispose());
   });
 });
+
+// The strided forms compute one block of a product (a thread's part): the block of C they
+// write has the bits of the same block of the whole product, and nothing outside it changes.
+// (Fewer than 4 rows take the unpacked path, whose A·Bᵀ sums 4 columns at a time: there the
+// block's columns must start at a multiple of 4 and end at one or at n. src/threads never
+// splits such small products.)
+describe.each(["nn", "nt", "tn"] as const)("matmul_strided_%s", (form) => {
+  test("a block of C equals that block of the whole product, bit for bit", () => {
+    const rng = new Random(3);
+    for (const [m, n, k, row, rows, col, cols] of [[37, 45, 300, 4, 20, 8, 21], [130, 600, 260, 0, 130, 512, 88], [12, 33, 9, 8, 4, 0, 33], [3, 40, 70, 1, 2, 16, 12], [3, 42, 70, 0, 3, 36, 6]]) {
+      const a = randomArray(rng, m * k), b = randomArray(rng, k * n);
+      const [ra, rb, whole, part] = [region(rt, a), region(rt, b), region(rt, m * n), region(rt, m * n)];
+      part.view.fill(7);
+      rt.kernels[`matmul_${form}`](m, n, k, ra.ptr, rb.ptr, whole.ptr, rt.workspace, 0);
+      const args = form === "nn" ? [ra.ptr + 4 * row * k, k, rb.ptr + 4 * col, n]
+        : form === "nt" ? [ra.ptr + 4 * row * k, k, rb.ptr + 4 * col * k, k]
+        : [ra.ptr + 4 * row, m, rb.ptr + 4 * col, n];
+      rt.kernels[`matmul_strided_${form}`](rows, cols, k, args[0], args[1], args[2], args[3], part.ptr + 4 * (row * n + col), n, rt.workspace, 0);
+      const w = new Uint32Array(whole.view.buffer, whole.view.byteOffset, m * n), p = new Uint32Array(part.view.buffer, part.view.byteOffset, m * n);
+      const seven = new Uint32Array(Float32Array.of(7).buffer)[0];
+      for (let i = 0; i < m; i++) {
+        for (let j = 0; j < n; j++) {
+          const inside = i >= row && i < row + rows && j >= col && j < col + cols;
+          if (p[i * n + j] !== (inside ? w[i * n + j] : seven)) expect.fail(`${form} ${m}×${n}×${k}: entry (${i}, ${j}) ${inside ? "differs from the whole product" : "outside the block was written"}`);
+        }
+      }
+      [ra, rb, whole, part].forEach((r) => r.dispose());
+    }
+  });
+});

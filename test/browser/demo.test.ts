@@ -34,6 +34,9 @@ maybe("trains through the page's controls, updates the chart, and reports a real
   const accuracy = Number(await page.textContent("#test-accuracy"));
   expect(accuracy).toBeGreaterThan(0.7);
   expect(await page.textContent("#throughput")).toMatch(/[\d,]+ samples\/s/);
+  // The server sends COOP/COEP, so the worker trains on every core (init({ threads: "auto" })).
+  expect(await page.evaluate(() => crossOriginIsolated)).toBe(true);
+  expect(Number(await page.textContent("#threads"))).toBe(await page.evaluate(() => navigator.hardwareConcurrency));
   expect(await page.locator("#grid figure").count()).toBe(24);
   const wrong = await page.locator("#grid figure.wrong").count();
   expect(wrong).toBeLessThan(12);

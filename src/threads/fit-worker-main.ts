@@ -1,0 +1,31 @@
+// The program of fitInWorker's worker thread (see fit-worker.ts).
+import { parentPort, workerData } from "node:worker_threads";
+import { Network } from "../network.js";
+import { init } from "../wasm.js";
+import type { FitMessage } from "./fit-worker.js";
+
+const { model, x, y, options, threads, wantsBatches, wantsEpochs } = workerData;
+const answer: Int32Array = workerData.answer;
+const post = (m: FitMessage, transfer?: ArrayBuffer[]) => parentPort!.postMessage(m, transfer);
+try {
+  await init({ threads: threads ?? 1 });
+  const net = Network.fromJSON(model);
+  const history = net.fit(x, y, {
+    ...options,
+    onBatchEnd: wantsBatches ? (batch, logs) => post({ type: "batch", batch, logs }) : undefined,
+    onEpochEnd: wantsEpochs
+      ? (epoch, logs) => {
+        Atomics.store(answer, 0, 0);
+        post({ type: "epoch", epoch, logs });
+        Atomics.wait(answer, 0, 0);
+        return Atomics.load(answer, 0) !== 2;
+      }
+      : undefined,
+  });
+  const weights = net.getWeights().map((w) => Float32Array.from(w));
+  post({ type: "done", history, weights }, weights.map((w) => w.buffer));
+  net.dispose();
+} catch (e) {
+  const error = e instanceof Error ? e : new Error(String(e));
+  post({ type: "error", name: error.name, message: error.message });
+}

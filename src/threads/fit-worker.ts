@@ -1,0 +1,66 @@
+// Network training in a Node worker thread, so the main thread stays free: the network travels
+// as its model file, trains there (with init({ threads }) of its own), and its trained weights
+// come back. Callbacks run on the calling thread; onEpochEnd may still stop training early (the
+// worker waits for its answer after each epoch, one handshake per epoch).
+import type { Batch, FitOptions, History, Labels } from "../types.js";
+import type { Network } from "../network.js";
+
+export interface WorkerFitOptions extends FitOptions {
+  /** Threads the worker trains with (as init({ threads })); default 1. */
+  threads?: number | "auto";
+}
+
+/** What the worker posts back. */
+export type FitMessage =
+  | { type: "batch"; batch: number; logs: { loss: number; size: number } }
+  | { type: "epoch"; epoch: number; logs: import("../types.js").EpochLogs }
+  | { type: "done"; history: History; weights: Float32Array[] }
+  | { type: "error"; name: string; message: string };
+
+/**
+ * Trains `net` like net.fit(x, y, options), but in a worker thread (Node only); resolves to the
+ * same History and leaves the trained weights in `net`. The worker starts from the network's
+ * weights and seed with fresh optimizer state, so for a network that has not trained yet the
+ * result has the bytes net.fit would give; `net` must not be used until the promise settles.
+ */
+export async function fitInWorker(net: Network, x: Batch, y: Labels, options: WorkerFitOptions = {}): Promise<History> {
+  const isNode = typeof process === "object" && typeof process.versions?.node === "string";
+  if (!isNode) throw new Error("fitInWorker runs in Node; in a browser, run wasmlp itself in a Web Worker (see demo/worker.js)");
+  const { onEpochEnd, onBatchEnd, threads, ...plain } = options;
+  const { Worker } = await import("node:worker_threads");
+  const answer = new Int32Array(new SharedArrayBuffer(4));
+  // Next to this file once built; when this file runs as TypeScript source (the tests), the built copy.
+  const here = import.meta.url;
+  const script = here.endsWith(".ts") ? new URL("../../dist/threads/fit-worker-main.js", here) : new URL("./fit-worker-main.js", here);
+  const worker = new Worker(script, {
+    workerData: { model: net.toJSON(), x, y, options: plain, threads, answer, wantsBatches: onBatchEnd !== undefined, wantsEpochs: onEpochEnd !== undefined },
+  });
+  return new Promise<History>((resolve, reject) => {
+    let settled = false;
+    const fail = (e: Error) => { if (!settled) { settled = true; reject(e); void worker.terminate(); } };
+    worker.on("message", (m: FitMessage) => {
+      try {
+        if (m.type === "batch") onBatchEnd?.(m.batch, m.logs);
+        else if (m.type === "epoch") {
+          let stop = false;
+          try { stop = onEpochEnd?.(m.epoch, m.logs) === false; } finally {
+            Atomics.store(answer, 0, stop ? 2 : 1);
+            Atomics.notify(answer, 0);
+          }
+        } else if (m.type === "done") {
+          net.setWeights(m.weights);
+          settled = true;
+          resolve(m.history);
+          void worker.terminate();
+        } else {
+          const ErrorType = m.name === "TypeError" ? TypeError : m.name === "RangeError" ? RangeError : Error;
+          fail(new ErrorType(m.message));
+        }
+      } catch (e) {
+        fail(e as Error);
+      }
+    });
+    worker.on("error", (e) => fail(new Error(`fitInWorker: the training worker failed: ${e.message}`)));
+    worker.on("exit", (code) => fail(new Error(`fitInWorker: the training worker exited (code ${code}) before training finished`)));
+  });
+}

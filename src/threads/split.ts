@@ -1,0 +1,68 @@
+// How work is cut into parts for threads. Pure functions of the sizes and the part count, so
+// the plan is fixed; no part is a reduction (every output element is written by exactly one
+// part, with the same arithmetic as the undivided kernel), so results do not depend on it.
+
+/** Rows of C below which the matmul kernels take their unpacked path: never split (assembly/gemm.ts SMALL_M). */
+export const SMALL_M = 4;
+/** Multiply-adds a part must have to be worth waking a thread for (a wake costs ~10-30 µs). */
+export const MIN_MATMUL_WORK = 1 << 19;
+/** Elements a part of an elementwise pass must have to be worth a thread. */
+export const MIN_ELEMENTWISE = 1 << 15;
+
+/** One part of a matmul: rows [row, row+rows) and columns [col, col+cols) of C. */
+export interface Tile {
+  row: number;
+  rows: number;
+  col: number;
+  cols: number;
+}
+
+/** [start, end) of part `i` of `units` units cut into `parts` near-equal runs. */
+function run(units: number, parts: number, i: number): [number, number] {
+  return [Math.floor((i * units) / parts), Math.floor(((i + 1) * units) / parts)];
+}
+
+/**
+ * Parts of C(m×n) = op(A)·op(B) with depth k, for up to `threads` threads. Columns are cut in
+ * multiples of 8 (the register tile's width) when there are enough, else rows in multiples of 4;
+ * a product too small to pay for a wake, or with fewer than SMALL_M rows, is one part.
+ */
+export function splitMatmul(m: number, n: number, k: number, threads: number): Tile[] {
+  const whole: Tile[] = [{ row: 0, rows: m, col: 0, cols: n }];
+  if (threads <= 1 || m < SMALL_M) return whole;
+  const parts = Math.min(threads, Math.floor((m * n * k) / MIN_MATMUL_WORK));
+  if (parts <= 1) return whole;
+  const colUnits = Math.ceil(n / 8);
+  const rowUnits = Math.floor(m / 4);
+  const tiles: Tile[] = [];
+  if (colUnits >= 2 * parts || colUnits >= rowUnits) {
+    const p = Math.min(parts, colUnits);
+    for (let i = 0; i < p; i++) {
+      const [a, b] = run(colUnits, p, i);
+      const col = a * 8;
+      tiles.push({ row: 0, rows: m, col, cols: Math.min(n, b * 8) - col });
+    }
+  } else {
+    // Rows in multiples of 4; the last part takes the remainder (so every part has ≥ 4 rows).
+    const p = Math.min(parts, rowUnits);
+    for (let i = 0; i < p; i++) {
+      const [a, b] = run(rowUnits, p, i);
+      const row = a * 4;
+      tiles.push({ row, rows: (i === p - 1 ? m : b * 4) - row, col: 0, cols: n });
+    }
+  }
+  return tiles;
+}
+
+/** Parts [start, end) of an elementwise pass over `n` values, cut at multiples of 16 (64 bytes). */
+export function splitElements(n: number, threads: number, minPart = MIN_ELEMENTWISE): [number, number][] {
+  const parts = Math.min(threads, Math.floor(n / minPart));
+  if (parts <= 1) return [[0, n]];
+  const units = Math.ceil(n / 16);
+  const out: [number, number][] = [];
+  for (let i = 0; i < parts; i++) {
+    const [a, b] = run(units, parts, i);
+    out.push([a * 16, Math.min(n, b * 16)]);
+  }
+  return out;
+}

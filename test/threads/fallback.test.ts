@@ -1,0 +1,32 @@
+// Threads asked for where SharedArrayBuffer is missing: one clear notice, then one thread.
+import { afterAll, expect, test, vi } from "vitest";
+import { init, Layer, Network, threadCount } from "../../src/index.js";
+
+const saved = globalThis.SharedArrayBuffer;
+afterAll(() => { globalThis.SharedArrayBuffer = saved; });
+
+test("threads must be a positive integer or \"auto\"", async () => {
+  await expect(init({ threads: 0 })).rejects.toThrow(new RangeError("init() expected threads to be an integer from 1 to 256, received 0"));
+  await expect(init({ threads: 2.5 })).rejects.toThrow(RangeError);
+  await expect(init({ threads: "4" as unknown as number })).rejects.toThrow(new TypeError('init() expected threads to be a number or "auto", received string'));
+});
+
+test("init({ threads }) without SharedArrayBuffer warns once and runs on one thread", async () => {
+  // Simulates a page that is not cross-origin isolated.
+  delete (globalThis as { SharedArrayBuffer?: unknown }).SharedArrayBuffer;
+  const warn = vi.spyOn(console, "warn").mockImplementation(() => {});
+  await init({ threads: 4 });
+  expect(warn).toHaveBeenCalledTimes(1);
+  expect(String(warn.mock.calls[0][0])).toMatch(/running on 1 thread instead of 4: SharedArrayBuffer is not available.*Cross-Origin-Opener-Policy: same-origin/);
+  expect(threadCount()).toBe(1);
+  const net = new Network({ inputSize: 2, layers: [new Layer({ units: 1, activation: "sigmoid" })], seed: 1 });
+  expect(net.predict([[1, 2]])).toHaveLength(1);
+  net.dispose();
+  await init({ threads: 4 });
+  expect(warn).toHaveBeenCalledTimes(1);
+  // A different request after the first is not silently ignored either.
+  await init({ threads: 2 });
+  expect(warn).toHaveBeenCalledTimes(2);
+  expect(String(warn.mock.calls[1][0])).toBe("wasmlp: init() already ran with threads: 4; threads: 2 is ignored (call init({ threads }) before anything else)");
+  warn.mockRestore();
+});

@@ -1,0 +1,195 @@
+// The thread dispatcher over 1..4 threads: every split gives the bytes of the undivided
+// single-threaded kernel; a kernel that throws or a worker that dies fails one call with a clear
+// error, and the dispatcher then works on the calling thread alone.
+import { afterAll, beforeAll, describe, expect, test } from "vitest";
+import { init } from "../../src/index.js";
+import { Heap } from "../../src/memory.js";
+import { Parallel, type Form, splitElements, splitMatmul, startThreads, ThreadError } from "../../src/threads/index.js";
+import { MIN_MATMUL_WORK } from "../../src/threads/split.js";
+import type { Kernels } from "../../src/wasm.js";
+import { Random, randomArray } from "../helpers.js";
+
+/** The plain (single-threaded, unshared) build: what every thread count must reproduce. */
+let plain: Kernels;
+let plainHeap: Heap;
+let plainWork: number;
+beforeAll(async () => {
+  plain = await init();
+  plainHeap = new Heap(plain.memory, plain.heap_base());
+  plainWork = plainHeap.alloc(plain.matmul_workspace_bytes());
+});
+
+interface Threaded { parallel: Parallel; heap: Heap; kernels: Kernels }
+const pools: Parallel[] = [];
+afterAll(async () => { await Promise.all(pools.map((p) => p.close())); });
+
+async function threaded(threads: number): Promise<Threaded> {
+  const { exports, pool } = await startThreads(threads);
+  const kernels = exports as unknown as Kernels;
+  const heap = new Heap(kernels.memory, kernels.heap_base());
+  const work = Array.from({ length: threads }, () => heap.alloc(kernels.matmul_workspace_bytes()));
+  const parallel = new Parallel(kernels, pool, work);
+  pools.push(parallel);
+  return { parallel, heap, kernels };
+}
+
+function put(heap: Heap, values: Float32Array): number {
+  const ptr = heap.alloc(values.length * 4);
+  new Float32Array(heap.memory.buffer, ptr, values.length).set(values);
+  return ptr;
+}
+function get(heap: Heap, ptr: number, n: number): Uint32Array {
+  return new Uint32Array(heap.memory.buffer.slice(ptr, ptr + 4 * n));
+}
+
+const PLAIN = { nn: "matmul_nn", nt: "matmul_nt", tn: "matmul_tn" } as const;
+
+/** C = op(A)·op(B) (+C0) on the plain build, as raw bits. */
+function plainMatmul(form: Form, m: number, n: number, k: number, a: Float32Array, b: Float32Array, c0: Float32Array, acc: boolean): Uint32Array {
+  const pa = put(plainHeap, a), pb = put(plainHeap, b), pc = put(plainHeap, c0);
+  plain[PLAIN[form]](m, n, k, pa, pb, pc, plainWork, acc ? 1 : 0);
+  const out = get(plainHeap, pc, m * n);
+  [pa, pb, pc].forEach((p) => plainHeap.release(p));
+  return out;
+}
+
+// Real layer shapes (784-256-128-10 at b128: forward nt, backward tn with small m, nn), odd sizes,
+// and blocks larger than one packed panel of B (n > 512, k > 256).
+const SHAPES: [Form, number, number, number][] = [
+  ["nt", 128, 256, 784], ["tn", 256, 784, 128], ["nn", 128, 784, 256],
+  ["tn", 10, 128, 128], ["nt", 67, 45, 301], ["nn", 130, 1030, 260], ["tn", 33, 77, 515], ["nt", 7, 600, 700],
+];
+
+describe.each([1, 2, 3, 4])("%i threads", (threads) => {
+  let t: Threaded;
+  beforeAll(async () => { t = await threaded(threads); });
+
+  test("reports its thread count", () => {
+    expect(t.parallel.threads).toBe(threads);
+  });
+
+  test.each(SHAPES)("matmul_%s %i×%i×%i equals the single-threaded bytes", (form, m, n, k) => {
+    // Every shape large enough is really cut into parts here (else this test would prove nothing).
+    if (threads > 1 && m >= 4 && m * n * k >= 2 * MIN_MATMUL_WORK) expect(splitMatmul(m, n, k, threads).length).toBeGreaterThan(1);
+    const rng = new Random(m * 31 + n * 7 + k);
+    const a = randomArray(rng, m * k), b = randomArray(rng, k * n), c0 = randomArray(rng, m * n);
+    for (const acc of [false, true]) {
+      const pa = put(t.heap, a), pb = put(t.heap, b), pc = put(t.heap, c0);
+      t.parallel.matmul(form, m, n, k, pa, pb, pc, acc);
+      expect(get(t.heap, pc, m * n)).toEqual(plainMatmul(form, m, n, k, a, b, c0, acc));
+      [pa, pb, pc].forEach((p) => t.heap.release(p));
+    }
+  });
+
+  test("activation, softmax and Adam passes equal the single-threaded bytes", () => {
+    const rng = new Random(threads);
+    const n = 128 * 784 + 13;
+    const z = randomArray(rng, n, 4), g = randomArray(rng, n), w = randomArray(rng, n), m1 = randomArray(rng, n, 0.1), v = randomArray(rng, n, 0.01).map(Math.abs);
+    const runBoth = (name: "sigmoid_forward" | "adam_step" | "softmax_forward", inputs: Float32Array[], scalars: number[], rowLength = 1) => {
+      const tp = inputs.map((x) => put(t.heap, x));
+      const pp = inputs.map((x) => put(plainHeap, x));
+      const count = rowLength > 1 ? Math.floor(n / rowLength) * rowLength : n;
+      t.parallel.elementwise(name, count, tp, scalars, rowLength);
+      const fn = (plain as unknown as Record<string, (...a: number[]) => void>)[name];
+      fn(...(rowLength > 1 ? [count / rowLength, rowLength] : [count]), ...pp, ...scalars);
+      inputs.forEach((_, i) => expect(get(t.heap, tp[i], n), `${name} buffer ${i}`).toEqual(get(plainHeap, pp[i], n)));
+      tp.forEach((p) => t.heap.release(p));
+      pp.forEach((p) => plainHeap.release(p));
+    };
+    runBoth("sigmoid_forward", [z, new Float32Array(n)], []);
+    runBoth("adam_step", [g, w, m1, v], [1e-3, 0.1, 0.001, 1e-8, 1 / (1 - 0.9 ** 3), 1 / (1 - 0.999 ** 3)]);
+    runBoth("softmax_forward", [z, new Float32Array(n)], [], 10);
+  });
+});
+
+describe("splitting", () => {
+  test("tiles cover C once, cut at whole register tiles, never below the small-m path", () => {
+    for (const [m, n, k] of [[128, 256, 784], [256, 784, 128], [10, 128, 128], [4, 4096, 4096], [130, 9, 9000], [3, 512, 4096]]) {
+      for (let threads = 1; threads <= 16; threads++) {
+        const tiles = splitMatmul(m, n, k, threads);
+        expect(tiles.length).toBeLessThanOrEqual(threads);
+        const cover = new Uint8Array(m * n);
+        for (const t of tiles) {
+          expect(t.col % 8).toBe(0);
+          expect(t.row % 4).toBe(0);
+          if (tiles.length > 1) expect(t.rows).toBeGreaterThanOrEqual(4);
+          for (let i = t.row; i < t.row + t.rows; i++) for (let j = t.col; j < t.col + t.cols; j++) cover[i * n + j]++;
+        }
+        expect(cover.every((c) => c === 1), `${m}×${n}×${k} on ${threads}`).toBe(true);
+      }
+    }
+    expect(splitMatmul(3, 512, 4096, 4)).toHaveLength(1); // fewer than 4 rows: one part
+    expect(splitMatmul(8, 8, 8, 4)).toHaveLength(1); // too small to pay for a wake
+    expect(splitMatmul(10, 128, 128, 2)).toHaveLength(1); // 164k multiply-adds: one part
+    expect(splitMatmul(10, 784, 256, 2).map((t) => t.cols)).toEqual([392, 392]); // Aᵀ·B with small m: columns
+  });
+
+  test("elementwise parts are contiguous, 64-byte aligned, and small passes stay whole", () => {
+    expect(splitElements(1000, 4)).toEqual([[0, 1000]]);
+    const parts = splitElements(100_003, 4);
+    expect(parts).toHaveLength(3);
+    expect(parts[0][0]).toBe(0);
+    expect(parts[parts.length - 1][1]).toBe(100_003);
+    for (let i = 1; i < parts.length; i++) { expect(parts[i][0]).toBe(parts[i - 1][1]); expect(parts[i][0] % 16).toBe(0); }
+  });
+});
+
+describe("failures", () => {
+  test("a kernel that throws on a worker fails that call clearly; later calls run on one thread", async () => {
+    const t = await threaded(2);
+    const n = 1 << 17;
+    // The input ends past the end of memory: the calling thread's first half is in bounds,
+    // the worker's second half traps.
+    const out = t.heap.alloc(4 * n);
+    const bytes = t.kernels.memory.buffer.byteLength;
+    const z = bytes - 4 * (n / 2 + 64);
+    let error: unknown = null;
+    try { t.parallel.elementwise("sigmoid_forward", n, [z, out]); } catch (e) { error = e; }
+    expect(error).toBeInstanceOf(ThreadError);
+    expect(String(error)).toMatch(/a kernel threw on thread 1: .*out of bounds.*continues on one thread/);
+    expect(t.parallel.threads).toBe(1);
+    const rng = new Random(9);
+    const a = randomArray(rng, 64 * 300), b = randomArray(rng, 300 * 200), c0 = new Float32Array(64 * 200);
+    const pa = put(t.heap, a), pb = put(t.heap, b), pc = put(t.heap, c0);
+    t.parallel.matmul("nn", 64, 200, 300, pa, pb, pc, false);
+    expect(get(t.heap, pc, 64 * 200)).toEqual(plainMatmul("nn", 64, 200, 300, a, b, c0, false));
+  });
+
+  test("a worker that dies during a call fails it at the deadline instead of hanging", async () => {
+    const { exports, pool } = await startThreads(2, 300);
+    const kernels = exports as unknown as Kernels;
+    const heap = new Heap(kernels.memory, kernels.heap_base());
+    const parallel = new Parallel(kernels, pool, [0, 1].map(() => heap.alloc(kernels.matmul_workspace_bytes())));
+    pools.push(parallel);
+    const rng = new Random(11);
+    const a = randomArray(rng, 128 * 256), b = randomArray(rng, 256 * 256), c0 = new Float32Array(128 * 256);
+    const pa = put(heap, a), pb = put(heap, b), pc = put(heap, c0);
+    // Dead, and the pool not told (its exit listener removed): as when a worker dies mid-step,
+    // while the calling thread is blocked and cannot see the exit event.
+    const worker = pool.handles[0] as unknown as import("node:worker_threads").Worker;
+    worker.removeAllListeners("exit");
+    worker.removeAllListeners("error");
+    await worker.terminate();
+    expect(() => parallel.matmul("nt", 128, 256, 256, pa, pb, pc, false)).toThrow(/thread 1 did not finish its part within 300 ms/);
+    expect(parallel.threads).toBe(1);
+    parallel.matmul("nt", 128, 256, 256, pa, pb, pc, false);
+    expect(get(heap, pc, 128 * 256)).toEqual(plainMatmul("nt", 128, 256, 256, a, b, c0, false));
+  });
+
+  test("a worker that dies fails the next call with a clear error; later calls run on one thread", async () => {
+    const { exports, pool } = await startThreads(3);
+    const kernels = exports as unknown as Kernels;
+    const heap = new Heap(kernels.memory, kernels.heap_base());
+    const parallel = new Parallel(kernels, pool, [0, 1, 2].map(() => heap.alloc(kernels.matmul_workspace_bytes())));
+    pools.push(parallel);
+    await pool.handles[1].terminate();
+    await new Promise((r) => setTimeout(r, 10));
+    const rng = new Random(10);
+    const a = randomArray(rng, 128 * 256), b = randomArray(rng, 256 * 256), c0 = new Float32Array(128 * 256);
+    const pa = put(heap, a), pb = put(heap, b), pc = put(heap, c0);
+    expect(() => parallel.matmul("nt", 128, 256, 256, pa, pb, pc, false)).toThrow(/thread exited.*continues on one thread/);
+    expect(parallel.threads).toBe(1);
+    parallel.matmul("nt", 128, 256, 256, pa, pb, pc, false);
+    expect(get(heap, pc, 128 * 256)).toEqual(plainMatmul("nt", 128, 256, 256, a, b, c0, false));
+  });
+});

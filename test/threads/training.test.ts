@@ -1,0 +1,39 @@
+// A network trained with 4 threads has the same bytes as one trained on 1 thread, and the
+// threads really shared the work.
+import { expect, test } from "vitest";
+import { init, Layer, Network, threadCount } from "../../src/index.js";
+import { runtime } from "../../src/runtime.js";
+import { Random, randomArray } from "../helpers.js";
+
+function train(): string {
+  const rng = new Random(5);
+  const m = 256, inputs = 300;
+  const x = randomArray(rng, m * inputs);
+  const y = new Float32Array(m * 10);
+  for (let i = 0; i < m; i++) y[i * 10 + (i % 10)] = 1;
+  const net = new Network({
+    inputSize: inputs,
+    layers: [new Layer({ units: 256, activation: "relu" }), new Layer({ units: 128, activation: "sigmoid" }), new Layer({ units: 10, activation: "softmax" })],
+    loss: "categorical-crossentropy",
+    optimizer: { type: "adam", learningRate: 1e-3 },
+    seed: 11,
+  });
+  net.fit(x, y, { epochs: 2, batchSize: 128 });
+  const json = JSON.stringify(net.toJSON());
+  net.dispose();
+  return json;
+}
+
+test("4 threads and 1 thread train to the same bytes", async () => {
+  await init({ threads: 4 });
+  expect(threadCount()).toBe(4);
+  const parallel = runtime().parallel;
+  const four = train();
+  expect(parallel.splitCalls).toBeGreaterThan(0);
+  await parallel.close();
+  expect(threadCount()).toBe(1);
+  const before = parallel.splitCalls;
+  const one = train();
+  expect(parallel.splitCalls).toBe(before);
+  expect(four).toBe(one);
+});
