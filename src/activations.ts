@@ -1,44 +1,109 @@
-// Activation name → its wasm kernels. Forward runs in place (z becomes a); backward turns
-// dA into dZ in place, reading g′ through the output a. See assembly/activations.ts.
-import type { Activation } from "./config.js";
+// The activation table: for each activation, its wasm kernels, its float64 reference and its
+// code in the fused forward kernels. The name list (ACTIVATIONS), both engines, the tests and
+// the benchmarks read this table, so adding an activation is one entry here plus its kernels in
+// assembly/activations.ts (and, for the fused forward, a case in assembly/simd.ts activate4).
 import type { Kernels } from "./wasm.js";
 
-export interface ActivationKernels {
-  /** a = g(z) over an m×n batch; z and a may be the same region. */
-  forward(k: Kernels, m: number, n: number, z: number, a: number, alpha: number): void;
-  /** dz = da ∘ g′ over an m×n batch, from the forward output a; da and dz may be the same region. */
-  backward(k: Kernels, m: number, n: number, a: number, da: number, dz: number, alpha: number): void;
+export interface ActivationOp {
+  /** wasm: a = g(z) over an m×n batch, and dz = da ∘ g′ read through the output a (in place allowed). */
+  kernels: {
+    forward(k: Kernels, m: number, n: number, z: number, a: number, alpha: number): void;
+    backward(k: Kernels, m: number, n: number, a: number, da: number, dz: number, alpha: number): void;
+  };
+  /** float64 reference of the same two maps (in place allowed). */
+  reference: {
+    forward(m: number, n: number, z: ArrayLike<number>, a: Float64Array, alpha: number): void;
+    backward(m: number, n: number, a: ArrayLike<number>, da: ArrayLike<number>, dz: Float64Array, alpha: number): void;
+  };
+  /**
+   * Code of the activation applied in the store of dense_nt_forward / matmul_nt_forward
+   * (assembly/simd.ts activate4). Row-wise activations (softmax) use 4, the identity, and run
+   * their own pass after the fused kernel.
+   */
+  epilogue: number;
 }
 
-/**
- * The activation code dense_nt_forward applies in its epilogue (assembly/dense.ts); softmax is
- * row-wise, so the fused kernel applies the identity and softmax_forward runs after it.
- */
-export const denseActivationCode: Record<Activation, number> = {
-  sigmoid: 0, tanh: 1, relu: 2, "leaky-relu": 3, linear: 4, softmax: 4,
-};
+/** σ(z) in float64, in the two forms that never overflow e^|z|. */
+export function sigmoid(z: number): number {
+  if (z >= 0) return 1 / (1 + Math.exp(-z));
+  const e = Math.exp(z);
+  return e / (1 + e);
+}
 
-export const activationKernels: Record<Activation, ActivationKernels> = {
+// Elementwise references from a scalar rule: g(z) forward, and g′ written through a = g(z).
+const forwardEach = (g: (z: number, alpha: number) => number): ActivationOp["reference"]["forward"] =>
+  (m, n, z, a, alpha) => { for (let i = 0; i < m * n; i++) a[i] = g(z[i], alpha); };
+const backwardEach = (dg: (a: number, alpha: number) => number): ActivationOp["reference"]["backward"] =>
+  (m, n, a, da, dz, alpha) => { for (let i = 0; i < m * n; i++) dz[i] = da[i] * dg(a[i], alpha); };
+
+export const activationOps = {
   sigmoid: {
-    forward: (k, m, n, z, a) => k.sigmoid_forward(m * n, z, a),
-    backward: (k, m, n, a, da, dz) => k.sigmoid_backward(m * n, a, da, dz),
+    kernels: {
+      forward: (k, m, n, z, a) => k.sigmoid_forward(m * n, z, a),
+      backward: (k, m, n, a, da, dz) => k.sigmoid_backward(m * n, a, da, dz),
+    },
+    reference: { forward: forwardEach(sigmoid), backward: backwardEach((a) => a * (1 - a)) },
+    epilogue: 0,
   },
   tanh: {
-    forward: (k, m, n, z, a) => k.tanh_forward(m * n, z, a),
-    backward: (k, m, n, a, da, dz) => k.tanh_backward(m * n, a, da, dz),
+    kernels: {
+      forward: (k, m, n, z, a) => k.tanh_forward(m * n, z, a),
+      backward: (k, m, n, a, da, dz) => k.tanh_backward(m * n, a, da, dz),
+    },
+    reference: { forward: forwardEach(Math.tanh), backward: backwardEach((a) => 1 - a * a) },
+    epilogue: 1,
   },
   relu: {
-    forward: (k, m, n, z, a) => k.relu_forward(m * n, z, a),
-    backward: (k, m, n, a, da, dz) => k.relu_backward(m * n, a, da, dz),
+    kernels: {
+      forward: (k, m, n, z, a) => k.relu_forward(m * n, z, a),
+      backward: (k, m, n, a, da, dz) => k.relu_backward(m * n, a, da, dz),
+    },
+    reference: { forward: forwardEach((z) => (z > 0 ? z : 0)), backward: backwardEach((a) => (a > 0 ? 1 : 0)) },
+    epilogue: 2,
   },
   "leaky-relu": {
-    forward: (k, m, n, z, a, alpha) => k.leaky_relu_forward(m * n, z, a, alpha),
-    backward: (k, m, n, a, da, dz, alpha) => k.leaky_relu_backward(m * n, a, da, dz, alpha),
+    kernels: {
+      forward: (k, m, n, z, a, alpha) => k.leaky_relu_forward(m * n, z, a, alpha),
+      backward: (k, m, n, a, da, dz, alpha) => k.leaky_relu_backward(m * n, a, da, dz, alpha),
+    },
+    reference: {
+      forward: forwardEach((z, alpha) => (z > 0 ? z : alpha * z)),
+      backward: backwardEach((a, alpha) => (a > 0 ? 1 : alpha)),
+    },
+    epilogue: 3,
   },
   // The identity: the network always passes the same region in and out, so nothing moves.
-  linear: { forward: () => {}, backward: () => {} },
-  softmax: {
-    forward: (k, m, n, z, a) => k.softmax_forward(m, n, z, a),
-    backward: (k, m, n, a, da, dz) => k.softmax_backward(m, n, a, da, dz),
+  linear: {
+    kernels: { forward: () => {}, backward: () => {} },
+    reference: { forward: forwardEach((z) => z), backward: backwardEach(() => 1) },
+    epilogue: 4,
   },
-};
+  softmax: {
+    kernels: {
+      forward: (k, m, n, z, a) => k.softmax_forward(m, n, z, a),
+      backward: (k, m, n, a, da, dz) => k.softmax_backward(m, n, a, da, dz),
+    },
+    reference: {
+      forward(m, n, z, a) {
+        for (let r = 0; r < m; r++) {
+          let max = -Infinity;
+          for (let j = 0; j < n; j++) max = Math.max(max, z[r * n + j]);
+          let sum = 0;
+          for (let j = 0; j < n; j++) sum += a[r * n + j] = Math.exp(z[r * n + j] - max);
+          for (let j = 0; j < n; j++) a[r * n + j] /= sum;
+        }
+      },
+      // Its Jacobian applied per row: dz = a ∘ (da − ⟨da, a⟩).
+      backward(m, n, a, da, dz) {
+        for (let r = 0; r < m; r++) {
+          let dot = 0;
+          for (let j = 0; j < n; j++) dot += da[r * n + j] * a[r * n + j];
+          for (let j = 0; j < n; j++) dz[r * n + j] = a[r * n + j] * (da[r * n + j] - dot);
+        }
+      },
+    },
+    epilogue: 4,
+  },
+} satisfies Record<string, ActivationOp>;
+
+export type Activation = keyof typeof activationOps;

@@ -1,14 +1,15 @@
 // The network's description: names the API accepts, defaults, and the one normalised form
 // that both the wasm network and the reference network are built from.
+import { type Activation, activationOps } from "./activations.js";
+import { type Loss, lossOps } from "./losses.js";
+import { optimizerOps } from "./optimizers.js";
 import { checkInt, checkKeys, checkNumber, checkObject, checkOneOf, describe } from "./validate.js";
 
-export const ACTIVATIONS = ["sigmoid", "tanh", "relu", "leaky-relu", "linear", "softmax"] as const;
-export type Activation = (typeof ACTIVATIONS)[number];
-
-export const LOSSES = ["binary-crossentropy", "categorical-crossentropy", "mse"] as const;
-export type Loss = (typeof LOSSES)[number];
-
-export const OPTIMIZERS = ["sgd", "momentum", "adam"] as const;
+export type { Activation, Loss };
+// The names the API accepts come from the op tables (src/activations.ts, losses.ts, optimizers.ts).
+export const ACTIVATIONS = Object.freeze(Object.keys(activationOps) as Activation[]);
+export const LOSSES = Object.freeze(Object.keys(lossOps) as Loss[]);
+export const OPTIMIZERS = Object.freeze(Object.keys(optimizerOps) as OptimizerSpec["type"][]);
 
 export type OptimizerSpec =
   | { type: "sgd"; learningRate: number }
@@ -16,7 +17,7 @@ export type OptimizerSpec =
   | { type: "adam"; learningRate: number; beta1: number; beta2: number; epsilon: number };
 
 export type OptimizerOptions =
-  | (typeof OPTIMIZERS)[number]
+  | OptimizerSpec["type"]
   | { type: "sgd"; learningRate?: number }
   | { type: "momentum"; learningRate?: number; momentum?: number }
   | { type: "adam"; learningRate?: number; beta1?: number; beta2?: number; epsilon?: number };
@@ -46,11 +47,6 @@ export interface LayerOptions {
 }
 
 const LAYER_KEYS = ["units", "activation", "alpha"] as const;
-const OPTIMIZER_DEFAULTS = {
-  sgd: { learningRate: 0.01 },
-  momentum: { learningRate: 0.01, momentum: 0.9 },
-  adam: { learningRate: 0.001, beta1: 0.9, beta2: 0.999, epsilon: 1e-7 },
-} as const;
 
 /** Largest layer width accepted: keeps m·width products and pointers well inside 32 bits. */
 export const MAX_UNITS = 1 << 16;
@@ -68,11 +64,11 @@ export function parseLayer(options: unknown, where = "Layer options"): LayerSpec
 }
 
 export function parseOptimizer(options: unknown): OptimizerSpec {
-  if (options === undefined) return { type: "adam", ...OPTIMIZER_DEFAULTS.adam };
+  if (options === undefined) return { type: "adam", ...optimizerOps.adam.defaults };
   const opts = typeof options === "string" ? { type: options } : options;
   checkObject("optimizer", opts);
   const type = checkOneOf("optimizer.type", opts.type, OPTIMIZERS);
-  const defaults: Record<string, number> = OPTIMIZER_DEFAULTS[type];
+  const defaults = optimizerOps[type].defaults as Record<string, number>;
   checkKeys(`optimizer (${type})`, opts, ["type", ...Object.keys(defaults)]);
   const spec: Record<string, unknown> = { type };
   for (const [key, fallback] of Object.entries(defaults)) {

@@ -1,29 +1,58 @@
-// Optimizer type → how many state vectors it keeps and its in-place update over the flat
-// parameter vector. See assembly/optim.ts.
+// The optimizer table: for each optimizer, its settings with their defaults (Keras's), how many
+// state vectors of the parameters' size it keeps, its wasm update over the flat parameter
+// vector and its float64 reference. Kernels: assembly/optim.ts. t counts steps from 1.
 import type { OptimizerSpec } from "./config.js";
 import type { Kernels } from "./wasm.js";
 
-export interface OptimizerKernels {
+export interface OptimizerOp<S extends OptimizerSpec = OptimizerSpec> {
+  /** Every setting besides `type`, with its default. */
+  defaults: Omit<S, "type">;
   /** State vectors of the parameters' size (velocity; Adam's m and v). */
   states: number;
-  /** One update; t counts steps from 1. */
-  step(k: Kernels, n: number, g: number, w: number, states: number[], spec: OptimizerSpec, t: number): void;
+  kernels: { step(k: Kernels, n: number, g: number, w: number, states: number[], spec: S, t: number): void };
+  reference: { step(w: Float64Array, g: ArrayLike<number>, states: Float64Array[], spec: S, t: number): void };
 }
 
-export const optimizerKernels: Record<OptimizerSpec["type"], OptimizerKernels> = {
-  sgd: {
-    states: 0,
-    step: (k, n, g, w, _s, o) => k.sgd_step(n, g, w, o.learningRate),
+type Spec<T extends OptimizerSpec["type"]> = Extract<OptimizerSpec, { type: T }>;
+
+const sgd: OptimizerOp<Spec<"sgd">> = {
+  defaults: { learningRate: 0.01 },
+  states: 0,
+  kernels: { step: (k, n, g, w, _s, o) => k.sgd_step(n, g, w, o.learningRate) },
+  reference: { step(w, g, _s, o) { for (let j = 0; j < w.length; j++) w[j] -= o.learningRate * g[j]; } },
+};
+
+const momentum: OptimizerOp<Spec<"momentum">> = {
+  defaults: { learningRate: 0.01, momentum: 0.9 },
+  states: 1,
+  kernels: { step: (k, n, g, w, s, o) => k.momentum_step(n, g, w, s[0], o.learningRate, o.momentum) },
+  reference: {
+    step(w, g, [v], o) { for (let j = 0; j < w.length; j++) { v[j] = o.momentum * v[j] - o.learningRate * g[j]; w[j] += v[j]; } },
   },
-  momentum: {
-    states: 1,
-    step: (k, n, g, w, s, o) => k.momentum_step(n, g, w, s[0], o.learningRate, (o as { momentum: number }).momentum),
+};
+
+const adam: OptimizerOp<Spec<"adam">> = {
+  defaults: { learningRate: 0.001, beta1: 0.9, beta2: 0.999, epsilon: 1e-7 },
+  states: 2,
+  kernels: {
+    step: (k, n, g, w, s, { learningRate, beta1, beta2, epsilon }, t) =>
+      k.adam_step(n, g, w, s[0], s[1], learningRate, 1 - beta1, 1 - beta2, epsilon, 1 / (1 - beta1 ** t), 1 / (1 - beta2 ** t)),
   },
-  adam: {
-    states: 2,
-    step: (k, n, g, w, s, o, t) => {
-      const { learningRate, beta1, beta2, epsilon } = o as Extract<OptimizerSpec, { type: "adam" }>;
-      k.adam_step(n, g, w, s[0], s[1], learningRate, 1 - beta1, 1 - beta2, epsilon, 1 / (1 - beta1 ** t), 1 / (1 - beta2 ** t));
+  reference: {
+    step(w, g, [mo, ve], o, t) {
+      const c1 = 1 / (1 - o.beta1 ** t), c2 = 1 / (1 - o.beta2 ** t);
+      for (let j = 0; j < w.length; j++) {
+        mo[j] = o.beta1 * mo[j] + (1 - o.beta1) * g[j];
+        ve[j] = o.beta2 * ve[j] + (1 - o.beta2) * g[j] * g[j];
+        w[j] -= (o.learningRate * (mo[j] * c1)) / (Math.sqrt(ve[j] * c2) + o.epsilon);
+      }
     },
   },
 };
+
+export const optimizerOps: { [T in OptimizerSpec["type"]]: OptimizerOp<Spec<T>> } = { sgd, momentum, adam };
+
+/** The table entry of a spec, typed for any optimizer. */
+export function optimizerOp(spec: OptimizerSpec): OptimizerOp {
+  return optimizerOps[spec.type] as unknown as OptimizerOp;
+}

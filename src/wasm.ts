@@ -12,7 +12,7 @@ export interface Kernels {
   matmul_nn(m: number, n: number, k: number, a: number, b: number, c: number, work: number, accumulate: number): void;
   matmul_nt(m: number, n: number, k: number, a: number, b: number, c: number, work: number, accumulate: number): void;
   matmul_tn(m: number, n: number, k: number, a: number, b: number, c: number, work: number, accumulate: number): void;
-  /** Z = act(A·Wᵀ + bias), no packing; act codes in src/activations.ts (denseActivationCode). */
+  /** Z = act(A·Wᵀ + bias), no packing; act codes: the epilogue field of src/activations.ts. */
   dense_nt_forward(m: number, n: number, k: number, a: number, w: number, bias: number, z: number, act: number, alpha: number): void;
   /** C = act(A·Bᵀ + bias): matmul_nt with bias and activation fused into its store (same act codes). */
   matmul_nt_forward(m: number, n: number, k: number, a: number, b: number, bias: number, c: number, work: number, act: number, alpha: number): void;

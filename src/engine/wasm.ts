@@ -1,10 +1,10 @@
 // The wasm-backed network: parameters, gradients, optimizer state and batch buffers live in
 // the module's linear memory, owned through F32Region; each step is a handful of kernel calls
 // and allocates nothing once the batch size has been seen.
-import { type ActivationKernels, activationKernels } from "../activations.js";
-import { type LossKernels, lossKernels } from "../losses.js";
+import { type ActivationOp, activationOps } from "../activations.js";
+import { type LossOp, lossOps } from "../losses.js";
 import { F32Region } from "../memory.js";
-import { type OptimizerKernels, optimizerKernels } from "../optimizers.js";
+import { type OptimizerOp, optimizerOp } from "../optimizers.js";
 import { type Runtime, runtime } from "../runtime.js";
 import type { Engine, EngineSpec, Slot } from "./engine.js";
 
@@ -29,9 +29,10 @@ export class WasmEngine implements Engine<Float32Array> {
   private readonly statePtrs: number[];
   /** Element offset of each tensor (W1, b1, W2, …) inside params and grads. */
   private readonly offsets: number[];
-  private readonly acts: ActivationKernels[];
-  private readonly lossK: LossKernels;
-  private readonly optimizerK: OptimizerKernels;
+  private readonly acts: ActivationOp["kernels"][];
+  private readonly lossK: LossOp["kernels"];
+  private readonly lossFused: LossOp["fused"];
+  private readonly optimizerK: OptimizerOp;
   /** Output layer's dZ comes straight from the loss (sigmoid+BCE, softmax+CCE). */
   private readonly fusedOutput: boolean;
   private readonly slots: [Batch | null, Batch | null] = [null, null];
@@ -45,10 +46,12 @@ export class WasmEngine implements Engine<Float32Array> {
     this.outputSize = spec.layers[spec.layers.length - 1].units;
     this.parameterCount = spec.parameterCount;
     this.tensorSizes = spec.tensorSizes;
-    this.acts = this.spec.layers.map((l) => activationKernels[l.activation]);
-    this.lossK = lossKernels[spec.loss];
-    this.optimizerK = optimizerKernels[spec.optimizer.type];
-    this.fusedOutput = this.lossK.fused?.activation === this.spec.layers[this.spec.layers.length - 1].activation;
+    this.acts = this.spec.layers.map((l) => activationOps[l.activation].kernels);
+    const loss: LossOp = lossOps[spec.loss];
+    this.lossK = loss.kernels;
+    this.lossFused = loss.fused;
+    this.optimizerK = optimizerOp(spec.optimizer);
+    this.fusedOutput = this.lossFused?.activation === this.spec.layers[this.spec.layers.length - 1].activation;
     this.offsets = [];
     let offset = 0;
     for (const size of this.tensorSizes) { this.offsets.push(offset); offset += size; }
@@ -138,7 +141,7 @@ export class WasmEngine implements Engine<Float32Array> {
     const out = b.acts[last].ptr;
     const d = b.deltas![0].ptr;
     if (this.fusedOutput) {
-      this.lossK.fused!.grad(k, m, this.outputSize, out, b.y.ptr, d);
+      this.lossFused!.grad(k, m, this.outputSize, out, b.y.ptr, d);
     } else {
       this.lossK.grad(k, m, this.outputSize, out, b.y.ptr, d);
       this.acts[last].backward(k, m, this.outputSize, out, d, d, this.spec.layers[last].alpha);
@@ -185,7 +188,7 @@ export class WasmEngine implements Engine<Float32Array> {
   applyStep(): void {
     this.live();
     this.steps++;
-    this.optimizerK.step(this.rt.parallel.kernelsShared, this.parameterCount, this.grads.ptr, this.params.ptr, this.statePtrs, this.spec.optimizer, this.steps);
+    this.optimizerK.kernels.step(this.rt.parallel.kernelsShared, this.parameterCount, this.grads.ptr, this.params.ptr, this.statePtrs, this.spec.optimizer, this.steps);
   }
 
   readParams(): Float32Array[] {

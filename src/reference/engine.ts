@@ -1,7 +1,13 @@
 // The float64 engine: the same math in plain TypeScript, behind ReferenceNetwork — the oracle
 // the wasm engine is tested against and the pure-JS baseline it is benchmarked against.
 import type { Engine, EngineSpec, Slot } from "../engine/engine.js";
-import { activationBackward, activationForward, addBias, lossGrad, lossSum, matmul, outputDelta, sumCols } from "./math.js";
+import { type ActivationOp, activationOps } from "../activations.js";
+import { type LossOp, lossOps, outputDelta } from "../losses.js";
+import { optimizerOp } from "../optimizers.js";
+import { addBias, matmul, sumCols } from "./math.js";
+
+const act = (name: keyof typeof activationOps): ActivationOp["reference"] => activationOps[name].reference;
+const loss = (name: keyof typeof lossOps): LossOp => lossOps[name];
 
 interface Batch {
   rows: number;
@@ -29,8 +35,7 @@ export class ReferenceEngine implements Engine<Float64Array> {
     this.optimizer = spec.optimizer;
     this.params = spec.tensorSizes.map((n) => new Float64Array(n));
     this.grads = spec.tensorSizes.map((n) => new Float64Array(n));
-    const stateCount = { sgd: 0, momentum: 1, adam: 2 }[this.optimizer.type];
-    this.states = Array.from({ length: stateCount }, () => spec.tensorSizes.map((n) => new Float64Array(n)));
+    this.states = Array.from({ length: optimizerOp(this.optimizer).states }, () => spec.tensorSizes.map((n) => new Float64Array(n)));
   }
 
   private inputSizeOf(layer: number): number {
@@ -72,7 +77,7 @@ export class ReferenceEngine implements Engine<Float64Array> {
       const z = b.acts[l];
       matmul(false, true, m, layer.units, this.inputSizeOf(l), prev, this.params[2 * l], z);
       addBias(m, layer.units, this.params[2 * l + 1], z);
-      activationForward(layer.activation, m, layer.units, z, z, layer.alpha);
+      act(layer.activation).forward(m, layer.units, z, z, layer.alpha);
       prev = z;
     });
     return b.acts[b.acts.length - 1];
@@ -80,7 +85,7 @@ export class ReferenceEngine implements Engine<Float64Array> {
 
   lossSum(slot: Slot, m: number): number {
     const b = this.slots[slot]!;
-    return lossSum(this.lossName, m, this.outputSize, b.acts[b.acts.length - 1], b.y);
+    return loss(this.lossName).reference.sum(m, this.outputSize, b.acts[b.acts.length - 1], b.y);
   }
 
   runBackwardLoss(m: number): void {
@@ -88,13 +93,11 @@ export class ReferenceEngine implements Engine<Float64Array> {
     const last = this.spec.layers[this.spec.layers.length - 1];
     const a = b.acts[b.acts.length - 1];
     const dz = new Float64Array(m * this.outputSize);
-    const fused = (this.lossName === "binary-crossentropy" && last.activation === "sigmoid") ||
-      (this.lossName === "categorical-crossentropy" && last.activation === "softmax");
-    if (fused) {
+    if (loss(this.lossName).fused?.activation === last.activation) {
       outputDelta(m, this.outputSize, a, b.y, dz);
     } else {
-      lossGrad(this.lossName, m, this.outputSize, a, b.y, dz);
-      activationBackward(last.activation, m, this.outputSize, a, dz, dz, last.alpha);
+      loss(this.lossName).reference.grad(m, this.outputSize, a, b.y, dz);
+      act(last.activation).backward(m, this.outputSize, a, dz, dz, last.alpha);
     }
     this.backprop(m, dz);
   }
@@ -103,7 +106,7 @@ export class ReferenceEngine implements Engine<Float64Array> {
     const b = this.slots[0]!;
     const last = this.spec.layers[this.spec.layers.length - 1];
     const dz = Float64Array.from(dOut.subarray(0, m * this.outputSize));
-    activationBackward(last.activation, m, this.outputSize, b.acts[b.acts.length - 1], dz, dz, last.alpha);
+    act(last.activation).backward(m, this.outputSize, b.acts[b.acts.length - 1], dz, dz, last.alpha);
     return this.backprop(m, dz);
   }
 
@@ -120,7 +123,7 @@ export class ReferenceEngine implements Engine<Float64Array> {
       matmul(false, false, m, fanIn, units, dz, this.params[2 * l], da);
       if (l > 0) {
         const below = this.spec.layers[l - 1];
-        activationBackward(below.activation, m, fanIn, prev, da, da, below.alpha);
+        act(below.activation).backward(m, fanIn, prev, da, da, below.alpha);
       }
       dz = da;
     }
@@ -133,25 +136,10 @@ export class ReferenceEngine implements Engine<Float64Array> {
 
   applyStep(): void {
     const t = ++this.steps;
-    const o = this.optimizer;
-    this.params.forEach((w, i) => {
-      const g = this.grads[i];
-      if (o.type === "sgd") {
-        for (let j = 0; j < w.length; j++) w[j] -= o.learningRate * g[j];
-      } else if (o.type === "momentum") {
-        const v = this.states[0][i];
-        for (let j = 0; j < w.length; j++) { v[j] = o.momentum * v[j] - o.learningRate * g[j]; w[j] += v[j]; }
-      } else {
-        const [mo, ve] = [this.states[0][i], this.states[1][i]];
-        const c1 = 1 / (1 - o.beta1 ** t), c2 = 1 / (1 - o.beta2 ** t);
-        for (let j = 0; j < w.length; j++) {
-          mo[j] = o.beta1 * mo[j] + (1 - o.beta1) * g[j];
-          ve[j] = o.beta2 * ve[j] + (1 - o.beta2) * g[j] * g[j];
-          w[j] -= (o.learningRate * (mo[j] * c1)) / (Math.sqrt(ve[j] * c2) + o.epsilon);
-        }
-      }
-    });
+    const step = optimizerOp(this.optimizer).reference.step;
+    this.params.forEach((w, i) => step(w, this.grads[i], this.states.map((s) => s[i]), this.optimizer, t));
   }
+
 
   readParams(): Float64Array[] {
     return this.params.map((p) => p.slice());

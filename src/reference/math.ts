@@ -1,10 +1,12 @@
-// The float64 oracle: every op of the wasm kernels written plainly, for tests to compare
-// against and for benchmarks to measure pure JS by. Same conventions: row-major, samples
-// as rows, losses as per-sample sums (mean over units for mse), probabilities clamped to
-// [EPS, 1 − EPS] before a log.
+// The float64 oracle: the linear algebra of the wasm kernels written plainly, for tests to
+// compare against and for benchmarks to measure pure JS by (row-major, samples as rows). Each
+// activation's, loss's and optimizer's own reference sits in its entry of the op tables
+// (src/activations.ts, losses.ts, optimizers.ts); the by-name forms below read those tables.
+import { type Activation, activationOps } from "../activations.js";
+import { type Loss, lossOps } from "../losses.js";
 
-/** Clamp for probabilities before a log (Keras's epsilon). */
-export const EPS = 1e-7;
+export { sigmoid } from "../activations.js";
+export { EPS, outputDelta } from "../losses.js";
 
 /**
  * C(m×n) = op(A)·op(B) (+ C when accumulate), op = transpose where the flag says.
@@ -49,86 +51,22 @@ export function sumCols(m: number, n: number, x: ArrayLike<number>, out: Float64
   for (let j = 0; j < n; j++) out[j] *= scale;
 }
 
-export function sigmoid(z: number): number {
-  // Two forms so that e^|z| never overflows.
-  if (z >= 0) return 1 / (1 + Math.exp(-z));
-  const e = Math.exp(z);
-  return e / (1 + e);
-}
-
-type Act = "sigmoid" | "tanh" | "relu" | "leaky-relu" | "linear" | "softmax";
-
 /** a = g(z) over m×n, in place allowed. */
-export function activationForward(act: Act, m: number, n: number, z: ArrayLike<number>, a: Float64Array, alpha = 0): void {
-  const len = m * n;
-  switch (act) {
-    case "sigmoid": for (let i = 0; i < len; i++) a[i] = sigmoid(z[i]); break;
-    case "tanh": for (let i = 0; i < len; i++) a[i] = Math.tanh(z[i]); break;
-    case "relu": for (let i = 0; i < len; i++) a[i] = z[i] > 0 ? z[i] : 0; break;
-    case "leaky-relu": for (let i = 0; i < len; i++) a[i] = z[i] > 0 ? z[i] : alpha * z[i]; break;
-    case "linear": for (let i = 0; i < len; i++) a[i] = z[i]; break;
-    case "softmax":
-      for (let r = 0; r < m; r++) {
-        let max = -Infinity;
-        for (let j = 0; j < n; j++) max = Math.max(max, z[r * n + j]);
-        let sum = 0;
-        for (let j = 0; j < n; j++) sum += a[r * n + j] = Math.exp(z[r * n + j] - max);
-        for (let j = 0; j < n; j++) a[r * n + j] /= sum;
-      }
-      break;
-  }
+export function activationForward(act: Activation, m: number, n: number, z: ArrayLike<number>, a: Float64Array, alpha = 0): void {
+  activationOps[act].reference.forward(m, n, z, a, alpha);
 }
 
 /** dz = da ∘ g′ written through the output a (softmax: its Jacobian applied per row). */
-export function activationBackward(act: Act, m: number, n: number, a: ArrayLike<number>, da: ArrayLike<number>, dz: Float64Array, alpha = 0): void {
-  const len = m * n;
-  switch (act) {
-    case "sigmoid": for (let i = 0; i < len; i++) dz[i] = da[i] * a[i] * (1 - a[i]); break;
-    case "tanh": for (let i = 0; i < len; i++) dz[i] = da[i] * (1 - a[i] * a[i]); break;
-    case "relu": for (let i = 0; i < len; i++) dz[i] = a[i] > 0 ? da[i] : 0; break;
-    case "leaky-relu": for (let i = 0; i < len; i++) dz[i] = a[i] > 0 ? da[i] : alpha * da[i]; break;
-    case "linear": for (let i = 0; i < len; i++) dz[i] = da[i]; break;
-    case "softmax":
-      for (let r = 0; r < m; r++) {
-        let dot = 0;
-        for (let j = 0; j < n; j++) dot += da[r * n + j] * a[r * n + j];
-        for (let j = 0; j < n; j++) dz[r * n + j] = a[r * n + j] * (da[r * n + j] - dot);
-      }
-      break;
-  }
+export function activationBackward(act: Activation, m: number, n: number, a: ArrayLike<number>, da: ArrayLike<number>, dz: Float64Array, alpha = 0): void {
+  activationOps[act].reference.backward(m, n, a, da, dz, alpha);
 }
 
-type LossName = "binary-crossentropy" | "categorical-crossentropy" | "mse";
-
-const clamp = (p: number): number => Math.min(Math.max(p, EPS), 1 - EPS);
-
 /** Σ over the m×n batch of the per-sample loss. */
-export function lossSum(loss: LossName, m: number, n: number, a: ArrayLike<number>, y: ArrayLike<number>): number {
-  let s = 0;
-  const len = m * n;
-  if (loss === "binary-crossentropy") {
-    for (let i = 0; i < len; i++) { const p = clamp(a[i]); s -= y[i] * Math.log(p) + (1 - y[i]) * Math.log(1 - p); }
-  } else if (loss === "categorical-crossentropy") {
-    for (let i = 0; i < len; i++) if (y[i] !== 0) s -= y[i] * Math.log(clamp(a[i]));
-  } else {
-    for (let i = 0; i < len; i++) s += (a[i] - y[i]) ** 2;
-    s /= n;
-  }
-  return s;
+export function lossSum(loss: Loss, m: number, n: number, a: ArrayLike<number>, y: ArrayLike<number>): number {
+  return lossOps[loss].reference.sum(m, n, a, y);
 }
 
 /** dA of the batch-mean loss. */
-export function lossGrad(loss: LossName, m: number, n: number, a: ArrayLike<number>, y: ArrayLike<number>, da: Float64Array): void {
-  const len = m * n;
-  for (let i = 0; i < len; i++) {
-    const p = clamp(a[i]);
-    if (loss === "binary-crossentropy") da[i] = (p - y[i]) / (p * (1 - p)) / m;
-    else if (loss === "categorical-crossentropy") da[i] = -y[i] / p / m;
-    else da[i] = (2 * (a[i] - y[i])) / (m * n);
-  }
-}
-
-/** dZ = (A − Y)/m: sigmoid + binary cross-entropy and softmax + categorical cross-entropy. */
-export function outputDelta(m: number, n: number, a: ArrayLike<number>, y: ArrayLike<number>, dz: Float64Array): void {
-  for (let i = 0; i < m * n; i++) dz[i] = (a[i] - y[i]) / m;
+export function lossGrad(loss: Loss, m: number, n: number, a: ArrayLike<number>, y: ArrayLike<number>, da: Float64Array): void {
+  lossOps[loss].reference.grad(m, n, a, y, da);
 }

@@ -4,7 +4,7 @@
 // bit-identical alone or anywhere inside a batch.
 import { beforeAll, describe, expect, test } from "vitest";
 import type { Activation } from "../../src/config.js";
-import { activationKernels, denseActivationCode } from "../../src/activations.js";
+import { activationOps } from "../../src/activations.js";
 import { activationForward, addBias, matmul } from "../../src/reference/math.js";
 import type { Runtime } from "../../src/runtime.js";
 import { EDGE_SIZES, EPS32, Random, expectClose, maxAbs, randomArray, region, setup } from "../helpers.js";
@@ -23,9 +23,9 @@ type Kernel = "dense_nt_forward" | "matmul_nt_forward";
 
 function run(m: number, n: number, k: number, a: Float32Array, w: Float32Array, b: Float32Array, act: Activation, alpha: number, kernel: Kernel = "dense_nt_forward"): Float32Array {
   const [ra, rw, rb, rz] = [region(rt, a), region(rt, w), region(rt, b), region(rt, m * n)];
-  if (kernel === "dense_nt_forward") rt.kernels.dense_nt_forward(m, n, k, ra.ptr, rw.ptr, rb.ptr, rz.ptr, denseActivationCode[act], alpha);
-  else rt.kernels.matmul_nt_forward(m, n, k, ra.ptr, rw.ptr, rb.ptr, rz.ptr, rt.workspace, denseActivationCode[act], alpha);
-  if (act === "softmax") activationKernels.softmax.forward(rt.kernels, m, n, rz.ptr, rz.ptr, alpha);
+  if (kernel === "dense_nt_forward") rt.kernels.dense_nt_forward(m, n, k, ra.ptr, rw.ptr, rb.ptr, rz.ptr, activationOps[act].epilogue, alpha);
+  else rt.kernels.matmul_nt_forward(m, n, k, ra.ptr, rw.ptr, rb.ptr, rz.ptr, rt.workspace, activationOps[act].epilogue, alpha);
+  if (act === "softmax") activationOps.softmax.kernels.forward(rt.kernels, m, n, rz.ptr, rz.ptr);
   const out = rz.copy();
   [ra, rw, rb, rz].forEach((r) => r.dispose());
   return out;

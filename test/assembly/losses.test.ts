@@ -1,7 +1,8 @@
 // Loss values and gradients against the float64 reference; log(0) guarded; fused dZ = A − Y.
 import { beforeAll, describe, expect, test } from "vitest";
 import type { Loss } from "../../src/config.js";
-import { lossKernels } from "../../src/losses.js";
+import { LOSSES } from "../../src/config.js";
+import { lossOps } from "../../src/losses.js";
 import { lossGrad, lossSum, outputDelta } from "../../src/reference/math.js";
 import type { Runtime } from "../../src/runtime.js";
 import { Random, expectClose, region, setup } from "../helpers.js";
@@ -25,14 +26,14 @@ function data(loss: Loss, m: number, n: number, rng: Random): { a: Float32Array;
   return { a, y };
 }
 
-describe.each(["binary-crossentropy", "categorical-crossentropy", "mse"] as Loss[])("%s", (loss) => {
+describe.each([...LOSSES])("%s", (loss) => {
   test("value and gradient match the reference", () => {
     const rng = new Random(9);
     for (const [m, n] of [[1, 1], [1, 2], [3, 5], [7, 10], [64, 10], [5, 33]]) {
       if (loss === "categorical-crossentropy" && n < 2) continue;
       const { a, y } = data(loss, m, n, rng);
       const [ra, ry, rd] = [region(rt, a), region(rt, y), region(rt, m * n)];
-      const k = lossKernels[loss];
+      const k = lossOps[loss].kernels;
       const expected = lossSum(loss, m, n, a, y);
       expect(Math.abs(k.sum(rt.kernels, m, n, ra.ptr, ry.ptr) - expected)).toBeLessThanOrEqual(1e-12 * m * n + 1e-12 * Math.abs(expected));
       k.grad(rt.kernels, m, n, ra.ptr, ry.ptr, rd.ptr);
@@ -51,7 +52,7 @@ test("fused sigmoid+BCE and softmax+CCE output gradients are (A − Y)/m", () =>
     const [m, n] = [6, 7];
     const { a, y } = data(loss, m, n, rng);
     const [ra, ry, rd] = [region(rt, a), region(rt, y), region(rt, m * n)];
-    lossKernels[loss].fused!.grad(rt.kernels, m, n, ra.ptr, ry.ptr, rd.ptr);
+    (lossOps[loss] as { fused?: { grad: typeof lossOps.mse.kernels.grad } }).fused!.grad(rt.kernels, m, n, ra.ptr, ry.ptr, rd.ptr);
     const expected = new Float64Array(m * n);
     outputDelta(m, n, a, y, expected);
     expectClose(rd.view, expected, 1e-7, `${loss} fused`);
@@ -63,10 +64,10 @@ test("a probability of exactly 0 or 1 gives a large finite loss and gradient, ne
   const a = Float32Array.of(0, 1, 0, 1), y = Float32Array.of(1, 0, 0, 1);
   const [ra, ry, rd] = [region(rt, a), region(rt, y), region(rt, 4)];
   for (const loss of ["binary-crossentropy", "categorical-crossentropy"] as Loss[]) {
-    const v = lossKernels[loss].sum(rt.kernels, 2, 2, ra.ptr, ry.ptr);
+    const v = lossOps[loss].kernels.sum(rt.kernels, 2, 2, ra.ptr, ry.ptr);
     expect(Number.isFinite(v)).toBe(true);
     expect(v).toBeGreaterThan(15); // −log(1e−7) ≈ 16.1 per wrong certain answer
-    lossKernels[loss].grad(rt.kernels, 2, 2, ra.ptr, ry.ptr, rd.ptr);
+    lossOps[loss].kernels.grad(rt.kernels, 2, 2, ra.ptr, ry.ptr, rd.ptr);
     for (const g of rd.view) expect(Number.isFinite(g)).toBe(true);
   }
   [ra, ry, rd].forEach((r) => r.dispose());
