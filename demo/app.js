@@ -1,5 +1,6 @@
 // The page side of the demo: controls, the worker, a canvas chart and the image grid.
-import { FASHION_MNIST_CLASSES as CLASSES, simdSupported } from "../dist/wasmlp.browser.js";
+import { FASHION_MNIST_CLASSES as CLASSES } from "../dist/wasmlp-data.browser.js";
+import { simdSupported } from "../dist/wasmlp.browser.js";
 const $ = (id) => document.getElementById(id);
 const status = (text) => { $("status").textContent = text; };
 const history = [];

@@ -1,6 +1,7 @@
 // The training side of the demo, in a Web Worker so the page stays responsive: loads the
 // embedded Fashion-MNIST data, trains epoch by epoch, and posts progress to the page.
-import { Network, holdOut, init, pairImagesLabels, parseIdxImages, parseIdxLabels, threadCount } from "../dist/wasmlp.browser.js";
+import { holdOut, pairImagesLabels, parseIdxImages, parseIdxLabels } from "../dist/wasmlp-data.browser.js";
+import { Network, init, threadCount } from "../dist/wasmlp.browser.js";
 
 const DATA = new URL("../data/fashion-mnist/", import.meta.url);
 const GRID = 24; // held-out images shown with their predictions

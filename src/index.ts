@@ -1,4 +1,6 @@
-// wasmlp: fast small multilayer perceptrons on SIMD WebAssembly.
+// wasmlp: fast small multilayer perceptrons on SIMD WebAssembly. The float64 reference and
+// gradCheck are in wasmlp/reference, the data readers in wasmlp/data, so that this entry (the
+// browser bundle) carries only what inference and training need.
 export { init, simdSupported, type InitOptions, type WasmSource } from "./wasm.js";
 export { Network } from "./network.js";
 export { Layer } from "./layer.js";
@@ -6,7 +8,6 @@ export { MODEL_FORMAT, MODEL_VERSION } from "./model-file.js";
 export type {
   Batch, EpochLogs, FitOptions, Gradients, History, Labels, ModelJSON, NetworkOptions,
 } from "./types.js";
-export { gradCheck, type GradCheckResult, type TensorCheck } from "./gradcheck.js";
 export { memoryStats, threadCount } from "./runtime.js";
 export { ThreadError } from "./threads/pool.js";
 export { fitInWorker, type WorkerFitOptions } from "./threads/fit-worker.js";
@@ -15,5 +16,3 @@ export {
   ACTIVATIONS, LOSSES, OPTIMIZERS,
   type Activation, type LayerOptions, type Loss, type OptimizerOptions, type OptimizerSpec,
 } from "./config.js";
-export { pairImagesLabels, parseIdxImages, parseIdxLabels, type IdxImages, type LabelledImages } from "./data/idx.js";
-export { FASHION_MNIST_CLASSES, holdOut, take } from "./data/fashion-mnist.js";

@@ -1,8 +1,8 @@
 // Backprop checked against central finite differences of the float64 reference.
-import type { Model } from "./model.js";
-import type { Batch, Labels } from "./types.js";
-import { ReferenceNetwork } from "./reference/network.js";
-import { checkKeys, checkNumber, checkObject, toMatrix } from "./validate.js";
+import type { Model } from "../model.js";
+import type { Batch, Labels } from "../types.js";
+import { checkKeys, checkNumber, checkObject, toMatrix } from "../validate.js";
+import { ReferenceNetwork } from "./network.js";
 
 export interface TensorCheck {
   layer: number;

@@ -1,9 +1,10 @@
 // Backprop against central finite differences for every activation × loss pair the API
 // allows, on networks of 1 to 4 layers.
 import { beforeAll, describe, expect, test } from "vitest";
-import { ACTIVATIONS, type Activation, type Loss } from "../src/config.js";
-import { Network, gradCheck, init } from "../src/index.js";
-import { Random, randomArray } from "./helpers.js";
+import { ACTIVATIONS, type Activation, type Loss } from "../../src/config.js";
+import { Network, init } from "../../src/index.js";
+import { gradCheck } from "../../src/reference/index.js";
+import { Random, randomArray } from "../helpers.js";
 
 beforeAll(async () => { await init(); });
 
