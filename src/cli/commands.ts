@@ -1,12 +1,13 @@
 // The wasmlp subcommands: train, eval, predict. Each takes its argv and an output, and
 // returns an exit code; errors are thrown (main.ts prints them as one line).
-import { existsSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
+import { renameSync, rmSync, writeFileSync } from "node:fs";
 import { ACTIVATIONS, OPTIMIZERS, type Activation } from "../config.js";
 import { type LabelledImages } from "../data/idx.js";
 import { FASHION_MNIST_CLASSES, type Split, loadDirectory, loadEmbedded, take } from "../data/node.js";
 import { Network } from "../network.js";
 import { init } from "../wasm.js";
 import { UsageError, int, intList, oneOf, parse, positive, text } from "./args.js";
+import { checkSaveTarget, readModelText } from "./files.js";
 import { EpochProgress, type Output, renderTable } from "./progress.js";
 
 const HIDDEN_ACTIVATIONS = ACTIVATIONS.filter((a) => a !== "softmax") as Exclude<Activation, "softmax">[];
@@ -21,7 +22,7 @@ Commands:
   eval      evaluate a saved model on a data set's test images
   predict   classify test images with a saved model
 
-Run wasmlp <command> --help for a command's options.
+Run wasmlp <command> --help for a command's options; wasmlp --version prints the version.
 `,
   train: `Usage: wasmlp train [options]
 
@@ -66,7 +67,11 @@ Options:
 };
 
 function loadData(dir: string | undefined): Split {
-  return dir === undefined ? loadEmbedded() : loadDirectory(dir);
+  const data = dir === undefined ? loadEmbedded() : loadDirectory(dir);
+  for (const [which, set] of [["training", data.train], ["test", data.test]] as const) {
+    if (set.count === 0) throw new Error(`${data.source} has no ${which} images (its ${which === "training" ? "train" : "t10k"} files hold 0)`);
+  }
+  return data;
 }
 
 /** Writes to a temporary file beside the target, then renames: never a half-written model. */
@@ -83,9 +88,9 @@ export function writeAtomically(path: string, contents: string): void {
 
 function loadModel(path: string | undefined, command: string): Network {
   if (path === undefined) throw new UsageError(`${command}: --model FILE is required (see wasmlp ${command} --help)`);
-  if (!existsSync(path)) throw new Error(`model file ${path} does not exist`);
+  const text = readModelText(path);
   try {
-    return Network.fromJSON(readFileSync(path, "utf8"));
+    return Network.fromJSON(text);
   } catch (e) {
     throw new Error(`${path} is not a usable wasmlp model: ${(e as Error).message}`);
   }
@@ -93,7 +98,12 @@ function loadModel(path: string | undefined, command: string): Network {
 
 function checkFits(net: Network, set: LabelledImages): void {
   const pixels = set.rows * set.cols;
-  if (net.inputSize !== pixels) throw new Error(`the model takes ${net.inputSize} inputs, but the images have ${pixels} pixels`);
+  if (net.inputSize !== pixels) throw new Error(`the model takes ${net.inputSize.toLocaleString("en-US")} inputs, but the images have ${pixels.toLocaleString("en-US")} pixels (${set.rows}×${set.cols})`);
+  const shape = net.inputShape;
+  if (shape !== undefined && (shape.length !== 2 || shape[0] !== set.rows || shape[1] !== set.cols)) {
+    // Same pixel count, other layout: the model would read the images scrambled.
+    throw new Error(`the model was trained on ${shape.join("×")} images, but these are ${set.rows}×${set.cols}`);
+  }
   const classes = Math.max(...set.labels) + 1;
   if (net.outputSize < classes) throw new Error(`the model has ${net.outputSize} outputs, but the labels go up to class ${classes - 1}`);
 }
@@ -115,12 +125,14 @@ export async function train(argv: string[], out: Output): Promise<number> {
   const limit = a.limit === undefined ? undefined : int("limit", a.limit, 0, 1);
   const save = text("save", a.save);
   const dataDir = text("data", a.data);
+  if (save !== undefined) checkSaveTarget(save); // before training, not after it
 
   const data = loadData(dataDir);
   const trainSet = limit === undefined || limit >= data.train.count ? data.train : take(data.train, 0, limit);
   await init();
   const net = new Network({
     inputSize: trainSet.rows * trainSet.cols,
+    inputShape: [trainSet.rows, trainSet.cols],
     layers: [...layers.map((units) => ({ units, activation })), { units: 10, activation: "softmax" as const }],
     loss: "categorical-crossentropy",
     optimizer: { type: optimizer, learningRate: lr },
@@ -169,6 +181,10 @@ export async function evaluate(argv: string[], out: Output): Promise<number> {
   const dataDir = text("data", a.data);
   await init();
   const net = loadModel(modelPath, "eval");
+  if (net.lossName !== "categorical-crossentropy") {
+    net.dispose();
+    throw new Error(`eval measures classification accuracy, which needs a softmax output trained with categorical-crossentropy; ${modelPath} has a ${net.layers[net.layers.length - 1].activation} output with ${net.lossName} (evaluate it from code with net.evaluate(x, y) and its own targets)`);
+  }
   const { test, source } = loadData(dataDir);
   checkFits(net, test);
   const t0 = performance.now();
@@ -195,7 +211,7 @@ export async function predict(argv: string[], out: Output): Promise<number> {
     ? String(a.index).split(",").map((part) => int("index", part.trim(), 0, 0))
     : Array.from({ length: Math.min(int("count", a.count, 10, 1), test.count) }, (_, i) => i);
   const bad = indices.find((i) => i >= test.count);
-  if (bad !== undefined) throw new UsageError(`--index ${bad} is out of range: the test set has ${test.count} images (0 to ${test.count - 1})`);
+  if (bad !== undefined) throw new UsageError(`--index ${bad} is out of range: the test set has ${test.count.toLocaleString("en-US")} images (0 to ${(test.count - 1).toLocaleString("en-US")})`);
   const size = test.rows * test.cols;
   const x = new Float32Array(indices.length * size);
   indices.forEach((idx, i) => x.set(test.pixels.subarray(idx * size, (idx + 1) * size), i * size));
@@ -210,8 +226,8 @@ export async function predict(argv: string[], out: Output): Promise<number> {
     if (best === truth) correct++;
     return [idx, name(best), p[best].toFixed(3), name(truth), best === truth ? "✓" : "✗"];
   });
-  out.write(renderTable(["image", "predicted", "probability", "true", ""], rows));
-  out.write(`${correct} of ${indices.length} correct\n`);
+  out.write(renderTable(["image", "predicted", "probability", "true", "correct"], rows));
+  out.write(`${correct.toLocaleString("en-US")} of ${indices.length.toLocaleString("en-US")} correct\n`);
   net.dispose();
   return 0;
 }
