@@ -12,6 +12,8 @@ export const THREAD_KERNELS = [
   "matmul_strided_nn", "matmul_strided_nt", "matmul_strided_tn",
   "sigmoid_forward", "sigmoid_backward", "tanh_forward", "tanh_backward", "relu_forward", "relu_backward",
   "leaky_relu_forward", "leaky_relu_backward", "softmax_forward", "softmax_backward",
+  "elu_forward", "elu_backward", "selu_forward", "selu_backward", "softsign_forward", "softsign_backward",
+  "hard_sigmoid_forward", "hard_sigmoid_backward",
   "sgd_step", "momentum_step", "adam_step",
 ] as const;
 
@@ -24,6 +26,8 @@ const ELEMENTWISE: Record<ElementwiseKernel, { pointers: number; rows?: true }> 
   relu_forward: { pointers: 2 }, relu_backward: { pointers: 3 },
   leaky_relu_forward: { pointers: 2 }, leaky_relu_backward: { pointers: 3 },
   softmax_forward: { pointers: 2, rows: true }, softmax_backward: { pointers: 3, rows: true },
+  elu_forward: { pointers: 2 }, elu_backward: { pointers: 3 }, selu_forward: { pointers: 2 }, selu_backward: { pointers: 3 },
+  softsign_forward: { pointers: 2 }, softsign_backward: { pointers: 3 }, hard_sigmoid_forward: { pointers: 2 }, hard_sigmoid_backward: { pointers: 3 },
   sgd_step: { pointers: 2 }, momentum_step: { pointers: 3 }, adam_step: { pointers: 4 },
 };
 export type Form = "nn" | "nt" | "tn";
