@@ -76,7 +76,7 @@ describe("construction", () => {
   test.each([
     ["unknown activation", { inputSize: 3, layers: [{ units: 2, activation: "swish" }] }, /activation must be one of .* received "swish"/],
     ["unknown loss", { inputSize: 3, layers: [{ units: 2, activation: "sigmoid" }], loss: "hinge" }, /loss must be one of .* received "hinge"/],
-    ["unknown optimizer", { inputSize: 3, layers: [{ units: 2 }], optimizer: { type: "rmsprop" } }, /optimizer.type must be one of .* received "rmsprop"/],
+    ["unknown optimizer", { inputSize: 3, layers: [{ units: 2 }], optimizer: { type: "lion" } }, /optimizer.type must be one of .* received "lion"/],
     ["unknown optimizer option", { inputSize: 3, layers: [{ units: 2 }], optimizer: { type: "sgd", momentum: 0.9 } }, /unknown option "momentum"/],
     ["unknown network option", { inputSize: 3, layers: [{ units: 2 }], hidden: [4] }, /unknown option "hidden"/],
     ["unknown layer option", { inputSize: 3, layers: [{ units: 2, dropout: 0.5 }] }, /unknown option "dropout"/],
