@@ -48,6 +48,12 @@ export interface Kernels {
   cce_grad(n: number, a: number, y: number, da: number, scale: number): void;
   mse_value(n: number, a: number, y: number): number;
   mse_grad(n: number, a: number, y: number, da: number, scale: number): void;
+  mae_value(n: number, a: number, y: number): number;
+  mae_grad(n: number, a: number, y: number, da: number, scale: number): void;
+  huber_value(n: number, a: number, y: number, delta: number): number;
+  huber_grad(n: number, a: number, y: number, da: number, scale: number, delta: number): void;
+  hinge_value(n: number, a: number, y: number): number;
+  hinge_grad(n: number, a: number, y: number, da: number, scale: number): void;
   sigmoid_bce_grad(n: number, a: number, y: number, dz: number, scale: number): void;
   softmax_cce_grad(n: number, a: number, y: number, dz: number, scale: number): void;
   sgd_step(n: number, g: number, w: number, lr: number): void;
