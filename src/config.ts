@@ -3,6 +3,7 @@
 import { type Activation, activationOps } from "./activations.js";
 import { type Loss, lossOps } from "./losses.js";
 import { optimizerOps } from "./optimizers.js";
+import { type Schedule, learningRateAt, parseSchedule } from "./schedules.js";
 import { checkInt, checkKeys, checkNumber, checkObject, checkOneOf, describe } from "./validate.js";
 
 export type { Activation, Loss };
@@ -11,8 +12,10 @@ export const ACTIVATIONS = Object.freeze(Object.keys(activationOps) as Activatio
 export const LOSSES = Object.freeze(Object.keys(lossOps) as Loss[]);
 export const OPTIMIZERS = Object.freeze(Object.keys(optimizerOps) as OptimizerSpec["type"][]);
 
-/** Gradient clipping, any optimizer, one at a time (as Keras): before each update. */
-export interface Clipping {
+/** Settings every optimizer takes: a learning-rate schedule, and gradient clipping (one kind at a time, as Keras). */
+export interface OptimizerCommon {
+  /** A learning-rate schedule (src/schedules.ts); learningRate is then its first rate. */
+  schedule?: Schedule;
   /** Scale all gradients together so that their global L2 norm is at most this (Keras's global_clipnorm). */
   clipNorm?: number;
   /** Clip every gradient entry to [−clipValue, clipValue] (Keras's clipvalue). */
@@ -27,14 +30,14 @@ export type OptimizerSpec = (
   | { type: "adamw"; learningRate: number; beta1: number; beta2: number; epsilon: number; weightDecay: number }
   | { type: "rmsprop"; learningRate: number; rho: number; epsilon: number }
   | { type: "adagrad"; learningRate: number; initialAccumulatorValue: number; epsilon: number }
-) & Clipping;
+) & OptimizerCommon;
 
 type SpecOf<T extends OptimizerSpec["type"]> = Extract<OptimizerSpec, { type: T }>;
 
-/** An optimizer's name (its defaults), or its type with any of its settings. */
+/** An optimizer's name (its defaults), or its type with any of its settings; learningRate may be a schedule. */
 export type OptimizerOptions =
   | OptimizerSpec["type"]
-  | { [T in OptimizerSpec["type"]]: { type: T } & Partial<Omit<SpecOf<T>, "type">> }[OptimizerSpec["type"]];
+  | { [T in OptimizerSpec["type"]]: { type: T } & Partial<Omit<SpecOf<T>, "type" | "learningRate">> & { learningRate?: number | Schedule } }[OptimizerSpec["type"]];
 
 export interface LayerSpec {
   units: number;
@@ -83,9 +86,16 @@ export function parseOptimizer(options: unknown): OptimizerSpec {
   checkObject("optimizer", opts);
   const type = checkOneOf("optimizer.type", opts.type, OPTIMIZERS);
   const defaults = optimizerOps[type].defaults as Record<string, number>;
-  checkKeys(`optimizer (${type})`, opts, ["type", ...Object.keys(defaults), "clipNorm", "clipValue"]);
+  checkKeys(`optimizer (${type})`, opts, ["type", ...Object.keys(defaults), "clipNorm", "clipValue", "schedule"]);
   const spec: Record<string, unknown> = { type };
+  // A schedule may come as learningRate (the API, as Keras) or as schedule (model files, where
+  // learningRate holds its first rate).
+  const given = opts.learningRate;
+  if (typeof given === "object" && given !== null && opts.schedule !== undefined) throw new TypeError("optimizer: give the schedule as learningRate or as schedule, not both");
+  const scheduleValue = typeof given === "object" && given !== null ? given : opts.schedule;
+  const schedule = scheduleValue === undefined ? undefined : parseSchedule(scheduleValue);
   for (const [key, fallback] of Object.entries(defaults)) {
+    if (key === "learningRate" && schedule) { spec.learningRate = learningRateAt(schedule, 0); continue; }
     const value = opts[key] ?? fallback;
     spec[key] = key === "learningRate" || key === "epsilon"
       ? checkNumber(`optimizer.${key}`, value, 0, Infinity, true)
@@ -99,6 +109,7 @@ export function parseOptimizer(options: unknown): OptimizerSpec {
   for (const key of ["clipNorm", "clipValue"] as const) {
     if (opts[key] !== undefined) spec[key] = checkNumber(`optimizer.${key}`, opts[key], 0, Infinity, true);
   }
+  if (schedule) spec.schedule = schedule;
   return spec as unknown as OptimizerSpec;
 }
 
@@ -123,7 +134,8 @@ export function defaultLoss(output: LayerSpec): Loss {
 }
 
 export function describeOptimizer(o: OptimizerSpec): string {
-  const rest = Object.entries(o).filter(([k]) => k !== "type").map(([k, v]) => `${k === "learningRate" ? "lr" : k}=${v}`);
+  const rest = Object.entries(o).filter(([k]) => k !== "type" && k !== "schedule").map(([k, v]) => `${k === "learningRate" ? "lr" : k}=${v}`);
+  if (o.schedule) rest.push(`schedule=${o.schedule.type}`);
   return `${o.type}(${rest.join(", ")})`;
 }
 

@@ -5,8 +5,8 @@ import type { OptimizerSpec } from "./config.js";
 import type { Kernels } from "./wasm.js";
 
 export interface OptimizerOp<S extends OptimizerSpec = OptimizerSpec> {
-  /** Every setting besides `type` (and clipping, common to all), with its default. */
-  defaults: Omit<S, "type" | "clipNorm" | "clipValue">;
+  /** Every setting besides `type` (and clipping and schedule, common to all), with its default. */
+  defaults: Omit<S, "type" | "clipNorm" | "clipValue" | "schedule">;
   /** State vectors of the parameters' size (velocity; Adam's m and v). */
   states: number;
   /** The value each state vector starts at (default 0). */

@@ -1,7 +1,7 @@
 // The wasmlp subcommands: train, eval, predict. Each takes its argv and an output, and
 // returns an exit code; errors are thrown (main.ts prints them as one line).
 import { renameSync, rmSync, writeFileSync } from "node:fs";
-import { ACTIVATIONS, OPTIMIZERS, type Activation } from "../config.js";
+import { ACTIVATIONS, OPTIMIZERS, type Activation, type OptimizerOptions } from "../config.js";
 import { type LabelledImages } from "../data/idx.js";
 import { FASHION_MNIST_CLASSES, type Split, loadDirectory, loadEmbedded, take } from "../data/node.js";
 import { Network } from "../network.js";
@@ -42,6 +42,8 @@ Options:
   --limit N            train on the first N training images only
   --early-stopping N   stop after N epochs without a lower test loss, keeping the best epoch's weights
   --save FILE          write the trained model to FILE (JSON, written atomically)
+  --lr-schedule NAME   constant (default), cosine (to 0 over the run) or exponential (to lr/100)
+  --weight-decay X     AdamW's decoupled weight decay (with --optimizer adamw; default 0.004)
   --checkpoint         with --save: include the optimizer state and epochs done, for --resume
   --resume FILE        continue training a saved model (a checkpoint resumes bit for bit) up to --epochs
   -h, --help           show this help
@@ -116,7 +118,7 @@ export async function train(argv: string[], out: Output): Promise<number> {
     data: { type: "string" }, layers: { type: "string" }, activation: { type: "string" }, epochs: { type: "string" },
     "batch-size": { type: "string" }, optimizer: { type: "string" }, lr: { type: "string" }, seed: { type: "string" },
     limit: { type: "string" }, save: { type: "string" }, "early-stopping": { type: "string" }, checkpoint: { type: "boolean" },
-    resume: { type: "string" }, help: { type: "boolean", short: "h" },
+    resume: { type: "string" }, "lr-schedule": { type: "string" }, "weight-decay": { type: "string" }, help: { type: "boolean", short: "h" },
   }, "train");
   if (a.help) { out.write(HELP.train); return 0; }
   const layers = intList("layers", a.layers, [256, 128]);
@@ -127,6 +129,9 @@ export async function train(argv: string[], out: Output): Promise<number> {
   // Adaptive optimizers take Keras's 0.001; plain and momentum SGD train these networks best near 0.05.
   const lr = positive("lr", a.lr, ["sgd", "momentum", "nesterov"].includes(optimizer) ? 0.05 : 0.001);
   const seed = int("seed", a.seed, 1, 0, 0xffffffff);
+  const schedule = oneOf("lr-schedule", a["lr-schedule"], "constant", ["constant", "cosine", "exponential"] as const);
+  if (a["weight-decay"] !== undefined && optimizer !== "adamw") throw new UsageError(`train: --weight-decay applies to --optimizer adamw, not ${optimizer}`);
+  const weightDecay = a["weight-decay"] === undefined ? undefined : positive("weight-decay", a["weight-decay"], 0);
   const limit = a.limit === undefined ? undefined : int("limit", a.limit, 0, 1);
   const patience = a["early-stopping"] === undefined ? undefined : int("early-stopping", a["early-stopping"], 0, 0, 100000);
   const save = text("save", a.save);
@@ -135,7 +140,7 @@ export async function train(argv: string[], out: Output): Promise<number> {
   const resume = text("resume", a.resume);
   if (a.checkpoint && save === undefined) throw new UsageError("train: --checkpoint needs --save FILE (see wasmlp train --help)");
   if (resume !== undefined) {
-    const fixed = (["layers", "activation", "optimizer", "lr", "seed"] as const).find((k) => a[k] !== undefined);
+    const fixed = (["layers", "activation", "optimizer", "lr", "seed", "lr-schedule", "weight-decay"] as const).find((k) => a[k] !== undefined);
     if (fixed) throw new UsageError(`train: --resume continues the saved network as it is; --${fixed} cannot change it`);
   }
 
@@ -147,7 +152,14 @@ export async function train(argv: string[], out: Output): Promise<number> {
     inputShape: [trainSet.rows, trainSet.cols],
     layers: [...layers.map((units) => ({ units, activation })), { units: 10, activation: "softmax" as const }],
     loss: "categorical-crossentropy",
-    optimizer: { type: optimizer, learningRate: lr },
+    optimizer: {
+      type: optimizer,
+      // Over the whole run: cosine to 0, or exponential to a hundredth.
+      learningRate: schedule === "constant" ? lr : schedule === "cosine"
+        ? { type: "cosine", initialLearningRate: lr, decaySteps: Math.max(1, epochs * Math.ceil(trainSet.count / batchSize)) }
+        : { type: "exponential", initialLearningRate: lr, decaySteps: Math.max(1, epochs * Math.ceil(trainSet.count / batchSize)), decayRate: 0.01 },
+      ...(weightDecay === undefined ? {} : { weightDecay }),
+    } as OptimizerOptions,
     seed,
   });
   const initialEpoch = net.epochsTrained;

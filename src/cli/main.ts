@@ -28,6 +28,12 @@ function version(): string {
   return (JSON.parse(readFileSync(new URL("../../package.json", import.meta.url), "utf8")) as { version: string }).version;
 }
 
+// A reader that stops early (wasmlp train | head) closes the pipe: stop quietly, as Unix tools do.
+process.stdout.on("error", (e: NodeJS.ErrnoException) => {
+  if (e.code === "EPIPE") process.exit(0);
+  throw e;
+});
+
 const stdout: Output = {
   write: (text) => void process.stdout.write(text),
   isTTY: Boolean(process.stdout.isTTY),

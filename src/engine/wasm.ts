@@ -4,7 +4,9 @@
 import { type ActivationOp, activationOps } from "../activations.js";
 import { type LossOp, lossOps } from "../losses.js";
 import { F32Region } from "../memory.js";
+import type { OptimizerSpec } from "../config.js";
 import { type OptimizerOp, optimizerOp } from "../optimizers.js";
+import { learningRateAt } from "../schedules.js";
 import { type Runtime, runtime } from "../runtime.js";
 import type { Engine, EngineSpec, Slot } from "./engine.js";
 
@@ -37,6 +39,8 @@ export class WasmEngine implements Engine<Float32Array> {
   private readonly fusedOutput: boolean;
   private readonly slots: [Batch | null, Batch | null] = [null, null];
   private steps = 0;
+  /** The optimizer settings each update runs with: the spec's, with a schedule's current rate. */
+  private readonly stepSpec: OptimizerSpec;
   /** False once release() ran: every method checks it before touching memory or kernels. */
   private alive = true;
 
@@ -51,6 +55,7 @@ export class WasmEngine implements Engine<Float32Array> {
     this.lossK = loss.kernels;
     this.lossFused = loss.fused;
     this.optimizerK = optimizerOp(spec.optimizer);
+    this.stepSpec = { ...spec.optimizer };
     this.fusedOutput = this.lossFused?.activation === this.spec.layers[this.spec.layers.length - 1].activation;
     this.offsets = [];
     let offset = 0;
@@ -192,13 +197,14 @@ export class WasmEngine implements Engine<Float32Array> {
   applyStep(): void {
     this.live();
     this.steps++;
-    const o = this.spec.optimizer, n = this.parameterCount, g = this.grads.ptr, k = this.rt.parallel.kernelsShared;
+    const o = this.stepSpec, n = this.parameterCount, g = this.grads.ptr, k = this.rt.parallel.kernelsShared;
+    if (o.schedule) o.learningRate = learningRateAt(o.schedule, this.steps - 1);
     if (o.clipValue !== undefined) k.clip_values(n, g, o.clipValue);
     if (o.clipNorm !== undefined) {
       const norm = Math.sqrt(this.rt.kernels.sum_squares(n, g));
       if (norm > o.clipNorm) k.scale_step(n, g, o.clipNorm / norm);
     }
-    this.optimizerK.kernels.step(this.rt.parallel.kernelsShared, this.parameterCount, this.grads.ptr, this.params.ptr, this.statePtrs, this.spec.optimizer, this.steps);
+    this.optimizerK.kernels.step(k, n, g, this.params.ptr, this.statePtrs, o, this.steps);
   }
 
   readParams(): Float32Array[] {

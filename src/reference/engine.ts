@@ -4,6 +4,7 @@ import type { Engine, EngineSpec, Slot } from "../engine/engine.js";
 import { type ActivationOp, activationOps } from "../activations.js";
 import { type LossOp, lossOps, outputDelta } from "../losses.js";
 import { optimizerOp } from "../optimizers.js";
+import { learningRateAt } from "../schedules.js";
 import { addBias, matmul, sumCols } from "./math.js";
 
 const act = (name: keyof typeof activationOps): ActivationOp["reference"] => activationOps[name].reference;
@@ -139,15 +140,15 @@ export class ReferenceEngine implements Engine<Float64Array> {
   applyStep(): void {
     const t = ++this.steps;
     const step = optimizerOp(this.optimizer).reference.step;
-    const o = this.optimizer;
+    // The settings of this update: a schedule's rate for it (Keras counts updates from 0).
+    const o = this.optimizer.schedule ? { ...this.optimizer, learningRate: learningRateAt(this.optimizer.schedule, t - 1) } : this.optimizer;
     if (o.clipValue !== undefined) for (const g of this.grads) for (let j = 0; j < g.length; j++) g[j] = Math.min(Math.max(g[j], -o.clipValue), o.clipValue);
     if (o.clipNorm !== undefined) {
       const norm = Math.sqrt(this.grads.reduce((s, g) => s + g.reduce((t, v) => t + v * v, 0), 0));
       if (norm > o.clipNorm) for (const g of this.grads) for (let j = 0; j < g.length; j++) g[j] *= o.clipNorm / norm;
     }
-    this.params.forEach((w, i) => step(w, this.grads[i], this.states.map((s) => s[i]), this.optimizer, t));
+    this.params.forEach((w, i) => step(w, this.grads[i], this.states.map((s) => s[i]), o, t));
   }
-
 
   readOptimizerState(): { steps: number; states: Float64Array[] } {
     const flat = (tensors: Float64Array[]): Float64Array => {

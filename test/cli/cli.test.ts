@@ -180,6 +180,17 @@ describe("the issue 8 cases", () => {
     expect(wasmlp("train", "--checkpoint").stderr).toMatch(/--checkpoint needs --save FILE/);
   });
 
+  test("--optimizer adamw --weight-decay and --lr-schedule reach the network; a pipe closed early ends quietly", () => {
+    const r = wasmlp("train", "--limit", "100", "--epochs", "1", "--layers", "8", "--optimizer", "adamw", "--weight-decay", "0.01", "--lr-schedule", "cosine");
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain("adamw(lr=0.001, beta1=0.9, beta2=0.999, epsilon=1e-7, weightDecay=0.01, schedule=cosine)");
+    expect(wasmlp("train", "--weight-decay", "0.1").stderr).toMatch(/--weight-decay applies to --optimizer adamw, not adam/);
+    expect(wasmlp("train", "--lr-schedule", "linear").stderr).toMatch(/--lr-schedule must be one of constant, cosine, exponential, received "linear"/);
+    const piped = spawnSync("sh", ["-c", `"${process.execPath}" "${BIN}" train --limit 2000 --epochs 3 --layers 8 | head -1`], { encoding: "utf8" });
+    expect(piped.stdout).toMatch(/^Network\(/);
+    expect(piped.stderr).toBe("");
+  });
+
   test("--version prints the package's version", () => {
     const { version } = JSON.parse(readFileSync(new URL("../../package.json", import.meta.url), "utf8"));
     for (const flag of ["--version", "-v"]) {
