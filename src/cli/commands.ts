@@ -1,12 +1,13 @@
 // The wasmlp subcommands: train, eval, predict. Each takes its argv and an output, and
 // returns an exit code; errors are thrown (main.ts prints them as one line).
-import { existsSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
+import { renameSync, rmSync, writeFileSync } from "node:fs";
 import { ACTIVATIONS, OPTIMIZERS, type Activation } from "../config.js";
 import { type LabelledImages } from "../data/idx.js";
 import { FASHION_MNIST_CLASSES, type Split, loadDirectory, loadEmbedded, take } from "../data/node.js";
 import { Network } from "../network.js";
 import { init } from "../wasm.js";
 import { UsageError, int, intList, oneOf, parse, positive, text } from "./args.js";
+import { MODEL_FLAGS, MODEL_USAGE, loadModel, modelFlagsHelp } from "./models.js";
 import { EpochProgress, type Output, renderTable } from "./progress.js";
 
 const HIDDEN_ACTIVATIONS = ACTIVATIONS.filter((a) => a !== "softmax") as Exclude<Activation, "softmax">[];
@@ -20,6 +21,7 @@ Commands:
   train     train a classifier on Fashion-MNIST (or any MNIST-format directory)
   eval      evaluate a saved model on a data set's test images
   predict   classify test images with a saved model
+  export    write a model in another library's format (TensorFlow.js)
 
 Run wasmlp <command> --help for a command's options.
 `,
@@ -42,26 +44,24 @@ Options:
   --save FILE          write the trained model to FILE (JSON, written atomically)
   -h, --help           show this help
 `,
-  eval: `Usage: wasmlp eval --model FILE [--data DIR]
+  eval: `Usage: wasmlp eval (${MODEL_USAGE}) [--data DIR]
 
 Evaluates a saved model on the test images: the 2,000 held-out embedded images, or the
 t10k set of --data DIR. Prints loss and accuracy.
 
 Options:
-  --model FILE   a model saved by wasmlp train --save
-  --data DIR     MNIST-format directory (default: the embedded Fashion-MNIST split)
-  -h, --help     show this help
+${modelFlagsHelp(18)}  --data DIR        MNIST-format directory (default: the embedded Fashion-MNIST split)
+  -h, --help        show this help
 `,
-  predict: `Usage: wasmlp predict --model FILE [--data DIR] [--index LIST | --count N]
+  predict: `Usage: wasmlp predict (${MODEL_USAGE}) [--data DIR] [--index LIST | --count N]
 
 Classifies test images with a saved model and prints the predicted and true classes.
 
 Options:
-  --model FILE   a model saved by wasmlp train --save
-  --data DIR     MNIST-format directory (default: the embedded Fashion-MNIST split)
-  --index LIST   comma-separated test image indices (default: the first --count)
-  --count N      how many test images, from the first (default 10)
-  -h, --help     show this help
+${modelFlagsHelp(18)}  --data DIR        MNIST-format directory (default: the embedded Fashion-MNIST split)
+  --index LIST      comma-separated test image indices (default: the first --count)
+  --count N         how many test images, from the first (default 10)
+  -h, --help        show this help
 `,
 };
 
@@ -81,15 +81,6 @@ export function writeAtomically(path: string, contents: string): void {
   }
 }
 
-function loadModel(path: string | undefined, command: string): Network {
-  if (path === undefined) throw new UsageError(`${command}: --model FILE is required (see wasmlp ${command} --help)`);
-  if (!existsSync(path)) throw new Error(`model file ${path} does not exist`);
-  try {
-    return Network.fromJSON(readFileSync(path, "utf8"));
-  } catch (e) {
-    throw new Error(`${path} is not a usable wasmlp model: ${(e as Error).message}`);
-  }
-}
 
 function checkFits(net: Network, set: LabelledImages): void {
   const pixels = set.rows * set.cols;
@@ -163,12 +154,11 @@ export async function train(argv: string[], out: Output): Promise<number> {
 }
 
 export async function evaluate(argv: string[], out: Output): Promise<number> {
-  const a = parse(argv, { model: { type: "string" }, data: { type: "string" }, help: { type: "boolean", short: "h" } }, "eval");
+  const a = parse(argv, { ...MODEL_FLAGS, data: { type: "string" }, help: { type: "boolean", short: "h" } }, "eval");
   if (a.help) { out.write(HELP.eval); return 0; }
-  const modelPath = text("model", a.model);
   const dataDir = text("data", a.data);
   await init();
-  const net = loadModel(modelPath, "eval");
+  const net = loadModel(a, "eval");
   const { test, source } = loadData(dataDir);
   checkFits(net, test);
   const t0 = performance.now();
@@ -181,14 +171,13 @@ export async function evaluate(argv: string[], out: Output): Promise<number> {
 
 export async function predict(argv: string[], out: Output): Promise<number> {
   const a = parse(argv, {
-    model: { type: "string" }, data: { type: "string" }, index: { type: "string" }, count: { type: "string" }, help: { type: "boolean", short: "h" },
+    ...MODEL_FLAGS, data: { type: "string" }, index: { type: "string" }, count: { type: "string" }, help: { type: "boolean", short: "h" },
   }, "predict");
   if (a.help) { out.write(HELP.predict); return 0; }
   if (a.index !== undefined && a.count !== undefined) throw new UsageError("predict: give --index or --count, not both");
-  const modelPath = text("model", a.model);
   const dataDir = text("data", a.data);
   await init();
-  const net = loadModel(modelPath, "predict");
+  const net = loadModel(a, "predict");
   const { test } = loadData(dataDir);
   checkFits(net, test);
   const indices = a.index !== undefined
