@@ -126,6 +126,36 @@ describe("tfjs-layers models load into wasmlp and predict the same", () => {
     net.dispose();
     model.dispose();
   });
+  test("a Keras 3 functional topology (batch_shape, DTypePolicy, __keras_tensor__ nodes, a single-ref input_layers) loads", async () => {
+    const model = tfl.sequential({ layers: [tfl.layers.dense({ units: 3, activation: "relu", inputShape: [4], name: "dense" }), tfl.layers.dense({ units: 2, name: "dense_1" }), tfl.layers.activation({ activation: "sigmoid", name: "act" })] });
+    randomizeWeights(model, 21);
+    const saved = await save(model);
+    const policy = { module: "keras", class_name: "DTypePolicy", config: { name: "float32" }, registered_name: null };
+    const node = (from: string): unknown[] => [{ args: [{ class_name: "__keras_tensor__", config: { shape: [null, 4], dtype: "float32", keras_history: [from, 0, 0] } }], kwargs: {} }];
+    const dense = (name: string, units: number, activation: string, from: string): unknown => ({
+      module: "keras.layers", class_name: "Dense", registered_name: null, name, build_config: { input_shape: [null, 4] }, inbound_nodes: node(from),
+      config: { name, trainable: true, dtype: policy, units, activation, use_bias: true, kernel_initializer: { module: "keras.initializers", class_name: "GlorotUniform", config: { seed: null } }, bias_initializer: { class_name: "Zeros", config: {} }, kernel_regularizer: null, bias_regularizer: null, kernel_constraint: null, bias_constraint: null },
+    });
+    const topology = {
+      class_name: "Functional",
+      config: {
+        name: "functional", trainable: true,
+        layers: [
+          { module: "keras.layers", class_name: "InputLayer", registered_name: null, name: "input_layer", inbound_nodes: [], config: { batch_shape: [null, 4], dtype: "float32", sparse: false, name: "input_layer" } },
+          dense("dense", 3, "relu", "input_layer"),
+          dense("dense_1", 2, "linear", "dense"),
+          { module: "keras.layers", class_name: "Activation", registered_name: null, name: "act", inbound_nodes: node("dense_1"), config: { name: "act", trainable: true, dtype: policy, activation: "sigmoid" } },
+        ],
+        input_layers: ["input_layer", 0, 0],
+        output_layers: ["act", 0, 0],
+      },
+    };
+    const net = fromTfjs({ ...saved, modelTopology: { keras_version: "3.6.0", backend: "tensorflow", model_config: topology } });
+    expect(net.toString()).toContain("4 → 3 relu → 2 sigmoid");
+    await expectSamePredictions(model, net, [4], 4);
+    net.dispose();
+    model.dispose();
+  });
 });
 
 describe("wasmlp networks export to tfjs-layers, which loads them and predicts the same", () => {
