@@ -483,10 +483,12 @@ function leakySlope(where: string, key: string, value: unknown): number {
 // ---- weights -------------------------------------------------------------------------------
 
 function findWeight(specs: TfjsWeightSpec[], layer: string, part: string): number {
-  const exact = specs.findIndex((s) => s.name === `${layer}/${part}`);
+  // TensorFlow's variable names may end in an output index ("dense/kernel:0").
+  const names = specs.map((s) => s.name.replace(/:\d+$/, ""));
+  const exact = names.indexOf(`${layer}/${part}`);
   if (exact >= 0) return exact;
   // Converted Keras models may prefix a scope: "sequential/dense/kernel".
-  const scoped = specs.flatMap((s, i) => (s.name.endsWith(`/${layer}/${part}`) ? [i] : []));
+  const scoped = names.flatMap((n, i) => (n.endsWith(`/${layer}/${part}`) ? [i] : []));
   return scoped.length === 1 ? scoped[0] : -1;
 }
 
@@ -595,6 +597,7 @@ export function toTfjs(net: TfjsExportable): { modelJson: TfjsModelJson; weightD
       format: "layers-model",
       generatedBy: "wasmlp",
       convertedBy: null,
+      // The topology exactly as tfjs-layers 4.22 writes its own Sequential models.
       modelTopology: { class_name: "Sequential", config: { name: "sequential", layers }, keras_version: "tfjs-layers 4.22.0", backend: "tensor_flow.js" },
       weightsManifest: [{ paths: [TFJS_WEIGHTS_FILE], weights: specs }],
     },

@@ -112,14 +112,14 @@ describe("tfjs-layers models load into wasmlp and predict the same", () => {
     model.dispose();
   });
 
-  test("the Keras converter's topology wrapper (model_config) and scoped weight names load", async () => {
+  test("the Keras converter's topology wrapper (model_config) and scoped weight names (one with an output index) load", async () => {
     const model = tfl.sequential({ layers: [tfl.layers.dense({ units: 4, activation: "relu", inputShape: [3], name: "dense" }), tfl.layers.dense({ units: 2, name: "dense_1" })] });
     randomizeWeights(model, 5);
     const saved = await save(model);
     const wrapped = {
       format: "layers-model", generatedBy: "keras v2.15.0", convertedBy: "TensorFlow.js Converter v4.22.0",
       modelTopology: { keras_version: "2.15.0", backend: "tensorflow", model_config: saved.modelTopology, training_config: { loss: "mse" } },
-      weightsManifest: [{ paths: ["group1-shard1of1.bin"], weights: saved.weightSpecs.map((s) => ({ ...s, name: `sequential/${s.name}` })) }],
+      weightsManifest: [{ paths: ["group1-shard1of1.bin"], weights: saved.weightSpecs.map((s, i) => ({ ...s, name: `sequential/${s.name}${i === 1 ? ":0" : ""}` })) }],
     };
     const net = fromTfjs(wrapped, saved.weightData);
     await expectSamePredictions(model, net, [3], 1);
