@@ -10,13 +10,16 @@ export const MODEL_FORMAT = "wasmlp-model";
 export const MODEL_VERSION = 1;
 
 const MODEL_KEYS = ["format", "version", "inputSize", "layers", "loss", "optimizer", "seed", "weights"] as const;
+/** Fields a model file may hold besides MODEL_KEYS. */
+const OPTIONAL_KEYS = ["inputShape"] as const;
 
 /** The model file of a network with this spec and these weights (W1, b1, W2, …). */
-export function toModelJSON(spec: NetworkSpec, weights: readonly ArrayLike<number>[]): ModelJSON {
+export function toModelJSON(spec: NetworkSpec, weights: readonly ArrayLike<number>[], inputShape?: readonly number[]): ModelJSON {
   return {
     format: MODEL_FORMAT,
     version: MODEL_VERSION,
     inputSize: spec.inputSize,
+    ...(inputShape === undefined ? {} : { inputShape: [...inputShape] }),
     layers: spec.layers.map((l) => (l.activation === "leaky-relu" ? { ...l } : { units: l.units, activation: l.activation })),
     loss: spec.loss,
     optimizer: { ...spec.optimizer },
@@ -31,7 +34,7 @@ export function parseModelJSON(json: unknown): { options: NetworkOptions; weight
   checkObject("model", data);
   if (data.format !== MODEL_FORMAT) throw new RangeError(`not a wasmlp model: format is ${describe(data.format)}, expected "${MODEL_FORMAT}"`);
   if (data.version !== MODEL_VERSION) throw new RangeError(`model version ${describe(data.version)} is not supported; this wasmlp reads version ${MODEL_VERSION}`);
-  checkKeys("model", data, MODEL_KEYS);
+  checkKeys("model", data, [...MODEL_KEYS, ...OPTIONAL_KEYS]);
   for (const key of MODEL_KEYS) {
     // toJSON always writes every field; a file without one is damaged or hand-made, and
     // guessing a loss, optimizer or seed would silently change what training does next.
@@ -40,6 +43,7 @@ export function parseModelJSON(json: unknown): { options: NetworkOptions; weight
   if (!Array.isArray(data.layers)) throw new TypeError(`model.layers must be an array, received ${describe(data.layers)}`);
   const options: NetworkOptions = {
     inputSize: data.inputSize as number,
+    ...(data.inputShape === undefined ? {} : { inputShape: data.inputShape as number[] }),
     layers: data.layers.map((l, i) => { parseLayer(l, `model.layers[${i}]`); return new Layer(l as LayerOptions); }),
     loss: data.loss as Loss,
     optimizer: data.optimizer as OptimizerOptions,

@@ -12,10 +12,12 @@ import { INFER_ROWS, type Trainee, checkOutputsFinite, evaluateRows, fit, forwar
 import type { Batch, FitOptions, Gradients, History, Labels, ModelJSON, NetworkOptions } from "./types.js";
 import { F32_MAX, checkInt, checkKeys, checkObject, checkOneOf, checkTargetRange, describe, toMatrix, toTargets } from "./validate.js";
 
-const NETWORK_KEYS = ["inputSize", "layers", "loss", "optimizer", "seed"] as const;
+const NETWORK_KEYS = ["inputSize", "inputShape", "layers", "loss", "optimizer", "seed"] as const;
 
 export class Model<A extends Float32Array | Float64Array> {
   readonly inputSize: number;
+  /** The shape of one sample, when the options gave one (its product is inputSize). */
+  readonly inputShape: readonly number[] | undefined;
   readonly outputSize: number;
   readonly layers: readonly Layer[];
   /** The loss function's name (loss(x, y) computes it). */
@@ -37,6 +39,7 @@ export class Model<A extends Float32Array | Float64Array> {
     checkObject("Network options", options);
     checkKeys("Network options", options, NETWORK_KEYS);
     const inputSize = checkInt("inputSize", options.inputSize, 1, 1 << 16);
+    const inputShape = options.inputShape === undefined ? undefined : parseInputShape(options.inputShape, inputSize);
     if (!Array.isArray(options.layers) || options.layers.length === 0) {
       throw new RangeError(`layers must be a non-empty array of Layer, received ${describe(options.layers)}`);
     }
@@ -59,6 +62,7 @@ export class Model<A extends Float32Array | Float64Array> {
     const tensorSizes = specs.flatMap((l, i) => [l.units * fanIns[i], l.units]);
     this.spec = { inputSize, layers: specs, loss, optimizer, seed, fanIns, tensorSizes, parameterCount: tensorSizes.reduce((a, b) => a + b, 0) };
     this.inputSize = inputSize;
+    this.inputShape = inputShape;
     this.outputSize = output.units;
     this.lossName = loss;
     this.optimizer = optimizer;
@@ -210,7 +214,7 @@ export class Model<A extends Float32Array | Float64Array> {
   /** A plain object that JSON.stringify writes and fromJSON reads back exactly. */
   toJSON(): ModelJSON {
     this.alive();
-    return toModelJSON(this.spec, this.engine.readParams());
+    return toModelJSON(this.spec, this.engine.readParams(), this.inputShape);
   }
 
   /** Validates a model file's object and returns the options and weights it describes. */
@@ -281,4 +285,13 @@ function initialWeights(spec: EngineSpec): Float32Array[] {
     for (let j = 0; j < w.length; j++) w[j] = rng.symmetric(limit);
     return [w, new Float32Array(layer.units)];
   });
+}
+
+/** A frozen copy of an inputShape option: positive whole numbers whose product is inputSize. */
+function parseInputShape(shape: unknown, inputSize: number): readonly number[] {
+  if (!Array.isArray(shape) || shape.length === 0) throw new TypeError(`inputShape must be a non-empty array of whole numbers, received ${describe(shape)}`);
+  shape.forEach((d, i) => checkInt(`inputShape[${i}]`, d, 1, 1 << 16));
+  const product = shape.reduce((a: number, b: number) => a * b, 1);
+  if (product !== inputSize) throw new RangeError(`inputShape [${shape.join(", ")}] holds ${product} values, but inputSize is ${inputSize}`);
+  return Object.freeze([...shape]);
 }

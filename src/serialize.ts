@@ -28,10 +28,12 @@ export function decodeFloat32(name: string, text: unknown, expected: number): Fl
     throw new RangeError(`${name} is not valid base64`);
   }
   if (bytes.length !== expected * 4) {
-    const partial = bytes.length % 4 !== 0
-      ? ` (${bytes.length} bytes, not a whole number of 4-byte values: the text looks truncated or damaged)`
-      : "";
-    throw new RangeError(`${name} holds ${bytes.length / 4} float32 values, expected ${expected}${partial}`);
+    const n = (v: number): string => v.toLocaleString("en-US");
+    const want = `${n(expected)} float32 values (${n(expected * 4)} bytes)`;
+    if (bytes.length % 4 !== 0) {
+      throw new RangeError(`${name} decodes to ${n(bytes.length)} bytes, not a whole number of 4-byte float32 values: the text is truncated or damaged (expected ${want})`);
+    }
+    throw new RangeError(`${name} holds ${n(bytes.length / 4)} float32 values, expected ${want}`);
   }
   const out = new Float32Array(bytes.buffer);
   for (let i = 0; i < out.length; i++) {

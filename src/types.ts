@@ -8,6 +8,11 @@ export type { Batch, Labels };
 export interface NetworkOptions {
   /** Features per input sample. */
   inputSize: number;
+  /**
+   * The shape of one sample as the data has it (e.g. [28, 28] for images), kept in model files so
+   * that tools can check data against the model; its product must equal inputSize. Optional.
+   */
+  inputShape?: readonly number[];
   /** The layers in order; the last one is the output layer. */
   layers: (Layer | LayerOptions)[];
   /** Defaults to the natural pair of the output activation (softmax → categorical-crossentropy, sigmoid → binary-crossentropy, else mse). */
@@ -63,6 +68,8 @@ export interface ModelJSON {
   format: "wasmlp-model";
   version: number;
   inputSize: number;
+  /** Present when the network was given one (NetworkOptions.inputShape). */
+  inputShape?: number[];
   layers: { units: number; activation: Activation; alpha?: number }[];
   loss: Loss;
   optimizer: OptimizerSpec;

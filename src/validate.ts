@@ -17,7 +17,8 @@ export function describe(value: unknown): string {
 }
 
 function article(word: string): string {
-  return /^[AEIOU]/i.test(word) ? "an" : "a";
+  // "a Uint8Array" (you-int), "an Int32Array", "an object".
+  return /^(?:[AEIO]|U(?!int))/i.test(word) ? "an" : "a";
 }
 
 function isFloatArray(x: unknown): x is Float32Array | Float64Array {

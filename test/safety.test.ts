@@ -322,7 +322,7 @@ describe("model files", () => {
   test("truncated base64 says so", () => {
     const json = file();
     json.weights[0] = json.weights[0].slice(0, 10);
-    expect(() => Network.fromJSON(json)).toThrow(/holds 1.75 float32 values, expected 54 \(7 bytes, not a whole number of 4-byte values: the text looks truncated/);
+    expect(() => Network.fromJSON(json)).toThrow(/decodes to 7 bytes, not a whole number of 4-byte float32 values: the text is truncated or damaged \(expected 54 float32 values \(216 bytes\)\)/);
   });
 });
 

@@ -151,3 +151,27 @@ describe("other calls", () => {
     for (const w of net.getWeights()) for (const v of w) expect(Number.isFinite(v)).toBe(true);
   });
 });
+
+describe("inputShape", () => {
+  const layers = [{ units: 2, activation: "softmax" as const }];
+  test("is kept (frozen), written to model files and read back", () => {
+    const net = new Network({ inputSize: 6, inputShape: [2, 3], layers, seed: 1 });
+    expect(net.inputShape).toEqual([2, 3]);
+    expect(Object.isFrozen(net.inputShape)).toBe(true);
+    const json = net.toJSON();
+    expect(json.inputShape).toEqual([2, 3]);
+    const back = Network.fromJSON(JSON.stringify(json));
+    expect(back.inputShape).toEqual([2, 3]);
+    expect(back.predict([[1, 2, 3, 4, 5, 6]])).toEqual(net.predict([[1, 2, 3, 4, 5, 6]]));
+    const { inputShape: _, ...old } = json; // files without it still load
+    expect(Network.fromJSON(old).inputShape).toBeUndefined();
+    [net, back].forEach((n) => n.dispose());
+  });
+
+  test("must be positive whole numbers whose product is inputSize", () => {
+    expect(() => new Network({ inputSize: 6, inputShape: [4, 2], layers })).toThrow(/inputShape \[4, 2\] holds 8 values, but inputSize is 6/);
+    expect(() => new Network({ inputSize: 6, inputShape: [], layers })).toThrow(/inputShape must be a non-empty array of whole numbers, received an array of length 0/);
+    expect(() => new Network({ inputSize: 6, inputShape: [2, 1.5] as number[], layers })).toThrow(/inputShape\[1\]/);
+    expect(() => new Network({ inputSize: 6, inputShape: "2x3" as unknown as number[], layers })).toThrow(TypeError);
+  });
+});

@@ -25,10 +25,11 @@ export function parse(args: string[], spec: Spec, command: string): Record<strin
 
 export function int(name: string, value: string | boolean | undefined, fallback: number, min: number, max = Number.MAX_SAFE_INTEGER): number {
   if (value === undefined) return fallback;
-  const n = Number(value);
-  if (typeof value !== "string" || value.trim() === "" || !Number.isInteger(n) || n < min || n > max) {
-    const range = max === Number.MAX_SAFE_INTEGER ? `at least ${min}` : `from ${min} to ${max}`;
-    throw new UsageError(`--${name} must be a whole number ${range}, received "${value}"`);
+  // Plain decimal digits only: Number() would also take "0x2", "1e1" and "2.0".
+  const n = typeof value === "string" && /^\s*[+-]?\d+\s*$/.test(value) ? Number(value) : NaN;
+  if (typeof value !== "string" || !Number.isSafeInteger(n) || n < min || n > max) {
+    const range = max === Number.MAX_SAFE_INTEGER ? `at least ${min.toLocaleString("en-US")}` : `from ${min.toLocaleString("en-US")} to ${max.toLocaleString("en-US")}`;
+    throw new UsageError(`--${name} must be a whole number ${range} written in digits, received "${value}"`);
   }
   return n;
 }

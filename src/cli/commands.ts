@@ -7,6 +7,7 @@ import { FASHION_MNIST_CLASSES, type Split, loadDirectory, loadEmbedded, take } 
 import { Network } from "../network.js";
 import { init } from "../wasm.js";
 import { UsageError, int, intList, oneOf, parse, positive, text } from "./args.js";
+import { checkSaveTarget } from "./files.js";
 import { MODEL_FLAGS, MODEL_USAGE, loadModel, modelFlagsHelp } from "./models.js";
 import { EpochProgress, type Output, renderTable } from "./progress.js";
 
@@ -23,7 +24,7 @@ Commands:
   predict   classify test images with a saved model
   export    write a model in another library's format (TensorFlow.js)
 
-Run wasmlp <command> --help for a command's options.
+Run wasmlp <command> --help for a command's options; wasmlp --version prints the version.
 `,
   train: `Usage: wasmlp train [options]
 
@@ -66,7 +67,11 @@ ${modelFlagsHelp(18)}  --data DIR        MNIST-format directory (default: the em
 };
 
 function loadData(dir: string | undefined): Split {
-  return dir === undefined ? loadEmbedded() : loadDirectory(dir);
+  const data = dir === undefined ? loadEmbedded() : loadDirectory(dir);
+  for (const [which, set] of [["training", data.train], ["test", data.test]] as const) {
+    if (set.count === 0) throw new Error(`${data.source} has no ${which} images (its ${which === "training" ? "train" : "t10k"} files hold 0)`);
+  }
+  return data;
 }
 
 /** Writes to a temporary file beside the target, then renames: never a half-written model. */
@@ -81,10 +86,14 @@ export function writeAtomically(path: string, contents: string): void {
   }
 }
 
-
 function checkFits(net: Network, set: LabelledImages): void {
   const pixels = set.rows * set.cols;
-  if (net.inputSize !== pixels) throw new Error(`the model takes ${net.inputSize} inputs, but the images have ${pixels} pixels`);
+  if (net.inputSize !== pixels) throw new Error(`the model takes ${net.inputSize.toLocaleString("en-US")} inputs, but the images have ${pixels.toLocaleString("en-US")} pixels (${set.rows}×${set.cols})`);
+  const shape = net.inputShape;
+  if (shape !== undefined && (shape.length !== 2 || shape[0] !== set.rows || shape[1] !== set.cols)) {
+    // Same pixel count, other layout: the model would read the images scrambled.
+    throw new Error(`the model was trained on ${shape.join("×")} images, but these are ${set.rows}×${set.cols}`);
+  }
   const classes = Math.max(...set.labels) + 1;
   if (net.outputSize < classes) throw new Error(`the model has ${net.outputSize} outputs, but the labels go up to class ${classes - 1}`);
 }
@@ -106,12 +115,14 @@ export async function train(argv: string[], out: Output): Promise<number> {
   const limit = a.limit === undefined ? undefined : int("limit", a.limit, 0, 1);
   const save = text("save", a.save);
   const dataDir = text("data", a.data);
+  if (save !== undefined) checkSaveTarget(save); // before training, not after it
 
   const data = loadData(dataDir);
   const trainSet = limit === undefined || limit >= data.train.count ? data.train : take(data.train, 0, limit);
   await init();
   const net = new Network({
     inputSize: trainSet.rows * trainSet.cols,
+    inputShape: [trainSet.rows, trainSet.cols],
     layers: [...layers.map((units) => ({ units, activation })), { units: 10, activation: "softmax" as const }],
     loss: "categorical-crossentropy",
     optimizer: { type: optimizer, learningRate: lr },
@@ -158,7 +169,11 @@ export async function evaluate(argv: string[], out: Output): Promise<number> {
   if (a.help) { out.write(HELP.eval); return 0; }
   const dataDir = text("data", a.data);
   await init();
-  const net = loadModel(a, "eval");
+  const { net, path: modelPath } = loadModel(a, "eval");
+  if (net.lossName !== "categorical-crossentropy") {
+    net.dispose();
+    throw new Error(`eval measures classification accuracy, which needs a softmax output trained with categorical-crossentropy; ${modelPath} has a ${net.layers[net.layers.length - 1].activation} output with ${net.lossName} (evaluate it from code with net.evaluate(x, y) and its own targets)`);
+  }
   const { test, source } = loadData(dataDir);
   checkFits(net, test);
   const t0 = performance.now();
@@ -177,14 +192,14 @@ export async function predict(argv: string[], out: Output): Promise<number> {
   if (a.index !== undefined && a.count !== undefined) throw new UsageError("predict: give --index or --count, not both");
   const dataDir = text("data", a.data);
   await init();
-  const net = loadModel(a, "predict");
+  const { net } = loadModel(a, "predict");
   const { test } = loadData(dataDir);
   checkFits(net, test);
   const indices = a.index !== undefined
     ? String(a.index).split(",").map((part) => int("index", part.trim(), 0, 0))
     : Array.from({ length: Math.min(int("count", a.count, 10, 1), test.count) }, (_, i) => i);
   const bad = indices.find((i) => i >= test.count);
-  if (bad !== undefined) throw new UsageError(`--index ${bad} is out of range: the test set has ${test.count} images (0 to ${test.count - 1})`);
+  if (bad !== undefined) throw new UsageError(`--index ${bad} is out of range: the test set has ${test.count.toLocaleString("en-US")} images (0 to ${(test.count - 1).toLocaleString("en-US")})`);
   const size = test.rows * test.cols;
   const x = new Float32Array(indices.length * size);
   indices.forEach((idx, i) => x.set(test.pixels.subarray(idx * size, (idx + 1) * size), i * size));
@@ -199,8 +214,8 @@ export async function predict(argv: string[], out: Output): Promise<number> {
     if (best === truth) correct++;
     return [idx, name(best), p[best].toFixed(3), name(truth), best === truth ? "✓" : "✗"];
   });
-  out.write(renderTable(["image", "predicted", "probability", "true", ""], rows));
-  out.write(`${correct} of ${indices.length} correct\n`);
+  out.write(renderTable(["image", "predicted", "probability", "true", "correct"], rows));
+  out.write(`${correct.toLocaleString("en-US")} of ${indices.length.toLocaleString("en-US")} correct\n`);
   net.dispose();
   return 0;
 }

@@ -44,7 +44,7 @@ export async function exportModel(argv: string[], out: Output): Promise<number> 
   const target = text("out", a.out);
   if (target === undefined) throw new UsageError(`export: --out ${format.out} is required (see wasmlp export --help)`);
   await init();
-  const net = loadModel(a, "export");
+  const { net } = loadModel(a, "export");
   try {
     const files = format.write(net, target);
     out.write(`${net}\nwrote ${name}: ${files.join(", ")}\n`);

@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 // The wasmlp command: dispatches to a subcommand; any error becomes one line on stderr
 // and a non-zero exit (2 for usage, 1 otherwise), never a stack trace.
+import { readFileSync } from "node:fs";
 import { HELP, evaluate, predict, train } from "./commands.js";
 import { UsageError } from "./args.js";
 import { exportModel } from "./export.js";
@@ -10,6 +11,10 @@ const COMMANDS: Record<string, (argv: string[], out: Output) => Promise<number>>
 
 export async function main(argv: string[], out: Output): Promise<number> {
   const [command, ...rest] = argv;
+  if (command === "--version" || command === "-v" || command === "version") {
+    out.write(`wasmlp ${version()}\n`);
+    return 0;
+  }
   if (command === undefined || command === "--help" || command === "-h" || command === "help") {
     out.write(HELP.main);
     return command === undefined ? 2 : 0;
@@ -19,7 +24,16 @@ export async function main(argv: string[], out: Output): Promise<number> {
   return run(rest, out);
 }
 
-const stdout: Output = { write: (text) => void process.stdout.write(text), isTTY: Boolean(process.stdout.isTTY) };
+/** The package's version, from the package.json two folders up (from src/cli and from dist/cli alike). */
+function version(): string {
+  return (JSON.parse(readFileSync(new URL("../../package.json", import.meta.url), "utf8")) as { version: string }).version;
+}
+
+const stdout: Output = {
+  write: (text) => void process.stdout.write(text),
+  isTTY: Boolean(process.stdout.isTTY),
+  get columns() { return process.stdout.columns; },
+};
 main(process.argv.slice(2), stdout).then(
   (code) => { process.exitCode = code; },
   (e: unknown) => {

@@ -1,28 +1,35 @@
 // Where the eval, predict and export commands read a model from: one flag per format, each one
 // table entry (flag, argument, help line, loader). Exactly one of them must be given.
-import { existsSync, readFileSync } from "node:fs";
+import { existsSync } from "node:fs";
 import { loadTfjs } from "../formats/tfjs-node.js";
 import { Network } from "../network.js";
 import { type Spec, UsageError } from "./args.js";
+import { readModelText } from "./files.js";
 
 interface ModelSource {
   arg: string;
   help: string;
   /** What the path names, for errors: "<path> is not a usable <what>". */
   what: string;
-  /** "<missing> <path> does not exist". */
-  missing: string;
-  load(path: string): Network;
+  /** Checks the path and reads what it can before parsing; its errors are shown as they are. */
+  read(path: string): unknown;
+  /** Builds the network from what read() returned; its errors say the model is not usable. */
+  build(data: unknown): Network;
 }
 
 export const MODEL_SOURCES: Record<string, ModelSource> = {
   model: {
-    arg: "FILE", what: "wasmlp model", missing: "model file", help: "a model saved by wasmlp train --save",
-    load: (path) => Network.fromJSON(readFileSync(path, "utf8")),
+    arg: "FILE", what: "wasmlp model", help: "a model saved by wasmlp train --save",
+    read: (path) => readModelText(path),
+    build: (text) => Network.fromJSON(text as string),
   },
   "from-tfjs": {
-    arg: "DIR", what: "TensorFlow.js layers model", missing: "TensorFlow.js model directory", help: "a TensorFlow.js layers model: model.json and its weight files (tensorflowjs_converter's output)",
-    load: (path) => loadTfjs(path),
+    arg: "DIR", what: "TensorFlow.js layers model", help: "a TensorFlow.js layers model: model.json and its weight files (tensorflowjs_converter's output)",
+    read: (path) => {
+      if (!existsSync(path)) throw new Error(`TensorFlow.js model directory ${path} does not exist`);
+      return path;
+    },
+    build: (path) => loadTfjs(path as string), // checks each file's size before reading it
   },
 };
 
@@ -38,7 +45,7 @@ export function modelFlagsHelp(width: number): string {
 export const MODEL_USAGE = Object.entries(MODEL_SOURCES).map(([flag, s]) => `--${flag} ${s.arg}`).join(" | ");
 
 /** Loads the one model the flags name; errors name the path and what is wrong with it. */
-export function loadModel(values: Record<string, string | boolean | undefined>, command: string): Network {
+export function loadModel(values: Record<string, string | boolean | undefined>, command: string): { net: Network; path: string } {
   const given = Object.keys(MODEL_SOURCES).filter((flag) => values[flag] !== undefined);
   if (given.length === 0) {
     const others = Object.entries(MODEL_SOURCES).slice(1).map(([f, s]) => `--${f} ${s.arg}`).join(", ");
@@ -49,9 +56,9 @@ export function loadModel(values: Record<string, string | boolean | undefined>, 
   const path = values[flag];
   if (typeof path !== "string" || path === "") throw new UsageError(`--${flag} needs a value`);
   const source = MODEL_SOURCES[flag];
-  if (!existsSync(path)) throw new Error(`${source.missing} ${path} does not exist`);
+  const data = source.read(path);
   try {
-    return source.load(path);
+    return { net: source.build(data), path };
   } catch (e) {
     throw new Error(`${path} is not a usable ${source.what}: ${(e as Error).message}`);
   }

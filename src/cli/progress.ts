@@ -4,9 +4,26 @@
 export interface Output {
   write(text: string): void;
   isTTY: boolean;
+  /** The terminal's width, when it is one (process.stdout.columns); 80 when unknown. */
+  columns?: number;
 }
 
+/** The bar's widest and narrowest; below the narrowest the line drops the bar. */
 const BAR = 24;
+const MIN_BAR = 5;
+
+/**
+ * One progress line that fits in `columns` − 1 characters (a line as wide as the terminal wraps,
+ * and the next \r redraw would then leave its first row behind): the bar shrinks first, then
+ * goes, then the line is cut.
+ */
+export function fitProgressLine(columns: number, head: string, done: number, tail: string): string {
+  const room = columns - 1 - head.length - tail.length - 3; // " [" + "]"
+  const width = Math.min(BAR, room);
+  const filled = Math.round(done * Math.max(width, 0));
+  const line = width >= MIN_BAR ? `${head} [${"█".repeat(filled)}${"░".repeat(width - filled)}]${tail}` : `${head}${tail}`;
+  return line.slice(0, Math.max(columns - 1, 1));
+}
 
 export class EpochProgress {
   private start = 0;
@@ -32,8 +49,8 @@ export class EpochProgress {
     const seconds = (now - this.start) / 1000;
     const rate = this.seen / Math.max(seconds, 1e-9);
     const eta = (this.samples - this.seen) / rate;
-    const filled = Math.round(done * BAR);
-    this.out.write(`\r\x1b[2Kepoch ${epoch + 1}/${this.epochs} [${"█".repeat(filled)}${"░".repeat(BAR - filled)}] ${Math.round(done * 100)}%  loss ${loss.toFixed(4)}  ${rate.toFixed(0)} samples/s  ETA ${eta.toFixed(1)}s`);
+    const tail = ` ${Math.round(done * 100)}%  loss ${loss.toFixed(4)}  ${Math.round(rate).toLocaleString("en-US")} samples/s  ETA ${eta.toFixed(1)}s`;
+    this.out.write(`\r\x1b[2K${fitProgressLine(this.out.columns ?? 80, `epoch ${epoch + 1}/${this.epochs}`, done, tail)}`);
   }
 
   /** After each epoch: one finished line. */

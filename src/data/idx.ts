@@ -32,6 +32,7 @@ function header(bytes: Uint8Array, name: string, dims: number): number[] {
 /** An idx3-ubyte image file: pixels scaled to [0, 1]. */
 export function parseIdxImages(bytes: Uint8Array, name = "images"): IdxImages {
   const [count, rows, cols] = header(bytes, name, 3);
+  if (rows === 0 || cols === 0) throw new RangeError(`${name}: images of ${rows}×${cols} pixels; expected at least 1×1`);
   const data = bytes.subarray(16, 16 + count * rows * cols);
   const pixels = new Float32Array(data.length);
   for (let i = 0; i < data.length; i++) pixels[i] = data[i] / 255;

@@ -52,7 +52,8 @@ export function loadIdxPair(dir: string, prefix: "train" | "t10k"): LabelledImag
 
 /** A directory holding the four standard files (train and t10k, plain or .gz). */
 export function loadDirectory(dir: string): Split {
-  if (!existsSync(dir) || !statSync(dir).isDirectory()) throw new Error(`data directory ${dir} does not exist`);
+  if (!existsSync(dir)) throw new Error(`data directory ${dir} does not exist`);
+  if (!statSync(dir).isDirectory()) throw new Error(`--data ${dir} is a file, not a folder; give the folder that holds the train-/t10k- IDX files`);
   return { train: loadIdxPair(dir, "train"), test: loadIdxPair(dir, "t10k"), source: dir };
 }
 

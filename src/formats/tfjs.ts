@@ -45,6 +45,8 @@ export interface FromTfjsOptions {
 /** The parts of a network toTfjs reads (Network and ReferenceNetwork both have them). */
 export interface TfjsExportable {
   readonly inputSize: number;
+  /** Exported as a Flatten of this shape when it has more than one dimension. */
+  readonly inputShape?: readonly number[];
   readonly layers: readonly { readonly units: number; readonly activation: Activation; readonly alpha: number }[];
   getWeights(): ArrayLike<number>[];
 }
@@ -113,7 +115,9 @@ export function fromTfjs(modelJson: unknown, weightData?: TfjsWeightData, option
   const layers = plan.layers.map((l) => (l.activation === "leaky-relu" ? { units: l.units, activation: l.activation, alpha: l.alpha } : { units: l.units, activation: l.activation }));
   const last = layers[layers.length - 1];
   const loss = options.loss ?? (last.activation === "softmax" && last.units < 2 ? "mse" : undefined);
-  const net = new Network({ inputSize, layers, loss, optimizer: options.optimizer, seed: options.seed });
+  // An image shape (a Flatten of [28, 28]) is kept, so that images of another layout are refused.
+  const inputShape = plan.inputShape && plan.inputShape.length > 1 ? plan.inputShape : undefined;
+  const net = new Network({ inputSize, inputShape, layers, loss, optimizer: options.optimizer, seed: options.seed });
   try {
     net.setWeights(weights);
     // Weights that are finite but overflow the network's own outputs are refused, as in fromJSON.
@@ -221,7 +225,7 @@ function layoutWeights(specs: TfjsWeightSpec[], available: number): number[] {
 
 // ---- topology ------------------------------------------------------------------------------
 
-function readTopology(topology: unknown): { inputSize: number; layers: DensePlan[] } {
+function readTopology(topology: unknown): { inputSize: number; inputShape: number[] | null; layers: DensePlan[] } {
   let top = topology as Record<string, unknown>;
   if (typeof top.model_config === "object" && top.model_config !== null) top = top.model_config as Record<string, unknown>; // tensorflowjs_converter's Keras wrapper
   const className = top.class_name;
@@ -320,14 +324,14 @@ function chainOrder(layers: RawLayer[], inputs: unknown, outputs: unknown): RawL
 }
 
 /** Walks the layers in order and folds them into Dense layers with one activation each. */
-function plan(raw: RawLayer[]): { inputSize: number; layers: DensePlan[] } {
+function plan(raw: RawLayer[]): { inputSize: number; inputShape: number[] | null; layers: DensePlan[] } {
   const dense: DensePlan[] = [];
   let shape: number[] | null = null; // feature dims of the data at this point, when declared
   let flattened = false;
   raw.forEach((l, i) => {
     const where = `tfjs layer "${l.name}" (${l.className})`;
     checkDtype(where, l.config.dtype);
-    const declared = inputShape(where, l.config);
+    const declared = declaredShape(where, l.config);
     if (declared) {
       if (i !== 0) throw new Unsupported(`${where} declares an input shape but is not the first layer`);
       shape = declared;
@@ -419,8 +423,8 @@ function plan(raw: RawLayer[]): { inputSize: number; layers: DensePlan[] } {
     }
   });
   if (dense.length === 0) throw new Unsupported("tfjs model has no Dense layer: nothing for wasmlp to import");
-  const declaredSize = shape === null ? 0 : (shape as number[]).reduce((a, b) => a * b, 1);
-  return { inputSize: declaredSize, layers: dense };
+  const inputShape = shape as number[] | null;
+  return { inputSize: inputShape === null ? 0 : inputShape.reduce((a, b) => a * b, 1), inputShape, layers: dense };
 }
 
 function checkKeys(where: string, config: Record<string, unknown>, allowed: readonly string[]): void {
@@ -440,7 +444,7 @@ function checkDtype(where: string, dtype: unknown): void {
 }
 
 /** The declared per-sample shape (batch dimension dropped), or null when the layer declares none. */
-function inputShape(where: string, config: Record<string, unknown>): number[] | null {
+function declaredShape(where: string, config: Record<string, unknown>): number[] | null {
   const batchShape = config.batch_input_shape ?? config.batch_shape;
   let dims: unknown[] | null = null;
   if (batchShape !== undefined && batchShape !== null) {
@@ -553,8 +557,9 @@ const INITIALIZERS = {
 };
 
 /**
- * A network as a tfjs layers model: model.json's object (a Sequential of Dense layers; a
- * leaky-relu layer becomes a linear Dense and a LeakyReLU layer) and the float32 weights,
+ * A network as a tfjs layers model: model.json's object (a Sequential of Dense layers, after a
+ * Flatten when the network has an image inputShape; a leaky-relu layer becomes a linear Dense
+ * and a LeakyReLU layer) and the float32 weights,
  * kernels transposed to Keras's inputs × units. Load it with
  * `tf.loadLayersModel(tf.io.fromMemory({ modelTopology: modelJson.modelTopology, weightSpecs: modelJson.weightsManifest[0].weights, weightData }))`.
  */
@@ -566,6 +571,8 @@ export function toTfjs(net: TfjsExportable): { modelJson: TfjsModelJson; weightD
   const data = new Float32Array(total);
   let at = 0;
   let fanIn = net.inputSize;
+  const shape = net.inputShape !== undefined && net.inputShape.length > 1 ? [...net.inputShape] : null;
+  if (shape) layers.push({ class_name: "Flatten", config: { name: "flatten", trainable: true, batch_input_shape: [null, ...shape], dtype: "float32", data_format: "channels_last" } });
   net.layers.forEach((layer, li) => {
     const name = li === 0 ? "dense" : `dense_${li}`;
     const leaky = layer.activation === "leaky-relu";
@@ -579,7 +586,7 @@ export function toTfjs(net: TfjsExportable): { modelJson: TfjsModelJson; weightD
         kernel_regularizer: null, bias_regularizer: null, activity_regularizer: null, kernel_constraint: null, bias_constraint: null,
         name,
         trainable: true,
-        ...(li === 0 ? { batch_input_shape: [null, net.inputSize] } : {}),
+        ...(li === 0 && !shape ? { batch_input_shape: [null, net.inputSize] } : {}),
         dtype: "float32",
       },
     });

@@ -1,7 +1,8 @@
 // The wasmlp command end to end (the built dist/, as a user runs it): a short training run
 // on the embedded data, a saved model that eval and predict reload, and every bad argument.
 import { spawnSync } from "node:child_process";
-import { existsSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { gzipSync } from "node:zlib";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -53,9 +54,11 @@ describe("bad arguments: one line on stderr, non-zero exit, no stack trace", () 
   const model = join(dir, "bad.json");
   writeFileSync(model, "{\"format\": \"wasmlp-model\", \"version\": 1, \"inputSize\": 784, \"layers\": [{\"units\": 10, \"activation\": \"softmax\"}], \"loss\": \"categorical-crossentropy\", \"optimizer\": {\"type\": \"sgd\", \"learningRate\": 0.1}, \"seed\": 1, \"weights\": [\"AAAA\", \"AAAA\"]}");
   const small = join(dir, "small.json");
+  const plain = join(dir, "plain.txt");
+  writeFileSync(plain, "not a folder");
   test.each([
     [["frobnicate"], 2, /unknown command "frobnicate"/],
-    [["train", "--epochs", "0"], 2, /--epochs must be a whole number from 1 to 100000, received "0"/],
+    [["train", "--epochs", "0"], 2, /--epochs must be a whole number from 1 to 100,000 written in digits, received "0"/],
     [["train", "--epochs", "ten"], 2, /--epochs must be a whole number .* received "ten"/],
     [["train", "--lr=-1"], 2, /--lr must be a positive number, received "-1"/],
     [["train", "--lr", "-1"], 2, /train: --lr needs a value; to give one that starts with "-", write --lr=VALUE/],
@@ -67,7 +70,17 @@ describe("bad arguments: one line on stderr, non-zero exit, no stack trace", () 
     [["train", "--data", "/no/such/dir"], 1, /data directory \/no\/such\/dir does not exist/],
     [["eval"], 2, /--model FILE is required/],
     [["eval", "--model", join(dir, "missing.json")], 1, /model file .*missing.json does not exist/],
-    [["eval", "--model", model], 1, /is not a usable wasmlp model: model.weights\[0\] holds 0.75 float32 values, expected 7840/],
+    [["eval", "--model", model], 1, /is not a usable wasmlp model: model.weights\[0\] decodes to 3 bytes, not a whole number of 4-byte float32 values: the text is truncated or damaged \(expected 7,840 float32 values \(31,360 bytes\)\)/],
+    [["eval", "--model", "/dev/zero"], 1, /model file \/dev\/zero is a device; expected a regular file/],
+    [["eval", "--model", dir], 1, /model file .* is a folder; expected a regular file/],
+    [["predict", "--model", "/dev/zero"], 1, /model file \/dev\/zero is a device/],
+    [["train", "--data", plain], 1, /--data .*plain.txt is a file, not a folder/],
+    [["train", "--epochs", "0x2"], 2, /--epochs must be a whole number from 1 to 100,000 written in digits, received "0x2"/],
+    [["train", "--epochs", "1e1"], 2, /--epochs must be a whole number .* received "1e1"/],
+    [["train", "--batch-size", "2.5"], 2, /--batch-size must be a whole number .* received "2.5"/],
+    [["train", "--save", "/no/such/folder/m.json"], 1, /--save \/no\/such\/folder\/m.json: the folder \/no\/such\/folder does not exist/],
+    [["train", "--save", dir], 1, /--save .* is a folder; expected a file name/],
+    [["train", "--save", join(plain, "m.json")], 1, /--save .*: .*plain.txt is a file, not a folder/],
     [["predict", "--model", model, "--index", "1", "--count", "2"], 2, /give --index or --count, not both/],
   ])("%j", (args, code, message) => {
     const r = wasmlp(...(args as string[]));
@@ -84,11 +97,12 @@ describe("bad arguments: one line on stderr, non-zero exit, no stack trace", () 
     expect(t.code).toBe(0);
     const file = JSON.parse(readFileSync(small, "utf8"));
     file.inputSize = 100;
+    delete file.inputShape; // as files written before inputShape existed
     file.weights[0] = Buffer.from(new Float32Array(400).buffer).toString("base64");
     writeFileSync(small, JSON.stringify(file));
     const r = wasmlp("eval", "--model", small);
     expect(r.code).toBe(1);
-    expect(r.stderr).toMatch(/the model takes 100 inputs, but the images have 784 pixels/);
+    expect(r.stderr).toMatch(/the model takes 100 inputs, but the images have 784 pixels \(28×28\)/);
   });
 
   test("--help for each command", () => {
@@ -98,5 +112,89 @@ describe("bad arguments: one line on stderr, non-zero exit, no stack trace", () 
       expect(r.stdout).toMatch(new RegExp(`^Usage: wasmlp ${cmd}`));
     }
     expect(wasmlp("--help").stdout).toMatch(/Commands:\n {2}train/);
+  });
+});
+
+/** An IDX data folder (train and t10k) of `count` random images of rows × cols pixels each. */
+function idxFolder(name: string, count: number, rows: number, cols: number): string {
+  const folder = join(dir, name);
+  mkdirSync(folder, { recursive: true });
+  const images = Buffer.alloc(16 + count * rows * cols);
+  images.writeUInt32BE(0x00000803, 0); images.writeUInt32BE(count, 4); images.writeUInt32BE(rows, 8); images.writeUInt32BE(cols, 12);
+  for (let i = 16; i < images.length; i++) images[i] = (i * 2654435761) % 251;
+  const labels = Buffer.alloc(8 + count);
+  labels.writeUInt32BE(0x00000801, 0); labels.writeUInt32BE(count, 4);
+  for (let i = 0; i < count; i++) labels[8 + i] = i % 10;
+  for (const set of ["train", "t10k"]) {
+    writeFileSync(join(folder, `${set}-images-idx3-ubyte.gz`), gzipSync(images));
+    writeFileSync(join(folder, `${set}-labels-idx1-ubyte`), labels);
+  }
+  return folder;
+}
+
+describe("the issue 8 cases", () => {
+  const model = join(dir, "m28.json");
+  const trained = wasmlp("train", "--limit", "64", "--epochs", "1", "--layers", "8", "--save", model);
+
+  test("--version prints the package's version", () => {
+    const { version } = JSON.parse(readFileSync(new URL("../../package.json", import.meta.url), "utf8"));
+    for (const flag of ["--version", "-v"]) {
+      const r = wasmlp(flag);
+      expect(r.code).toBe(0);
+      expect(r.stdout).toBe(`wasmlp ${version}\n`);
+    }
+  });
+
+  test("a model remembers its image shape: 14×56 images (784 pixels too) are refused, naming both", () => {
+    expect(trained.code).toBe(0);
+    expect(JSON.parse(readFileSync(model, "utf8")).inputShape).toEqual([28, 28]);
+    for (const command of ["eval", "predict"]) {
+      const r = wasmlp(command, "--model", model, "--data", idxFolder("wide", 20, 14, 56));
+      expect(r.code).toBe(1);
+      expect(r.stderr).toMatch(/^wasmlp: error: the model was trained on 28×28 images, but these are 14×56\n$/);
+    }
+    // The same shape is accepted.
+    expect(wasmlp("eval", "--model", model, "--data", idxFolder("same", 20, 28, 28)).code).toBe(0);
+  });
+
+  test("data with 0 images, or images of 0×0 pixels, are refused", () => {
+    const none = wasmlp("train", "--data", idxFolder("none", 0, 28, 28));
+    expect(none.code).toBe(1);
+    expect(none.stderr).toMatch(/^wasmlp: error: .*none has no training images \(its train files hold 0\)\n$/);
+    const flat = wasmlp("train", "--data", idxFolder("flat", 5, 0, 0));
+    expect(flat.code).toBe(1);
+    expect(flat.stderr).toMatch(/^wasmlp: error: .*train-images-idx3-ubyte.gz: images of 0×0 pixels; expected at least 1×1\n$/);
+  });
+
+  test("eval on a sigmoid / binary cross-entropy model explains what eval needs", async () => {
+    const { Network, init } = await import("../../src/index.js");
+    await init();
+    const net = new Network({ inputSize: 784, layers: [{ units: 10, activation: "sigmoid" }], seed: 1 });
+    const file = join(dir, "bce.json");
+    writeFileSync(file, JSON.stringify(net.toJSON()));
+    net.dispose();
+    const r = wasmlp("eval", "--model", file);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/^wasmlp: error: eval measures classification accuracy, which needs a softmax output trained with categorical-crossentropy; .*bce.json has a sigmoid output with binary-crossentropy/);
+    expect(r.stderr.trim().split("\n")).toHaveLength(1);
+  });
+
+  test("model files missing inputSize, loss, optimizer or seed are refused, naming the field", () => {
+    const good = JSON.parse(readFileSync(model, "utf8"));
+    for (const field of ["inputSize", "loss", "optimizer", "seed"]) {
+      const file = join(dir, `no-${field}.json`);
+      writeFileSync(file, JSON.stringify({ ...good, [field]: undefined }));
+      const r = wasmlp("eval", "--model", file);
+      expect(r.code).toBe(1);
+      expect(r.stderr).toMatch(new RegExp(`model\\.${field} is missing; a model file written by toJSON always has it\\n$`));
+      expect(r.stderr).not.toMatch(/NaN/);
+    }
+  });
+
+  test("predict's table names its last column, and counts use separators", () => {
+    const r = wasmlp("predict", "--model", model, "--count", "1200");
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/image +predicted +probability +true +correct/);
+    expect(r.stdout).toMatch(/^[\d,]+ of 1,200 correct$/m);
   });
 });

@@ -2,7 +2,7 @@
 // --format tfjs writes what eval/predict --from-tfjs read back to the same results, a model
 // made by tfjs-layers is evaluated directly, and bad uses get one line and an exit code.
 import { spawnSync } from "node:child_process";
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -31,7 +31,7 @@ describe("export --format tfjs, then eval and predict --from-tfjs", () => {
   const out = join(dir, "exported");
 
   beforeAll(() => {
-    const net = new Network({ inputSize: 784, layers: [{ units: 24, activation: "tanh" }, { units: 10, activation: "softmax" }], seed: 5 });
+    const net = new Network({ inputSize: 784, inputShape: [28, 28], layers: [{ units: 24, activation: "tanh" }, { units: 10, activation: "softmax" }], seed: 5 });
     writeFileSync(model, JSON.stringify(net.toJSON()));
     net.dispose();
   });
@@ -43,6 +43,8 @@ describe("export --format tfjs, then eval and predict --from-tfjs", () => {
     expect(r.stdout).toContain("Network(784 → 24 tanh → 10 softmax");
     expect(r.stdout).toContain(`wrote tfjs: ${join(out, "model.json")}, ${join(out, "group1-shard1of1.bin")}`);
     expect(readdirSync(out).sort()).toEqual(["group1-shard1of1.bin", "model.json"]);
+    const json = JSON.parse(readFileSync(join(out, "model.json"), "utf8"));
+    expect(json.modelTopology.config.layers[0]).toMatchObject({ class_name: "Flatten", config: { batch_input_shape: [null, 28, 28] } }); // the image shape travels
   });
 
   test("eval and predict give the same results from the exported directory as from the wasmlp file", () => {
@@ -85,12 +87,16 @@ describe("bad uses: one line on stderr, exit 2 for usage, 1 for a bad model", ()
     const net = new Network({ inputSize: 3, layers: [{ units: 2 }], seed: 1 });
     saveTfjs(net, join(dir, "small"));
     net.dispose();
+    const wide = new Network({ inputSize: 784, inputShape: [14, 56], layers: [{ units: 10, activation: "softmax" }], seed: 1 });
+    saveTfjs(wide, join(dir, "wide"));
+    wide.dispose();
   });
 
   test.each([
     [["eval", "--from-tfjs", "/no/such/dir"], 1, /^wasmlp: error: TensorFlow.js model directory \/no\/such\/dir does not exist\n$/],
     [["eval", "--from-tfjs", join(dir, "conv")], 1, /is not a usable TensorFlow.js layers model: tfjs layer "conv" \(Conv2D\) is not supported: wasmlp imports InputLayer, Dense/],
     [["predict", "--from-tfjs", join(dir, "small")], 1, /the model takes 3 inputs, but the images have 784 pixels/],
+    [["eval", "--from-tfjs", join(dir, "wide")], 1, /the model was trained on 14×56 images, but these are 28×28/],
     [["eval", "--model", "a.json", "--from-tfjs", "d"], 2, /eval: give one model, received --model and --from-tfjs/],
     [["eval"], 2, /eval: --model FILE is required \(or --from-tfjs DIR; see wasmlp eval --help\)/],
     [["export", "--model", "a.json", "--out", "d"], 2, /export: --format NAME is required: tfjs/],

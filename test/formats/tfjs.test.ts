@@ -177,6 +177,21 @@ describe("wasmlp networks export to tfjs-layers, which loads them and predicts t
     }
   });
 
+  test("an image inputShape exports as a Flatten of that shape and comes back", async () => {
+    const net = new Network({ inputSize: 12, inputShape: [4, 3], layers: [{ units: 5, activation: "relu" }, { units: 2, activation: "softmax" }], seed: 8 });
+    const { modelJson, weightData } = toTfjs(net);
+    const model = await tfl.loadLayersModel(tf.io.fromMemory({ modelTopology: modelJson.modelTopology, weightSpecs: modelJson.weightsManifest[0].weights, weightData }));
+    expect(model.inputs[0].shape).toEqual([null, 4, 3]);
+    expect(model.layers.map((l) => l.getClassName())).toEqual(["Flatten", "Dense", "Dense"]);
+    await expectSamePredictions(model, net, [4, 3], 6);
+    const back = fromTfjs(modelJson, weightData);
+    expect(back.inputShape).toEqual([4, 3]);
+    const flat = fromTfjs(toTfjs(new Network({ inputSize: 12, layers: [{ units: 1 }], seed: 1 })).modelJson, new Float32Array(13));
+    expect(flat.inputShape).toBeUndefined();
+    for (const n of [net, back, flat]) n.dispose();
+    model.dispose();
+  });
+
   test("a float64 ReferenceNetwork exports too (weights rounded to float32)", async () => {
     const ref = new ReferenceNetwork({ inputSize: 4, layers: [{ units: 3, activation: "tanh" }, { units: 2, activation: "softmax" }], seed: 2 });
     const { modelJson, weightData } = toTfjs(ref);

@@ -1,0 +1,51 @@
+// The command line's file checks: model files are read only when they are regular files of a
+// sane size (a device such as /dev/zero, a FIFO or a folder must fail at once, not hang), and a
+// --save target is checked before training starts, so a long run never ends in "could not write".
+import { accessSync, constants, readFileSync, statSync, type Stats } from "node:fs";
+import { dirname, resolve } from "node:path";
+
+/** Largest model file read: a 784-4096-4096-10 network is about 110 MB of base64. */
+export const MAX_MODEL_BYTES = 256 * 1024 * 1024;
+
+function kind(s: Stats): string {
+  if (s.isFile()) return "a file";
+  if (s.isDirectory()) return "a folder";
+  if (s.isFIFO()) return "a FIFO (named pipe)";
+  if (s.isCharacterDevice() || s.isBlockDevice()) return "a device";
+  if (s.isSocket()) return "a socket";
+  return "not a regular file";
+}
+
+function statOrNull(path: string): Stats | null {
+  try {
+    return statSync(path);
+  } catch {
+    return null;
+  }
+}
+
+/** The text of a model file, after checking that it is a regular file of at most MAX_MODEL_BYTES. */
+export function readModelText(path: string): string {
+  const s = statOrNull(path);
+  if (s === null) throw new Error(`model file ${path} does not exist`);
+  if (!s.isFile()) throw new Error(`model file ${path} is ${kind(s)}; expected a regular file written by wasmlp train --save`);
+  if (s.size > MAX_MODEL_BYTES) {
+    throw new Error(`model file ${path} is ${s.size.toLocaleString("en-US")} bytes; the limit is ${MAX_MODEL_BYTES.toLocaleString("en-US")} bytes (256 MiB)`);
+  }
+  return readFileSync(path, "utf8");
+}
+
+/** Throws unless `path` can be written: its folder exists and is writable, and it is not a folder itself. */
+export function checkSaveTarget(path: string): void {
+  const target = statOrNull(path);
+  if (target !== null && !target.isFile()) throw new Error(`--save ${path} is ${kind(target)}; expected a file name`);
+  const folder = dirname(resolve(path));
+  const s = statOrNull(folder);
+  if (s === null) throw new Error(`--save ${path}: the folder ${folder} does not exist`);
+  if (!s.isDirectory()) throw new Error(`--save ${path}: ${folder} is ${kind(s)}, not a folder`);
+  try {
+    accessSync(folder, constants.W_OK);
+  } catch {
+    throw new Error(`--save ${path}: the folder ${folder} is not writable`);
+  }
+}
