@@ -97,6 +97,10 @@ const ACTIVATION_NAMES: Record<string, { activation: Activation; alpha: number }
 
 class Unsupported extends RangeError {}
 
+/** wasmlp's widest layer and input (config.ts MAX_UNITS; not imported, to keep this file off the engine's modules). */
+export const MAX_TFJS_UNITS = 1 << 16;
+const OPTION_KEYS = ["loss", "optimizer", "seed"];
+
 /**
  * Builds a Network from a tfjs layers model: `modelJson` is model.json's object or text (or
  * the artifacts tfjs-layers hands a save handler, with `weightSpecs` in place of a manifest),
@@ -104,13 +108,16 @@ class Unsupported extends RangeError {}
  * `modelJson.weightData` when omitted). Everything is checked before the network is built.
  */
 export function fromTfjs(modelJson: unknown, weightData?: TfjsWeightData, options: FromTfjsOptions = {}): Network {
+  if (typeof options !== "object" || options === null) throw new TypeError(`fromTfjs options must be an object, received ${describe(options)}`);
+  const unknown = Object.keys(options).find((k) => !OPTION_KEYS.includes(k));
+  if (unknown !== undefined) throw new TypeError(`fromTfjs options: unknown option "${unknown}"; expected ${OPTION_KEYS.join(", ")}`);
   // Both sizes are checked before anything is parsed.
   const given = weightData === undefined ? undefined : weightBytes(weightData);
   const model = parseModelText(modelJson);
   const data = given ?? weightBytes(model.weightData);
+  const plan = readTopology(model.modelTopology); // what the model is comes first: an unsupported layer is the clearer error
   const specs = weightSpecs(model);
   const offsets = layoutWeights(specs, data.byteLength);
-  const plan = readTopology(model.modelTopology);
   const { inputSize, weights } = bindWeights(plan.layers, plan.inputSize, specs, offsets, data);
   const layers = plan.layers.map((l) => (l.activation === "leaky-relu" ? { units: l.units, activation: l.activation, alpha: l.alpha } : { units: l.units, activation: l.activation }));
   const last = layers[layers.length - 1];
@@ -366,6 +373,7 @@ function plan(raw: RawLayer[]): { inputSize: number; inputShape: number[] | null
         }
         const units = l.config.units;
         if (!Number.isInteger(units) || (units as number) < 1) throw new RangeError(`${where}: units must be a positive whole number, received ${describe(units)}`);
+        if ((units as number) > MAX_TFJS_UNITS) throw new Unsupported(`${where}: ${units} units is more than wasmlp's widest layer (${MAX_TFJS_UNITS})`);
         const useBias = l.config.use_bias ?? true;
         if (typeof useBias !== "boolean") throw new TypeError(`${where}: use_bias must be true or false, received ${describe(useBias)}`);
         const act = activationOf(where, l.config.activation);
@@ -424,6 +432,8 @@ function plan(raw: RawLayer[]): { inputSize: number; inputShape: number[] | null
   });
   if (dense.length === 0) throw new Unsupported("tfjs model has no Dense layer: nothing for wasmlp to import");
   const inputShape = shape as number[] | null;
+  const size = inputShape === null ? 0 : inputShape.reduce((a, b) => a * b, 1);
+  if (size > MAX_TFJS_UNITS) throw new Unsupported(`tfjs layer "${raw[0].name}" (${raw[0].className}): an input of ${size} values ([${(inputShape as number[]).join(", ")}]) is more than wasmlp's widest input (${MAX_TFJS_UNITS})`);
   return { inputSize: inputShape === null ? 0 : inputShape.reduce((a, b) => a * b, 1), inputShape, layers: dense };
 }
 
@@ -511,6 +521,7 @@ function bindWeights(layers: DensePlan[], declaredInput: number, specs: TfjsWeig
       throw new RangeError(`${where}: kernel "${kernel.name}" has shape [${kernel.shape.join(", ")}], expected [inputs, ${l.units}]`);
     }
     if (li === 0 && fanIn === 0) fanIn = kernel.shape[0]; // no declared input shape: the kernel tells
+    if (li === 0 && fanIn > MAX_TFJS_UNITS) throw new Unsupported(`${where}: ${fanIn} inputs is more than wasmlp's widest input (${MAX_TFJS_UNITS})`);
     if (kernel.shape[0] !== fanIn) {
       throw new RangeError(`${where}: kernel "${kernel.name}" has shape [${kernel.shape.join(", ")}], expected [${fanIn}, ${l.units}] (${li === 0 ? "the declared input size" : `the ${fanIn} units of "${layers[li - 1].name}"`})`);
     }

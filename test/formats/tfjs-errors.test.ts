@@ -1,7 +1,8 @@
 // Everything a tfjs layers model may hold that wasmlp cannot represent, and damaged input, is
 // refused with an error naming the layer or weight and what is wrong; nothing is left behind.
 import { beforeAll, describe, expect, test } from "vitest";
-import { MAX_TFJS_JSON_BYTES, MAX_TFJS_WEIGHT_BYTES, fromTfjs } from "wasmlp/tfjs";
+import { MAX_TFJS_JSON_BYTES, MAX_TFJS_UNITS, MAX_TFJS_WEIGHT_BYTES, fromTfjs } from "wasmlp/tfjs";
+import { MAX_UNITS } from "../../src/config.js";
 import { init, memoryStats } from "../../src/index.js";
 import { type Saved, type TfLayer, asModelJson, save, tfl, tfReady } from "./tfjs-helpers.js";
 
@@ -136,6 +137,8 @@ describe("layers wasmlp cannot represent", () => {
     ["a kernel of the wrong shape", (j: Json) => { j.weightsManifest[0].weights[2].shape = [3, 4]; }, /tfjs layer "out" \(Dense\): kernel "out\/kernel" has shape \[3, 4\], expected \[inputs, 3\]/],
     ["a kernel that does not fit the layer before", (j: Json) => { j.modelTopology.config.layers[0].config.batch_input_shape = [null, 6]; }, /tfjs layer "hidden" \(Dense\): kernel "hidden\/kernel" has shape \[5, 4\], expected \[6, 4\] \(the declared input size\)/],
     ["a bias on a layer without one", (j: Json) => { j.modelTopology.config.layers[1].config.use_bias = false; }, /tfjs layer "out" \(Dense\): use_bias is false but the weights hold "out\/bias"/],
+    ["a layer wider than wasmlp's widest", (j: Json) => { j.modelTopology.config.layers[1].config.units = 70000; }, /tfjs layer "out" \(Dense\): 70000 units is more than wasmlp's widest layer \(65536\)/],
+    ["an input wider than wasmlp's widest", (j: Json) => { j.modelTopology.config.layers[0].config.batch_input_shape = [null, 70000]; }, /tfjs layer "hidden" \(Dense\): an input of 70000 values \(\[70000\]\) is more than wasmlp's widest input \(65536\)/],
     ["an extra weight", (j: Json) => { j.weightsManifest[0].weights.push({ name: "stray/kernel", shape: [0], dtype: "float32" }); }, /tfjs weight "stray\/kernel" belongs to no Dense layer of the model/],
   ])("%s", (_, edit, message) => {
     refused(() => fromTfjs(edited(edit), base.weightData), RangeError, message);
@@ -162,6 +165,18 @@ describe("damaged, truncated and oversized input", () => {
     refused(() => fromTfjs(edited((j) => { j.weightsManifest = "x"; }), base.weightData), TypeError, /weightsManifest must be an array of groups/);
     refused(() => fromTfjs(edited((j) => { j.weightsManifest[0].weights[0].shape = [5, -4]; }), base.weightData), RangeError, /tfjs weight "hidden\/kernel": shape must be a list of whole numbers, received \[5,-4\]/);
     refused(() => fromTfjs(edited((j) => { j.modelTopology.config.layers = {}; }), base.weightData), RangeError, /tfjs modelTopology has no layer list/);
+  });
+
+  test("the width limit is wasmlp's own, and holds when only the kernel tells the input size", () => {
+    expect(MAX_TFJS_UNITS).toBe(MAX_UNITS);
+    const json = edited((j) => { delete j.modelTopology.config.layers[0].config.batch_input_shape; j.weightsManifest[0].weights[0].shape = [70000, 4]; });
+    refused(() => fromTfjs(json, new Float32Array(70000 * 4 + 4 + 4 * 3 + 3)), RangeError, /tfjs layer "hidden" \(Dense\): 70000 inputs is more than wasmlp's widest input \(65536\)/);
+  });
+
+  test("options other than loss, optimizer and seed", () => {
+    refused(() => fromTfjs(base, undefined, null as never), TypeError, /fromTfjs options must be an object, received null/);
+    refused(() => fromTfjs(base, undefined, { epochs: 3 } as never), TypeError, /fromTfjs options: unknown option "epochs"; expected loss, optimizer, seed/);
+    refused(() => fromTfjs(base, undefined, { loss: "binary-crossentropy" }), RangeError, /loss "binary-crossentropy" needs a "sigmoid" output layer/);
   });
 
   test("missing or wrongly typed weight data", () => {
