@@ -126,6 +126,21 @@ describe("tfjs-layers models load into wasmlp and predict the same", () => {
     net.dispose();
     model.dispose();
   });
+  test("Keras 3's leaky_relu activation string (slope 0.2) computes what Dense + LeakyReLU(0.2) computes in tfjs", async () => {
+    const model = tfl.sequential({ layers: [tfl.layers.dense({ units: 6, inputShape: [5], name: "d" }), tfl.layers.leakyReLU({ alpha: 0.2 }), tfl.layers.dense({ units: 2, name: "o" })] });
+    randomizeWeights(model, 31);
+    const saved = await save(model);
+    const topology = structuredClone(saved.modelTopology) as { config: { layers: { class_name: string; config: Record<string, unknown> }[] } };
+    topology.config.layers = topology.config.layers.filter((l) => l.class_name !== "LeakyReLU");
+    topology.config.layers[0].config.activation = "leaky_relu";
+    const net = fromTfjs({ ...saved, modelTopology: topology });
+    expect(net.toString()).toContain("5 → 6 leaky-relu → 2 linear");
+    expect(net.layers[0].alpha).toBe(0.2);
+    await expectSamePredictions(model, net, [5], 9);
+    net.dispose();
+    model.dispose();
+  });
+
   test("a Keras 3 functional topology (batch_shape, DTypePolicy, __keras_tensor__ nodes, a single-ref input_layers) loads", async () => {
     const model = tfl.sequential({ layers: [tfl.layers.dense({ units: 3, activation: "relu", inputShape: [4], name: "dense" }), tfl.layers.dense({ units: 2, name: "dense_1" }), tfl.layers.activation({ activation: "sigmoid", name: "act" })] });
     randomizeWeights(model, 21);
