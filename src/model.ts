@@ -9,7 +9,7 @@ import { Layer } from "./layer.js";
 import { parseModelJSON, toModelJSON } from "./model-file.js";
 import { Random, randomSeed } from "./random.js";
 import { INFER_ROWS, type Trainee, checkOutputsFinite, evaluateRows, fit, forwardLoss, parseFitOptions, step } from "./training.js";
-import type { Batch, FitOptions, Gradients, History, Labels, ModelJSON, NetworkOptions } from "./types.js";
+import type { Batch, Evaluation, FitOptions, Gradients, History, Labels, ModelJSON, NetworkOptions } from "./types.js";
 import { F32_MAX, checkInt, checkKeys, checkObject, checkOneOf, checkTargetRange, describe, toMatrix, toTargets } from "./validate.js";
 
 const NETWORK_KEYS = ["inputSize", "inputShape", "layers", "loss", "optimizer", "seed"] as const;
@@ -128,11 +128,11 @@ export class Model<A extends Float32Array | Float64Array> {
   }
 
   /** Mean loss and accuracy over a data set. */
-  evaluate(x: Batch, y: Labels): { loss: number; accuracy: number } {
+  evaluate(x: Batch, y: Labels): Evaluation {
     this.alive();
     const { data, m } = toMatrix("x", x, this.inputSize);
     const targets = this.targets("y", y, m);
-    return evaluateRows(this.trainee, data, targets, m);
+    return evaluateRows(this.trainee, data, targets, m, true);
   }
 
   /** Mean loss over a batch. */
@@ -168,9 +168,19 @@ export class Model<A extends Float32Array | Float64Array> {
   fit(x: Batch, y: Labels, options: FitOptions = {}): History {
     this.alive();
     const settings = parseFitOptions(options);
-    const { data, m } = toMatrix("x", x, this.inputSize);
-    const targets = this.targets("y", y, m);
+    let { data, m } = toMatrix("x", x, this.inputSize);
+    let targets = this.targets("y", y, m);
     let validation: { x: Float32Array; y: Float32Array; m: number } | null = null;
+    if (settings.validationSplit > 0) {
+      // The last samples, before any shuffling (as Keras).
+      const keep = Math.floor(m * (1 - settings.validationSplit));
+      if (keep < 1 || keep === m) {
+        throw new RangeError(`validationSplit ${settings.validationSplit} of ${m} samples leaves ${keep} to train on and ${m - keep} to validate; both must be at least 1`);
+      }
+      const [n, o] = [this.inputSize, this.outputSize];
+      validation = { x: data.subarray(keep * n, m * n), y: targets.subarray(keep * o, m * o), m: m - keep };
+      [data, targets, m] = [data.subarray(0, keep * n), targets.subarray(0, keep * o), keep];
+    }
     if (options.validationData !== undefined) {
       const v = options.validationData;
       if (!Array.isArray(v) || v.length !== 2) throw new TypeError(`validationData must be [x, y], received ${describe(v)}`);

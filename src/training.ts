@@ -3,12 +3,16 @@
 import type { Loss } from "./config.js";
 import type { Engine } from "./engine/engine.js";
 import type { Random } from "./random.js";
-import type { EpochLogs, FitOptions, History } from "./types.js";
-import { checkInt, checkKeys, checkObject, describe } from "./validate.js";
+import type { EpochLogs, Evaluation, FitOptions, History, Monitor } from "./types.js";
+import { checkInt, checkKeys, checkNumber, checkObject, checkOneOf, describe } from "./validate.js";
 
 /** Rows per chunk for predict/evaluate, so memory stays bounded on large inputs. */
 export const INFER_ROWS = 1024;
-const FIT_KEYS = ["epochs", "batchSize", "shuffle", "validationData", "onEpochEnd", "onBatchEnd"] as const;
+const FIT_KEYS = [
+  "epochs", "batchSize", "shuffle", "validationData", "validationSplit", "initialEpoch", "earlyStopping", "onEpochEnd", "onBatchEnd",
+] as const;
+const EARLY_STOPPING_KEYS = ["monitor", "patience", "minDelta", "restoreBestWeights"] as const;
+const MONITORS: readonly Monitor[] = ["loss", "accuracy", "valLoss", "valAccuracy"];
 
 /** What the loop needs to know about the network it trains. */
 export interface Trainee<A extends Float32Array | Float64Array> {
@@ -53,11 +57,17 @@ export function step<A extends Float32Array | Float64Array>(
   return result;
 }
 
-/** Mean loss and accuracy over validated data, in chunks of INFER_ROWS through slot 1. */
+/**
+ * Mean loss and accuracy over validated data, in chunks of INFER_ROWS through slot 1; for
+ * classifiers (several outputs, argmax), with `metrics`, also the confusion matrix and the
+ * per-class precision, recall and F1.
+ */
 export function evaluateRows<A extends Float32Array | Float64Array>(
-  t: Trainee<A>, x: Float32Array, y: Float32Array, m: number,
-): { loss: number; accuracy: number } {
+  t: Trainee<A>, x: Float32Array, y: Float32Array, m: number, metrics = false,
+): Evaluation {
   const e = t.engine;
+  const k = t.outputSize;
+  const confusion = metrics && !elementwiseAccuracy(t) ? new Float64Array(k * k) : null;
   let loss = 0;
   let correct = 0;
   for (let start = 0; start < m; start += INFER_ROWS) {
@@ -66,11 +76,29 @@ export function evaluateRows<A extends Float32Array | Float64Array>(
     e.loadX(1, x, null, start, rows);
     e.loadY(1, y, null, start, rows);
     const out = e.runForward(1, rows);
-    checkOutputsFinite("evaluate", out, t.outputSize, start, rows);
-    correct += countCorrect(t, out, y, null, start, rows);
+    checkOutputsFinite("evaluate", out, k, start, rows);
+    correct += countCorrect(t, out, y, null, start, rows, confusion);
     loss += e.lossSum(1, rows);
   }
-  return { loss: loss / m, accuracy: correct / (m * accuracyUnits(t)) };
+  const result: Evaluation = { loss: loss / m, accuracy: correct / (m * accuracyUnits(t)) };
+  return confusion ? { ...result, ...classMetrics(confusion, k) } : result;
+}
+
+/** Precision, recall and F1 per class from a confusion matrix (rows: true class, columns: predicted). */
+export function classMetrics(confusion: ArrayLike<number>, k: number): Required<Omit<Evaluation, "loss" | "accuracy">> {
+  const matrix = Array.from({ length: k }, (_, i) => Array.from({ length: k }, (_, j) => confusion[i * k + j]));
+  const precision: number[] = [], recall: number[] = [], f1: number[] = [];
+  for (let c = 0; c < k; c++) {
+    const hit = matrix[c][c];
+    const predicted = matrix.reduce((s, row) => s + row[c], 0);
+    const actual = matrix[c].reduce((s, v) => s + v, 0);
+    const p = predicted > 0 ? hit / predicted : 0, r = actual > 0 ? hit / actual : 0;
+    precision.push(p);
+    recall.push(r);
+    f1.push(p + r > 0 ? (2 * p * r) / (p + r) : 0);
+  }
+  const mean = (v: number[]): number => v.reduce((a, b) => a + b, 0) / k;
+  return { confusionMatrix: matrix, precision, recall, f1, macro: { precision: mean(precision), recall: mean(recall), f1: mean(f1) } };
 }
 
 /** Non-finite outputs are an error naming the sample, never a NaN loss or a wrong accuracy. */
@@ -91,7 +119,10 @@ function elementwiseAccuracy(t: { outputSize: number; loss: Loss }): boolean {
   return t.loss === "binary-crossentropy" || t.outputSize === 1;
 }
 
-function countCorrect(t: { outputSize: number; loss: Loss }, out: ArrayLike<number>, y: Float32Array, order: Uint32Array | null, start: number, m: number): number {
+function countCorrect(
+  t: { outputSize: number; loss: Loss }, out: ArrayLike<number>, y: Float32Array, order: Uint32Array | null, start: number, m: number,
+  confusion: Float64Array | null = null,
+): number {
   const n = t.outputSize;
   const elementwise = elementwiseAccuracy(t);
   let correct = 0;
@@ -106,9 +137,18 @@ function countCorrect(t: { outputSize: number; loss: Loss }, out: ArrayLike<numb
         if (y[row * n + j] > y[row * n + want]) want = j;
       }
       if (best === want) correct++;
+      if (confusion) confusion[want * n + best]++;
     }
   }
   return correct;
+}
+
+/** earlyStopping, checked; `monitor` is resolved once fit knows whether there is validation data. */
+export interface EarlyStoppingSettings {
+  monitor: Monitor | null;
+  patience: number;
+  minDelta: number;
+  restoreBestWeights: boolean;
 }
 
 /** fit's options, checked before any data is looked at. */
@@ -116,14 +156,40 @@ export interface FitSettings {
   epochs: number;
   batchSize: number;
   shuffle: boolean;
+  initialEpoch: number;
+  validationSplit: number;
+  earlyStopping: EarlyStoppingSettings | null;
   onEpochEnd?: FitOptions["onEpochEnd"];
   onBatchEnd?: FitOptions["onBatchEnd"];
+}
+
+function parseEarlyStopping(value: unknown): EarlyStoppingSettings | null {
+  if (value === undefined || value === false) return null;
+  const o = value === true ? {} : value;
+  checkObject("earlyStopping", o);
+  checkKeys("earlyStopping", o, EARLY_STOPPING_KEYS);
+  const restore = o.restoreBestWeights ?? false;
+  if (typeof restore !== "boolean") throw new TypeError(`earlyStopping.restoreBestWeights must be true or false, received ${describe(restore)}`);
+  return {
+    monitor: o.monitor === undefined ? null : checkOneOf("earlyStopping.monitor", o.monitor, MONITORS),
+    patience: checkInt("earlyStopping.patience", o.patience ?? 0, 0),
+    minDelta: checkNumber("earlyStopping.minDelta", o.minDelta ?? 0, 0, Infinity),
+    restoreBestWeights: restore,
+  };
 }
 
 export function parseFitOptions(options: FitOptions): FitSettings {
   checkObject("fit options", options as unknown);
   checkKeys("fit options", options, FIT_KEYS);
   const epochs = checkInt("epochs", options.epochs ?? 1, 1);
+  const initialEpoch = checkInt("initialEpoch", options.initialEpoch ?? 0, 0);
+  if (initialEpoch >= epochs) {
+    throw new RangeError(`initialEpoch (${initialEpoch}) must be less than epochs (${epochs}): as in Keras, epochs is the index the run ends at, so epochs ${initialEpoch} … ${epochs - 1} would be none`);
+  }
+  const validationSplit = options.validationSplit === undefined ? 0 : checkNumber("validationSplit", options.validationSplit, 0, 1, false, true);
+  if (validationSplit > 0 && options.validationData !== undefined) {
+    throw new TypeError("give validationData or validationSplit, not both");
+  }
   const batchSize = checkInt("batchSize", options.batchSize ?? 32, 1, 1 << 16);
   const shuffle = options.shuffle ?? true;
   if (typeof shuffle !== "boolean") throw new TypeError(`shuffle must be true or false, received ${describe(shuffle)}`);
@@ -132,7 +198,10 @@ export function parseFitOptions(options: FitOptions): FitSettings {
       throw new TypeError(`${name} must be a function, received ${describe(options[name])}`);
     }
   }
-  return { epochs, batchSize, shuffle, onEpochEnd: options.onEpochEnd, onBatchEnd: options.onBatchEnd };
+  return {
+    epochs, batchSize, shuffle, initialEpoch, validationSplit, earlyStopping: parseEarlyStopping(options.earlyStopping),
+    onEpochEnd: options.onEpochEnd, onBatchEnd: options.onBatchEnd,
+  };
 }
 
 /** Validated training and validation data. */
@@ -146,28 +215,29 @@ export interface FitData {
 /** Epochs of shuffled minibatches; returns the per-epoch history. */
 export function fit<A extends Float32Array | Float64Array>(t: Trainee<A>, shuffler: Random, data: FitData, settings: FitSettings): History {
   const { x, y, m, validation } = data;
-  const history: History = { loss: [], accuracy: [], valLoss: [], valAccuracy: [], seconds: [] };
+  const history: History = { epoch: [], loss: [], accuracy: [], valLoss: [], valAccuracy: [], seconds: [] };
+  const watch = settings.earlyStopping ? new EarlyStopping(t, settings.earlyStopping, validation !== null) : null;
   const order = new Uint32Array(m);
   for (let i = 0; i < m; i++) order[i] = i;
   const rows = Math.min(settings.batchSize, m);
   t.engine.ensureRows(0, rows);
-  let batchIndex = 0;
-  for (let epoch = 0; epoch < settings.epochs; epoch++) {
+  for (let epoch = settings.initialEpoch; epoch < settings.epochs; epoch++) {
     const t0 = performance.now();
     if (settings.shuffle) shuffler.shuffle(order);
     let lossSum = 0;
     let correct = 0;
-    for (let start = 0; start < m; start += rows) {
+    for (let start = 0, batch = 0; start < m; start += rows, batch++) {
       const count = Math.min(rows, m - start);
-      const result = step(t, x, y, order, start, count, `fit (epoch ${epoch + 1}, batch ${batchIndex + 1})`);
+      const result = step(t, x, y, order, start, count, `fit (epoch ${epoch + 1}, batch ${batch + 1})`);
       correct += result.correct;
       lossSum += result.loss * count;
-      settings.onBatchEnd?.(batchIndex++, { loss: result.loss, size: count });
+      settings.onBatchEnd?.(batch, { loss: result.loss, size: count, epoch });
       // dispose() inside a callback: stop before the next batch touches anything; the history
       // holds the epochs completed before it.
       if (!t.engine.isAlive()) return history;
     }
     const logs: EpochLogs = { loss: lossSum / m, accuracy: correct / (m * accuracyUnits(t)), seconds: 0 };
+    history.epoch.push(epoch);
     history.loss.push(logs.loss);
     history.accuracy.push(logs.accuracy);
     if (validation) {
@@ -179,7 +249,53 @@ export function fit<A extends Float32Array | Float64Array>(t: Trainee<A>, shuffl
     }
     logs.seconds = (performance.now() - t0) / 1000;
     history.seconds.push(logs.seconds);
+    const stop = watch?.update(epoch, logs) ?? false;
     if (settings.onEpochEnd?.(epoch, logs) === false || !t.engine.isAlive()) break;
+    if (stop) {
+      history.stoppedEpoch = epoch;
+      break;
+    }
+  }
+  if (watch) {
+    history.bestEpoch = watch.bestEpoch;
+    if (t.engine.isAlive()) watch.restore();
   }
   return history;
+}
+
+/** Keras's EarlyStopping: watches one EpochLogs field, remembers the best epoch (and its weights). */
+class EarlyStopping<A extends Float32Array | Float64Array> {
+  private readonly monitor: Monitor;
+  private readonly sign: number;
+  private best = Infinity;
+  private wait = 0;
+  private bestWeights: A[] | null = null;
+  bestEpoch: number | undefined;
+
+  constructor(private readonly t: Trainee<A>, private readonly s: EarlyStoppingSettings, hasValidation: boolean) {
+    this.monitor = s.monitor ?? (hasValidation ? "valLoss" : "loss");
+    if (this.monitor.startsWith("val") && !hasValidation) {
+      throw new RangeError(`earlyStopping.monitor "${this.monitor}" needs validation data (validationData or validationSplit)`);
+    }
+    // Losses should fall, accuracies rise: compare sign·value, smaller is better.
+    this.sign = this.monitor.endsWith("oss") ? 1 : -1;
+  }
+
+  /** After an epoch: whether training should stop now. */
+  update(epoch: number, logs: EpochLogs): boolean {
+    const value = this.sign * (logs[this.monitor] as number);
+    if (value < this.best - this.s.minDelta) {
+      this.best = value;
+      this.bestEpoch = epoch;
+      this.wait = 0;
+      if (this.s.restoreBestWeights) this.bestWeights = this.t.engine.readParams();
+      return false;
+    }
+    return ++this.wait > this.s.patience;
+  }
+
+  /** With restoreBestWeights, puts the best epoch's weights back. */
+  restore(): void {
+    if (this.bestWeights) this.t.engine.writeParams(this.bestWeights);
+  }
 }

@@ -42,11 +42,48 @@ export interface EpochLogs {
 }
 
 export interface History {
+  /** The index of each epoch trained (from initialEpoch), as Keras's history.epoch. */
+  epoch: number[];
   loss: number[];
   accuracy: number[];
   valLoss: number[];
   valAccuracy: number[];
   seconds: number[];
+  /** With earlyStopping: the epoch whose monitored value was best (its weights are kept when restoreBestWeights). */
+  bestEpoch?: number;
+  /** With earlyStopping: the epoch after which it stopped training, when it did. */
+  stoppedEpoch?: number;
+}
+
+/** What earlyStopping watches: an EpochLogs field. */
+export type Monitor = "loss" | "accuracy" | "valLoss" | "valAccuracy";
+
+/** Keras's EarlyStopping callback, as fit's `earlyStopping` option. */
+export interface EarlyStoppingOptions {
+  /** The value watched; default "valLoss" when there is validation data, else "loss". Losses should fall, accuracies rise. */
+  monitor?: Monitor;
+  /** Epochs without improvement before training stops; default 0 (stop at the first epoch that does not improve). */
+  patience?: number;
+  /** Smallest change that counts as an improvement; default 0. */
+  minDelta?: number;
+  /** At the end, put back the weights of the best epoch; default false (as Keras). */
+  restoreBestWeights?: boolean;
+}
+
+/** evaluate()'s result. Classification metrics come for classifiers with several outputs (argmax). */
+export interface Evaluation {
+  loss: number;
+  accuracy: number;
+  /** counts[true class][predicted class], classes × classes. */
+  confusionMatrix?: number[][];
+  /** Per class: of the samples predicted as the class, the fraction that are (0 when none is predicted). */
+  precision?: number[];
+  /** Per class: of the samples of the class, the fraction predicted as it (0 when the class is absent). */
+  recall?: number[];
+  /** Per class: the harmonic mean of precision and recall (0 when both are 0). */
+  f1?: number[];
+  /** Unweighted means over the classes of precision, recall and f1. */
+  macro?: { precision: number; recall: number; f1: number };
 }
 
 export interface FitOptions {
@@ -58,10 +95,19 @@ export interface FitOptions {
   shuffle?: boolean;
   /** [x, y] evaluated after every epoch. */
   validationData?: [Batch, Labels];
+  /**
+   * Fraction in [0, 1) of the samples held out for validation: the last ones, taken before any
+   * shuffling (as Keras). Not with validationData.
+   */
+  validationSplit?: number;
+  /** The epoch to start at (resuming a run): epochs initialEpoch … epochs − 1 are trained, as Keras. Default 0. */
+  initialEpoch?: number;
+  /** Stop when a monitored value stops improving (Keras's EarlyStopping); `true` takes the defaults. */
+  earlyStopping?: boolean | EarlyStoppingOptions;
   /** Called after each epoch; return false to stop training early. */
   onEpochEnd?: (epoch: number, logs: EpochLogs) => void | boolean;
-  /** Called after each optimizer step with that batch's mean loss. */
-  onBatchEnd?: (batch: number, logs: { loss: number; size: number }) => void;
+  /** Called after each optimizer step: the batch's index within its epoch (from 0), and its mean loss. */
+  onBatchEnd?: (batch: number, logs: { loss: number; size: number; epoch: number }) => void;
 }
 
 export interface ModelJSON {

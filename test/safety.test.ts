@@ -45,7 +45,7 @@ describe("dispose inside a fit callback stops fit; nothing is written afterwards
   for (const batch of [0, 1, 4, 5, 9]) { // 40 samples, batch 8: five batches an epoch, two epochs
     points.push({
       name: `onBatchEnd, batch ${batch}`,
-      make: (net) => ({ onBatchEnd: (b) => { if (b === batch) net.dispose(); } }),
+      make: (net) => ({ onBatchEnd: (b, logs) => { if (logs.epoch * 5 + b === batch) net.dispose(); } }),
       epochsDone: batch < 5 ? 0 : 1,
     });
   }
@@ -65,7 +65,7 @@ describe("dispose inside a fit callback stops fit; nothing is written afterwards
       onBatchEnd: (b, logs) => {
         if (disposedAt >= 0) batchesAfter++;
         inner?.(b, logs);
-        if (disposedAt < 0 && !isAlive(net)) disposedAt = b;
+        if (disposedAt < 0 && !isAlive(net)) disposedAt = logs.epoch * 5 + b;
       },
     });
     expect(batchesAfter).toBe(0);
@@ -346,7 +346,8 @@ test("soak: 10,000 mixed operations against twins; memory returns to its start",
       net.dispose(); live.splice(i, 1); counts.dispose++;
     } else if (kind === 2) {
       const stopAt = r.uint32() % 4;
-      net.fit(xs, ys, { batchSize: 4, epochs: 2, onBatchEnd: (b) => { if (b === stopAt) net.dispose(); } });
+      const perEpoch = Math.ceil(m / 4);
+      net.fit(xs, ys, { batchSize: 4, epochs: 2, onBatchEnd: (b, logs) => { if (logs.epoch * perEpoch + b === stopAt) net.dispose(); } });
       if (stopAt < Math.ceil(m / 4) * 2) { live.splice(i, 1); counts.fitDispose++; }
     } else if (kind === 3) {
       // A batch larger than any before: may grow memory.

@@ -9,7 +9,7 @@ import { init } from "../wasm.js";
 import { UsageError, int, intList, oneOf, parse, positive, text } from "./args.js";
 import { checkSaveTarget } from "./files.js";
 import { MODEL_FLAGS, MODEL_USAGE, loadModel, modelFlagsHelp } from "./models.js";
-import { EpochProgress, type Output, renderTable } from "./progress.js";
+import { EpochProgress, type Output, renderConfusion, renderTable } from "./progress.js";
 
 const HIDDEN_ACTIVATIONS = ACTIVATIONS.filter((a) => a !== "softmax") as Exclude<Activation, "softmax">[];
 
@@ -42,6 +42,7 @@ Options:
   --lr X               learning rate (default 0.001 for adam, 0.05 otherwise)
   --seed N             seed for weights and shuffling (default 1)
   --limit N            train on the first N training images only
+  --early-stopping N   stop after N epochs without a lower test loss, keeping the best epoch's weights
   --save FILE          write the trained model to FILE (JSON, written atomically)
   -h, --help           show this help
 `,
@@ -102,7 +103,7 @@ export async function train(argv: string[], out: Output): Promise<number> {
   const a = parse(argv, {
     data: { type: "string" }, layers: { type: "string" }, activation: { type: "string" }, epochs: { type: "string" },
     "batch-size": { type: "string" }, optimizer: { type: "string" }, lr: { type: "string" }, seed: { type: "string" },
-    limit: { type: "string" }, save: { type: "string" }, help: { type: "boolean", short: "h" },
+    limit: { type: "string" }, save: { type: "string" }, "early-stopping": { type: "string" }, help: { type: "boolean", short: "h" },
   }, "train");
   if (a.help) { out.write(HELP.train); return 0; }
   const layers = intList("layers", a.layers, [256, 128]);
@@ -113,6 +114,7 @@ export async function train(argv: string[], out: Output): Promise<number> {
   const lr = positive("lr", a.lr, optimizer === "adam" ? 0.001 : 0.05);
   const seed = int("seed", a.seed, 1, 0, 0xffffffff);
   const limit = a.limit === undefined ? undefined : int("limit", a.limit, 0, 1);
+  const patience = a["early-stopping"] === undefined ? undefined : int("early-stopping", a["early-stopping"], 0, 0, 100000);
   const save = text("save", a.save);
   const dataDir = text("data", a.data);
   if (save !== undefined) checkSaveTarget(save); // before training, not after it
@@ -138,6 +140,7 @@ export async function train(argv: string[], out: Output): Promise<number> {
   progress.begin();
   const history = net.fit(trainSet.pixels, trainSet.labels, {
     epochs, batchSize, validationData: [data.test.pixels, data.test.labels],
+    ...(patience === undefined ? {} : { earlyStopping: { monitor: "valLoss" as const, patience, restoreBestWeights: true } }),
     onBatchEnd: (_, logs) => {
       lastBatchEnd = performance.now();
       progress.batch(rows.length, logs.size, logs.loss);
@@ -153,8 +156,11 @@ export async function train(argv: string[], out: Output): Promise<number> {
     },
   });
   out.write(`\n${renderTable(["epoch", "loss", "train acc", "test acc", "seconds"], rows)}`);
-  const final = history.valAccuracy[history.valAccuracy.length - 1];
-  const throughput = (trainSet.count * epochs) / trainSeconds;
+  if (history.stoppedEpoch !== undefined) {
+    out.write(`\nearly stopping: no lower test loss for ${patience} epoch${patience === 1 ? "" : "s"} after epoch ${history.bestEpoch! + 1}; stopped after epoch ${history.stoppedEpoch + 1} and kept epoch ${history.bestEpoch! + 1}'s weights\n`);
+  }
+  const final = history.bestEpoch !== undefined ? history.valAccuracy[history.epoch.indexOf(history.bestEpoch)] : history.valAccuracy[history.valAccuracy.length - 1];
+  const throughput = (trainSet.count * history.epoch.length) / trainSeconds;
   out.write(`\nheld-out accuracy ${final.toFixed(4)} on ${data.test.count.toLocaleString("en-US")} images; training throughput ${Math.round(throughput).toLocaleString("en-US")} samples/s\n`);
   if (save !== undefined) {
     writeAtomically(save, JSON.stringify(net.toJSON()));
@@ -177,9 +183,10 @@ export async function evaluate(argv: string[], out: Output): Promise<number> {
   const { test, source } = loadData(dataDir);
   checkFits(net, test);
   const t0 = performance.now();
-  const { loss, accuracy } = net.evaluate(test.pixels, Int32Array.from(test.labels));
+  const result = net.evaluate(test.pixels, Int32Array.from(test.labels));
   const seconds = (performance.now() - t0) / 1000;
-  out.write(`${net}\ndata: ${source}\ntest loss ${loss.toFixed(4)}  test accuracy ${accuracy.toFixed(4)} on ${test.count.toLocaleString("en-US")} images (${Math.round(test.count / seconds).toLocaleString("en-US")} images/s)\n`);
+  out.write(`${net}\ndata: ${source}\ntest loss ${result.loss.toFixed(4)}  test accuracy ${result.accuracy.toFixed(4)} on ${test.count.toLocaleString("en-US")} images (${Math.round(test.count / seconds).toLocaleString("en-US")} images/s)\n`);
+  if (result.confusionMatrix) out.write(`\n${renderConfusion(result, net.outputSize === 10 ? FASHION_MNIST_CLASSES : null)}`);
   net.dispose();
   return 0;
 }

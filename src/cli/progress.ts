@@ -67,3 +67,26 @@ export function renderTable(headers: string[], rows: (string | number)[][]): str
   const line = (r: string[]): string => r.map((c, i) => c.padStart(widths[i])).join("  ");
   return [line(headers), widths.map((w) => "─".repeat(w)).join("  "), ...cells.map(line)].join("\n") + "\n";
 }
+
+/**
+ * A confusion matrix (rows: true class, columns: predicted) with per-class recall, precision
+ * and F1, in at most 80 columns: class names label the rows, numbers the columns.
+ */
+export function renderConfusion(
+  e: { confusionMatrix?: number[][]; precision?: number[]; recall?: number[]; f1?: number[] },
+  names: readonly string[] | null,
+): string {
+  const matrix = e.confusionMatrix!;
+  const k = matrix.length;
+  const label = (c: number): string => (names ? `${c} ${names[c]}` : String(c)).slice(0, 14);
+  const cells = matrix.map((row) => row.map((v) => v.toLocaleString("en-US")));
+  const width = Math.max(3, ...cells.flat().map((c) => c.length));
+  const head = Math.max(...Array.from({ length: k }, (_, c) => label(c).length), "true\\pred".length);
+  const pct = (v: number): string => (100 * v).toFixed(1).padStart(6);
+  const lines = [
+    `confusion matrix: rows true class, columns predicted; recall, precision, F1 in %`,
+    `${"true\\pred".padEnd(head)} ${Array.from({ length: k }, (_, c) => String(c).padStart(width)).join(" ")}  recall   prec.     F1`,
+    ...cells.map((row, c) => `${label(c).padEnd(head)} ${row.map((v) => v.padStart(width)).join(" ")}  ${pct(e.recall![c])}  ${pct(e.precision![c])}  ${pct(e.f1![c])}`),
+  ];
+  return lines.join("\n") + "\n";
+}

@@ -12,7 +12,7 @@ export interface WorkerFitOptions extends FitOptions {
 
 /** What the worker posts back. */
 export type FitMessage =
-  | { type: "batch"; batch: number; logs: { loss: number; size: number } }
+  | { type: "batch"; batch: number; logs: { loss: number; size: number; epoch: number } }
   | { type: "epoch"; epoch: number; logs: import("../types.js").EpochLogs }
   | { type: "done"; history: History; weights: Float32Array[] }
   | { type: "error"; name: string; message: string };

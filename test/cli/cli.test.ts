@@ -41,6 +41,19 @@ describe("a short run on the embedded data", () => {
     expect(e.stdout).toContain(`test accuracy ${trained.toFixed(4)} on 2,000 images`);
   });
 
+  test("eval prints a confusion matrix with class names, recall, precision and F1, in 80 columns", () => {
+    const e = wasmlp("eval", "--model", model);
+    const lines = e.stdout.split("\n");
+    const start = lines.findIndex((l) => l.startsWith("confusion matrix"));
+    expect(start).toBeGreaterThan(0);
+    expect(lines[start + 1]).toMatch(/^true\\pred +0 +1 +2 .* 9 +recall +prec\. +F1$/);
+    expect(lines[start + 2]).toMatch(/^0 T-shirt\/top +(\d+ +){10}\d+\.\d +\d+\.\d +\d+\.\d$/);
+    expect(lines[start + 11]).toMatch(/^9 Ankle boot /);
+    const counts = lines.slice(start + 2, start + 12).map((l) => l.slice(13).trim().split(/ +/).slice(0, 10).map(Number));
+    expect(counts.flat().reduce((a, b) => a + b)).toBe(2000);
+    for (const l of lines.slice(start, start + 12)) expect(l.length).toBeLessThanOrEqual(80);
+  });
+
   test("predict classifies chosen images", () => {
     const p = wasmlp("predict", "--model", model, "--index", "0,5,1999");
     expect(p.code).toBe(0);
@@ -135,6 +148,15 @@ function idxFolder(name: string, count: number, rows: number, cols: number): str
 describe("the issue 8 cases", () => {
   const model = join(dir, "m28.json");
   const trained = wasmlp("train", "--limit", "64", "--epochs", "1", "--layers", "8", "--save", model);
+
+  test("--early-stopping N stops when the test loss stops falling and keeps the best epoch", () => {
+    const r = wasmlp("train", "--limit", "300", "--epochs", "60", "--layers", "64", "--lr", "0.01", "--early-stopping", "1");
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/early stopping: no lower test loss for 1 epoch after epoch (\d+); stopped after epoch (\d+) and kept epoch \1's weights/);
+    const [, best, stopped] = /after epoch (\d+); stopped after epoch (\d+)/.exec(r.stdout)!.map(Number);
+    expect(stopped - best).toBe(2);
+    expect(stopped).toBeLessThan(60);
+  });
 
   test("--version prints the package's version", () => {
     const { version } = JSON.parse(readFileSync(new URL("../../package.json", import.meta.url), "utf8"));

@@ -1,0 +1,126 @@
+// fit's Keras options (validationSplit, initialEpoch, earlyStopping), per-epoch batch indices,
+// and evaluate's classification metrics against a float64 count of the same predictions.
+import { beforeAll, describe, expect, test } from "vitest";
+import { Network, init } from "../src/index.js";
+import { ReferenceNetwork } from "../src/reference/index.js";
+import { Random, randomArray } from "./helpers.js";
+
+beforeAll(async () => { await init(); });
+
+/** Three noisy classes in 4 dimensions. */
+function blobs(n: number, seed: number): { x: Float32Array; y: Int32Array } {
+  const rng = new Random(seed);
+  const x = new Float32Array(4 * n), y = new Int32Array(n);
+  for (let i = 0; i < n; i++) {
+    y[i] = i % 3;
+    for (let j = 0; j < 4; j++) x[4 * i + j] = (j === y[i] ? 1.5 : 0) + rng.symmetric(1);
+  }
+  return { x, y };
+}
+const options = { inputSize: 4, layers: [{ units: 8, activation: "tanh" as const }, { units: 3, activation: "softmax" as const }], seed: 3 };
+
+describe("validationSplit", () => {
+  test("holds out the last fraction, before shuffling, exactly as validationData of those samples", () => {
+    const { x, y } = blobs(50, 1);
+    const a = new Network(options), b = new Network(options);
+    const ha = a.fit(x, y, { epochs: 3, batchSize: 8, validationSplit: 0.2 });
+    const hb = b.fit(x.subarray(0, 40 * 4), y.subarray(0, 40), { epochs: 3, batchSize: 8, validationData: [x.subarray(160), y.subarray(40)] });
+    expect(ha.valLoss).toEqual(hb.valLoss);
+    expect(ha.loss).toEqual(hb.loss);
+    expect(a.getWeights()).toEqual(b.getWeights());
+    [a, b].forEach((n) => n.dispose());
+  });
+
+  test("bad values are refused, naming them", () => {
+    const { x, y } = blobs(10, 1);
+    const net = new Network(options);
+    expect(() => net.fit(x, y, { validationSplit: 1 })).toThrow(/validationSplit must be a finite number in \[0, 1\), received 1/);
+    expect(() => net.fit(x, y, { validationSplit: 0.95 })).toThrow(/validationSplit 0.95 of 10 samples leaves 0 to train on and 10 to validate; both must be at least 1/);
+    expect(() => net.fit(x, y, { validationSplit: 0.2, validationData: [x, y] })).toThrow(/validationData or validationSplit, not both/);
+    net.dispose();
+  });
+});
+
+describe("initialEpoch", () => {
+  test("trains epochs initialEpoch … epochs − 1 and numbers them so", () => {
+    const { x, y } = blobs(30, 2);
+    const net = new Network(options);
+    const seen: number[] = [];
+    const h = net.fit(x, y, { epochs: 5, initialEpoch: 2, batchSize: 10, onEpochEnd: (e) => void seen.push(e) });
+    expect(h.epoch).toEqual([2, 3, 4]);
+    expect(seen).toEqual([2, 3, 4]);
+    expect(h.loss).toHaveLength(3);
+    expect(() => net.fit(x, y, { epochs: 2, initialEpoch: 2 })).toThrow(/initialEpoch \(2\) must be less than epochs \(2\)/);
+    net.dispose();
+  });
+});
+
+describe("earlyStopping", () => {
+  test("stops after `patience` epochs without improvement and restores the best weights", () => {
+    const { x, y } = blobs(60, 4);
+    const net = new Network({ ...options, optimizer: { type: "sgd", learningRate: 0.5 } });
+    // A validation set of flipped labels: val loss rises as training fits the real labels.
+    const flipped = y.map((c) => (c + 1) % 3);
+    const snapshots: Float32Array[][] = [];
+    const h = net.fit(x, y, {
+      epochs: 50, batchSize: 10, validationData: [x, flipped],
+      earlyStopping: { patience: 2, restoreBestWeights: true },
+      onEpochEnd: () => void snapshots.push(net.getWeights()),
+    });
+    expect(h.stoppedEpoch).toBeDefined();
+    expect(h.stoppedEpoch! - h.bestEpoch!).toBe(3); // best, then patience + 1 epochs that were no better
+    expect(h.epoch).toHaveLength(h.stoppedEpoch! + 1);
+    const best = Math.min(...h.valLoss);
+    expect(h.valLoss[h.bestEpoch!]).toBe(best);
+    expect(net.getWeights()).toEqual(snapshots[h.bestEpoch!]);
+    net.dispose();
+  });
+
+  test("monitors training loss without validation data, and runs to the end while it improves", () => {
+    const { x, y } = blobs(30, 5);
+    const net = new Network(options);
+    const h = net.fit(x, y, { epochs: 4, batchSize: 30, shuffle: false, earlyStopping: { minDelta: 0 } });
+    expect(h.epoch).toEqual([0, 1, 2, 3]);
+    expect(h.stoppedEpoch).toBeUndefined();
+    expect(h.bestEpoch).toBe(3);
+    expect(() => net.fit(x, y, { earlyStopping: { monitor: "valAccuracy" } })).toThrow(/needs validation data/);
+    expect(() => net.fit(x, y, { earlyStopping: { patience: -1 } })).toThrow(/earlyStopping.patience/);
+    expect(() => net.fit(x, y, { earlyStopping: { monitor: "val_loss" as "valLoss" } })).toThrow(/earlyStopping.monitor must be one of "loss", "accuracy", "valLoss", "valAccuracy", received "val_loss"/);
+    expect(() => net.fit(x, y, { earlyStopping: { wait: 3 } as object })).toThrow(/wait/);
+    net.dispose();
+  });
+});
+
+describe("evaluate's classification metrics", () => {
+  test("the confusion matrix, precision, recall and F1 agree with a count of the argmax predictions", () => {
+    const { x, y } = blobs(90, 6);
+    for (const net of [new Network(options), new ReferenceNetwork(options)]) {
+      net.fit(x, y, { epochs: 3, batchSize: 16 });
+      const e = net.evaluate(x, y);
+      const out = net.predict(x);
+      const counts = [0, 1, 2].map(() => [0, 0, 0]);
+      for (let i = 0; i < 90; i++) {
+        const row = Array.from(out.subarray(3 * i, 3 * i + 3));
+        counts[y[i]][row.indexOf(Math.max(...row))]++;
+      }
+      expect(e.confusionMatrix).toEqual(counts);
+      expect(e.accuracy).toBeCloseTo((counts[0][0] + counts[1][1] + counts[2][2]) / 90, 12);
+      for (let c = 0; c < 3; c++) {
+        const p = counts[c][c] / (counts[0][c] + counts[1][c] + counts[2][c] || 1);
+        const r = counts[c][c] / 30;
+        expect(e.precision![c]).toBeCloseTo(p, 12);
+        expect(e.recall![c]).toBeCloseTo(r, 12);
+        expect(e.f1![c]).toBeCloseTo(p + r > 0 ? (2 * p * r) / (p + r) : 0, 12);
+      }
+      expect(e.macro!.f1).toBeCloseTo(e.f1!.reduce((a, b) => a + b) / 3, 12);
+      net.dispose();
+    }
+  });
+
+  test("a binary (sigmoid) model gets loss and accuracy only", () => {
+    const net = new Network({ inputSize: 2, layers: [{ units: 1, activation: "sigmoid" }], seed: 1 });
+    const e = net.evaluate(randomArray(new Random(1), 8), [0, 1, 0, 1]);
+    expect(Object.keys(e).sort()).toEqual(["accuracy", "loss"]);
+    net.dispose();
+  });
+});
