@@ -12,6 +12,7 @@ export type TfLayer = NonNullable<NonNullable<Parameters<typeof tfl.sequential>[
 
 let ready: Promise<boolean> | null = null;
 export function tfReady(): Promise<boolean> {
+  tf.enableProdMode(); // quiets the cpu backend's "install tfjs-node" banner in every test file
   ready ??= tf.setBackend("cpu");
   return ready;
 }
