@@ -2,8 +2,17 @@
 import { type LayerOptions, type Loss, type NetworkSpec, type OptimizerOptions, parseLayer } from "./config.js";
 import { Layer } from "./layer.js";
 import { decodeFloat32, encodeFloat32 } from "./serialize.js";
-import type { ModelJSON, NetworkOptions } from "./types.js";
-import { checkKeys, checkObject, describe } from "./validate.js";
+import { optimizerOp } from "./optimizers.js";
+import type { ModelJSON, NetworkOptions, TrainingState } from "./types.js";
+import { checkInt, checkKeys, checkObject, describe } from "./validate.js";
+
+/** A checkpoint's training state, decoded. */
+export interface DecodedTraining {
+  epoch: number;
+  steps: number;
+  states: Float32Array[];
+  shuffle: number[];
+}
 
 /** Model file format written by toJSON. */
 export const MODEL_FORMAT = "wasmlp-model";
@@ -11,11 +20,14 @@ export const MODEL_VERSION = 1;
 
 const MODEL_KEYS = ["format", "version", "inputSize", "layers", "loss", "optimizer", "seed", "weights"] as const;
 /** Fields a model file may hold besides MODEL_KEYS. */
-const OPTIONAL_KEYS = ["inputShape"] as const;
+const OPTIONAL_KEYS = ["inputShape", "training"] as const;
+const TRAINING_KEYS = ["epoch", "steps", "optimizerState", "shuffle"] as const;
 
 /** The model file of a network with this spec and these weights (W1, b1, W2, …). */
-export function toModelJSON(spec: NetworkSpec, weights: readonly ArrayLike<number>[], inputShape?: readonly number[]): ModelJSON {
-  return {
+export function toModelJSON(
+  spec: NetworkSpec, weights: readonly ArrayLike<number>[], inputShape?: readonly number[], training?: { epoch: number; steps: number; states: readonly ArrayLike<number>[]; shuffle: number[] },
+): ModelJSON {
+  const file: ModelJSON = {
     format: MODEL_FORMAT,
     version: MODEL_VERSION,
     inputSize: spec.inputSize,
@@ -26,10 +38,15 @@ export function toModelJSON(spec: NetworkSpec, weights: readonly ArrayLike<numbe
     seed: spec.seed,
     weights: weights.map((w) => encodeFloat32(w)),
   };
+  if (training) {
+    const state: TrainingState = { epoch: training.epoch, steps: training.steps, optimizerState: training.states.map((s) => encodeFloat32(s)), shuffle: [...training.shuffle] };
+    file.training = state;
+  }
+  return file;
 }
 
 /** Validates a model file's object (or its JSON text) and returns the options and weights it describes. */
-export function parseModelJSON(json: unknown): { options: NetworkOptions; weights: Float32Array[] } {
+export function parseModelJSON(json: unknown): { options: NetworkOptions; weights: Float32Array[]; training?: DecodedTraining } {
   const data = typeof json === "string" ? parseText(json) : json;
   checkObject("model", data);
   if (data.format !== MODEL_FORMAT) throw new RangeError(`not a wasmlp model: format is ${describe(data.format)}, expected "${MODEL_FORMAT}"`);
@@ -55,7 +72,32 @@ export function parseModelJSON(json: unknown): { options: NetworkOptions; weight
     throw new RangeError(`model.weights must hold ${sizes.length} tensors (W and b per layer), received ${describe(data.weights)}`);
   }
   const weights = sizes.map((n, i) => decodeFloat32(`model.weights[${i}]`, (data.weights as unknown[])[i], n));
-  return { options, weights };
+  if (data.training === undefined) return { options, weights };
+  const parameters = sizes.reduce((a, b) => a + b, 0);
+  return { options, weights, training: parseTraining(data.training, options, parameters) };
+}
+
+/** A checkpoint's training block: counts, one state vector per optimizer state, four shuffle words. */
+function parseTraining(t: unknown, options: NetworkOptions, parameters: number): DecodedTraining {
+  checkObject("model.training", t);
+  checkKeys("model.training", t, TRAINING_KEYS);
+  for (const key of TRAINING_KEYS) if (t[key] === undefined) throw new RangeError(`model.training.${key} is missing`);
+  const epoch = checkInt("model.training.epoch", t.epoch, 0);
+  const steps = checkInt("model.training.steps", t.steps, 0);
+  // The optimizer named in the file decides how many state vectors it keeps (parseOptimizer
+  // has not run yet: the network's constructor validates the settings themselves).
+  const type = (options.optimizer as { type?: string } | string | undefined);
+  const name = typeof type === "string" ? type : type?.type;
+  const expected = name === undefined ? null : (optimizerOp({ type: name } as never)?.states ?? null);
+  const states = t.optimizerState;
+  if (!Array.isArray(states) || (expected !== null && states.length !== expected)) {
+    throw new RangeError(`model.training.optimizerState must hold ${expected ?? "the optimizer's"} state vectors, received ${describe(states)}`);
+  }
+  const decoded = states.map((s, i) => decodeFloat32(`model.training.optimizerState[${i}]`, s, parameters));
+  const shuffle = t.shuffle;
+  if (!Array.isArray(shuffle) || shuffle.length !== 4) throw new RangeError(`model.training.shuffle must be 4 words, received ${describe(shuffle)}`);
+  shuffle.forEach((w, i) => checkInt(`model.training.shuffle[${i}]`, w, 0, 0xffffffff));
+  return { epoch, steps, states: decoded, shuffle: shuffle as number[] };
 }
 
 function parseText(text: string): unknown {

@@ -6,10 +6,10 @@ import {
 } from "./config.js";
 import type { Engine, EngineSpec } from "./engine/engine.js";
 import { Layer } from "./layer.js";
-import { parseModelJSON, toModelJSON } from "./model-file.js";
+import { type DecodedTraining, parseModelJSON, toModelJSON } from "./model-file.js";
 import { Random, randomSeed } from "./random.js";
 import { INFER_ROWS, type Trainee, checkOutputsFinite, evaluateRows, fit, forwardLoss, parseFitOptions, step } from "./training.js";
-import type { Batch, Evaluation, FitOptions, Gradients, History, Labels, ModelJSON, NetworkOptions } from "./types.js";
+import type { Batch, Evaluation, FitOptions, Gradients, History, Labels, ModelJSON, NetworkOptions, ToJSONOptions } from "./types.js";
 import { F32_MAX, checkInt, checkKeys, checkObject, checkOneOf, checkTargetRange, describe, toMatrix, toTargets } from "./validate.js";
 
 const NETWORK_KEYS = ["inputSize", "inputShape", "layers", "loss", "optimizer", "seed"] as const;
@@ -31,6 +31,8 @@ export class Model<A extends Float32Array | Float64Array> {
   private readonly spec: EngineSpec;
   private readonly trainee: Trainee<A>;
   private readonly shuffler: Random;
+  /** Epochs fit has completed (the next initialEpoch when resuming from a checkpoint). */
+  private epochsDone = 0;
   /** Samples held by the last forward(), for backward(); 0 when none. */
   private pending = 0;
   private disposed = false;
@@ -188,7 +190,9 @@ export class Model<A extends Float32Array | Float64Array> {
       validation = { x: vx.data, m: vx.m, y: this.targets("validationData y", v[1], vx.m) };
     }
     this.pending = 0;
-    return fit(this.trainee, this.shuffler, { x: data, y: targets, m, validation }, settings);
+    const history = fit(this.trainee, this.shuffler, { x: data, y: targets, m, validation }, settings);
+    if (history.epoch.length > 0) this.epochsDone = history.epoch[history.epoch.length - 1] + 1;
+    return history;
   }
 
   // ---- weights and files -----------------------------------------------------------------
@@ -221,15 +225,42 @@ export class Model<A extends Float32Array | Float64Array> {
     this.pending = 0;
   }
 
-  /** A plain object that JSON.stringify writes and fromJSON reads back exactly. */
-  toJSON(): ModelJSON {
+  /**
+   * A plain object that JSON.stringify writes and fromJSON reads back exactly. With
+   * `{ includeOptimizerState: true }` it is a checkpoint: it also holds the optimizer's state and
+   * step count, the epochs done and the shuffling state, so that fromJSON(…).fit(x, y,
+   * { initialEpoch: training.epoch, … }) continues bit for bit as if training had never stopped.
+   */
+  toJSON(options?: ToJSONOptions | string): ModelJSON {
     this.alive();
-    return toModelJSON(this.spec, this.engine.readParams(), this.inputShape);
+    // JSON.stringify calls toJSON(key) with a string: that is the plain model file.
+    const o = typeof options === "object" && options !== null ? options : {};
+    checkKeys("toJSON options", o, ["includeOptimizerState"]);
+    if (o.includeOptimizerState !== undefined && typeof o.includeOptimizerState !== "boolean") {
+      throw new TypeError(`includeOptimizerState must be true or false, received ${describe(o.includeOptimizerState)}`);
+    }
+    const training = o.includeOptimizerState
+      ? { epoch: this.epochsDone, ...this.engine.readOptimizerState(), shuffle: this.shuffler.state }
+      : undefined;
+    return toModelJSON(this.spec, this.engine.readParams(), this.inputShape, training);
   }
 
-  /** Validates a model file's object and returns the options and weights it describes. */
-  protected static parseJSON(json: unknown): { options: NetworkOptions; weights: Float32Array[] } {
+  /** Validates a model file's object and returns the options, weights and (checkpoints) training state it describes. */
+  protected static parseJSON(json: unknown): { options: NetworkOptions; weights: Float32Array[]; training?: DecodedTraining } {
     return parseModelJSON(json);
+  }
+
+  /** @internal Puts a checkpoint's training state back (see toJSON). */
+  restoreTraining(t: DecodedTraining): void {
+    this.alive();
+    this.engine.writeOptimizerState(t.steps, t.states);
+    this.shuffler.state = t.shuffle;
+    this.epochsDone = t.epoch;
+  }
+
+  /** Epochs fit has completed on this network (restored from a checkpoint): the next initialEpoch. */
+  get epochsTrained(): number {
+    return this.epochsDone;
   }
 
   /**
@@ -237,9 +268,10 @@ export class Model<A extends Float32Array | Float64Array> {
    * large that the network's own outputs overflow: forward passes on an all-zero input (the
    * bias path) and an all-ones input must stay finite. On failure nothing is kept.
    */
-  protected static load<N extends Model<Float32Array | Float64Array>>(net: N, weights: Float32Array[]): N {
+  protected static load<N extends Model<Float32Array | Float64Array>>(net: N, weights: Float32Array[], training?: DecodedTraining): N {
     try {
       net.setWeights(weights);
+      if (training) net.restoreTraining(training);
       const probe = new Float32Array(2 * net.inputSize);
       probe.fill(1, net.inputSize);
       net.predict(probe);

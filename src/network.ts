@@ -10,7 +10,7 @@ export class Network extends Model<Float32Array> {
 
   /** Rebuilds a network from toJSON()'s object (or its JSON text), validating every field. */
   static fromJSON(json: ModelJSON | string): Network {
-    const { options, weights } = Model.parseJSON(json);
-    return Model.load(new Network(options), weights);
+    const { options, weights, training } = Model.parseJSON(json);
+    return Model.load(new Network(options), weights, training);
   }
 }

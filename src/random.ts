@@ -21,6 +21,15 @@ export class Random {
     for (let i = 0; i < 12; i++) this.uint32();
   }
 
+  /** The generator's four state words: a generator given them continues the same sequence. */
+  get state(): [number, number, number, number] {
+    return [this.a >>> 0, this.b >>> 0, this.c >>> 0, this.d >>> 0];
+  }
+
+  set state(words: readonly number[]) {
+    [this.a, this.b, this.c, this.d] = words.map((w) => w >>> 0);
+  }
+
   /** A uniform 32-bit unsigned integer. */
   uint32(): number {
     const t = (((this.a + this.b) >>> 0) + this.d) >>> 0;

@@ -218,11 +218,13 @@ export function fit<A extends Float32Array | Float64Array>(t: Trainee<A>, shuffl
   const history: History = { epoch: [], loss: [], accuracy: [], valLoss: [], valAccuracy: [], seconds: [] };
   const watch = settings.earlyStopping ? new EarlyStopping(t, settings.earlyStopping, validation !== null) : null;
   const order = new Uint32Array(m);
-  for (let i = 0; i < m; i++) order[i] = i;
   const rows = Math.min(settings.batchSize, m);
   t.engine.ensureRows(0, rows);
   for (let epoch = settings.initialEpoch; epoch < settings.epochs; epoch++) {
     const t0 = performance.now();
+    // Each epoch shuffles 0…m−1 afresh, so its order depends on the generator's state alone and a
+    // checkpoint (which stores that state) resumes with the very same batches.
+    for (let i = 0; i < m; i++) order[i] = i;
     if (settings.shuffle) shuffler.shuffle(order);
     let lossSum = 0;
     let correct = 0;

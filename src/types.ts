@@ -122,4 +122,23 @@ export interface ModelJSON {
   seed: number;
   /** W then b of each layer, float32 little-endian, base64. */
   weights: string[];
+  /** A checkpoint's training state: present when written by toJSON({ includeOptimizerState: true }). */
+  training?: TrainingState;
+}
+
+/** What resuming needs beyond the weights, so that it continues bit for bit. */
+export interface TrainingState {
+  /** Epochs completed: fit's next initialEpoch. */
+  epoch: number;
+  /** Optimizer steps taken (Adam's bias correction counts them). */
+  steps: number;
+  /** The optimizer's state vectors (velocity; Adam's m and v), float32 base64, each as long as all the parameters. */
+  optimizerState: string[];
+  /** The shuffling generator's four state words. */
+  shuffle: number[];
+}
+
+export interface ToJSONOptions {
+  /** Also write the training state (optimizer state, step and epoch counts, shuffle state): a checkpoint. Default false. */
+  includeOptimizerState?: boolean;
 }

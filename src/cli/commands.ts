@@ -44,6 +44,8 @@ Options:
   --limit N            train on the first N training images only
   --early-stopping N   stop after N epochs without a lower test loss, keeping the best epoch's weights
   --save FILE          write the trained model to FILE (JSON, written atomically)
+  --checkpoint         with --save: include the optimizer state and epochs done, for --resume
+  --resume FILE        continue training a saved model (a checkpoint resumes bit for bit) up to --epochs
   -h, --help           show this help
 `,
   eval: `Usage: wasmlp eval (${MODEL_USAGE}) [--data DIR]
@@ -103,7 +105,8 @@ export async function train(argv: string[], out: Output): Promise<number> {
   const a = parse(argv, {
     data: { type: "string" }, layers: { type: "string" }, activation: { type: "string" }, epochs: { type: "string" },
     "batch-size": { type: "string" }, optimizer: { type: "string" }, lr: { type: "string" }, seed: { type: "string" },
-    limit: { type: "string" }, save: { type: "string" }, "early-stopping": { type: "string" }, help: { type: "boolean", short: "h" },
+    limit: { type: "string" }, save: { type: "string" }, "early-stopping": { type: "string" }, checkpoint: { type: "boolean" },
+    resume: { type: "string" }, help: { type: "boolean", short: "h" },
   }, "train");
   if (a.help) { out.write(HELP.train); return 0; }
   const layers = intList("layers", a.layers, [256, 128]);
@@ -118,11 +121,17 @@ export async function train(argv: string[], out: Output): Promise<number> {
   const save = text("save", a.save);
   const dataDir = text("data", a.data);
   if (save !== undefined) checkSaveTarget(save); // before training, not after it
+  const resume = text("resume", a.resume);
+  if (a.checkpoint && save === undefined) throw new UsageError("train: --checkpoint needs --save FILE (see wasmlp train --help)");
+  if (resume !== undefined) {
+    const fixed = (["layers", "activation", "optimizer", "lr", "seed"] as const).find((k) => a[k] !== undefined);
+    if (fixed) throw new UsageError(`train: --resume continues the saved network as it is; --${fixed} cannot change it`);
+  }
 
   const data = loadData(dataDir);
   const trainSet = limit === undefined || limit >= data.train.count ? data.train : take(data.train, 0, limit);
   await init();
-  const net = new Network({
+  const net = resume !== undefined ? loadModel(resume, "train") : new Network({
     inputSize: trainSet.rows * trainSet.cols,
     inputShape: [trainSet.rows, trainSet.cols],
     layers: [...layers.map((units) => ({ units, activation })), { units: 10, activation: "softmax" as const }],
@@ -130,7 +139,18 @@ export async function train(argv: string[], out: Output): Promise<number> {
     optimizer: { type: optimizer, learningRate: lr },
     seed,
   });
+  const initialEpoch = net.epochsTrained;
+  if (resume !== undefined) {
+    try {
+      checkFits(net, trainSet);
+      if (initialEpoch >= epochs) throw new Error(`${resume} has trained ${initialEpoch} epoch${initialEpoch === 1 ? "" : "s"} already; give --epochs above ${initialEpoch} to train more`);
+    } catch (e) {
+      net.dispose();
+      throw e;
+    }
+  }
   out.write(`${net}\ndata: ${data.source}; training on ${trainSet.count.toLocaleString("en-US")} images, testing on ${data.test.count.toLocaleString("en-US")}\n`);
+  if (resume !== undefined) out.write(`resuming ${resume} after epoch ${initialEpoch}${initialEpoch > 0 ? "" : " (it holds no training state: the optimizer starts afresh)"}\n`);
 
   const progress = new EpochProgress(out, epochs, trainSet.count);
   const rows: (string | number)[][] = [];
@@ -139,11 +159,11 @@ export async function train(argv: string[], out: Output): Promise<number> {
   let lastBatchEnd = epochStart;
   progress.begin();
   const history = net.fit(trainSet.pixels, trainSet.labels, {
-    epochs, batchSize, validationData: [data.test.pixels, data.test.labels],
+    epochs, batchSize, initialEpoch, validationData: [data.test.pixels, data.test.labels],
     ...(patience === undefined ? {} : { earlyStopping: { monitor: "valLoss" as const, patience, restoreBestWeights: true } }),
     onBatchEnd: (_, logs) => {
       lastBatchEnd = performance.now();
-      progress.batch(rows.length, logs.size, logs.loss);
+      progress.batch(logs.epoch, logs.size, logs.loss);
     },
     onEpochEnd: (epoch, logs) => {
       // Throughput counts training only, not the test evaluation that follows each epoch.
@@ -163,8 +183,8 @@ export async function train(argv: string[], out: Output): Promise<number> {
   const throughput = (trainSet.count * history.epoch.length) / trainSeconds;
   out.write(`\nheld-out accuracy ${final.toFixed(4)} on ${data.test.count.toLocaleString("en-US")} images; training throughput ${Math.round(throughput).toLocaleString("en-US")} samples/s\n`);
   if (save !== undefined) {
-    writeAtomically(save, JSON.stringify(net.toJSON()));
-    out.write(`saved model to ${save}\n`);
+    writeAtomically(save, JSON.stringify(net.toJSON({ includeOptimizerState: a.checkpoint === true })));
+    out.write(`saved ${a.checkpoint ? "checkpoint (model, optimizer state, epochs done)" : "model"} to ${save}\n`);
   }
   net.dispose();
   return 0;

@@ -39,6 +39,9 @@ export interface Engine<A extends Float32Array | Float64Array> {
   readParams(): A[];
   readGrads(): A[];
   writeParams(weights: readonly ArrayLike<number>[]): void;
+  /** The optimizer's step count and state vectors (each parameterCount long, in W1, b1, … order). */
+  readOptimizerState(): { steps: number; states: A[] };
+  writeOptimizerState(steps: number, states: readonly ArrayLike<number>[]): void;
   /** Frees everything the engine holds; every later call throws before touching memory. */
   release(): void;
   /** False once release() ran. */

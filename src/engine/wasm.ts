@@ -207,6 +207,17 @@ export class WasmEngine implements Engine<Float32Array> {
     weights.forEach((w, i) => view.set(w, this.offsets[i]));
   }
 
+  readOptimizerState(): { steps: number; states: Float32Array[] } {
+    this.live();
+    return { steps: this.steps, states: this.states.map((s) => s.view.slice()) };
+  }
+
+  writeOptimizerState(steps: number, states: readonly ArrayLike<number>[]): void {
+    this.live();
+    this.steps = steps;
+    states.forEach((s, i) => this.states[i].view.set(s));
+  }
+
   release(): void {
     if (!this.alive) return;
     this.alive = false;

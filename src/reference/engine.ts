@@ -141,6 +141,24 @@ export class ReferenceEngine implements Engine<Float64Array> {
   }
 
 
+  readOptimizerState(): { steps: number; states: Float64Array[] } {
+    const flat = (tensors: Float64Array[]): Float64Array => {
+      const out = new Float64Array(tensors.reduce((n, t) => n + t.length, 0));
+      let at = 0;
+      for (const t of tensors) { out.set(t, at); at += t.length; }
+      return out;
+    };
+    return { steps: this.steps, states: this.states.map(flat) };
+  }
+
+  writeOptimizerState(steps: number, states: readonly ArrayLike<number>[]): void {
+    this.steps = steps;
+    states.forEach((flat, i) => {
+      let at = 0;
+      for (const t of this.states[i]) { for (let j = 0; j < t.length; j++) t[j] = flat[at + j]; at += t.length; }
+    });
+  }
+
   readParams(): Float64Array[] {
     return this.params.map((p) => p.slice());
   }

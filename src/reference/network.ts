@@ -10,8 +10,8 @@ export class ReferenceNetwork extends Model<Float64Array> {
   }
 
   static fromJSON(json: ModelJSON | string): ReferenceNetwork {
-    const { options, weights } = Model.parseJSON(json);
-    return Model.load(new ReferenceNetwork(options), weights);
+    const { options, weights, training } = Model.parseJSON(json);
+    return Model.load(new ReferenceNetwork(options), weights, training);
   }
 
   /** @internal The live float64 storage of parameter tensor i (W1, b1, W2, …), for gradCheck's perturbations. */

@@ -22,8 +22,9 @@ try {
       }
       : undefined,
   });
-  const weights = net.getWeights().map((w) => Float32Array.from(w));
-  post({ type: "done", history, weights }, weights.map((w) => w.buffer));
+  // A checkpoint: weights, optimizer state and step count, epochs done and shuffle state, so that
+  // the calling thread's network continues exactly where the worker stopped.
+  post({ type: "done", history, model: net.toJSON({ includeOptimizerState: true }) });
   net.dispose();
 } catch (e) {
   const error = e instanceof Error ? e : new Error(String(e));

@@ -2,7 +2,8 @@
 // as its model file, trains there (with init({ threads }) of its own), and its trained weights
 // come back. Callbacks run on the calling thread; onEpochEnd may still stop training early (the
 // worker waits for its answer after each epoch, one handshake per epoch).
-import type { Batch, FitOptions, History, Labels } from "../types.js";
+import { parseModelJSON } from "../model-file.js";
+import type { Batch, FitOptions, History, Labels, ModelJSON } from "../types.js";
 import type { Network } from "../network.js";
 
 export interface WorkerFitOptions extends FitOptions {
@@ -14,14 +15,15 @@ export interface WorkerFitOptions extends FitOptions {
 export type FitMessage =
   | { type: "batch"; batch: number; logs: { loss: number; size: number; epoch: number } }
   | { type: "epoch"; epoch: number; logs: import("../types.js").EpochLogs }
-  | { type: "done"; history: History; weights: Float32Array[] }
+  | { type: "done"; history: History; model: ModelJSON }
   | { type: "error"; name: string; message: string };
 
 /**
  * Trains `net` like net.fit(x, y, options), but in a worker thread (Node only); resolves to the
- * same History and leaves the trained weights in `net`. The worker starts from the network's
- * weights and seed with fresh optimizer state, so for a network that has not trained yet the
- * result has the bytes net.fit would give; `net` must not be used until the promise settles.
+ * same History and leaves the trained weights, optimizer state and shuffling state in `net`. The
+ * worker starts from a checkpoint of the network (toJSON({ includeOptimizerState: true })), so
+ * the result has the bytes net.fit would give, on a fresh network or a trained one; `net` must
+ * not be used until the promise settles.
  */
 export async function fitInWorker(net: Network, x: Batch, y: Labels, options: WorkerFitOptions = {}): Promise<History> {
   const isNode = typeof process === "object" && typeof process.versions?.node === "string";
@@ -33,7 +35,7 @@ export async function fitInWorker(net: Network, x: Batch, y: Labels, options: Wo
   const here = import.meta.url;
   const script = here.endsWith(".ts") ? new URL("../../dist/threads/fit-worker-main.js", here) : new URL("./fit-worker-main.js", here);
   const worker = new Worker(script, {
-    workerData: { model: net.toJSON(), x, y, options: plain, threads, answer, wantsBatches: onBatchEnd !== undefined, wantsEpochs: onEpochEnd !== undefined },
+    workerData: { model: net.toJSON({ includeOptimizerState: true }), x, y, options: plain, threads, answer, wantsBatches: onBatchEnd !== undefined, wantsEpochs: onEpochEnd !== undefined },
   });
   return new Promise<History>((resolve, reject) => {
     let settled = false;
@@ -48,7 +50,9 @@ export async function fitInWorker(net: Network, x: Batch, y: Labels, options: Wo
             Atomics.notify(answer, 0);
           }
         } else if (m.type === "done") {
-          net.setWeights(m.weights);
+          const { weights, training } = parseModelJSON(m.model);
+          net.setWeights(weights);
+          net.restoreTraining(training!);
           settled = true;
           resolve(m.history);
           void worker.terminate();

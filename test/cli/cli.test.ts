@@ -158,6 +158,28 @@ describe("the issue 8 cases", () => {
     expect(stopped).toBeLessThan(60);
   });
 
+  test("--save --checkpoint then --resume continues bit for bit; --resume refuses changes to the network", () => {
+    const [straight, first, resumed] = ["straight", "first", "resumed"].map((n) => join(dir, `${n}.json`));
+    const common = ["--limit", "200", "--layers", "12", "--batch-size", "32"];
+    expect(wasmlp("train", ...common, "--epochs", "3", "--save", straight).code).toBe(0);
+    const c = wasmlp("train", ...common, "--epochs", "1", "--save", first, "--checkpoint");
+    expect(c.stdout).toContain(`saved checkpoint (model, optimizer state, epochs done) to ${first}`);
+    expect(JSON.parse(readFileSync(first, "utf8")).training.epoch).toBe(1);
+    const r = wasmlp("train", "--limit", "200", "--batch-size", "32", "--epochs", "3", "--resume", first, "--save", resumed);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain(`resuming ${first} after epoch 1`);
+    expect(r.stdout).toMatch(/^epoch 2\/3 /m);
+    expect(r.stdout).not.toMatch(/^epoch 1\/3 /m);
+    expect(JSON.parse(readFileSync(resumed, "utf8")).weights).toEqual(JSON.parse(readFileSync(straight, "utf8")).weights);
+    const bad = wasmlp("train", "--resume", first, "--layers", "3");
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toMatch(/--resume continues the saved network as it is; --layers cannot change it/);
+    const done = wasmlp("train", "--resume", first, "--epochs", "1");
+    expect(done.code).toBe(1);
+    expect(done.stderr).toMatch(/has trained 1 epoch already; give --epochs above 1 to train more/);
+    expect(wasmlp("train", "--checkpoint").stderr).toMatch(/--checkpoint needs --save FILE/);
+  });
+
   test("--version prints the package's version", () => {
     const { version } = JSON.parse(readFileSync(new URL("../../package.json", import.meta.url), "utf8"));
     for (const flag of ["--version", "-v"]) {
