@@ -131,7 +131,7 @@ export async function train(argv: string[], out: Output): Promise<number> {
   const data = loadData(dataDir);
   const trainSet = limit === undefined || limit >= data.train.count ? data.train : take(data.train, 0, limit);
   await init();
-  const net = resume !== undefined ? loadModel(resume, "train") : new Network({
+  const net = resume !== undefined ? loadModel({ model: resume }, "train").net : new Network({
     inputSize: trainSet.rows * trainSet.cols,
     inputShape: [trainSet.rows, trainSet.cols],
     layers: [...layers.map((units) => ({ units, activation })), { units: 10, activation: "softmax" as const }],
