@@ -5,7 +5,7 @@
 import { exp4, hmax, hsum } from "./simd";
 
 // Ops of the elementwise bodies (forward4 lives in simd.ts, shared with the fused dense kernel).
-import { SIGMOID, TANH, RELU, LEAKY, forward4 } from "./simd";
+import { SIGMOID, TANH, RELU, LEAKY, ELU, SELU, SOFTSIGN, HARD_SIGMOID, SELU_SCALE, SELU_ALPHA, forward4 } from "./simd";
 
 // dz = da ∘ g′, with g′ written through the output a.
 // @ts-ignore: decorator
@@ -16,8 +16,23 @@ import { SIGMOID, TANH, RELU, LEAKY, forward4 } from "./simd";
     return f32x4.mul(da, f32x4.sub(f32x4.splat(1), f32x4.mul(a, a)));
   } else if (op == RELU) {
     return v128.and(da, f32x4.gt(a, f32x4.splat(0)));
-  } else {
+  } else if (op == LEAKY) {
     return v128.bitselect(da, f32x4.mul(da, f32x4.splat(alpha)), f32x4.gt(a, f32x4.splat(0)));
+  } else if (op == ELU) {
+    // z < 0: a = e^z − 1, so g′ = e^z = a + 1.
+    return v128.bitselect(da, f32x4.mul(da, f32x4.add(a, f32x4.splat(1))), f32x4.gt(a, f32x4.splat(0)));
+  } else if (op == SELU) {
+    // z < 0: a = λα(e^z − 1), so g′ = λα·e^z = a + λα.
+    const neg = f32x4.add(a, f32x4.splat(SELU_SCALE * SELU_ALPHA));
+    return f32x4.mul(da, v128.bitselect(f32x4.splat(SELU_SCALE), neg, f32x4.gt(a, f32x4.splat(0))));
+  } else if (op == SOFTSIGN) {
+    // g′ = 1/(1 + |z|)² = (1 − |a|)².
+    const t = f32x4.sub(f32x4.splat(1), f32x4.abs(a));
+    return f32x4.mul(da, f32x4.mul(t, t));
+  } else {
+    // HARD_SIGMOID: 1/6 on the slope (0 < a < 1), 0 where it is clipped.
+    const slope = v128.and(f32x4.gt(a, f32x4.splat(0)), f32x4.lt(a, f32x4.splat(1)));
+    return v128.and(f32x4.div(da, f32x4.splat(6)), slope);
   }
 }
 
@@ -66,6 +81,23 @@ export function relu_backward(n: i32, a: usize, da: usize, dz: usize): void { ma
 export function leaky_relu_forward(n: i32, z: usize, a: usize, alpha: f32): void { mapForward(LEAKY, n, z, a, alpha); }
 /** dz(n) = da where a > 0, else alpha·da. */
 export function leaky_relu_backward(n: i32, a: usize, da: usize, dz: usize, alpha: f32): void { mapBackward(LEAKY, n, a, da, dz, alpha); }
+
+/** a(n) = z where z > 0, else e^z − 1. */
+export function elu_forward(n: i32, z: usize, a: usize): void { mapForward(ELU, n, z, a, 0); }
+/** dz(n) = da where a > 0, else da ∘ (a + 1). */
+export function elu_backward(n: i32, a: usize, da: usize, dz: usize): void { mapBackward(ELU, n, a, da, dz, 0); }
+/** a(n) = λ·z where z > 0, else λα(e^z − 1) (λ ≈ 1.0507, α ≈ 1.6733). */
+export function selu_forward(n: i32, z: usize, a: usize): void { mapForward(SELU, n, z, a, 0); }
+/** dz(n) = λ·da where a > 0, else da ∘ (a + λα). */
+export function selu_backward(n: i32, a: usize, da: usize, dz: usize): void { mapBackward(SELU, n, a, da, dz, 0); }
+/** a(n) = z / (1 + |z|). */
+export function softsign_forward(n: i32, z: usize, a: usize): void { mapForward(SOFTSIGN, n, z, a, 0); }
+/** dz(n) = da ∘ (1 − |a|)². */
+export function softsign_backward(n: i32, a: usize, da: usize, dz: usize): void { mapBackward(SOFTSIGN, n, a, da, dz, 0); }
+/** a(n) = min(max(z + 3, 0), 6) / 6. */
+export function hard_sigmoid_forward(n: i32, z: usize, a: usize): void { mapForward(HARD_SIGMOID, n, z, a, 0); }
+/** dz(n) = da/6 where 0 < a < 1, else 0. */
+export function hard_sigmoid_backward(n: i32, a: usize, da: usize, dz: usize): void { mapBackward(HARD_SIGMOID, n, a, da, dz, 0); }
 
 /** a(m×n) = softmax of each row of z, max-subtracted so large logits do not overflow. */
 export function softmax_forward(m: i32, n: i32, z: usize, a: usize): void {

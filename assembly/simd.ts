@@ -54,6 +54,19 @@
 @inline export const LEAKY: i32 = 3;
 // @ts-ignore: decorator
 @inline export const IDENTITY: i32 = 4;
+// @ts-ignore: decorator
+@inline export const ELU: i32 = 5;
+// @ts-ignore: decorator
+@inline export const SELU: i32 = 6;
+// @ts-ignore: decorator
+@inline export const SOFTSIGN: i32 = 7;
+// @ts-ignore: decorator
+@inline export const HARD_SIGMOID: i32 = 8;
+/** SELU's scale λ and slope α (Klambauer et al. 2017; Keras's constants). */
+// @ts-ignore: decorator
+@inline export const SELU_SCALE: f32 = 1.0507009873554805;
+// @ts-ignore: decorator
+@inline export const SELU_ALPHA: f32 = 1.6732632423543772;
 
 
 // @ts-ignore: decorator
@@ -79,6 +92,18 @@
     return f32x4.max(z, f32x4.splat(0));
   } else if (op == LEAKY) {
     return v128.bitselect(z, f32x4.mul(z, f32x4.splat(alpha)), f32x4.gt(z, f32x4.splat(0)));
+  } else if (op == ELU) {
+    // z for z > 0, else e^z − 1 (alpha 1, as Keras's "elu").
+    return v128.bitselect(z, f32x4.sub(exp4(z), f32x4.splat(1)), f32x4.gt(z, f32x4.splat(0)));
+  } else if (op == SELU) {
+    const neg = f32x4.mul(f32x4.splat(SELU_ALPHA), f32x4.sub(exp4(z), f32x4.splat(1)));
+    return f32x4.mul(f32x4.splat(SELU_SCALE), v128.bitselect(z, neg, f32x4.gt(z, f32x4.splat(0))));
+  } else if (op == SOFTSIGN) {
+    return f32x4.div(z, f32x4.add(f32x4.splat(1), f32x4.abs(z)));
+  } else if (op == HARD_SIGMOID) {
+    // Keras 3: relu6(z + 3) / 6.
+    const r6 = f32x4.min(f32x4.max(f32x4.add(z, f32x4.splat(3)), f32x4.splat(0)), f32x4.splat(6));
+    return f32x4.div(r6, f32x4.splat(6));
   }
   return z;
 }

@@ -23,6 +23,10 @@ export interface ActivationOp {
   epilogue: number;
 }
 
+/** SELU's scale λ and slope α (the float32 kernels round the same constants). */
+const SELU_SCALE = 1.0507009873554805;
+const SELU_ALPHA = 1.6732632423543772;
+
 /** σ(z) in float64, in the two forms that never overflow e^|z|. */
 export function sigmoid(z: number): number {
   if (z >= 0) return 1 / (1 + Math.exp(-z));
@@ -71,6 +75,44 @@ export const activationOps = {
       backward: backwardEach((a, alpha) => (a > 0 ? 1 : alpha)),
     },
     epilogue: 3,
+  },
+  // Keras's "elu" (alpha 1): z for z > 0, else e^z − 1.
+  elu: {
+    kernels: {
+      forward: (k, m, n, z, a) => k.elu_forward(m * n, z, a),
+      backward: (k, m, n, a, da, dz) => k.elu_backward(m * n, a, da, dz),
+    },
+    reference: { forward: forwardEach((z) => (z > 0 ? z : Math.expm1(z))), backward: backwardEach((a) => (a > 0 ? 1 : a + 1)) },
+    epilogue: 5,
+  },
+  // Self-normalizing: λ·elu with slope α (Klambauer et al. 2017), Keras's constants.
+  selu: {
+    kernels: {
+      forward: (k, m, n, z, a) => k.selu_forward(m * n, z, a),
+      backward: (k, m, n, a, da, dz) => k.selu_backward(m * n, a, da, dz),
+    },
+    reference: {
+      forward: forwardEach((z) => SELU_SCALE * (z > 0 ? z : SELU_ALPHA * Math.expm1(z))),
+      backward: backwardEach((a) => (a > 0 ? SELU_SCALE : a + SELU_SCALE * SELU_ALPHA)),
+    },
+    epilogue: 6,
+  },
+  softsign: {
+    kernels: {
+      forward: (k, m, n, z, a) => k.softsign_forward(m * n, z, a),
+      backward: (k, m, n, a, da, dz) => k.softsign_backward(m * n, a, da, dz),
+    },
+    reference: { forward: forwardEach((z) => z / (1 + Math.abs(z))), backward: backwardEach((a) => (1 - Math.abs(a)) ** 2) },
+    epilogue: 7,
+  },
+  // Keras 3's definition: relu6(z + 3) / 6 (Keras 2 used 0.2·z + 0.5).
+  "hard-sigmoid": {
+    kernels: {
+      forward: (k, m, n, z, a) => k.hard_sigmoid_forward(m * n, z, a),
+      backward: (k, m, n, a, da, dz) => k.hard_sigmoid_backward(m * n, a, da, dz),
+    },
+    reference: { forward: forwardEach((z) => Math.min(Math.max(z + 3, 0), 6) / 6), backward: backwardEach((a) => (a > 0 && a < 1 ? 1 / 6 : 0)) },
+    epilogue: 8,
   },
   // The identity: the network always passes the same region in and out, so nothing moves.
   linear: {

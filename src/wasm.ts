@@ -32,6 +32,14 @@ export interface Kernels {
   relu_backward(n: number, a: number, da: number, dz: number): void;
   leaky_relu_forward(n: number, z: number, a: number, alpha: number): void;
   leaky_relu_backward(n: number, a: number, da: number, dz: number, alpha: number): void;
+  elu_forward(n: number, z: number, a: number): void;
+  elu_backward(n: number, a: number, da: number, dz: number): void;
+  selu_forward(n: number, z: number, a: number): void;
+  selu_backward(n: number, a: number, da: number, dz: number): void;
+  softsign_forward(n: number, z: number, a: number): void;
+  softsign_backward(n: number, a: number, da: number, dz: number): void;
+  hard_sigmoid_forward(n: number, z: number, a: number): void;
+  hard_sigmoid_backward(n: number, a: number, da: number, dz: number): void;
   softmax_forward(m: number, n: number, z: number, a: number): void;
   softmax_backward(m: number, n: number, a: number, da: number, dz: number): void;
   bce_value(n: number, a: number, y: number): number;

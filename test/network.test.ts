@@ -54,7 +54,9 @@ test("predict equals forward, also past the inference chunk size, and keeps forw
   expect(dInput).toHaveLength(50);
   const rows = Array.from({ length: 2500 }, (_, i) => Array.from(x.subarray(i * 5, i * 5 + 5)));
   expectClose(net.predict(rows), all, 0, "number[][] input");
-  expectClose(net.predict(Array.from(x.subarray(0, 10))), all.subarray(0, 6), 0, "flat number[] input");
+  // Two samples take the unpacked kernel (fewer than 4 rows), whose summation order differs from
+  // the GEMM's (assembly/README.md, "Summation order"): equal within float32 rounding.
+  expectClose(net.predict(Array.from(x.subarray(0, 10))), all.subarray(0, 6), 2 * 2 ** -24, "flat number[] input");
 });
 
 test("loss, gradients and evaluate agree with each other and with the reference", () => {

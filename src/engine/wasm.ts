@@ -119,9 +119,12 @@ export class WasmEngine implements Engine<Float32Array> {
       const layer = this.spec.layers[l];
       const out = b.acts[l].ptr;
       // z = a_prev·Wᵀ + b (samples as rows), then a = g(z) in place.
-      this.rt.parallel.matmul("nt", m, layer.units, this.inputSizeOf(l), prev, w + 4 * this.offsets[2 * l], out, false);
-      k.add_bias(m, layer.units, w + 4 * this.offsets[2 * l + 1], out);
-      this.acts[l].forward(k, m, layer.units, out, out, layer.alpha);
+      // Row-wise activations (softmax) are not in the fused store: its epilogue is the identity
+      // for them, and their pass follows.
+      const rowwise = layer.activation === "softmax";
+      this.rt.parallel.forwardNT(m, layer.units, this.inputSizeOf(l), prev, w + 4 * this.offsets[2 * l], w + 4 * this.offsets[2 * l + 1], out,
+        activationOps[layer.activation].epilogue, layer.alpha, rowwise ? null : this.acts[l]);
+      if (rowwise) this.acts[l].forward(k, m, layer.units, out, out, layer.alpha);
       prev = out;
     }
     return b.acts[b.acts.length - 1].view;

@@ -93,6 +93,15 @@ const ACTIVATION_NAMES: Record<string, { activation: Activation; alpha: number }
   relu: { activation: "relu", alpha: 0 },
   softmax: { activation: "softmax", alpha: 0 },
   leaky_relu: { activation: "leaky-relu", alpha: 0.2 },
+  elu: { activation: "elu", alpha: 0 }, // alpha 1, as Keras's and tfjs's string form
+  selu: { activation: "selu", alpha: 0 },
+  softsign: { activation: "softsign", alpha: 0 },
+  // Only Keras 3's relu6(z + 3) / 6 (see activationOf); tfjs and Keras 2 mean 0.2·z + 0.5.
+  hard_sigmoid: { activation: "hard-sigmoid", alpha: 0 },
+};
+/** wasmlp activations → their name in the file; hard-sigmoid has no tfjs-layers equivalent. */
+const EXPORT_NAMES: Partial<Record<Activation, string>> = {
+  linear: "linear", sigmoid: "sigmoid", tanh: "tanh", relu: "relu", softmax: "softmax", elu: "elu", selu: "selu", softsign: "softsign",
 };
 
 class Unsupported extends RangeError {}
@@ -234,6 +243,7 @@ function layoutWeights(specs: TfjsWeightSpec[], available: number): number[] {
 
 function readTopology(topology: unknown): { inputSize: number; inputShape: number[] | null; layers: DensePlan[] } {
   let top = topology as Record<string, unknown>;
+  const kerasVersion = typeof top.keras_version === "string" ? top.keras_version : "";
   if (typeof top.model_config === "object" && top.model_config !== null) top = top.model_config as Record<string, unknown>; // tensorflowjs_converter's Keras wrapper
   const className = top.class_name;
   const config = top.config as Record<string, unknown> | unknown[] | undefined;
@@ -247,7 +257,7 @@ function readTopology(topology: unknown): { inputSize: number; inputShape: numbe
   } else {
     throw new Unsupported(`tfjs modelTopology class ${describe(className)} is not supported: wasmlp reads Sequential models and linear functional models (Model / Functional)`);
   }
-  return plan(raw);
+  return plan(raw, kerasVersion);
 }
 
 function rawLayers(list: unknown): RawLayer[] {
@@ -331,7 +341,7 @@ function chainOrder(layers: RawLayer[], inputs: unknown, outputs: unknown): RawL
 }
 
 /** Walks the layers in order and folds them into Dense layers with one activation each. */
-function plan(raw: RawLayer[]): { inputSize: number; inputShape: number[] | null; layers: DensePlan[] } {
+function plan(raw: RawLayer[], kerasVersion: string): { inputSize: number; inputShape: number[] | null; layers: DensePlan[] } {
   const dense: DensePlan[] = [];
   let shape: number[] | null = null; // feature dims of the data at this point, when declared
   let flattened = false;
@@ -376,13 +386,13 @@ function plan(raw: RawLayer[]): { inputSize: number; inputShape: number[] | null
         if ((units as number) > MAX_TFJS_UNITS) throw new Unsupported(`${where}: ${units} units is more than wasmlp's widest layer (${MAX_TFJS_UNITS})`);
         const useBias = l.config.use_bias ?? true;
         if (typeof useBias !== "boolean") throw new TypeError(`${where}: use_bias must be true or false, received ${describe(useBias)}`);
-        const act = activationOf(where, l.config.activation);
+        const act = activationOf(where, l.config.activation, kerasVersion);
         dense.push({ name: l.name, units: units as number, activation: act.activation, alpha: act.alpha, useBias, activationFrom: l.name });
         break;
       }
       case "Activation": {
         checkKeys(where, l.config, ["activation"]);
-        const act = activationOf(where, l.config.activation);
+        const act = activationOf(where, l.config.activation, kerasVersion);
         setActivation(String(activationName(l.config.activation)), act.activation, act.alpha);
         break;
       }
@@ -478,8 +488,11 @@ function activationName(value: unknown): unknown {
   return value ?? "linear";
 }
 
-function activationOf(where: string, value: unknown): { activation: Activation; alpha: number } {
+function activationOf(where: string, value: unknown, kerasVersion: string): { activation: Activation; alpha: number } {
   const name = activationName(value);
+  if ((name === "hard_sigmoid" || name === "hardSigmoid") && !/^3\./.test(kerasVersion)) {
+    throw new Unsupported(`${where}: activation "${name}" of ${kerasVersion ? `keras_version "${kerasVersion}"` : "a file without keras_version"} is 0.2·z + 0.5 clipped (Keras 2, tfjs), which wasmlp does not have: its hard-sigmoid is Keras 3's relu6(z + 3) / 6`);
+  }
   const known = typeof name === "string" ? ACTIVATION_NAMES[name] : undefined;
   if (!known) {
     throw new Unsupported(`${where}: activation ${typeof name === "string" ? `"${name}"` : JSON.stringify(name)} is not supported; wasmlp has ${Object.keys(ACTIVATION_NAMES).join(", ")} (and LeakyReLU layers)`);
@@ -587,11 +600,15 @@ export function toTfjs(net: TfjsExportable): { modelJson: TfjsModelJson; weightD
   net.layers.forEach((layer, li) => {
     const name = li === 0 ? "dense" : `dense_${li}`;
     const leaky = layer.activation === "leaky-relu";
+    const exported = leaky ? "linear" : EXPORT_NAMES[layer.activation];
+    if (exported === undefined) {
+      throw new RangeError(`toTfjs: layer ${li} (${layer.activation}) has no tfjs-layers equivalent: tfjs's hard_sigmoid is 0.2·z + 0.5, wasmlp's is Keras 3's relu6(z + 3) / 6`);
+    }
     layers.push({
       class_name: "Dense",
       config: {
         units: layer.units,
-        activation: leaky ? "linear" : layer.activation,
+        activation: exported,
         use_bias: true,
         ...INITIALIZERS,
         kernel_regularizer: null, bias_regularizer: null, activity_regularizer: null, kernel_constraint: null, bias_constraint: null,

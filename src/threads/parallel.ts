@@ -2,15 +2,18 @@
 // or an elementwise pass into parts (split.ts), posts parts 1.. to the workers, runs part 0 on
 // the calling thread, and waits for all. Every output element is computed by one part with the
 // undivided kernel's arithmetic, so the bits do not depend on the thread count.
+import type { ActivationOp } from "../activations.js";
 import type { Kernels } from "../wasm.js";
 import { Pool, ThreadError } from "./pool.js";
-import { MIN_ELEMENTWISE, splitElements, splitMatmul, type Tile } from "./split.js";
+import { MIN_ELEMENTWISE, SMALL_M, splitElements, splitMatmul, type Tile } from "./split.js";
 
 /** Kernels a worker may be asked to run (their index is the op code in the control block). */
 export const THREAD_KERNELS = [
   "matmul_strided_nn", "matmul_strided_nt", "matmul_strided_tn",
   "sigmoid_forward", "sigmoid_backward", "tanh_forward", "tanh_backward", "relu_forward", "relu_backward",
   "leaky_relu_forward", "leaky_relu_backward", "softmax_forward", "softmax_backward",
+  "elu_forward", "elu_backward", "selu_forward", "selu_backward", "softsign_forward", "softsign_backward",
+  "hard_sigmoid_forward", "hard_sigmoid_backward",
   "sgd_step", "momentum_step", "adam_step",
 ] as const;
 
@@ -23,6 +26,8 @@ const ELEMENTWISE: Record<ElementwiseKernel, { pointers: number; rows?: true }> 
   relu_forward: { pointers: 2 }, relu_backward: { pointers: 3 },
   leaky_relu_forward: { pointers: 2 }, leaky_relu_backward: { pointers: 3 },
   softmax_forward: { pointers: 2, rows: true }, softmax_backward: { pointers: 3, rows: true },
+  elu_forward: { pointers: 2 }, elu_backward: { pointers: 3 }, selu_forward: { pointers: 2 }, selu_backward: { pointers: 3 },
+  softsign_forward: { pointers: 2 }, softsign_backward: { pointers: 3 }, hard_sigmoid_forward: { pointers: 2 }, hard_sigmoid_backward: { pointers: 3 },
   sgd_step: { pointers: 2 }, momentum_step: { pointers: 3 }, adam_step: { pointers: 4 },
 };
 export type Form = "nn" | "nt" | "tn";
@@ -110,6 +115,28 @@ export class Parallel {
     const name = `matmul_strided_${form}` as const;
     this.run(tiles.length, (p) => tileArgs(form, m, n, k, a, b, c, tiles[p], this.workspaces[p], acc), name, (args) =>
       this.strided[name](args[0], args[1], args[2], args[3], args[4], args[5], args[6], args[7], args[8], args[9], args[10]));
+  }
+
+  /**
+   * A dense layer's forward pass Z = act(A·Wᵀ + bias), A m×k, W n×k. One thread: fewer than 4
+   * samples take dense_nt_forward (W streamed once, no packing; a sample's outputs do not depend
+   * on the others in its batch), more take matmul_nt_forward (bias and activation in the GEMM's
+   * store). Split across threads, the parts run matmul_nt and the bias and activation follow as
+   * passes; the fused store computes the same bits as those passes (tested), so the thread count
+   * never changes the result. Row-wise activations (softmax) get epilogue 4 (the identity) and
+   * their own pass after this.
+   */
+  forwardNT(m: number, n: number, k: number, a: number, w: number, bias: number, z: number, epilogue: number, alpha: number,
+    elementwise: ActivationOp["kernels"] | null): void {
+    if (m < SMALL_M) {
+      this.kernels.dense_nt_forward(m, n, k, a, w, bias, z, epilogue, alpha);
+    } else if (splitMatmul(m, n, k, this.threads).length === 1) {
+      this.kernels.matmul_nt_forward(m, n, k, a, w, bias, z, this.workspaces[0], epilogue, alpha);
+    } else {
+      this.matmul("nt", m, n, k, a, w, z, false);
+      this.kernels.add_bias(m, n, bias, z);
+      elementwise?.forward(this.kernelsShared, m, n, z, z, alpha);
+    }
   }
 
   /**

@@ -3,7 +3,7 @@
 // on every size class; and dense_nt_forward's batch invariance: a sample's output is
 // bit-identical alone or anywhere inside a batch.
 import { beforeAll, describe, expect, test } from "vitest";
-import type { Activation } from "../../src/config.js";
+import { ACTIVATIONS, type Activation } from "../../src/config.js";
 import { activationOps } from "../../src/activations.js";
 import { activationForward, addBias, matmul } from "../../src/reference/math.js";
 import type { Runtime } from "../../src/runtime.js";
@@ -78,4 +78,23 @@ describe("dense_nt_forward batch invariance", () => {
       }
     }
   });
+});
+
+// The network's forward pass relies on this: with threads it runs matmul_nt, add_bias and the
+// activation as passes, on one thread matmul_nt_forward; the thread count must not change a bit.
+test("matmul_nt_forward's fused store gives the bits of matmul_nt + add_bias + the activation pass", () => {
+  const rng = new Random(77);
+  for (const act of ACTIVATIONS.filter((a) => a !== "softmax")) {
+    for (const [m, n, k] of [[4, 10, 784], [64, 128, 784], [5, 33, 7], [130, 257, 300], [9, 8, 1000]]) {
+      const [ra, rw, rb] = [region(rt, randomArray(rng, m * k, 2)), region(rt, randomArray(rng, n * k, 1 / Math.sqrt(k))), region(rt, randomArray(rng, n, 0.3))];
+      const [separate, fused] = [region(rt, m * n), region(rt, m * n)];
+      rt.kernels.matmul_nt(m, n, k, ra.ptr, rw.ptr, separate.ptr, rt.workspace, 0);
+      rt.kernels.add_bias(m, n, rb.ptr, separate.ptr);
+      activationOps[act].kernels.forward(rt.kernels, m, n, separate.ptr, separate.ptr, 0.1);
+      rt.kernels.matmul_nt_forward(m, n, k, ra.ptr, rw.ptr, rb.ptr, fused.ptr, rt.workspace, activationOps[act].epilogue, 0.1);
+      const bits = (r: typeof fused) => Array.from(new Uint32Array(r.view.buffer, r.view.byteOffset, m * n));
+      expect(bits(fused), `${act} ${m}×${n}×${k}`).toEqual(bits(separate));
+      [ra, rw, rb, separate, fused].forEach((r) => r.dispose());
+    }
+  }
 });

@@ -3,7 +3,7 @@
 // predict the same; round trips keep every weight bit; everything else is refused by name.
 import { beforeAll, describe, expect, test } from "vitest";
 import { fromTfjs, toTfjs } from "wasmlp/tfjs";
-import { type Activation, init, memoryStats, Network } from "../../src/index.js";
+import { ACTIVATIONS, type Activation, init, memoryStats, Network } from "../../src/index.js";
 import { ReferenceNetwork } from "../../src/reference/index.js";
 import { type TfLayer, asModelJson, maxRelDiff, predictTf, randomInputs, randomizeWeights, save, tf, tfl, tfReady } from "./tfjs-helpers.js";
 
@@ -50,6 +50,9 @@ describe("tfjs-layers models load into wasmlp and predict the same", () => {
     ["InputLayer first", [10], () => [tfl.layers.inputLayer({ inputShape: [10] }), tfl.layers.dense({ units: 4, activation: "relu" }), tfl.layers.dense({ units: 1 })]],
     ["Flatten of a 4×3 input", [4, 3], () => [
       tfl.layers.flatten({ inputShape: [4, 3] }), tfl.layers.dense({ units: 6, activation: "relu" }), tfl.layers.dense({ units: 2, activation: "sigmoid" })]],
+    ["elu, selu and softsign", [7], () => [
+      tfl.layers.dense({ units: 9, activation: "elu", inputShape: [7] }), tfl.layers.dense({ units: 8, activation: "selu" }),
+      tfl.layers.dense({ units: 5 }), tfl.layers.activation({ activation: "softsign" }), tfl.layers.dense({ units: 3, activation: "elu" })]],
     ["a 784-64-10 classifier", [784], () => [tfl.layers.dense({ units: 64, activation: "relu", inputShape: [784] }), tfl.layers.dense({ units: 10, activation: "softmax" })]],
   ];
 
@@ -141,6 +144,26 @@ describe("tfjs-layers models load into wasmlp and predict the same", () => {
     model.dispose();
   });
 
+  test("Keras 3's hard_sigmoid is wasmlp's hard-sigmoid: relu6(z + 3) / 6", async () => {
+    const model = tfl.sequential({ layers: [tfl.layers.dense({ units: 4, inputShape: [3], name: "d", activation: "hardSigmoid" })] });
+    randomizeWeights(model, 12, 3);
+    const saved = await save(model);
+    const keras3 = { ...saved, modelTopology: { keras_version: "3.6.0", backend: "tensorflow", model_config: saved.modelTopology } };
+    const net = fromTfjs(keras3);
+    expect(net.toString()).toContain("3 → 4 hard-sigmoid");
+    const [kernel, bias] = model.getWeights().map((w) => w.dataSync());
+    const x = randomInputs(3, 5 * 3);
+    const expected = Array.from({ length: 5 * 4 }, (_, k) => {
+      const [i, o] = [Math.floor(k / 4), k % 4];
+      let z = bias[o];
+      for (let j = 0; j < 3; j++) z += x[i * 3 + j] * kernel[j * 4 + o];
+      return Math.min(Math.max(z + 3, 0), 6) / 6;
+    });
+    expect(maxRelDiff(net.predict(x), expected)).toBeLessThan(TOL);
+    net.dispose();
+    model.dispose();
+  });
+
   test("a Keras 3 functional topology (batch_shape, DTypePolicy, __keras_tensor__ nodes, a single-ref input_layers) loads", async () => {
     const model = tfl.sequential({ layers: [tfl.layers.dense({ units: 3, activation: "relu", inputShape: [4], name: "dense" }), tfl.layers.dense({ units: 2, name: "dense_1" }), tfl.layers.activation({ activation: "sigmoid", name: "act" })] });
     randomizeWeights(model, 21);
@@ -174,7 +197,7 @@ describe("tfjs-layers models load into wasmlp and predict the same", () => {
 });
 
 describe("wasmlp networks export to tfjs-layers, which loads them and predicts the same", () => {
-  const activations: Activation[] = ["sigmoid", "tanh", "relu", "leaky-relu", "linear", "softmax"];
+  const activations: Activation[] = ["sigmoid", "tanh", "relu", "leaky-relu", "linear", "softmax", "elu", "selu", "softsign"];
   const shapes: [number, number[]][] = [[1, [1]], [7, [5, 3]], [33, [17, 9, 4]], [784, [65, 31, 15, 10]]];
 
   test.each(shapes)("input %i, layers %j, every activation", async (inputSize, units) => {
@@ -214,6 +237,14 @@ describe("wasmlp networks export to tfjs-layers, which loads them and predicts t
     const x = randomInputs(1, 12);
     expect(maxRelDiff(predictTf(model, x, [4]), ref.predict(x))).toBeLessThan(TOL);
     model.dispose();
+  });
+
+  test("every activation but hard-sigmoid exports; hard-sigmoid (Keras 3's) has no tfjs equivalent and is refused", () => {
+    const exported = ACTIVATIONS.filter((a) => a !== "hard-sigmoid");
+    expect([...activations].sort()).toEqual([...exported].sort()); // the test above covers each one
+    const net = new Network({ inputSize: 3, layers: [{ units: 2, activation: "tanh" }, { units: 1, activation: "hard-sigmoid" }], seed: 1 });
+    expect(() => toTfjs(net)).toThrow(/^toTfjs: layer 1 \(hard-sigmoid\) has no tfjs-layers equivalent: tfjs's hard_sigmoid is 0.2·z \+ 0.5, wasmlp's is Keras 3's relu6\(z \+ 3\) \/ 6$/);
+    net.dispose();
   });
 
   test("a disposed network cannot be exported", () => {
