@@ -92,3 +92,79 @@ export function sigmoid_bce_grad(n: i32, a: usize, y: usize, dz: usize, scale: f
 export function softmax_cce_grad(n: i32, a: usize, y: usize, dz: usize, scale: f32): void {
   scaledDiff(n, a, y, dz, scale);
 }
+
+/** Σ |a − y|. */
+export function mae_value(n: i32, a: usize, y: usize): f64 {
+  let s: f64 = 0;
+  for (let i = 0; i < n; i++) {
+    const o = <usize>i << 2;
+    s += Math.abs(<f64>load<f32>(a + o) - <f64>load<f32>(y + o));
+  }
+  return s;
+}
+
+/** da(n) = scale·sign(a − y) (0 where a = y). */
+export function mae_grad(n: i32, a: usize, y: usize, da: usize, scale: f32): void {
+  const s = f32x4.splat(scale), zero = f32x4.splat(0);
+  const n4 = n & ~3;
+  let i = 0;
+  for (; i < n4; i += 4) {
+    const o = <usize>i << 2;
+    const d = f32x4.sub(v128.load(a + o), v128.load(y + o));
+    const pos = v128.and(s, f32x4.gt(d, zero)), neg = v128.and(f32x4.neg(s), f32x4.lt(d, zero));
+    v128.store(da + o, v128.or(pos, neg));
+  }
+  for (; i < n; i++) {
+    const o = <usize>i << 2;
+    const d = load<f32>(a + o) - load<f32>(y + o);
+    store<f32>(da + o, d > 0 ? scale : d < 0 ? -scale : 0);
+  }
+}
+
+/** Σ huber(a − y): ½d² where |d| ≤ δ, else δ·(|d| − ½δ). */
+export function huber_value(n: i32, a: usize, y: usize, delta: f32): f64 {
+  const dl = <f64>delta;
+  let s: f64 = 0;
+  for (let i = 0; i < n; i++) {
+    const o = <usize>i << 2;
+    const d = Math.abs(<f64>load<f32>(a + o) - <f64>load<f32>(y + o));
+    s += d <= dl ? 0.5 * d * d : dl * (d - 0.5 * dl);
+  }
+  return s;
+}
+
+/** da(n) = scale·clamp(a − y, −δ, δ). */
+export function huber_grad(n: i32, a: usize, y: usize, da: usize, scale: f32, delta: f32): void {
+  const s = f32x4.splat(scale), hi = f32x4.splat(delta), lo = f32x4.splat(-delta);
+  const n4 = n & ~3;
+  let i = 0;
+  for (; i < n4; i += 4) {
+    const o = <usize>i << 2;
+    const d = f32x4.sub(v128.load(a + o), v128.load(y + o));
+    v128.store(da + o, f32x4.mul(s, f32x4.min(f32x4.max(d, lo), hi)));
+  }
+  for (; i < n; i++) {
+    const o = <usize>i << 2;
+    store<f32>(da + o, scale * min(max(load<f32>(a + o) - load<f32>(y + o), -delta), delta));
+  }
+}
+
+/** Σ max(1 − t·a, 0), t = +1 where y > 0 and −1 elsewhere (so {0, 1} and {−1, 1} labels both work). */
+export function hinge_value(n: i32, a: usize, y: usize): f64 {
+  let s: f64 = 0;
+  for (let i = 0; i < n; i++) {
+    const o = <usize>i << 2;
+    const t: f64 = load<f32>(y + o) > 0 ? 1 : -1;
+    s += Math.max(1 - t * <f64>load<f32>(a + o), 0);
+  }
+  return s;
+}
+
+/** da(n) = −scale·t where t·a < 1, else 0 (t as in hinge_value). */
+export function hinge_grad(n: i32, a: usize, y: usize, da: usize, scale: f32): void {
+  for (let i = 0; i < n; i++) {
+    const o = <usize>i << 2;
+    const t: f32 = load<f32>(y + o) > 0 ? 1 : -1;
+    store<f32>(da + o, t * load<f32>(a + o) < 1 ? -scale * t : 0);
+  }
+}

@@ -66,3 +66,108 @@ export function adam_step(n: i32, g: usize, w: usize, m: usize, v: usize, lr: f3
     store<f32>(w + o, load<f32>(w + o) - lr * (mi * c1) / (Mathf.sqrt(vi * c2) + epsilon));
   }
 }
+
+/** RMSprop (Keras, no momentum, not centered): v += (1−ρ)·(g² − v); w −= lr·g / (√v + ε). */
+export function rmsprop_step(n: i32, g: usize, w: usize, v: usize, lr: f32, one_minus_rho: f32, epsilon: f32): void {
+  const orho = f32x4.splat(one_minus_rho), vlr = f32x4.splat(lr), veps = f32x4.splat(epsilon);
+  const n4 = n & ~3;
+  let i = 0;
+  for (; i < n4; i += 4) {
+    const o = <usize>i << 2;
+    const gi = v128.load(g + o);
+    let vi = v128.load(v + o);
+    vi = f32x4.add(vi, f32x4.mul(orho, f32x4.sub(f32x4.mul(gi, gi), vi)));
+    v128.store(v + o, vi);
+    v128.store(w + o, f32x4.sub(v128.load(w + o), f32x4.div(f32x4.mul(vlr, gi), f32x4.add(f32x4.sqrt(vi), veps))));
+  }
+  for (; i < n; i++) {
+    const o = <usize>i << 2;
+    const gi = load<f32>(g + o);
+    let vi = load<f32>(v + o);
+    vi += one_minus_rho * (gi * gi - vi);
+    store<f32>(v + o, vi);
+    store<f32>(w + o, load<f32>(w + o) - (lr * gi) / (Mathf.sqrt(vi) + epsilon));
+  }
+}
+
+/** Adagrad (Keras 3): acc += g²; w −= lr·g / √(acc + ε). */
+export function adagrad_step(n: i32, g: usize, w: usize, acc: usize, lr: f32, epsilon: f32): void {
+  const vlr = f32x4.splat(lr), veps = f32x4.splat(epsilon);
+  const n4 = n & ~3;
+  let i = 0;
+  for (; i < n4; i += 4) {
+    const o = <usize>i << 2;
+    const gi = v128.load(g + o);
+    const ai = f32x4.add(v128.load(acc + o), f32x4.mul(gi, gi));
+    v128.store(acc + o, ai);
+    v128.store(w + o, f32x4.sub(v128.load(w + o), f32x4.div(f32x4.mul(vlr, gi), f32x4.sqrt(f32x4.add(ai, veps)))));
+  }
+  for (; i < n; i++) {
+    const o = <usize>i << 2;
+    const gi = load<f32>(g + o);
+    const ai = load<f32>(acc + o) + gi * gi;
+    store<f32>(acc + o, ai);
+    store<f32>(w + o, load<f32>(w + o) - (lr * gi) / Mathf.sqrt(ai + epsilon));
+  }
+}
+
+/** SGD with Nesterov momentum (Keras 3): v = μ·v − lr·g; w += μ·v − lr·g. */
+export function nesterov_step(n: i32, g: usize, w: usize, v: usize, lr: f32, momentum: f32): void {
+  const vlr = f32x4.splat(lr), vmu = f32x4.splat(momentum);
+  const n4 = n & ~3;
+  let i = 0;
+  for (; i < n4; i += 4) {
+    const o = <usize>i << 2;
+    const step = f32x4.mul(vlr, v128.load(g + o));
+    const vel = f32x4.sub(f32x4.mul(vmu, v128.load(v + o)), step);
+    v128.store(v + o, vel);
+    v128.store(w + o, f32x4.add(v128.load(w + o), f32x4.sub(f32x4.mul(vmu, vel), step)));
+  }
+  for (; i < n; i++) {
+    const o = <usize>i << 2;
+    const step = lr * load<f32>(g + o);
+    const vel = momentum * load<f32>(v + o) - step;
+    store<f32>(v + o, vel);
+    store<f32>(w + o, load<f32>(w + o) + (momentum * vel - step));
+  }
+}
+
+/** w ·= factor: decoupled weight decay (AdamW's w −= lr·λ·w, as factor = 1 − lr·λ). */
+export function scale_step(n: i32, w: usize, factor: f32): void {
+  const vf = f32x4.splat(factor);
+  const n4 = n & ~3;
+  let i = 0;
+  for (; i < n4; i += 4) {
+    const o = <usize>i << 2;
+    v128.store(w + o, f32x4.mul(v128.load(w + o), vf));
+  }
+  for (; i < n; i++) {
+    const o = <usize>i << 2;
+    store<f32>(w + o, load<f32>(w + o) * factor);
+  }
+}
+
+/** g clipped to [−c, c] elementwise (Keras's clipvalue). */
+export function clip_values(n: i32, g: usize, c: f32): void {
+  const hi = f32x4.splat(c), lo = f32x4.splat(-c);
+  const n4 = n & ~3;
+  let i = 0;
+  for (; i < n4; i += 4) {
+    const o = <usize>i << 2;
+    v128.store(g + o, f32x4.min(f32x4.max(v128.load(g + o), lo), hi));
+  }
+  for (; i < n; i++) {
+    const o = <usize>i << 2;
+    store<f32>(g + o, min(max(load<f32>(g + o), -c), c));
+  }
+}
+
+/** Σ x² over n floats, accumulated in f64 (a global gradient norm over ~10⁶ values stays exact to f32). */
+export function sum_squares(n: i32, x: usize): f64 {
+  let s: f64 = 0;
+  for (let i = 0; i < n; i++) {
+    const v = <f64>load<f32>(x + (<usize>i << 2));
+    s += v * v;
+  }
+  return s;
+}

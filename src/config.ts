@@ -11,16 +11,30 @@ export const ACTIVATIONS = Object.freeze(Object.keys(activationOps) as Activatio
 export const LOSSES = Object.freeze(Object.keys(lossOps) as Loss[]);
 export const OPTIMIZERS = Object.freeze(Object.keys(optimizerOps) as OptimizerSpec["type"][]);
 
-export type OptimizerSpec =
+/** Gradient clipping, any optimizer, one at a time (as Keras): before each update. */
+export interface Clipping {
+  /** Scale all gradients together so that their global L2 norm is at most this (Keras's global_clipnorm). */
+  clipNorm?: number;
+  /** Clip every gradient entry to [−clipValue, clipValue] (Keras's clipvalue). */
+  clipValue?: number;
+}
+
+export type OptimizerSpec = (
   | { type: "sgd"; learningRate: number }
   | { type: "momentum"; learningRate: number; momentum: number }
-  | { type: "adam"; learningRate: number; beta1: number; beta2: number; epsilon: number };
+  | { type: "nesterov"; learningRate: number; momentum: number }
+  | { type: "adam"; learningRate: number; beta1: number; beta2: number; epsilon: number }
+  | { type: "adamw"; learningRate: number; beta1: number; beta2: number; epsilon: number; weightDecay: number }
+  | { type: "rmsprop"; learningRate: number; rho: number; epsilon: number }
+  | { type: "adagrad"; learningRate: number; initialAccumulatorValue: number; epsilon: number }
+) & Clipping;
 
+type SpecOf<T extends OptimizerSpec["type"]> = Extract<OptimizerSpec, { type: T }>;
+
+/** An optimizer's name (its defaults), or its type with any of its settings. */
 export type OptimizerOptions =
   | OptimizerSpec["type"]
-  | { type: "sgd"; learningRate?: number }
-  | { type: "momentum"; learningRate?: number; momentum?: number }
-  | { type: "adam"; learningRate?: number; beta1?: number; beta2?: number; epsilon?: number };
+  | { [T in OptimizerSpec["type"]]: { type: T } & Partial<Omit<SpecOf<T>, "type">> }[OptimizerSpec["type"]];
 
 export interface LayerSpec {
   units: number;
@@ -69,15 +83,23 @@ export function parseOptimizer(options: unknown): OptimizerSpec {
   checkObject("optimizer", opts);
   const type = checkOneOf("optimizer.type", opts.type, OPTIMIZERS);
   const defaults = optimizerOps[type].defaults as Record<string, number>;
-  checkKeys(`optimizer (${type})`, opts, ["type", ...Object.keys(defaults)]);
+  checkKeys(`optimizer (${type})`, opts, ["type", ...Object.keys(defaults), "clipNorm", "clipValue"]);
   const spec: Record<string, unknown> = { type };
   for (const [key, fallback] of Object.entries(defaults)) {
     const value = opts[key] ?? fallback;
     spec[key] = key === "learningRate" || key === "epsilon"
       ? checkNumber(`optimizer.${key}`, value, 0, Infinity, true)
-      : checkNumber(`optimizer.${key}`, value, 0, 1, false, true);
+      : key === "initialAccumulatorValue"
+        ? checkNumber(`optimizer.${key}`, value, 0, Infinity)
+        : checkNumber(`optimizer.${key}`, value, 0, 1, false, true);
   }
-  return spec as OptimizerSpec;
+  if (opts.clipNorm !== undefined && opts.clipValue !== undefined) {
+    throw new TypeError("optimizer: give clipNorm or clipValue, not both (as Keras)");
+  }
+  for (const key of ["clipNorm", "clipValue"] as const) {
+    if (opts[key] !== undefined) spec[key] = checkNumber(`optimizer.${key}`, opts[key], 0, Infinity, true);
+  }
+  return spec as unknown as OptimizerSpec;
 }
 
 /** Which losses fit an output activation, so a mismatch is an error and not a silent bug. */

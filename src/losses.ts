@@ -8,6 +8,8 @@ import type { Kernels } from "./wasm.js";
 /** Clamp for probabilities before a log (Keras's epsilon). */
 export const EPS = 1e-7;
 const clamp = (p: number): number => Math.min(Math.max(p, EPS), 1 - EPS);
+/** Huber's delta (Keras's default). */
+const HUBER_DELTA = 1;
 
 export interface LossOp {
   kernels: {
@@ -72,6 +74,56 @@ export const lossOps = {
         return s / n;
       },
       grad(m, n, a, y, da) { for (let i = 0; i < m * n; i++) da[i] = (2 * (a[i] - y[i])) / (m * n); },
+    },
+  },
+  // Keras's "mean_absolute_error": mean over the units of |a − y|.
+  mae: {
+    kernels: {
+      sum: (k, m, n, a, y) => k.mae_value(m * n, a, y) / n,
+      grad: (k, m, n, a, y, da) => k.mae_grad(m * n, a, y, da, 1 / (m * n)),
+    },
+    reference: {
+      sum(m, n, a, y) {
+        let s = 0;
+        for (let i = 0; i < m * n; i++) s += Math.abs(a[i] - y[i]);
+        return s / n;
+      },
+      grad(m, n, a, y, da) { for (let i = 0; i < m * n; i++) da[i] = Math.sign(a[i] - y[i]) / (m * n); },
+    },
+  },
+  // Keras's Huber with its default delta 1: quadratic within 1 of the target, linear beyond.
+  huber: {
+    kernels: {
+      sum: (k, m, n, a, y) => k.huber_value(m * n, a, y, HUBER_DELTA) / n,
+      grad: (k, m, n, a, y, da) => k.huber_grad(m * n, a, y, da, 1 / (m * n), HUBER_DELTA),
+    },
+    reference: {
+      sum(m, n, a, y) {
+        let s = 0;
+        for (let i = 0; i < m * n; i++) {
+          const d = Math.abs(a[i] - y[i]);
+          s += d <= HUBER_DELTA ? 0.5 * d * d : HUBER_DELTA * (d - 0.5 * HUBER_DELTA);
+        }
+        return s / n;
+      },
+      grad(m, n, a, y, da) { for (let i = 0; i < m * n; i++) da[i] = Math.min(Math.max(a[i] - y[i], -HUBER_DELTA), HUBER_DELTA) / (m * n); },
+    },
+  },
+  // Keras's "hinge": mean over the units of max(1 − t·a, 0), labels t ∈ {−1, 1} (0 counts as −1).
+  hinge: {
+    kernels: {
+      sum: (k, m, n, a, y) => k.hinge_value(m * n, a, y) / n,
+      grad: (k, m, n, a, y, da) => k.hinge_grad(m * n, a, y, da, 1 / (m * n)),
+    },
+    reference: {
+      sum(m, n, a, y) {
+        let s = 0;
+        for (let i = 0; i < m * n; i++) s += Math.max(1 - (y[i] > 0 ? 1 : -1) * a[i], 0);
+        return s / n;
+      },
+      grad(m, n, a, y, da) {
+        for (let i = 0; i < m * n; i++) { const t = y[i] > 0 ? 1 : -1; da[i] = t * a[i] < 1 ? -t / (m * n) : 0; }
+      },
     },
   },
 } satisfies Record<string, LossOp>;

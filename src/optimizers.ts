@@ -5,10 +5,12 @@ import type { OptimizerSpec } from "./config.js";
 import type { Kernels } from "./wasm.js";
 
 export interface OptimizerOp<S extends OptimizerSpec = OptimizerSpec> {
-  /** Every setting besides `type`, with its default. */
-  defaults: Omit<S, "type">;
+  /** Every setting besides `type` (and clipping, common to all), with its default. */
+  defaults: Omit<S, "type" | "clipNorm" | "clipValue">;
   /** State vectors of the parameters' size (velocity; Adam's m and v). */
   states: number;
+  /** The value each state vector starts at (default 0). */
+  initial?: (spec: S) => number[];
   kernels: { step(k: Kernels, n: number, g: number, w: number, states: number[], spec: S, t: number): void };
   reference: { step(w: Float64Array, g: ArrayLike<number>, states: Float64Array[], spec: S, t: number): void };
 }
@@ -50,7 +52,60 @@ const adam: OptimizerOp<Spec<"adam">> = {
   },
 };
 
-export const optimizerOps: { [T in OptimizerSpec["type"]]: OptimizerOp<Spec<T>> } = { sgd, momentum, adam };
+const nesterov: OptimizerOp<Spec<"nesterov">> = {
+  defaults: { learningRate: 0.01, momentum: 0.9 },
+  states: 1,
+  kernels: { step: (k, n, g, w, s, o) => k.nesterov_step(n, g, w, s[0], o.learningRate, o.momentum) },
+  reference: {
+    step(w, g, [v], o) {
+      for (let j = 0; j < w.length; j++) { v[j] = o.momentum * v[j] - o.learningRate * g[j]; w[j] += o.momentum * v[j] - o.learningRate * g[j]; }
+    },
+  },
+};
+
+// AdamW (Loshchilov & Hutter): Adam plus w −= lr·λ·w before the update, on every parameter
+// (biases included, as Keras's AdamW without exclude_from_weight_decay).
+const adamw: OptimizerOp<Spec<"adamw">> = {
+  defaults: { learningRate: 0.001, beta1: 0.9, beta2: 0.999, epsilon: 1e-7, weightDecay: 0.004 },
+  states: 2,
+  kernels: {
+    step: (k, n, g, w, s, o, t) => {
+      k.scale_step(n, w, 1 - o.learningRate * o.weightDecay);
+      adam.kernels.step(k, n, g, w, s, { ...o, type: "adam" }, t);
+    },
+  },
+  reference: {
+    step(w, g, s, o, t) {
+      for (let j = 0; j < w.length; j++) w[j] -= o.learningRate * o.weightDecay * w[j];
+      adam.reference.step(w, g, s, { ...o, type: "adam" }, t);
+    },
+  },
+};
+
+const rmsprop: OptimizerOp<Spec<"rmsprop">> = {
+  defaults: { learningRate: 0.001, rho: 0.9, epsilon: 1e-7 },
+  states: 1,
+  kernels: { step: (k, n, g, w, s, o) => k.rmsprop_step(n, g, w, s[0], o.learningRate, 1 - o.rho, o.epsilon) },
+  reference: {
+    step(w, g, [v], o) {
+      for (let j = 0; j < w.length; j++) { v[j] = o.rho * v[j] + (1 - o.rho) * g[j] * g[j]; w[j] -= (o.learningRate * g[j]) / (Math.sqrt(v[j]) + o.epsilon); }
+    },
+  },
+};
+
+const adagrad: OptimizerOp<Spec<"adagrad">> = {
+  defaults: { learningRate: 0.001, initialAccumulatorValue: 0.1, epsilon: 1e-7 },
+  states: 1,
+  initial: (o) => [o.initialAccumulatorValue],
+  kernels: { step: (k, n, g, w, s, o) => k.adagrad_step(n, g, w, s[0], o.learningRate, o.epsilon) },
+  reference: {
+    step(w, g, [acc], o) {
+      for (let j = 0; j < w.length; j++) { acc[j] += g[j] * g[j]; w[j] -= (o.learningRate * g[j]) / Math.sqrt(acc[j] + o.epsilon); }
+    },
+  },
+};
+
+export const optimizerOps: { [T in OptimizerSpec["type"]]: OptimizerOp<Spec<T>> } = { sgd, momentum, nesterov, adam, adamw, rmsprop, adagrad };
 
 /** The table entry of a spec, typed for any optimizer. */
 export function optimizerOp(spec: OptimizerSpec): OptimizerOp {

@@ -130,6 +130,15 @@ export const CCE_ROW_SUM_TOLERANCE = 1e-3;
  * CCE_ROW_SUM_TOLERANCE (one-hot or label-smoothed), because its fused gradient assumes so.
  */
 export function checkTargetRange(name: string, y: Float32Array, width: number, loss: string): void {
+  if (loss === "hinge") {
+    // Labels, not values: −1 or 1, or 0 or 1 (0 is the negative class).
+    for (let i = 0; i < y.length; i++) {
+      if (y[i] !== -1 && y[i] !== 0 && y[i] !== 1) {
+        throw new RangeError(`${name} sample ${Math.floor(i / width)}, value ${i % width} is ${y[i]}; hinge targets are class labels −1 or 1 (or 0 or 1)`);
+      }
+    }
+    return;
+  }
   if (loss !== "binary-crossentropy" && loss !== "categorical-crossentropy") return;
   for (let i = 0; i < y.length; i++) {
     if (!(y[i] >= 0 && y[i] <= 1)) {

@@ -48,11 +48,23 @@ export interface Kernels {
   cce_grad(n: number, a: number, y: number, da: number, scale: number): void;
   mse_value(n: number, a: number, y: number): number;
   mse_grad(n: number, a: number, y: number, da: number, scale: number): void;
+  mae_value(n: number, a: number, y: number): number;
+  mae_grad(n: number, a: number, y: number, da: number, scale: number): void;
+  huber_value(n: number, a: number, y: number, delta: number): number;
+  huber_grad(n: number, a: number, y: number, da: number, scale: number, delta: number): void;
+  hinge_value(n: number, a: number, y: number): number;
+  hinge_grad(n: number, a: number, y: number, da: number, scale: number): void;
   sigmoid_bce_grad(n: number, a: number, y: number, dz: number, scale: number): void;
   softmax_cce_grad(n: number, a: number, y: number, dz: number, scale: number): void;
   sgd_step(n: number, g: number, w: number, lr: number): void;
   momentum_step(n: number, g: number, w: number, v: number, lr: number, momentum: number): void;
   adam_step(n: number, g: number, w: number, m: number, v: number, lr: number, oneMinusBeta1: number, oneMinusBeta2: number, epsilon: number, c1: number, c2: number): void;
+  rmsprop_step(n: number, g: number, w: number, v: number, lr: number, oneMinusRho: number, epsilon: number): void;
+  adagrad_step(n: number, g: number, w: number, acc: number, lr: number, epsilon: number): void;
+  nesterov_step(n: number, g: number, w: number, v: number, lr: number, momentum: number): void;
+  scale_step(n: number, w: number, factor: number): void;
+  clip_values(n: number, g: number, c: number): void;
+  sum_squares(n: number, x: number): number;
 }
 
 /** Where the module's bytes may come from when the default location does not suit. */

@@ -124,3 +124,34 @@ describe("evaluate's classification metrics", () => {
     net.dispose();
   });
 });
+
+describe("gradient clipping", () => {
+  const opts = (clip: object) => ({ inputSize: 4, layers: [{ units: 3, activation: "softmax" as const }], optimizer: { type: "sgd" as const, learningRate: 1, ...clip }, seed: 2 });
+  const { x, y } = blobs(12, 9);
+  test("clipValue clamps every gradient entry before the update (wasm and reference agree)", () => {
+    for (const make of [(o: object) => new Network(opts(o)), (o: object) => new ReferenceNetwork(opts(o))]) {
+      const net = make({ clipValue: 0.01 }), plain = make({});
+      const before = net.getWeights();
+      const { grads } = plain.gradients(x, y);
+      expect(grads.some(({ dW }) => dW.some((v) => Math.abs(v) > 0.05))).toBe(true); // so the clip bites
+      net.trainBatch(x, y);
+      net.getWeights().forEach((w, t) => {
+        const gt = t % 2 === 0 ? grads[t >> 1].dW : grads[t >> 1].db;
+        w.forEach((v, j) => expect(v).toBeCloseTo(before[t][j] - Math.min(Math.max(gt[j], -0.01), 0.01), 6));
+      });
+      [net, plain].forEach((n) => n.dispose());
+    }
+  });
+  test("clipNorm scales all gradients together to that global norm", () => {
+    const net = new Network(opts({ clipNorm: 0.05 })), plain = new Network(opts({}));
+    const before = net.getWeights();
+    const g = plain.gradients(x, y).grads.flatMap(({ dW, db }) => [dW, db]).map((t) => Array.from(t));
+    const norm = Math.sqrt(g.flat().reduce((s, v) => s + v * v, 0));
+    expect(norm).toBeGreaterThan(0.05);
+    net.trainBatch(x, y);
+    net.getWeights().forEach((w, t) => w.forEach((v, j) => expect(v).toBeCloseTo(before[t][j] - (g[t][j] * 0.05) / norm, 6)));
+    expect(() => new Network(opts({ clipNorm: 1, clipValue: 1 }))).toThrow(/clipNorm or clipValue, not both/);
+    expect(() => new Network(opts({ clipNorm: 0 }))).toThrow(/optimizer.clipNorm must be a finite number in \(0, ∞\]/);
+    [net, plain].forEach((n) => n.dispose());
+  });
+});

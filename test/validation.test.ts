@@ -75,8 +75,8 @@ describe("labels", () => {
 describe("construction", () => {
   test.each([
     ["unknown activation", { inputSize: 3, layers: [{ units: 2, activation: "swish" }] }, /activation must be one of .* received "swish"/],
-    ["unknown loss", { inputSize: 3, layers: [{ units: 2, activation: "sigmoid" }], loss: "hinge" }, /loss must be one of .* received "hinge"/],
-    ["unknown optimizer", { inputSize: 3, layers: [{ units: 2 }], optimizer: { type: "rmsprop" } }, /optimizer.type must be one of .* received "rmsprop"/],
+    ["unknown loss", { inputSize: 3, layers: [{ units: 2, activation: "sigmoid" }], loss: "poisson" }, /loss must be one of .* received "poisson"/],
+    ["unknown optimizer", { inputSize: 3, layers: [{ units: 2 }], optimizer: { type: "lion" } }, /optimizer.type must be one of .* received "lion"/],
     ["unknown optimizer option", { inputSize: 3, layers: [{ units: 2 }], optimizer: { type: "sgd", momentum: 0.9 } }, /unknown option "momentum"/],
     ["unknown network option", { inputSize: 3, layers: [{ units: 2 }], hidden: [4] }, /unknown option "hidden"/],
     ["unknown layer option", { inputSize: 3, layers: [{ units: 2, dropout: 0.5 }] }, /unknown option "dropout"/],
@@ -174,4 +174,13 @@ describe("inputShape", () => {
     expect(() => new Network({ inputSize: 6, inputShape: [2, 1.5] as number[], layers })).toThrow(/inputShape\[1\]/);
     expect(() => new Network({ inputSize: 6, inputShape: "2x3" as unknown as number[], layers })).toThrow(TypeError);
   });
+});
+
+test("hinge takes class labels −1/1 or 0/1 only, naming the bad value", () => {
+  const net = new Network({ inputSize: 2, layers: [{ units: 1, activation: "linear" }], loss: "hinge", seed: 1 });
+  const before = net.getWeights();
+  expect(() => net.trainBatch([[1, 2], [3, 4]], [1, 0.5])).toThrow(/y sample 1, value 0 is 0.5; hinge targets are class labels −1 or 1 \(or 0 or 1\)/);
+  expect(net.getWeights()).toEqual(before);
+  expect(Number.isFinite(net.trainBatch([[1, 2], [3, 4]], [1, -1]))).toBe(true);
+  net.dispose();
 });

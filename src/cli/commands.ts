@@ -39,7 +39,7 @@ Options:
   --epochs N           passes over the training images (default 20)
   --batch-size N       images per optimizer step (default 64)
   --optimizer NAME     ${OPTIMIZERS.join(", ")} (default adam)
-  --lr X               learning rate (default 0.001 for adam, 0.05 otherwise)
+  --lr X               learning rate (default 0.05 for sgd, momentum, nesterov; 0.001 otherwise)
   --seed N             seed for weights and shuffling (default 1)
   --limit N            train on the first N training images only
   --early-stopping N   stop after N epochs without a lower test loss, keeping the best epoch's weights
@@ -114,7 +114,8 @@ export async function train(argv: string[], out: Output): Promise<number> {
   const epochs = int("epochs", a.epochs, 20, 1, 100000);
   const batchSize = int("batch-size", a["batch-size"], 64, 1, 65536);
   const optimizer = oneOf("optimizer", a.optimizer, "adam", OPTIMIZERS);
-  const lr = positive("lr", a.lr, optimizer === "adam" ? 0.001 : 0.05);
+  // Adaptive optimizers take Keras's 0.001; plain and momentum SGD train these networks best near 0.05.
+  const lr = positive("lr", a.lr, ["sgd", "momentum", "nesterov"].includes(optimizer) ? 0.05 : 0.001);
   const seed = int("seed", a.seed, 1, 0, 0xffffffff);
   const limit = a.limit === undefined ? undefined : int("limit", a.limit, 0, 1);
   const patience = a["early-stopping"] === undefined ? undefined : int("early-stopping", a["early-stopping"], 0, 0, 100000);

@@ -58,7 +58,8 @@ export class WasmEngine implements Engine<Float32Array> {
     const regions = allocAll(this.rt, [this.parameterCount, this.parameterCount, ...Array(this.optimizerK.states).fill(this.parameterCount)],
       `the ${this.parameterCount.toLocaleString("en-US")} parameters, their gradients and ${this.optimizerK.states} optimizer state buffers`);
     [this.params, this.grads, ...this.states] = regions;
-    for (const s of this.states) s.view.fill(0);
+    const initial = this.optimizerK.initial?.(spec.optimizer) ?? [];
+    this.states.forEach((s, i) => s.view.fill(initial[i] ?? 0));
     this.statePtrs = this.states.map((s) => s.ptr);
   }
 
@@ -191,6 +192,12 @@ export class WasmEngine implements Engine<Float32Array> {
   applyStep(): void {
     this.live();
     this.steps++;
+    const o = this.spec.optimizer, n = this.parameterCount, g = this.grads.ptr, k = this.rt.parallel.kernelsShared;
+    if (o.clipValue !== undefined) k.clip_values(n, g, o.clipValue);
+    if (o.clipNorm !== undefined) {
+      const norm = Math.sqrt(this.rt.kernels.sum_squares(n, g));
+      if (norm > o.clipNorm) k.scale_step(n, g, o.clipNorm / norm);
+    }
     this.optimizerK.kernels.step(this.rt.parallel.kernelsShared, this.parameterCount, this.grads.ptr, this.params.ptr, this.statePtrs, this.spec.optimizer, this.steps);
   }
 

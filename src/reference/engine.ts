@@ -35,7 +35,9 @@ export class ReferenceEngine implements Engine<Float64Array> {
     this.optimizer = spec.optimizer;
     this.params = spec.tensorSizes.map((n) => new Float64Array(n));
     this.grads = spec.tensorSizes.map((n) => new Float64Array(n));
-    this.states = Array.from({ length: optimizerOp(this.optimizer).states }, () => spec.tensorSizes.map((n) => new Float64Array(n)));
+    const op = optimizerOp(this.optimizer);
+    const initial = op.initial?.(this.optimizer) ?? [];
+    this.states = Array.from({ length: op.states }, (_, i) => spec.tensorSizes.map((n) => new Float64Array(n).fill(initial[i] ?? 0)));
   }
 
   private inputSizeOf(layer: number): number {
@@ -137,6 +139,12 @@ export class ReferenceEngine implements Engine<Float64Array> {
   applyStep(): void {
     const t = ++this.steps;
     const step = optimizerOp(this.optimizer).reference.step;
+    const o = this.optimizer;
+    if (o.clipValue !== undefined) for (const g of this.grads) for (let j = 0; j < g.length; j++) g[j] = Math.min(Math.max(g[j], -o.clipValue), o.clipValue);
+    if (o.clipNorm !== undefined) {
+      const norm = Math.sqrt(this.grads.reduce((s, g) => s + g.reduce((t, v) => t + v * v, 0), 0));
+      if (norm > o.clipNorm) for (const g of this.grads) for (let j = 0; j < g.length; j++) g[j] *= o.clipNorm / norm;
+    }
     this.params.forEach((w, i) => step(w, this.grads[i], this.states.map((s) => s[i]), this.optimizer, t));
   }
 

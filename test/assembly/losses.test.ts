@@ -72,3 +72,20 @@ test("a probability of exactly 0 or 1 gives a large finite loss and gradient, ne
   }
   [ra, ry, rd].forEach((r) => r.dispose());
 });
+
+test("mae, huber and hinge at hand-worked points", () => {
+  const cases: [Loss, number[], number[], number, number[]][] = [
+    // loss, a, y, mean loss over the 2 units, dA (one sample, m = 1, so scale 1/2)
+    ["mae", [0.5, -1], [0, 1], (0.5 + 2) / 2, [0.5, -0.5]],
+    ["huber", [0.5, -1], [0, 2], (0.125 + (3 - 0.5)) / 2, [0.25, -0.5]],
+    ["hinge", [0.5, -2], [1, 0], (0.5 + 0) / 2, [-0.5, 0]],
+    ["hinge", [0.5, -2], [1, -1], 0.25, [-0.5, 0]],
+  ];
+  for (const [loss, a, y, value, grad] of cases) {
+    const [ra, ry, rd] = [region(rt, a), region(rt, y), region(rt, 2)];
+    expect(lossOps[loss].kernels.sum(rt.kernels, 1, 2, ra.ptr, ry.ptr), loss).toBeCloseTo(value, 6);
+    lossOps[loss].kernels.grad(rt.kernels, 1, 2, ra.ptr, ry.ptr, rd.ptr);
+    expect(Array.from(rd.view), loss).toEqual(grad);
+    [ra, ry, rd].forEach((r) => r.dispose());
+  }
+});

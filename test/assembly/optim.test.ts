@@ -58,3 +58,26 @@ test.each(["sgd", "momentum", "adam"] as const)("%s: the table's reference is th
   }
   expectClose(a, b, 1e-15, type);
 });
+
+test("the new optimizers follow Keras's update rules, written out", () => {
+  const g = [0.5, -2], w0 = [1, -1];
+  const run = (options: object, steps: number) => {
+    const spec = parseOptimizer(options);
+    const w = Float64Array.from(w0);
+    const s = Array.from({ length: optimizerOp(spec).states }, (_, i) => new Float64Array(2).fill(optimizerOp(spec).initial?.(spec)[i] ?? 0));
+    for (let t = 1; t <= steps; t++) optimizerOp(spec).reference.step(w, g, s, spec, t);
+    return Array.from(w);
+  };
+  // Nesterov, one step from v = 0: v = −lr·g; w += μ·v − lr·g = −(1 + μ)·lr·g.
+  const nes = run({ type: "nesterov", learningRate: 0.1, momentum: 0.9 }, 1);
+  g.forEach((gi, i) => expect(nes[i]).toBeCloseTo(w0[i] - 1.9 * 0.1 * gi, 14));
+  // Adagrad from the initial accumulator 0.1: acc = 0.1 + g²; w −= lr·g/√(acc + ε).
+  const ada = run({ type: "adagrad", learningRate: 0.1 }, 1);
+  g.forEach((gi, i) => expect(ada[i]).toBeCloseTo(w0[i] - (0.1 * gi) / Math.sqrt(0.1 + gi * gi + 1e-7), 14));
+  // RMSprop from v = 0: v = (1−ρ)·g²; w −= lr·g/(√v + ε).
+  const rms = run({ type: "rmsprop", learningRate: 0.01, rho: 0.9 }, 1);
+  g.forEach((gi, i) => expect(rms[i]).toBeCloseTo(w0[i] - (0.01 * gi) / (Math.sqrt(0.1 * gi * gi) + 1e-7), 14));
+  // AdamW = Adam after w −= lr·λ·w.
+  const adam = run({ type: "adam", learningRate: 0.01 }, 1), adamw = run({ type: "adamw", learningRate: 0.01, weightDecay: 0.5 }, 1);
+  w0.forEach((wi, i) => expect(adamw[i]).toBeCloseTo(adam[i] - 0.01 * 0.5 * wi, 14));
+});

@@ -76,7 +76,7 @@ describe("bad arguments: one line on stderr, non-zero exit, no stack trace", () 
     [["train", "--lr=-1"], 2, /--lr must be a positive number, received "-1"/],
     [["train", "--lr", "-1"], 2, /train: --lr needs a value; to give one that starts with "-", write --lr=VALUE/],
     [["train", "--layers", "128,abc"], 2, /--layers must be a whole number/],
-    [["train", "--optimizer", "rmsprop"], 2, /--optimizer must be one of sgd, momentum, adam, received "rmsprop"/],
+    [["train", "--optimizer", "lion"], 2, /--optimizer must be one of sgd, momentum, nesterov, adam, adamw, rmsprop, adagrad, received "lion"/],
     [["train", "--activation", "softmax"], 2, /--activation must be one of/],
     [["train", "--bogus"], 2, /train: unknown option --bogus \(see wasmlp train --help\)/],
     [["train", "extra"], 2, /unexpected argument "extra"/],
