@@ -7,7 +7,8 @@ import { FASHION_MNIST_CLASSES, type Split, loadDirectory, loadEmbedded, take } 
 import { Network } from "../network.js";
 import { init } from "../wasm.js";
 import { UsageError, int, intList, oneOf, parse, positive, text } from "./args.js";
-import { checkSaveTarget, readModelText } from "./files.js";
+import { checkSaveTarget } from "./files.js";
+import { MODEL_FLAGS, MODEL_USAGE, loadModel, modelFlagsHelp } from "./models.js";
 import { EpochProgress, type Output, renderConfusion, renderTable } from "./progress.js";
 
 const HIDDEN_ACTIVATIONS = ACTIVATIONS.filter((a) => a !== "softmax") as Exclude<Activation, "softmax">[];
@@ -21,6 +22,7 @@ Commands:
   train     train a classifier on Fashion-MNIST (or any MNIST-format directory)
   eval      evaluate a saved model on a data set's test images
   predict   classify test images with a saved model
+  export    write a model in another library's format (TensorFlow.js)
 
 Run wasmlp <command> --help for a command's options; wasmlp --version prints the version.
 `,
@@ -48,26 +50,24 @@ Options:
   --resume FILE        continue training a saved model (a checkpoint resumes bit for bit) up to --epochs
   -h, --help           show this help
 `,
-  eval: `Usage: wasmlp eval --model FILE [--data DIR]
+  eval: `Usage: wasmlp eval (${MODEL_USAGE}) [--data DIR]
 
 Evaluates a saved model on the test images: the 2,000 held-out embedded images, or the
 t10k set of --data DIR. Prints loss and accuracy.
 
 Options:
-  --model FILE   a model saved by wasmlp train --save
-  --data DIR     MNIST-format directory (default: the embedded Fashion-MNIST split)
-  -h, --help     show this help
+${modelFlagsHelp(18)}  --data DIR        MNIST-format directory (default: the embedded Fashion-MNIST split)
+  -h, --help        show this help
 `,
-  predict: `Usage: wasmlp predict --model FILE [--data DIR] [--index LIST | --count N]
+  predict: `Usage: wasmlp predict (${MODEL_USAGE}) [--data DIR] [--index LIST | --count N]
 
 Classifies test images with a saved model and prints the predicted and true classes.
 
 Options:
-  --model FILE   a model saved by wasmlp train --save
-  --data DIR     MNIST-format directory (default: the embedded Fashion-MNIST split)
-  --index LIST   comma-separated test image indices (default: the first --count)
-  --count N      how many test images, from the first (default 10)
-  -h, --help     show this help
+${modelFlagsHelp(18)}  --data DIR        MNIST-format directory (default: the embedded Fashion-MNIST split)
+  --index LIST      comma-separated test image indices (default: the first --count)
+  --count N         how many test images, from the first (default 10)
+  -h, --help        show this help
 `,
 };
 
@@ -88,16 +88,6 @@ export function writeAtomically(path: string, contents: string): void {
   } catch (e) {
     rmSync(tmp, { force: true });
     throw new Error(`could not write ${path}: ${(e as Error).message}`);
-  }
-}
-
-function loadModel(path: string | undefined, command: string): Network {
-  if (path === undefined) throw new UsageError(`${command}: --model FILE is required (see wasmlp ${command} --help)`);
-  const text = readModelText(path);
-  try {
-    return Network.fromJSON(text);
-  } catch (e) {
-    throw new Error(`${path} is not a usable wasmlp model: ${(e as Error).message}`);
   }
 }
 
@@ -147,7 +137,7 @@ export async function train(argv: string[], out: Output): Promise<number> {
   const data = loadData(dataDir);
   const trainSet = limit === undefined || limit >= data.train.count ? data.train : take(data.train, 0, limit);
   await init();
-  const net = resume !== undefined ? loadModel(resume, "train") : new Network({
+  const net = resume !== undefined ? loadModel({ model: resume }, "train").net : new Network({
     inputSize: trainSet.rows * trainSet.cols,
     inputShape: [trainSet.rows, trainSet.cols],
     layers: [...layers.map((units) => ({ units, activation })), { units: 10, activation: "softmax" as const }],
@@ -214,12 +204,11 @@ export async function train(argv: string[], out: Output): Promise<number> {
 }
 
 export async function evaluate(argv: string[], out: Output): Promise<number> {
-  const a = parse(argv, { model: { type: "string" }, data: { type: "string" }, help: { type: "boolean", short: "h" } }, "eval");
+  const a = parse(argv, { ...MODEL_FLAGS, data: { type: "string" }, help: { type: "boolean", short: "h" } }, "eval");
   if (a.help) { out.write(HELP.eval); return 0; }
-  const modelPath = text("model", a.model);
   const dataDir = text("data", a.data);
   await init();
-  const net = loadModel(modelPath, "eval");
+  const { net, path: modelPath } = loadModel(a, "eval");
   if (net.lossName !== "categorical-crossentropy") {
     net.dispose();
     throw new Error(`eval measures classification accuracy, which needs a softmax output trained with categorical-crossentropy; ${modelPath} has a ${net.layers[net.layers.length - 1].activation} output with ${net.lossName} (evaluate it from code with net.evaluate(x, y) and its own targets)`);
@@ -237,14 +226,13 @@ export async function evaluate(argv: string[], out: Output): Promise<number> {
 
 export async function predict(argv: string[], out: Output): Promise<number> {
   const a = parse(argv, {
-    model: { type: "string" }, data: { type: "string" }, index: { type: "string" }, count: { type: "string" }, help: { type: "boolean", short: "h" },
+    ...MODEL_FLAGS, data: { type: "string" }, index: { type: "string" }, count: { type: "string" }, help: { type: "boolean", short: "h" },
   }, "predict");
   if (a.help) { out.write(HELP.predict); return 0; }
   if (a.index !== undefined && a.count !== undefined) throw new UsageError("predict: give --index or --count, not both");
-  const modelPath = text("model", a.model);
   const dataDir = text("data", a.data);
   await init();
-  const net = loadModel(modelPath, "predict");
+  const { net } = loadModel(a, "predict");
   const { test } = loadData(dataDir);
   checkFits(net, test);
   const indices = a.index !== undefined

@@ -1,0 +1,65 @@
+// Where the eval, predict and export commands read a model from: one flag per format, each one
+// table entry (flag, argument, help line, loader). Exactly one of them must be given.
+import { existsSync } from "node:fs";
+import { loadTfjs } from "../formats/tfjs-node.js";
+import { Network } from "../network.js";
+import { type Spec, UsageError } from "./args.js";
+import { readModelText } from "./files.js";
+
+interface ModelSource {
+  arg: string;
+  help: string;
+  /** What the path names, for errors: "<path> is not a usable <what>". */
+  what: string;
+  /** Checks the path and reads what it can before parsing; its errors are shown as they are. */
+  read(path: string): unknown;
+  /** Builds the network from what read() returned; its errors say the model is not usable. */
+  build(data: unknown): Network;
+}
+
+export const MODEL_SOURCES: Record<string, ModelSource> = {
+  model: {
+    arg: "FILE", what: "wasmlp model", help: "a model saved by wasmlp train --save",
+    read: (path) => readModelText(path),
+    build: (text) => Network.fromJSON(text as string),
+  },
+  "from-tfjs": {
+    arg: "DIR", what: "TensorFlow.js layers model", help: "a TensorFlow.js layers model: model.json and its weight files (tensorflowjs_converter's output)",
+    read: (path) => {
+      if (!existsSync(path)) throw new Error(`TensorFlow.js model directory ${path} does not exist`);
+      return path;
+    },
+    build: (path) => loadTfjs(path as string), // checks each file's size before reading it
+  },
+};
+
+/** The parseArgs spec of every model flag. */
+export const MODEL_FLAGS: Spec = Object.fromEntries(Object.keys(MODEL_SOURCES).map((flag) => [flag, { type: "string" as const }]));
+
+/** Help lines for the model flags, padded to `width`. */
+export function modelFlagsHelp(width: number): string {
+  return Object.entries(MODEL_SOURCES).map(([flag, s]) => `  ${`--${flag} ${s.arg}`.padEnd(width)}${s.help}\n`).join("");
+}
+
+/** The usage line's model part: --model FILE | --from-tfjs DIR | … */
+export const MODEL_USAGE = Object.entries(MODEL_SOURCES).map(([flag, s]) => `--${flag} ${s.arg}`).join(" | ");
+
+/** Loads the one model the flags name; errors name the path and what is wrong with it. */
+export function loadModel(values: Record<string, string | boolean | undefined>, command: string): { net: Network; path: string } {
+  const given = Object.keys(MODEL_SOURCES).filter((flag) => values[flag] !== undefined);
+  if (given.length === 0) {
+    const others = Object.entries(MODEL_SOURCES).slice(1).map(([f, s]) => `--${f} ${s.arg}`).join(", ");
+    throw new UsageError(`${command}: --model FILE is required (or ${others}; see wasmlp ${command} --help)`);
+  }
+  if (given.length > 1) throw new UsageError(`${command}: give one model, received ${given.map((f) => `--${f}`).join(" and ")}`);
+  const flag = given[0];
+  const path = values[flag];
+  if (typeof path !== "string" || path === "") throw new UsageError(`--${flag} needs a value`);
+  const source = MODEL_SOURCES[flag];
+  const data = source.read(path);
+  try {
+    return { net: source.build(data), path };
+  } catch (e) {
+    throw new Error(`${path} is not a usable ${source.what}: ${(e as Error).message}`);
+  }
+}
