@@ -5,6 +5,7 @@ import { ACTIVATIONS, OPTIMIZERS, type Activation, type OptimizerOptions } from 
 import { type LabelledImages } from "../data/idx.js";
 import { FASHION_MNIST_CLASSES, type Split, loadDirectory, loadEmbedded, take } from "../data/node.js";
 import { Network } from "../network.js";
+import { threadCount } from "../runtime.js";
 import { init } from "../wasm.js";
 import { UsageError, int, intList, oneOf, parse, positive, text } from "./args.js";
 import { checkSaveTarget } from "./files.js";
@@ -46,6 +47,7 @@ Options:
   --save FILE          write the trained model to FILE (JSON, written atomically)
   --lr-schedule NAME   constant (default), cosine (to 0 over the run) or exponential (to lr/100)
   --weight-decay X     AdamW's decoupled weight decay (with --optimizer adamw; default 0.004)
+  --threads N|auto     threads sharing each large step (default 1; auto: every core); same results
   --checkpoint         with --save: include the optimizer state and epochs done, for --resume
   --resume FILE        continue training a saved model (a checkpoint resumes bit for bit) up to --epochs
   -h, --help           show this help
@@ -108,7 +110,8 @@ export async function train(argv: string[], out: Output): Promise<number> {
     data: { type: "string" }, layers: { type: "string" }, activation: { type: "string" }, epochs: { type: "string" },
     "batch-size": { type: "string" }, optimizer: { type: "string" }, lr: { type: "string" }, seed: { type: "string" },
     limit: { type: "string" }, save: { type: "string" }, "early-stopping": { type: "string" }, checkpoint: { type: "boolean" },
-    resume: { type: "string" }, "lr-schedule": { type: "string" }, "weight-decay": { type: "string" }, help: { type: "boolean", short: "h" },
+    resume: { type: "string" }, "lr-schedule": { type: "string" }, "weight-decay": { type: "string" }, threads: { type: "string" },
+    help: { type: "boolean", short: "h" },
   }, "train");
   if (a.help) { out.write(HELP.train); return 0; }
   const layers = intList("layers", a.layers, [256, 128]);
@@ -134,9 +137,11 @@ export async function train(argv: string[], out: Output): Promise<number> {
     if (fixed) throw new UsageError(`train: --resume continues the saved network as it is; --${fixed} cannot change it`);
   }
 
+  const threads = a.threads === "auto" ? "auto" : int("threads", a.threads, 1, 1, 256);
+
   const data = loadData(dataDir);
   const trainSet = limit === undefined || limit >= data.train.count ? data.train : take(data.train, 0, limit);
-  await init();
+  await init({ threads });
   const net = resume !== undefined ? loadModel({ model: resume }, "train").net : new Network({
     inputSize: trainSet.rows * trainSet.cols,
     inputShape: [trainSet.rows, trainSet.cols],
@@ -162,7 +167,7 @@ export async function train(argv: string[], out: Output): Promise<number> {
       throw e;
     }
   }
-  out.write(`${net}\ndata: ${data.source}; training on ${trainSet.count.toLocaleString("en-US")} images, testing on ${data.test.count.toLocaleString("en-US")}\n`);
+  out.write(`${net}\ndata: ${data.source}; training on ${trainSet.count.toLocaleString("en-US")} images, testing on ${data.test.count.toLocaleString("en-US")}; ${threadCount()} thread${threadCount() === 1 ? "" : "s"}\n`);
   if (resume !== undefined) out.write(`resuming ${resume} after epoch ${initialEpoch}${initialEpoch > 0 ? "" : " (it holds no training state: the optimizer starts afresh)"}\n`);
 
   const progress = new EpochProgress(out, epochs, trainSet.count);

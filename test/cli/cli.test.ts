@@ -24,7 +24,7 @@ describe("a short run on the embedded data", () => {
     expect(run.stderr).toBe("");
     expect(run.code).toBe(0);
     expect(run.stdout).toContain("Network(784 → 32 relu → 10 softmax; loss categorical-crossentropy; adam(lr=0.001");
-    expect(run.stdout).toContain("training on 400 images, testing on 2,000");
+    expect(run.stdout).toContain("training on 400 images, testing on 2,000; 1 thread");
     expect(run.stdout).toMatch(/^epoch 2\/2 {2}loss \d\.\d{4} {2}train acc \d\.\d{4} {2}test acc \d\.\d{4}/m);
     expect(run.stdout).toMatch(/epoch +loss +train acc +test acc +seconds/);
     expect(run.stdout).toMatch(/held-out accuracy 0\.\d{4} on 2,000 images; training throughput [\d,]+ samples\/s/);
@@ -189,6 +189,17 @@ describe("the issue 8 cases", () => {
     const piped = spawnSync("sh", ["-c", `"${process.execPath}" "${BIN}" train --limit 2000 --epochs 3 --layers 8 | head -1`], { encoding: "utf8" });
     expect(piped.stdout).toMatch(/^Network\(/);
     expect(piped.stderr).toBe("");
+  });
+
+  test("--threads 2 trains to the same model bytes as one thread, and says how many it used", () => {
+    const [one, two] = ["t1", "t2"].map((n) => join(dir, `${n}.json`));
+    const common = ["train", "--limit", "600", "--epochs", "2", "--layers", "64", "--batch-size", "128"];
+    expect(wasmlp(...common, "--save", one).code).toBe(0);
+    const r = wasmlp(...common, "--threads", "2", "--save", two);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/testing on 2,000; 2 threads/);
+    expect(JSON.parse(readFileSync(two, "utf8")).weights).toEqual(JSON.parse(readFileSync(one, "utf8")).weights);
+    expect(wasmlp("train", "--threads", "0").stderr).toMatch(/--threads must be a whole number from 1 to 256/);
   });
 
   test("--version prints the package's version", () => {
