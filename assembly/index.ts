@@ -5,6 +5,7 @@ export * from "./reduce";
 export * from "./activations";
 export * from "./losses";
 export * from "./optim";
+export * from "./dropout";
 
 /** First byte above the module's static data: where the TypeScript allocator may start. */
 export function heap_base(): usize {

@@ -44,6 +44,8 @@ export interface LayerSpec {
   activation: Activation;
   /** Slope for z < 0 (leaky-relu only). */
   alpha: number;
+  /** Fraction of the layer's outputs dropped in training steps (0: none). */
+  dropout: number;
 }
 
 export interface NetworkSpec {
@@ -61,9 +63,15 @@ export interface LayerOptions {
   activation?: Activation;
   /** Negative slope of "leaky-relu", in (0, 1); default 0.01. */
   alpha?: number;
+  /**
+   * Inverted dropout on the layer's outputs, in [0, 1): in training steps (trainBatch, fit) that
+   * fraction of them is zeroed at random (seeded) and the rest scaled by 1/(1 − rate); forward,
+   * predict and evaluate use every output. Keras's Dense followed by Dropout(rate). Default 0.
+   */
+  dropout?: number;
 }
 
-const LAYER_KEYS = ["units", "activation", "alpha"] as const;
+const LAYER_KEYS = ["units", "activation", "alpha", "dropout"] as const;
 
 /** Largest layer width accepted: keeps m·width products and pointers well inside 32 bits. */
 export const MAX_UNITS = 1 << 16;
@@ -77,7 +85,8 @@ export function parseLayer(options: unknown, where = "Layer options"): LayerSpec
     throw new TypeError(`${where}.alpha applies to "leaky-relu" only, but the activation is "${activation}"`);
   }
   const alpha = options.alpha === undefined ? (activation === "leaky-relu" ? 0.01 : 0) : checkNumber(`${where}.alpha`, options.alpha, 0, 1, true, true);
-  return { units, activation, alpha };
+  const dropout = options.dropout === undefined ? 0 : checkNumber(`${where}.dropout`, options.dropout, 0, 1, false, true);
+  return { units, activation, alpha, dropout };
 }
 
 export function parseOptimizer(options: unknown): OptimizerSpec {

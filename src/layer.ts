@@ -13,6 +13,8 @@ export class Layer {
   readonly activation: Activation;
   /** Negative slope of leaky-relu (0 for other activations). */
   readonly alpha: number;
+  /** Fraction of the outputs dropped in training steps (0: no dropout). */
+  readonly dropout: number;
   /** @internal */ owner: LayerOwner | null = null;
   /** @internal */ index = -1;
 
@@ -21,6 +23,7 @@ export class Layer {
     this.units = spec.units;
     this.activation = spec.activation;
     this.alpha = spec.alpha;
+    this.dropout = spec.dropout;
   }
 
   /** Inputs per sample (units of the layer before); known once the layer is in a network. */
@@ -39,7 +42,7 @@ export class Layer {
   }
 
   toString(): string {
-    return `Dense(${this.units}, ${this.activation}${this.activation === "leaky-relu" ? ` α=${this.alpha}` : ""})`;
+    return `Dense(${this.units}, ${this.activation}${this.activation === "leaky-relu" ? ` α=${this.alpha}` : ""}${this.dropout > 0 ? `, dropout ${this.dropout}` : ""})`;
   }
 
   private attached(): LayerOwner {

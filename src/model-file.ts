@@ -32,7 +32,9 @@ export function toModelJSON(
     version: MODEL_VERSION,
     inputSize: spec.inputSize,
     ...(inputShape === undefined ? {} : { inputShape: [...inputShape] }),
-    layers: spec.layers.map((l) => (l.activation === "leaky-relu" ? { ...l } : { units: l.units, activation: l.activation })),
+    layers: spec.layers.map((l) => ({
+      units: l.units, activation: l.activation, ...(l.activation === "leaky-relu" ? { alpha: l.alpha } : {}), ...(l.dropout > 0 ? { dropout: l.dropout } : {}),
+    })),
     loss: spec.loss,
     optimizer: { ...spec.optimizer },
     seed: spec.seed,

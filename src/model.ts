@@ -53,8 +53,11 @@ export class Model<A extends Float32Array | Float64Array> {
       parseLayer(l, `layers[${i}]`);
       return new Layer(l);
     });
-    const specs: LayerSpec[] = layers.map((l) => ({ units: l.units, activation: l.activation, alpha: l.alpha }));
+    const specs: LayerSpec[] = layers.map((l) => ({ units: l.units, activation: l.activation, alpha: l.alpha, dropout: l.dropout }));
     const output = specs[specs.length - 1];
+    if (output.dropout > 0) {
+      throw new RangeError(`the output layer cannot drop its outputs (layers[${specs.length - 1}].dropout is ${output.dropout}); put dropout on a hidden layer`);
+    }
     const loss = options.loss === undefined ? defaultLoss(output) : checkOneOf("loss", options.loss, LOSSES);
     checkLossFits(loss, output);
     const optimizer = Object.freeze(parseOptimizer(options.optimizer));
@@ -294,7 +297,7 @@ export class Model<A extends Float32Array | Float64Array> {
   }
 
   toString(): string {
-    const sizes = [String(this.inputSize), ...this.layers.map((l) => `${l.units} ${l.activation}`)].join(" → ");
+    const sizes = [String(this.inputSize), ...this.layers.map((l) => `${l.units} ${l.activation}${l.dropout > 0 ? ` (dropout ${l.dropout})` : ""}`)].join(" → ");
     return `${this.constructor.name}(${sizes}; loss ${this.lossName}; ${describeOptimizer(this.optimizer)}; ${this.parameterCount.toLocaleString("en-US")} parameters)`;
   }
 

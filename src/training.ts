@@ -29,13 +29,13 @@ export interface BatchResult {
 
 /** Forward a batch already validated (rows of `order` from `start`, or contiguous) into slot 0. */
 export function forwardLoss<A extends Float32Array | Float64Array>(
-  t: Trainee<A>, x: Float32Array, y: Float32Array, order: Uint32Array | null, start: number, m: number,
+  t: Trainee<A>, x: Float32Array, y: Float32Array, order: Uint32Array | null, start: number, m: number, training = false,
 ): BatchResult {
   const e = t.engine;
   e.ensureRows(0, m);
   e.loadX(0, x, order, start, m);
   e.loadY(0, y, order, start, m);
-  const out = e.runForward(0, m);
+  const out = e.runForward(0, m, training);
   const correct = countCorrect(t, out, y, order, start, m);
   return { loss: e.lossSum(0, m) / m, correct };
 }
@@ -44,7 +44,7 @@ export function forwardLoss<A extends Float32Array | Float64Array>(
 export function step<A extends Float32Array | Float64Array>(
   t: Trainee<A>, x: Float32Array, y: Float32Array, order: Uint32Array | null, start: number, m: number, where: string,
 ): BatchResult {
-  const result = forwardLoss(t, x, y, order, start, m);
+  const result = forwardLoss(t, x, y, order, start, m, true);
   const loss = result.loss;
   if (!Number.isFinite(loss)) {
     throw new Error(`${where}: the loss became ${loss}, so no update was applied (the weights are those from before this batch); try a smaller learning rate`);

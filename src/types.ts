@@ -116,7 +116,7 @@ export interface ModelJSON {
   inputSize: number;
   /** Present when the network was given one (NetworkOptions.inputShape). */
   inputShape?: number[];
-  layers: { units: number; activation: Activation; alpha?: number }[];
+  layers: { units: number; activation: Activation; alpha?: number; dropout?: number }[];
   loss: Loss;
   optimizer: OptimizerSpec;
   seed: number;

@@ -63,6 +63,8 @@ export interface Kernels {
   adagrad_step(n: number, g: number, w: number, acc: number, lr: number, epsilon: number): void;
   nesterov_step(n: number, g: number, w: number, v: number, lr: number, momentum: number): void;
   scale_step(n: number, w: number, factor: number): void;
+  dropout_forward(n: number, a: number, out: number, threshold: number, scale: number, seed: number): void;
+  dropout_backward(n: number, d: number, threshold: number, scale: number, seed: number): void;
   clip_values(n: number, g: number, c: number): void;
   sum_squares(n: number, x: number): number;
 }

@@ -47,6 +47,7 @@ Options:
   --save FILE          write the trained model to FILE (JSON, written atomically)
   --lr-schedule NAME   constant (default), cosine (to 0 over the run) or exponential (to lr/100)
   --weight-decay X     AdamW's decoupled weight decay (with --optimizer adamw; default 0.004)
+  --dropout RATE       drop that fraction of each hidden layer's outputs in training (default 0)
   --threads N|auto     threads sharing each large step (default 1; auto: every core); same results
   --checkpoint         with --save: include the optimizer state and epochs done, for --resume
   --resume FILE        continue training a saved model (a checkpoint resumes bit for bit) up to --epochs
@@ -111,7 +112,7 @@ export async function train(argv: string[], out: Output): Promise<number> {
     "batch-size": { type: "string" }, optimizer: { type: "string" }, lr: { type: "string" }, seed: { type: "string" },
     limit: { type: "string" }, save: { type: "string" }, "early-stopping": { type: "string" }, checkpoint: { type: "boolean" },
     resume: { type: "string" }, "lr-schedule": { type: "string" }, "weight-decay": { type: "string" }, threads: { type: "string" },
-    help: { type: "boolean", short: "h" },
+    dropout: { type: "string" }, help: { type: "boolean", short: "h" },
   }, "train");
   if (a.help) { out.write(HELP.train); return 0; }
   const layers = intList("layers", a.layers, [256, 128]);
@@ -133,11 +134,15 @@ export async function train(argv: string[], out: Output): Promise<number> {
   const resume = text("resume", a.resume);
   if (a.checkpoint && save === undefined) throw new UsageError("train: --checkpoint needs --save FILE (see wasmlp train --help)");
   if (resume !== undefined) {
-    const fixed = (["layers", "activation", "optimizer", "lr", "seed", "lr-schedule", "weight-decay"] as const).find((k) => a[k] !== undefined);
+    const fixed = (["layers", "activation", "optimizer", "lr", "seed", "lr-schedule", "weight-decay", "dropout"] as const).find((k) => a[k] !== undefined);
     if (fixed) throw new UsageError(`train: --resume continues the saved network as it is; --${fixed} cannot change it`);
   }
 
   const threads = a.threads === "auto" ? "auto" : int("threads", a.threads, 1, 1, 256);
+  const dropout = a.dropout === undefined ? 0 : Number(a.dropout);
+  if (typeof a.dropout === "string" && !(a.dropout.trim() !== "" && dropout >= 0 && dropout < 1)) {
+    throw new UsageError(`--dropout must be a number in [0, 1), received "${a.dropout}"`);
+  }
 
   const data = loadData(dataDir);
   const trainSet = limit === undefined || limit >= data.train.count ? data.train : take(data.train, 0, limit);
@@ -145,7 +150,7 @@ export async function train(argv: string[], out: Output): Promise<number> {
   const net = resume !== undefined ? loadModel({ model: resume }, "train").net : new Network({
     inputSize: trainSet.rows * trainSet.cols,
     inputShape: [trainSet.rows, trainSet.cols],
-    layers: [...layers.map((units) => ({ units, activation })), { units: 10, activation: "softmax" as const }],
+    layers: [...layers.map((units) => ({ units, activation, ...(dropout > 0 ? { dropout } : {}) })), { units: 10, activation: "softmax" as const }],
     loss: "categorical-crossentropy",
     optimizer: {
       type: optimizer,

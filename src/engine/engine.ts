@@ -24,8 +24,11 @@ export interface Engine<A extends Float32Array | Float64Array> {
   loadX(slot: Slot, src: Float32Array, order: Uint32Array | null, start: number, m: number): void;
   /** Same for the targets. */
   loadY(slot: Slot, src: Float32Array, order: Uint32Array | null, start: number, m: number): void;
-  /** Runs the layers; returns a view of the outputs valid until the next engine call. */
-  runForward(slot: Slot, m: number): A;
+  /**
+   * Runs the layers; returns a view of the outputs valid until the next engine call. `training`
+   * (slot 0, training steps only): dropout layers drop, and the next backprop goes through their masks.
+   */
+  runForward(slot: Slot, m: number, training?: boolean): A;
   /** Sum over the batch of the per-sample loss of the slot's outputs and targets. */
   lossSum(slot: Slot, m: number): number;
   /** Gradients of the mean loss of slot 0 into the gradient buffers. */

@@ -7,6 +7,7 @@ import { F32Region } from "../memory.js";
 import type { OptimizerSpec } from "../config.js";
 import { type OptimizerOp, optimizerOp } from "../optimizers.js";
 import { learningRateAt } from "../schedules.js";
+import { dropoutArgs, dropoutSeed } from "../dropout.js";
 import { type Runtime, runtime } from "../runtime.js";
 import type { Engine, EngineSpec, Slot } from "./engine.js";
 
@@ -17,6 +18,8 @@ interface Batch {
   y: F32Region;
   acts: F32Region[];
   deltas: [F32Region, F32Region] | null;
+  /** Slot 0: each dropout layer's outputs after dropout (the next layer's input in training steps). */
+  dropped: (F32Region | null)[];
 }
 
 export class WasmEngine implements Engine<Float32Array> {
@@ -39,6 +42,8 @@ export class WasmEngine implements Engine<Float32Array> {
   private readonly fusedOutput: boolean;
   private readonly slots: [Batch | null, Batch | null] = [null, null];
   private steps = 0;
+  /** Whether slot 0's last forward pass dropped (a training step): backprop then goes through the masks. */
+  private dropping = false;
   /** The optimizer settings each update runs with: the spec's, with a schedule's current rate. */
   private readonly stepSpec: OptimizerSpec;
   /** False once release() ran: every method checks it before touching memory or kernels. */
@@ -93,15 +98,19 @@ export class WasmEngine implements Engine<Float32Array> {
     // the network keeps its old buffers and the heap is exactly as before.
     const widths = this.spec.layers.map((l) => l.units);
     const widest = Math.max(this.inputSize, ...widths);
-    const sizes = [m * this.inputSize, m * this.outputSize, ...widths.map((w) => m * w), ...(slot === 0 ? [m * widest, m * widest] : [])];
+    const droppers = slot === 0 ? this.spec.layers.flatMap((l, i) => (l.dropout > 0 ? [i] : [])) : [];
+    const sizes = [m * this.inputSize, m * this.outputSize, ...widths.map((w) => m * w), ...(slot === 0 ? [m * widest, m * widest] : []),
+      ...droppers.map((i) => m * widths[i])];
     const r = allocAll(this.rt, sizes, `the buffers of a batch of ${m.toLocaleString("en-US")} samples`);
     if (current) this.freeBatch(current);
+    const extra = 2 + widths.length + (slot === 0 ? 2 : 0);
     this.slots[slot] = {
       rows: m,
       x: r[0],
       y: r[1],
       acts: r.slice(2, 2 + widths.length),
       deltas: slot === 0 ? [r[2 + widths.length], r[3 + widths.length]] : null,
+      dropped: widths.map((_, i) => (droppers.includes(i) ? r[extra + droppers.indexOf(i)] : null)),
     };
   }
 
@@ -115,11 +124,12 @@ export class WasmEngine implements Engine<Float32Array> {
     gatherRows(this.slots[slot]!.y.view, src, this.outputSize, order, start, m);
   }
 
-  runForward(slot: Slot, m: number): Float32Array {
+  runForward(slot: Slot, m: number, training = false): Float32Array {
     this.live();
     const k = this.rt.parallel.kernelsShared; // large elementwise passes shared with threads
     const b = this.slots[slot]!;
     const w = this.params.ptr;
+    if (slot === 0) this.dropping = training;
     let prev = b.x.ptr;
     for (let l = 0; l < this.spec.layers.length; l++) {
       const layer = this.spec.layers[l];
@@ -132,6 +142,13 @@ export class WasmEngine implements Engine<Float32Array> {
         activationOps[layer.activation].epilogue, layer.alpha, rowwise ? null : this.acts[l]);
       if (rowwise) this.acts[l].forward(k, m, layer.units, out, out, layer.alpha);
       prev = out;
+      const dropped = b.dropped[l];
+      if (training && dropped) {
+        // The activations stay in acts (g′ reads them); the next layer reads the dropped copy.
+        const { threshold, scale } = dropoutArgs(layer.dropout);
+        this.rt.kernels.dropout_forward(m * layer.units, out, dropped.ptr, threshold, scale, dropoutSeed(this.spec.seed, this.steps, l));
+        prev = dropped.ptr;
+      }
     }
     return b.acts[b.acts.length - 1].view;
   }
@@ -177,13 +194,19 @@ export class WasmEngine implements Engine<Float32Array> {
     for (let l = this.spec.layers.length - 1; l >= 0; l--) {
       const units = this.spec.layers[l].units;
       const fanIn = this.inputSizeOf(l);
-      const prev = l === 0 ? b.x : b.acts[l - 1];
+      const dropped = l > 0 && this.dropping ? b.dropped[l - 1] : null;
+      const prev = l === 0 ? b.x : dropped ?? b.acts[l - 1];
       // dW = dZᵀ·A_prev (n_l × n_(l−1)), db = Σ_rows dZ, dA_prev = dZ·W.
       this.rt.parallel.matmul("tn", units, fanIn, m, cur.ptr, prev.ptr, this.grads.ptr + 4 * this.offsets[2 * l], false);
       k.sum_cols(m, units, cur.ptr, this.grads.ptr + 4 * this.offsets[2 * l + 1], 1, 0);
       if (l === 0 && !wantInput) return null;
       this.rt.parallel.matmul("nn", m, fanIn, units, cur.ptr, this.params.ptr + 4 * this.offsets[2 * l], next.ptr, false);
-      if (l > 0) this.acts[l - 1].backward(k, m, fanIn, prev.ptr, next.ptr, next.ptr, this.spec.layers[l - 1].alpha);
+      if (dropped) {
+        // dA through the dropout: the same mask, recomputed from the same seed.
+        const { threshold, scale } = dropoutArgs(this.spec.layers[l - 1].dropout);
+        this.rt.kernels.dropout_backward(m * fanIn, next.ptr, threshold, scale, dropoutSeed(this.spec.seed, this.steps, l - 1));
+      }
+      if (l > 0) this.acts[l - 1].backward(k, m, fanIn, b.acts[l - 1].ptr, next.ptr, next.ptr, this.spec.layers[l - 1].alpha);
       [cur, next] = [next, cur];
     }
     return cur;
@@ -247,7 +270,7 @@ export class WasmEngine implements Engine<Float32Array> {
   }
 
   private freeBatch(b: Batch): void {
-    for (const r of [b.x, b.y, ...b.acts, ...(b.deltas ?? [])]) r.dispose();
+    for (const r of [b.x, b.y, ...b.acts, ...(b.deltas ?? []), ...b.dropped]) r?.dispose();
   }
 }
 

@@ -5,6 +5,7 @@ import { type ActivationOp, activationOps } from "../activations.js";
 import { type LossOp, lossOps, outputDelta } from "../losses.js";
 import { optimizerOp } from "../optimizers.js";
 import { learningRateAt } from "../schedules.js";
+import { dropoutArgs, dropoutHash, dropoutSeed } from "../dropout.js";
 import { addBias, matmul, sumCols } from "./math.js";
 
 const act = (name: keyof typeof activationOps): ActivationOp["reference"] => activationOps[name].reference;
@@ -27,6 +28,8 @@ export class ReferenceEngine implements Engine<Float64Array> {
   private readonly states: Float64Array[][];
   private readonly slots: [Batch | null, Batch | null] = [null, null];
   private steps = 0;
+  /** Slot 0's last training forward: each dropout layer's dropped outputs (null: not a training pass). */
+  private dropped: (Float64Array | null)[] | null = null;
   private alive = true;
 
   constructor(private readonly spec: EngineSpec) {
@@ -73,8 +76,9 @@ export class ReferenceEngine implements Engine<Float64Array> {
     gather(this.slots[slot]!.y, src, this.outputSize, order, start, m);
   }
 
-  runForward(slot: Slot, m: number): Float64Array {
+  runForward(slot: Slot, m: number, training = false): Float64Array {
     const b = this.slots[slot]!;
+    if (slot === 0) this.dropped = training ? this.spec.layers.map(() => null) : null;
     let prev = b.x;
     this.spec.layers.forEach((layer, l) => {
       const z = b.acts[l];
@@ -82,6 +86,15 @@ export class ReferenceEngine implements Engine<Float64Array> {
       addBias(m, layer.units, this.params[2 * l + 1], z);
       act(layer.activation).forward(m, layer.units, z, z, layer.alpha);
       prev = z;
+      if (training && layer.dropout > 0) {
+        // The same keep decisions as the wasm kernel (src/dropout.ts), the scale in float32 as there.
+        const { threshold, scale } = dropoutArgs(layer.dropout);
+        const seed = dropoutSeed(this.spec.seed, this.steps, l);
+        const d = new Float64Array(m * layer.units);
+        for (let i = 0; i < d.length; i++) d[i] = dropoutHash(seed, i) >= threshold ? z[i] * scale : 0;
+        this.dropped![l] = d;
+        prev = d;
+      }
     });
     return b.acts[b.acts.length - 1];
   }
@@ -119,14 +132,20 @@ export class ReferenceEngine implements Engine<Float64Array> {
     for (let l = this.spec.layers.length - 1; l >= 0; l--) {
       const units = this.spec.layers[l].units;
       const fanIn = this.inputSizeOf(l);
-      const prev = l === 0 ? b.x : b.acts[l - 1];
+      const dropped = l > 0 ? this.dropped?.[l - 1] ?? null : null;
+      const prev = l === 0 ? b.x : dropped ?? b.acts[l - 1];
       matmul(true, false, units, fanIn, m, dz, prev, this.grads[2 * l]);
       sumCols(m, units, dz, this.grads[2 * l + 1]);
       const da = new Float64Array(m * fanIn);
       matmul(false, false, m, fanIn, units, dz, this.params[2 * l], da);
       if (l > 0) {
         const below = this.spec.layers[l - 1];
-        act(below.activation).backward(m, fanIn, prev, da, da, below.alpha);
+        if (dropped) {
+          const { threshold, scale } = dropoutArgs(below.dropout);
+          const seed = dropoutSeed(this.spec.seed, this.steps, l - 1);
+          for (let i = 0; i < da.length; i++) da[i] = dropoutHash(seed, i) >= threshold ? da[i] * scale : 0;
+        }
+        act(below.activation).backward(m, fanIn, b.acts[l - 1], da, da, below.alpha);
       }
       dz = da;
     }

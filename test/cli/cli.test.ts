@@ -202,6 +202,15 @@ describe("the issue 8 cases", () => {
     expect(wasmlp("train", "--threads", "0").stderr).toMatch(/--threads must be a whole number from 1 to 256/);
   });
 
+  test("--dropout reaches the hidden layers and is kept in the model file", () => {
+    const file = join(dir, "dropout.json");
+    const r = wasmlp("train", "--limit", "200", "--epochs", "1", "--layers", "16,8", "--dropout", "0.2", "--save", file);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain("784 → 16 relu (dropout 0.2) → 8 relu (dropout 0.2) → 10 softmax");
+    expect(JSON.parse(readFileSync(file, "utf8")).layers.map((l: { dropout?: number }) => l.dropout)).toEqual([0.2, 0.2, undefined]);
+    expect(wasmlp("train", "--dropout", "1").stderr).toMatch(/--dropout must be a number in \[0, 1\), received "1"/);
+  });
+
   test("--version prints the package's version", () => {
     const { version } = JSON.parse(readFileSync(new URL("../../package.json", import.meta.url), "utf8"));
     for (const flag of ["--version", "-v"]) {
