@@ -171,3 +171,32 @@ export function sum_squares(n: i32, x: usize): f64 {
   }
   return s;
 }
+
+/** g(n) += 2·l2·w + l1·sign(w): the gradient of a kernel penalty l1·Σ|w| + l2·Σw² (Keras's L1L2). */
+export function penalty_grad(n: i32, w: usize, g: usize, l1: f32, l2: f32): void {
+  const v1 = f32x4.splat(l1), v2 = f32x4.splat(2 * l2), zero = f32x4.splat(0);
+  const n4 = n & ~3;
+  let i = 0;
+  for (; i < n4; i += 4) {
+    const o = <usize>i << 2;
+    const wi = v128.load(w + o);
+    const sign = v128.or(v128.and(v1, f32x4.gt(wi, zero)), v128.and(f32x4.neg(v1), f32x4.lt(wi, zero)));
+    v128.store(g + o, f32x4.add(v128.load(g + o), f32x4.add(f32x4.mul(v2, wi), sign)));
+  }
+  for (; i < n; i++) {
+    const o = <usize>i << 2;
+    const wi = load<f32>(w + o);
+    store<f32>(g + o, load<f32>(g + o) + (2 * l2 * wi + (wi > 0 ? l1 : wi < 0 ? -l1 : 0)));
+  }
+}
+
+/** l1·Σ|w| + l2·Σw², accumulated in f64. */
+export function penalty_value(n: i32, w: usize, l1: f32, l2: f32): f64 {
+  let a: f64 = 0, s: f64 = 0;
+  for (let i = 0; i < n; i++) {
+    const v = <f64>load<f32>(w + (<usize>i << 2));
+    a += Math.abs(v);
+    s += v * v;
+  }
+  return <f64>l1 * a + <f64>l2 * s;
+}

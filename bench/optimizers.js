@@ -1,4 +1,4 @@
-// Question: what does each optimizer (and gradient clipping) cost in a training step? The
+// Question: what does each optimizer (and gradient clipping, and dropout) cost in a training step? The
 // 784-256-128-10 relu network at batch 128, trainBatch samples/s per optimizer in alternating
 // rounds (every optimizer once per round), medians, and the ratio to Adam's in the same run.
 //   node bench/optimizers.js [--quick]
@@ -16,10 +16,11 @@ const OPTIMIZERS = [
   ["nesterov", { type: "nesterov" }],
   ["sgd", { type: "sgd" }],
   ["adam + clipNorm 1", { type: "adam", clipNorm: 1 }],
+  ["adamw + dropout 0.2", { type: "adamw" }, 0.2],
 ];
 const { x, y } = batchOf(128);
-const nets = OPTIMIZERS.map(([, optimizer]) => new Network({
-  inputSize: 784, layers: [{ units: 256, activation: "relu" }, { units: 128, activation: "relu" }, { units: 10, activation: "softmax" }], optimizer, seed: 1,
+const nets = OPTIMIZERS.map(([, optimizer, dropout = 0]) => new Network({
+  inputSize: 784, layers: [{ units: 256, activation: "relu", dropout }, { units: 128, activation: "relu", dropout }, { units: 10, activation: "softmax" }], optimizer, seed: 1,
 }));
 const rounds = quick ? 3 : 5;
 const samples = nets.map(() => []);

@@ -46,6 +46,9 @@ export interface LayerSpec {
   alpha: number;
   /** Fraction of the layer's outputs dropped in training steps (0: none). */
   dropout: number;
+  /** Kernel penalty l1·Σ|W| + l2·ΣW² added to the loss (0, 0: none). */
+  l1: number;
+  l2: number;
 }
 
 export interface NetworkSpec {
@@ -69,9 +72,14 @@ export interface LayerOptions {
    * predict and evaluate use every output. Keras's Dense followed by Dropout(rate). Default 0.
    */
   dropout?: number;
+  /**
+   * Keras's kernel_regularizer L1L2: adds l1·Σ|W| + l2·ΣW² of this layer's weights (not its
+   * biases) to the loss that training minimises and reports. Default none.
+   */
+  kernelRegularizer?: { l1?: number; l2?: number };
 }
 
-const LAYER_KEYS = ["units", "activation", "alpha", "dropout"] as const;
+const LAYER_KEYS = ["units", "activation", "alpha", "dropout", "kernelRegularizer"] as const;
 
 /** Largest layer width accepted: keeps m·width products and pointers well inside 32 bits. */
 export const MAX_UNITS = 1 << 16;
@@ -86,7 +94,15 @@ export function parseLayer(options: unknown, where = "Layer options"): LayerSpec
   }
   const alpha = options.alpha === undefined ? (activation === "leaky-relu" ? 0.01 : 0) : checkNumber(`${where}.alpha`, options.alpha, 0, 1, true, true);
   const dropout = options.dropout === undefined ? 0 : checkNumber(`${where}.dropout`, options.dropout, 0, 1, false, true);
-  return { units, activation, alpha, dropout };
+  let l1 = 0, l2 = 0;
+  if (options.kernelRegularizer !== undefined) {
+    const r = options.kernelRegularizer;
+    checkObject(`${where}.kernelRegularizer`, r);
+    checkKeys(`${where}.kernelRegularizer`, r, ["l1", "l2"]);
+    l1 = r.l1 === undefined ? 0 : checkNumber(`${where}.kernelRegularizer.l1`, r.l1, 0, Infinity);
+    l2 = r.l2 === undefined ? 0 : checkNumber(`${where}.kernelRegularizer.l2`, r.l2, 0, Infinity);
+  }
+  return { units, activation, alpha, dropout, l1, l2 };
 }
 
 export function parseOptimizer(options: unknown): OptimizerSpec {

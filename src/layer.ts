@@ -15,6 +15,8 @@ export class Layer {
   readonly alpha: number;
   /** Fraction of the outputs dropped in training steps (0: no dropout). */
   readonly dropout: number;
+  /** The kernel penalty l1·Σ|W| + l2·ΣW² (zeros: none). */
+  readonly kernelRegularizer: Readonly<{ l1: number; l2: number }>;
   /** @internal */ owner: LayerOwner | null = null;
   /** @internal */ index = -1;
 
@@ -24,6 +26,7 @@ export class Layer {
     this.activation = spec.activation;
     this.alpha = spec.alpha;
     this.dropout = spec.dropout;
+    this.kernelRegularizer = Object.freeze({ l1: spec.l1, l2: spec.l2 });
   }
 
   /** Inputs per sample (units of the layer before); known once the layer is in a network. */

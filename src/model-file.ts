@@ -34,6 +34,7 @@ export function toModelJSON(
     ...(inputShape === undefined ? {} : { inputShape: [...inputShape] }),
     layers: spec.layers.map((l) => ({
       units: l.units, activation: l.activation, ...(l.activation === "leaky-relu" ? { alpha: l.alpha } : {}), ...(l.dropout > 0 ? { dropout: l.dropout } : {}),
+      ...(l.l1 > 0 || l.l2 > 0 ? { kernelRegularizer: { ...(l.l1 > 0 ? { l1: l.l1 } : {}), ...(l.l2 > 0 ? { l2: l.l2 } : {}) } } : {}),
     })),
     loss: spec.loss,
     optimizer: { ...spec.optimizer },

@@ -53,7 +53,9 @@ export class Model<A extends Float32Array | Float64Array> {
       parseLayer(l, `layers[${i}]`);
       return new Layer(l);
     });
-    const specs: LayerSpec[] = layers.map((l) => ({ units: l.units, activation: l.activation, alpha: l.alpha, dropout: l.dropout }));
+    const specs: LayerSpec[] = layers.map((l) => ({
+      units: l.units, activation: l.activation, alpha: l.alpha, dropout: l.dropout, l1: l.kernelRegularizer.l1, l2: l.kernelRegularizer.l2,
+    }));
     const output = specs[specs.length - 1];
     if (output.dropout > 0) {
       throw new RangeError(`the output layer cannot drop its outputs (layers[${specs.length - 1}].dropout is ${output.dropout}); put dropout on a hidden layer`);

@@ -37,7 +37,8 @@ export function forwardLoss<A extends Float32Array | Float64Array>(
   e.loadY(0, y, order, start, m);
   const out = e.runForward(0, m, training);
   const correct = countCorrect(t, out, y, order, start, m);
-  return { loss: e.lossSum(0, m) / m, correct };
+  // The loss minimised: the batch mean plus the layers' kernel penalties (as Keras reports it).
+  return { loss: e.lossSum(0, m) / m + e.penalty(), correct };
 }
 
 /** forwardLoss, backward and one update; no update when the loss or a gradient is non-finite. */
@@ -80,7 +81,7 @@ export function evaluateRows<A extends Float32Array | Float64Array>(
     correct += countCorrect(t, out, y, null, start, rows, confusion);
     loss += e.lossSum(1, rows);
   }
-  const result: Evaluation = { loss: loss / m, accuracy: correct / (m * accuracyUnits(t)) };
+  const result: Evaluation = { loss: loss / m + e.penalty(), accuracy: correct / (m * accuracyUnits(t)) };
   return confusion ? { ...result, ...classMetrics(confusion, k) } : result;
 }
 

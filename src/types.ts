@@ -116,7 +116,7 @@ export interface ModelJSON {
   inputSize: number;
   /** Present when the network was given one (NetworkOptions.inputShape). */
   inputShape?: number[];
-  layers: { units: number; activation: Activation; alpha?: number; dropout?: number }[];
+  layers: { units: number; activation: Activation; alpha?: number; dropout?: number; kernelRegularizer?: { l1?: number; l2?: number } }[];
   loss: Loss;
   optimizer: OptimizerSpec;
   seed: number;

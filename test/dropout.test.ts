@@ -1,6 +1,6 @@
 // Dropout: the wasm kernels and the float64 reference drop the same units; backprop through the
 // masks matches finite differences; inference never drops; runs are reproducible and resumable.
-import { expect, test } from "vitest";
+import { describe, expect, test } from "vitest";
 import { Network, init } from "../src/index.js";
 import { ReferenceNetwork } from "../src/reference/index.js";
 import { dropoutArgs, dropoutHash } from "../src/dropout.js";
@@ -91,4 +91,42 @@ test("bad rates and dropout on the output layer are refused", () => {
   expect(() => new Network({ inputSize: 2, layers: [{ units: 3, dropout: 1 }, { units: 1 }] })).toThrow(/layers\[0\].dropout must be a finite number in \[0, 1\), received 1/);
   expect(() => new Network({ inputSize: 2, layers: [{ units: 3, dropout: -0.1 }, { units: 1 }] })).toThrow(/dropout must be a finite number/);
   expect(() => new Network({ inputSize: 2, layers: [{ units: 3 }, { units: 1, dropout: 0.2 }] })).toThrow(/the output layer cannot drop its outputs \(layers\[1\].dropout is 0.2\)/);
+});
+
+describe("kernel regularizers (L1L2)", () => {
+  const reg = { inputSize: 4, layers: [{ units: 5, activation: "tanh" as const, kernelRegularizer: { l1: 0.01, l2: 0.02 } }, { units: 3, activation: "softmax" as const, kernelRegularizer: { l2: 0.05 } }], seed: 3 };
+  const rx = randomArray(new Random(41), 6 * 4), ry = [0, 1, 2, 0, 1, 2];
+
+  test("the loss adds l1·Σ|W| + l2·ΣW² (not the biases), in both engines", () => {
+    for (const net of [new Network(reg), new ReferenceNetwork(reg)]) {
+      const [w1, , w2] = net.getWeights();
+      const penalty = Array.from(w1).reduce((s, v) => s + 0.01 * Math.abs(v) + 0.02 * v * v, 0) + Array.from(w2).reduce((s, v) => s + 0.05 * v * v, 0);
+      const plain = new ReferenceNetwork({ ...reg, layers: reg.layers.map(({ kernelRegularizer: _, ...l }) => l) });
+      plain.setWeights(net.getWeights());
+      expect(net.loss(rx, ry)).toBeCloseTo(plain.loss(rx, ry) + penalty, 6);
+      [net, plain].forEach((n) => n.dispose());
+    }
+  });
+
+  test("gradients include the penalty's: gradCheck against float64 finite differences", async () => {
+    const { gradCheck } = await import("../src/reference/index.js");
+    const net = new Network(reg);
+    expect(gradCheck(net, rx, ry).maxRelativeError).toBeLessThan(1e-3);
+    const ref = new ReferenceNetwork(reg), plain = new ReferenceNetwork({ ...reg, layers: reg.layers.map(({ kernelRegularizer: _, ...l }) => l) });
+    const [g, p] = [ref.gradients(rx, ry).grads, plain.gradients(rx, ry).grads];
+    const w = ref.getWeights();
+    g[1].dW.forEach((v, j) => expect(v - p[1].dW[j]).toBeCloseTo(2 * 0.05 * w[2][j], 12));
+    g[0].db.forEach((v, j) => expect(v).toBe(p[0].db[j])); // biases are not penalised
+    net.dispose();
+  });
+
+  test("model files keep them; bad values are refused", () => {
+    const net = new Network(reg);
+    const file = net.toJSON();
+    expect(file.layers.map((l) => l.kernelRegularizer)).toEqual([{ l1: 0.01, l2: 0.02 }, { l2: 0.05 }]);
+    expect(Network.fromJSON(JSON.stringify(file)).layers[0].kernelRegularizer).toEqual({ l1: 0.01, l2: 0.02 });
+    expect(() => new Network({ inputSize: 2, layers: [{ units: 1, kernelRegularizer: { l2: -1 } }] })).toThrow(/kernelRegularizer.l2 must be a finite number in \[0, ∞\], received -1/);
+    expect(() => new Network({ inputSize: 2, layers: [{ units: 1, kernelRegularizer: { l3: 1 } as object }] })).toThrow(/l3/);
+    net.dispose();
+  });
 });

@@ -79,7 +79,7 @@ describe("construction", () => {
     ["unknown optimizer", { inputSize: 3, layers: [{ units: 2 }], optimizer: { type: "lion" } }, /optimizer.type must be one of .* received "lion"/],
     ["unknown optimizer option", { inputSize: 3, layers: [{ units: 2 }], optimizer: { type: "sgd", momentum: 0.9 } }, /unknown option "momentum"/],
     ["unknown network option", { inputSize: 3, layers: [{ units: 2 }], hidden: [4] }, /unknown option "hidden"/],
-    ["unknown layer option", { inputSize: 3, layers: [{ units: 2, kernelRegularizer: "l2" }] }, /unknown option "kernelRegularizer"/],
+    ["unknown layer option", { inputSize: 3, layers: [{ units: 2, biasRegularizer: "l2" }] }, /unknown option "biasRegularizer"/],
     ["zero units", { inputSize: 3, layers: [{ units: 0 }] }, /units must be an integer in \[1, 65536\], received 0/],
     ["fractional input size", { inputSize: 2.5, layers: [{ units: 2 }] }, /inputSize must be an integer/],
     ["no layers", { inputSize: 3, layers: [] }, /layers must be a non-empty array/],

@@ -31,7 +31,9 @@ export interface Engine<A extends Float32Array | Float64Array> {
   runForward(slot: Slot, m: number, training?: boolean): A;
   /** Sum over the batch of the per-sample loss of the slot's outputs and targets. */
   lossSum(slot: Slot, m: number): number;
-  /** Gradients of the mean loss of slot 0 into the gradient buffers. */
+  /** The layers' kernel penalties Σ l1·|W| + l2·W² at the current weights (0 without regularizers). */
+  penalty(): number;
+  /** Gradients of the mean loss of slot 0, penalties included, into the gradient buffers. */
   runBackwardLoss(m: number): void;
   /** Gradients (summed over the batch) from a given dL/d(outputs) of slot 0; returns dL/dx. */
   runBackwardFrom(dOut: Float32Array, m: number): A;

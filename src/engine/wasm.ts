@@ -173,6 +173,21 @@ export class WasmEngine implements Engine<Float32Array> {
       this.acts[last].backward(k, m, this.outputSize, out, d, d, this.spec.layers[last].alpha);
     }
     this.backpropLayers(m, false);
+    this.spec.layers.forEach((l, i) => {
+      if (l.l1 > 0 || l.l2 > 0) {
+        const at = 4 * this.offsets[2 * i];
+        this.rt.kernels.penalty_grad(this.tensorSizes[2 * i], this.params.ptr + at, this.grads.ptr + at, l.l1, l.l2);
+      }
+    });
+  }
+
+  penalty(): number {
+    this.live();
+    let sum = 0;
+    this.spec.layers.forEach((l, i) => {
+      if (l.l1 > 0 || l.l2 > 0) sum += this.rt.kernels.penalty_value(this.tensorSizes[2 * i], this.params.ptr + 4 * this.offsets[2 * i], l.l1, l.l2);
+    });
+    return sum;
   }
 
   runBackwardFrom(dOut: Float32Array, m: number): Float32Array {

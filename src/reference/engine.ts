@@ -116,6 +116,20 @@ export class ReferenceEngine implements Engine<Float64Array> {
       act(last.activation).backward(m, this.outputSize, a, dz, dz, last.alpha);
     }
     this.backprop(m, dz);
+    this.spec.layers.forEach((l, i) => {
+      if (l.l1 === 0 && l.l2 === 0) return;
+      const w = this.params[2 * i], g = this.grads[2 * i];
+      for (let j = 0; j < w.length; j++) g[j] += 2 * l.l2 * w[j] + l.l1 * Math.sign(w[j]);
+    });
+  }
+
+  penalty(): number {
+    let sum = 0;
+    this.spec.layers.forEach((l, i) => {
+      if (l.l1 === 0 && l.l2 === 0) return;
+      for (const v of this.params[2 * i]) sum += l.l1 * Math.abs(v) + l.l2 * v * v;
+    });
+    return sum;
   }
 
   runBackwardFrom(dOut: Float32Array, m: number): Float64Array {
