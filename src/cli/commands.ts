@@ -83,7 +83,7 @@ function loadData(dir: string | undefined): Split {
 }
 
 /** Writes to a temporary file beside the target, then renames: never a half-written model. */
-export function writeAtomically(path: string, contents: string): void {
+export function writeAtomically(path: string, contents: string | Uint8Array): void {
   const tmp = `${path}.${process.pid}.tmp`;
   try {
     writeFileSync(tmp, contents);

@@ -1,6 +1,9 @@
 // wasmlp export: writes a model in another library's format. Each format is one table entry
 // (what --out names, a help line, the writer); the model comes from any MODEL_SOURCES flag.
+import { toOnnx } from "../formats/onnx.js";
 import { saveTfjs } from "../formats/tfjs-node.js";
+import { writeAtomically } from "./commands.js";
+import { checkSaveTarget } from "./files.js";
 import type { Network } from "../network.js";
 import { init } from "../wasm.js";
 import { UsageError, parse, text } from "./args.js";
@@ -19,6 +22,14 @@ export const EXPORT_FORMATS: Record<string, ExportFormat> = {
   tfjs: {
     out: "DIR", help: "TensorFlow.js layers model: DIR/model.json and its weight shards (tf.loadLayersModel reads it)",
     write: (net, out) => saveTfjs(net, out),
+  },
+  onnx: {
+    out: "FILE", help: "ONNX model (opset 17): onnxruntime and PyTorch's onnx tools read it",
+    write: (net, out) => {
+      checkSaveTarget(out);
+      writeAtomically(out, toOnnx(net));
+      return [out];
+    },
   },
 };
 

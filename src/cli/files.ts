@@ -26,13 +26,18 @@ function statOrNull(path: string): Stats | null {
 
 /** The text of a model file, after checking that it is a regular file of at most MAX_MODEL_BYTES. */
 export function readModelText(path: string): string {
+  return readModelBytes(path).toString("utf8");
+}
+
+/** The bytes of a model file, after checking that it is a regular file of at most MAX_MODEL_BYTES. */
+export function readModelBytes(path: string): Buffer {
   const s = statOrNull(path);
   if (s === null) throw new Error(`model file ${path} does not exist`);
-  if (!s.isFile()) throw new Error(`model file ${path} is ${kind(s)}; expected a regular file written by wasmlp train --save`);
+  if (!s.isFile()) throw new Error(`model file ${path} is ${kind(s)}; expected a regular file`);
   if (s.size > MAX_MODEL_BYTES) {
     throw new Error(`model file ${path} is ${s.size.toLocaleString("en-US")} bytes; the limit is ${MAX_MODEL_BYTES.toLocaleString("en-US")} bytes (256 MiB)`);
   }
-  return readFileSync(path, "utf8");
+  return readFileSync(path);
 }
 
 /** Throws unless `path` can be written: its folder exists and is writable, and it is not a folder itself. */

@@ -1,10 +1,11 @@
 // Where the eval, predict and export commands read a model from: one flag per format, each one
 // table entry (flag, argument, help line, loader). Exactly one of them must be given.
 import { existsSync } from "node:fs";
+import { fromOnnx } from "../formats/onnx.js";
 import { loadTfjs } from "../formats/tfjs-node.js";
 import { Network } from "../network.js";
 import { type Spec, UsageError } from "./args.js";
-import { readModelText } from "./files.js";
+import { readModelBytes, readModelText } from "./files.js";
 
 interface ModelSource {
   arg: string;
@@ -30,6 +31,11 @@ export const MODEL_SOURCES: Record<string, ModelSource> = {
       return path;
     },
     build: (path) => loadTfjs(path as string), // checks each file's size before reading it
+  },
+  "from-onnx": {
+    arg: "FILE", what: "ONNX model", help: "an ONNX model (e.g. PyTorch's torch.onnx.export) of Gemm/MatMul layers and activations",
+    read: (path) => readModelBytes(path),
+    build: (bytes) => fromOnnx(bytes as Uint8Array) as unknown as Network,
   },
 };
 

@@ -98,7 +98,7 @@ describe("bad uses: one line on stderr, exit 2 for usage, 1 for a bad model", ()
     [["predict", "--from-tfjs", join(dir, "small")], 1, /the model takes 3 inputs, but the images have 784 pixels/],
     [["eval", "--from-tfjs", join(dir, "wide")], 1, /the model was trained on 14×56 images, but these are 28×28/],
     [["eval", "--model", "a.json", "--from-tfjs", "d"], 2, /eval: give one model, received --model and --from-tfjs/],
-    [["eval"], 2, /eval: --model FILE is required \(or --from-tfjs DIR; see wasmlp eval --help\)/],
+    [["eval"], 2, /eval: --model FILE is required \(or --from-tfjs DIR, --from-onnx FILE; see wasmlp eval --help\)/],
     [["export", "--model", "a.json", "--out", "d"], 2, /export: --format NAME is required: tfjs/],
     [["export", "--format", "keras", "--model", "a.json", "--out", "d"], 2, /--format must be one of tfjs.*, received "keras"/],
     [["export", "--format", "tfjs", "--model", "a.json"], 2, /export: --out DIR is required/],

@@ -1,0 +1,335 @@
+// ONNX models in and out: the format PyTorch's torch.onnx.export writes and onnxruntime runs.
+// A network is a chain of Gemm (or MatMul + Add) nodes, each followed by at most one activation
+// node, with an optional Flatten of the input; anything else is refused with an error naming
+// the node, before a network exists. The protobuf is read and written by protobufjs with the
+// official onnx.proto schema (src/formats/onnx-schema.ts). Network comes in through the
+// package's own name, so a bundler gives this file the application's one wasmlp module.
+import protobuf from "protobufjs/light.js";
+import { type Activation, type Loss, Network, type OptimizerOptions } from "wasmlp";
+import { describe } from "../validate.js";
+import { ONNX_SCHEMA } from "./onnx-schema.js";
+
+/** Largest model read: 512 MiB (128 Mi float32 weights, far beyond what wasmlp trains). */
+export const MAX_ONNX_BYTES = 512 * 1024 * 1024;
+/** Opsets of the default domain read; the export writes ONNX_EXPORT_OPSET. */
+export const ONNX_OPSETS = { min: 11, max: 21 } as const;
+export const ONNX_EXPORT_OPSET = 17;
+
+const root = protobuf.Root.fromJSON({ nested: { onnx: ONNX_SCHEMA } } as protobuf.INamespace);
+const ModelProto = root.lookupType("onnx.ModelProto");
+const FLOAT = 1; // TensorProto.DataType.FLOAT
+
+export interface FromOnnxOptions {
+  /** The loss for later training; defaults to the output activation's natural pair. */
+  loss?: Loss;
+  /** The optimizer for later training (default Adam); ONNX files hold no training settings. */
+  optimizer?: OptimizerOptions;
+  /** Seed for fit's shuffling (the weights come from the file). */
+  seed?: number;
+}
+
+/** The parts of a network toOnnx reads (Network and ReferenceNetwork both have them). */
+export interface OnnxExportable {
+  readonly inputSize: number;
+  readonly inputShape?: readonly number[];
+  readonly layers: readonly { readonly units: number; readonly activation: Activation; readonly alpha: number }[];
+  getWeights(): ArrayLike<number>[];
+}
+
+// Plain shapes of the decoded messages (protobufjs gives objects with these fields).
+interface Attribute { name: string; type?: number; f?: number; i?: number | { toNumber(): number }; s?: Uint8Array; ints?: unknown[] }
+interface Node { name?: string; opType: string; domain?: string; input: string[]; output: string[]; attribute: Attribute[] }
+interface Tensor { name: string; dims: (number | { toNumber(): number })[]; dataType: number; rawData?: Uint8Array; floatData?: number[]; dataLocation?: number; externalData?: unknown[] }
+interface ValueInfo { name: string; type?: { tensorType?: { elemType?: number; shape?: { dim: { dimValue?: number | { toNumber(): number }; dimParam?: string }[] } } } }
+interface Graph { node: Node[]; initializer: Tensor[]; input: ValueInfo[]; output: ValueInfo[]; sparseInitializer?: unknown[] }
+interface Model { irVersion?: unknown; opsetImport: { domain?: string; version?: number | { toNumber(): number } }[]; graph?: Graph }
+
+const num = (v: number | { toNumber(): number } | undefined): number => (v === undefined ? 0 : typeof v === "number" ? v : v.toNumber());
+const nodeName = (n: Node, i: number): string => `node ${i} (${n.opType}${n.name ? ` "${n.name}"` : ""})`;
+
+/** Activation nodes and what they are in wasmlp, given their attributes (null: not representable). */
+const ACTIVATION_NODES: Record<string, (attr: (name: string) => number | undefined) => { activation: Activation; alpha?: number } | string> = {
+  Relu: () => ({ activation: "relu" }),
+  Sigmoid: () => ({ activation: "sigmoid" }),
+  Tanh: () => ({ activation: "tanh" }),
+  Softsign: () => ({ activation: "softsign" }),
+  LeakyRelu: (a) => {
+    const alpha = a("alpha") ?? 0.01;
+    return alpha > 0 && alpha < 1 ? { activation: "leaky-relu", alpha } : `alpha ${alpha} (wasmlp's leaky-relu takes a slope in (0, 1))`;
+  },
+  Elu: (a) => (close(a("alpha") ?? 1, 1) ? { activation: "elu" } : `alpha ${a("alpha")} (wasmlp's elu has alpha 1)`),
+  Selu: (a) => (close(a("alpha") ?? 1.67326319217681884765625, 1.6732632423543772) && close(a("gamma") ?? 1.05070102214813232421875, 1.0507009873554805)
+    ? { activation: "selu" } : "alpha/gamma other than SELU's constants"),
+  HardSigmoid: (a) => (close(a("alpha") ?? 0.2, 1 / 6) && close(a("beta") ?? 0.5, 0.5)
+    ? { activation: "hard-sigmoid" } : `alpha ${a("alpha") ?? 0.2}, beta ${a("beta") ?? 0.5} (wasmlp's hard-sigmoid is relu6(x + 3)/6: alpha 1/6, beta 0.5)`),
+  Softmax: () => ({ activation: "softmax" }),
+};
+
+/** The shortest decimal that is this float32 (attributes are float32: 0.2 arrives as 0.2000000030). */
+function shortestFloat(f: number): number {
+  for (let digits = 1; digits <= 9; digits++) {
+    const v = Number(f.toPrecision(digits));
+    if (Math.fround(v) === Math.fround(f)) return v;
+  }
+  return f;
+}
+
+function close(a: number, b: number): boolean {
+  return Math.abs(a - b) <= 1e-6 * Math.max(1, Math.abs(b));
+}
+
+/** A float32 tensor's values (raw_data little-endian, or float_data). */
+function floats(t: Tensor, where: string): { dims: number[]; data: Float32Array } {
+  if (t.dataLocation === 1 || (t.externalData && t.externalData.length > 0)) throw new RangeError(`onnx: ${where} ("${t.name}") keeps its data in an external file, which wasmlp does not read`);
+  if (t.dataType !== FLOAT) throw new RangeError(`onnx: ${where} ("${t.name}") has data type ${t.dataType}; wasmlp reads float32 (1) only`);
+  const dims = t.dims.map(num);
+  const count = dims.reduce((a, b) => a * b, 1);
+  let data: Float32Array;
+  if (t.rawData && t.rawData.length > 0) {
+    if (t.rawData.length !== 4 * count) throw new RangeError(`onnx: ${where} ("${t.name}") holds ${t.rawData.length} bytes, expected ${4 * count} for shape [${dims.join(", ")}]`);
+    data = new Float32Array(count);
+    new Uint8Array(data.buffer).set(t.rawData);
+    if (new Uint8Array(Uint16Array.of(1).buffer)[0] !== 1) throw new Error("onnx: big-endian hosts are not supported");
+  } else {
+    const f = t.floatData ?? [];
+    if (f.length !== count) throw new RangeError(`onnx: ${where} ("${t.name}") holds ${f.length} values, expected ${count} for shape [${dims.join(", ")}]`);
+    data = Float32Array.from(f);
+  }
+  return { dims, data };
+}
+
+/** One Dense layer read from the graph. */
+interface Dense { W: Float32Array; b: Float32Array; units: number; activation: Activation; alpha?: number }
+
+/**
+ * A network from ONNX bytes. The graph must be a chain: [Flatten] then, per layer, Gemm
+ * (transA 0, alpha = beta = 1, B an initializer) or MatMul + Add, then at most one activation
+ * (Relu, Sigmoid, Tanh, LeakyRelu, Elu, Selu, Softsign, HardSigmoid, Softmax on the last axis)
+ * or Identity nodes. Any other node, a branch, a second input, a non-float32 tensor or an opset
+ * outside 11–21 is refused with an error naming it.
+ */
+export function fromOnnx(bytes: ArrayBuffer | ArrayBufferView, options: FromOnnxOptions = {}): Network {
+  const view = ArrayBuffer.isView(bytes) ? new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength)
+    : bytes instanceof ArrayBuffer ? new Uint8Array(bytes) : null;
+  if (!view) throw new TypeError(`onnx: fromOnnx expects the model's bytes (a Uint8Array or ArrayBuffer), received ${describe(bytes)}`);
+  if (view.length > MAX_ONNX_BYTES) throw new RangeError(`onnx: the model is ${view.length.toLocaleString("en-US")} bytes; the limit is ${MAX_ONNX_BYTES.toLocaleString("en-US")}`);
+  if (view.length === 0) throw new RangeError("onnx: the model is empty (0 bytes)");
+  let model: Model;
+  try {
+    model = ModelProto.toObject(ModelProto.decode(view), { defaults: true, arrays: true }) as unknown as Model;
+  } catch (e) {
+    throw new RangeError(`onnx: not a readable ONNX model (${(e as Error).message}); the file is truncated or not ONNX`);
+  }
+  const opset = model.opsetImport.find((o) => !o.domain || o.domain === "ai.onnx");
+  const version = num(opset?.version);
+  if (!opset || version < ONNX_OPSETS.min || version > ONNX_OPSETS.max) {
+    throw new RangeError(`onnx: opset ${opset ? version : "(none)"} of the default domain; wasmlp reads opsets ${ONNX_OPSETS.min}–${ONNX_OPSETS.max}`);
+  }
+  const graph = model.graph;
+  if (!graph || graph.node.length === 0) throw new RangeError("onnx: the model has no graph (or an empty one)");
+  if (graph.sparseInitializer && graph.sparseInitializer.length > 0) throw new RangeError("onnx: sparse initializers are not supported");
+  const init = new Map(graph.initializer.map((t) => [t.name, t]));
+  const inputs = graph.input.filter((v) => !init.has(v.name));
+  if (inputs.length !== 1) throw new RangeError(`onnx: the graph has ${inputs.length} inputs (${inputs.map((v) => v.name).join(", ")}); wasmlp networks take one`);
+  if (graph.output.length !== 1) throw new RangeError(`onnx: the graph has ${graph.output.length} outputs; wasmlp networks give one`);
+  const input = inputs[0];
+  const tensorType = input.type?.tensorType;
+  if (tensorType?.elemType !== FLOAT) throw new RangeError(`onnx: input "${input.name}" has element type ${tensorType?.elemType}; wasmlp takes float32 (1)`);
+  const dims = tensorType.shape?.dim ?? [];
+  // The first dimension is the batch (fixed or named); the rest is one sample.
+  const sample = dims.slice(1).map((d) => num(d.dimValue));
+  if (dims.length < 2 || sample.some((d) => !(d > 0))) throw new RangeError(`onnx: input "${input.name}" must be [batch, features...] with fixed feature sizes, received rank ${dims.length}`);
+
+  let current = input.name;
+  let flattened = false;
+  const layers: Dense[] = [];
+  let pendingMatMul: { W: Float32Array; units: number; out: string } | null = null;
+  const finishMatMul = (b: Float32Array): void => {
+    layers.push({ W: pendingMatMul!.W, b, units: pendingMatMul!.units, activation: "linear" });
+    pendingMatMul = null;
+  };
+  graph.node.forEach((node, i) => {
+    const where = nodeName(node, i);
+    if (node.domain && node.domain !== "ai.onnx") throw new RangeError(`onnx: ${where} is in domain "${node.domain}", which wasmlp does not read`);
+    const dataInputs = node.input.filter((n) => n !== "" && !init.has(n));
+    if (dataInputs.length !== 1 || dataInputs[0] !== current) {
+      throw new RangeError(`onnx: ${where} reads ${dataInputs.map((n) => `"${n}"`).join(", ") || "no tensor"}, not just the previous node's output "${current}": only chains of layers (no branches, residual or multi-input graphs) are supported`);
+    }
+    if (node.output.length !== 1) throw new RangeError(`onnx: ${where} has ${node.output.length} outputs; wasmlp reads single-output nodes`);
+    const attrs = new Map(node.attribute.map((a) => [a.name, a]));
+    const attr = (name: string): number | undefined => {
+      const a = attrs.get(name);
+      return a === undefined ? undefined : a.type === 2 ? num(a.i) : shortestFloat(a.f ?? 0);
+    };
+    const known = (names: string[]): void => {
+      for (const a of node.attribute) if (!names.includes(a.name)) throw new RangeError(`onnx: ${where} has attribute "${a.name}", which wasmlp does not support`);
+    };
+    const param = (name: string): { dims: number[]; data: Float32Array } => floats(init.get(name)!, `${where}'s input`);
+    if (pendingMatMul && node.opType !== "Add") finishMatMul(new Float32Array(pendingMatMul.units));
+    switch (node.opType) {
+      case "Flatten": {
+        known(["axis"]);
+        if ((attr("axis") ?? 1) !== 1) throw new RangeError(`onnx: ${where} flattens from axis ${attr("axis")}; wasmlp reads axis 1 only`);
+        if (layers.length > 0 || flattened) throw new RangeError(`onnx: ${where} is not at the input; wasmlp reads a Flatten of the input only`);
+        flattened = true;
+        break;
+      }
+      case "Identity":
+        known([]);
+        break;
+      case "Gemm": {
+        known(["alpha", "beta", "transA", "transB"]);
+        if ((attr("transA") ?? 0) !== 0 || (attr("alpha") ?? 1) !== 1 || (attr("beta") ?? 1) !== 1) {
+          throw new RangeError(`onnx: ${where} has transA ${attr("transA") ?? 0}, alpha ${attr("alpha") ?? 1}, beta ${attr("beta") ?? 1}; wasmlp reads transA 0, alpha 1, beta 1`);
+        }
+        const bName = node.input[1], cName = node.input[2];
+        if (!init.has(bName)) throw new RangeError(`onnx: ${where}'s weights "${bName}" are not an initializer`);
+        const B = param(bName);
+        if (B.dims.length !== 2) throw new RangeError(`onnx: ${where}'s weights have shape [${B.dims.join(", ")}]; expected a matrix`);
+        const transB = (attr("transB") ?? 0) === 1;
+        const units = transB ? B.dims[0] : B.dims[1], fanIn = transB ? B.dims[1] : B.dims[0];
+        const W = transB ? B.data : transpose(B.data, fanIn, units);
+        let b: Float32Array = new Float32Array(units);
+        if (cName) {
+          if (!init.has(cName)) throw new RangeError(`onnx: ${where}'s bias "${cName}" is not an initializer`);
+          const C = param(cName);
+          if (C.data.length !== units) throw new RangeError(`onnx: ${where}'s bias has ${C.data.length} values, expected ${units}`);
+          b = C.data;
+        }
+        layers.push({ W, b, units, activation: "linear" });
+        break;
+      }
+      case "MatMul": {
+        known([]);
+        const bName = node.input[1];
+        if (!init.has(bName)) throw new RangeError(`onnx: ${where}'s weights "${bName}" are not an initializer`);
+        const B = param(bName);
+        if (B.dims.length !== 2) throw new RangeError(`onnx: ${where}'s weights have shape [${B.dims.join(", ")}]; expected a matrix`);
+        pendingMatMul = { W: transpose(B.data, B.dims[0], B.dims[1]), units: B.dims[1], out: node.output[0] };
+        break;
+      }
+      case "Add": {
+        known([]);
+        if (!pendingMatMul) throw new RangeError(`onnx: ${where} adds to something other than a MatMul's output; wasmlp reads Add as a MatMul's bias only`);
+        const cName = node.input.find((n) => init.has(n));
+        const C = cName ? param(cName) : null;
+        if (!C || C.data.length !== pendingMatMul.units) throw new RangeError(`onnx: ${where}'s bias must be an initializer of ${pendingMatMul.units} values`);
+        finishMatMul(C.data);
+        break;
+      }
+      default: {
+        const read = ACTIVATION_NODES[node.opType];
+        if (!read) throw new RangeError(`onnx: ${where}: operator ${node.opType} is not supported (wasmlp reads Gemm, MatMul, Add, Flatten, Identity and activations)`);
+        const last = layers[layers.length - 1];
+        if (!last || last.activation !== "linear") throw new RangeError(`onnx: ${where} is not right after a Gemm or MatMul + Add; wasmlp puts one activation on each layer`);
+        if (node.opType === "Softmax") {
+          known(["axis"]);
+          const axis = attr("axis") ?? (version < 13 ? 1 : -1);
+          if (axis !== -1 && axis !== 1) throw new RangeError(`onnx: ${where} takes softmax over axis ${axis}; wasmlp's is over the features (axis 1 or -1)`);
+        } else known(["alpha", "beta", "gamma"]);
+        const got = read(attr);
+        if (typeof got === "string") throw new RangeError(`onnx: ${where} has ${got}`);
+        last.activation = got.activation;
+        last.alpha = got.alpha;
+      }
+    }
+    current = node.output[0];
+  });
+  if (pendingMatMul) finishMatMul(new Float32Array((pendingMatMul as { units: number }).units));
+  if (current !== graph.output[0].name) throw new RangeError(`onnx: the chain ends at "${current}", but the graph's output is "${graph.output[0].name}"`);
+  if (layers.length === 0) throw new RangeError("onnx: the graph has no Gemm or MatMul layer");
+  const inputSize = sample.reduce((a, b) => a * b, 1);
+  if (sample.length > 1 && !flattened) throw new RangeError(`onnx: input "${input.name}" has shape [batch, ${sample.join(", ")}] and no Flatten; wasmlp layers take flat samples`);
+  let fanIn = inputSize;
+  layers.forEach((l, i) => {
+    if (l.W.length !== l.units * fanIn) throw new RangeError(`onnx: layer ${i} has weights for ${l.W.length / l.units} inputs, but it receives ${fanIn}`);
+    fanIn = l.units;
+  });
+  const net = new Network({
+    inputSize,
+    ...(sample.length > 1 ? { inputShape: sample } : {}),
+    layers: layers.map((l) => ({ units: l.units, activation: l.activation, ...(l.activation === "leaky-relu" ? { alpha: l.alpha } : {}) })),
+    ...(options.loss === undefined ? {} : { loss: options.loss }),
+    ...(options.optimizer === undefined ? {} : { optimizer: options.optimizer }),
+    ...(options.seed === undefined ? {} : { seed: options.seed }),
+  });
+  try {
+    net.setWeights(layers.flatMap((l) => [l.W, l.b]));
+  } catch (e) {
+    net.dispose();
+    throw new RangeError(`onnx: ${(e as Error).message}`);
+  }
+  return net;
+}
+
+function transpose(data: Float32Array, rows: number, cols: number): Float32Array {
+  const out = new Float32Array(data.length);
+  for (let r = 0; r < rows; r++) for (let c = 0; c < cols; c++) out[c * rows + r] = data[r * cols + c];
+  return out;
+}
+
+// ---- export ----------------------------------------------------------------------------------
+
+const EXPORT_NODES: Record<Activation, ((alpha: number) => { opType: string; attribute: object[] }) | null> = {
+  linear: null,
+  sigmoid: () => ({ opType: "Sigmoid", attribute: [] }),
+  tanh: () => ({ opType: "Tanh", attribute: [] }),
+  relu: () => ({ opType: "Relu", attribute: [] }),
+  "leaky-relu": (alpha) => ({ opType: "LeakyRelu", attribute: [{ name: "alpha", type: 1, f: alpha }] }),
+  elu: () => ({ opType: "Elu", attribute: [{ name: "alpha", type: 1, f: 1 }] }),
+  selu: () => ({ opType: "Selu", attribute: [] }),
+  softsign: () => ({ opType: "Softsign", attribute: [] }),
+  "hard-sigmoid": () => ({ opType: "HardSigmoid", attribute: [{ name: "alpha", type: 1, f: 1 / 6 }, { name: "beta", type: 1, f: 0.5 }] }),
+  softmax: () => ({ opType: "Softmax", attribute: [{ name: "axis", type: 2, i: -1 }] }),
+};
+
+/**
+ * The network as an ONNX model (opset 17, IR 8): input "input" [batch, features] (or a Flatten of
+ * [batch, ...inputShape]), one Gemm (transB 1, W as stored) and one activation node per layer,
+ * output "output". onnxruntime and PyTorch's onnx tools read it.
+ */
+export function toOnnx(net: OnnxExportable): Uint8Array {
+  const params = net.getWeights(); // throws on a disposed network, before anything is built
+  const shape = net.inputShape && net.inputShape.length > 1 ? [...net.inputShape] : [net.inputSize];
+  const dim = (d: number) => ({ dimValue: d });
+  const nodes: object[] = [];
+  const initializer: object[] = [];
+  let current = "input";
+  if (shape.length > 1) {
+    nodes.push({ name: "flatten", opType: "Flatten", input: [current], output: ["flat"], attribute: [{ name: "axis", type: 2, i: 1 }] });
+    current = "flat";
+  }
+  net.layers.forEach((layer, l) => {
+    const fanIn = l === 0 ? net.inputSize : net.layers[l - 1].units;
+    const w = `dense_${l}.weight`, b = `dense_${l}.bias`;
+    initializer.push({ name: w, dims: [layer.units, fanIn], dataType: FLOAT, rawData: bytesOf(params[2 * l]) });
+    initializer.push({ name: b, dims: [layer.units], dataType: FLOAT, rawData: bytesOf(params[2 * l + 1]) });
+    const gemm = `dense_${l}`;
+    nodes.push({ name: gemm, opType: "Gemm", input: [current, w, b], output: [`${gemm}.z`], attribute: [{ name: "transB", type: 2, i: 1 }] });
+    current = `${gemm}.z`;
+    const act = EXPORT_NODES[layer.activation]?.(layer.alpha);
+    if (act) {
+      nodes.push({ name: `${gemm}.${act.opType.toLowerCase()}`, ...act, input: [current], output: [`${gemm}.a`] });
+      current = `${gemm}.a`;
+    }
+  });
+  nodes.push({ name: "output", opType: "Identity", input: [current], output: ["output"], attribute: [] });
+  const units = net.layers[net.layers.length - 1].units;
+  const model = {
+    irVersion: 8,
+    producerName: "wasmlp",
+    opsetImport: [{ domain: "", version: ONNX_EXPORT_OPSET }],
+    graph: {
+      name: "wasmlp",
+      node: nodes,
+      initializer,
+      input: [{ name: "input", type: { tensorType: { elemType: FLOAT, shape: { dim: [{ dimParam: "batch" }, ...shape.map(dim)] } } } }],
+      output: [{ name: "output", type: { tensorType: { elemType: FLOAT, shape: { dim: [{ dimParam: "batch" }, dim(units)] } } } }],
+    },
+  };
+  return ModelProto.encode(ModelProto.fromObject(model)).finish();
+}
+
+function bytesOf(values: ArrayLike<number>): Uint8Array {
+  return new Uint8Array(Float32Array.from(values).buffer);
+}

@@ -1,0 +1,95 @@
+// ONNX in and out, against the real things: models PyTorch exported (test/fixtures/onnx, made by
+// make.py with torch.onnx.export) must give PyTorch's outputs, and every network wasmlp exports
+// must run in onnxruntime-web with wasmlp's outputs. Refusals name the node and what it lacks.
+import { readFileSync } from "node:fs";
+import * as ort from "onnxruntime-web";
+import { describe, expect, test } from "vitest";
+import { ACTIVATIONS, Network, init, memoryStats } from "wasmlp";
+import { fromOnnx, toOnnx } from "wasmlp/onnx";
+import { ONNX_SCHEMA } from "../../src/formats/onnx-schema.js";
+import protobuf from "protobufjs/light.js";
+import { Random, randomArray } from "../helpers.js";
+
+await init();
+ort.env.wasm.numThreads = 1;
+const FIXTURES = new URL("../fixtures/onnx/", import.meta.url);
+const fixture = (name: string) => readFileSync(new URL(name, FIXTURES));
+const expected: { file: string; opset: number; inputShape: number[]; x: number[][]; y: number[][] }[] = JSON.parse(readFileSync(new URL("expected.json", FIXTURES), "utf8"));
+const Model = protobuf.Root.fromJSON({ nested: { onnx: ONNX_SCHEMA } } as protobuf.INamespace).lookupType("onnx.ModelProto");
+
+describe("models exported by PyTorch", () => {
+  test.each(expected.filter((c) => !c.file.startsWith("conv")))("$file (opset $opset) gives PyTorch's outputs within 1e-5", ({ file, x, y, inputShape }) => {
+    const net = fromOnnx(fixture(file));
+    expect(net.inputSize).toBe(inputShape.reduce((a, b) => a * b, 1));
+    if (inputShape.length > 1) expect(net.inputShape).toEqual(inputShape);
+    const out = net.predict(x);
+    y.flat().forEach((v, i) => expect(Math.abs(out[i] - v), `${file} output ${i}`).toBeLessThan(1e-5));
+    net.dispose();
+  });
+
+  test("a convolution is refused, naming the node", () => {
+    expect(() => fromOnnx(fixture("conv_opset13.onnx"))).toThrow(/onnx: node 0 \(Conv "[^"]*"\): operator Conv is not supported/);
+  });
+});
+
+describe("networks wasmlp exports run in onnxruntime-web", () => {
+  const rng = new Random(50);
+  const heads = [...ACTIVATIONS.filter((a) => a !== "softmax").map((a) => [a, "linear"]), ["relu", "softmax"], ["tanh", "sigmoid"]];
+  test.each(heads)("hidden %s, output %s: onnxruntime's outputs equal predict's within 1e-5; the round trip keeps every bit", async (hidden, output) => {
+    for (const sizes of [[3], [9, 4], [13, 7, 5]]) {
+      const net = new Network({
+        inputSize: 11,
+        layers: [...sizes.map((units) => ({ units, activation: hidden as never, ...(hidden === "leaky-relu" ? { alpha: 0.2 } : {}) })), { units: 3, activation: output as never }],
+        seed: sizes.length,
+      });
+      const x = randomArray(rng, 4 * 11, 2);
+      const bytes = toOnnx(net);
+      const session = await ort.InferenceSession.create(bytes);
+      const got = (await session.run({ input: new ort.Tensor("float32", x, [4, 11]) })).output.data as Float32Array;
+      const want = net.predict(x);
+      want.forEach((v, i) => expect(Math.abs(got[i] - v), `${hidden}/${output} ${sizes} output ${i}`).toBeLessThan(1e-5));
+      const back = fromOnnx(bytes);
+      expect(back.getWeights()).toEqual(net.getWeights());
+      expect(back.layers.map(String)).toEqual(net.layers.map(String));
+      [net, back].forEach((n) => n.dispose());
+    }
+  });
+
+  test("an input shape is exported as a Flatten and read back", async () => {
+    const net = new Network({ inputSize: 6, inputShape: [2, 3], layers: [{ units: 2, activation: "softmax" }], seed: 2 });
+    const bytes = toOnnx(net);
+    const session = await ort.InferenceSession.create(bytes);
+    const x = Float32Array.from({ length: 12 }, (_, i) => i / 7);
+    const got = (await session.run({ input: new ort.Tensor("float32", x, [2, 2, 3]) })).output.data as Float32Array;
+    net.predict(x).forEach((v, i) => expect(Math.abs(got[i] - v)).toBeLessThan(1e-6));
+    expect(fromOnnx(bytes).inputShape).toEqual([2, 3]);
+    net.dispose();
+  });
+});
+
+describe("refusals", () => {
+  const net = new Network({ inputSize: 4, layers: [{ units: 3, activation: "relu" }, { units: 2, activation: "sigmoid" }], seed: 3 });
+  const good = Model.toObject(Model.decode(toOnnx(net)), { defaults: true, arrays: true }) as { graph: { node: { opType: string; input: string[]; attribute: { name: string; f?: number }[] }[]; initializer: { dataType: number }[] }; opsetImport: { version: number }[] };
+  const encode = (edit: (m: typeof good) => void): Uint8Array => {
+    const copy = structuredClone(good);
+    edit(copy);
+    return Model.encode(Model.fromObject(copy)).finish();
+  };
+  test.each([
+    ["an opset outside 11–21", (m: typeof good) => { m.opsetImport[0].version = 9; }, /opset 9 of the default domain; wasmlp reads opsets 11–21/],
+    ["a residual connection", (m: typeof good) => { m.graph.node[2].input = [m.graph.node[2].input[0], "input", ...m.graph.node[2].input.slice(1)]; }, /node 2 \(Gemm "dense_1"\) reads .*only chains of layers/],
+    ["float64 weights", (m: typeof good) => { m.graph.initializer[0].dataType = 11; }, /has data type 11; wasmlp reads float32 \(1\) only/],
+    ["an unsupported operator", (m: typeof good) => { m.graph.node[1].opType = "Gelu"; }, /node 1 \(Gelu "dense_0.relu"\): operator Gelu is not supported/],
+    ["a HardSigmoid of another slope", (m: typeof good) => { m.graph.node[3].opType = "HardSigmoid"; m.graph.node[3].attribute = []; }, /node 3 \(HardSigmoid .*alpha 0.2, beta 0.5/],
+  ])("%s", (_, edit, message) => {
+    const before = memoryStats().bytesInUse;
+    expect(() => fromOnnx(encode(edit as (m: typeof good) => void))).toThrow(message);
+    expect(memoryStats().bytesInUse).toBe(before);
+  });
+  test("truncated, empty, and non-ONNX bytes; wrong argument types", () => {
+    const bytes = toOnnx(net);
+    for (const cut of [1, 10, bytes.length >> 1, bytes.length - 3]) expect(() => fromOnnx(bytes.subarray(0, cut)), `cut at ${cut}`).toThrow(/^onnx: /);
+    expect(() => fromOnnx(new Uint8Array(0))).toThrow(/the model is empty/);
+    expect(() => fromOnnx("model.onnx" as never)).toThrow(/expects the model's bytes/);
+  });
+});
