@@ -5,8 +5,9 @@
 // official onnx.proto schema (src/formats/onnx-schema.ts). Network comes in through the
 // package's own name, so a bundler gives this file the application's one wasmlp module.
 import protobuf from "protobufjs/light.js";
-import { type Activation, type Loss, Network, type OptimizerOptions } from "wasmlp";
+import { type Activation, Network } from "wasmlp";
 import { describe } from "../validate.js";
+import type { Exportable, ImportOptions } from "./common.js";
 import { ONNX_SCHEMA } from "./onnx-schema.js";
 
 /** Largest model read: 512 MiB (128 Mi float32 weights, far beyond what wasmlp trains). */
@@ -19,22 +20,11 @@ const root = protobuf.Root.fromJSON({ nested: { onnx: ONNX_SCHEMA } } as protobu
 const ModelProto = root.lookupType("onnx.ModelProto");
 const FLOAT = 1; // TensorProto.DataType.FLOAT
 
-export interface FromOnnxOptions {
-  /** The loss for later training; defaults to the output activation's natural pair. */
-  loss?: Loss;
-  /** The optimizer for later training (default Adam); ONNX files hold no training settings. */
-  optimizer?: OptimizerOptions;
-  /** Seed for fit's shuffling (the weights come from the file). */
-  seed?: number;
-}
+/** fromOnnx's options (see formats/common.ts). */
+export type FromOnnxOptions = ImportOptions;
 
-/** The parts of a network toOnnx reads (Network and ReferenceNetwork both have them). */
-export interface OnnxExportable {
-  readonly inputSize: number;
-  readonly inputShape?: readonly number[];
-  readonly layers: readonly { readonly units: number; readonly activation: Activation; readonly alpha: number }[];
-  getWeights(): ArrayLike<number>[];
-}
+/** The parts of a network toOnnx reads (see formats/common.ts). */
+export type OnnxExportable = Exportable;
 
 // Plain shapes of the decoded messages (protobufjs gives objects with these fields).
 interface Attribute { name: string; type?: number; f?: number; i?: number | { toNumber(): number }; s?: Uint8Array; ints?: unknown[] }

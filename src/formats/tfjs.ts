@@ -4,8 +4,9 @@
 // Platform-neutral (the directory helpers are in tfjs-node.ts). Network comes in through the
 // package's own name so that a bundler gives this file the same wasmlp module (and the same
 // wasm instance) as the application's `import { Network } from "wasmlp"`.
-import { type Activation, type Loss, Network, type OptimizerOptions } from "wasmlp";
+import { type Activation, Network } from "wasmlp";
 import { describe } from "../validate.js";
+import type { Exportable, ImportOptions } from "./common.js";
 
 /** Largest model.json text read (the topology is small; the weights live in the binary part). */
 export const MAX_TFJS_JSON_BYTES = 16 * 1024 * 1024;
@@ -33,23 +34,11 @@ export interface TfjsModelJson {
 /** Weight bytes: one buffer, or the shards in the order of the manifest's paths. */
 export type TfjsWeightData = ArrayBuffer | ArrayBufferView | readonly (ArrayBuffer | ArrayBufferView)[];
 
-export interface FromTfjsOptions {
-  /** The loss for later training; defaults to the output activation's natural pair. */
-  loss?: Loss;
-  /** The optimizer for later training (default Adam); the file's training config is not read. */
-  optimizer?: OptimizerOptions;
-  /** Seed for fit's shuffling (the weights come from the file). */
-  seed?: number;
-}
+/** fromTfjs's options (see formats/common.ts). */
+export type FromTfjsOptions = ImportOptions;
 
-/** The parts of a network toTfjs reads (Network and ReferenceNetwork both have them). */
-export interface TfjsExportable {
-  readonly inputSize: number;
-  /** Exported as a Flatten of this shape when it has more than one dimension. */
-  readonly inputShape?: readonly number[];
-  readonly layers: readonly { readonly units: number; readonly activation: Activation; readonly alpha: number }[];
-  getWeights(): ArrayLike<number>[];
-}
+/** The parts of a network toTfjs reads (see formats/common.ts). */
+export type TfjsExportable = Exportable;
 
 // ---- import --------------------------------------------------------------------------------
 
