@@ -86,6 +86,18 @@ describe("refusals", () => {
     expect(() => fromOnnx(encode(edit as (m: typeof good) => void))).toThrow(message);
     expect(memoryStats().bytesInUse).toBe(before);
   });
+  test("initializers in float_data (not raw_data) read the same", () => {
+    const bytes = encode((m) => {
+      for (const t of m.graph.initializer as { rawData: Uint8Array; floatData: number[] }[]) {
+        t.floatData = Array.from(new Float32Array(t.rawData.slice().buffer));
+        t.rawData = new Uint8Array(0);
+      }
+    });
+    const back = fromOnnx(bytes);
+    expect(back.getWeights()).toEqual(net.getWeights());
+    back.dispose();
+  });
+
   test("truncated, empty, and non-ONNX bytes; wrong argument types", () => {
     const bytes = toOnnx(net);
     for (const cut of [1, 10, bytes.length >> 1, bytes.length - 3]) expect(() => fromOnnx(bytes.subarray(0, cut)), `cut at ${cut}`).toThrow(/^onnx: /);
