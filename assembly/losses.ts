@@ -168,3 +168,22 @@ export function hinge_grad(n: i32, a: usize, y: usize, da: usize, scale: f32): v
     store<f32>(da + o, t * load<f32>(a + o) < 1 ? -scale * t : 0);
   }
 }
+
+/** x(m×n): row i ·= w[i] (per-sample weights on a batch's loss gradient). */
+export function scale_rows(m: i32, n: i32, x: usize, w: usize): void {
+  const n4 = n & ~3;
+  for (let i = 0; i < m; i++) {
+    const wi = load<f32>(w + (<usize>i << 2));
+    const vw = f32x4.splat(wi);
+    const row = x + <usize>i * <usize>n * 4;
+    let j = 0;
+    for (; j < n4; j += 4) {
+      const o = <usize>j << 2;
+      v128.store(row + o, f32x4.mul(v128.load(row + o), vw));
+    }
+    for (; j < n; j++) {
+      const o = <usize>j << 2;
+      store<f32>(row + o, load<f32>(row + o) * wi);
+    }
+  }
+}

@@ -177,6 +177,7 @@ export class Model<A extends Float32Array | Float64Array> {
     const settings = parseFitOptions(options);
     let { data, m } = toMatrix("x", x, this.inputSize);
     let targets = this.targets("y", y, m);
+    let weights = this.sampleWeights(options, targets, m);
     let validation: { x: Float32Array; y: Float32Array; m: number } | null = null;
     if (settings.validationSplit > 0) {
       // The last samples, before any shuffling (as Keras).
@@ -187,6 +188,7 @@ export class Model<A extends Float32Array | Float64Array> {
       const [n, o] = [this.inputSize, this.outputSize];
       validation = { x: data.subarray(keep * n, m * n), y: targets.subarray(keep * o, m * o), m: m - keep };
       [data, targets, m] = [data.subarray(0, keep * n), targets.subarray(0, keep * o), keep];
+      weights = weights?.subarray(0, keep) ?? null;
     }
     if (options.validationData !== undefined) {
       const v = options.validationData;
@@ -195,9 +197,43 @@ export class Model<A extends Float32Array | Float64Array> {
       validation = { x: vx.data, m: vx.m, y: this.targets("validationData y", v[1], vx.m) };
     }
     this.pending = 0;
-    const history = fit(this.trainee, this.shuffler, { x: data, y: targets, m, validation }, settings);
+    const history = fit(this.trainee, this.shuffler, { x: data, y: targets, m, validation, weights }, settings);
     if (history.epoch.length > 0) this.epochsDone = history.epoch[history.epoch.length - 1] + 1;
     return history;
+  }
+
+  /** fit's sampleWeight × classWeight per sample (validated), or null when neither is given. */
+  private sampleWeights(options: FitOptions, targets: Float32Array, m: number): Float32Array | null {
+    const { sampleWeight, classWeight } = options;
+    if (sampleWeight === undefined && classWeight === undefined) return null;
+    const w = new Float32Array(m).fill(1);
+    if (sampleWeight !== undefined) {
+      if (!ArrayBuffer.isView(sampleWeight) && !Array.isArray(sampleWeight)) throw new TypeError(`sampleWeight must be an array of ${m} numbers, received ${describe(sampleWeight)}`);
+      if (sampleWeight.length !== m) throw new RangeError(`sampleWeight has ${sampleWeight.length} values, expected one per sample (${m})`);
+      for (let i = 0; i < m; i++) {
+        const v = sampleWeight[i];
+        if (typeof v !== "number" || !Number.isFinite(v) || v < 0 || v > F32_MAX) throw new RangeError(`sampleWeight[${i}] is ${describe(v)}; sample weights must be finite and non-negative`);
+        w[i] = v;
+      }
+    }
+    if (classWeight !== undefined) {
+      const k = this.outputSize;
+      if (k < 2 || this.lossName === "binary-crossentropy") throw new RangeError(`classWeight needs a classifier with several softmax outputs (categorical-crossentropy); this network has ${k} ${this.lossName} output${k === 1 ? "" : "s"}`);
+      checkObject("classWeight", classWeight);
+      const byClass = new Float32Array(k).fill(1);
+      for (const [key, v] of Object.entries(classWeight)) {
+        const c = Number(key);
+        if (!Number.isInteger(c) || c < 0 || c >= k) throw new RangeError(`classWeight names class ${key}; classes are 0 to ${k - 1}`);
+        if (typeof v !== "number" || !Number.isFinite(v) || v < 0) throw new RangeError(`classWeight[${key}] is ${describe(v)}; class weights must be finite and non-negative`);
+        byClass[c] = v;
+      }
+      for (let i = 0; i < m; i++) {
+        let best = 0;
+        for (let j = 1; j < k; j++) if (targets[i * k + j] > targets[i * k + best]) best = j;
+        w[i] *= byClass[best];
+      }
+    }
+    return w;
   }
 
   // ---- weights and files -----------------------------------------------------------------

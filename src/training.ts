@@ -9,7 +9,7 @@ import { checkInt, checkKeys, checkNumber, checkObject, checkOneOf, describe } f
 /** Rows per chunk for predict/evaluate, so memory stays bounded on large inputs. */
 export const INFER_ROWS = 1024;
 const FIT_KEYS = [
-  "epochs", "batchSize", "shuffle", "validationData", "validationSplit", "initialEpoch", "earlyStopping", "onEpochEnd", "onBatchEnd",
+  "sampleWeight", "classWeight", "epochs", "batchSize", "shuffle", "validationData", "validationSplit", "initialEpoch", "earlyStopping", "onEpochEnd", "onBatchEnd",
 ] as const;
 const EARLY_STOPPING_KEYS = ["monitor", "patience", "minDelta", "restoreBestWeights"] as const;
 const MONITORS: readonly Monitor[] = ["loss", "accuracy", "valLoss", "valAccuracy"];
@@ -30,11 +30,13 @@ export interface BatchResult {
 /** Forward a batch already validated (rows of `order` from `start`, or contiguous) into slot 0. */
 export function forwardLoss<A extends Float32Array | Float64Array>(
   t: Trainee<A>, x: Float32Array, y: Float32Array, order: Uint32Array | null, start: number, m: number, training = false,
+  weights: Float32Array | null = null,
 ): BatchResult {
   const e = t.engine;
   e.ensureRows(0, m);
   e.loadX(0, x, order, start, m);
   e.loadY(0, y, order, start, m);
+  e.loadWeights(weights, order, start, m);
   const out = e.runForward(0, m, training);
   const correct = countCorrect(t, out, y, order, start, m);
   // The loss minimised: the batch mean plus the layers' kernel penalties (as Keras reports it).
@@ -44,8 +46,9 @@ export function forwardLoss<A extends Float32Array | Float64Array>(
 /** forwardLoss, backward and one update; no update when the loss or a gradient is non-finite. */
 export function step<A extends Float32Array | Float64Array>(
   t: Trainee<A>, x: Float32Array, y: Float32Array, order: Uint32Array | null, start: number, m: number, where: string,
+  weights: Float32Array | null = null,
 ): BatchResult {
-  const result = forwardLoss(t, x, y, order, start, m, true);
+  const result = forwardLoss(t, x, y, order, start, m, true, weights);
   const loss = result.loss;
   if (!Number.isFinite(loss)) {
     throw new Error(`${where}: the loss became ${loss}, so no update was applied (the weights are those from before this batch); try a smaller learning rate`);
@@ -211,6 +214,8 @@ export interface FitData {
   y: Float32Array;
   m: number;
   validation: { x: Float32Array; y: Float32Array; m: number } | null;
+  /** Per-sample loss weights (sampleWeight × classWeight), or null. */
+  weights: Float32Array | null;
 }
 
 /** Epochs of shuffled minibatches; returns the per-epoch history. */
@@ -231,7 +236,7 @@ export function fit<A extends Float32Array | Float64Array>(t: Trainee<A>, shuffl
     let correct = 0;
     for (let start = 0, batch = 0; start < m; start += rows, batch++) {
       const count = Math.min(rows, m - start);
-      const result = step(t, x, y, order, start, count, `fit (epoch ${epoch + 1}, batch ${batch + 1})`);
+      const result = step(t, x, y, order, start, count, `fit (epoch ${epoch + 1}, batch ${batch + 1})`, data.weights);
       correct += result.correct;
       lossSum += result.loss * count;
       settings.onBatchEnd?.(batch, { loss: result.loss, size: count, epoch });

@@ -100,6 +100,13 @@ export interface FitOptions {
    * shuffling (as Keras). Not with validationData.
    */
   validationSplit?: number;
+  /** A non-negative weight per sample (Keras's sample_weight): the loss becomes Σ wᵢ·Lᵢ / m. */
+  sampleWeight?: ArrayLike<number>;
+  /**
+   * A weight per class (Keras's class_weight), for classifiers: each sample's loss is scaled by
+   * the weight of its class (its target's argmax); { 0: 1, 1: 5 } or [1, 5]. Classes not named weigh 1.
+   */
+  classWeight?: Record<number, number> | readonly number[];
   /** The epoch to start at (resuming a run): epochs initialEpoch … epochs − 1 are trained, as Keras. Default 0. */
   initialEpoch?: number;
   /** Stop when a monitored value stops improving (Keras's EarlyStopping); `true` takes the defaults. */

@@ -63,6 +63,7 @@ export interface Kernels {
   adagrad_step(n: number, g: number, w: number, acc: number, lr: number, epsilon: number): void;
   nesterov_step(n: number, g: number, w: number, v: number, lr: number, momentum: number): void;
   scale_step(n: number, w: number, factor: number): void;
+  scale_rows(m: number, n: number, x: number, w: number): void;
   penalty_grad(n: number, w: number, g: number, l1: number, l2: number): void;
   penalty_value(n: number, w: number, l1: number, l2: number): number;
   dropout_forward(n: number, a: number, out: number, threshold: number, scale: number, seed: number): void;

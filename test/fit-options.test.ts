@@ -155,3 +155,43 @@ describe("gradient clipping", () => {
     [net, plain].forEach((n) => n.dispose());
   });
 });
+
+describe("sampleWeight and classWeight", () => {
+  const { x, y } = blobs(12, 11);
+  test("a weighted step equals the step of the weighted loss: wasm and reference agree, and weight 2 equals a duplicated sample", () => {
+    const w = Float32Array.from({ length: 12 }, (_, i) => (i % 4) / 2);
+    const a = new Network({ ...options, optimizer: "sgd" }), b = new ReferenceNetwork({ ...options, optimizer: "sgd" });
+    const ha = a.fit(x, y, { epochs: 2, batchSize: 12, shuffle: false, sampleWeight: w });
+    const hb = b.fit(x, y, { epochs: 2, batchSize: 12, shuffle: false, sampleWeight: w });
+    expect(ha.loss[0]).toBeCloseTo(hb.loss[0], 5);
+    a.getWeights().forEach((t, i) => t.forEach((v, j) => expect(v).toBeCloseTo(b.getWeights()[i][j], 5)));
+    // Doubling sample 0's weight = listing it twice (the mean's denominator aside: 13 vs 12 rows).
+    const twice = new ReferenceNetwork({ ...options, optimizer: "sgd" }), dup = new ReferenceNetwork({ ...options, optimizer: "sgd" });
+    const w2 = new Float32Array(12).fill(1); w2[0] = 2;
+    twice.fit(x, y, { epochs: 1, batchSize: 12, shuffle: false, sampleWeight: w2 });
+    const x13 = new Float32Array(13 * 4); x13.set(x); x13.set(x.subarray(0, 4), 48);
+    dup.fit(x13, [...y, y[0]], { epochs: 1, batchSize: 13, shuffle: false });
+    // Same direction, scaled by 13/12: compare the weight changes.
+    const w0 = new ReferenceNetwork({ ...options, optimizer: "sgd" }).getWeights();
+    twice.getWeights().forEach((t, i) => t.forEach((v, j) => expect((v - w0[i][j]) * 12).toBeCloseTo((dup.getWeights()[i][j] - w0[i][j]) * 13, 8)));
+    a.dispose();
+  });
+
+  test("classWeight scales each sample by its class's weight, like the same sampleWeight", () => {
+    const a = new Network(options), b = new Network(options);
+    a.fit(x, y, { epochs: 2, batchSize: 4, classWeight: { 0: 1, 1: 3, 2: 0.5 } });
+    b.fit(x, y, { epochs: 2, batchSize: 4, sampleWeight: Array.from(y, (c) => [1, 3, 0.5][c]) });
+    expect(a.getWeights()).toEqual(b.getWeights());
+    [a, b].forEach((n) => n.dispose());
+  });
+
+  test("bad weights are refused, naming them", () => {
+    const net = new Network(options);
+    expect(() => net.fit(x, y, { sampleWeight: [1, 2] })).toThrow(/sampleWeight has 2 values, expected one per sample \(12\)/);
+    expect(() => net.fit(x, y, { sampleWeight: Array(12).fill(-1) })).toThrow(/sampleWeight\[0\] is -1; sample weights must be finite and non-negative/);
+    expect(() => net.fit(x, y, { classWeight: { 7: 2 } })).toThrow(/classWeight names class 7; classes are 0 to 2/);
+    const bin = new Network({ inputSize: 4, layers: [{ units: 1, activation: "sigmoid" }] });
+    expect(() => bin.fit(x, Array.from(y, (c) => c % 2), { classWeight: [1, 2] })).toThrow(/classWeight needs a classifier with several softmax outputs/);
+    [net, bin].forEach((n) => n.dispose());
+  });
+});

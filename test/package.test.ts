@@ -19,7 +19,9 @@ test("the package holds the build, the embedded data and the docs, nothing else"
 // The bundle budget includes the threads runtime (pool, dispatcher, memory rewrite: about 10 KiB
 // minified). The wasm's grew from 32 to 40 KiB with the fused forward kernels, the strided
 // matmuls for threads and ten activations; onnxruntime-web's is about 10 MB, for comparison.
-test("size budget: wasm under 40 KiB, the browser bundle under 112 KiB (of which the wasm in base64 is a third)", () => {
+// The bundle's grew to 128 KiB with the training features (schedules, dropout, metrics, weights,
+// checkpoints): what a browser app that trains needs; the formats stay in their own subpaths.
+test("size budget: wasm under 40 KiB, the browser bundle under 128 KiB (of which the wasm in base64 is 48 KiB)", () => {
   expect(statSync(`${ROOT}/build/wasmlp.wasm`).size).toBeLessThan(40 * 1024);
-  expect(statSync(`${ROOT}/dist/wasmlp.browser.js`).size).toBeLessThan(112 * 1024);
+  expect(statSync(`${ROOT}/dist/wasmlp.browser.js`).size).toBeLessThan(128 * 1024);
 });

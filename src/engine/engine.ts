@@ -22,6 +22,11 @@ export interface Engine<A extends Float32Array | Float64Array> {
   ensureRows(slot: Slot, m: number): void;
   /** Copies m samples (rows order[start..] or start.. of src) into the slot's input. */
   loadX(slot: Slot, src: Float32Array, order: Uint32Array | null, start: number, m: number): void;
+  /**
+   * Per-sample loss weights for slot 0's next training pass (rows as loadX's), or null for none:
+   * the loss becomes Σ wᵢ·Lᵢ / m and each sample's gradient is scaled by its weight.
+   */
+  loadWeights(src: Float32Array | null, order: Uint32Array | null, start: number, m: number): void;
   /** Same for the targets. */
   loadY(slot: Slot, src: Float32Array, order: Uint32Array | null, start: number, m: number): void;
   /**

@@ -20,6 +20,8 @@ interface Batch {
   deltas: [F32Region, F32Region] | null;
   /** Slot 0: each dropout layer's outputs after dropout (the next layer's input in training steps). */
   dropped: (F32Region | null)[];
+  /** Slot 0: per-sample loss weights (used while `weighted`). */
+  weights: F32Region | null;
 }
 
 export class WasmEngine implements Engine<Float32Array> {
@@ -44,6 +46,8 @@ export class WasmEngine implements Engine<Float32Array> {
   private steps = 0;
   /** Whether slot 0's last forward pass dropped (a training step): backprop then goes through the masks. */
   private dropping = false;
+  /** Whether slot 0's current batch has per-sample loss weights (loadWeights). */
+  private weighted = false;
   /** The optimizer settings each update runs with: the spec's, with a schedule's current rate. */
   private readonly stepSpec: OptimizerSpec;
   /** False once release() ran: every method checks it before touching memory or kernels. */
@@ -100,7 +104,7 @@ export class WasmEngine implements Engine<Float32Array> {
     const widest = Math.max(this.inputSize, ...widths);
     const droppers = slot === 0 ? this.spec.layers.flatMap((l, i) => (l.dropout > 0 ? [i] : [])) : [];
     const sizes = [m * this.inputSize, m * this.outputSize, ...widths.map((w) => m * w), ...(slot === 0 ? [m * widest, m * widest] : []),
-      ...droppers.map((i) => m * widths[i])];
+      ...droppers.map((i) => m * widths[i]), ...(slot === 0 ? [m] : [])];
     const r = allocAll(this.rt, sizes, `the buffers of a batch of ${m.toLocaleString("en-US")} samples`);
     if (current) this.freeBatch(current);
     const extra = 2 + widths.length + (slot === 0 ? 2 : 0);
@@ -111,12 +115,19 @@ export class WasmEngine implements Engine<Float32Array> {
       acts: r.slice(2, 2 + widths.length),
       deltas: slot === 0 ? [r[2 + widths.length], r[3 + widths.length]] : null,
       dropped: widths.map((_, i) => (droppers.includes(i) ? r[extra + droppers.indexOf(i)] : null)),
+      weights: slot === 0 ? r[r.length - 1] : null,
     };
   }
 
   loadX(slot: Slot, src: Float32Array, order: Uint32Array | null, start: number, m: number): void {
     this.live();
     gatherRows(this.slots[slot]!.x.view, src, this.inputSize, order, start, m);
+  }
+
+  loadWeights(src: Float32Array | null, order: Uint32Array | null, start: number, m: number): void {
+    this.live();
+    this.weighted = src !== null;
+    if (src) gatherRows(this.slots[0]!.weights!.view, src, 1, order, start, m);
   }
 
   loadY(slot: Slot, src: Float32Array, order: Uint32Array | null, start: number, m: number): void {
@@ -156,7 +167,13 @@ export class WasmEngine implements Engine<Float32Array> {
   lossSum(slot: Slot, m: number): number {
     this.live();
     const b = this.slots[slot]!;
-    return this.lossK.sum(this.rt.kernels, m, this.outputSize, b.acts[b.acts.length - 1].ptr, b.y.ptr);
+    const out = b.acts[b.acts.length - 1].ptr, n = this.outputSize;
+    if (slot !== 0 || !this.weighted) return this.lossK.sum(this.rt.kernels, m, n, out, b.y.ptr);
+    // Weighted: Σ wᵢ·Lᵢ, one row at a time (a batch has few rows; the kernels sum whole arrays).
+    const w = b.weights!.view;
+    let sum = 0;
+    for (let i = 0; i < m; i++) if (w[i] !== 0) sum += w[i] * this.lossK.sum(this.rt.kernels, 1, n, out + 4 * i * n, b.y.ptr + 4 * i * n);
+    return sum;
   }
 
   runBackwardLoss(m: number): void {
@@ -168,8 +185,10 @@ export class WasmEngine implements Engine<Float32Array> {
     const d = b.deltas![0].ptr;
     if (this.fusedOutput) {
       this.lossFused!.grad(k, m, this.outputSize, out, b.y.ptr, d);
+      if (this.weighted) this.rt.kernels.scale_rows(m, this.outputSize, d, b.weights!.ptr);
     } else {
       this.lossK.grad(k, m, this.outputSize, out, b.y.ptr, d);
+      if (this.weighted) this.rt.kernels.scale_rows(m, this.outputSize, d, b.weights!.ptr);
       this.acts[last].backward(k, m, this.outputSize, out, d, d, this.spec.layers[last].alpha);
     }
     this.backpropLayers(m, false);
@@ -285,7 +304,7 @@ export class WasmEngine implements Engine<Float32Array> {
   }
 
   private freeBatch(b: Batch): void {
-    for (const r of [b.x, b.y, ...b.acts, ...(b.deltas ?? []), ...b.dropped]) r?.dispose();
+    for (const r of [b.x, b.y, ...b.acts, ...(b.deltas ?? []), ...b.dropped, b.weights]) r?.dispose();
   }
 }
 

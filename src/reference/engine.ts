@@ -28,6 +28,8 @@ export class ReferenceEngine implements Engine<Float64Array> {
   private readonly states: Float64Array[][];
   private readonly slots: [Batch | null, Batch | null] = [null, null];
   private steps = 0;
+  /** Slot 0's per-sample loss weights for the current batch (null: unweighted). */
+  private weights: Float64Array | null = null;
   /** Slot 0's last training forward: each dropout layer's dropped outputs (null: not a training pass). */
   private dropped: (Float64Array | null)[] | null = null;
   private alive = true;
@@ -72,6 +74,13 @@ export class ReferenceEngine implements Engine<Float64Array> {
     gather(this.slots[slot]!.x, src, this.inputSize, order, start, m);
   }
 
+  loadWeights(src: Float32Array | null, order: Uint32Array | null, start: number, m: number): void {
+    this.weights = null;
+    if (!src) return;
+    this.weights = new Float64Array(m);
+    for (let i = 0; i < m; i++) this.weights[i] = src[order ? order[start + i] : start + i];
+  }
+
   loadY(slot: Slot, src: Float32Array, order: Uint32Array | null, start: number, m: number): void {
     gather(this.slots[slot]!.y, src, this.outputSize, order, start, m);
   }
@@ -101,7 +110,11 @@ export class ReferenceEngine implements Engine<Float64Array> {
 
   lossSum(slot: Slot, m: number): number {
     const b = this.slots[slot]!;
-    return loss(this.lossName).reference.sum(m, this.outputSize, b.acts[b.acts.length - 1], b.y);
+    const a = b.acts[b.acts.length - 1], n = this.outputSize;
+    if (slot !== 0 || !this.weights) return loss(this.lossName).reference.sum(m, n, a, b.y);
+    let sum = 0;
+    for (let i = 0; i < m; i++) sum += this.weights[i] * loss(this.lossName).reference.sum(1, n, a.subarray(i * n, (i + 1) * n), b.y.subarray(i * n, (i + 1) * n));
+    return sum;
   }
 
   runBackwardLoss(m: number): void {
@@ -109,10 +122,16 @@ export class ReferenceEngine implements Engine<Float64Array> {
     const last = this.spec.layers[this.spec.layers.length - 1];
     const a = b.acts[b.acts.length - 1];
     const dz = new Float64Array(m * this.outputSize);
+    const weigh = (): void => {
+      const w = this.weights;
+      if (w) for (let i = 0; i < m; i++) for (let j = 0; j < this.outputSize; j++) dz[i * this.outputSize + j] *= w[i];
+    };
     if (loss(this.lossName).fused?.activation === last.activation) {
       outputDelta(m, this.outputSize, a, b.y, dz);
+      weigh();
     } else {
       loss(this.lossName).reference.grad(m, this.outputSize, a, b.y, dz);
+      weigh();
       act(last.activation).backward(m, this.outputSize, a, dz, dz, last.alpha);
     }
     this.backprop(m, dz);

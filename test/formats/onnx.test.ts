@@ -88,7 +88,7 @@ describe("refusals", () => {
   });
   test("initializers in float_data (not raw_data) read the same", () => {
     const bytes = encode((m) => {
-      for (const t of m.graph.initializer as { rawData: Uint8Array; floatData: number[] }[]) {
+      for (const t of m.graph.initializer as unknown as { rawData: Uint8Array; floatData: number[] }[]) {
         t.floatData = Array.from(new Float32Array(t.rawData.slice().buffer));
         t.rawData = new Uint8Array(0);
       }
