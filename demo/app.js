@@ -34,7 +34,8 @@ worker.onmessage = ({ data: m }) => {
     drawChart();
     drawGrid(m.predictions);
   } else if (m.type === "done") {
-    status(`${m.stopped ? "Stopped" : "Done"}: test accuracy ${m.accuracy.toFixed(4)}, ${Math.round(m.samplesPerSecond).toLocaleString()} samples/s.`);
+    const early = m.bestEpoch ? ` Stopped early: no lower test loss after epoch ${m.bestEpoch}, whose weights are kept.` : "";
+    status(`${m.stopped ? "Stopped" : "Done"}: test accuracy ${m.accuracy.toFixed(4)}, ${Math.round(m.samplesPerSecond).toLocaleString()} samples/s.${early}`);
     document.body.dataset.state = "done";
     setRunning(false);
   } else if (m.type === "error") {
@@ -55,11 +56,13 @@ $("controls").addEventListener("submit", (event) => {
   const config = {
     layers, activation: $("activation").value, optimizer: $("optimizer").value,
     learningRate: Number($("lr").value), batchSize: Number($("batch-size").value), epochs: Number($("epochs").value), seed: 1,
+    dropout: Number($("dropout").value), earlyStopping: $("early-stopping").checked,
   };
   const bad = layers.some((n) => !Number.isInteger(n) || n < 1) ? "hidden layers must be whole numbers like 256,128"
     : !(config.learningRate > 0) ? "the learning rate must be positive"
     : !Number.isInteger(config.batchSize) || config.batchSize < 1 ? "the batch size must be a whole number ≥ 1"
-    : !Number.isInteger(config.epochs) || config.epochs < 1 ? "epochs must be a whole number ≥ 1" : null;
+    : !Number.isInteger(config.epochs) || config.epochs < 1 ? "epochs must be a whole number ≥ 1"
+    : !(config.dropout >= 0 && config.dropout < 1) ? "dropout must be in [0, 1)" : null;
   if (bad) { status(`Check the settings: ${bad}.`); return; }
   history.length = 0;
   delete document.body.dataset.state;
@@ -67,7 +70,7 @@ $("controls").addEventListener("submit", (event) => {
   worker.postMessage({ type: "train", config });
 });
 $("stop").addEventListener("click", () => worker.postMessage({ type: "stop" }));
-$("optimizer").addEventListener("change", () => { $("lr").value = $("optimizer").value === "adam" ? "0.001" : "0.05"; });
+$("optimizer").addEventListener("change", () => { $("lr").value = ["sgd", "momentum", "nesterov"].includes($("optimizer").value) ? "0.05" : "0.001"; });
 
 function drawChart() {
   const canvas = $("chart"), ctx = canvas.getContext("2d");

@@ -28,18 +28,20 @@ async function train(config) {
   stopRequested = false;
   const net = new Network({
     inputSize: 784,
-    layers: [...config.layers.map((units) => ({ units, activation: config.activation })), { units: 10, activation: "softmax" }],
+    layers: [...config.layers.map((units) => ({ units, activation: config.activation, dropout: config.dropout })), { units: 10, activation: "softmax" }],
     loss: "categorical-crossentropy",
     optimizer: { type: config.optimizer, learningRate: config.learningRate },
     seed: config.seed,
   });
   postMessage({ type: "status", text: `Training ${net}` });
   let trainSeconds = 0, epochsDone = 0;
-  for (let epoch = 0; epoch < config.epochs && !stopRequested; epoch++) {
+  // Early stopping across the page's one-epoch fit calls: the best test loss and its weights.
+  let best = { loss: Infinity, epoch: 0, weights: null }, stoppedEarly = false;
+  for (let epoch = 0; epoch < config.epochs && !stopRequested && !stoppedEarly; epoch++) {
     const start = performance.now();
     let lastBatch = start;
     const history = net.fit(data.train.x, data.train.y, {
-      epochs: 1, batchSize: config.batchSize, validationData: [data.test.x, data.test.y],
+      epochs: epoch + 1, initialEpoch: epoch, batchSize: config.batchSize, validationData: [data.test.x, data.test.y],
       onBatchEnd: () => { lastBatch = performance.now(); },
     });
     const seconds = (lastBatch - start) / 1000;
@@ -51,10 +53,15 @@ async function train(config) {
       samplesPerSecond: data.train.count / seconds,
       predictions: Array.from(argmaxRows(net.predict(data.test.x.subarray(0, GRID * 784)), 10)),
     });
+    if (config.earlyStopping) {
+      if (history.valLoss[0] < best.loss) best = { loss: history.valLoss[0], epoch: epoch + 1, weights: net.getWeights() };
+      else if (epoch + 1 - best.epoch > 2) stoppedEarly = true;
+    }
     await new Promise((resolve) => setTimeout(resolve, 0)); // let a "stop" message in
   }
+  if (stoppedEarly) net.setWeights(best.weights);
   const final = net.evaluate(data.test.x, data.test.y);
-  postMessage({ type: "done", stopped: stopRequested, accuracy: final.accuracy, loss: final.loss, samplesPerSecond: (data.train.count * epochsDone) / trainSeconds });
+  postMessage({ type: "done", stopped: stopRequested, bestEpoch: stoppedEarly ? best.epoch : null, accuracy: final.accuracy, loss: final.loss, samplesPerSecond: (data.train.count * epochsDone) / trainSeconds });
   net.dispose();
 }
 

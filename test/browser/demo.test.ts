@@ -64,6 +64,35 @@ maybe("Stop ends a long run after the current epoch, and the page stays responsi
   await page.close();
 }, 60_000);
 
+maybe("trains with the new options: AdamW, elu, dropout, and early stopping that keeps the best epoch", async () => {
+  const page = await env.browser().newPage();
+  const errors: string[] = [];
+  page.on("pageerror", (e) => errors.push(e.message));
+  await page.goto(`${env.url()}/demo/`);
+  await page.waitForFunction(() => !(document.getElementById("train") as HTMLButtonElement).disabled, null, { timeout: 30_000 });
+  await page.fill("#layers", "64");
+  await page.selectOption("#activation", "elu");
+  await page.selectOption("#optimizer", "adamw");
+  expect(await page.inputValue("#lr")).toBe("0.001");
+  await page.fill("#lr", "0.03"); // large enough that the test loss soon stops falling
+  await page.fill("#dropout", "0.2");
+  await page.check("#early-stopping");
+  await page.fill("#epochs", "60");
+  await page.click("#train");
+  await page.waitForFunction(() => document.body.dataset.state === "done", null, { timeout: 90_000 });
+  const text = await page.textContent("#status");
+  expect(text).toMatch(/^Done: test accuracy 0\.\d{4}, [\d,]+ samples\/s\. Stopped early: no lower test loss after epoch (\d+), whose weights are kept\.$/);
+  const best = Number(/after epoch (\d+)/.exec(text!)![1]);
+  expect(Number(await page.getAttribute("#chart", "data-points"))).toBe(best + 3);
+  // A rate of 1 is outside the field's range: the form does not submit.
+  await page.fill("#dropout", "1");
+  expect(await page.$eval("#dropout", (el) => (el as HTMLInputElement).validity.valid)).toBe(false);
+  await page.click("#train");
+  expect(await page.textContent("#status")).toBe(text);
+  expect(errors, errors.join("\n")).toEqual([]);
+  await page.close();
+}, 120_000);
+
 maybe("shows a clear message where WebAssembly SIMD is missing", async () => {
   const page = await env.browser().newPage();
   // Pretend SIMD is unsupported: every validate() answers false before the page's scripts run.
