@@ -5,7 +5,7 @@
 import { exp4, hmax, hsum } from "./simd";
 
 // Ops of the elementwise bodies (forward4 lives in simd.ts, shared with the fused dense kernel).
-import { SIGMOID, TANH, RELU, LEAKY, ELU, SELU, SOFTSIGN, HARD_SIGMOID, SELU_SCALE, SELU_ALPHA, forward4 } from "./simd";
+import { SIGMOID, TANH, RELU, LEAKY, ELU, SELU, SOFTSIGN, HARD_SIGMOID, SOFTPLUS, SELU_SCALE, SELU_ALPHA, forward4 } from "./simd";
 
 // dz = da ∘ g′, with g′ written through the output a.
 // @ts-ignore: decorator
@@ -29,6 +29,9 @@ import { SIGMOID, TANH, RELU, LEAKY, ELU, SELU, SOFTSIGN, HARD_SIGMOID, SELU_SCA
     // g′ = 1/(1 + |z|)² = (1 − |a|)².
     const t = f32x4.sub(f32x4.splat(1), f32x4.abs(a));
     return f32x4.mul(da, f32x4.mul(t, t));
+  } else if (op == SOFTPLUS) {
+    // g′ = σ(z) = 1 − e^−a.
+    return f32x4.mul(da, f32x4.sub(f32x4.splat(1), exp4(f32x4.neg(a))));
   } else {
     // HARD_SIGMOID: 1/6 on the slope (0 < a < 1), 0 where it is clipped.
     const slope = v128.and(f32x4.gt(a, f32x4.splat(0)), f32x4.lt(a, f32x4.splat(1)));
@@ -98,6 +101,11 @@ export function softsign_backward(n: i32, a: usize, da: usize, dz: usize): void 
 export function hard_sigmoid_forward(n: i32, z: usize, a: usize): void { mapForward(HARD_SIGMOID, n, z, a, 0); }
 /** dz(n) = da/6 where 0 < a < 1, else 0. */
 export function hard_sigmoid_backward(n: i32, a: usize, da: usize, dz: usize): void { mapBackward(HARD_SIGMOID, n, a, da, dz, 0); }
+
+/** a(n) = ln(1 + e^z). */
+export function softplus_forward(n: i32, z: usize, a: usize): void { mapForward(SOFTPLUS, n, z, a, 0); }
+/** dz(n) = da ∘ (1 − e^−a) (= σ(z)). */
+export function softplus_backward(n: i32, a: usize, da: usize, dz: usize): void { mapBackward(SOFTPLUS, n, a, da, dz, 0); }
 
 /** a(m×n) = softmax of each row of z, max-subtracted so large logits do not overflow. */
 export function softmax_forward(m: i32, n: i32, z: usize, a: usize): void {

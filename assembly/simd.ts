@@ -62,6 +62,8 @@
 @inline export const SOFTSIGN: i32 = 7;
 // @ts-ignore: decorator
 @inline export const HARD_SIGMOID: i32 = 8;
+// @ts-ignore: decorator
+@inline export const SOFTPLUS: i32 = 9;
 /** SELU's scale λ and slope α (Klambauer et al. 2017; Keras's constants). */
 // @ts-ignore: decorator
 @inline export const SELU_SCALE: f32 = 1.0507009873554805;
@@ -104,6 +106,12 @@
     // Keras 3: relu6(z + 3) / 6.
     const r6 = f32x4.min(f32x4.max(f32x4.add(z, f32x4.splat(3)), f32x4.splat(0)), f32x4.splat(6));
     return f32x4.div(r6, f32x4.splat(6));
+  } else if (op == SOFTPLUS) {
+    // ln(1 + e^z) = max(z, 0) + ln(1 + e^−|z|): never overflows; the log lane by lane (no SIMD log).
+    const t = exp4(f32x4.neg(f32x4.abs(z)));
+    const l = f32x4(Mathf.log1p(f32x4.extract_lane(t, 0)), Mathf.log1p(f32x4.extract_lane(t, 1)),
+      Mathf.log1p(f32x4.extract_lane(t, 2)), Mathf.log1p(f32x4.extract_lane(t, 3)));
+    return f32x4.add(f32x4.max(z, f32x4.splat(0)), l);
   }
   return z;
 }

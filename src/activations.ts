@@ -114,6 +114,15 @@ export const activationOps = {
     reference: { forward: forwardEach((z) => Math.min(Math.max(z + 3, 0), 6) / 6), backward: backwardEach((a) => (a > 0 && a < 1 ? 1 / 6 : 0)) },
     epilogue: 8,
   },
+  // ln(1 + e^z), a smooth relu; its derivative σ(z) is 1 − e^−a.
+  softplus: {
+    kernels: {
+      forward: (k, m, n, z, a) => k.softplus_forward(m * n, z, a),
+      backward: (k, m, n, a, da, dz) => k.softplus_backward(m * n, a, da, dz),
+    },
+    reference: { forward: forwardEach((z) => Math.max(z, 0) + Math.log1p(Math.exp(-Math.abs(z)))), backward: backwardEach((a) => -Math.expm1(-a)) },
+    epilogue: 9,
+  },
   // The identity: the network always passes the same region in and out, so nothing moves.
   linear: {
     kernels: { forward: () => {}, backward: () => {} },

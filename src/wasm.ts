@@ -40,6 +40,8 @@ export interface Kernels {
   softsign_backward(n: number, a: number, da: number, dz: number): void;
   hard_sigmoid_forward(n: number, z: number, a: number): void;
   hard_sigmoid_backward(n: number, a: number, da: number, dz: number): void;
+  softplus_forward(n: number, z: number, a: number): void;
+  softplus_backward(n: number, a: number, da: number, dz: number): void;
   softmax_forward(m: number, n: number, z: number, a: number): void;
   softmax_backward(m: number, n: number, a: number, da: number, dz: number): void;
   bce_value(n: number, a: number, y: number): number;

@@ -43,6 +43,7 @@ const ACTIVATION_NODES: Record<string, (attr: (name: string) => number | undefin
   Sigmoid: () => ({ activation: "sigmoid" }),
   Tanh: () => ({ activation: "tanh" }),
   Softsign: () => ({ activation: "softsign" }),
+  Softplus: () => ({ activation: "softplus" }),
   LeakyRelu: (a) => {
     const alpha = a("alpha") ?? 0.01;
     return alpha > 0 && alpha < 1 ? { activation: "leaky-relu", alpha } : `alpha ${alpha} (wasmlp's leaky-relu takes a slope in (0, 1))`;
@@ -269,6 +270,7 @@ const EXPORT_NODES: Record<Activation, ((alpha: number) => { opType: string; att
   elu: () => ({ opType: "Elu", attribute: [{ name: "alpha", type: 1, f: 1 }] }),
   selu: () => ({ opType: "Selu", attribute: [] }),
   softsign: () => ({ opType: "Softsign", attribute: [] }),
+  softplus: () => ({ opType: "Softplus", attribute: [] }),
   "hard-sigmoid": () => ({ opType: "HardSigmoid", attribute: [{ name: "alpha", type: 1, f: 1 / 6 }, { name: "beta", type: 1, f: 0.5 }] }),
   softmax: () => ({ opType: "Softmax", attribute: [{ name: "axis", type: 2, i: -1 }] }),
 };

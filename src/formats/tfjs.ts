@@ -85,12 +85,14 @@ const ACTIVATION_NAMES: Record<string, { activation: Activation; alpha: number }
   elu: { activation: "elu", alpha: 0 }, // alpha 1, as Keras's and tfjs's string form
   selu: { activation: "selu", alpha: 0 },
   softsign: { activation: "softsign", alpha: 0 },
+  softplus: { activation: "softplus", alpha: 0 },
   // Only Keras 3's relu6(z + 3) / 6 (see activationOf); tfjs and Keras 2 mean 0.2·z + 0.5.
   hard_sigmoid: { activation: "hard-sigmoid", alpha: 0 },
 };
 /** wasmlp activations → their name in the file; hard-sigmoid has no tfjs-layers equivalent. */
 const EXPORT_NAMES: Partial<Record<Activation, string>> = {
   linear: "linear", sigmoid: "sigmoid", tanh: "tanh", relu: "relu", softmax: "softmax", elu: "elu", selu: "selu", softsign: "softsign",
+  softplus: "softplus",
 };
 
 class Unsupported extends RangeError {}
