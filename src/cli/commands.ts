@@ -1,6 +1,6 @@
 // The wasmlp subcommands: train, eval, predict. Each takes its argv and an output, and
 // returns an exit code; errors are thrown (main.ts prints them as one line).
-import { renameSync, rmSync, writeFileSync } from "node:fs";
+import { writeAtomically } from "../atomic-write.js";
 import { ACTIVATIONS, OPTIMIZERS, type Activation, type OptimizerOptions } from "../config.js";
 import { type LabelledImages } from "../data/idx.js";
 import { FASHION_MNIST_CLASSES, type Split, loadDirectory, loadEmbedded, take } from "../data/node.js";
@@ -82,17 +82,6 @@ function loadData(dir: string | undefined): Split {
   return data;
 }
 
-/** Writes to a temporary file beside the target, then renames: never a half-written model. */
-export function writeAtomically(path: string, contents: string | Uint8Array): void {
-  const tmp = `${path}.${process.pid}.tmp`;
-  try {
-    writeFileSync(tmp, contents);
-    renameSync(tmp, path);
-  } catch (e) {
-    rmSync(tmp, { force: true });
-    throw new Error(`could not write ${path}: ${(e as Error).message}`);
-  }
-}
 
 function checkFits(net: Network, set: LabelledImages): void {
   const pixels = set.rows * set.cols;

@@ -2,7 +2,7 @@
 // (what --out names, a help line, the writer); the model comes from any MODEL_SOURCES flag.
 import { toOnnx } from "../formats/onnx.js";
 import { saveTfjs } from "../formats/tfjs-node.js";
-import { writeAtomically } from "./commands.js";
+import { writeAtomically } from "../atomic-write.js";
 import { checkSaveTarget } from "./files.js";
 import type { Network } from "../network.js";
 import { init } from "../wasm.js";

@@ -1,6 +1,7 @@
 // TensorFlow.js layers models as directories on disk (Node): model.json beside its weight
 // shards, as tfjs-layers' file:// saver and tensorflowjs_converter write them.
-import { mkdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { writeAtomically } from "../atomic-write.js";
+import { mkdirSync, readFileSync, statSync } from "node:fs";
 import { dirname, isAbsolute, join, relative, resolve } from "node:path";
 import type { Network } from "wasmlp";
 import { describe } from "../validate.js";
@@ -77,16 +78,6 @@ export function saveTfjs(net: TfjsExportable, dir: string, options: { shardBytes
   return [modelPath, ...written];
 }
 
-function writeAtomically(path: string, contents: string | Uint8Array): void {
-  const tmp = `${path}.${process.pid}.tmp`;
-  try {
-    writeFileSync(tmp, contents);
-    renameSync(tmp, path);
-  } catch (e) {
-    rmSync(tmp, { force: true });
-    throw new Error(`could not write ${path}: ${(e as Error).message}`);
-  }
-}
 
 function isDirectory(path: string): boolean {
   try {
