@@ -35,6 +35,8 @@ export class Model<A extends Float32Array | Float64Array> {
   private epochsDone = 0;
   /** Samples held by the last forward(), for backward(); 0 when none. */
   private pending = 0;
+  /** Whether the gradient buffers hold the gradients of the last backward() or gradients(), for applyGradients(). */
+  private gradientsReady = false;
   private disposed = false;
 
   protected constructor(options: NetworkOptions, makeEngine: (spec: EngineSpec) => Engine<A>) {
@@ -101,6 +103,7 @@ export class Model<A extends Float32Array | Float64Array> {
     const out = e.newArray(m * this.outputSize);
     out.set(view.subarray(0, m * this.outputSize));
     this.pending = m;
+    this.gradientsReady = false;
     return out;
   }
 
@@ -114,7 +117,25 @@ export class Model<A extends Float32Array | Float64Array> {
     const { data, m } = toMatrix("dOut", dOut, this.outputSize);
     if (m !== this.pending) throw new RangeError(`dOut has ${m} samples, expected ${this.pending} (the batch of the last forward())`);
     const dInput = this.engine.runBackwardFrom(data, m);
+    this.gradientsReady = true;
     return { dInput, grads: this.gradientPairs() };
+  }
+
+  /**
+   * One optimizer update from the gradients of the last backward() or gradients() (as tfjs's
+   * optimizer.applyGradients): for losses computed outside the network, e.g. with wasmlp/graph.
+   * Refused when a gradient is not finite (the weights are unchanged). kernelRegularizer
+   * penalties are not added to backward()'s gradients; gradients() includes them.
+   */
+  applyGradients(): void {
+    this.alive();
+    if (!this.gradientsReady) throw new Error("applyGradients() needs gradients first: call backward() (after forward()) or gradients(); each set is applied once");
+    if (!this.engine.gradientsFinite()) {
+      this.gradientsReady = false;
+      throw new Error("applyGradients(): a gradient is not finite, so no update was applied (the weights are unchanged); check the loss for log(0) or a division by zero");
+    }
+    this.engine.applyStep();
+    this.gradientsReady = false;
   }
 
   /** Outputs for a batch, without keeping backprop state (chunked for large inputs). */
@@ -155,6 +176,7 @@ export class Model<A extends Float32Array | Float64Array> {
     this.pending = 0;
     const { loss } = forwardLoss(this.trainee, data, targets, null, 0, m);
     this.engine.runBackwardLoss(m);
+    this.gradientsReady = true;
     return { loss, grads: this.gradientPairs() };
   }
 
@@ -164,6 +186,7 @@ export class Model<A extends Float32Array | Float64Array> {
     const { data, m } = toMatrix("x", x, this.inputSize);
     const targets = this.targets("y", y, m);
     this.pending = 0;
+    this.gradientsReady = false;
     return step(this.trainee, data, targets, null, 0, m, "trainBatch").loss;
   }
 
@@ -197,6 +220,7 @@ export class Model<A extends Float32Array | Float64Array> {
       validation = { x: vx.data, m: vx.m, y: this.targets("validationData y", v[1], vx.m) };
     }
     this.pending = 0;
+    this.gradientsReady = false;
     const history = fit(this.trainee, this.shuffler, { x: data, y: targets, m, validation, weights }, settings);
     if (history.epoch.length > 0) this.epochsDone = history.epoch[history.epoch.length - 1] + 1;
     return history;
@@ -264,6 +288,7 @@ export class Model<A extends Float32Array | Float64Array> {
     });
     this.engine.writeParams(weights);
     this.pending = 0;
+    this.gradientsReady = false;
   }
 
   /**

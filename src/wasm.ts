@@ -44,6 +44,10 @@ export interface Kernels {
   softplus_backward(n: number, a: number, da: number, dz: number): void;
   softmax_forward(m: number, n: number, z: number, a: number): void;
   softmax_backward(m: number, n: number, a: number, da: number, dz: number): void;
+  /** The graph's elementwise ops with broadcasting (op codes in src/graph/backend.ts). */
+  elementwise_binary(op: number, rows: number, cols: number, a: number, aRow: number, aCol: number, b: number, bRow: number, bCol: number, out: number): void;
+  elementwise_unary(op: number, n: number, x: number, out: number, p: number): void;
+  transpose(rows: number, cols: number, x: number, out: number): void;
   bce_value(n: number, a: number, y: number): number;
   bce_grad(n: number, a: number, y: number, da: number, scale: number): void;
   cce_value(n: number, a: number, y: number): number;

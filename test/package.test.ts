@@ -21,7 +21,9 @@ test("the package holds the build, the embedded data and the docs, nothing else"
 // matmuls for threads and ten activations; onnxruntime-web's is about 10 MB, for comparison.
 // The bundle's grew to 128 KiB with the training features (schedules, dropout, metrics, weights,
 // checkpoints): what a browser app that trains needs; the formats stay in their own subpaths.
-test("size budget: wasm under 40 KiB, the browser bundle under 128 KiB (of which the wasm in base64 is 48 KiB)", () => {
-  expect(statSync(`${ROOT}/build/wasmlp.wasm`).size).toBeLessThan(40 * 1024);
+// The wasm's grew to 44 KiB with the computation graph's kernels (assembly/elementwise.ts:
+// broadcasting arithmetic, exp/log/pow, transpose: 3.7 KiB, 1.4 of them libm's powf).
+test("size budget: wasm under 44 KiB, the browser bundle under 128 KiB (of which the wasm in base64 is 57 KiB)", () => {
+  expect(statSync(`${ROOT}/build/wasmlp.wasm`).size).toBeLessThan(44 * 1024);
   expect(statSync(`${ROOT}/dist/wasmlp.browser.js`).size).toBeLessThan(128 * 1024);
 });

@@ -1,25 +1,9 @@
 // The README's TypeScript examples run as written, and print what their comments say.
-import { mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { afterAll, expect, test, vi } from "vitest";
+import { expect, test } from "vitest";
+import { blockRunner, readmeBlocks } from "./readme-blocks.js";
 
-const readme = readFileSync(new URL("../README.md", import.meta.url), "utf8");
-const blocks = [...readme.matchAll(/```ts\n([\s\S]*?)```/g)].map((m) => m[1]).filter((code) => code.includes("await init()"));
-const dir = new URL("./.readme-blocks/", import.meta.url);
-mkdirSync(dir, { recursive: true });
-afterAll(() => rmSync(dir, { recursive: true, force: true }));
-
-async function run(code: string, i: number): Promise<string> {
-  const file = new URL(`block${i}.ts`, dir);
-  writeFileSync(file, code);
-  const lines: string[] = [];
-  const spy = vi.spyOn(console, "log").mockImplementation((...args: unknown[]) => { lines.push(args.map((a) => (typeof a === "string" ? a : JSON.stringify(a))).join(" ")); });
-  try {
-    await import(/* @vite-ignore */ file.href);
-  } finally {
-    spy.mockRestore();
-  }
-  return lines.join("\n");
-}
+const blocks = readmeBlocks().filter((code) => code.includes("await init()"));
+const run = blockRunner(new URL("./.readme-blocks/", import.meta.url));
 
 test("the README has runnable examples", () => {
   expect(blocks.length).toBeGreaterThanOrEqual(2);

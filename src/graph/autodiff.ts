@@ -1,0 +1,176 @@
+// Reverse mode: walk the recorded graph from a scalar back to its leaves in topological order
+// (an explicit stack, so a graph of any depth works), calling each op's gradient rule and adding
+// (+=) the results wherever a value was used more than once.
+import { describe } from "../validate.js";
+import { addInto, clone, noGrad } from "./ops.js";
+import { Tensor, checkTensor, emptyTensor, tidy } from "./tensor.js";
+
+/**
+ * Tensors that `root` depends on through recorded ops, each after every tensor that uses it
+ * (reverse topological order), starting with root.
+ */
+function topologicalOrder(root: Tensor): Tensor[] {
+  const order: Tensor[] = [];
+  const seen = new Set<Tensor>([root]);
+  const stack: { t: Tensor; next: number }[] = [{ t: root, next: 0 }];
+  while (stack.length > 0) {
+    const top = stack[stack.length - 1];
+    const inputs = top.t.node?.inputs ?? [];
+    if (top.next < inputs.length) {
+      const input = inputs[top.next++];
+      if (input.requiresGrad && !seen.has(input)) { seen.add(input); stack.push({ t: input, next: 0 }); }
+    } else {
+      stack.pop();
+      order.push(top.t);
+    }
+  }
+  return order.reverse();
+}
+
+/**
+ * Gradients of root (seeded with `seed`, or 1 for a scalar) with respect to every tensor it
+ * depends on that requires gradients. With `targets`, returns theirs (zeros where root does not
+ * depend on one) and touches no .grad; without, adds each leaf's gradient into its .grad.
+ */
+export function backpropagate(root: Tensor, seed: Tensor | null, targets: readonly Tensor[] | null): Tensor[] {
+  checkTensor("backward", root);
+  root.storage("backward()");
+  if (!root.requiresGrad) {
+    throw new Error(`backward(): ${root.describe()} does not depend on any tensor that requires gradients; create inputs with { requiresGrad: true } or variable()`);
+  }
+  if (seed === null && root.size !== 1) {
+    throw new RangeError(`backward() needs a scalar (one value); ${root.describe()} has ${root.size} — reduce it with sum() or mean() first, or pass the gradient of its values`);
+  }
+  if (seed !== null) {
+    checkTensor("backward's gradient", seed);
+    if (seed.backend !== root.backend || seed.shape.length !== root.shape.length || seed.shape.some((d, i) => d !== root.shape[i])) {
+      throw new RangeError(`backward(): the gradient is ${seed.describe()}, expected a ${root.dtype} tensor of shape [${root.shape.join(", ")}] like the value`);
+    }
+  }
+  return noGrad(() => {
+    const order = topologicalOrder(root);
+    const grads = new Map<Tensor, Tensor>();
+    const first = seed ? clone(seed) : clone(root);
+    if (!seed) first.storage("backward()").view[0] = 1;
+    grads.set(root, first);
+    const wanted = targets ? new Set(targets) : null;
+    const leaves: [Tensor, Tensor][] = [];
+    let current: Tensor | null = null; // the gradient being propagated, in no list while its rule runs
+    try {
+      for (const t of order) {
+        const g = grads.get(t);
+        if (!g) continue;
+        current = g;
+        const node = t.node;
+        if (!node || (wanted?.has(t) ?? false)) {
+          // A leaf (or a target): its gradient is complete, every use of it came before.
+          grads.delete(t);
+          leaves.push([t, g]);
+          continue;
+        }
+        grads.delete(t);
+        node.inputs.forEach((x) => x.storage(`backward() through ${node.op.name}`));
+        const needs = node.inputs.map((x) => x.requiresGrad);
+        const results = node.op.backward(g, node.inputs, t, node.attrs, needs);
+        const moved = new Set<Tensor>();
+        results.forEach((r, i) => {
+          const x = node.inputs[i];
+          if (!r || !needs[i]) return;
+          const acc = grads.get(x);
+          if (acc) addInto(acc, r);
+          else if (!moved.has(r)) { grads.set(x, r); moved.add(r); }
+          else grads.set(x, clone(r));
+        });
+        for (const r of new Set([g, ...results])) if (r && !moved.has(r)) r.dispose();
+        current = null;
+      }
+    } catch (e) {
+      current?.dispose();
+      for (const g of grads.values()) g.dispose();
+      for (const [, g] of leaves) g.dispose();
+      throw e;
+    }
+    if (targets) {
+      const byTensor = new Map(leaves);
+      return targets.map((x) => byTensor.get(x) ?? zerosLike(x));
+    }
+    for (const [leaf, g] of leaves) {
+      const acc = leaf.grad;
+      if (acc) { addInto(acc, g); g.dispose(); } else leaf.setGrad(g);
+    }
+    return [];
+  });
+}
+
+function zerosLike(x: Tensor): Tensor {
+  const z = clone(x);
+  z.storage("grad").view.fill(0);
+  return z;
+}
+
+/** The gradient function of f, whose value must be a scalar: x ↦ df/dx (tfjs's tf.grad, jax's grad). */
+export function grad(f: (x: Tensor) => Tensor): (x: Tensor) => Tensor {
+  const vg = valueAndGrads(checkFunction("grad", f) as (...xs: Tensor[]) => Tensor);
+  return (x) => {
+    const { value, grads: [g] } = vg(x);
+    value.dispose();
+    return g;
+  };
+}
+
+/** The gradient function of f of several tensors: (x1, x2, …) ↦ [df/dx1, df/dx2, …]. */
+export function grads(f: (...xs: Tensor[]) => Tensor): (...xs: Tensor[]) => Tensor[] {
+  const vg = valueAndGrads(checkFunction("grads", f));
+  return (...xs) => {
+    const { value, grads: g } = vg(...xs);
+    value.dispose();
+    return g;
+  };
+}
+
+/** x ↦ { value: f(x), grad: df/dx }. */
+export function valueAndGrad(f: (x: Tensor) => Tensor): (x: Tensor) => { value: Tensor; grad: Tensor } {
+  const vg = valueAndGrads(checkFunction("valueAndGrad", f) as (...xs: Tensor[]) => Tensor);
+  return (x) => {
+    const { value, grads: [g] } = vg(x);
+    return { value, grad: g };
+  };
+}
+
+/**
+ * (x1, x2, …) ↦ { value: f(x1, x2, …), grads: [df/dx1, …] }. f runs on copies of the inputs that
+ * require gradients, inside a scope: every intermediate is freed, only the value and the gradients
+ * are returned (the caller disposes them). Variables f reads are constants here: their .grad is
+ * untouched.
+ */
+export function valueAndGrads(f: (...xs: Tensor[]) => Tensor): (...xs: Tensor[]) => { value: Tensor; grads: Tensor[] } {
+  checkFunction("valueAndGrads", f);
+  return (...xs) => {
+    if (xs.length === 0) throw new TypeError("a gradient function needs at least one tensor argument");
+    xs.forEach((x, i) => { checkTensor(`argument ${i}`, x); x.storage(`argument ${i}`); });
+    return tidy(() => {
+      const inputs = xs.map((x) => watched(x));
+      const value = f(...inputs);
+      if (!(value instanceof Tensor)) throw new TypeError(`the function must return a Tensor (a scalar), it returned ${describe(value)}`);
+      if (value.size !== 1) throw new RangeError(`the function must return a scalar to be differentiated; it returned ${value.describe()} — reduce it with sum() or mean()`);
+      if (!value.requiresGrad) {
+        // f does not depend on its arguments: every gradient is zero.
+        return { value: clone(value), grads: inputs.map((x) => zerosLike(x)) };
+      }
+      // The value goes out without its graph (a copy), so the scope frees every intermediate.
+      return { value: clone(value), grads: backpropagate(value, null, inputs) };
+    });
+  };
+}
+
+/** A copy of x that requires gradients (the argument of a gradient function). */
+function watched(x: Tensor): Tensor {
+  const c = emptyTensor(x.backend, x.shape, true, null, "tensor");
+  x.backend.copy(x.size, x.storage("grad"), c.storage("grad"));
+  return c;
+}
+
+function checkFunction<F>(name: string, f: F): F {
+  if (typeof f !== "function") throw new TypeError(`${name} expects a function, received ${describe(f)}`);
+  return f;
+}

@@ -1,0 +1,194 @@
+// Where a tensor's numbers live and the primitive kernels the graph's ops are written in: the
+// wasm float32 backend (linear memory, the kernels of assembly/) and the float64 reference
+// (plain arrays, plain loops): the oracle the tests compare the wasm against and the engine of
+// finite-difference checks. Inputs reaching a backend are already validated.
+import { type Activation, activationOps } from "../activations.js";
+import { F32Region } from "../memory.js";
+import * as ref from "../reference/math.js";
+// The heap and kernels come from the main entry by name, so that in a bundle the graph shares the
+// application's one copy of wasmlp (one init(), one memory with its networks).
+import { __runtime as runtime } from "wasmlp";
+
+export type Dtype = "float32" | "float64";
+
+/** A tensor's storage: its values as a typed array (valid until memory grows) and its release. */
+export interface Storage {
+  readonly view: Float32Array | Float64Array;
+  dispose(): void;
+}
+
+/** Codes of elementwise_binary (assembly/elementwise.ts); "ge" is the mask a ≥ b, "copy" broadcasts b. */
+export const BINARY = { add: 0, sub: 1, mul: 2, div: 3, max: 4, min: 5, ge: 6, copy: 7 } as const;
+export type BinaryKind = keyof typeof BINARY;
+/** Codes of elementwise_unary. */
+export const UNARY = { neg: 0, exp: 1, log: 2, pow: 3 } as const;
+export type UnaryKind = keyof typeof UNARY;
+
+/** A binary operand seen as rows×cols: element (i, j) is at i·row + j·col (strides 0 broadcast). */
+export interface Strided<S> {
+  s: S;
+  row: number;
+  col: number;
+}
+
+export interface Backend<S extends Storage = Storage> {
+  readonly dtype: Dtype;
+  alloc(n: number): S;
+  /** out(rows×cols) = a op b, elementwise with broadcasting strides. */
+  binary(kind: BinaryKind, rows: number, cols: number, a: Strided<S>, b: Strided<S>, out: S): void;
+  /** out(n) = f(x); pow raises to p. */
+  unary(kind: UnaryKind, n: number, x: S, out: S, p: number): void;
+  /** An activation of the activation table (row-wise ones, softmax, per row of `cols`). */
+  activation(act: Activation, rows: number, cols: number, x: S, out: S): void;
+  /** dz = dy ∘ g′ through the activation's output y (the table's backward). */
+  activationBackward(act: Activation, rows: number, cols: number, y: S, dy: S, out: S): void;
+  /** C(m×n) = op(A)·op(B); A is m×k (k×m transposed), B k×n (n×k transposed). */
+  matmul(transA: boolean, transB: boolean, m: number, n: number, k: number, a: S, b: S, out: S): void;
+  transpose(rows: number, cols: number, x: S, out: S): void;
+  /** out(rows) = scale·Σ_j x[i, j]. */
+  sumRows(rows: number, cols: number, x: S, out: S, scale: number): void;
+  /** out(cols) = scale·Σ_i x[i, j]. */
+  sumCols(rows: number, cols: number, x: S, out: S, scale: number): void;
+  copy(n: number, x: S, out: S): void;
+}
+
+/** The wasm float32 backend: every tensor is a region of the one heap the networks use. */
+class WasmBackend implements Backend<F32Region> {
+  readonly dtype = "float32";
+
+  alloc(n: number): F32Region {
+    return new F32Region(runtime().heap, n);
+  }
+
+  binary(kind: BinaryKind, rows: number, cols: number, a: Strided<F32Region>, b: Strided<F32Region>, out: F32Region): void {
+    runtime().kernels.elementwise_binary(BINARY[kind], rows, cols, a.s.ptr, a.row, a.col, b.s.ptr, b.row, b.col, out.ptr);
+  }
+
+  unary(kind: UnaryKind, n: number, x: F32Region, out: F32Region, p: number): void {
+    runtime().kernels.elementwise_unary(UNARY[kind], n, x.ptr, out.ptr, p);
+  }
+
+  activation(act: Activation, rows: number, cols: number, x: F32Region, out: F32Region): void {
+    activationOps[act].kernels.forward(runtime().kernels, rows, cols, x.ptr, out.ptr, 0);
+  }
+
+  activationBackward(act: Activation, rows: number, cols: number, y: F32Region, dy: F32Region, out: F32Region): void {
+    activationOps[act].kernels.backward(runtime().kernels, rows, cols, y.ptr, dy.ptr, out.ptr, 0);
+  }
+
+  matmul(transA: boolean, transB: boolean, m: number, n: number, k: number, a: F32Region, b: F32Region, out: F32Region): void {
+    const rt = runtime();
+    const kern = rt.kernels;
+    if (transA && transB) {
+      // Aᵀ·Bᵀ = (B·A)ᵀ: the product into a scratch region, then its transpose.
+      const scratch = this.alloc(m * n);
+      try {
+        kern.matmul_nn(n, m, k, b.ptr, a.ptr, scratch.ptr, rt.workspace, 0);
+        kern.transpose(n, m, scratch.ptr, out.ptr);
+      } finally {
+        scratch.dispose();
+      }
+    } else if (transA) kern.matmul_tn(m, n, k, a.ptr, b.ptr, out.ptr, rt.workspace, 0);
+    else if (transB) kern.matmul_nt(m, n, k, a.ptr, b.ptr, out.ptr, rt.workspace, 0);
+    else kern.matmul_nn(m, n, k, a.ptr, b.ptr, out.ptr, rt.workspace, 0);
+  }
+
+  transpose(rows: number, cols: number, x: F32Region, out: F32Region): void {
+    runtime().kernels.transpose(rows, cols, x.ptr, out.ptr);
+  }
+
+  sumRows(rows: number, cols: number, x: F32Region, out: F32Region, scale: number): void {
+    runtime().kernels.sum_rows(rows, cols, x.ptr, out.ptr, scale);
+  }
+
+  sumCols(rows: number, cols: number, x: F32Region, out: F32Region, scale: number): void {
+    runtime().kernels.sum_cols(rows, cols, x.ptr, out.ptr, scale, 0);
+  }
+
+  copy(n: number, x: F32Region, out: F32Region): void {
+    out.view.set(x.view.subarray(0, n));
+  }
+}
+
+/** A float64 tensor's storage: a plain array. */
+class F64Storage implements Storage {
+  constructor(readonly view: Float64Array) {}
+  dispose(): void {}
+}
+
+/** The float64 reference: the same primitives as plain loops. */
+class ReferenceBackend implements Backend<F64Storage> {
+  readonly dtype = "float64";
+
+  alloc(n: number): F64Storage {
+    return new F64Storage(new Float64Array(n));
+  }
+
+  binary(kind: BinaryKind, rows: number, cols: number, a: Strided<F64Storage>, b: Strided<F64Storage>, out: F64Storage): void {
+    const [x, y, o] = [a.s.view, b.s.view, out.view];
+    const f = BINARY_F64[kind];
+    for (let i = 0; i < rows; i++) {
+      for (let j = 0; j < cols; j++) o[i * cols + j] = f(x[i * a.row + j * a.col], y[i * b.row + j * b.col]);
+    }
+  }
+
+  unary(kind: UnaryKind, n: number, x: F64Storage, out: F64Storage, p: number): void {
+    const f = UNARY_F64[kind];
+    for (let i = 0; i < n; i++) out.view[i] = f(x.view[i], p);
+  }
+
+  activation(act: Activation, rows: number, cols: number, x: F64Storage, out: F64Storage): void {
+    activationOps[act].reference.forward(rows, cols, x.view, out.view, 0);
+  }
+
+  activationBackward(act: Activation, rows: number, cols: number, y: F64Storage, dy: F64Storage, out: F64Storage): void {
+    activationOps[act].reference.backward(rows, cols, y.view, dy.view, out.view, 0);
+  }
+
+  matmul(transA: boolean, transB: boolean, m: number, n: number, k: number, a: F64Storage, b: F64Storage, out: F64Storage): void {
+    ref.matmul(transA, transB, m, n, k, a.view, b.view, out.view);
+  }
+
+  transpose(rows: number, cols: number, x: F64Storage, out: F64Storage): void {
+    for (let i = 0; i < rows; i++) for (let j = 0; j < cols; j++) out.view[j * rows + i] = x.view[i * cols + j];
+  }
+
+  sumRows(rows: number, cols: number, x: F64Storage, out: F64Storage, scale: number): void {
+    for (let i = 0; i < rows; i++) {
+      let s = 0;
+      for (let j = 0; j < cols; j++) s += x.view[i * cols + j];
+      out.view[i] = s * scale;
+    }
+  }
+
+  sumCols(rows: number, cols: number, x: F64Storage, out: F64Storage, scale: number): void {
+    ref.sumCols(rows, cols, x.view, out.view, scale);
+  }
+
+  copy(n: number, x: F64Storage, out: F64Storage): void {
+    out.view.set(x.view.subarray(0, n));
+  }
+}
+
+const BINARY_F64: Record<BinaryKind, (x: number, y: number) => number> = {
+  add: (x, y) => x + y,
+  sub: (x, y) => x - y,
+  mul: (x, y) => x * y,
+  div: (x, y) => x / y,
+  max: (x, y) => (x >= y ? x : y),
+  min: (x, y) => (x <= y ? x : y),
+  ge: (x, y) => (x >= y ? 1 : 0),
+  copy: (_, y) => y,
+};
+
+const UNARY_F64: Record<UnaryKind, (x: number, p: number) => number> = {
+  neg: (x) => -x,
+  exp: Math.exp,
+  log: Math.log,
+  pow: (x, p) => x ** p,
+};
+
+export const backends: Record<Dtype, Backend> = {
+  float32: new WasmBackend() as Backend,
+  float64: new ReferenceBackend() as Backend,
+};
