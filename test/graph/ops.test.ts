@@ -11,6 +11,7 @@ beforeAll(async () => { await init(); });
 
 type Op = (...xs: Tensor[]) => Tensor;
 interface Case {
+  /** The op's name in graphOps, then what this case varies. */
   name: string;
   op: Op;
   shapes: number[][];
@@ -55,6 +56,11 @@ const CASES: Case[] = [
   { name: "mean axis 0 keepDims", op: (x) => g.mean(x, { axis: 0, keepDims: true }), shapes: [[4, 9]] },
   { name: "mean axis 1", op: (x) => g.mean(x, 1), shapes: [[2, 13]] },
 ];
+
+test("every op of the table has cases here", () => {
+  const covered = new Set(CASES.map((c) => c.name.split(" ")[0]));
+  expect(Object.keys(g.graphOps).filter((op) => !covered.has(op))).toEqual([]);
+});
 
 /** Random inputs of a case (plain float32-representable numbers). */
 function inputs(c: Case, rng: Random): Float32Array[] {
