@@ -3,6 +3,12 @@
 
 const ALIGN = 64; // a cache line: SIMD loads never straddle one at a region's start
 const PAGE = 65536;
+/**
+ * Freed regions up to this size wait in exact-size bins (a stack each) instead of the ordered,
+ * coalescing free list: the graph's scalars and small tensors come and go by the thousand, and
+ * a list of thousands of small holes made every alloc and release scan it.
+ */
+const SMALL = 256;
 
 /** Counters a test or a curious user can read to see that a warm step allocates nothing. */
 export interface HeapStats {
@@ -19,13 +25,23 @@ export interface HeapStats {
 }
 
 /**
- * First-fit allocator with coalescing free list, above the module's static data.
+ * First-fit allocator with a coalescing free list, plus exact-size bins for small regions,
+ * above the module's static data.
  * Works the same on an exported or an imported (later: shared) WebAssembly.Memory.
  */
 export class Heap {
   private top: number;
+  /** Free blocks above SMALL (or carved from them), ordered by address, neighbours merged. */
   private readonly free: { ptr: number; size: number }[] = [];
+  /** Freed blocks of each small size (64, 128, … SMALL bytes). */
+  private readonly bins = new Map<number, number[]>();
+  /**
+   * Size of the region at each address handed out, 0 once released. Entries are zeroed, never
+   * deleted: addresses recur (bins hand the same ones out again), and V8's Map rehashes on
+   * churn, which made alloc/release cost ~0.5 µs with 10,000 live regions instead of ~0.05.
+   */
   private readonly sizes = new Map<number, number>();
+  private live = 0;
   private counters = { allocations: 0, grows: 0, bytesInUse: 0 };
   /** Test hook: allocations left before one fails (null: never). */
   private failIn: number | null = null;
@@ -41,8 +57,8 @@ export class Heap {
       throw new RangeError(`injected allocation failure (${bytes} bytes)`);
     }
     const size = roundUp(Math.max(bytes, 1), ALIGN);
-    let ptr = -1;
-    for (let i = 0; i < this.free.length; i++) {
+    let ptr = size <= SMALL ? (this.bins.get(size)?.pop() ?? -1) : -1;
+    for (let i = 0; ptr < 0 && i < this.free.length; i++) {
       const block = this.free[i];
       if (block.size >= size) {
         ptr = block.ptr;
@@ -57,6 +73,7 @@ export class Heap {
       this.top = ptr + size;
     }
     this.sizes.set(ptr, size);
+    this.live++;
     this.counters.allocations++;
     this.counters.bytesInUse += size;
     return ptr;
@@ -65,11 +82,23 @@ export class Heap {
   /** Returns a region; neighbours merge so that a larger request can reuse them. */
   release(ptr: number): void {
     const size = this.sizes.get(ptr);
-    if (size === undefined) throw new Error(`wasmlp internal error: release of unknown region ${ptr}`);
-    this.sizes.delete(ptr);
+    if (!size) throw new Error(`wasmlp internal error: release of unknown region ${ptr}`);
+    this.sizes.set(ptr, 0);
+    this.live--;
     this.counters.bytesInUse -= size;
-    let i = 0;
-    while (i < this.free.length && this.free[i].ptr < ptr) i++;
+    if (size <= SMALL) {
+      let bin = this.bins.get(size);
+      if (!bin) this.bins.set(size, (bin = []));
+      bin.push(ptr);
+      return;
+    }
+    // Binary search for the block's place in the address-ordered list.
+    let i = 0, hi = this.free.length;
+    while (i < hi) {
+      const mid = (i + hi) >>> 1;
+      if (this.free[mid].ptr < ptr) i = mid + 1;
+      else hi = mid;
+    }
     this.free.splice(i, 0, { ptr, size });
     const next = this.free[i + 1];
     if (next && ptr + size === next.ptr) { this.free[i].size += next.size; this.free.splice(i + 1, 1); }
@@ -88,7 +117,7 @@ export class Heap {
   }
 
   stats(): HeapStats {
-    return { ...this.counters, liveRegions: this.sizes.size, memoryBytes: this.memory.buffer.byteLength };
+    return { ...this.counters, liveRegions: this.live, memoryBytes: this.memory.buffer.byteLength };
   }
 
   private ensure(end: number): void {

@@ -73,3 +73,20 @@ test("the heap reuses and merges freed regions", () => {
   expect(memory.buffer.byteLength).toBeGreaterThanOrEqual(e + 200_000);
   expect(() => heap.release(12345)).toThrow(/unknown region/);
 });
+
+test("small regions wait in exact-size bins: reused at once, counted right, never handed out twice", () => {
+  const memory = new WebAssembly.Memory({ initial: 1 });
+  const heap = new Heap(memory, 100);
+  const small = Array.from({ length: 200 }, (_, i) => heap.alloc(1 + (i % 64) * 4)); // 64 to 256 bytes
+  const big = heap.alloc(1000);
+  expect(heap.stats().liveRegions).toBe(201);
+  for (let i = 0; i < small.length; i += 2) heap.release(small[i]);
+  expect(heap.stats().liveRegions).toBe(101);
+  const again = Array.from({ length: 100 }, (_, j) => heap.alloc(1 + ((2 * j) % 64) * 4));
+  // Every freed small region was reused (same sizes, so the same set of addresses), none twice.
+  expect(new Set(again)).toEqual(new Set(small.filter((_, i) => i % 2 === 0)));
+  expect(() => heap.release(small[0] + 64 * 1000)).toThrow(/unknown region/);
+  [...again, ...small.filter((_, i) => i % 2 === 1), big].forEach((p) => heap.release(p));
+  expect(() => heap.release(big)).toThrow(/unknown region/); // a second release of the same region
+  expect(heap.stats()).toMatchObject({ bytesInUse: 0, liveRegions: 0 });
+});
