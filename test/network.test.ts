@@ -54,9 +54,21 @@ test("predict equals forward, also past the inference chunk size, and keeps forw
   expect(dInput).toHaveLength(50);
   const rows = Array.from({ length: 2500 }, (_, i) => Array.from(x.subarray(i * 5, i * 5 + 5)));
   expectClose(net.predict(rows), all, 0, "number[][] input");
-  // Two samples take the unpacked kernel (fewer than 4 rows), whose summation order differs from
+  // Two samples take the unpacked kernel (up to 8 rows), whose summation order differs from
   // the GEMM's (assembly/README.md, "Summation order"): equal within float32 rounding.
   expectClose(net.predict(Array.from(x.subarray(0, 10))), all.subarray(0, 6), 2 * 2 ** -24, "flat number[] input");
+});
+
+test("up to 8 samples, a sample's outputs are the same bits alone or in any batch (the matrix-vector path)", () => {
+  const net = new Network({ inputSize: 37, layers: [{ units: 19, activation: "relu" }, { units: 5, activation: "softmax" }], seed: 4 });
+  const x = randomArray(new Random(8), 8 * 37, 2);
+  const eight = net.predict(x);
+  for (let m = 1; m <= 8; m++) {
+    for (let start = 0; start + m <= 8; start += 3) {
+      expect(Array.from(net.predict(x.subarray(start * 37, (start + m) * 37))), `${m} samples from ${start}`).toEqual(Array.from(eight.subarray(start * 5, (start + m) * 5)));
+    }
+  }
+  net.dispose();
 });
 
 test("loss, gradients and evaluate agree with each other and with the reference", () => {

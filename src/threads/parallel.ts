@@ -5,7 +5,7 @@
 import type { ActivationOp } from "../activations.js";
 import type { Kernels } from "../wasm.js";
 import { Pool, ThreadError } from "./pool.js";
-import { MIN_ELEMENTWISE, SMALL_M, splitElements, splitMatmul, type Tile } from "./split.js";
+import { DENSE_MAX_M, MIN_ELEMENTWISE, splitElements, splitMatmul, type Tile } from "./split.js";
 
 /** Kernels a worker may be asked to run (their index is the op code in the control block). */
 export const THREAD_KERNELS = [
@@ -120,7 +120,7 @@ export class Parallel {
   }
 
   /**
-   * A dense layer's forward pass Z = act(A·Wᵀ + bias), A m×k, W n×k. One thread: fewer than 4
+   * A dense layer's forward pass Z = act(A·Wᵀ + bias), A m×k, W n×k. Up to DENSE_MAX_M (8)
    * samples take dense_nt_forward (W streamed once, no packing; a sample's outputs do not depend
    * on the others in its batch), more take matmul_nt_forward (bias and activation in the GEMM's
    * store). Split across threads, the parts run matmul_nt and the bias and activation follow as
@@ -130,7 +130,7 @@ export class Parallel {
    */
   forwardNT(m: number, n: number, k: number, a: number, w: number, bias: number, z: number, epilogue: number, alpha: number,
     elementwise: ActivationOp["kernels"] | null): void {
-    if (m < SMALL_M) {
+    if (m <= DENSE_MAX_M) {
       this.kernels.dense_nt_forward(m, n, k, a, w, bias, z, epilogue, alpha);
     } else if (splitMatmul(m, n, k, this.threads).length === 1) {
       this.kernels.matmul_nt_forward(m, n, k, a, w, bias, z, this.workspaces[0], epilogue, alpha);

@@ -4,6 +4,12 @@
 
 /** Rows of C below which the matmul kernels take their unpacked path: never split (assembly/gemm.ts SMALL_M). */
 export const SMALL_M = 4;
+/**
+ * Forward passes of at most this many samples run dense_nt_forward (unpacked dot products, on the
+ * calling thread) instead of the packed GEMM: on 784-256-128-10 it was 1.2–1.8× faster at 4–8
+ * samples and still 1.1× at 16 (one interleaved run), so the matrix-vector path covers 1–8.
+ */
+export const DENSE_MAX_M = 8;
 /** Multiply-adds a part must have to be worth waking a thread for (a wake costs ~10-30 µs). */
 export const MIN_MATMUL_WORK = 1 << 19;
 /** Elements a part of an elementwise pass must have to be worth a thread. */
