@@ -309,7 +309,8 @@ export function matmul_workspace_bytes(): i32 {
 // with m < SMALL_M, A·Bᵀ's columns must be cut at multiples of 4 (rowsTimesBt's SIMD body vs tail).
 // @ts-ignore: decorator
 @inline function gemm(transA: bool, transB: bool, m: i32, n: i32, k: i32, a: usize, lda: i32, b: usize, ldb: i32, c: usize, ldc_: i32,
-                      work: usize, accumulate: bool, epilogue: bool = false, bias: usize = 0, act: i32 = 0, alpha: f32 = 0): void {
+                      work: usize, accumulate: bool, epilogue: bool = false, bias: usize = 0, act: i32 = 0, alpha: f32 = 0,
+                      packed: usize = 0): void {
   const ars: usize = transA ? 4 : <usize>lda * 4;
   const aks: usize = transA ? <usize>lda * 4 : 4;
   const ldc: usize = <usize>ldc_ * 4;
@@ -328,7 +329,9 @@ export function matmul_workspace_bytes(): i32 {
     const nc = min(NC, n - jc);
     for (let pc = 0; pc < k; pc += KC) {
       const kc = min(KC, k - pc);
-      packB(transB, ldbb, b, pc, jc, kc, nc, work);
+      // B's block: packed here, or already packed by pack_bt (the same panels, so the same bits).
+      const bBlock = packed != 0 ? packed + packedOffset(k, jc, pc, nc) : work;
+      if (packed == 0) packB(transB, ldbb, b, pc, jc, kc, nc, work);
       const beta = accumulate || pc > 0;
       const epi = epilogue && pc + kc >= k;
       for (let ic = 0; ic < m; ic += MC) {
@@ -336,7 +339,7 @@ export function matmul_workspace_bytes(): i32 {
         packA(transA, a + <usize>ic * ars + <usize>pc * aks, ars, aks, mc, kc, workA);
         for (let jr = 0; jr < nc; jr += NR) {
           const nr = min(NR, nc - jr);
-          const bp = work + <usize>jr * <usize>kc * 4;
+          const bp = bBlock + <usize>jr * <usize>kc * 4;
           const cCol = c + <usize>ic * ldc + (<usize>(jc + jr) << 2);
           for (let ir = 0; ir < mc; ir += MR) {
             tile4x8(kc, workA + <usize>ir * <usize>kc * 4, bp, cCol + <usize>ir * ldc, ldc, min(MR, mc - ir), nr, beta,
@@ -346,6 +349,45 @@ export function matmul_workspace_bytes(): i32 {
       }
     }
   }
+}
+
+// Byte offset of block (jc, pc) of a B packed whole by pack_bt: the NC-column blocks one after
+// another, each holding its KC-deep blocks in order (each kc × nc rounded up to 8 columns).
+// @ts-ignore: decorator
+@inline function packedOffset(k: i32, jc: i32, pc: i32, nc: i32): usize {
+  return (<usize>jc * <usize>k + <usize>pc * <usize>((nc + NR - 1) & ~(NR - 1))) * 4;
+}
+
+/** Floats pack_bt writes for a B of n rows and k columns: k × n rounded up to 8. */
+export function packed_bt_floats(n: i32, k: i32): i32 {
+  return k * ((n + NR - 1) & ~(NR - 1));
+}
+
+/**
+ * B(n×k) packed as the GEMM packs Bᵀ, every block at once, into `packed` (packed_bt_floats(n, k)
+ * floats): weights packed once for matmul_nt_forward_packed, reused until they change.
+ */
+export function pack_bt(n: i32, k: i32, b: usize, packed: usize): void {
+  for (let jc = 0; jc < n; jc += NC) {
+    const nc = min(NC, n - jc);
+    for (let pc = 0; pc < k; pc += KC) packB(true, <usize>k * 4, b, pc, jc, min(KC, k - pc), nc, packed + packedOffset(k, jc, pc, nc));
+  }
+}
+
+/**
+ * matmul_nt_forward with B already packed by pack_bt (m ≥ 4; fewer rows take dense_nt_forward):
+ * the same bits, without packing B on every call.
+ */
+export function matmul_nt_forward_packed(m: i32, n: i32, k: i32, a: usize, packed: usize, bias: usize, c: usize, work: usize, act: i32, alpha: f32): void {
+  assert(m >= SMALL_M, "matmul_nt_forward_packed: fewer than 4 rows");
+  assert(!overlaps(c, <usize>m * <usize>n * 4, packed, <usize>packed_bt_floats(n, k) * 4), "matmul_nt_forward_packed: C overlaps the packed B");
+  forwardNT(m, n, k, a, 0, packed, bias, c, work, act, alpha);
+}
+
+// The one body of both forward exports (packed 0: pack B here), so the module carries one copy.
+// @ts-ignore: decorator
+@noinline function forwardNT(m: i32, n: i32, k: i32, a: usize, b: usize, packed: usize, bias: usize, c: usize, work: usize, act: i32, alpha: f32): void {
+  gemm(false, true, m, n, k, a, k, b, k, c, n, work, false, true, bias, act, alpha, packed);
 }
 
 // Whether the byte ranges [x, x+xn) and [y, y+yn) share a byte (empty ranges share none).
@@ -383,7 +425,7 @@ export function matmul_nt(m: i32, n: i32, k: i32, a: usize, b: usize, c: usize, 
 export function matmul_nt_forward(m: i32, n: i32, k: i32, a: usize, b: usize, bias: usize, c: usize, work: usize, act: i32, alpha: f32): void {
   assertNoAlias(m, n, k, a, b, c, work);
   assert(!overlaps(c, <usize>m * <usize>n * 4, bias, <usize>n * 4), "matmul_nt_forward: C overlaps bias");
-  gemm(false, true, m, n, k, a, k, b, k, c, n, work, false, true, bias, act, alpha);
+  forwardNT(m, n, k, a, b, 0, bias, c, work, act, alpha);
 }
 
 /** C(m×n) = A(k×m)ᵀ·B(k×n), or C += Aᵀ·B when accumulate. */

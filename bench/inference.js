@@ -1,5 +1,6 @@
 // Question: how long does Network.predict take for one sample, and how many samples/s does it
-// answer in batches of 1,024 — for the networks of issue 13 (784-128-10 and 784-256-128-10,
+// answer in batches of 8, 16, 32 (micro-batches: the matrix-vector path and the packed-weights
+// GEMM) and 1,024 — for the networks of issue 13 (784-128-10 and 784-256-128-10,
 // relu, softmax out)? With --baseline DIR (another build's dist/, copied inside the repository
 // so that its imports resolve, e.g. .baseline/dist, which git ignores) both builds run in this
 // one process, in alternating rounds, so the ratio holds on a shared machine; each figure is
@@ -37,7 +38,9 @@ for (const [label, hidden] of NETS) {
   const nets = libs.map(({ lib }) => new lib.Network({
     inputSize: 784, layers: [...hidden.map((units) => ({ units, activation: "relu" })), { units: 10, activation: "softmax" }], seed: 1,
   }));
-  for (const [what, x, per] of [["1 sample", sample, 1], ["batch 1,024", batch, 1024]]) {
+  const cases = [["1 sample", sample, 1], ["batch 8", batch.subarray(0, 8 * 784), 8], ["batch 16", batch.subarray(0, 16 * 784), 16],
+    ["batch 32", batch.subarray(0, 32 * 784), 32], ["batch 1,024", batch, 1024]];
+  for (const [what, x, per] of cases) {
     const samples = nets.map(() => []);
     for (let r = 0; r < rounds; r++) nets.forEach((net, i) => samples[i].push(measure(`${label} ${what} ${i}`, () => net.predict(x), { maxTime })));
     const t = samples.map(median);

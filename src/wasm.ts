@@ -16,6 +16,11 @@ export interface Kernels {
   dense_nt_forward(m: number, n: number, k: number, a: number, w: number, bias: number, z: number, act: number, alpha: number): void;
   /** C = act(A·Bᵀ + bias): matmul_nt with bias and activation fused into its store (same act codes). */
   matmul_nt_forward(m: number, n: number, k: number, a: number, b: number, bias: number, c: number, work: number, act: number, alpha: number): void;
+  /** Floats of a packed B (n×k) for matmul_nt_forward_packed; pack_bt packs it. */
+  packed_bt_floats(n: number, k: number): number;
+  pack_bt(n: number, k: number, b: number, packed: number): void;
+  /** matmul_nt_forward with B packed once by pack_bt (m ≥ 4): the same bits. */
+  matmul_nt_forward_packed(m: number, n: number, k: number, a: number, packed: number, bias: number, c: number, work: number, act: number, alpha: number): void;
   /** Sub-blocks of a product (row strides in floats), for threads: see assembly/gemm.ts. */
   matmul_strided_nn(m: number, n: number, k: number, a: number, lda: number, b: number, ldb: number, c: number, ldc: number, work: number, accumulate: number): void;
   matmul_strided_nt(m: number, n: number, k: number, a: number, lda: number, b: number, ldb: number, c: number, ldc: number, work: number, accumulate: number): void;

@@ -71,6 +71,25 @@ test("up to 8 samples, a sample's outputs are the same bits alone or in any batc
   net.dispose();
 });
 
+test("predict's packed weights give forward()'s bits, and follow every change of the weights", () => {
+  const net = new Network({ inputSize: 29, layers: [{ units: 21, activation: "tanh" }, { units: 6, activation: "softmax" }], optimizer: { type: "adam", learningRate: 0.1 }, seed: 6 });
+  const rng = new Random(12);
+  const x = randomArray(rng, 40 * 29, 2), y = Array.from({ length: 40 }, (_, i) => i % 6);
+  const same = (when: string) => expect(Array.from(net.predict(x)), when).toEqual(Array.from(net.forward(x)));
+  same("fresh");
+  net.trainBatch(x, y);
+  same("after trainBatch");
+  net.fit(x, y, { epochs: 2, batchSize: 16 });
+  same("after fit");
+  net.setWeights(net.getWeights().map((w) => w.map((v) => -v)));
+  same("after setWeights");
+  net.forward(x);
+  net.backward(new Float32Array(40 * 6).fill(0.01));
+  net.applyGradients();
+  same("after applyGradients");
+  net.dispose();
+});
+
 test("loss, gradients and evaluate agree with each other and with the reference", () => {
   const opts = { inputSize: 4, layers: [{ units: 6, activation: "relu" as const }, { units: 3, activation: "softmax" as const }], seed: 9 };
   const net = new Network(opts), ref = new ReferenceNetwork(opts);

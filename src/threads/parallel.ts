@@ -126,14 +126,15 @@ export class Parallel {
    * store). Split across threads, the parts run matmul_nt and the bias and activation follow as
    * passes; the fused store computes the same bits as those passes (tested), so the thread count
    * never changes the result. Row-wise activations (softmax) get epilogue 4 (the identity) and
-   * their own pass after this.
+   * their own pass after this. `packed`: W already packed by pack_bt (inference), or 0.
    */
   forwardNT(m: number, n: number, k: number, a: number, w: number, bias: number, z: number, epilogue: number, alpha: number,
-    elementwise: ActivationOp["kernels"] | null): void {
+    elementwise: ActivationOp["kernels"] | null, packed = 0): void {
     if (m <= DENSE_MAX_M) {
       this.kernels.dense_nt_forward(m, n, k, a, w, bias, z, epilogue, alpha);
     } else if (splitMatmul(m, n, k, this.threads).length === 1) {
-      this.kernels.matmul_nt_forward(m, n, k, a, w, bias, z, this.workspaces[0], epilogue, alpha);
+      if (packed) this.kernels.matmul_nt_forward_packed(m, n, k, a, packed, bias, z, this.workspaces[0], epilogue, alpha);
+      else this.kernels.matmul_nt_forward(m, n, k, a, w, bias, z, this.workspaces[0], epilogue, alpha);
     } else {
       this.matmul("nt", m, n, k, a, w, z, false);
       this.kernels.add_bias(m, n, bias, z);

@@ -98,3 +98,16 @@ test("matmul_nt_forward's fused store gives the bits of matmul_nt + add_bias + t
     }
   }
 });
+
+test("matmul_nt_forward_packed on W packed once by pack_bt gives matmul_nt_forward's bits (n, k past one packed block, odd sizes)", () => {
+  const rng = new Random(14);
+  for (const [m, n, k] of [[4, 1, 1], [5, 7, 9], [9, 13, 300], [17, 600, 33], [33, 520, 520], [4, 8, 256], [64, 10, 128]]) {
+    const a = randomArray(rng, m * k), w = randomArray(rng, n * k), b = randomArray(rng, n);
+    const expected = run(m, n, k, a, w, b, "tanh", 0, "matmul_nt_forward");
+    const [ra, rw, rb, rz, rp] = [region(rt, a), region(rt, w), region(rt, b), region(rt, m * n), region(rt, rt.kernels.packed_bt_floats(n, k))];
+    rt.kernels.pack_bt(n, k, rw.ptr, rp.ptr);
+    rt.kernels.matmul_nt_forward_packed(m, n, k, ra.ptr, rp.ptr, rb.ptr, rz.ptr, rt.workspace, activationOps.tanh.epilogue, 0);
+    expect(Array.from(rz.view), `${m}×${n}×${k}`).toEqual(Array.from(expected));
+    [ra, rw, rb, rz, rp].forEach((r) => r.dispose());
+  }
+});
