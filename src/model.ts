@@ -359,6 +359,11 @@ export class Model<A extends Float32Array | Float64Array> {
     for (const l of this.layers) l.owner = null;
   }
 
+  /** `using net = new Network(…)` frees it when the block ends (where the runtime has Symbol.dispose). */
+  [Symbol.dispose](): void {
+    this.dispose();
+  }
+
   toString(): string {
     const sizes = [String(this.inputSize), ...this.layers.map((l) => `${l.units} ${l.activation}${l.dropout > 0 ? ` (dropout ${l.dropout})` : ""}`)].join(" → ");
     return `${this.constructor.name}(${sizes}; loss ${this.lossName}; ${describeOptimizer(this.optimizer)}; ${this.parameterCount.toLocaleString("en-US")} parameters)`;

@@ -204,6 +204,11 @@ export class Tensor {
     this.gradient = null;
   }
 
+  /** `using t = tensor(…)` frees t when the block ends (TypeScript 5.2+, where the runtime has Symbol.dispose). */
+  [Symbol.dispose](): void {
+    this.dispose();
+  }
+
   toString(): string {
     return `Tensor(${this.dtype}, [${this.shape.join(", ")}]${this.requiresGrad ? ", requiresGrad" : ""}${this.isDisposed ? ", disposed" : ""})`;
   }

@@ -66,6 +66,20 @@ test("tidy frees what it does not return, nests, and frees everything when fn th
   expect(bytes()).toBe(start);
 });
 
+test("using frees a tensor (and a network) when its block ends", () => {
+  const start = bytes();
+  let seen: Tensor | null = null;
+  {
+    using t = ones([4, 4]);
+    using net = new Network({ inputSize: 2, layers: [{ units: 1 }], seed: 1 });
+    seen = t;
+    expect(net.predict([1, 2])).toHaveLength(1);
+    expect(bytes()).toBeGreaterThan(start);
+  }
+  expect(seen!.isDisposed).toBe(true);
+  expect(bytes()).toBe(start);
+});
+
 test("grad, valueAndGrad: gradients of scalar functions; intermediates are freed; a constant function has zero gradient", () => {
   const start = bytes();
   const x = tensor([1, -2, 0.5]);
