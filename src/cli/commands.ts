@@ -11,6 +11,7 @@ import { UsageError, int, intList, oneOf, parse, positive, text } from "./args.j
 import { checkSaveTarget } from "./files.js";
 import { MODEL_FLAGS, MODEL_USAGE, loadModel, modelFlagsHelp } from "./models.js";
 import { EpochProgress, type Output, renderConfusion, renderTable } from "./progress.js";
+import { foldIntoFirstLayer, standardization, standardize } from "./standardize.js";
 
 const HIDDEN_ACTIVATIONS = ACTIVATIONS.filter((a) => a !== "softmax") as Exclude<Activation, "softmax">[];
 
@@ -48,6 +49,7 @@ Options:
   --lr-schedule NAME   constant (default), cosine (to 0 over the run) or exponential (to lr/100)
   --weight-decay X     AdamW's decoupled weight decay (with --optimizer adamw; default 0.004)
   --dropout RATE       drop that fraction of each hidden layer's outputs in training (default 0)
+  --standardize        train on zero-mean, unit-variance pixels; the saved model still takes raw pixels
   --threads N|auto     threads sharing each large step (default 1; auto: every core); same results
   --checkpoint         with --save: include the optimizer state and epochs done, for --resume
   --resume FILE        continue training a saved model (a checkpoint resumes bit for bit) up to --epochs
@@ -101,7 +103,7 @@ export async function train(argv: string[], out: Output): Promise<number> {
     "batch-size": { type: "string" }, optimizer: { type: "string" }, lr: { type: "string" }, seed: { type: "string" },
     limit: { type: "string" }, save: { type: "string" }, "early-stopping": { type: "string" }, checkpoint: { type: "boolean" },
     resume: { type: "string" }, "lr-schedule": { type: "string" }, "weight-decay": { type: "string" }, threads: { type: "string" },
-    dropout: { type: "string" }, help: { type: "boolean", short: "h" },
+    dropout: { type: "string" }, standardize: { type: "boolean" }, help: { type: "boolean", short: "h" },
   }, "train");
   if (a.help) { out.write(HELP.train); return 0; }
   const layers = intList("layers", a.layers, [256, 128]);
@@ -122,6 +124,9 @@ export async function train(argv: string[], out: Output): Promise<number> {
   if (save !== undefined) checkSaveTarget(save); // before training, not after it
   const resume = text("resume", a.resume);
   if (a.checkpoint && save === undefined) throw new UsageError("train: --checkpoint needs --save FILE (see wasmlp train --help)");
+  // The saved model takes raw pixels (the scaling is folded into its first layer), so its weights
+  // and optimizer state no longer describe the standardized training: nothing to resume from.
+  if (a.standardize && (a.checkpoint || resume !== undefined)) throw new UsageError(`train: --standardize cannot be combined with --${a.checkpoint ? "checkpoint" : "resume"} (the saved model takes raw pixels: its scaling is folded into the first layer)`);
   if (resume !== undefined) {
     const fixed = (["layers", "activation", "optimizer", "lr", "seed", "lr-schedule", "weight-decay", "dropout"] as const).find((k) => a[k] !== undefined);
     if (fixed) throw new UsageError(`train: --resume continues the saved network as it is; --${fixed} cannot change it`);
@@ -134,7 +139,13 @@ export async function train(argv: string[], out: Output): Promise<number> {
   }
 
   const data = loadData(dataDir);
-  const trainSet = limit === undefined || limit >= data.train.count ? data.train : take(data.train, 0, limit);
+  let trainSet = limit === undefined || limit >= data.train.count ? data.train : take(data.train, 0, limit);
+  let testPixels = data.test.pixels;
+  const scaling = a.standardize ? standardization(trainSet.pixels) : null;
+  if (scaling) {
+    trainSet = { ...trainSet, pixels: standardize(trainSet.pixels, scaling) };
+    testPixels = standardize(testPixels, scaling);
+  }
   await init({ threads });
   const net = resume !== undefined ? loadModel({ model: resume }, "train").net : new Network({
     inputSize: trainSet.rows * trainSet.cols,
@@ -171,7 +182,7 @@ export async function train(argv: string[], out: Output): Promise<number> {
   let lastBatchEnd = epochStart;
   progress.begin();
   const history = net.fit(trainSet.pixels, trainSet.labels, {
-    epochs, batchSize, initialEpoch, validationData: [data.test.pixels, data.test.labels],
+    epochs, batchSize, initialEpoch, validationData: [testPixels, data.test.labels],
     ...(patience === undefined ? {} : { earlyStopping: { monitor: "valLoss" as const, patience, restoreBestWeights: true } }),
     onBatchEnd: (_, logs) => {
       lastBatchEnd = performance.now();
@@ -193,6 +204,11 @@ export async function train(argv: string[], out: Output): Promise<number> {
   }
   const final = history.bestEpoch !== undefined ? history.valAccuracy[history.epoch.indexOf(history.bestEpoch)] : history.valAccuracy[history.valAccuracy.length - 1];
   const throughput = (trainSet.count * history.epoch.length) / trainSeconds;
+  if (scaling) {
+    foldIntoFirstLayer(net, scaling);
+    const raw = net.evaluate(data.test.pixels, data.test.labels).accuracy;
+    out.write(`\ninputs standardized with mean ${scaling.mean.toFixed(4)}, standard deviation ${scaling.std.toFixed(4)}; folded into the first layer (on raw pixels the model's test accuracy is ${raw.toFixed(4)})\n`);
+  }
   out.write(`\nheld-out accuracy ${final.toFixed(4)} on ${data.test.count.toLocaleString("en-US")} images; training throughput ${Math.round(throughput).toLocaleString("en-US")} samples/s\n`);
   if (save !== undefined) {
     writeAtomically(save, JSON.stringify(net.toJSON({ includeOptimizerState: a.checkpoint === true })));

@@ -202,6 +202,20 @@ describe("the issue 8 cases", () => {
     expect(wasmlp("train", "--threads", "0").stderr).toMatch(/--threads must be a whole number from 1 to 256/);
   });
 
+  test("--standardize trains on standardized pixels and saves a model for raw pixels (eval agrees); it refuses --checkpoint and --resume", () => {
+    const file = join(dir, "standardized.json");
+    const r = wasmlp("train", "--limit", "300", "--epochs", "2", "--layers", "16", "--standardize", "--save", file);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/inputs standardized with mean 0\.2\d{3}, standard deviation 0\.3\d{3}; folded into the first layer \(on raw pixels the model's test accuracy is (0\.\d{4})\)/);
+    const raw = /test accuracy is (0\.\d{4})/.exec(r.stdout)![1];
+    const trained = /held-out accuracy (0\.\d{4})/.exec(r.stdout)![1];
+    // Folding changes the arithmetic by float32 rounding only: at most an image or two flips.
+    expect(Math.abs(Number(raw) - Number(trained))).toBeLessThanOrEqual(2 / 2000);
+    expect(wasmlp("eval", "--model", file).stdout).toContain(`test accuracy ${raw} on 2,000 images`);
+    expect(wasmlp("train", "--standardize", "--checkpoint", "--save", file).stderr).toMatch(/--standardize cannot be combined with --checkpoint/);
+    expect(wasmlp("train", "--standardize", "--resume", file).stderr).toMatch(/--standardize cannot be combined with --resume/);
+  });
+
   test("--dropout reaches the hidden layers and is kept in the model file", () => {
     const file = join(dir, "dropout.json");
     const r = wasmlp("train", "--limit", "200", "--epochs", "1", "--layers", "16,8", "--dropout", "0.2", "--save", file);
