@@ -48,6 +48,7 @@ Options:
   --lr-schedule NAME   constant (default), cosine (to 0 over the run) or exponential (to lr/100)
   --weight-decay X     AdamW's decoupled weight decay (with --optimizer adamw; default 0.004)
   --dropout RATE       drop that fraction of each hidden layer's outputs in training (default 0)
+  --normalization NAME normalize each hidden layer before its activation: batch or layer (default none)
   --threads N|auto     threads sharing each large step (default 1; auto: every core); same results
   --checkpoint         with --save: include the optimizer state and epochs done, for --resume
   --resume FILE        continue training a saved model (a checkpoint resumes bit for bit) up to --epochs
@@ -101,7 +102,7 @@ export async function train(argv: string[], out: Output): Promise<number> {
     "batch-size": { type: "string" }, optimizer: { type: "string" }, lr: { type: "string" }, seed: { type: "string" },
     limit: { type: "string" }, save: { type: "string" }, "early-stopping": { type: "string" }, checkpoint: { type: "boolean" },
     resume: { type: "string" }, "lr-schedule": { type: "string" }, "weight-decay": { type: "string" }, threads: { type: "string" },
-    dropout: { type: "string" }, help: { type: "boolean", short: "h" },
+    dropout: { type: "string" }, normalization: { type: "string" }, help: { type: "boolean", short: "h" },
   }, "train");
   if (a.help) { out.write(HELP.train); return 0; }
   const layers = intList("layers", a.layers, [256, 128]);
@@ -123,7 +124,7 @@ export async function train(argv: string[], out: Output): Promise<number> {
   const resume = text("resume", a.resume);
   if (a.checkpoint && save === undefined) throw new UsageError("train: --checkpoint needs --save FILE (see wasmlp train --help)");
   if (resume !== undefined) {
-    const fixed = (["layers", "activation", "optimizer", "lr", "seed", "lr-schedule", "weight-decay", "dropout"] as const).find((k) => a[k] !== undefined);
+    const fixed = (["layers", "activation", "optimizer", "lr", "seed", "lr-schedule", "weight-decay", "dropout", "normalization"] as const).find((k) => a[k] !== undefined);
     if (fixed) throw new UsageError(`train: --resume continues the saved network as it is; --${fixed} cannot change it`);
   }
 
@@ -133,13 +134,16 @@ export async function train(argv: string[], out: Output): Promise<number> {
     throw new UsageError(`--dropout must be a number in [0, 1), received "${a.dropout}"`);
   }
 
+  const normalization = a.normalization === undefined ? undefined : oneOf("normalization", a.normalization, "batch", ["batch", "layer"] as const);
+
   const data = loadData(dataDir);
   const trainSet = limit === undefined || limit >= data.train.count ? data.train : take(data.train, 0, limit);
   await init({ threads });
   const net = resume !== undefined ? loadModel({ model: resume }, "train").net : new Network({
     inputSize: trainSet.rows * trainSet.cols,
     inputShape: [trainSet.rows, trainSet.cols],
-    layers: [...layers.map((units) => ({ units, activation, ...(dropout > 0 ? { dropout } : {}) })), { units: 10, activation: "softmax" as const }],
+    layers: [...layers.map((units) => ({ units, activation, ...(dropout > 0 ? { dropout } : {}), ...(normalization ? { normalization } : {}) })),
+      { units: 10, activation: "softmax" as const }],
     loss: "categorical-crossentropy",
     optimizer: {
       type: optimizer,
