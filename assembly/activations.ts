@@ -1,11 +1,12 @@
 // Elementwise activations and their derivatives, plus row-wise softmax.
-// Every backward kernel reads the forward *output* a (never z): g′ is expressed through a,
-// so the forward pass can overwrite z with a in place.
+// Every backward kernel but swish's and gelu's reads the forward *output* a (never z): g′ is
+// expressed through a, so the forward pass can overwrite z with a in place. swish and gelu are
+// not monotonic, so a does not determine z: their backward kernels read z, which the network keeps.
 
 import { exp4, hmax, hsum } from "./simd";
 
 // Ops of the elementwise bodies (forward4 lives in simd.ts, shared with the fused dense kernel).
-import { SIGMOID, TANH, RELU, LEAKY, ELU, SELU, SOFTSIGN, HARD_SIGMOID, SOFTPLUS, SELU_SCALE, SELU_ALPHA, forward4 } from "./simd";
+import { SIGMOID, TANH, RELU, LEAKY, ELU, SELU, SOFTSIGN, HARD_SIGMOID, SOFTPLUS, SWISH, GELU, SELU_SCALE, SELU_ALPHA, INV_SQRT_2PI, activate4, forward4, normalCdf4 } from "./simd";
 
 // dz = da ∘ g′, with g′ written through the output a.
 // @ts-ignore: decorator
@@ -39,6 +40,20 @@ import { SIGMOID, TANH, RELU, LEAKY, ELU, SELU, SOFTSIGN, HARD_SIGMOID, SOFTPLUS
   }
 }
 
+// dz = da ∘ g′(z) for the activations whose derivative needs their input z (swish, gelu); a call
+// (like activate4), since inlining it into both loops of both kernels costs 2 KiB of module.
+// @ts-ignore: decorator
+@noinline function backwardFromInput4(op: i32, z: v128, da: v128): v128 {
+  if (op == SWISH) {
+    // g′ = σ + z·σ·(1 − σ).
+    const s = f32x4.div(f32x4.splat(1), f32x4.add(f32x4.splat(1), exp4(f32x4.neg(z))));
+    return f32x4.mul(da, f32x4.add(s, f32x4.mul(f32x4.mul(z, s), f32x4.sub(f32x4.splat(1), s))));
+  }
+  // GELU: g′ = Φ(z) + z·φ(z), φ(z) = e^(−z²/2)/√(2π).
+  const phi = f32x4.mul(f32x4.splat(INV_SQRT_2PI), exp4(f32x4.mul(f32x4.splat(-0.5), f32x4.mul(z, z))));
+  return f32x4.mul(da, f32x4.add(normalCdf4(z), f32x4.mul(z, phi)));
+}
+
 // SIMD body plus a scalar tail that runs the same vector code on one lane.
 // @ts-ignore: decorator
 @inline function mapForward(op: i32, n: i32, z: usize, a: usize, alpha: f32): void {
@@ -48,9 +63,10 @@ import { SIGMOID, TANH, RELU, LEAKY, ELU, SELU, SOFTSIGN, HARD_SIGMOID, SOFTPLUS
     const o = <usize>i << 2;
     v128.store(a + o, forward4(op, v128.load(z + o), alpha));
   }
+  // The tail calls activate4, the same forward4 not inlined a second time (same bits, half the code).
   for (; i < n; i++) {
     const o = <usize>i << 2;
-    v128.store32_lane(a + o, forward4(op, v128.load32_zero(z + o), alpha), 0);
+    v128.store32_lane(a + o, activate4(op, v128.load32_zero(z + o), alpha), 0);
   }
 }
 
@@ -106,6 +122,30 @@ export function hard_sigmoid_backward(n: i32, a: usize, da: usize, dz: usize): v
 export function softplus_forward(n: i32, z: usize, a: usize): void { mapForward(SOFTPLUS, n, z, a, 0); }
 /** dz(n) = da ∘ (1 − e^−a) (= σ(z)). */
 export function softplus_backward(n: i32, a: usize, da: usize, dz: usize): void { mapBackward(SOFTPLUS, n, a, da, dz, 0); }
+
+// mapBackward for backwardFromInput4: reads z instead of a.
+// @ts-ignore: decorator
+@inline function mapBackwardFromInput(op: i32, n: i32, z: usize, da: usize, dz: usize): void {
+  const n4 = n & ~3;
+  let i = 0;
+  for (; i < n4; i += 4) {
+    const o = <usize>i << 2;
+    v128.store(dz + o, backwardFromInput4(op, v128.load(z + o), v128.load(da + o)));
+  }
+  for (; i < n; i++) {
+    const o = <usize>i << 2;
+    v128.store32_lane(dz + o, backwardFromInput4(op, v128.load32_zero(z + o), v128.load32_zero(da + o)), 0);
+  }
+}
+
+/** a(n) = z·σ(z) (swish, also called silu). */
+export function swish_forward(n: i32, z: usize, a: usize): void { mapForward(SWISH, n, z, a, 0); }
+/** dz(n) = da ∘ (σ(z) + z·σ(z)·(1 − σ(z))): reads the forward's input z, not its output. */
+export function swish_backward(n: i32, z: usize, da: usize, dz: usize): void { mapBackwardFromInput(SWISH, n, z, da, dz); }
+/** a(n) = z·Φ(z), Φ the standard normal CDF (exact erf form). */
+export function gelu_forward(n: i32, z: usize, a: usize): void { mapForward(GELU, n, z, a, 0); }
+/** dz(n) = da ∘ (Φ(z) + z·φ(z)): reads the forward's input z, not its output. */
+export function gelu_backward(n: i32, z: usize, da: usize, dz: usize): void { mapBackwardFromInput(GELU, n, z, da, dz); }
 
 /** a(m×n) = softmax of each row of z, max-subtracted so large logits do not overflow. */
 export function softmax_forward(m: i32, n: i32, z: usize, a: usize): void {

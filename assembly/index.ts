@@ -6,6 +6,7 @@ export * from "./activations";
 export * from "./losses";
 export * from "./optim";
 export * from "./dropout";
+export * from "./normalization";
 export * from "./elementwise";
 
 /** First byte above the module's static data: where the TypeScript allocator may start. */

@@ -64,12 +64,48 @@
 @inline export const HARD_SIGMOID: i32 = 8;
 // @ts-ignore: decorator
 @inline export const SOFTPLUS: i32 = 9;
+// @ts-ignore: decorator
+@inline export const SWISH: i32 = 10;
+// @ts-ignore: decorator
+@inline export const GELU: i32 = 11;
 /** SELU's scale λ and slope α (Klambauer et al. 2017; Keras's constants). */
 // @ts-ignore: decorator
 @inline export const SELU_SCALE: f32 = 1.0507009873554805;
 // @ts-ignore: decorator
 @inline export const SELU_ALPHA: f32 = 1.6732632423543772;
 
+/** 1/√2 and 1/√(2π), for gelu's Φ(z) = erfc(−z/√2)/2 and φ(z) = e^(−z²/2)/√(2π). */
+// @ts-ignore: decorator
+@inline export const SQRT1_2: f32 = 0.7071067811865476;
+// @ts-ignore: decorator
+@inline export const INV_SQRT_2PI: f32 = 0.3989422804014327;
+
+/**
+ * erfc(u)/2 for u ≥ 0 on four lanes: Numerical Recipes' erfcc (a Chebyshev fit, fractional error
+ * below 1.2e-7 everywhere), so the tail Φ(−|z|) keeps its relative accuracy where 1 − erf would cancel.
+ */
+// @ts-ignore: decorator
+@inline export function halfErfc4(u: v128): v128 {
+  const t = f32x4.div(f32x4.splat(1), f32x4.add(f32x4.splat(1), f32x4.mul(f32x4.splat(0.5), u)));
+  let p = f32x4.splat(0.17087277);
+  p = f32x4.add(f32x4.mul(p, t), f32x4.splat(-0.82215223));
+  p = f32x4.add(f32x4.mul(p, t), f32x4.splat(1.48851587));
+  p = f32x4.add(f32x4.mul(p, t), f32x4.splat(-1.13520398));
+  p = f32x4.add(f32x4.mul(p, t), f32x4.splat(0.27886807));
+  p = f32x4.add(f32x4.mul(p, t), f32x4.splat(-0.18628806));
+  p = f32x4.add(f32x4.mul(p, t), f32x4.splat(0.09678418));
+  p = f32x4.add(f32x4.mul(p, t), f32x4.splat(0.37409196));
+  p = f32x4.add(f32x4.mul(p, t), f32x4.splat(1.00002368));
+  p = f32x4.add(f32x4.mul(p, t), f32x4.splat(-1.26551223));
+  return f32x4.mul(f32x4.mul(f32x4.splat(0.5), t), exp4(f32x4.sub(p, f32x4.mul(u, u))));
+}
+
+/** Φ(z), the standard normal CDF, on four lanes: erfc(|z|/√2)/2 on the negative side, 1 minus it on the positive. */
+// @ts-ignore: decorator
+@inline export function normalCdf4(z: v128): v128 {
+  const tail = halfErfc4(f32x4.mul(f32x4.abs(z), f32x4.splat(SQRT1_2)));
+  return v128.bitselect(tail, f32x4.sub(f32x4.splat(1), tail), f32x4.lt(z, f32x4.splat(0)));
+}
 
 // @ts-ignore: decorator
 @inline export function forward4(op: i32, z: v128, alpha: f32): v128 {
@@ -112,6 +148,12 @@
     const l = f32x4(Mathf.log1p(f32x4.extract_lane(t, 0)), Mathf.log1p(f32x4.extract_lane(t, 1)),
       Mathf.log1p(f32x4.extract_lane(t, 2)), Mathf.log1p(f32x4.extract_lane(t, 3)));
     return f32x4.add(f32x4.max(z, f32x4.splat(0)), l);
+  } else if (op == SWISH) {
+    // z·σ(z) (Keras's swish = silu).
+    return f32x4.div(z, f32x4.add(f32x4.splat(1), exp4(f32x4.neg(z))));
+  } else if (op == GELU) {
+    // z·Φ(z), the exact (erf) form: Keras's gelu with approximate=False.
+    return f32x4.mul(z, normalCdf4(z));
   }
   return z;
 }

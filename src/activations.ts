@@ -5,7 +5,10 @@
 import type { Kernels } from "./wasm.js";
 
 export interface ActivationOp {
-  /** wasm: a = g(z) over an m×n batch, and dz = da ∘ g′ read through the output a (in place allowed). */
+  /**
+   * wasm: a = g(z) over an m×n batch, and dz = da ∘ g′ read through the output a (in place allowed),
+   * or, for the activations marked fromInput, through the input z (the engines keep z for them).
+   */
   kernels: {
     forward(k: Kernels, m: number, n: number, z: number, a: number, alpha: number): void;
     backward(k: Kernels, m: number, n: number, a: number, da: number, dz: number, alpha: number): void;
@@ -21,6 +24,11 @@ export interface ActivationOp {
    * their own pass after the fused kernel.
    */
   epilogue: number;
+  /**
+   * The backward maps read the forward's input z instead of its output a (swish, gelu: not
+   * monotonic, so a does not give z back). The engines then keep z of such layers in training.
+   */
+  fromInput?: true;
 }
 
 /** SELU's scale λ and slope α (the float32 kernels round the same constants). */
@@ -32,6 +40,46 @@ export function sigmoid(z: number): number {
   if (z >= 0) return 1 / (1 + Math.exp(-z));
   const e = Math.exp(z);
   return e / (1 + e);
+}
+
+const SQRT1_2 = Math.SQRT1_2;
+const INV_SQRT_2PI = 1 / Math.sqrt(2 * Math.PI);
+
+/**
+ * erfc(x) in float64 to about 1e-15 relative: the Taylor series of erf below 2 (where erfc ≥ 0.0047,
+ * so 1 − erf keeps its digits), the continued fraction of erfc above (Lentz), erfc(−x) = 2 − erfc(x).
+ */
+export function erfc(x: number): number {
+  if (x < 0) return 2 - erfc(-x);
+  if (x < 2) {
+    // erf(x) = 2/√π Σ (−1)^k x^(2k+1) / (k! (2k+1))
+    let term = x, sum = x;
+    for (let k = 1; k < 60; k++) {
+      term *= (-x * x) / k;
+      const add = term / (2 * k + 1);
+      sum += add;
+      if (Math.abs(add) < 1e-17 * Math.abs(sum)) break;
+    }
+    return 1 - (2 / Math.sqrt(Math.PI)) * sum;
+  }
+  if (x > 27) return 0;
+  // erfc(x) = e^(−x²)/√π · 1/(x + (1/2)/(x + 1/(x + (3/2)/(x + 2/(x + …))))), by modified Lentz.
+  const tiny = 1e-300;
+  let f = x, c = x, d = 0;
+  for (let k = 1; k < 300; k++) {
+    const a = k / 2;
+    d = x + a * d; d = Math.abs(d) < tiny ? tiny : d; d = 1 / d;
+    c = x + a / c; c = Math.abs(c) < tiny ? tiny : c;
+    const delta = c * d;
+    f *= delta;
+    if (Math.abs(delta - 1) < 1e-16) break;
+  }
+  return Math.exp(-x * x) / (Math.sqrt(Math.PI) * f);
+}
+
+/** Φ(z), the standard normal CDF, in float64. */
+export function normalCdf(z: number): number {
+  return 0.5 * erfc(-z * SQRT1_2);
 }
 
 // Elementwise references from a scalar rule: g(z) forward, and g′ written through a = g(z).
@@ -123,6 +171,32 @@ export const activationOps = {
     reference: { forward: forwardEach((z) => Math.max(z, 0) + Math.log1p(Math.exp(-Math.abs(z)))), backward: backwardEach((a) => -Math.expm1(-a)) },
     epilogue: 9,
   },
+  // z·σ(z) (Keras's swish, also named silu); its derivative σ + z·σ·(1 − σ) needs z.
+  swish: {
+    kernels: {
+      forward: (k, m, n, z, a) => k.swish_forward(m * n, z, a),
+      backward: (k, m, n, z, da, dz) => k.swish_backward(m * n, z, da, dz),
+    },
+    reference: {
+      forward: forwardEach((z) => z * sigmoid(z)),
+      backward: backwardEach((z) => { const s = sigmoid(z); return s + z * s * (1 - s); }),
+    },
+    epilogue: 10,
+    fromInput: true,
+  },
+  // z·Φ(z), the exact form (Keras's gelu, approximate=False); its derivative Φ + z·φ needs z.
+  gelu: {
+    kernels: {
+      forward: (k, m, n, z, a) => k.gelu_forward(m * n, z, a),
+      backward: (k, m, n, z, da, dz) => k.gelu_backward(m * n, z, da, dz),
+    },
+    reference: {
+      forward: forwardEach((z) => z * normalCdf(z)),
+      backward: backwardEach((z) => normalCdf(z) + z * INV_SQRT_2PI * Math.exp(-0.5 * z * z)),
+    },
+    epilogue: 11,
+    fromInput: true,
+  },
   // The identity: the network always passes the same region in and out, so nothing moves.
   linear: {
     kernels: { forward: () => {}, backward: () => {} },
@@ -158,3 +232,8 @@ export const activationOps = {
 } satisfies Record<string, ActivationOp>;
 
 export type Activation = keyof typeof activationOps;
+
+/** Whether an activation's derivative reads its input z (the engines then keep z in training). */
+export function needsInput(a: Activation): boolean {
+  return (activationOps[a] as ActivationOp).fromInput === true;
+}

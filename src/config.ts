@@ -39,6 +39,23 @@ export type OptimizerOptions =
   | OptimizerSpec["type"]
   | { [T in OptimizerSpec["type"]]: { type: T } & Partial<Omit<SpecOf<T>, "type" | "learningRate">> & { learningRate?: number | Schedule } }[OptimizerSpec["type"]];
 
+/** Other names an activation is known by (Keras's), and the name wasmlp keeps. */
+export const ACTIVATION_ALIASES: Readonly<Record<string, Activation>> = Object.freeze({ silu: "swish" });
+
+/** Normalization of a layer's z before its activation, with Keras's defaults filled in. */
+export type NormalizationSpec =
+  | { type: "batch"; momentum: number; epsilon: number }
+  | { type: "layer"; epsilon: number };
+
+/** The normalization option: a type's name (its Keras defaults) or the type with settings. */
+export type NormalizationOptions =
+  | "batch" | "layer"
+  | { type: "batch"; momentum?: number; epsilon?: number }
+  | { type: "layer"; epsilon?: number };
+
+/** Keras's defaults: BatchNormalization(momentum=0.99, epsilon=1e-3), LayerNormalization(epsilon=1e-3). */
+export const NORMALIZATION_DEFAULTS = Object.freeze({ batch: { momentum: 0.99, epsilon: 1e-3 }, layer: { epsilon: 1e-3 } });
+
 export interface LayerSpec {
   units: number;
   activation: Activation;
@@ -49,6 +66,35 @@ export interface LayerSpec {
   /** Kernel penalty l1·Σ|W| + l2·ΣW² added to the loss (0, 0: none). */
   l1: number;
   l2: number;
+  /** Normalization of z before the activation (null: none). */
+  normalization: NormalizationSpec | null;
+}
+
+/**
+ * Where a network's tensors are. Trainable (the optimizer's, in this order): W and b of each layer,
+ * then γ and β of each normalized layer. Moving statistics (not trained): the mean and variance of
+ * each batch-normalized layer. getWeights() lists the trainable tensors, then the moving ones.
+ */
+export interface TensorLayout {
+  /** Inputs per sample of each layer. */
+  fanIns: number[];
+  tensorSizes: number[];
+  /** Per layer: the index of its γ in tensorSizes (β follows), or −1. */
+  gammaIndex: number[];
+  movingSizes: number[];
+  /** Per layer: the index of its moving mean in movingSizes (the variance follows), or −1. */
+  movingIndex: number[];
+}
+
+export function tensorLayout(inputSize: number, layers: readonly LayerSpec[]): TensorLayout {
+  const fanIns = layers.map((_, i) => (i === 0 ? inputSize : layers[i - 1].units));
+  const tensorSizes = layers.flatMap((l, i) => [l.units * fanIns[i], l.units]);
+  const gammaIndex: number[] = [], movingIndex: number[] = [], movingSizes: number[] = [];
+  for (const l of layers) {
+    gammaIndex.push(l.normalization ? tensorSizes.push(l.units, l.units) - 2 : -1);
+    movingIndex.push(l.normalization?.type === "batch" ? movingSizes.push(l.units, l.units) - 2 : -1);
+  }
+  return { fanIns, tensorSizes, gammaIndex, movingSizes, movingIndex };
 }
 
 export interface NetworkSpec {
@@ -62,8 +108,8 @@ export interface NetworkSpec {
 export interface LayerOptions {
   /** Number of units (outputs) of the layer. */
   units: number;
-  /** Activation g in a = g(W·a_prev + b); "linear" when omitted, as in tfjs-layers. */
-  activation?: Activation;
+  /** Activation g in a = g(W·a_prev + b); "linear" when omitted, as in tfjs-layers. "silu" is read as "swish". */
+  activation?: Activation | "silu";
   /** Negative slope of "leaky-relu", in (0, 1); default 0.01. */
   alpha?: number;
   /**
@@ -77,9 +123,17 @@ export interface LayerOptions {
    * biases) to the loss that training minimises and reports. Default none.
    */
   kernelRegularizer?: { l1?: number; l2?: number };
+  /**
+   * Normalizes z = W·a_prev + b before the activation, then scales and shifts it by learnable γ
+   * (starting at 1) and β (starting at 0): "batch" (Keras's BatchNormalization: each unit over the
+   * batch in training steps, over moving statistics otherwise; momentum 0.99, epsilon 1e-3) or
+   * "layer" (LayerNormalization: each sample over its units; epsilon 1e-3), or
+   * { type, momentum?, epsilon? } with other settings. Default none.
+   */
+  normalization?: NormalizationOptions;
 }
 
-const LAYER_KEYS = ["units", "activation", "alpha", "dropout", "kernelRegularizer"] as const;
+const LAYER_KEYS = ["units", "activation", "alpha", "dropout", "kernelRegularizer", "normalization"] as const;
 
 /** Largest layer width accepted: keeps m·width products and pointers well inside 32 bits. */
 export const MAX_UNITS = 1 << 16;
@@ -88,7 +142,8 @@ export function parseLayer(options: unknown, where = "Layer options"): LayerSpec
   checkObject(where, options);
   checkKeys(where, options, LAYER_KEYS);
   const units = checkInt(`${where}.units`, options.units, 1, MAX_UNITS);
-  const activation = options.activation === undefined ? "linear" : checkOneOf(`${where}.activation`, options.activation, ACTIVATIONS);
+  const named = typeof options.activation === "string" ? ACTIVATION_ALIASES[options.activation] ?? options.activation : options.activation;
+  const activation = named === undefined ? "linear" : checkOneOf(`${where}.activation`, named, ACTIVATIONS);
   if (options.alpha !== undefined && activation !== "leaky-relu") {
     throw new TypeError(`${where}.alpha applies to "leaky-relu" only, but the activation is "${activation}"`);
   }
@@ -102,7 +157,22 @@ export function parseLayer(options: unknown, where = "Layer options"): LayerSpec
     l1 = r.l1 === undefined ? 0 : checkNumber(`${where}.kernelRegularizer.l1`, r.l1, 0, Infinity);
     l2 = r.l2 === undefined ? 0 : checkNumber(`${where}.kernelRegularizer.l2`, r.l2, 0, Infinity);
   }
-  return { units, activation, alpha, dropout, l1, l2 };
+  const normalization = options.normalization === undefined ? null : parseNormalization(`${where}.normalization`, options.normalization);
+  return { units, activation, alpha, dropout, l1, l2, normalization };
+}
+
+export function parseNormalization(where: string, value: unknown): NormalizationSpec {
+  const opts = typeof value === "string" ? { type: value } : value;
+  if (typeof opts !== "object" || opts === null) throw new TypeError(`${where} must be "batch", "layer" or { type, momentum?, epsilon? }, received ${describe(value)}`);
+  checkObject(where, opts);
+  const type = checkOneOf(`${where}.type`, opts.type, ["batch", "layer"] as const);
+  checkKeys(`${where} (${type})`, opts, type === "batch" ? ["type", "momentum", "epsilon"] : ["type", "epsilon"]);
+  const d = NORMALIZATION_DEFAULTS[type];
+  // epsilon > 0 keeps 1/√(variance + ε) finite for a constant unit (and for a batch of one).
+  const epsilon = checkNumber(`${where}.epsilon`, opts.epsilon ?? d.epsilon, 0, 1, true);
+  if (type === "layer") return { type, epsilon };
+  const momentum = checkNumber(`${where}.momentum`, opts.momentum ?? NORMALIZATION_DEFAULTS.batch.momentum, 0, 1, false, true);
+  return { type, momentum, epsilon };
 }
 
 export function parseOptimizer(options: unknown): OptimizerSpec {

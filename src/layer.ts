@@ -1,5 +1,5 @@
 // One dense layer, as the user builds it; it reads its weights through the network it joins.
-import { type Activation, type LayerOptions, parseLayer } from "./config.js";
+import { type Activation, type LayerOptions, type LayerSpec, type NormalizationSpec, parseLayer } from "./config.js";
 
 /** What a Layer needs from the network that owns it. */
 export interface LayerOwner {
@@ -17,6 +17,10 @@ export class Layer {
   readonly dropout: number;
   /** The kernel penalty l1·Σ|W| + l2·ΣW² (zeros: none). */
   readonly kernelRegularizer: Readonly<{ l1: number; l2: number }>;
+  /** Normalization of z before the activation, with its settings (null: none). */
+  readonly normalization: Readonly<NormalizationSpec> | null;
+  /** @internal The validated options the network is built from. */
+  readonly spec: Readonly<LayerSpec>;
   /** @internal */ owner: LayerOwner | null = null;
   /** @internal */ index = -1;
 
@@ -27,6 +31,8 @@ export class Layer {
     this.alpha = spec.alpha;
     this.dropout = spec.dropout;
     this.kernelRegularizer = Object.freeze({ l1: spec.l1, l2: spec.l2 });
+    this.normalization = spec.normalization && Object.freeze({ ...spec.normalization });
+    this.spec = Object.freeze({ ...spec, normalization: this.normalization });
   }
 
   /** Inputs per sample (units of the layer before); known once the layer is in a network. */
@@ -45,7 +51,8 @@ export class Layer {
   }
 
   toString(): string {
-    return `Dense(${this.units}, ${this.activation}${this.activation === "leaky-relu" ? ` α=${this.alpha}` : ""}${this.dropout > 0 ? `, dropout ${this.dropout}` : ""})`;
+    const norm = this.normalization ? `, ${this.normalization.type} norm` : "";
+    return `Dense(${this.units}${norm}, ${this.activation}${this.activation === "leaky-relu" ? ` α=${this.alpha}` : ""}${this.dropout > 0 ? `, dropout ${this.dropout}` : ""})`;
   }
 
   private attached(): LayerOwner {

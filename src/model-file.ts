@@ -1,5 +1,5 @@
 // Model files: the object toJSON writes and fromJSON reads, and its validation.
-import { type LayerOptions, type Loss, type NetworkSpec, type OptimizerOptions, parseLayer } from "./config.js";
+import { type LayerOptions, type Loss, type NetworkSpec, type OptimizerOptions, parseLayer, tensorLayout } from "./config.js";
 import { Layer } from "./layer.js";
 import { decodeFloat32, encodeFloat32 } from "./serialize.js";
 import { optimizerOp } from "./optimizers.js";
@@ -35,6 +35,7 @@ export function toModelJSON(
     layers: spec.layers.map((l) => ({
       units: l.units, activation: l.activation, ...(l.activation === "leaky-relu" ? { alpha: l.alpha } : {}), ...(l.dropout > 0 ? { dropout: l.dropout } : {}),
       ...(l.l1 > 0 || l.l2 > 0 ? { kernelRegularizer: { ...(l.l1 > 0 ? { l1: l.l1 } : {}), ...(l.l2 > 0 ? { l2: l.l2 } : {}) } } : {}),
+      ...(l.normalization ? { normalization: { ...l.normalization } } : {}),
     })),
     loss: spec.loss,
     optimizer: { ...spec.optimizer },
@@ -70,13 +71,16 @@ export function parseModelJSON(json: unknown): { options: NetworkOptions; weight
     seed: data.seed as number,
   };
   const layers = options.layers as Layer[];
-  const sizes = layers.flatMap((l, i) => [l.units * (i === 0 ? (options.inputSize as number) : layers[i - 1].units), l.units]);
+  const layout = tensorLayout(options.inputSize as number, layers.map((l) => l.spec));
+  // The trainable tensors, then the moving statistics (as getWeights()).
+  const sizes = [...layout.tensorSizes, ...layout.movingSizes];
   if (!Array.isArray(data.weights) || data.weights.length !== sizes.length) {
-    throw new RangeError(`model.weights must hold ${sizes.length} tensors (W and b per layer), received ${describe(data.weights)}`);
+    const extra = sizes.length > 2 * layers.length ? ", then γ, β per normalized layer and moving mean, variance per batch-normalized layer" : "";
+    throw new RangeError(`model.weights must hold ${sizes.length} tensors (W and b per layer${extra}), received ${describe(data.weights)}`);
   }
   const weights = sizes.map((n, i) => decodeFloat32(`model.weights[${i}]`, (data.weights as unknown[])[i], n));
   if (data.training === undefined) return { options, weights };
-  const parameters = sizes.reduce((a, b) => a + b, 0);
+  const parameters = layout.tensorSizes.reduce((a, b) => a + b, 0);
   return { options, weights, training: parseTraining(data.training, options, parameters) };
 }
 

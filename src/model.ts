@@ -2,7 +2,7 @@
 // option parsing, input validation, weights in and out, model files. The math lives in the
 // engine (src/engine/), the training loop in src/training.ts, model files in src/model-file.ts.
 import {
-  type LayerSpec, type Loss, type OptimizerSpec, LOSSES, checkLossFits, defaultLoss, describeOptimizer, parseLayer, parseOptimizer,
+  type LayerSpec, type Loss, type OptimizerSpec, LOSSES, checkLossFits, defaultLoss, describeOptimizer, parseLayer, parseOptimizer, tensorLayout,
 } from "./config.js";
 import type { Engine, EngineSpec } from "./engine/engine.js";
 import { Layer } from "./layer.js";
@@ -55,9 +55,7 @@ export class Model<A extends Float32Array | Float64Array> {
       parseLayer(l, `layers[${i}]`);
       return new Layer(l);
     });
-    const specs: LayerSpec[] = layers.map((l) => ({
-      units: l.units, activation: l.activation, alpha: l.alpha, dropout: l.dropout, l1: l.kernelRegularizer.l1, l2: l.kernelRegularizer.l2,
-    }));
+    const specs: LayerSpec[] = layers.map((l) => ({ ...l.spec }));
     const output = specs[specs.length - 1];
     if (output.dropout > 0) {
       throw new RangeError(`the output layer cannot drop its outputs (layers[${specs.length - 1}].dropout is ${output.dropout}); put dropout on a hidden layer`);
@@ -67,9 +65,8 @@ export class Model<A extends Float32Array | Float64Array> {
     const optimizer = Object.freeze(parseOptimizer(options.optimizer));
     const seed = options.seed === undefined ? randomSeed() : checkInt("seed", options.seed, 0, 0xffffffff);
 
-    const fanIns = specs.map((_, i) => (i === 0 ? inputSize : specs[i - 1].units));
-    const tensorSizes = specs.flatMap((l, i) => [l.units * fanIns[i], l.units]);
-    this.spec = { inputSize, layers: specs, loss, optimizer, seed, fanIns, tensorSizes, parameterCount: tensorSizes.reduce((a, b) => a + b, 0) };
+    const layout = tensorLayout(inputSize, specs);
+    this.spec = { inputSize, layers: specs, loss, optimizer, seed, ...layout, parameterCount: layout.tensorSizes.reduce((a, b) => a + b, 0) };
     this.inputSize = inputSize;
     this.inputShape = inputShape;
     this.outputSize = output.units;
@@ -262,7 +259,11 @@ export class Model<A extends Float32Array | Float64Array> {
 
   // ---- weights and files -----------------------------------------------------------------
 
-  /** Copies of W1, b1, W2, b2, … (W of layer l is units_l × units_(l−1), row-major). */
+  /**
+   * Copies of W1, b1, W2, b2, … (W of layer l is units_l × units_(l−1), row-major); then γ and β of
+   * each normalized layer, in layer order; then the moving mean and moving variance of each
+   * batch-normalized layer, in layer order (not trained: training steps update them).
+   */
   getWeights(): A[] {
     this.alive();
     return this.engine.readParams();
@@ -271,19 +272,22 @@ export class Model<A extends Float32Array | Float64Array> {
   /** Replaces every weight; takes the same list getWeights() returns. Validated before any write. */
   setWeights(weights: readonly ArrayLike<number>[]): void {
     this.alive();
-    const sizes = this.spec.tensorSizes;
+    const sizes = [...this.spec.tensorSizes, ...this.spec.movingSizes];
+    const names = this.tensorNames();
     if (!Array.isArray(weights) || weights.length !== sizes.length) {
-      throw new RangeError(`setWeights expects ${sizes.length} arrays (W and b for each of ${this.layers.length} layers), received ${describe(weights)}`);
+      const extra = sizes.length > 2 * this.layers.length ? ", then γ and β of each normalized layer and the moving mean and variance of each batch-normalized one" : "";
+      throw new RangeError(`setWeights expects ${sizes.length} arrays (W and b for each of ${this.layers.length} layers${extra}), received ${describe(weights)}`);
     }
     weights.forEach((value, i) => {
       const w = value as ArrayLike<unknown>;
-      const what = `(${i % 2 ? "b" : "W"} of layer ${i >> 1})`;
+      const what = `(${names[i]})`;
       if (!Array.isArray(w) && !ArrayBuffer.isView(w)) throw new TypeError(`weights[${i}] ${what} is ${describe(w)}; expected an array of numbers`);
       if (w.length !== sizes[i]) throw new RangeError(`weights[${i}] ${what} has ${w.length} values, expected ${sizes[i]}`);
       for (let j = 0; j < w.length; j++) {
         const v = w[j];
         if (typeof v !== "number" || !Number.isFinite(v)) throw new RangeError(`weights[${i}][${j}] ${what} is ${describe(v)}; weights must be finite numbers`);
         if (Math.abs(v) > F32_MAX) throw new RangeError(`weights[${i}][${j}] ${what} is ${v}, beyond float32's range (±${F32_MAX.toPrecision(5)}); weights must be finite float32 numbers`);
+        if (v < 0 && names[i].startsWith("moving variance")) throw new RangeError(`weights[${i}][${j}] ${what} is ${v}; a variance must be non-negative`);
       }
     });
     this.engine.writeParams(weights);
@@ -365,11 +369,21 @@ export class Model<A extends Float32Array | Float64Array> {
   }
 
   toString(): string {
-    const sizes = [String(this.inputSize), ...this.layers.map((l) => `${l.units} ${l.activation}${l.dropout > 0 ? ` (dropout ${l.dropout})` : ""}`)].join(" → ");
+    const sizes = [String(this.inputSize), ...this.layers.map((l) =>
+      `${l.units}${l.normalization ? ` ${l.normalization.type}-norm` : ""} ${l.activation}${l.dropout > 0 ? ` (dropout ${l.dropout})` : ""}`)].join(" → ");
     return `${this.constructor.name}(${sizes}; loss ${this.lossName}; ${describeOptimizer(this.optimizer)}; ${this.parameterCount.toLocaleString("en-US")} parameters)`;
   }
 
   // ---- internals -------------------------------------------------------------------------
+
+  /** What each entry of getWeights() is, for messages: "W of layer 0", "γ of layer 1", "moving mean of layer 1". */
+  private tensorNames(): string[] {
+    const { layers, gammaIndex, movingIndex } = this.spec;
+    const names = layers.flatMap((_, l) => [`W of layer ${l}`, `b of layer ${l}`]);
+    layers.forEach((_, l) => { if (gammaIndex[l] >= 0) names.push(`γ of layer ${l}`, `β of layer ${l}`); });
+    layers.forEach((_, l) => { if (movingIndex[l] >= 0) names.push(`moving mean of layer ${l}`, `moving variance of layer ${l}`); });
+    return names;
+  }
 
   private targets(name: string, y: unknown, m: number): Float32Array {
     const t = toTargets(name, y, m, this.outputSize, this.lossName === "categorical-crossentropy");
@@ -379,7 +393,8 @@ export class Model<A extends Float32Array | Float64Array> {
 
   private gradientPairs(): Gradients<A>[] {
     const g = this.engine.readGrads();
-    return this.layers.map((_, i) => ({ dW: g[2 * i], db: g[2 * i + 1] }));
+    const gi = this.spec.gammaIndex;
+    return this.layers.map((_, i) => ({ dW: g[2 * i], db: g[2 * i + 1], ...(gi[i] >= 0 ? { dGamma: g[gi[i]], dBeta: g[gi[i] + 1] } : {}) }));
   }
 
   private alive(): void {
@@ -387,10 +402,13 @@ export class Model<A extends Float32Array | Float64Array> {
   }
 }
 
-/** Weights drawn from the seed: uniform with variance 1/fan_in (Xavier/LeCun), 2/fan_in for relu (He); biases 0. */
+/**
+ * Weights drawn from the seed: uniform with variance 1/fan_in (Xavier/LeCun), 2/fan_in for relu (He);
+ * biases 0; γ 1, β 0; moving means 0 and variances 1 (Keras's initializers).
+ */
 function initialWeights(spec: EngineSpec): Float32Array[] {
   const rng = new Random(spec.seed);
-  return spec.layers.flatMap((layer, i) => {
+  const dense = spec.layers.flatMap((layer, i) => {
     const fanIn = spec.fanIns[i];
     const he = layer.activation === "relu" || layer.activation === "leaky-relu";
     const limit = Math.sqrt((he ? 6 : 3) / fanIn);
@@ -398,6 +416,9 @@ function initialWeights(spec: EngineSpec): Float32Array[] {
     for (let j = 0; j < w.length; j++) w[j] = rng.symmetric(limit);
     return [w, new Float32Array(layer.units)];
   });
+  const norms = spec.layers.flatMap((l) => (l.normalization ? [new Float32Array(l.units).fill(1), new Float32Array(l.units)] : []));
+  const moving = spec.layers.flatMap((l) => (l.normalization?.type === "batch" ? [new Float32Array(l.units), new Float32Array(l.units).fill(1)] : []));
+  return [...dense, ...norms, ...moving];
 }
 
 /** A frozen copy of an inputShape option: positive whole numbers whose product is inputSize. */

@@ -28,6 +28,9 @@ export interface Gradients<A> {
   dW: A;
   /** dL/db, one per unit. */
   db: A;
+  /** Normalized layers: dL/dγ and dL/dβ, one per unit. */
+  dGamma?: A;
+  dBeta?: A;
 }
 
 export interface EpochLogs {

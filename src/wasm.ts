@@ -47,6 +47,11 @@ export interface Kernels {
   hard_sigmoid_backward(n: number, a: number, da: number, dz: number): void;
   softplus_forward(n: number, z: number, a: number): void;
   softplus_backward(n: number, a: number, da: number, dz: number): void;
+  /** swish and gelu: their backward kernels read the forward's input z (not its output). */
+  swish_forward(n: number, z: number, a: number): void;
+  swish_backward(n: number, z: number, da: number, dz: number): void;
+  gelu_forward(n: number, z: number, a: number): void;
+  gelu_backward(n: number, z: number, da: number, dz: number): void;
   softmax_forward(m: number, n: number, z: number, a: number): void;
   softmax_backward(m: number, n: number, a: number, da: number, dz: number): void;
   /** The graph's elementwise ops with broadcasting (op codes in src/graph/backend.ts). */
@@ -80,6 +85,12 @@ export interface Kernels {
   dropout_forward(n: number, a: number, out: number, threshold: number, scale: number, seed: number): void;
   dropout_backward(n: number, d: number, threshold: number, scale: number, seed: number): void;
   clip_values(n: number, g: number, c: number): void;
+  /** Normalization of z before the activation (assembly/normalization.ts); training is 0 or 1. */
+  layer_norm_forward(m: number, n: number, z: number, gamma: number, beta: number, xhat: number, y: number, invstd: number, epsilon: number): void;
+  layer_norm_backward(m: number, n: number, xhat: number, invstd: number, gamma: number, dy: number, dz: number, dgamma: number, dbeta: number): void;
+  batch_norm_forward(m: number, n: number, z: number, gamma: number, beta: number, mean: number, variance: number, xhat: number, y: number, epsilon: number, training: number): void;
+  batch_norm_backward(m: number, n: number, xhat: number, variance: number, gamma: number, dy: number, dz: number, dgamma: number, dbeta: number, epsilon: number, training: number): void;
+  moving_average_step(n: number, x: number, avg: number, momentum: number): void;
   sum_squares(n: number, x: number): number;
 }
 

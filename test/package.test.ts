@@ -23,7 +23,11 @@ test("the package holds the build, the embedded data and the docs, nothing else"
 // checkpoints): what a browser app that trains needs; the formats stay in their own subpaths.
 // The wasm's grew to 44 KiB with the computation graph's kernels (assembly/elementwise.ts:
 // broadcasting arithmetic, exp/log/pow, transpose: 3.7 KiB, 1.4 of them libm's powf).
-test("size budget: wasm under 44 KiB, the browser bundle under 128 KiB (of which the wasm in base64 is 57 KiB)", () => {
-  expect(statSync(`${ROOT}/build/wasmlp.wasm`).size).toBeLessThan(44 * 1024);
-  expect(statSync(`${ROOT}/dist/wasmlp.browser.js`).size).toBeLessThan(128 * 1024);
+// The wasm's grew to 48 KiB with swish and gelu (a float32 erfc: 2.2 KiB, after every forward
+// kernel's scalar tail became a call of activate4 instead of a second inlined copy) and the
+// normalization kernels (assembly/normalization.ts: 2.9 KiB); the bundle's to 140 KiB with them
+// (6.8 KiB of base64, 2.7 KiB of TypeScript: the options, the engines' buffers, the reference and erfc).
+test("size budget: wasm under 48 KiB, the browser bundle under 140 KiB (of which the wasm in base64 is 64 KiB)", () => {
+  expect(statSync(`${ROOT}/build/wasmlp.wasm`).size).toBeLessThan(48 * 1024);
+  expect(statSync(`${ROOT}/dist/wasmlp.browser.js`).size).toBeLessThan(140 * 1024);
 });

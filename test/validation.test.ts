@@ -74,7 +74,7 @@ describe("labels", () => {
 
 describe("construction", () => {
   test.each([
-    ["unknown activation", { inputSize: 3, layers: [{ units: 2, activation: "swish" }] }, /activation must be one of .* received "swish"/],
+    ["unknown activation", { inputSize: 3, layers: [{ units: 2, activation: "mish" }] }, /activation must be one of .* received "mish"/],
     ["unknown loss", { inputSize: 3, layers: [{ units: 2, activation: "sigmoid" }], loss: "poisson" }, /loss must be one of .* received "poisson"/],
     ["unknown optimizer", { inputSize: 3, layers: [{ units: 2 }], optimizer: { type: "lion" } }, /optimizer.type must be one of .* received "lion"/],
     ["unknown optimizer option", { inputSize: 3, layers: [{ units: 2 }], optimizer: { type: "sgd", momentum: 0.9 } }, /unknown option "momentum"/],

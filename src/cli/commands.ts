@@ -50,6 +50,7 @@ Options:
   --weight-decay X     AdamW's decoupled weight decay (with --optimizer adamw; default 0.004)
   --dropout RATE       drop that fraction of each hidden layer's outputs in training (default 0)
   --standardize        train on zero-mean, unit-variance pixels; the saved model still takes raw pixels
+  --normalization NAME normalize each hidden layer before its activation: batch or layer (default none)
   --threads N|auto     threads sharing each large step (default 1; auto: every core); same results
   --checkpoint         with --save: include the optimizer state and epochs done, for --resume
   --resume FILE        continue training a saved model (a checkpoint resumes bit for bit) up to --epochs
@@ -103,7 +104,7 @@ export async function train(argv: string[], out: Output): Promise<number> {
     "batch-size": { type: "string" }, optimizer: { type: "string" }, lr: { type: "string" }, seed: { type: "string" },
     limit: { type: "string" }, save: { type: "string" }, "early-stopping": { type: "string" }, checkpoint: { type: "boolean" },
     resume: { type: "string" }, "lr-schedule": { type: "string" }, "weight-decay": { type: "string" }, threads: { type: "string" },
-    dropout: { type: "string" }, standardize: { type: "boolean" }, help: { type: "boolean", short: "h" },
+    dropout: { type: "string" }, standardize: { type: "boolean" }, normalization: { type: "string" }, help: { type: "boolean", short: "h" },
   }, "train");
   if (a.help) { out.write(HELP.train); return 0; }
   const layers = intList("layers", a.layers, [256, 128]);
@@ -128,7 +129,7 @@ export async function train(argv: string[], out: Output): Promise<number> {
   // and optimizer state no longer describe the standardized training: nothing to resume from.
   if (a.standardize && (a.checkpoint || resume !== undefined)) throw new UsageError(`train: --standardize cannot be combined with --${a.checkpoint ? "checkpoint" : "resume"} (the saved model takes raw pixels: its scaling is folded into the first layer)`);
   if (resume !== undefined) {
-    const fixed = (["layers", "activation", "optimizer", "lr", "seed", "lr-schedule", "weight-decay", "dropout"] as const).find((k) => a[k] !== undefined);
+    const fixed = (["layers", "activation", "optimizer", "lr", "seed", "lr-schedule", "weight-decay", "dropout", "normalization"] as const).find((k) => a[k] !== undefined);
     if (fixed) throw new UsageError(`train: --resume continues the saved network as it is; --${fixed} cannot change it`);
   }
 
@@ -137,6 +138,8 @@ export async function train(argv: string[], out: Output): Promise<number> {
   if (typeof a.dropout === "string" && !(a.dropout.trim() !== "" && dropout >= 0 && dropout < 1)) {
     throw new UsageError(`--dropout must be a number in [0, 1), received "${a.dropout}"`);
   }
+
+  const normalization = a.normalization === undefined ? undefined : oneOf("normalization", a.normalization, "batch", ["batch", "layer"] as const);
 
   const data = loadData(dataDir);
   let trainSet = limit === undefined || limit >= data.train.count ? data.train : take(data.train, 0, limit);
@@ -150,7 +153,8 @@ export async function train(argv: string[], out: Output): Promise<number> {
   const net = resume !== undefined ? loadModel({ model: resume }, "train").net : new Network({
     inputSize: trainSet.rows * trainSet.cols,
     inputShape: [trainSet.rows, trainSet.cols],
-    layers: [...layers.map((units) => ({ units, activation, ...(dropout > 0 ? { dropout } : {}) })), { units: 10, activation: "softmax" as const }],
+    layers: [...layers.map((units) => ({ units, activation, ...(dropout > 0 ? { dropout } : {}), ...(normalization ? { normalization } : {}) })),
+      { units: 10, activation: "softmax" as const }],
     loss: "categorical-crossentropy",
     optimizer: {
       type: optimizer,

@@ -2,18 +2,15 @@
 // computed), behind the one façade class in src/model.ts. Engines: wasm float32
 // (src/engine/wasm.ts) and the float64 reference (src/reference/engine.ts). Inputs reaching an
 // engine are already validated; an engine never validates user data.
-import type { NetworkSpec } from "../config.js";
+import type { NetworkSpec, TensorLayout } from "../config.js";
 
 /** Slot 0 holds the training batch (and forward()'s state for backward()); slot 1 inference chunks. */
 export type Slot = 0 | 1;
 
 /** What an engine is built from: the normalised spec plus the derived sizes. */
-export interface EngineSpec extends NetworkSpec {
-  /** Sizes of the parameter tensors, W1, b1, W2, b2, … */
-  tensorSizes: readonly number[];
+export interface EngineSpec extends NetworkSpec, Readonly<TensorLayout> {
+  /** Entries of the trainable tensors (tensorSizes: W1, b1, W2, b2, …, then each normalized layer's γ, β). */
   parameterCount: number;
-  /** Inputs per sample of each layer. */
-  fanIns: readonly number[];
 }
 
 export interface Engine<A extends Float32Array | Float64Array> {
@@ -31,7 +28,9 @@ export interface Engine<A extends Float32Array | Float64Array> {
   loadY(slot: Slot, src: Float32Array, order: Uint32Array | null, start: number, m: number): void;
   /**
    * Runs the layers; returns a view of the outputs valid until the next engine call. `training`
-   * (slot 0, training steps only): dropout layers drop, and the next backprop goes through their masks.
+   * (slot 0, training steps only): dropout layers drop, and the next backprop goes through their masks;
+   * batch-normalized layers use the batch's statistics (else their moving ones), which the next
+   * applyStep() then folds into the moving statistics.
    */
   runForward(slot: Slot, m: number, training?: boolean): A;
   /** Sum over the batch of the per-sample loss of the slot's outputs and targets. */
@@ -46,8 +45,11 @@ export interface Engine<A extends Float32Array | Float64Array> {
   gradientsFinite(): boolean;
   /** One optimizer update from the gradient buffers. */
   applyStep(): void;
+  /** The trainable tensors (tensorSizes), then the moving statistics (movingSizes). */
   readParams(): A[];
+  /** Gradients of the trainable tensors. */
   readGrads(): A[];
+  /** Takes readParams()'s list. */
   writeParams(weights: readonly ArrayLike<number>[]): void;
   /** The optimizer's step count and state vectors (each parameterCount long, in W1, b1, … order). */
   readOptimizerState(): { steps: number; states: A[] };

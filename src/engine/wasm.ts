@@ -1,7 +1,7 @@
 // The wasm-backed network: parameters, gradients, optimizer state and batch buffers live in
 // the module's linear memory, owned through F32Region; each step is a handful of kernel calls
 // and allocates nothing once the batch size has been seen.
-import { type ActivationOp, activationOps } from "../activations.js";
+import { type ActivationOp, activationOps, needsInput } from "../activations.js";
 import { type LossOp, lossOps } from "../losses.js";
 import { F32Region } from "../memory.js";
 import type { OptimizerSpec } from "../config.js";
@@ -23,6 +23,12 @@ interface Batch {
   dropped: (F32Region | null)[];
   /** Slot 0: per-sample loss weights (used while `weighted`). */
   weights: F32Region | null;
+  /** Slot 0: the input z of each layer whose activation's derivative reads it (swish, gelu). */
+  pre: (F32Region | null)[];
+  /** Slot 0: each normalized layer's x̂ (its normalized z, before γ and β). */
+  xhat: (F32Region | null)[];
+  /** Each layer-normalized layer's 1/√(variance + ε) per sample. */
+  invstd: (F32Region | null)[];
 }
 
 export class WasmEngine implements Engine<Float32Array> {
@@ -47,6 +53,15 @@ export class WasmEngine implements Engine<Float32Array> {
   private steps = 0;
   /** Whether slot 0's last forward pass dropped (a training step): backprop then goes through the masks. */
   private dropping = false;
+  /** Whether slot 0's last forward pass was a training step (batch statistics for batch normalization). */
+  private trainingPass = false;
+  /** Whether the batch statistics of slot 0's last forward pass await their fold into the moving ones (applyStep). */
+  private statsPending = false;
+  /** Moving mean and variance of each batch-normalized layer (movingSizes), and the last training batch's. */
+  private readonly moving: F32Region | null;
+  private readonly batchStats: F32Region | null;
+  /** Element offset of each moving tensor inside moving and batchStats. */
+  private readonly movingOffsets: number[];
   /** Whether slot 0's current batch has per-sample loss weights (loadWeights). */
   private weighted = false;
   /** The optimizer settings each update runs with: the spec's, with a schedule's current rate. */
@@ -77,8 +92,13 @@ export class WasmEngine implements Engine<Float32Array> {
     this.offsets = [];
     let offset = 0;
     for (const size of this.tensorSizes) { this.offsets.push(offset); offset += size; }
-    const regions = allocAll(this.rt, [this.parameterCount, this.parameterCount, ...Array(this.optimizerK.states).fill(this.parameterCount)],
+    this.movingOffsets = [];
+    let movingCount = 0;
+    for (const size of spec.movingSizes) { this.movingOffsets.push(movingCount); movingCount += size; }
+    const regions = allocAll(this.rt, [this.parameterCount, this.parameterCount, ...Array(this.optimizerK.states).fill(this.parameterCount),
+      ...(movingCount > 0 ? [movingCount, movingCount] : [])],
       `the ${this.parameterCount.toLocaleString("en-US")} parameters, their gradients and ${this.optimizerK.states} optimizer state buffers`);
+    [this.moving, this.batchStats] = movingCount > 0 ? regions.splice(-2) : [null, null];
     [this.params, this.grads, ...this.states] = regions;
     const initial = this.optimizerK.initial?.(spec.optimizer) ?? [];
     this.states.forEach((s, i) => s.view.fill(initial[i] ?? 0));
@@ -110,20 +130,25 @@ export class WasmEngine implements Engine<Float32Array> {
     // the network keeps its old buffers and the heap is exactly as before.
     const widths = this.spec.layers.map((l) => l.units);
     const widest = Math.max(this.inputSize, ...widths);
-    const droppers = slot === 0 ? this.spec.layers.flatMap((l, i) => (l.dropout > 0 ? [i] : [])) : [];
-    const sizes = [m * this.inputSize, m * this.outputSize, ...widths.map((w) => m * w), ...(slot === 0 ? [m * widest, m * widest] : []),
-      ...droppers.map((i) => m * widths[i]), ...(slot === 0 ? [m] : [])];
+    const sizes: number[] = [];
+    const take = (n: number): number => sizes.push(n) - 1;
+    const perLayer = (want: (l: EngineSpec["layers"][number]) => boolean, n: (w: number) => number): number[] =>
+      this.spec.layers.map((l, i) => (want(l) ? take(n(widths[i])) : -1));
+    const x = take(m * this.inputSize), y = take(m * this.outputSize);
+    const acts = widths.map((w) => take(m * w));
+    const deltas = slot === 0 ? [take(m * widest), take(m * widest)] : [];
+    const dropped = perLayer((l) => slot === 0 && l.dropout > 0, (w) => m * w);
+    const weights = slot === 0 ? take(m) : -1;
+    const pre = perLayer((l) => slot === 0 && needsInput(l.activation), (w) => m * w);
+    const xhat = perLayer((l) => slot === 0 && l.normalization !== null, (w) => m * w);
+    const invstd = perLayer((l) => l.normalization?.type === "layer", () => m);
     const r = allocAll(this.rt, sizes, `the buffers of a batch of ${m.toLocaleString("en-US")} samples`);
     if (current) this.freeBatch(current);
-    const extra = 2 + widths.length + (slot === 0 ? 2 : 0);
+    const at = (i: number): F32Region | null => (i < 0 ? null : r[i]);
     this.slots[slot] = {
-      rows: m,
-      x: r[0],
-      y: r[1],
-      acts: r.slice(2, 2 + widths.length),
-      deltas: slot === 0 ? [r[2 + widths.length], r[3 + widths.length]] : null,
-      dropped: widths.map((_, i) => (droppers.includes(i) ? r[extra + droppers.indexOf(i)] : null)),
-      weights: slot === 0 ? r[r.length - 1] : null,
+      rows: m, x: r[x], y: r[y], acts: acts.map((i) => r[i]),
+      deltas: slot === 0 ? [r[deltas[0]], r[deltas[1]]] : null,
+      dropped: dropped.map(at), weights: at(weights), pre: pre.map(at), xhat: xhat.map(at), invstd: invstd.map(at),
     };
   }
 
@@ -148,19 +173,33 @@ export class WasmEngine implements Engine<Float32Array> {
     const k = this.rt.parallel.kernelsShared; // large elementwise passes shared with threads
     const b = this.slots[slot]!;
     const w = this.params.ptr;
-    if (slot === 0) this.dropping = training;
+    if (slot === 0) {
+      this.dropping = this.trainingPass = training;
+      this.statsPending = training && this.moving !== null;
+    }
     let prev = b.x.ptr;
     const packed = slot === 1 && m > DENSE_MAX_M ? this.packedWeights() : null;
     for (let l = 0; l < this.spec.layers.length; l++) {
       const layer = this.spec.layers[l];
       const out = b.acts[l].ptr;
-      // z = a_prev·Wᵀ + b (samples as rows), then a = g(z) in place.
-      // Row-wise activations (softmax) are not in the fused store: its epilogue is the identity
-      // for them, and their pass follows.
-      const rowwise = layer.activation === "softmax";
-      this.rt.parallel.forwardNT(m, layer.units, this.inputSizeOf(l), prev, w + 4 * this.offsets[2 * l], w + 4 * this.offsets[2 * l + 1], out,
-        activationOps[layer.activation].epilogue, layer.alpha, rowwise ? null : this.acts[l], packed?.[l].ptr ?? 0);
-      if (rowwise) this.acts[l].forward(k, m, layer.units, out, out, layer.alpha);
+      const keepZ = b.pre[l] !== null; // slot 0, an activation whose derivative reads z
+      if (layer.normalization || keepZ) {
+        // z (or its normalization y) kept where backprop reads it, then a = g(·) as a pass.
+        const z = layer.normalization ? b.xhat[l]?.ptr ?? out : b.pre[l]!.ptr;
+        this.rt.parallel.forwardNT(m, layer.units, this.inputSizeOf(l), prev, w + 4 * this.offsets[2 * l], w + 4 * this.offsets[2 * l + 1], z,
+          activationOps.linear.epilogue, 0, null, packed?.[l].ptr ?? 0);
+        const y = keepZ ? b.pre[l]!.ptr : out;
+        if (layer.normalization) this.normalizeForward(slot, l, m, z, y);
+        this.acts[l].forward(k, m, layer.units, y, out, layer.alpha);
+      } else {
+        // z = a_prev·Wᵀ + b (samples as rows), then a = g(z) in place.
+        // Row-wise activations (softmax) are not in the fused store: its epilogue is the identity
+        // for them, and their pass follows.
+        const rowwise = layer.activation === "softmax";
+        this.rt.parallel.forwardNT(m, layer.units, this.inputSizeOf(l), prev, w + 4 * this.offsets[2 * l], w + 4 * this.offsets[2 * l + 1], out,
+          activationOps[layer.activation].epilogue, layer.alpha, rowwise ? null : this.acts[l], packed?.[l].ptr ?? 0);
+        if (rowwise) this.acts[l].forward(k, m, layer.units, out, out, layer.alpha);
+      }
       prev = out;
       const dropped = b.dropped[l];
       if (training && dropped) {
@@ -191,6 +230,51 @@ export class WasmEngine implements Engine<Float32Array> {
     return this.packed;
   }
 
+  /** γ and β of layer l (a normalized one) in params, or their gradients in grads. */
+  private gammaBeta(base: F32Region, l: number): [number, number] {
+    const t = this.spec.gammaIndex[l];
+    return [base.ptr + 4 * this.offsets[t], base.ptr + 4 * this.offsets[t + 1]];
+  }
+
+  /** The mean and variance layer l normalizes with: the batch's in a training pass, else the moving ones. */
+  private statsOf(l: number, batch: boolean): [number, number] {
+    const region = batch ? this.batchStats! : this.moving!;
+    const t = this.spec.movingIndex[l];
+    return [region.ptr + 4 * this.movingOffsets[t], region.ptr + 4 * this.movingOffsets[t + 1]];
+  }
+
+  /** y = γ∘x̂ + β of layer l's z (m rows), x̂ written over z. One thread: the statistics are reductions. */
+  private normalizeForward(slot: Slot, l: number, m: number, z: number, y: number): void {
+    const layer = this.spec.layers[l], norm = layer.normalization!, kr = this.rt.kernels;
+    const [gamma, beta] = this.gammaBeta(this.params, l);
+    if (norm.type === "layer") {
+      kr.layer_norm_forward(m, layer.units, z, gamma, beta, z, y, this.slots[slot]!.invstd[l]!.ptr, norm.epsilon);
+    } else {
+      const batch = slot === 0 && this.trainingPass;
+      const [mean, variance] = this.statsOf(l, batch);
+      kr.batch_norm_forward(m, layer.units, z, gamma, beta, mean, variance, z, y, norm.epsilon, batch ? 1 : 0);
+    }
+  }
+
+  /** dZ of layer l from its dY (m rows of slot 0, in place at d), and the gradients of γ and β. */
+  private normalizeBackward(l: number, m: number, d: number): void {
+    const layer = this.spec.layers[l], norm = layer.normalization!, kr = this.rt.kernels, b = this.slots[0]!;
+    const [gamma] = this.gammaBeta(this.params, l);
+    const [dGamma, dBeta] = this.gammaBeta(this.grads, l);
+    if (norm.type === "layer") {
+      kr.layer_norm_backward(m, layer.units, b.xhat[l]!.ptr, b.invstd[l]!.ptr, gamma, d, d, dGamma, dBeta);
+    } else {
+      const [, variance] = this.statsOf(l, this.trainingPass);
+      kr.batch_norm_backward(m, layer.units, b.xhat[l]!.ptr, variance, gamma, d, d, dGamma, dBeta, norm.epsilon, this.trainingPass ? 1 : 0);
+    }
+  }
+
+  /** What layer l's activation backward reads: its input z when the derivative needs it, else its output. */
+  private activationInput(l: number): number {
+    const b = this.slots[0]!;
+    return (b.pre[l] ?? b.acts[l]).ptr;
+  }
+
   lossSum(slot: Slot, m: number): number {
     this.live();
     const b = this.slots[slot]!;
@@ -216,7 +300,7 @@ export class WasmEngine implements Engine<Float32Array> {
     } else {
       this.lossK.grad(k, m, this.outputSize, out, b.y.ptr, d);
       if (this.weighted) this.rt.kernels.scale_rows(m, this.outputSize, d, b.weights!.ptr);
-      this.acts[last].backward(k, m, this.outputSize, out, d, d, this.spec.layers[last].alpha);
+      this.acts[last].backward(k, m, this.outputSize, this.activationInput(last), d, d, this.spec.layers[last].alpha);
     }
     this.backpropLayers(m, false);
     this.spec.layers.forEach((l, i) => {
@@ -243,7 +327,7 @@ export class WasmEngine implements Engine<Float32Array> {
     const last = this.spec.layers.length - 1;
     b.deltas![0].view.set(dOut);
     const d = b.deltas![0].ptr;
-    this.acts[last].backward(k, m, this.outputSize, b.acts[last].ptr, d, d, this.spec.layers[last].alpha);
+    this.acts[last].backward(k, m, this.outputSize, this.activationInput(last), d, d, this.spec.layers[last].alpha);
     return this.backpropLayers(m, true)!.copy(m * this.inputSize);
   }
 
@@ -257,9 +341,13 @@ export class WasmEngine implements Engine<Float32Array> {
       const fanIn = this.inputSizeOf(l);
       const dropped = l > 0 && this.dropping ? b.dropped[l - 1] : null;
       const prev = l === 0 ? b.x : dropped ?? b.acts[l - 1];
+      if (this.spec.layers[l].normalization) this.normalizeBackward(l, m, cur.ptr);
       // dW = dZᵀ·A_prev (n_l × n_(l−1)), db = Σ_rows dZ, dA_prev = dZ·W.
       this.rt.parallel.matmul("tn", units, fanIn, m, cur.ptr, prev.ptr, this.grads.ptr + 4 * this.offsets[2 * l], false);
-      k.sum_cols(m, units, cur.ptr, this.grads.ptr + 4 * this.offsets[2 * l + 1], 1, 0);
+      // Batch statistics cancel any per-unit shift, so b's gradient is 0: set exactly, not left as the
+      // rounding noise of Σ dZ (which Adam would scale up into steps).
+      if (this.trainingPass && this.spec.layers[l].normalization?.type === "batch") this.grads.view.fill(0, this.offsets[2 * l + 1], this.offsets[2 * l + 1] + units);
+      else k.sum_cols(m, units, cur.ptr, this.grads.ptr + 4 * this.offsets[2 * l + 1], 1, 0);
       if (l === 0 && !wantInput) return null;
       this.rt.parallel.matmul("nn", m, fanIn, units, cur.ptr, this.params.ptr + 4 * this.offsets[2 * l], next.ptr, false);
       if (dropped) {
@@ -267,7 +355,7 @@ export class WasmEngine implements Engine<Float32Array> {
         const { threshold, scale } = dropoutArgs(this.spec.layers[l - 1].dropout);
         this.rt.kernels.dropout_backward(m * fanIn, next.ptr, threshold, scale, dropoutSeed(this.spec.seed, this.steps, l - 1));
       }
-      if (l > 0) this.acts[l - 1].backward(k, m, fanIn, b.acts[l - 1].ptr, next.ptr, next.ptr, this.spec.layers[l - 1].alpha);
+      if (l > 0) this.acts[l - 1].backward(k, m, fanIn, this.activationInput(l - 1), next.ptr, next.ptr, this.spec.layers[l - 1].alpha);
       [cur, next] = [next, cur];
     }
     return cur;
@@ -290,11 +378,22 @@ export class WasmEngine implements Engine<Float32Array> {
     }
     this.optimizerK.kernels.step(k, n, g, this.params.ptr, this.statePtrs, o, this.steps);
     this.packedCurrent = false;
+    if (this.statsPending) {
+      // The training batch's statistics join the moving ones (Keras: moving·momentum + batch·(1 − momentum)).
+      this.spec.layers.forEach((l, i) => {
+        if (l.normalization?.type !== "batch") return;
+        const [bm, bv] = this.statsOf(i, true), [mm, mv] = this.statsOf(i, false);
+        this.rt.kernels.moving_average_step(l.units, bm, mm, l.normalization.momentum);
+        this.rt.kernels.moving_average_step(l.units, bv, mv, l.normalization.momentum);
+      });
+      this.statsPending = false;
+    }
   }
 
   readParams(): Float32Array[] {
     this.live();
-    return this.split(this.params.view);
+    const moving = this.moving?.view;
+    return [...this.split(this.params.view), ...this.spec.movingSizes.map((n, i) => moving!.slice(this.movingOffsets[i], this.movingOffsets[i] + n))];
   }
 
   readGrads(): Float32Array[] {
@@ -304,8 +403,8 @@ export class WasmEngine implements Engine<Float32Array> {
 
   writeParams(weights: readonly ArrayLike<number>[]): void {
     this.live();
-    const view = this.params.view;
-    weights.forEach((w, i) => view.set(w, this.offsets[i]));
+    const view = this.params.view, trainable = this.tensorSizes.length;
+    weights.forEach((w, i) => (i < trainable ? view.set(w, this.offsets[i]) : this.moving!.view.set(w, this.movingOffsets[i - trainable])));
     this.packedCurrent = false;
   }
 
@@ -327,6 +426,7 @@ export class WasmEngine implements Engine<Float32Array> {
     this.slots[0] = this.slots[1] = null;
     for (const r of [this.params, this.grads, ...this.states, ...(this.packed ?? [])]) r.dispose();
     this.packed = null;
+    for (const r of [this.params, this.grads, ...this.states, this.moving, this.batchStats]) r?.dispose();
   }
 
   private split(view: Float32Array): Float32Array[] {
@@ -334,7 +434,7 @@ export class WasmEngine implements Engine<Float32Array> {
   }
 
   private freeBatch(b: Batch): void {
-    for (const r of [b.x, b.y, ...b.acts, ...(b.deltas ?? []), ...b.dropped, b.weights]) r?.dispose();
+    for (const r of [b.x, b.y, ...b.acts, ...(b.deltas ?? []), ...b.dropped, b.weights, ...b.pre, ...b.xhat, ...b.invstd]) r?.dispose();
   }
 }
 

@@ -15,6 +15,15 @@ export interface Exportable {
   readonly inputSize: number;
   /** Exported as a Flatten of this shape when it has more than one dimension. */
   readonly inputShape?: readonly number[];
-  readonly layers: readonly { readonly units: number; readonly activation: Activation; readonly alpha: number }[];
+  readonly layers: readonly {
+    readonly units: number; readonly activation: Activation; readonly alpha: number;
+    readonly normalization?: Readonly<{ type: "batch" | "layer"; epsilon: number; momentum?: number }> | null;
+  }[];
   getWeights(): ArrayLike<number>[];
+}
+
+/** An export's refusal of normalized layers, naming the first (until the format maps them). */
+export function refuseNormalization(format: string, net: Exportable): void {
+  const i = net.layers.findIndex((l) => l.normalization);
+  if (i >= 0) throw new RangeError(`${format}: layer ${i} has ${net.layers[i].normalization!.type} normalization, which this export does not write yet`);
 }

@@ -7,7 +7,7 @@
 import protobuf from "protobufjs/light.js";
 import { type Activation, Network } from "wasmlp";
 import { describe } from "../validate.js";
-import type { Exportable, ImportOptions } from "./common.js";
+import { type Exportable, type ImportOptions, refuseNormalization } from "./common.js";
 import { ONNX_SCHEMA } from "./onnx-schema.js";
 
 /** Largest model read: 512 MiB (128 Mi float32 weights, far beyond what wasmlp trains). */
@@ -37,6 +37,41 @@ interface Model { irVersion?: unknown; opsetImport: { domain?: string; version?:
 const num = (v: number | { toNumber(): number } | undefined): number => (v === undefined ? 0 : typeof v === "number" ? v : v.toNumber());
 const nodeName = (n: Node, i: number): string => `node ${i} (${n.opType}${n.name ? ` "${n.name}"` : ""})`;
 
+/** Op types of the fused patterns (not ONNX operators: the names cannot clash). */
+const SWISH_PATTERN = "Sigmoid+Mul (swish)";
+const GELU_PATTERN = "Div+Erf+Add+Mul+Mul (gelu)";
+
+/**
+ * The graph's nodes with the patterns of swish (x·Sigmoid(x)) and exact gelu (x·(1 + Erf(x/√2))·0.5,
+ * as toOnnx and PyTorch before opset 20 write it) each replaced by one node of x, so that the chain
+ * reader sees one activation after each layer.
+ */
+function fusePatterns(nodes: Node[], scalar: (name: string) => number | null): Node[] {
+  const out: Node[] = [];
+  const constant = (n: Node, x: string): number | null => {
+    if (n.input.length !== 2 || !n.input.includes(x)) return null;
+    return scalar(n.input[0] === x ? n.input[1] : n.input[0]);
+  };
+  for (let i = 0; i < nodes.length; i++) {
+    const n = nodes[i], x = n.input[0];
+    const [a, b, c, d] = [nodes[i + 1], nodes[i + 2], nodes[i + 3], nodes[i + 4]];
+    if (n.opType === "Sigmoid" && a?.opType === "Mul" && a.input.length === 2 && a.input.includes(x) && a.input.includes(n.output[0]) && x !== n.output[0]) {
+      out.push({ name: a.name, opType: SWISH_PATTERN, input: [x], output: a.output, attribute: [] });
+      i += 1;
+      continue;
+    }
+    if (n.opType === "Div" && n.input[0] === x && close(scalar(n.input[1]) ?? NaN, Math.SQRT2) && a?.opType === "Erf" && a.input[0] === n.output[0]
+      && b?.opType === "Add" && close(constant(b, a.output[0]) ?? NaN, 1) && c?.opType === "Mul" && c.input.includes(x) && c.input.includes(b.output[0])
+      && d?.opType === "Mul" && close(constant(d, c.output[0]) ?? NaN, 0.5)) {
+      out.push({ name: d.name, opType: GELU_PATTERN, input: [x], output: d.output, attribute: [] });
+      i += 4;
+      continue;
+    }
+    out.push(n);
+  }
+  return out;
+}
+
 /** Activation nodes and what they are in wasmlp, given their attributes (null: not representable). */
 const ACTIVATION_NODES: Record<string, (attr: (name: string) => number | undefined) => { activation: Activation; alpha?: number } | string> = {
   Relu: () => ({ activation: "relu" }),
@@ -54,6 +89,11 @@ const ACTIVATION_NODES: Record<string, (attr: (name: string) => number | undefin
   HardSigmoid: (a) => (close(a("alpha") ?? 0.2, 1 / 6) && close(a("beta") ?? 0.5, 0.5)
     ? { activation: "hard-sigmoid" } : `alpha ${a("alpha") ?? 0.2}, beta ${a("beta") ?? 0.5} (wasmlp's hard-sigmoid is relu6(x + 3)/6: alpha 1/6, beta 0.5)`),
   Softmax: () => ({ activation: "softmax" }),
+  // Opset 20's Gelu (its approximate attribute is checked where it is read), and the node patterns
+  // that toOnnx writes for swish and gelu at opset 17 (fused by fusePatterns before the chain is read).
+  Gelu: () => ({ activation: "gelu" }),
+  [SWISH_PATTERN]: () => ({ activation: "swish" }),
+  [GELU_PATTERN]: () => ({ activation: "gelu" }),
 };
 
 /** The shortest decimal that is this float32 (attributes are float32: 0.2 arrives as 0.2000000030). */
@@ -95,7 +135,8 @@ interface Dense { W: Float32Array; b: Float32Array; units: number; activation: A
 /**
  * A network from ONNX bytes. The graph must be a chain: [Flatten] then, per layer, Gemm
  * (transA 0, alpha = beta = 1, B an initializer) or MatMul + Add, then at most one activation
- * (Relu, Sigmoid, Tanh, LeakyRelu, Elu, Selu, Softsign, HardSigmoid, Softmax on the last axis)
+ * (Relu, Sigmoid, Tanh, LeakyRelu, Elu, Selu, Softsign, Softplus, HardSigmoid, Gelu, Softmax on the
+ * last axis, or the Sigmoid·Mul and Div/Erf/Add/Mul/Mul patterns of swish and exact gelu)
  * or Identity nodes. Any other node, a branch, a second input, a non-float32 tensor or an opset
  * outside 11–21 is refused with an error naming it.
  */
@@ -139,7 +180,13 @@ export function fromOnnx(bytes: ArrayBuffer | ArrayBufferView, options: FromOnnx
     layers.push({ W: pendingMatMul!.W, b, units: pendingMatMul!.units, activation: "linear" });
     pendingMatMul = null;
   };
-  graph.node.forEach((node, i) => {
+  const scalar = (name: string): number | null => {
+    const t = init.get(name);
+    if (!t) return null;
+    const { data } = floats(t, "a constant");
+    return data.length === 1 ? data[0] : null;
+  };
+  fusePatterns(graph.node, scalar).forEach((node, i) => {
     const where = nodeName(node, i);
     if (node.domain && node.domain !== "ai.onnx") throw new RangeError(`onnx: ${where} is in domain "${node.domain}", which wasmlp does not read`);
     const dataInputs = node.input.filter((n) => n !== "" && !init.has(n));
@@ -213,7 +260,12 @@ export function fromOnnx(bytes: ArrayBuffer | ArrayBufferView, options: FromOnnx
         if (!read) throw new RangeError(`onnx: ${where}: operator ${node.opType} is not supported (wasmlp reads Gemm, MatMul, Add, Flatten, Identity and activations)`);
         const last = layers[layers.length - 1];
         if (!last || last.activation !== "linear") throw new RangeError(`onnx: ${where} is not right after a Gemm or MatMul + Add; wasmlp puts one activation on each layer`);
-        if (node.opType === "Softmax") {
+        if (node.opType === "Gelu") {
+          const approximate = attrs.get("approximate")?.s;
+          const mode = approximate ? new TextDecoder().decode(approximate) : "none";
+          known(["approximate"]);
+          if (mode !== "none") throw new RangeError(`onnx: ${where} has approximate "${mode}"; wasmlp's gelu is the exact erf form (approximate "none")`);
+        } else if (node.opType === "Softmax") {
           known(["axis"]);
           const axis = attr("axis") ?? (version < 13 ? 1 : -1);
           if (axis !== -1 && axis !== 1) throw new RangeError(`onnx: ${where} takes softmax over axis ${axis}; wasmlp's is over the features (axis 1 or -1)`);
@@ -271,6 +323,8 @@ const EXPORT_NODES: Record<Activation, ((alpha: number) => { opType: string; att
   selu: () => ({ opType: "Selu", attribute: [] }),
   softsign: () => ({ opType: "Softsign", attribute: [] }),
   softplus: () => ({ opType: "Softplus", attribute: [] }),
+  swish: null, // written as Sigmoid and Mul (see activationNodes): no Swish operator before opset 24
+  gelu: null, // written as Div, Erf, Add, Mul, Mul: Gelu is an opset 20 operator
   "hard-sigmoid": () => ({ opType: "HardSigmoid", attribute: [{ name: "alpha", type: 1, f: 1 / 6 }, { name: "beta", type: 1, f: 0.5 }] }),
   softmax: () => ({ opType: "Softmax", attribute: [{ name: "axis", type: 2, i: -1 }] }),
 };
@@ -282,6 +336,7 @@ const EXPORT_NODES: Record<Activation, ((alpha: number) => { opType: string; att
  */
 export function toOnnx(net: OnnxExportable): Uint8Array {
   const params = net.getWeights(); // throws on a disposed network, before anything is built
+  refuseNormalization("toOnnx", net);
   const shape = net.inputShape && net.inputShape.length > 1 ? [...net.inputShape] : [net.inputSize];
   const dim = (d: number) => ({ dimValue: d });
   const nodes: object[] = [];
@@ -303,6 +358,8 @@ export function toOnnx(net: OnnxExportable): Uint8Array {
     if (act) {
       nodes.push({ name: `${gemm}.${act.opType.toLowerCase()}`, ...act, input: [current], output: [`${gemm}.a`] });
       current = `${gemm}.a`;
+    } else if (layer.activation === "swish" || layer.activation === "gelu") {
+      current = activationNodes(layer.activation, gemm, current, nodes, initializer);
     }
   });
   nodes.push({ name: "output", opType: "Identity", input: [current], output: ["output"], attribute: [] });
@@ -320,6 +377,26 @@ export function toOnnx(net: OnnxExportable): Uint8Array {
     },
   };
   return ModelProto.encode(ModelProto.fromObject(model)).finish();
+}
+
+/** swish as x·Sigmoid(x); exact gelu as x·(1 + Erf(x/√2))·0.5 (PyTorch's export before opset 20). Returns the output's name. */
+function activationNodes(act: "swish" | "gelu", gemm: string, x: string, nodes: object[], initializer: object[]): string {
+  const node = (op: string, input: string[], output: string) => nodes.push({ name: `${gemm}.${output.slice(gemm.length + 1)}`, opType: op, input, output: [output], attribute: [] });
+  const constant = (name: string, v: number): string => {
+    initializer.push({ name: `${gemm}.${name}`, dims: [], dataType: FLOAT, rawData: bytesOf([v]) });
+    return `${gemm}.${name}`;
+  };
+  if (act === "swish") {
+    node("Sigmoid", [x], `${gemm}.sigmoid`);
+    node("Mul", [x, `${gemm}.sigmoid`], `${gemm}.a`);
+  } else {
+    node("Div", [x, constant("sqrt2", Math.SQRT2)], `${gemm}.scaled`);
+    node("Erf", [`${gemm}.scaled`], `${gemm}.erf`);
+    node("Add", [`${gemm}.erf`, constant("one", 1)], `${gemm}.erf1`);
+    node("Mul", [x, `${gemm}.erf1`], `${gemm}.twice`);
+    node("Mul", [`${gemm}.twice`, constant("half", 0.5)], `${gemm}.a`);
+  }
+  return `${gemm}.a`;
 }
 
 function bytesOf(values: ArrayLike<number>): Uint8Array {

@@ -6,7 +6,7 @@
 // wasm instance) as the application's `import { Network } from "wasmlp"`.
 import { type Activation, Network } from "wasmlp";
 import { describe } from "../validate.js";
-import type { Exportable, ImportOptions } from "./common.js";
+import { type Exportable, type ImportOptions, refuseNormalization } from "./common.js";
 
 /** Largest model.json text read (the topology is small; the weights live in the binary part). */
 export const MAX_TFJS_JSON_BYTES = 16 * 1024 * 1024;
@@ -86,13 +86,16 @@ const ACTIVATION_NAMES: Record<string, { activation: Activation; alpha: number }
   selu: { activation: "selu", alpha: 0 },
   softsign: { activation: "softsign", alpha: 0 },
   softplus: { activation: "softplus", alpha: 0 },
+  swish: { activation: "swish", alpha: 0 },
+  silu: { activation: "swish", alpha: 0 }, // Keras 3's other name for swish
+  gelu: { activation: "gelu", alpha: 0 }, // the exact erf form (tfjs's gelu; Keras's default approximate=False)
   // Only Keras 3's relu6(z + 3) / 6 (see activationOf); tfjs and Keras 2 mean 0.2·z + 0.5.
   hard_sigmoid: { activation: "hard-sigmoid", alpha: 0 },
 };
 /** wasmlp activations → their name in the file; hard-sigmoid has no tfjs-layers equivalent. */
 const EXPORT_NAMES: Partial<Record<Activation, string>> = {
   linear: "linear", sigmoid: "sigmoid", tanh: "tanh", relu: "relu", softmax: "softmax", elu: "elu", selu: "selu", softsign: "softsign",
-  softplus: "softplus",
+  softplus: "softplus", swish: "swish", gelu: "gelu",
 };
 
 class Unsupported extends RangeError {}
@@ -580,6 +583,7 @@ const INITIALIZERS = {
  */
 export function toTfjs(net: TfjsExportable): { modelJson: TfjsModelJson; weightData: ArrayBuffer } {
   const params = net.getWeights(); // throws on a disposed network, before anything is built
+  refuseNormalization("toTfjs", net);
   const layers: Record<string, unknown>[] = [];
   const specs: TfjsWeightSpec[] = [];
   const total = params.reduce((n, p) => n + p.length, 0);

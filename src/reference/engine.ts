@@ -1,12 +1,12 @@
 // The float64 engine: the same math in plain TypeScript, behind ReferenceNetwork — the oracle
 // the wasm engine is tested against and the pure-JS baseline it is benchmarked against.
 import type { Engine, EngineSpec, Slot } from "../engine/engine.js";
-import { type ActivationOp, activationOps } from "../activations.js";
+import { type ActivationOp, activationOps, needsInput } from "../activations.js";
 import { type LossOp, lossOps, outputDelta } from "../losses.js";
 import { optimizerOp } from "../optimizers.js";
 import { learningRateAt } from "../schedules.js";
 import { dropoutArgs, dropoutHash, dropoutSeed } from "../dropout.js";
-import { addBias, matmul, sumCols } from "./math.js";
+import { addBias, batchNormBackward, batchNormForward, layerNormBackward, layerNormForward, matmul, sumCols } from "./math.js";
 
 const act = (name: keyof typeof activationOps): ActivationOp["reference"] => activationOps[name].reference;
 const loss = (name: keyof typeof lossOps): LossOp => lossOps[name];
@@ -16,6 +16,10 @@ interface Batch {
   x: Float64Array;
   y: Float64Array;
   acts: Float64Array[];
+  /** Per layer, from the last forward pass: the activation's input (swish, gelu), x̂ and 1/√(var + ε) of layer normalization. */
+  pre: (Float64Array | null)[];
+  xhat: (Float64Array | null)[];
+  invstd: (Float64Array | null)[];
 }
 
 export class ReferenceEngine implements Engine<Float64Array> {
@@ -33,6 +37,12 @@ export class ReferenceEngine implements Engine<Float64Array> {
   /** Slot 0's last training forward: each dropout layer's dropped outputs (null: not a training pass). */
   private dropped: (Float64Array | null)[] | null = null;
   private alive = true;
+  /** Moving mean and variance of each batch-normalized layer (movingSizes order), and the last training batch's. */
+  private readonly moving: Float64Array[];
+  private readonly batchStats: Float64Array[];
+  /** Whether slot 0's last forward was a training pass, and whether its batch statistics await applyStep(). */
+  private trainingPass = false;
+  private statsPending = false;
 
   constructor(private readonly spec: EngineSpec) {
     this.inputSize = spec.inputSize;
@@ -44,6 +54,8 @@ export class ReferenceEngine implements Engine<Float64Array> {
     const op = optimizerOp(this.optimizer);
     const initial = op.initial?.(this.optimizer) ?? [];
     this.states = Array.from({ length: op.states }, (_, i) => spec.tensorSizes.map((n) => new Float64Array(n).fill(initial[i] ?? 0)));
+    this.moving = spec.movingSizes.map((n) => new Float64Array(n));
+    this.batchStats = spec.movingSizes.map((n) => new Float64Array(n));
   }
 
   private inputSizeOf(layer: number): number {
@@ -67,6 +79,7 @@ export class ReferenceEngine implements Engine<Float64Array> {
       x: new Float64Array(m * this.inputSize),
       y: new Float64Array(m * this.outputSize),
       acts: this.spec.layers.map((l) => new Float64Array(m * l.units)),
+      pre: this.spec.layers.map(() => null), xhat: this.spec.layers.map(() => null), invstd: this.spec.layers.map(() => null),
     };
   }
 
@@ -87,12 +100,28 @@ export class ReferenceEngine implements Engine<Float64Array> {
 
   runForward(slot: Slot, m: number, training = false): Float64Array {
     const b = this.slots[slot]!;
-    if (slot === 0) this.dropped = training ? this.spec.layers.map(() => null) : null;
+    if (slot === 0) {
+      this.dropped = training ? this.spec.layers.map(() => null) : null;
+      this.trainingPass = training;
+      this.statsPending = training && this.moving.length > 0;
+    }
     let prev = b.x;
     this.spec.layers.forEach((layer, l) => {
       const z = b.acts[l];
       matmul(false, true, m, layer.units, this.inputSizeOf(l), prev, this.params[2 * l], z);
       addBias(m, layer.units, this.params[2 * l + 1], z);
+      const norm = layer.normalization;
+      if (norm) {
+        const g = this.params[this.spec.gammaIndex[l]], beta = this.params[this.spec.gammaIndex[l] + 1];
+        const xhat = b.xhat[l] = new Float64Array(m * layer.units);
+        if (norm.type === "layer") {
+          layerNormForward(m, layer.units, z, g, beta, xhat, z, b.invstd[l] = new Float64Array(m), norm.epsilon);
+        } else {
+          const batch = slot === 0 && training, t = this.spec.movingIndex[l], stats = batch ? this.batchStats : this.moving;
+          batchNormForward(m, layer.units, z, g, beta, stats[t], stats[t + 1], xhat, z, norm.epsilon, batch);
+        }
+      }
+      b.pre[l] = needsInput(layer.activation) ? z.slice(0, m * layer.units) : null;
       act(layer.activation).forward(m, layer.units, z, z, layer.alpha);
       prev = z;
       if (training && layer.dropout > 0) {
@@ -132,7 +161,7 @@ export class ReferenceEngine implements Engine<Float64Array> {
     } else {
       loss(this.lossName).reference.grad(m, this.outputSize, a, b.y, dz);
       weigh();
-      act(last.activation).backward(m, this.outputSize, a, dz, dz, last.alpha);
+      act(last.activation).backward(m, this.outputSize, this.activationInput(this.spec.layers.length - 1), dz, dz, last.alpha);
     }
     this.backprop(m, dz);
     this.spec.layers.forEach((l, i) => {
@@ -152,11 +181,28 @@ export class ReferenceEngine implements Engine<Float64Array> {
   }
 
   runBackwardFrom(dOut: Float32Array, m: number): Float64Array {
-    const b = this.slots[0]!;
     const last = this.spec.layers[this.spec.layers.length - 1];
     const dz = Float64Array.from(dOut.subarray(0, m * this.outputSize));
-    act(last.activation).backward(m, this.outputSize, b.acts[b.acts.length - 1], dz, dz, last.alpha);
+    act(last.activation).backward(m, this.outputSize, this.activationInput(this.spec.layers.length - 1), dz, dz, last.alpha);
     return this.backprop(m, dz);
+  }
+
+  /** What layer l's activation backward reads: its input when the derivative needs it, else its output. */
+  private activationInput(l: number): Float64Array {
+    const b = this.slots[0]!;
+    return b.pre[l] ?? b.acts[l];
+  }
+
+  /** dZ of a normalized layer from its dY (in place), and the gradients of its γ and β. */
+  private normalizeBackward(l: number, m: number, dz: Float64Array): void {
+    const layer = this.spec.layers[l], norm = layer.normalization!, b = this.slots[0]!, t = this.spec.gammaIndex[l];
+    if (norm.type === "layer") {
+      layerNormBackward(m, layer.units, b.xhat[l]!, b.invstd[l]!, this.params[t], dz, dz, this.grads[t], this.grads[t + 1]);
+    } else {
+      const v = this.spec.movingIndex[l] + 1;
+      const variance = this.trainingPass ? this.batchStats[v] : this.moving[v];
+      batchNormBackward(m, layer.units, b.xhat[l]!, variance, this.params[t], dz, dz, this.grads[t], this.grads[t + 1], norm.epsilon, this.trainingPass);
+    }
   }
 
   /** dW = dZᵀ·A_prev, db = Σ dZ, dA_prev = dZ·W, dZ_prev = dA_prev ∘ g′: layer by layer from the last. */
@@ -167,8 +213,10 @@ export class ReferenceEngine implements Engine<Float64Array> {
       const fanIn = this.inputSizeOf(l);
       const dropped = l > 0 ? this.dropped?.[l - 1] ?? null : null;
       const prev = l === 0 ? b.x : dropped ?? b.acts[l - 1];
+      if (this.spec.layers[l].normalization) this.normalizeBackward(l, m, dz);
       matmul(true, false, units, fanIn, m, dz, prev, this.grads[2 * l]);
-      sumCols(m, units, dz, this.grads[2 * l + 1]);
+      if (this.trainingPass && this.spec.layers[l].normalization?.type === "batch") this.grads[2 * l + 1].fill(0); // exactly 0 (see the wasm engine)
+      else sumCols(m, units, dz, this.grads[2 * l + 1]);
       const da = new Float64Array(m * fanIn);
       matmul(false, false, m, fanIn, units, dz, this.params[2 * l], da);
       if (l > 0) {
@@ -178,7 +226,7 @@ export class ReferenceEngine implements Engine<Float64Array> {
           const seed = dropoutSeed(this.spec.seed, this.steps, l - 1);
           for (let i = 0; i < da.length; i++) da[i] = dropoutHash(seed, i) >= threshold ? da[i] * scale : 0;
         }
-        act(below.activation).backward(m, fanIn, b.acts[l - 1], da, da, below.alpha);
+        act(below.activation).backward(m, fanIn, this.activationInput(l - 1), da, da, below.alpha);
       }
       dz = da;
     }
@@ -200,6 +248,14 @@ export class ReferenceEngine implements Engine<Float64Array> {
       if (norm > o.clipNorm) for (const g of this.grads) for (let j = 0; j < g.length; j++) g[j] *= o.clipNorm / norm;
     }
     this.params.forEach((w, i) => step(w, this.grads[i], this.states.map((s) => s[i]), o, t));
+    if (this.statsPending) {
+      this.spec.layers.forEach((l, i) => {
+        if (l.normalization?.type !== "batch") return;
+        const mom = l.normalization.momentum, k = this.spec.movingIndex[i];
+        for (const s of [k, k + 1]) for (let j = 0; j < l.units; j++) this.moving[s][j] = this.moving[s][j] * mom + this.batchStats[s][j] * (1 - mom);
+      });
+      this.statsPending = false;
+    }
   }
 
   readOptimizerState(): { steps: number; states: Float64Array[] } {
@@ -221,7 +277,7 @@ export class ReferenceEngine implements Engine<Float64Array> {
   }
 
   readParams(): Float64Array[] {
-    return this.params.map((p) => p.slice());
+    return [...this.params, ...this.moving].map((p) => p.slice());
   }
 
   readGrads(): Float64Array[] {
@@ -229,7 +285,7 @@ export class ReferenceEngine implements Engine<Float64Array> {
   }
 
   writeParams(weights: readonly ArrayLike<number>[]): void {
-    weights.forEach((w, i) => this.params[i].set(w));
+    weights.forEach((w, i) => (i < this.params.length ? this.params[i] : this.moving[i - this.params.length]).set(w));
   }
 
   isAlive(): boolean {

@@ -6,7 +6,7 @@ import { ReferenceNetwork } from "./network.js";
 
 export interface TensorCheck {
   layer: number;
-  tensor: "W" | "b";
+  tensor: "W" | "b" | "gamma" | "beta";
   /** ‖analytic − numeric‖₂ / (‖analytic‖₂ + ‖numeric‖₂), 0 when both vanish. */
   relativeError: number;
   /** Largest |analytic − numeric| over the tensor's entries. */
@@ -32,10 +32,16 @@ export function gradCheck(net: Model<Float32Array | Float64Array>, x: Batch, y: 
   const ref = ReferenceNetwork.fromJSON(net.toJSON());
   const xs = toMatrix("x", x, net.inputSize).data;
   const tensors: TensorCheck[] = [];
+  // γ and β of the normalized layers follow every W and b (getWeights' order).
+  let normalized = 0;
   analytic.forEach((g, layer) => {
-    (["W", "b"] as const).forEach((tensor, t) => {
-      const a = tensor === "W" ? g.dW : g.db;
-      const p = ref.parameter(2 * layer + t);
+    const checks: ["W" | "b" | "gamma" | "beta", ArrayLike<number>, number][] = [["W", g.dW, 2 * layer], ["b", g.db, 2 * layer + 1]];
+    if (g.dGamma && g.dBeta) {
+      const at = 2 * analytic.length + 2 * normalized++;
+      checks.push(["gamma", g.dGamma, at], ["beta", g.dBeta, at + 1]);
+    }
+    checks.forEach(([tensor, a, index]) => {
+      const p = ref.parameter(index);
       let diff2 = 0, a2 = 0, n2 = 0, maxAbs = 0;
       for (let j = 0; j < p.length; j++) {
         const orig = p[j];

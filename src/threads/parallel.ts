@@ -14,6 +14,7 @@ export const THREAD_KERNELS = [
   "leaky_relu_forward", "leaky_relu_backward", "softmax_forward", "softmax_backward",
   "elu_forward", "elu_backward", "selu_forward", "selu_backward", "softsign_forward", "softsign_backward",
   "hard_sigmoid_forward", "hard_sigmoid_backward", "softplus_forward", "softplus_backward",
+  "swish_forward", "swish_backward", "gelu_forward", "gelu_backward",
   "sgd_step", "momentum_step", "adam_step", "nesterov_step", "rmsprop_step", "adagrad_step", "scale_step", "clip_values",
 ] as const;
 
@@ -29,6 +30,7 @@ const ELEMENTWISE: Record<ElementwiseKernel, { pointers: number; rows?: true }> 
   elu_forward: { pointers: 2 }, elu_backward: { pointers: 3 }, selu_forward: { pointers: 2 }, selu_backward: { pointers: 3 },
   softsign_forward: { pointers: 2 }, softsign_backward: { pointers: 3 }, hard_sigmoid_forward: { pointers: 2 }, hard_sigmoid_backward: { pointers: 3 },
   softplus_forward: { pointers: 2 }, softplus_backward: { pointers: 3 },
+  swish_forward: { pointers: 2 }, swish_backward: { pointers: 3 }, gelu_forward: { pointers: 2 }, gelu_backward: { pointers: 3 },
   sgd_step: { pointers: 2 }, momentum_step: { pointers: 3 }, adam_step: { pointers: 4 },
   nesterov_step: { pointers: 3 }, rmsprop_step: { pointers: 3 }, adagrad_step: { pointers: 3 }, scale_step: { pointers: 1 }, clip_values: { pointers: 1 },
 };

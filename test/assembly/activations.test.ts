@@ -2,7 +2,7 @@
 // plus the edge numerics: saturation at ±400, huge logits, ±∞-free outputs.
 import { beforeAll, describe, expect, test } from "vitest";
 import type { Activation } from "../../src/config.js";
-import { activationOps } from "../../src/activations.js";
+import { activationOps, erfc, needsInput, normalCdf } from "../../src/activations.js";
 import { ACTIVATIONS } from "../../src/config.js";
 import { activationBackward, activationForward } from "../../src/reference/math.js";
 import type { Runtime } from "../../src/runtime.js";
@@ -36,10 +36,12 @@ describe.each(ELEMENTWISE)("$act", ({ act, alpha }) => {
       const scale = Math.max(1, ...expected.map(Math.abs));
       expectClose(a, expected, FORWARD_TOL * scale, `${act} forward ${m}×${n}`);
 
-      const [ra, rd] = [region(rt, a), region(rt, da)];
+      // The derivative is read through a, or through z for swish and gelu (fromInput).
+      const through = needsInput(act) ? z : a;
+      const [ra, rd] = [region(rt, through), region(rt, da)];
       activationOps[act].kernels.backward(rt.kernels, m, n, ra.ptr, rd.ptr, rd.ptr, alpha);
       const dz = new Float64Array(m * n);
-      activationBackward(act, m, n, a, da, dz, alpha);
+      activationBackward(act, m, n, through, da, dz, alpha);
       expectClose(rd.view, dz, BACKWARD_TOL * Math.max(1, ...dz.map(Math.abs)), `${act} backward ${m}×${n}`);
       ra.dispose(); rd.dispose();
     }
@@ -88,4 +90,39 @@ test("relu's kink at 0 takes the zero side", () => {
   rt.kernels.relu_backward(3, ra.ptr, rd.ptr, rd.ptr);
   expect(Array.from(rd.view)).toEqual([0, 1, 0]);
   ra.dispose(); rd.dispose();
+});
+
+describe("swish and gelu", () => {
+  test("the float64 erfc behind the gelu reference matches tabulated values", () => {
+    // erfc at 0, 0.5, 1, 2, 3, 5, 10 (Abramowitz & Stegun, and erfc(10) from its asymptotic series).
+    const table: [number, number][] = [[0, 1], [0.5, 0.4795001221869535], [1, 0.15729920705028513], [2, 0.004677734981047266],
+      [3, 2.209049699858544e-5], [5, 1.5374597944280349e-12], [10, 2.088487583762545e-45]];
+    for (const [x, want] of table) {
+      expect(Math.abs(erfc(x) / want - 1), `erfc(${x})`).toBeLessThan(1e-13);
+      expect(Math.abs(erfc(-x) - (2 - want)), `erfc(${-x})`).toBeLessThan(1e-15);
+    }
+    expect(normalCdf(0)).toBe(0.5);
+  });
+
+  test("gelu keeps its relative accuracy in the negative tail (erfc, not 1 + erf)", () => {
+    const z = Float32Array.of(-3, -5, -8);
+    const a = forward("gelu", 1, 3, z, 0);
+    z.forEach((v, i) => expect(Math.abs(a[i] / (v * normalCdf(v)) - 1), `gelu(${v})`).toBeLessThan(2e-5));
+  });
+
+  test("swish and gelu are the identity far right and vanish far left; their derivatives tend to 1 and 0", () => {
+    for (const act of ["swish", "gelu"] as const) {
+      const z = Float32Array.of(30, -30, 0);
+      const a = forward(act, 1, 3, z, 0);
+      expect(a[0]).toBe(30);
+      expect(Math.abs(a[1])).toBeLessThan(1e-9);
+      expect(a[2]).toBe(0);
+      const [rz, rd] = [region(rt, z), region(rt, [1, 1, 1])];
+      activationOps[act].kernels.backward(rt.kernels, 1, 3, rz.ptr, rd.ptr, rd.ptr);
+      expect(rd.view[0]).toBeCloseTo(1, 6);
+      expect(Math.abs(rd.view[1])).toBeLessThan(1e-9);
+      expect(rd.view[2]).toBeCloseTo(0.5, 6);
+      rz.dispose(); rd.dispose();
+    }
+  });
 });

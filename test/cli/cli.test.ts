@@ -216,6 +216,15 @@ describe("the issue 8 cases", () => {
     expect(wasmlp("train", "--standardize", "--resume", file).stderr).toMatch(/--standardize cannot be combined with --resume/);
   });
 
+  test("--normalization reaches the hidden layers and is kept in the model file", () => {
+    const file = join(dir, "normalization.json");
+    const r = wasmlp("train", "--limit", "200", "--epochs", "1", "--layers", "16,8", "--normalization", "batch", "--activation", "gelu", "--save", file);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toContain("784 → 16 batch-norm gelu → 8 batch-norm gelu → 10 softmax");
+    expect(JSON.parse(readFileSync(file, "utf8")).layers.map((l: { normalization?: { type: string } }) => l.normalization?.type)).toEqual(["batch", "batch", undefined]);
+    expect(wasmlp("train", "--normalization", "group").stderr).toMatch(/--normalization/);
+  });
+
   test("--dropout reaches the hidden layers and is kept in the model file", () => {
     const file = join(dir, "dropout.json");
     const r = wasmlp("train", "--limit", "200", "--epochs", "1", "--layers", "16,8", "--dropout", "0.2", "--save", file);

@@ -67,6 +67,22 @@ describe("networks wasmlp exports run in onnxruntime-web", () => {
   });
 });
 
+test("opset 20's Gelu node reads as gelu, like the Div/Erf/Add/Mul/Mul pattern toOnnx writes at opset 17", () => {
+  const net = new Network({ inputSize: 5, layers: [{ units: 4, activation: "gelu" }, { units: 2, activation: "swish" }], seed: 4 });
+  const decoded = Model.toObject(Model.decode(toOnnx(net)), { defaults: true, arrays: true }) as {
+    graph: { node: { opType: string; input: string[]; output: string[]; name: string; attribute: unknown[] }[] }; opsetImport: { version: number }[];
+  };
+  const ops = decoded.graph.node.map((n) => n.opType);
+  expect(ops).toEqual(["Gemm", "Div", "Erf", "Add", "Mul", "Mul", "Gemm", "Sigmoid", "Mul", "Identity"]);
+  const [gemm, , , , , last] = decoded.graph.node;
+  decoded.graph.node.splice(1, 5, { name: "gelu", opType: "Gelu", input: gemm.output, output: last.output, attribute: [] });
+  decoded.opsetImport[0].version = 20;
+  const back = fromOnnx(Model.encode(Model.fromObject(decoded)).finish());
+  expect(back.layers.map(String)).toEqual(net.layers.map(String));
+  expect(back.getWeights()).toEqual(net.getWeights());
+  [net, back].forEach((n) => n.dispose());
+});
+
 describe("refusals", () => {
   const net = new Network({ inputSize: 4, layers: [{ units: 3, activation: "relu" }, { units: 2, activation: "sigmoid" }], seed: 3 });
   const good = Model.toObject(Model.decode(toOnnx(net)), { defaults: true, arrays: true }) as { graph: { node: { opType: string; input: string[]; attribute: { name: string; f?: number }[] }[]; initializer: { dataType: number }[] }; opsetImport: { version: number }[] };
@@ -79,7 +95,12 @@ describe("refusals", () => {
     ["an opset outside 11–21", (m: typeof good) => { m.opsetImport[0].version = 9; }, /opset 9 of the default domain; wasmlp reads opsets 11–21/],
     ["a residual connection", (m: typeof good) => { m.graph.node[2].input = [m.graph.node[2].input[0], "input", ...m.graph.node[2].input.slice(1)]; }, /node 2 \(Gemm "dense_1"\) reads .*only chains of layers/],
     ["float64 weights", (m: typeof good) => { m.graph.initializer[0].dataType = 11; }, /has data type 11; wasmlp reads float32 \(1\) only/],
-    ["an unsupported operator", (m: typeof good) => { m.graph.node[1].opType = "Gelu"; }, /node 1 \(Gelu "dense_0.relu"\): operator Gelu is not supported/],
+    ["an unsupported operator", (m: typeof good) => { m.graph.node[1].opType = "Mish"; }, /node 1 \(Mish "dense_0.relu"\): operator Mish is not supported/],
+    ["gelu's tanh approximation", (m: typeof good) => {
+      m.opsetImport[0].version = 20;
+      m.graph.node[1].opType = "Gelu";
+      (m.graph.node[1].attribute as unknown[]) = [{ name: "approximate", type: 3, s: new TextEncoder().encode("tanh") }];
+    }, /node 1 \(Gelu "dense_0.relu"\) has approximate "tanh"; wasmlp's gelu is the exact erf form/],
     ["a HardSigmoid of another slope", (m: typeof good) => { m.graph.node[3].opType = "HardSigmoid"; m.graph.node[3].attribute = []; }, /node 3 \(HardSigmoid .*alpha 0.2, beta 0.5/],
   ])("%s", (_, edit, message) => {
     const before = memoryStats().bytesInUse;

@@ -197,7 +197,7 @@ describe("tfjs-layers models load into wasmlp and predict the same", () => {
 });
 
 describe("wasmlp networks export to tfjs-layers, which loads them and predicts the same", () => {
-  const activations: Activation[] = ["sigmoid", "tanh", "relu", "leaky-relu", "linear", "softmax", "elu", "selu", "softsign", "softplus"];
+  const activations: Activation[] = ["sigmoid", "tanh", "relu", "leaky-relu", "linear", "softmax", "elu", "selu", "softsign", "softplus", "swish", "gelu"];
   const shapes: [number, number[]][] = [[1, [1]], [7, [5, 3]], [33, [17, 9, 4]], [784, [65, 31, 15, 10]]];
 
   test.each(shapes)("input %i, layers %j, every activation", async (inputSize, units) => {

@@ -5,7 +5,12 @@ import { init, Layer, Network, threadCount } from "../../src/index.js";
 import { runtime } from "../../src/runtime.js";
 import { Random, randomArray } from "../helpers.js";
 
-function train(): string {
+type Hidden = { activation: "relu" | "sigmoid" | "gelu" | "swish"; normalization?: "batch" | "layer" };
+const PLAIN: Hidden[] = [{ activation: "relu" }, { activation: "sigmoid" }];
+// Kept z (gelu, swish) and the normalization kernels, which run on the calling thread between split passes.
+const NORMALIZED: Hidden[] = [{ activation: "gelu", normalization: "batch" }, { activation: "swish", normalization: "layer" }];
+
+function train(hidden: Hidden[] = PLAIN): string {
   const rng = new Random(5);
   const m = 256, inputs = 300;
   const x = randomArray(rng, m * inputs);
@@ -13,7 +18,7 @@ function train(): string {
   for (let i = 0; i < m; i++) y[i * 10 + (i % 10)] = 1;
   const net = new Network({
     inputSize: inputs,
-    layers: [new Layer({ units: 256, activation: "relu" }), new Layer({ units: 128, activation: "sigmoid" }), new Layer({ units: 10, activation: "softmax" })],
+    layers: [new Layer({ units: 256, ...hidden[0] }), new Layer({ units: 128, ...hidden[1] }), new Layer({ units: 10, activation: "softmax" })],
     loss: "categorical-crossentropy",
     optimizer: { type: "adam", learningRate: 1e-3 },
     seed: 11,
@@ -29,11 +34,14 @@ test("4 threads and 1 thread train to the same bytes", async () => {
   expect(threadCount()).toBe(4);
   const parallel = runtime().parallel;
   const four = train();
+  const fourNormalized = train(NORMALIZED);
   expect(parallel.splitCalls).toBeGreaterThan(0);
   await parallel.close();
   expect(threadCount()).toBe(1);
   const before = parallel.splitCalls;
   const one = train();
+  const oneNormalized = train(NORMALIZED);
   expect(parallel.splitCalls).toBe(before);
   expect(four).toBe(one);
+  expect(fourNormalized).toBe(oneNormalized);
 });
