@@ -6,7 +6,7 @@
 // wasm instance) as the application's `import { Network } from "wasmlp"`.
 import { type Activation, Network } from "wasmlp";
 import { describe } from "../validate.js";
-import { type Exportable, type ImportOptions, refuseNormalization } from "./common.js";
+import type { Exportable, ImportOptions } from "./common.js";
 
 /** Largest model.json text read (the topology is small; the weights live in the binary part). */
 export const MAX_TFJS_JSON_BYTES = 16 * 1024 * 1024;
@@ -51,6 +51,18 @@ interface DensePlan {
   useBias: boolean;
   /** The layer that set the activation (the Dense itself or an Activation layer after it). */
   activationFrom: string | null;
+  /** A BatchNormalization or LayerNormalization layer between the Dense and its activation. */
+  normalization: NormalizationPlan | null;
+}
+
+interface NormalizationPlan {
+  name: string;
+  type: "batch" | "layer";
+  epsilon: number;
+  momentum: number;
+  /** β and γ are in the weights (Keras's center and scale); when not, β = 0 and γ = 1. */
+  center: boolean;
+  scale: boolean;
 }
 
 interface RawLayer {
@@ -60,7 +72,17 @@ interface RawLayer {
   inbound: unknown;
 }
 
-const SUPPORTED = "InputLayer, Dense, Activation, ReLU, LeakyReLU, Softmax, Flatten, Dropout, AlphaDropout, GaussianDropout, GaussianNoise";
+const SUPPORTED = "InputLayer, Dense, BatchNormalization, LayerNormalization (between a linear Dense and its activation), Activation, ReLU, LeakyReLU, Softmax, Flatten, Dropout, AlphaDropout, GaussianDropout, GaussianNoise";
+const NORMALIZATION_KEYS = {
+  BatchNormalization: [
+    "axis", "momentum", "epsilon", "center", "scale", "beta_initializer", "gamma_initializer", "moving_mean_initializer",
+    "moving_variance_initializer", "beta_regularizer", "gamma_regularizer", "beta_constraint", "gamma_constraint", "synchronized",
+  ],
+  LayerNormalization: [
+    "axis", "epsilon", "center", "scale", "rms_scaling", "beta_initializer", "gamma_initializer", "beta_regularizer", "gamma_regularizer",
+    "beta_constraint", "gamma_constraint",
+  ],
+} as const;
 /** Layers that are the identity at inference. */
 const INFERENCE_NO_OPS: Record<string, readonly string[]> = {
   Dropout: ["rate", "noise_shape", "seed"],
@@ -122,7 +144,12 @@ export function fromTfjs(modelJson: unknown, weightData?: TfjsWeightData, option
   const specs = weightSpecs(model);
   const offsets = layoutWeights(specs, data.byteLength);
   const { inputSize, weights } = bindWeights(plan.layers, plan.inputSize, specs, offsets, data);
-  const layers = plan.layers.map((l) => (l.activation === "leaky-relu" ? { units: l.units, activation: l.activation, alpha: l.alpha } : { units: l.units, activation: l.activation }));
+  const layers = plan.layers.map((l) => ({
+    units: l.units, activation: l.activation, ...(l.activation === "leaky-relu" ? { alpha: l.alpha } : {}),
+    ...(l.normalization ? { normalization: l.normalization.type === "batch"
+      ? { type: "batch" as const, momentum: l.normalization.momentum, epsilon: l.normalization.epsilon }
+      : { type: "layer" as const, epsilon: l.normalization.epsilon } } : {}),
+  }));
   const last = layers[layers.length - 1];
   const loss = options.loss ?? (last.activation === "softmax" && last.units < 2 ? "mse" : undefined);
   // An image shape (a Flatten of [28, 28]) is kept, so that images of another layout are refused.
@@ -381,7 +408,43 @@ function plan(raw: RawLayer[], kerasVersion: string): { inputSize: number; input
         const useBias = l.config.use_bias ?? true;
         if (typeof useBias !== "boolean") throw new TypeError(`${where}: use_bias must be true or false, received ${describe(useBias)}`);
         const act = activationOf(where, l.config.activation, kerasVersion);
-        dense.push({ name: l.name, units: units as number, activation: act.activation, alpha: act.alpha, useBias, activationFrom: l.name });
+        dense.push({ name: l.name, units: units as number, activation: act.activation, alpha: act.alpha, useBias, activationFrom: l.name, normalization: null });
+        break;
+      }
+      case "BatchNormalization":
+      case "LayerNormalization": {
+        const type = l.className === "BatchNormalization" ? "batch" : "layer";
+        checkKeys(where, l.config, NORMALIZATION_KEYS[l.className]);
+        if (!last) throw new Unsupported(`${where} normalizes the input, before any Dense layer: wasmlp normalizes a Dense layer's z before its activation`);
+        if (last.normalization) throw new Unsupported(`${where} follows "${last.normalization.name}": a wasmlp layer has one normalization`);
+        if (last.activation !== "linear") {
+          throw new Unsupported(`${where} comes after "${last.activationFrom}" applied ${last.activation}: wasmlp normalizes z before the activation (Dense without activation, then ${l.className}, then Activation)`);
+        }
+        const axis = l.config.axis ?? -1;
+        const lastAxis = (a: unknown): boolean => a === -1 || a === 1;
+        if (!(lastAxis(axis) || (Array.isArray(axis) && axis.length === 1 && lastAxis(axis[0])))) {
+          throw new Unsupported(`${where}: axis ${JSON.stringify(axis)} is not supported (only the features, -1)`);
+        }
+        for (const key of ["beta_regularizer", "gamma_regularizer", "beta_constraint", "gamma_constraint"]) {
+          const v = l.config[key];
+          if (v !== undefined && v !== null) throw new Unsupported(`${where}: ${key} ${JSON.stringify(v)} is not supported; remove it before converting`);
+        }
+        if (l.config.rms_scaling === true) throw new Unsupported(`${where}: rms_scaling is not supported`);
+        if (l.config.synchronized === true) throw new Unsupported(`${where}: synchronized batch normalization is not supported`);
+        const flag = (key: string): boolean => {
+          const v = l.config[key] ?? true;
+          if (typeof v !== "boolean") throw new TypeError(`${where}: ${key} must be true or false, received ${describe(v)}`);
+          return v;
+        };
+        const number = (key: string, fallback: number, min: number, max: number): number => {
+          const v = l.config[key] ?? fallback;
+          if (typeof v !== "number" || !(v > min && v < max)) throw new RangeError(`${where}: ${key} must be a number in (${min}, ${max}), received ${describe(v)}`);
+          return v;
+        };
+        last.normalization = {
+          name: l.name, type, epsilon: number("epsilon", 1e-3, 0, 1), momentum: type === "batch" ? number("momentum", 0.99, 0, 1) : 0.99,
+          center: flag("center"), scale: flag("scale"),
+        };
         break;
       }
       case "Activation": {
@@ -553,8 +616,32 @@ function bindWeights(layers: DensePlan[], declaredInput: number, specs: TfjsWeig
     out.push(b); // use_bias false: a zero bias computes the same
     fanIn = l.units;
   });
+  // Then wasmlp's order: γ and β of each normalized layer, then each batch-normalized layer's moving mean and variance.
+  const vector = (n: NormalizationPlan, part: string, units: number, present: boolean, fill: number): Float32Array => {
+    const v = new Float32Array(units).fill(fill);
+    const i = findWeight(specs, n.name, part);
+    if (!present) {
+      if (i >= 0) throw new RangeError(`tfjs layer "${n.name}": the weights hold "${specs[i].name}" although the layer's config leaves it out`);
+      return v;
+    }
+    if (i < 0) throw new RangeError(`tfjs layer "${n.name}": no weight "${n.name}/${part}" in the weight specs`);
+    const spec = specs[i];
+    if (spec.shape.length !== 1 || spec.shape[0] !== units) throw new RangeError(`tfjs layer "${n.name}": ${part} "${spec.name}" has shape [${spec.shape.join(", ")}], expected [${units}]`);
+    used.add(i);
+    for (let o = 0; o < units; o++) v[o] = readFinite(view, offsets[i] + 4 * o, spec.name, o);
+    return v;
+  };
+  for (const l of layers) if (l.normalization) out.push(vector(l.normalization, "gamma", l.units, l.normalization.scale, 1), vector(l.normalization, "beta", l.units, l.normalization.center, 0));
+  for (const l of layers) {
+    if (l.normalization?.type !== "batch") continue;
+    out.push(vector(l.normalization, "moving_mean", l.units, true, 0));
+    const variance = vector(l.normalization, "moving_variance", l.units, true, 1);
+    const negative = variance.findIndex((v) => v < 0);
+    if (negative >= 0) throw new RangeError(`tfjs layer "${l.normalization.name}": moving_variance[${negative}] is ${variance[negative]}; a variance cannot be negative`);
+    out.push(variance);
+  }
   const stray = specs.findIndex((_, i) => !used.has(i));
-  if (stray >= 0) throw new RangeError(`tfjs weight "${specs[stray].name}" belongs to no Dense layer of the model`);
+  if (stray >= 0) throw new RangeError(`tfjs weight "${specs[stray].name}" belongs to no Dense or normalization layer of the model`);
   return { inputSize: out[0].length / layers[0].units, weights: out };
 }
 
@@ -577,17 +664,27 @@ const INITIALIZERS = {
 /**
  * A network as a tfjs layers model: model.json's object (a Sequential of Dense layers, after a
  * Flatten when the network has an image inputShape; a leaky-relu layer becomes a linear Dense
- * and a LeakyReLU layer) and the float32 weights,
+ * and a LeakyReLU layer; a normalized layer a linear Dense, its BatchNormalization or
+ * LayerNormalization, then its activation) and the float32 weights,
  * kernels transposed to Keras's inputs × units. Load it with
  * `tf.loadLayersModel(tf.io.fromMemory({ modelTopology: modelJson.modelTopology, weightSpecs: modelJson.weightsManifest[0].weights, weightData }))`.
  */
 export function toTfjs(net: TfjsExportable): { modelJson: TfjsModelJson; weightData: ArrayBuffer } {
   const params = net.getWeights(); // throws on a disposed network, before anything is built
-  refuseNormalization("toTfjs", net);
   const layers: Record<string, unknown>[] = [];
   const specs: TfjsWeightSpec[] = [];
   const total = params.reduce((n, p) => n + p.length, 0);
   const data = new Float32Array(total);
+  // Where each normalized layer's γ (β next) and moving mean (variance next) are in getWeights().
+  const gamma: number[] = [], moving: number[] = [];
+  let nextGamma = 2 * net.layers.length;
+  for (const l of net.layers) gamma.push(l.normalization ? (nextGamma += 2) - 2 : -1);
+  for (const l of net.layers) moving.push(l.normalization?.type === "batch" ? (nextGamma += 2) - 2 : -1);
+  const put = (values: ArrayLike<number>, name: string): void => {
+    for (let o = 0; o < values.length; o++) data[at++] = values[o];
+    specs.push({ name, shape: [values.length], dtype: "float32" });
+  };
+  let activationLayers = 0;
   let at = 0;
   let fanIn = net.inputSize;
   const shape = net.inputShape !== undefined && net.inputShape.length > 1 ? [...net.inputShape] : null;
@@ -599,11 +696,13 @@ export function toTfjs(net: TfjsExportable): { modelJson: TfjsModelJson; weightD
     if (exported === undefined) {
       throw new RangeError(`toTfjs: layer ${li} (${layer.activation}) has no tfjs-layers equivalent: tfjs's hard_sigmoid is 0.2·z + 0.5, wasmlp's is Keras 3's relu6(z + 3) / 6`);
     }
+    const norm = layer.normalization ?? null;
     layers.push({
       class_name: "Dense",
       config: {
         units: layer.units,
-        activation: exported,
+        // A normalized layer's activation comes after its normalization, as a layer of its own.
+        activation: norm ? "linear" : exported,
         use_bias: true,
         ...INITIALIZERS,
         kernel_regularizer: null, bias_regularizer: null, activity_regularizer: null, kernel_constraint: null, bias_constraint: null,
@@ -613,13 +712,31 @@ export function toTfjs(net: TfjsExportable): { modelJson: TfjsModelJson; weightD
         dtype: "float32",
       },
     });
-    if (leaky) layers.push({ class_name: "LeakyReLU", config: { alpha: layer.alpha, name: li === 0 ? "leaky_re_lu" : `leaky_re_lu_${li}`, trainable: true, dtype: "float32" } });
     const w = params[2 * li];
     const b = params[2 * li + 1];
     // Keras's kernel is inputs × units; wasmlp's W is units × inputs.
     for (let i = 0; i < fanIn; i++) for (let o = 0; o < layer.units; o++) data[at++] = w[o * fanIn + i];
     for (let o = 0; o < layer.units; o++) data[at++] = b[o];
     specs.push({ name: `${name}/kernel`, shape: [fanIn, layer.units], dtype: "float32" }, { name: `${name}/bias`, shape: [layer.units], dtype: "float32" });
+    if (norm) {
+      const batch = norm.type === "batch";
+      const normName = `${batch ? "batch" : "layer"}_normalization${li === 0 ? "" : `_${li}`}`;
+      layers.push({
+        class_name: batch ? "BatchNormalization" : "LayerNormalization",
+        config: { axis: -1, ...(batch ? { momentum: norm.momentum } : {}), epsilon: norm.epsilon, center: true, scale: true, name: normName, trainable: true, dtype: "float32" },
+      });
+      put(params[gamma[li]], `${normName}/gamma`);
+      put(params[gamma[li] + 1], `${normName}/beta`);
+      if (batch) {
+        put(params[moving[li]], `${normName}/moving_mean`);
+        put(params[moving[li] + 1], `${normName}/moving_variance`);
+      }
+      if (!leaky && exported !== "linear") {
+        layers.push({ class_name: "Activation", config: { activation: exported, name: `activation${activationLayers ? `_${activationLayers}` : ""}`, trainable: true, dtype: "float32" } });
+        activationLayers++;
+      }
+    }
+    if (leaky) layers.push({ class_name: "LeakyReLU", config: { alpha: layer.alpha, name: li === 0 ? "leaky_re_lu" : `leaky_re_lu_${li}`, trainable: true, dtype: "float32" } });
     fanIn = layer.units;
   });
   return {

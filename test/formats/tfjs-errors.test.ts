@@ -52,8 +52,10 @@ describe("layers wasmlp cannot represent", () => {
   test.each([
     ["Conv2D", () => [tfl.layers.conv2d({ filters: 2, kernelSize: 2, inputShape: [4, 4, 1], name: "conv" }), tfl.layers.flatten(), tfl.layers.dense({ units: 2 })],
       /tfjs layer "conv" \(Conv2D\) is not supported: wasmlp imports InputLayer, Dense, /],
-    ["BatchNormalization", () => [tfl.layers.dense({ units: 3, inputShape: [2] }), tfl.layers.batchNormalization({ name: "bn" })],
-      /tfjs layer "bn" \(BatchNormalization\) is not supported/],
+    ["BatchNormalization after an activation", () => [tfl.layers.dense({ units: 3, inputShape: [2], activation: "relu", name: "d" }), tfl.layers.batchNormalization({ name: "bn" })],
+      /tfjs layer "bn" \(BatchNormalization\) comes after "d" applied relu: wasmlp normalizes z before the activation/],
+    ["BatchNormalization over another axis", () => [tfl.layers.dense({ units: 3, inputShape: [2] }), tfl.layers.reshape({ targetShape: [3, 1] }), tfl.layers.batchNormalization({ axis: 1, name: "bn" })],
+      /tfjs layer "\w+" \(Reshape\) is not supported/],
     ["Embedding", () => [tfl.layers.embedding({ inputDim: 10, outputDim: 3, inputLength: 2, name: "emb" }), tfl.layers.flatten(), tfl.layers.dense({ units: 1 })],
       /tfjs layer "emb" \(Embedding\) is not supported/],
     ["a nested Sequential", () => [tfl.sequential({ name: "inner", layers: [tfl.layers.dense({ units: 3, inputShape: [2] })] }) as unknown as TfLayer, tfl.layers.dense({ units: 1 })],
@@ -141,7 +143,7 @@ describe("layers wasmlp cannot represent", () => {
     ["a bias on a layer without one", (j: Json) => { j.modelTopology.config.layers[1].config.use_bias = false; }, /tfjs layer "out" \(Dense\): use_bias is false but the weights hold "out\/bias"/],
     ["a layer wider than wasmlp's widest", (j: Json) => { j.modelTopology.config.layers[1].config.units = 70000; }, /tfjs layer "out" \(Dense\): 70000 units is more than wasmlp's widest layer \(65536\)/],
     ["an input wider than wasmlp's widest", (j: Json) => { j.modelTopology.config.layers[0].config.batch_input_shape = [null, 70000]; }, /tfjs layer "hidden" \(Dense\): an input of 70000 values \(\[70000\]\) is more than wasmlp's widest input \(65536\)/],
-    ["an extra weight", (j: Json) => { j.weightsManifest[0].weights.push({ name: "stray/kernel", shape: [0], dtype: "float32" }); }, /tfjs weight "stray\/kernel" belongs to no Dense layer of the model/],
+    ["an extra weight", (j: Json) => { j.weightsManifest[0].weights.push({ name: "stray/kernel", shape: [0], dtype: "float32" }); }, /tfjs weight "stray\/kernel" belongs to no Dense or normalization layer of the model/],
   ])("%s", (_, edit, message) => {
     refused(() => fromTfjs(edited(edit), base.weightData), RangeError, message);
   });

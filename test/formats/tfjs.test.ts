@@ -283,3 +283,70 @@ describe("round trips keep every weight bit for bit", () => {
     net.dispose();
   });
 });
+
+describe("BatchNormalization and LayerNormalization, between a linear Dense and its activation", () => {
+  /** Random weights, with every moving variance positive (a variance cannot be negative). */
+  function randomizeWithVariances(model: tfl.LayersModel, seed: number): void {
+    randomizeWeights(model, seed);
+    model.setWeights(model.weights.map((w, i) => {
+      const v = model.getWeights()[i];
+      return w.name.includes("moving_variance") ? tf.tidy(() => tf.add(tf.abs(v), 0.5)) : v;
+    }));
+  }
+
+  test("tfjs-layers models with both load into wasmlp and predict the same; center/scale false too", async () => {
+    const model = tfl.sequential({ layers: [
+      tfl.layers.dense({ units: 9, inputShape: [7] }), tfl.layers.batchNormalization({ momentum: 0.9, epsilon: 0.01 }), tfl.layers.activation({ activation: "relu" }),
+      tfl.layers.dense({ units: 6 }), tfl.layers.layerNormalization({ epsilon: 1e-4 }), tfl.layers.activation({ activation: "tanh" }),
+      tfl.layers.dense({ units: 5 }), tfl.layers.batchNormalization({ center: false, scale: false }), tfl.layers.leakyReLU({ alpha: 0.1 }),
+      tfl.layers.dense({ units: 3, activation: "softmax" }),
+    ] });
+    randomizeWithVariances(model, 21);
+    const saved = await save(model);
+    const net = fromTfjs(saved);
+    expect(net.layers.map((l) => l.normalization)).toEqual([
+      { type: "batch", momentum: 0.9, epsilon: 0.01 }, { type: "layer", epsilon: 1e-4 }, { type: "batch", momentum: 0.99, epsilon: 1e-3 }, null]);
+    await expectSamePredictions(model, net, [7], 4);
+    net.dispose();
+    model.dispose();
+  });
+
+  test("wasmlp networks with both export, load in tfjs-layers and predict the same; the round trip keeps every bit", async () => {
+    const net = new Network({ inputSize: 11, layers: [
+      { units: 8, activation: "gelu", normalization: { type: "batch", momentum: 0.8 } }, { units: 6, activation: "leaky-relu", alpha: 0.1, normalization: "layer" },
+      { units: 5, activation: "linear", normalization: "batch" }, { units: 3, activation: "softmax" }], seed: 12 });
+    const x = randomInputs(3, 40 * 11);
+    net.fit(x, Array.from({ length: 40 }, (_, i) => i % 3), { epochs: 3, batchSize: 8 }); // moving statistics away from 0 and 1
+    const { modelJson, weightData } = toTfjs(net);
+    const model = await tfl.loadLayersModel(tf.io.fromMemory({ modelTopology: modelJson.modelTopology, weightSpecs: modelJson.weightsManifest[0].weights, weightData }));
+    expect(model.layers.map((l) => l.getClassName())).toEqual([
+      "Dense", "BatchNormalization", "Activation", "Dense", "LayerNormalization", "LeakyReLU", "Dense", "BatchNormalization", "Dense"]);
+    await expectSamePredictions(model, net, [11], 9);
+    const back = fromTfjs(modelJson, weightData);
+    const bits = (a: ArrayLike<number>): number[] => Array.from(new Uint32Array(Float32Array.from(a).buffer));
+    net.getWeights().forEach((w, i) => expect(bits(back.getWeights()[i]), `tensor ${i}`).toEqual(bits(w)));
+    expect(back.layers.map((l) => l.normalization)).toEqual(net.layers.map((l) => l.normalization));
+    back.dispose();
+    model.dispose();
+    net.dispose();
+  });
+
+  test("normalization where wasmlp cannot put it is refused by name", async () => {
+    const cases: [() => TfLayer[], RegExp][] = [
+      [() => [tfl.layers.batchNormalization({ inputShape: [4] }), tfl.layers.dense({ units: 2 })], /normalizes the input, before any Dense layer/],
+      [() => [tfl.layers.dense({ units: 3, activation: "relu", inputShape: [4] }), tfl.layers.batchNormalization({})], /comes after "[^"]+" applied relu: wasmlp normalizes z before the activation/],
+      [() => [tfl.layers.dense({ units: 3, inputShape: [4] }), tfl.layers.batchNormalization({}), tfl.layers.layerNormalization({})], /a wasmlp layer has one normalization/],
+    ];
+    for (const [layers, message] of cases) {
+      const model = tfl.sequential({ layers: layers() });
+      const saved = await save(model);
+      expect(() => fromTfjs(saved)).toThrow(message);
+      model.dispose();
+    }
+    const model = tfl.sequential({ layers: [tfl.layers.dense({ units: 3, inputShape: [2] }), tfl.layers.batchNormalization({})] });
+    randomizeWeights(model, 3); // negative moving variances
+    const saved = await save(model);
+    expect(() => fromTfjs(saved)).toThrow(/moving_variance\[\d+\] is -[\d.e-]+; a variance cannot be negative/);
+    model.dispose();
+  });
+});
