@@ -21,9 +21,3 @@ export interface Exportable {
   }[];
   getWeights(): ArrayLike<number>[];
 }
-
-/** An export's refusal of normalized layers, naming the first (until the format maps them). */
-export function refuseNormalization(format: string, net: Exportable): void {
-  const i = net.layers.findIndex((l) => l.normalization);
-  if (i >= 0) throw new RangeError(`${format}: layer ${i} has ${net.layers[i].normalization!.type} normalization, which this export does not write yet`);
-}

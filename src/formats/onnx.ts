@@ -7,7 +7,7 @@
 import protobuf from "protobufjs/light.js";
 import { type Activation, Network } from "wasmlp";
 import { describe } from "../validate.js";
-import { type Exportable, type ImportOptions, refuseNormalization } from "./common.js";
+import type { Exportable, ImportOptions } from "./common.js";
 import { ONNX_SCHEMA } from "./onnx-schema.js";
 
 /** Largest model read: 512 MiB (128 Mi float32 weights, far beyond what wasmlp trains). */
@@ -27,7 +27,7 @@ export type FromOnnxOptions = ImportOptions;
 export type OnnxExportable = Exportable;
 
 // Plain shapes of the decoded messages (protobufjs gives objects with these fields).
-interface Attribute { name: string; type?: number; f?: number; i?: number | { toNumber(): number }; s?: Uint8Array; ints?: unknown[] }
+interface Attribute { name: string; type?: number; f?: number; i?: number | { toNumber(): number }; s?: Uint8Array; ints?: unknown[]; t?: Tensor }
 interface Node { name?: string; opType: string; domain?: string; input: string[]; output: string[]; attribute: Attribute[] }
 interface Tensor { name: string; dims: (number | { toNumber(): number })[]; dataType: number; rawData?: Uint8Array; floatData?: number[]; dataLocation?: number; externalData?: unknown[] }
 interface ValueInfo { name: string; type?: { tensorType?: { elemType?: number; shape?: { dim: { dimValue?: number | { toNumber(): number }; dimParam?: string }[] } } } }
@@ -130,11 +130,17 @@ function floats(t: Tensor, where: string): { dims: number[]; data: Float32Array 
 }
 
 /** One Dense layer read from the graph. */
-interface Dense { W: Float32Array; b: Float32Array; units: number; activation: Activation; alpha?: number }
+interface Dense {
+  W: Float32Array; b: Float32Array; units: number; activation: Activation; alpha?: number;
+  /** A BatchNormalization (γ, β, mean, variance) or LayerNormalization (γ, β) between the layer's product and its activation. */
+  normalization?: { type: "batch"; epsilon: number; momentum: number; gamma: Float32Array; beta: Float32Array; mean: Float32Array; variance: Float32Array }
+    | { type: "layer"; epsilon: number; gamma: Float32Array; beta: Float32Array };
+}
 
 /**
  * A network from ONNX bytes. The graph must be a chain: [Flatten] then, per layer, Gemm
- * (transA 0, alpha = beta = 1, B an initializer) or MatMul + Add, then at most one activation
+ * (transA 0, alpha = beta = 1, B an initializer) or MatMul + Add, then at most one
+ * BatchNormalization (inference mode) or LayerNormalization (over the features), then at most one activation
  * (Relu, Sigmoid, Tanh, LeakyRelu, Elu, Selu, Softsign, Softplus, HardSigmoid, Gelu, Softmax on the
  * last axis, or the Sigmoid·Mul and Div/Erf/Add/Mul/Mul patterns of swish and exact gelu)
  * or Identity nodes. Any other node, a branch, a second input, a non-float32 tensor or an opset
@@ -186,7 +192,17 @@ export function fromOnnx(bytes: ArrayBuffer | ArrayBufferView, options: FromOnnx
     const { data } = floats(t, "a constant");
     return data.length === 1 ? data[0] : null;
   };
-  fusePatterns(graph.node, scalar).forEach((node, i) => {
+  // PyTorch writes some constants (gelu's √2, 1 and 0.5) as Constant nodes: they read as initializers.
+  const nodes = graph.node.filter((n, i) => {
+    if (n.opType !== "Constant" || (n.domain && n.domain !== "ai.onnx")) return true;
+    const [a] = n.attribute;
+    if (n.attribute.length !== 1 || n.output.length !== 1 || !((a.name === "value" && a.t) || a.name === "value_float")) {
+      throw new RangeError(`onnx: ${nodeName(n, i)} is not a float constant (attributes ${n.attribute.map((x) => x.name).join(", ") || "none"}); wasmlp reads value or value_float`);
+    }
+    init.set(n.output[0], a.name === "value" ? { ...a.t!, name: n.output[0] } : { name: n.output[0], dims: [], dataType: FLOAT, floatData: [a.f ?? 0] });
+    return false;
+  });
+  fusePatterns(nodes, scalar).forEach((node, i) => {
     const where = nodeName(node, i);
     if (node.domain && node.domain !== "ai.onnx") throw new RangeError(`onnx: ${where} is in domain "${node.domain}", which wasmlp does not read`);
     const dataInputs = node.input.filter((n) => n !== "" && !init.has(n));
@@ -255,11 +271,47 @@ export function fromOnnx(bytes: ArrayBuffer | ArrayBufferView, options: FromOnnx
         finishMatMul(C.data);
         break;
       }
+      case "BatchNormalization":
+      case "LayerNormalization": {
+        const batch = node.opType === "BatchNormalization";
+        known(batch ? ["epsilon", "momentum", "training_mode", "spatial"] : ["axis", "epsilon", "stash_type"]);
+        const last = layers[layers.length - 1];
+        if (!last || last.activation !== "linear" || last.normalization) {
+          throw new RangeError(`onnx: ${where} is not right after a Gemm or MatMul + Add; wasmlp normalizes a layer's product before its activation, once`);
+        }
+        if (batch && (attr("training_mode") ?? 0) !== 0) throw new RangeError(`onnx: ${where} is in training mode; wasmlp reads inference BatchNormalization`);
+        if (batch && (attr("spatial") ?? 1) !== 1) throw new RangeError(`onnx: ${where} has spatial 0, which wasmlp does not read`);
+        if (!batch && (attr("axis") ?? -1) !== -1 && attr("axis") !== 1) throw new RangeError(`onnx: ${where} normalizes from axis ${attr("axis")}; wasmlp normalizes over the features (axis -1)`);
+        const vector = (k: number, what: string, fill: number | null): Float32Array => {
+          const name = node.input[k];
+          if (!name) {
+            if (fill === null) throw new RangeError(`onnx: ${where} has no ${what}`);
+            return new Float32Array(last.units).fill(fill);
+          }
+          if (!init.has(name)) throw new RangeError(`onnx: ${where}'s ${what} "${name}" is not an initializer`);
+          const t = param(name);
+          if (t.data.length !== last.units) throw new RangeError(`onnx: ${where}'s ${what} has ${t.data.length} values, expected ${last.units}`);
+          return t.data;
+        };
+        const epsilon = attr("epsilon") ?? 1e-5;
+        if (!(epsilon > 0 && epsilon < 1)) throw new RangeError(`onnx: ${where} has epsilon ${epsilon}; wasmlp takes 0 < epsilon < 1`);
+        if (batch) {
+          const momentum = attr("momentum") ?? 0.9;
+          if (!(momentum > 0 && momentum < 1)) throw new RangeError(`onnx: ${where} has momentum ${momentum}; wasmlp takes 0 < momentum < 1`);
+          const variance = vector(4, "variance", null);
+          const negative = variance.findIndex((v) => v < 0);
+          if (negative >= 0) throw new RangeError(`onnx: ${where}'s variance[${negative}] is ${variance[negative]}; a variance cannot be negative`);
+          last.normalization = { type: "batch", epsilon, momentum, gamma: vector(1, "scale", null), beta: vector(2, "bias", null), mean: vector(3, "mean", null), variance };
+        } else {
+          last.normalization = { type: "layer", epsilon, gamma: vector(1, "scale", null), beta: vector(2, "bias", 0) };
+        }
+        break;
+      }
       default: {
         const read = ACTIVATION_NODES[node.opType];
         if (!read) throw new RangeError(`onnx: ${where}: operator ${node.opType} is not supported (wasmlp reads Gemm, MatMul, Add, Flatten, Identity and activations)`);
         const last = layers[layers.length - 1];
-        if (!last || last.activation !== "linear") throw new RangeError(`onnx: ${where} is not right after a Gemm or MatMul + Add; wasmlp puts one activation on each layer`);
+        if (!last || last.activation !== "linear") throw new RangeError(`onnx: ${where} is not right after a Gemm or MatMul + Add (or its normalization); wasmlp puts one activation on each layer`);
         if (node.opType === "Gelu") {
           const approximate = attrs.get("approximate")?.s;
           const mode = approximate ? new TextDecoder().decode(approximate) : "none";
@@ -291,13 +343,23 @@ export function fromOnnx(bytes: ArrayBuffer | ArrayBufferView, options: FromOnnx
   const net = new Network({
     inputSize,
     ...(sample.length > 1 ? { inputShape: sample } : {}),
-    layers: layers.map((l) => ({ units: l.units, activation: l.activation, ...(l.activation === "leaky-relu" ? { alpha: l.alpha } : {}) })),
+    layers: layers.map((l) => ({
+      units: l.units, activation: l.activation, ...(l.activation === "leaky-relu" ? { alpha: l.alpha } : {}),
+      ...(l.normalization ? { normalization: l.normalization.type === "batch"
+        ? { type: "batch" as const, epsilon: l.normalization.epsilon, momentum: l.normalization.momentum }
+        : { type: "layer" as const, epsilon: l.normalization.epsilon } } : {}),
+    })),
     ...(options.loss === undefined ? {} : { loss: options.loss }),
     ...(options.optimizer === undefined ? {} : { optimizer: options.optimizer }),
     ...(options.seed === undefined ? {} : { seed: options.seed }),
   });
   try {
-    net.setWeights(layers.flatMap((l) => [l.W, l.b]));
+    // wasmlp's order: W and b of each layer, γ and β of each normalized one, then the moving statistics.
+    net.setWeights([
+      ...layers.flatMap((l) => [l.W, l.b]),
+      ...layers.flatMap((l) => (l.normalization ? [l.normalization.gamma, l.normalization.beta] : [])),
+      ...layers.flatMap((l) => (l.normalization?.type === "batch" ? [l.normalization.mean, l.normalization.variance] : [])),
+    ]);
   } catch (e) {
     net.dispose();
     throw new RangeError(`onnx: ${(e as Error).message}`);
@@ -331,12 +393,16 @@ const EXPORT_NODES: Record<Activation, ((alpha: number) => { opType: string; att
 
 /**
  * The network as an ONNX model (opset 17, IR 8): input "input" [batch, features] (or a Flatten of
- * [batch, ...inputShape]), one Gemm (transB 1, W as stored) and one activation node per layer,
+ * [batch, ...inputShape]), one Gemm (transB 1, W as stored), its BatchNormalization (inference) or
+ * LayerNormalization when the layer is normalized, and its activation node(s) per layer,
  * output "output". onnxruntime and PyTorch's onnx tools read it.
  */
 export function toOnnx(net: OnnxExportable): Uint8Array {
   const params = net.getWeights(); // throws on a disposed network, before anything is built
-  refuseNormalization("toOnnx", net);
+  // Where each normalized layer's γ (β next) and moving mean (variance next) are in getWeights().
+  let next = 2 * net.layers.length;
+  const gamma = net.layers.map((l) => (l.normalization ? (next += 2) - 2 : -1));
+  const moving = net.layers.map((l) => (l.normalization?.type === "batch" ? (next += 2) - 2 : -1));
   const shape = net.inputShape && net.inputShape.length > 1 ? [...net.inputShape] : [net.inputSize];
   const dim = (d: number) => ({ dimValue: d });
   const nodes: object[] = [];
@@ -354,6 +420,21 @@ export function toOnnx(net: OnnxExportable): Uint8Array {
     const gemm = `dense_${l}`;
     nodes.push({ name: gemm, opType: "Gemm", input: [current, w, b], output: [`${gemm}.z`], attribute: [{ name: "transB", type: 2, i: 1 }] });
     current = `${gemm}.z`;
+    const norm = layer.normalization;
+    if (norm) {
+      const vector = (name: string, values: ArrayLike<number>): string => {
+        initializer.push({ name: `${gemm}.${name}`, dims: [layer.units], dataType: FLOAT, rawData: bytesOf(values) });
+        return `${gemm}.${name}`;
+      };
+      const inputs = [current, vector("gamma", params[gamma[l]]), vector("beta", params[gamma[l] + 1])];
+      const batch = norm.type === "batch";
+      if (batch) inputs.push(vector("moving_mean", params[moving[l]]), vector("moving_variance", params[moving[l] + 1]));
+      nodes.push({
+        name: `${gemm}.${batch ? "batch" : "layer"}_norm`, opType: batch ? "BatchNormalization" : "LayerNormalization", input: inputs, output: [`${gemm}.y`],
+        attribute: [{ name: "epsilon", type: 1, f: norm.epsilon }, ...(batch ? [{ name: "momentum", type: 1, f: norm.momentum ?? 0.99 }] : [{ name: "axis", type: 2, i: -1 }])],
+      });
+      current = `${gemm}.y`;
+    }
     const act = EXPORT_NODES[layer.activation]?.(layer.alpha);
     if (act) {
       nodes.push({ name: `${gemm}.${act.opType.toLowerCase()}`, ...act, input: [current], output: [`${gemm}.a`] });

@@ -55,6 +55,24 @@ describe("networks wasmlp exports run in onnxruntime-web", () => {
     }
   });
 
+  test("batch- and layer-normalized layers export as BatchNormalization and LayerNormalization, run in onnxruntime and come back bit for bit", async () => {
+    const net = new Network({ inputSize: 11, layers: [
+      { units: 8, activation: "relu", normalization: { type: "batch", momentum: 0.8, epsilon: 0.01 } }, { units: 6, activation: "gelu", normalization: "layer" },
+      { units: 5, activation: "linear", normalization: "batch" }, { units: 3, activation: "softmax" }], seed: 5 });
+    const x = randomArray(rng, 40 * 11, 2);
+    net.fit(x, Array.from({ length: 40 }, (_, i) => i % 3), { epochs: 3, batchSize: 8 }); // moving statistics away from 0 and 1
+    const bytes = toOnnx(net);
+    const decoded = Model.toObject(Model.decode(bytes), { defaults: true, arrays: true }) as { graph: { node: { opType: string }[] } };
+    expect(decoded.graph.node.map((n) => n.opType).filter((op) => op.endsWith("Normalization"))).toEqual(["BatchNormalization", "LayerNormalization", "BatchNormalization"]);
+    const session = await ort.InferenceSession.create(bytes);
+    const got = (await session.run({ input: new ort.Tensor("float32", x.subarray(0, 5 * 11), [5, 11]) })).output.data as Float32Array;
+    net.predict(x.subarray(0, 5 * 11)).forEach((v, i) => expect(Math.abs(got[i] - v), `output ${i}`).toBeLessThan(1e-5));
+    const back = fromOnnx(bytes);
+    expect(back.getWeights()).toEqual(net.getWeights());
+    expect(back.layers.map((l) => l.normalization)).toEqual(net.layers.map((l) => l.normalization));
+    [net, back].forEach((n) => n.dispose());
+  });
+
   test("an input shape is exported as a Flatten and read back", async () => {
     const net = new Network({ inputSize: 6, inputShape: [2, 3], layers: [{ units: 2, activation: "softmax" }], seed: 2 });
     const bytes = toOnnx(net);
@@ -107,6 +125,17 @@ describe("refusals", () => {
     expect(() => fromOnnx(encode(edit as (m: typeof good) => void))).toThrow(message);
     expect(memoryStats().bytesInUse).toBe(before);
   });
+  test("a BatchNormalization in training mode, and a LayerNormalization over another axis, are refused by name", () => {
+    const normed = new Network({ inputSize: 4, layers: [{ units: 3, activation: "relu", normalization: "batch" }, { units: 2, normalization: "layer" }], seed: 3 });
+    const m = Model.toObject(Model.decode(toOnnx(normed)), { defaults: true, arrays: true }) as typeof good;
+    const edited = (edit: (c: typeof good) => void): Uint8Array => { const c = structuredClone(m); edit(c); return Model.encode(Model.fromObject(c)).finish(); };
+    expect(() => fromOnnx(edited((c) => { (c.graph.node[1].attribute as unknown[]).push({ name: "training_mode", type: 2, i: 1 }); })))
+      .toThrow(/node 1 \(BatchNormalization "dense_0.batch_norm"\) is in training mode; wasmlp reads inference BatchNormalization/);
+    expect(() => fromOnnx(edited((c) => { (c.graph.node[4].attribute as { name: string; i?: number }[]).find((a) => a.name === "axis")!.i = 0; })))
+      .toThrow(/node 4 \(LayerNormalization "dense_1.layer_norm"\) normalizes from axis 0; wasmlp normalizes over the features/);
+    normed.dispose();
+  });
+
   test("initializers in float_data (not raw_data) read the same", () => {
     const bytes = encode((m) => {
       for (const t of m.graph.initializer as unknown as { rawData: Uint8Array; floatData: number[] }[]) {
