@@ -271,10 +271,16 @@ describe("options and errors", () => {
     n.dispose();
   });
 
-  test("the formats refuse normalized layers by name (for now)", async () => {
-    const { toTfjs } = await import("../src/formats/tfjs.js");
-    const n = new Network({ inputSize: 2, layers: [{ units: 3, normalization: "layer" }], seed: 1 });
-    expect(() => toTfjs(n)).toThrow(/toTfjs: layer 0 has layer normalization/);
+  test("both formats carry normalized layers there and back (the real runtimes: test/formats)", async () => {
+    const { toTfjs, fromTfjs } = await import("../src/formats/tfjs.js");
+    const { toOnnx, fromOnnx } = await import("../src/formats/onnx.js");
+    const n = new Network({ inputSize: 2, layers: [{ units: 3, normalization: "layer" }, { units: 2, normalization: { type: "batch", momentum: 0.9 } }], seed: 1 });
+    const t = toTfjs(n);
+    for (const back of [fromTfjs(t.modelJson, t.weightData), fromOnnx(toOnnx(n))]) {
+      expect(back.layers.map((l) => l.normalization)).toEqual(n.layers.map((l) => l.normalization));
+      expect(back.getWeights()).toEqual(n.getWeights());
+      back.dispose();
+    }
     n.dispose();
   });
 });
