@@ -24,6 +24,11 @@ declare module "./tensor.js" {
     reshape(shape: readonly number[]): Tensor;
     sum(axisOrOptions?: number | ops.ReduceOptions): Tensor;
     mean(axisOrOptions?: number | ops.ReduceOptions): Tensor;
+    abs(): Tensor;
+    sqrt(): Tensor;
+    square(): Tensor;
+    clip(lo: number, hi: number): Tensor;
+    logSoftmax(): Tensor;
     /**
      * Reverse mode from this tensor: a scalar (or any shape, given the gradient of its values).
      * Adds (+=) into the .grad of every tensor it depends on that requires gradients and was not
@@ -53,4 +58,9 @@ p.transpose = function () { return ops.transpose(this); };
 p.reshape = function (shape) { return ops.reshape(this, shape); };
 p.sum = function (axisOrOptions) { return ops.sum(this, axisOrOptions); };
 p.mean = function (axisOrOptions) { return ops.mean(this, axisOrOptions); };
+p.abs = function () { return ops.abs(this); };
+p.sqrt = function () { return ops.sqrt(this); };
+p.square = function () { return ops.square(this); };
+p.clip = function (lo, hi) { return ops.clip(this, lo, hi); };
+p.logSoftmax = function () { return ops.logSoftmax(this); };
 p.backward = function (gradient) { backpropagate(this, gradient ?? null, null); };

@@ -10,6 +10,7 @@ export {
 export type { Dtype } from "./backend.js";
 export {
   add, sub, mul, div, max, min, neg, exp, log, pow, sigmoid, tanh, relu, softmax, matmul, transpose, reshape, sum, mean, noGrad,
+  abs, sqrt, square, clip, logSoftmax,
   graphOps, type GraphOp, type MatmulOptions, type Operand, type ReduceOptions,
 } from "./ops.js";
 export { grad, grads, valueAndGrad, valueAndGrads } from "./autodiff.js";

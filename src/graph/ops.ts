@@ -404,6 +404,76 @@ function reduceAttrs(name: string, x: Tensor, options: number | ReduceOptions | 
   return { axis: axis < 0 ? axis + x.rank : axis, keepDims, mean: isMean };
 }
 
+// ---- composites: ops written with the ops above (their gradients follow from those) ---------
+
+/** x·x (its gradient 2x·g: the multiply gate's two routes add). */
+export const square = (x: Tensor): Tensor => mul(x, x);
+/** √x, as x^0.5 (NaN below 0, as Math.sqrt). */
+export const sqrt = (x: Tensor): Tensor => pow(x, 0.5);
+
+/** |x|, as max(x, −x): its gradient is sign(x)·g (+g at 0, the max gate's tie rule). */
+export function abs(x: Tensor): Tensor {
+  checkTensor("abs", x);
+  return noGradTemp(neg(x), (minusX) => max(x, minusX));
+}
+
+/** x clipped to [lo, hi] (tfjs's clipByValue): the gradient passes where lo ≤ x ≤ hi. */
+export function clip(x: Tensor, lo: number, hi: number): Tensor {
+  checkTensor("clip", x);
+  if (typeof lo !== "number" || typeof hi !== "number" || !(lo <= hi) || !Number.isFinite(lo) || !Number.isFinite(hi)) {
+    throw new RangeError(`clip needs finite bounds lo ≤ hi, received ${describe(lo)} and ${describe(hi)}`);
+  }
+  return noGradTemp(max(x, lo), (low) => min(low, hi));
+}
+
+/**
+ * log(softmax(x)) along the last axis, as x − m − log Σ e^(x − m) with m each row's largest value
+ * (a constant for the gradient), so that no probability underflows to log(0).
+ */
+export function logSoftmax(x: Tensor): Tensor {
+  checkTensor("logSoftmax", x);
+  const [rows, cols] = as2d(x.shape);
+  const values = x.data();
+  const m = new Float64Array(rows);
+  for (let i = 0; i < rows; i++) {
+    let best = -Infinity;
+    for (let j = 0; j < cols; j++) best = Math.max(best, values[i * cols + j]);
+    m[i] = Number.isFinite(best) ? best : 0;
+  }
+  const shift = emptyTensor(x.backend, x.rank === 2 ? [rows, 1] : [], false, null, "tensor");
+  shift.storage("logSoftmax").view.set(m);
+  const keep = { axis: -1, keepDims: true };
+  const centered = sub(x, shift);
+  const e = exp(centered);
+  const total = sum(e, x.rank === 0 ? undefined : keep);
+  const logTotal = log(total);
+  const out = sub(centered, logTotal);
+  // Temporaries the result's graph does not read are freed now; the others live as long as it.
+  if (!out.requiresGrad) [shift, centered, e, total, logTotal].forEach((t) => t.dispose());
+  else adopt(out, [shift, centered, e, total, logTotal]);
+  return out;
+}
+
+/** Runs f on a temporary and frees the temporary unless the result's graph reads it (then the result owns it). */
+function noGradTemp(temp: Tensor, f: (t: Tensor) => Tensor): Tensor {
+  let out: Tensor;
+  try {
+    out = f(temp);
+  } catch (e) {
+    temp.dispose();
+    throw e;
+  }
+  if (out.requiresGrad) adopt(out, [temp]);
+  else temp.dispose();
+  return out;
+}
+
+/** Makes `owner` free these tensors with itself (they leave their scope). */
+function adopt(owner: Tensor, tensors: Tensor[]): void {
+  for (const t of tensors) { t.scope?.delete(t); t.scope = null; }
+  owner.owned = [...(owner.owned ?? []), ...tensors];
+}
+
 function checkOptions(name: string, options: unknown, known: readonly string[]): object {
   if (options === null || typeof options !== "object") throw new TypeError(`${name}'s options must be an object, received ${describe(options)}`);
   for (const k of Object.keys(options)) if (!known.includes(k)) throw new TypeError(`unknown ${name} option "${k}"; expected ${known.join(" or ")}`);

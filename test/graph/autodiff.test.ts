@@ -132,6 +132,22 @@ test("errors name what was expected and what was received, and change nothing", 
   expect(bytes()).toBe(start);
 });
 
+test("logSoftmax stays exact where log(softmax) underflows; composites free their temporaries", () => {
+  const start = bytes();
+  const x = tensor([[80, 0, -80], [1, 2, 3]]);
+  const naive = tidy(() => Array.from(log(softmax(x)).data()));
+  expect(naive[2]).toBeGreaterThan(-88); // e^−160 underflows float32 (the kernel clamps at e^−87.3): far from −160
+  const stable = tidy(() => Array.from(x.logSoftmax().data()));
+  expectClose(stable, [0, -80, -160, ...[1, 2, 3].map((v) => v - 3 - Math.log(Math.exp(-2) + Math.exp(-1) + 1))], 1e-5, "logSoftmax");
+  const v = variable([0, -2, 3]);
+  tidy(() => { v.abs().sum().backward(); });
+  expect(Array.from(v.grad!.data())).toEqual([1, -1, 1]); // +1 at 0: the max gate's tie rule
+  // Recorded, inside a scope: each composite's result owns its temporaries, and the scope frees the results.
+  tidy(() => { v.clip(-1, 1).square().sqrt().logSoftmax().abs(); });
+  [x, v].forEach((t) => t.dispose());
+  expect(bytes()).toBe(start);
+});
+
 test("noGrad records nothing; float64 tensors never touch linear memory", () => {
   const start = bytes();
   const x = variable([1, 2]);

@@ -48,6 +48,13 @@ const CASES: Case[] = [
   { name: "transpose", op: g.transpose, shapes: [[3, 5]] },
   { name: "transpose vector", op: g.transpose, shapes: [[5]] },
   { name: "reshape", op: (x) => g.reshape(x, [5, -1]), shapes: [[3, 5]] },
+  // Composites (written with the table's ops).
+  { name: "abs (composite)", op: g.abs, shapes: [[3, 7]], domain: away },
+  { name: "sqrt (composite)", op: g.sqrt, shapes: [[9]], domain: positive },
+  { name: "square (composite)", op: g.square, shapes: [[2, 5]] },
+  { name: "clip (composite)", op: (x) => g.clip(x, -0.5, 0.7), shapes: [[4, 6]], domain: (v) => (Math.abs(v - 0.7) < 0.05 || Math.abs(v + 0.5) < 0.05 ? v + 0.2 : v) },
+  { name: "logSoftmax rows (composite)", op: g.logSoftmax, shapes: [[5, 7]] },
+  { name: "logSoftmax vector (composite)", op: g.logSoftmax, shapes: [[6]] },
   { name: "sum", op: (x) => g.sum(x), shapes: [[7, 3]] },
   { name: "sum axis 0", op: (x) => g.sum(x, 0), shapes: [[7, 3]] },
   { name: "sum axis 1 keepDims", op: (x) => g.sum(x, { axis: 1, keepDims: true }), shapes: [[7, 3]] },
@@ -59,6 +66,7 @@ const CASES: Case[] = [
 
 test("every op of the table has cases here", () => {
   const covered = new Set(CASES.map((c) => c.name.split(" ")[0]));
+  expect(covered.has("abs") && covered.has("logSoftmax")).toBe(true);
   expect(Object.keys(g.graphOps).filter((op) => !covered.has(op))).toEqual([]);
 });
 
