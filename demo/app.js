@@ -25,6 +25,7 @@ worker.onmessage = ({ data: m }) => {
     $("train").disabled = false;
   } else if (m.type === "status") {
     status(m.text);
+    if (m.network) document.body.dataset.network = m.network; // what is training, for the curious (and the tests)
   } else if (m.type === "epoch") {
     history.push(m);
     $("epoch").textContent = `${m.epoch} / ${m.epochs}`;
@@ -56,7 +57,7 @@ $("controls").addEventListener("submit", (event) => {
   const config = {
     layers, activation: $("activation").value, optimizer: $("optimizer").value,
     learningRate: Number($("lr").value), batchSize: Number($("batch-size").value), epochs: Number($("epochs").value), seed: 1,
-    dropout: Number($("dropout").value), earlyStopping: $("early-stopping").checked,
+    dropout: Number($("dropout").value), earlyStopping: $("early-stopping").checked, normalization: $("normalization").value || null,
   };
   const bad = layers.some((n) => !Number.isInteger(n) || n < 1) ? "hidden layers must be whole numbers like 256,128"
     : !(config.learningRate > 0) ? "the learning rate must be positive"

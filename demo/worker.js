@@ -28,12 +28,14 @@ async function train(config) {
   stopRequested = false;
   const net = new Network({
     inputSize: 784,
-    layers: [...config.layers.map((units) => ({ units, activation: config.activation, dropout: config.dropout })), { units: 10, activation: "softmax" }],
+    layers: [...config.layers.map((units) => ({
+      units, activation: config.activation, dropout: config.dropout, ...(config.normalization ? { normalization: config.normalization } : {}),
+    })), { units: 10, activation: "softmax" }],
     loss: "categorical-crossentropy",
     optimizer: { type: config.optimizer, learningRate: config.learningRate },
     seed: config.seed,
   });
-  postMessage({ type: "status", text: `Training ${net}` });
+  postMessage({ type: "status", text: `Training ${net}`, network: String(net) });
   let trainSeconds = 0, epochsDone = 0;
   // Early stopping across the page's one-epoch fit calls: the best test loss and its weights.
   let best = { loss: Infinity, epoch: 0, weights: null }, stoppedEarly = false;

@@ -363,6 +363,11 @@ export class Model<A extends Float32Array | Float64Array> {
     for (const l of this.layers) l.owner = null;
   }
 
+  /** The class's name as written, "Network" or "ReferenceNetwork" (constructor.name is minified in the browser bundle). */
+  private get className(): string {
+    return (this.constructor as { className?: string }).className ?? this.constructor.name;
+  }
+
   /** `using net = new Network(…)` frees it when the block ends (where the runtime has Symbol.dispose). */
   [Symbol.dispose](): void {
     this.dispose();
@@ -371,7 +376,7 @@ export class Model<A extends Float32Array | Float64Array> {
   toString(): string {
     const sizes = [String(this.inputSize), ...this.layers.map((l) =>
       `${l.units}${l.normalization ? ` ${l.normalization.type}-norm` : ""} ${l.activation}${l.dropout > 0 ? ` (dropout ${l.dropout})` : ""}`)].join(" → ");
-    return `${this.constructor.name}(${sizes}; loss ${this.lossName}; ${describeOptimizer(this.optimizer)}; ${this.parameterCount.toLocaleString("en-US")} parameters)`;
+    return `${this.className}(${sizes}; loss ${this.lossName}; ${describeOptimizer(this.optimizer)}; ${this.parameterCount.toLocaleString("en-US")} parameters)`;
   }
 
   // ---- internals -------------------------------------------------------------------------
@@ -398,7 +403,7 @@ export class Model<A extends Float32Array | Float64Array> {
   }
 
   private alive(): void {
-    if (this.disposed) throw new Error(`this ${this.constructor.name} has been disposed; create a new one`);
+    if (this.disposed) throw new Error(`this ${this.className} has been disposed; create a new one`);
   }
 }
 

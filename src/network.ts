@@ -4,6 +4,9 @@ import { Model } from "./model.js";
 import type { ModelJSON, NetworkOptions } from "./types.js";
 
 export class Network extends Model<Float32Array> {
+  /** The name toString() and errors use (a minifier renames classes). */
+  static readonly className: string = "Network";
+
   constructor(options: NetworkOptions) {
     super(options, (spec) => new WasmEngine(spec));
   }

@@ -5,6 +5,8 @@ import type { ModelJSON, NetworkOptions } from "../types.js";
 import { ReferenceEngine } from "./engine.js";
 
 export class ReferenceNetwork extends Model<Float64Array> {
+  static readonly className: string = "ReferenceNetwork";
+
   constructor(options: NetworkOptions) {
     super(options, (spec) => new ReferenceEngine(spec));
   }

@@ -64,14 +64,15 @@ maybe("Stop ends a long run after the current epoch, and the page stays responsi
   await page.close();
 }, 60_000);
 
-maybe("trains with the new options: AdamW, elu, dropout, and early stopping that keeps the best epoch", async () => {
+maybe("trains with the new options: AdamW, gelu, batch normalization, dropout, and early stopping that keeps the best epoch", async () => {
   const page = await env.browser().newPage();
   const errors: string[] = [];
   page.on("pageerror", (e) => errors.push(e.message));
   await page.goto(`${env.url()}/demo/`);
   await page.waitForFunction(() => !(document.getElementById("train") as HTMLButtonElement).disabled, null, { timeout: 30_000 });
   await page.fill("#layers", "64");
-  await page.selectOption("#activation", "elu");
+  await page.selectOption("#activation", "gelu");
+  await page.selectOption("#normalization", "batch");
   await page.selectOption("#optimizer", "adamw");
   expect(await page.inputValue("#lr")).toBe("0.001");
   await page.fill("#lr", "0.03"); // large enough that the test loss soon stops falling
@@ -82,6 +83,7 @@ maybe("trains with the new options: AdamW, elu, dropout, and early stopping that
   await page.waitForFunction(() => document.body.dataset.state === "done", null, { timeout: 90_000 });
   const text = await page.textContent("#status");
   expect(text).toMatch(/^Done: test accuracy 0\.\d{4}, [\d,]+ samples\/s\. Stopped early: no lower test loss after epoch (\d+), whose weights are kept\.$/);
+  expect(await page.evaluate(() => document.body.dataset.network)).toMatch(/^Network\(784 → 64 batch-norm gelu \(dropout 0\.2\) → 10 softmax; /);
   const best = Number(/after epoch (\d+)/.exec(text!)![1]);
   expect(Number(await page.getAttribute("#chart", "data-points"))).toBe(best + 3);
   // A rate of 1 is outside the field's range: the form does not submit.
