@@ -68,6 +68,8 @@ export interface LayerSpec {
   l2: number;
   /** Normalization of z before the activation (null: none). */
   normalization: NormalizationSpec | null;
+  /** Whether the layer has a bias (Keras's use_bias); without, b stays 0 and is never trained. */
+  useBias: boolean;
 }
 
 /**
@@ -131,9 +133,14 @@ export interface LayerOptions {
    * { type, momentum?, epsilon? } with other settings. Default none.
    */
   normalization?: NormalizationOptions;
+  /**
+   * Keras's use_bias (default true). false: the layer computes W·a_prev with no bias; its b in
+   * getWeights() stays 0, no optimizer moves it, and setWeights refuses another value.
+   */
+  useBias?: boolean;
 }
 
-const LAYER_KEYS = ["units", "activation", "alpha", "dropout", "kernelRegularizer", "normalization"] as const;
+const LAYER_KEYS = ["units", "activation", "alpha", "dropout", "kernelRegularizer", "normalization", "useBias"] as const;
 
 /** Largest layer width accepted: keeps m·width products and pointers well inside 32 bits. */
 export const MAX_UNITS = 1 << 16;
@@ -158,7 +165,9 @@ export function parseLayer(options: unknown, where = "Layer options"): LayerSpec
     l2 = r.l2 === undefined ? 0 : checkNumber(`${where}.kernelRegularizer.l2`, r.l2, 0, Infinity);
   }
   const normalization = options.normalization === undefined ? null : parseNormalization(`${where}.normalization`, options.normalization);
-  return { units, activation, alpha, dropout, l1, l2, normalization };
+  const useBias = options.useBias ?? true;
+  if (typeof useBias !== "boolean") throw new TypeError(`${where}.useBias must be true or false, received ${describe(useBias)}`);
+  return { units, activation, alpha, dropout, l1, l2, normalization, useBias };
 }
 
 export function parseNormalization(where: string, value: unknown): NormalizationSpec {

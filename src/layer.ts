@@ -19,6 +19,8 @@ export class Layer {
   readonly kernelRegularizer: Readonly<{ l1: number; l2: number }>;
   /** Normalization of z before the activation, with its settings (null: none). */
   readonly normalization: Readonly<NormalizationSpec> | null;
+  /** Whether the layer has a bias (false: b stays 0). */
+  readonly useBias: boolean;
   /** @internal The validated options the network is built from. */
   readonly spec: Readonly<LayerSpec>;
   /** @internal */ owner: LayerOwner | null = null;
@@ -32,6 +34,7 @@ export class Layer {
     this.dropout = spec.dropout;
     this.kernelRegularizer = Object.freeze({ l1: spec.l1, l2: spec.l2 });
     this.normalization = spec.normalization && Object.freeze({ ...spec.normalization });
+    this.useBias = spec.useBias;
     this.spec = Object.freeze({ ...spec, normalization: this.normalization });
   }
 
@@ -52,7 +55,7 @@ export class Layer {
 
   toString(): string {
     const norm = this.normalization ? `, ${this.normalization.type} norm` : "";
-    return `Dense(${this.units}${norm}, ${this.activation}${this.activation === "leaky-relu" ? ` α=${this.alpha}` : ""}${this.dropout > 0 ? `, dropout ${this.dropout}` : ""})`;
+    return `Dense(${this.units}${norm}, ${this.activation}${this.activation === "leaky-relu" ? ` α=${this.alpha}` : ""}${this.dropout > 0 ? `, dropout ${this.dropout}` : ""}${this.useBias ? "" : ", no bias"})`;
   }
 
   private attached(): LayerOwner {

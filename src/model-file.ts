@@ -36,6 +36,7 @@ export function toModelJSON(
       units: l.units, activation: l.activation, ...(l.activation === "leaky-relu" ? { alpha: l.alpha } : {}), ...(l.dropout > 0 ? { dropout: l.dropout } : {}),
       ...(l.l1 > 0 || l.l2 > 0 ? { kernelRegularizer: { ...(l.l1 > 0 ? { l1: l.l1 } : {}), ...(l.l2 > 0 ? { l2: l.l2 } : {}) } } : {}),
       ...(l.normalization ? { normalization: { ...l.normalization } } : {}),
+      ...(l.useBias ? {} : { useBias: false }),
     })),
     loss: spec.loss,
     optimizer: { ...spec.optimizer },

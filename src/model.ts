@@ -288,6 +288,9 @@ export class Model<A extends Float32Array | Float64Array> {
         if (typeof v !== "number" || !Number.isFinite(v)) throw new RangeError(`weights[${i}][${j}] ${what} is ${describe(v)}; weights must be finite numbers`);
         if (Math.abs(v) > F32_MAX) throw new RangeError(`weights[${i}][${j}] ${what} is ${v}, beyond float32's range (±${F32_MAX.toPrecision(5)}); weights must be finite float32 numbers`);
         if (v < 0 && names[i].startsWith("moving variance")) throw new RangeError(`weights[${i}][${j}] ${what} is ${v}; a variance must be non-negative`);
+        if (v !== 0 && i < 2 * this.layers.length && i % 2 === 1 && !this.layers[i >> 1].useBias) {
+          throw new RangeError(`weights[${i}][${j}] ${what} is ${v}, but layer ${i >> 1} has no bias (useBias false): its b must be all zeros`);
+        }
       }
     });
     this.engine.writeParams(weights);
@@ -375,7 +378,7 @@ export class Model<A extends Float32Array | Float64Array> {
 
   toString(): string {
     const sizes = [String(this.inputSize), ...this.layers.map((l) =>
-      `${l.units}${l.normalization ? ` ${l.normalization.type}-norm` : ""} ${l.activation}${l.dropout > 0 ? ` (dropout ${l.dropout})` : ""}`)].join(" → ");
+      `${l.units}${l.normalization ? ` ${l.normalization.type}-norm` : ""} ${l.activation}${l.dropout > 0 ? ` (dropout ${l.dropout})` : ""}${l.useBias ? "" : " (no bias)"}`)].join(" → ");
     return `${this.className}(${sizes}; loss ${this.lossName}; ${describeOptimizer(this.optimizer)}; ${this.parameterCount.toLocaleString("en-US")} parameters)`;
   }
 

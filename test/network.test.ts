@@ -176,3 +176,27 @@ test("without a seed, each network draws its own and reports it", () => {
   const again = new Network({ ...opts, seed: a.seed });
   expect(Array.from(again.getWeights()[0])).toEqual(Array.from(a.getWeights()[0]));
 });
+
+test("useBias false (Keras's use_bias): b stays exactly 0 through training on both engines, files keep it, setWeights refuses a bias", () => {
+  const rng = new Random(31);
+  const x = randomArray(rng, 24 * 5, 2), y = Array.from({ length: 24 }, (_, i) => i % 3);
+  for (const Net of [Network, ReferenceNetwork]) {
+    for (const optimizer of [{ type: "adamw" as const }, { type: "momentum" as const }]) {
+      const net = new Net({ inputSize: 5, layers: [{ units: 7, activation: "tanh", useBias: false }, { units: 3, activation: "softmax" }], optimizer, seed: 2 });
+      expect(String(net)).toContain("5 → 7 tanh (no bias) → 3 softmax");
+      expect(net.layers[0].useBias).toBe(false);
+      expect(Array.from(net.gradients(x, y).grads[0].db)).toEqual(new Array(7).fill(0));
+      net.fit(x, y, { epochs: 3, batchSize: 8 });
+      expect(Array.from(net.getWeights()[1])).toEqual(new Array(7).fill(0));
+      expect(Array.from(net.getWeights()[3]).some((v) => v !== 0)).toBe(true); // the other layer's bias trains
+      const back = Net.fromJSON(JSON.parse(JSON.stringify(net)));
+      expect(back.layers[0].useBias).toBe(false);
+      expect(JSON.parse(JSON.stringify(net)).layers[0].useBias).toBe(false);
+      const weights = net.getWeights();
+      weights[1][3] = 0.5;
+      expect(() => net.setWeights(weights)).toThrow("weights[1][3] (b of layer 0) is 0.5, but layer 0 has no bias (useBias false): its b must be all zeros");
+      [net, back].forEach((n) => n.dispose());
+    }
+  }
+  expect(() => new Network({ inputSize: 2, layers: [{ units: 1, useBias: 0 as unknown as boolean }] })).toThrow("layers[0].useBias must be true or false, received 0");
+});

@@ -346,7 +346,8 @@ export class WasmEngine implements Engine<Float32Array> {
       this.rt.parallel.matmul("tn", units, fanIn, m, cur.ptr, prev.ptr, this.grads.ptr + 4 * this.offsets[2 * l], false);
       // Batch statistics cancel any per-unit shift, so b's gradient is 0: set exactly, not left as the
       // rounding noise of Σ dZ (which Adam would scale up into steps).
-      if (this.trainingPass && this.spec.layers[l].normalization?.type === "batch") this.grads.view.fill(0, this.offsets[2 * l + 1], this.offsets[2 * l + 1] + units);
+      // No bias (useBias false), or batch normalization in a training step (whose batch mean removes any shift): db is exactly 0.
+      if (!this.spec.layers[l].useBias || (this.trainingPass && this.spec.layers[l].normalization?.type === "batch")) this.grads.view.fill(0, this.offsets[2 * l + 1], this.offsets[2 * l + 1] + units);
       else k.sum_cols(m, units, cur.ptr, this.grads.ptr + 4 * this.offsets[2 * l + 1], 1, 0);
       if (l === 0 && !wantInput) return null;
       this.rt.parallel.matmul("nn", m, fanIn, units, cur.ptr, this.params.ptr + 4 * this.offsets[2 * l], next.ptr, false);

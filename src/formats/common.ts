@@ -18,6 +18,8 @@ export interface Exportable {
   readonly layers: readonly {
     readonly units: number; readonly activation: Activation; readonly alpha: number;
     readonly normalization?: Readonly<{ type: "batch" | "layer"; epsilon: number; momentum?: number }> | null;
+    /** false: the layer has no bias (exported without one). */
+    readonly useBias?: boolean;
   }[];
   getWeights(): ArrayLike<number>[];
 }

@@ -132,6 +132,8 @@ function floats(t: Tensor, where: string): { dims: number[]; data: Float32Array 
 /** One Dense layer read from the graph. */
 interface Dense {
   W: Float32Array; b: Float32Array; units: number; activation: Activation; alpha?: number;
+  /** false: a Gemm without C, or a MatMul without an Add. */
+  useBias: boolean;
   /** A BatchNormalization (γ, β, mean, variance) or LayerNormalization (γ, β) between the layer's product and its activation. */
   normalization?: { type: "batch"; epsilon: number; momentum: number; gamma: Float32Array; beta: Float32Array; mean: Float32Array; variance: Float32Array }
     | { type: "layer"; epsilon: number; gamma: Float32Array; beta: Float32Array };
@@ -182,8 +184,8 @@ export function fromOnnx(bytes: ArrayBuffer | ArrayBufferView, options: FromOnnx
   let flattened = false;
   const layers: Dense[] = [];
   let pendingMatMul: { W: Float32Array; units: number; out: string } | null = null;
-  const finishMatMul = (b: Float32Array): void => {
-    layers.push({ W: pendingMatMul!.W, b, units: pendingMatMul!.units, activation: "linear" });
+  const finishMatMul = (b: Float32Array | null): void => {
+    layers.push({ W: pendingMatMul!.W, b: b ?? new Float32Array(pendingMatMul!.units), units: pendingMatMul!.units, activation: "linear", useBias: b !== null });
     pendingMatMul = null;
   };
   const scalar = (name: string): number | null => {
@@ -219,7 +221,7 @@ export function fromOnnx(bytes: ArrayBuffer | ArrayBufferView, options: FromOnnx
       for (const a of node.attribute) if (!names.includes(a.name)) throw new RangeError(`onnx: ${where} has attribute "${a.name}", which wasmlp does not support`);
     };
     const param = (name: string): { dims: number[]; data: Float32Array } => floats(init.get(name)!, `${where}'s input`);
-    if (pendingMatMul && node.opType !== "Add") finishMatMul(new Float32Array(pendingMatMul.units));
+    if (pendingMatMul && node.opType !== "Add") finishMatMul(null);
     switch (node.opType) {
       case "Flatten": {
         known(["axis"]);
@@ -250,7 +252,7 @@ export function fromOnnx(bytes: ArrayBuffer | ArrayBufferView, options: FromOnnx
           if (C.data.length !== units) throw new RangeError(`onnx: ${where}'s bias has ${C.data.length} values, expected ${units}`);
           b = C.data;
         }
-        layers.push({ W, b, units, activation: "linear" });
+        layers.push({ W, b, units, activation: "linear", useBias: Boolean(cName) });
         break;
       }
       case "MatMul": {
@@ -330,7 +332,7 @@ export function fromOnnx(bytes: ArrayBuffer | ArrayBufferView, options: FromOnnx
     }
     current = node.output[0];
   });
-  if (pendingMatMul) finishMatMul(new Float32Array((pendingMatMul as { units: number }).units));
+  if (pendingMatMul) finishMatMul(null);
   if (current !== graph.output[0].name) throw new RangeError(`onnx: the chain ends at "${current}", but the graph's output is "${graph.output[0].name}"`);
   if (layers.length === 0) throw new RangeError("onnx: the graph has no Gemm or MatMul layer");
   const inputSize = sample.reduce((a, b) => a * b, 1);
@@ -344,7 +346,7 @@ export function fromOnnx(bytes: ArrayBuffer | ArrayBufferView, options: FromOnnx
     inputSize,
     ...(sample.length > 1 ? { inputShape: sample } : {}),
     layers: layers.map((l) => ({
-      units: l.units, activation: l.activation, ...(l.activation === "leaky-relu" ? { alpha: l.alpha } : {}),
+      units: l.units, activation: l.activation, ...(l.activation === "leaky-relu" ? { alpha: l.alpha } : {}), ...(l.useBias ? {} : { useBias: false }),
       ...(l.normalization ? { normalization: l.normalization.type === "batch"
         ? { type: "batch" as const, epsilon: l.normalization.epsilon, momentum: l.normalization.momentum }
         : { type: "layer" as const, epsilon: l.normalization.epsilon } } : {}),
@@ -416,9 +418,10 @@ export function toOnnx(net: OnnxExportable): Uint8Array {
     const fanIn = l === 0 ? net.inputSize : net.layers[l - 1].units;
     const w = `dense_${l}.weight`, b = `dense_${l}.bias`;
     initializer.push({ name: w, dims: [layer.units, fanIn], dataType: FLOAT, rawData: bytesOf(params[2 * l]) });
-    initializer.push({ name: b, dims: [layer.units], dataType: FLOAT, rawData: bytesOf(params[2 * l + 1]) });
+    const biased = layer.useBias !== false;
+    if (biased) initializer.push({ name: b, dims: [layer.units], dataType: FLOAT, rawData: bytesOf(params[2 * l + 1]) });
     const gemm = `dense_${l}`;
-    nodes.push({ name: gemm, opType: "Gemm", input: [current, w, b], output: [`${gemm}.z`], attribute: [{ name: "transB", type: 2, i: 1 }] });
+    nodes.push({ name: gemm, opType: "Gemm", input: biased ? [current, w, b] : [current, w], output: [`${gemm}.z`], attribute: [{ name: "transB", type: 2, i: 1 }] });
     current = `${gemm}.z`;
     const norm = layer.normalization;
     if (norm) {

@@ -145,7 +145,7 @@ export function fromTfjs(modelJson: unknown, weightData?: TfjsWeightData, option
   const offsets = layoutWeights(specs, data.byteLength);
   const { inputSize, weights } = bindWeights(plan.layers, plan.inputSize, specs, offsets, data);
   const layers = plan.layers.map((l) => ({
-    units: l.units, activation: l.activation, ...(l.activation === "leaky-relu" ? { alpha: l.alpha } : {}),
+    units: l.units, activation: l.activation, ...(l.activation === "leaky-relu" ? { alpha: l.alpha } : {}), ...(l.useBias ? {} : { useBias: false }),
     ...(l.normalization ? { normalization: l.normalization.type === "batch"
       ? { type: "batch" as const, momentum: l.normalization.momentum, epsilon: l.normalization.epsilon }
       : { type: "layer" as const, epsilon: l.normalization.epsilon } } : {}),
@@ -703,7 +703,7 @@ export function toTfjs(net: TfjsExportable): { modelJson: TfjsModelJson; weightD
         units: layer.units,
         // A normalized layer's activation comes after its normalization, as a layer of its own.
         activation: norm ? "linear" : exported,
-        use_bias: true,
+        use_bias: layer.useBias !== false,
         ...INITIALIZERS,
         kernel_regularizer: null, bias_regularizer: null, activity_regularizer: null, kernel_constraint: null, bias_constraint: null,
         name,
@@ -716,8 +716,8 @@ export function toTfjs(net: TfjsExportable): { modelJson: TfjsModelJson; weightD
     const b = params[2 * li + 1];
     // Keras's kernel is inputs × units; wasmlp's W is units × inputs.
     for (let i = 0; i < fanIn; i++) for (let o = 0; o < layer.units; o++) data[at++] = w[o * fanIn + i];
-    for (let o = 0; o < layer.units; o++) data[at++] = b[o];
-    specs.push({ name: `${name}/kernel`, shape: [fanIn, layer.units], dtype: "float32" }, { name: `${name}/bias`, shape: [layer.units], dtype: "float32" });
+    specs.push({ name: `${name}/kernel`, shape: [fanIn, layer.units], dtype: "float32" });
+    if (layer.useBias !== false) put(b, `${name}/bias`);
     if (norm) {
       const batch = norm.type === "batch";
       const normName = `${batch ? "batch" : "layer"}_normalization${li === 0 ? "" : `_${li}`}`;
@@ -748,6 +748,6 @@ export function toTfjs(net: TfjsExportable): { modelJson: TfjsModelJson; weightD
       modelTopology: { class_name: "Sequential", config: { name: "sequential", layers }, keras_version: "tfjs-layers 4.22.0", backend: "tensor_flow.js" },
       weightsManifest: [{ paths: [TFJS_WEIGHTS_FILE], weights: specs }],
     },
-    weightData: data.buffer,
+    weightData: at === data.length ? data.buffer : data.slice(0, at).buffer, // no-bias layers write no bias
   };
 }

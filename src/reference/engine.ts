@@ -215,7 +215,7 @@ export class ReferenceEngine implements Engine<Float64Array> {
       const prev = l === 0 ? b.x : dropped ?? b.acts[l - 1];
       if (this.spec.layers[l].normalization) this.normalizeBackward(l, m, dz);
       matmul(true, false, units, fanIn, m, dz, prev, this.grads[2 * l]);
-      if (this.trainingPass && this.spec.layers[l].normalization?.type === "batch") this.grads[2 * l + 1].fill(0); // exactly 0 (see the wasm engine)
+      if (!this.spec.layers[l].useBias || (this.trainingPass && this.spec.layers[l].normalization?.type === "batch")) this.grads[2 * l + 1].fill(0); // exactly 0 (see the wasm engine)
       else sumCols(m, units, dz, this.grads[2 * l + 1]);
       const da = new Float64Array(m * fanIn);
       matmul(false, false, m, fanIn, units, dz, this.params[2 * l], da);

@@ -73,6 +73,21 @@ describe("networks wasmlp exports run in onnxruntime-web", () => {
     [net, back].forEach((n) => n.dispose());
   });
 
+  test("a layer without bias exports as a Gemm without C, runs in onnxruntime and comes back without bias", async () => {
+    const net = new Network({ inputSize: 6, layers: [{ units: 4, activation: "tanh", useBias: false }, { units: 2, activation: "softmax" }], seed: 8 });
+    const bytes = toOnnx(net);
+    const decoded = Model.toObject(Model.decode(bytes), { defaults: true, arrays: true }) as { graph: { node: { opType: string; input: string[] }[] } };
+    expect(decoded.graph.node.filter((n) => n.opType === "Gemm").map((n) => n.input.length)).toEqual([2, 3]);
+    const session = await ort.InferenceSession.create(bytes);
+    const x = randomArray(rng, 3 * 6, 2);
+    const got = (await session.run({ input: new ort.Tensor("float32", x, [3, 6]) })).output.data as Float32Array;
+    net.predict(x).forEach((v, i) => expect(Math.abs(got[i] - v)).toBeLessThan(1e-5));
+    const back = fromOnnx(bytes);
+    expect(back.layers.map((l) => l.useBias)).toEqual([false, true]);
+    expect(back.getWeights()).toEqual(net.getWeights());
+    [net, back].forEach((n) => n.dispose());
+  });
+
   test("an input shape is exported as a Flatten and read back", async () => {
     const net = new Network({ inputSize: 6, inputShape: [2, 3], layers: [{ units: 2, activation: "softmax" }], seed: 2 });
     const bytes = toOnnx(net);

@@ -350,3 +350,18 @@ describe("BatchNormalization and LayerNormalization, between a linear Dense and 
     model.dispose();
   });
 });
+
+test("use_bias false comes in as useBias false and goes out as use_bias false, with no bias weight; tfjs-layers agrees", async () => {
+  const model = tfl.sequential({ layers: [tfl.layers.dense({ units: 6, activation: "relu", useBias: false, inputShape: [4] }), tfl.layers.dense({ units: 2, activation: "softmax" })] });
+  randomizeWeights(model, 13);
+  const net = fromTfjs(await save(model));
+  expect(net.layers.map((l) => l.useBias)).toEqual([false, true]);
+  const { modelJson, weightData } = toTfjs(net);
+  expect(modelJson.weightsManifest[0].weights.map((w) => w.name)).toEqual(["dense/kernel", "dense_1/kernel", "dense_1/bias"]);
+  expect(weightData.byteLength).toBe(4 * (4 * 6 + 6 * 2 + 2));
+  const again = await tfl.loadLayersModel(tf.io.fromMemory({ modelTopology: modelJson.modelTopology, weightSpecs: modelJson.weightsManifest[0].weights, weightData }));
+  expect(again.layers[0].getConfig().useBias).toBe(false);
+  await expectSamePredictions(again, net, [4], 5);
+  [again, model].forEach((m) => m.dispose());
+  net.dispose();
+});
