@@ -1,6 +1,6 @@
 // What the model formats share: the options an import takes for later training, and the parts
 // of a network an export reads (Network and ReferenceNetwork both have them).
-import type { Activation, Loss, OptimizerOptions } from "wasmlp";
+import type { Activation, LayerOptions, Loss, OptimizerOptions } from "wasmlp";
 
 export interface ImportOptions {
   /** The loss for later training; defaults to the output activation's natural pair. */
@@ -22,4 +22,34 @@ export interface Exportable {
     readonly useBias?: boolean;
   }[];
   getWeights(): ArrayLike<number>[];
+}
+
+/** A layer as an import reads it: what a file can say about one wasmlp layer. */
+export interface ImportedLayer {
+  units: number;
+  activation: Activation;
+  alpha?: number;
+  useBias: boolean;
+  normalization?: { type: "batch" | "layer"; epsilon: number; momentum?: number } | null;
+}
+
+/** The Layer options of an imported layer (alpha for leaky-relu only, momentum for batch normalization only). */
+export function layerOptions(l: ImportedLayer): LayerOptions {
+  const n = l.normalization;
+  return {
+    units: l.units, activation: l.activation, ...(l.activation === "leaky-relu" ? { alpha: l.alpha } : {}), ...(l.useBias ? {} : { useBias: false }),
+    ...(n ? { normalization: n.type === "batch" ? { type: "batch", epsilon: n.epsilon, momentum: n.momentum } : { type: "layer", epsilon: n.epsilon } } : {}),
+  };
+}
+
+/**
+ * Per layer, where getWeights() holds its γ (β next) and its moving mean (variance next), or −1:
+ * W and b of every layer, then γ, β of each normalized layer, then each batch-normalized layer's
+ * moving statistics (src/config.ts tensorLayout).
+ */
+export function normalizationIndices(net: Exportable): { gamma: number[]; moving: number[] } {
+  let next = 2 * net.layers.length;
+  const gamma = net.layers.map((l) => (l.normalization ? (next += 2) - 2 : -1));
+  const moving = net.layers.map((l) => (l.normalization?.type === "batch" ? (next += 2) - 2 : -1));
+  return { gamma, moving };
 }

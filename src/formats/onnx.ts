@@ -7,7 +7,7 @@
 import protobuf from "protobufjs/light.js";
 import { type Activation, Network } from "wasmlp";
 import { describe } from "../validate.js";
-import type { Exportable, ImportOptions } from "./common.js";
+import { type Exportable, type ImportOptions, layerOptions, normalizationIndices } from "./common.js";
 import { ONNX_SCHEMA } from "./onnx-schema.js";
 
 /** Largest model read: 512 MiB (128 Mi float32 weights, far beyond what wasmlp trains). */
@@ -345,12 +345,7 @@ export function fromOnnx(bytes: ArrayBuffer | ArrayBufferView, options: FromOnnx
   const net = new Network({
     inputSize,
     ...(sample.length > 1 ? { inputShape: sample } : {}),
-    layers: layers.map((l) => ({
-      units: l.units, activation: l.activation, ...(l.activation === "leaky-relu" ? { alpha: l.alpha } : {}), ...(l.useBias ? {} : { useBias: false }),
-      ...(l.normalization ? { normalization: l.normalization.type === "batch"
-        ? { type: "batch" as const, epsilon: l.normalization.epsilon, momentum: l.normalization.momentum }
-        : { type: "layer" as const, epsilon: l.normalization.epsilon } } : {}),
-    })),
+    layers: layers.map(layerOptions),
     ...(options.loss === undefined ? {} : { loss: options.loss }),
     ...(options.optimizer === undefined ? {} : { optimizer: options.optimizer }),
     ...(options.seed === undefined ? {} : { seed: options.seed }),
@@ -402,9 +397,7 @@ const EXPORT_NODES: Record<Activation, ((alpha: number) => { opType: string; att
 export function toOnnx(net: OnnxExportable): Uint8Array {
   const params = net.getWeights(); // throws on a disposed network, before anything is built
   // Where each normalized layer's γ (β next) and moving mean (variance next) are in getWeights().
-  let next = 2 * net.layers.length;
-  const gamma = net.layers.map((l) => (l.normalization ? (next += 2) - 2 : -1));
-  const moving = net.layers.map((l) => (l.normalization?.type === "batch" ? (next += 2) - 2 : -1));
+  const { gamma, moving } = normalizationIndices(net);
   const shape = net.inputShape && net.inputShape.length > 1 ? [...net.inputShape] : [net.inputSize];
   const dim = (d: number) => ({ dimValue: d });
   const nodes: object[] = [];

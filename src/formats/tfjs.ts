@@ -6,7 +6,7 @@
 // wasm instance) as the application's `import { Network } from "wasmlp"`.
 import { type Activation, Network } from "wasmlp";
 import { describe } from "../validate.js";
-import type { Exportable, ImportOptions } from "./common.js";
+import { type Exportable, type ImportOptions, layerOptions, normalizationIndices } from "./common.js";
 
 /** Largest model.json text read (the topology is small; the weights live in the binary part). */
 export const MAX_TFJS_JSON_BYTES = 16 * 1024 * 1024;
@@ -144,12 +144,7 @@ export function fromTfjs(modelJson: unknown, weightData?: TfjsWeightData, option
   const specs = weightSpecs(model);
   const offsets = layoutWeights(specs, data.byteLength);
   const { inputSize, weights } = bindWeights(plan.layers, plan.inputSize, specs, offsets, data);
-  const layers = plan.layers.map((l) => ({
-    units: l.units, activation: l.activation, ...(l.activation === "leaky-relu" ? { alpha: l.alpha } : {}), ...(l.useBias ? {} : { useBias: false }),
-    ...(l.normalization ? { normalization: l.normalization.type === "batch"
-      ? { type: "batch" as const, momentum: l.normalization.momentum, epsilon: l.normalization.epsilon }
-      : { type: "layer" as const, epsilon: l.normalization.epsilon } } : {}),
-  }));
+  const layers = plan.layers.map(layerOptions);
   const last = layers[layers.length - 1];
   const loss = options.loss ?? (last.activation === "softmax" && last.units < 2 ? "mse" : undefined);
   // An image shape (a Flatten of [28, 28]) is kept, so that images of another layout are refused.
@@ -676,10 +671,7 @@ export function toTfjs(net: TfjsExportable): { modelJson: TfjsModelJson; weightD
   const total = params.reduce((n, p) => n + p.length, 0);
   const data = new Float32Array(total);
   // Where each normalized layer's γ (β next) and moving mean (variance next) are in getWeights().
-  const gamma: number[] = [], moving: number[] = [];
-  let nextGamma = 2 * net.layers.length;
-  for (const l of net.layers) gamma.push(l.normalization ? (nextGamma += 2) - 2 : -1);
-  for (const l of net.layers) moving.push(l.normalization?.type === "batch" ? (nextGamma += 2) - 2 : -1);
+  const { gamma, moving } = normalizationIndices(net);
   const put = (values: ArrayLike<number>, name: string): void => {
     for (let o = 0; o < values.length; o++) data[at++] = values[o];
     specs.push({ name, shape: [values.length], dtype: "float32" });

@@ -302,16 +302,8 @@ export const graphOps = {
   } satisfies GraphOp<ReduceAttrs>,
 };
 
-const geOp: GraphOp<undefined> = {
-  name: "ge",
-  shape: ([a, b]) => broadcastShape("ge", a.shape, b.shape),
-  forward(be, out, [a, b], [sa, sb]) {
-    const o = broadcastShape("ge", sa, sb);
-    const [R, C] = as2d(o);
-    be.binary("ge", R, C, strided(a, sa, o), strided(b, sb, o), out);
-  },
-  backward: () => [null, null],
-};
+/** The mask a ≥ b (the max and min gates' routing); never recorded through. */
+const geOp = binaryOp("ge", () => [null, null]);
 
 // ---- the functions -------------------------------------------------------------------------
 
