@@ -2,6 +2,7 @@
 // backward passes; the graph computes the loss and its gradient with respect to the outputs,
 // which the network backpropagates through its layers (Network.backward) before one optimizer
 // update (Network.applyGradients).
+import { gatherRows } from "../engine/gather.js";
 import { Random } from "../random.js";
 import { type Batch, checkInt, checkKeys, checkObject, describe, toMatrix } from "../validate.js";
 import { backpropagate } from "./autodiff.js";
@@ -85,11 +86,8 @@ export function fitWithLoss(net: Trainable, x: Batch, y: Batch, options: FitWith
     let total = 0;
     for (let start = 0; start < m; start += batchSize) {
       const rows = Math.min(batchSize, m - start);
-      for (let i = 0; i < rows; i++) {
-        const r = order[start + i];
-        xb.set(data.subarray(r * n, (r + 1) * n), i * n);
-        yb.set(targets.subarray(r * o, (r + 1) * o), i * o);
-      }
+      gatherRows(xb, data, n, order, start, rows);
+      gatherRows(yb, targets, o, order, start, rows);
       total += rows * trainBatchWithLoss(net, xb.subarray(0, rows * n), yb.subarray(0, rows * o), options.loss);
     }
     history.push(total / m);

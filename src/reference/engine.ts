@@ -6,6 +6,7 @@ import { type LossOp, lossOps, outputDelta } from "../losses.js";
 import { optimizerOp } from "../optimizers.js";
 import { learningRateAt } from "../schedules.js";
 import { dropoutArgs, dropoutHash, dropoutSeed } from "../dropout.js";
+import { gatherRows } from "../engine/gather.js";
 import { addBias, batchNormBackward, batchNormForward, layerNormBackward, layerNormForward, matmul, sumCols } from "./math.js";
 
 const act = (name: keyof typeof activationOps): ActivationOp["reference"] => activationOps[name].reference;
@@ -84,7 +85,7 @@ export class ReferenceEngine implements Engine<Float64Array> {
   }
 
   loadX(slot: Slot, src: Float32Array, order: Uint32Array | null, start: number, m: number): void {
-    gather(this.slots[slot]!.x, src, this.inputSize, order, start, m);
+    gatherRows(this.slots[slot]!.x, src, this.inputSize, order, start, m);
   }
 
   loadWeights(src: Float32Array | null, order: Uint32Array | null, start: number, m: number): void {
@@ -95,7 +96,7 @@ export class ReferenceEngine implements Engine<Float64Array> {
   }
 
   loadY(slot: Slot, src: Float32Array, order: Uint32Array | null, start: number, m: number): void {
-    gather(this.slots[slot]!.y, src, this.outputSize, order, start, m);
+    gatherRows(this.slots[slot]!.y, src, this.outputSize, order, start, m);
   }
 
   runForward(slot: Slot, m: number, training = false): Float64Array {
@@ -295,12 +296,5 @@ export class ReferenceEngine implements Engine<Float64Array> {
   release(): void {
     this.alive = false;
     this.slots[0] = this.slots[1] = null;
-  }
-}
-
-function gather(dst: Float64Array, src: Float32Array, width: number, order: Uint32Array | null, start: number, m: number): void {
-  for (let i = 0; i < m; i++) {
-    const r = (order ? order[start + i] : start + i) * width;
-    for (let j = 0; j < width; j++) dst[i * width + j] = src[r + j];
   }
 }
