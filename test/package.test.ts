@@ -27,7 +27,9 @@ test("the package holds the build, the embedded data and the docs, nothing else"
 // kernel's scalar tail became a call of activate4 instead of a second inlined copy) and the
 // normalization kernels (assembly/normalization.ts: 2.9 KiB); the bundle's to 140 KiB with them
 // (6.8 KiB of base64, 2.7 KiB of TypeScript: the options, the engines' buffers, the reference and erfc).
-test("size budget: wasm under 48 KiB, the browser bundle under 140 KiB (of which the wasm in base64 is 64 KiB)", () => {
+// The bundle's grew to 142 KiB with the threads' dynamic tile scheduling (1.5 KiB, most of it the
+// worker's program, which ships as source text and is not minified).
+test("size budget: wasm under 48 KiB, the browser bundle under 142 KiB (of which the wasm in base64 is 64 KiB)", () => {
   expect(statSync(`${ROOT}/build/wasmlp.wasm`).size).toBeLessThan(48 * 1024);
-  expect(statSync(`${ROOT}/dist/wasmlp.browser.js`).size).toBeLessThan(140 * 1024);
+  expect(statSync(`${ROOT}/dist/wasmlp.browser.js`).size).toBeLessThan(142 * 1024);
 });

@@ -117,8 +117,9 @@ export class Parallel {
       return;
     }
     const name = `matmul_strided_${form}` as const;
-    this.run(tiles.length, (p) => tileArgs(form, m, n, k, a, b, c, tiles[p], this.workspaces[p], acc), name, (args) =>
-      this.strided[name](args[0], args[1], args[2], args[3], args[4], args[5], args[6], args[7], args[8], args[9], args[10]));
+    // Argument 9, the packing workspace, is the running thread's own (filled in by Pool.run).
+    this.run(tiles.length, (p) => tileArgs(form, m, n, k, a, b, c, tiles[p], 0, acc), name, (args) =>
+      this.strided[name](args[0], args[1], args[2], args[3], args[4], args[5], args[6], args[7], args[8], args[9], args[10]), 9);
   }
 
   /**
@@ -174,26 +175,12 @@ export class Parallel {
   /** Calls so far that were split across threads (for tests and the curious). */
   splitCalls = 0;
 
-  // Parts 1.. go to workers 0.., part 0 runs here; then wait for every posted part, in order.
-  private run(parts: number, argsOf: (p: number) => number[], name: string, here: (args: number[]) => void): void {
+  // Tile p starts on thread p (0 is this one), the rest go to whichever thread is free first.
+  private run(parts: number, argsOf: (p: number) => number[], name: string, here: (args: number[]) => void, workArg = -1): void {
     const pool = this.pool!;
     this.splitCalls++;
-    let posted = 0;
-    let error: unknown = null;
-    try {
-      for (let p = 1; p < parts; p++) {
-        pool.post(p - 1, name, argsOf(p));
-        posted++;
-      }
-    } catch (e) {
-      error = e;
-    }
-    if (error === null) {
-      try { here(argsOf(0)); } catch (e) { error = e; }
-    }
-    for (let w = 0; w < posted; w++) {
-      try { pool.wait(w); } catch (e) { error ??= e; }
-    }
+    const tiles = Array.from({ length: parts }, (_, p) => argsOf(p));
+    const error = pool.run(this.threads, name, tiles, here, workArg >= 0 ? { arg: workArg, pointers: this.workspaces } : undefined);
     if (error !== null) {
       if (error instanceof ThreadError) {
         // Later work runs on this thread alone; the workers are let go.

@@ -1,31 +1,47 @@
 // A pool of workers (Node worker_threads or Web Workers), each running its own instance of the
-// threads build over the one shared WebAssembly.Memory. Workers never allocate: the main thread
-// posts a kernel name and its arguments (pointers into memory the TypeScript allocator owns) in a
-// small shared control block, wakes the worker with Atomics.notify, and waits (Atomics.wait, with a
-// deadline) for it to finish. A kernel that throws or a worker that exits marks the pool failed.
+// threads build over the one shared WebAssembly.Memory. Workers never allocate. A call is a job:
+// the main thread writes a kernel name and the arguments of each of its tiles (pointers into memory
+// the TypeScript allocator owns) into a small shared control block and wakes the workers with
+// Atomics.notify. Thread p first runs tile p (the calling thread is thread 0); then every thread
+// takes the next untaken tile (Atomics.add on one counter) until none is left, so a core that is
+// slow (busy with another program, a neighbour on a shared host) does fewer tiles instead of
+// holding up the call. The main thread then waits (Atomics.wait, with a deadline) for every woken
+// worker. A kernel that throws or a worker that exits marks the pool failed.
 
-/** Int32 slots per worker in the control block: seq, done, status, op, argc, error length, args, error text. */
+import { MAX_TILES } from "./split.js";
+
+/** Int32 slots per worker in the control block: seq, done, status, error length, its workspace pointer, error text. */
 const SLOT = 128;
-const SEQ = 0, DONE = 1, STATUS = 2, OP = 3, ARGC = 4, ERRLEN = 5;
-/** Byte offset of a worker's f64 arguments inside its slot, and how many fit. */
-const ARGS_BYTE = 32;
-export const MAX_ARGS = 16;
+const SEQ = 0, DONE = 1, STATUS = 2, ERRLEN = 3, WORK = 4;
 /** Byte offset of a worker's error text (UTF-16 code units) inside its slot. */
-const ERR_BYTE = ARGS_BYTE + 8 * MAX_ARGS;
+const ERR_BYTE = 32;
 const ERR_CHARS = (SLOT * 4 - ERR_BYTE) / 2;
-/** Loads of a flag before blocking on it (tens of microseconds): bounded, never an endless spin. */
+/**
+ * The job area after the slots: int32 next tile, tile count, op, argc, and which argument is the
+ * running thread's workspace (-1: none) in one 64-byte line, then each tile's f64 arguments.
+ */
+const NEXT = 0, COUNT = 1, OP = 2, ARGC = 3, WORK_ARG = 4, JOB_HEADER_BYTES = 64;
+export const MAX_ARGS = 16;
+/** Milliseconds a worker keeps polling for the next job before it blocks: a step's calls come in quick succession, and a wake-up from Atomics.wait costs tens of microseconds. Bounded, never an endless spin. */
+const SPIN_MS = 0.3;
+/** Loads of a flag the main thread makes before blocking on it. */
 const SPIN = 5_000;
 
 // The worker's whole program, as source text: no imports, so it runs the same from a Node eval
-// worker or a blob-URL Web Worker, whatever bundler built the library.
+// worker or a blob-URL Web Worker, whatever bundler built the library (and no comments inside:
+// the text ships as written). It polls for SPIN_MS after each job (the next call of a step
+// usually follows within microseconds), then blocks; it runs its own tile (slot + 1) first, then
+// untaken ones; a tile is run by one thread only, so the tile's row of arguments is that thread's
+// to write (its workspace pointer).
 const WORKER_SOURCE = `
-const SLOT = ${SLOT}, SEQ = ${SEQ}, DONE = ${DONE}, STATUS = ${STATUS}, OP = ${OP}, ARGC = ${ARGC}, ERRLEN = ${ERRLEN};
-const ARGS_BYTE = ${ARGS_BYTE}, ERR_BYTE = ${ERR_BYTE}, ERR_CHARS = ${ERR_CHARS}, SPIN = ${SPIN};
+const SLOT = ${SLOT}, SEQ = ${SEQ}, DONE = ${DONE}, STATUS = ${STATUS}, ERRLEN = ${ERRLEN}, WORK = ${WORK};
+const ERR_BYTE = ${ERR_BYTE}, ERR_CHARS = ${ERR_CHARS}, SPIN_MS = ${SPIN_MS};
+const NEXT = ${NEXT}, COUNT = ${COUNT}, OP = ${OP}, ARGC = ${ARGC}, WORK_ARG = ${WORK_ARG}, MAX_ARGS = ${MAX_ARGS};
 const node = typeof require === "function" && typeof self === "undefined";
 const port = node ? require("node:worker_threads").parentPort : null;
 const post = (m) => (node ? port.postMessage(m) : self.postMessage(m));
 const listen = (f) => (node ? port.once("message", f) : (self.onmessage = (e) => f(e.data)));
-listen(async ({ module, memory, control, slot, names }) => {
+listen(async ({ module, memory, control, slot, workers, names }) => {
   let exports;
   try {
     exports = (await WebAssembly.instantiate(module, { env: { memory } })).exports;
@@ -34,15 +50,23 @@ listen(async ({ module, memory, control, slot, names }) => {
     return;
   }
   const i32 = new Int32Array(control, slot * SLOT * 4, SLOT);
-  const f64 = new Float64Array(control, slot * SLOT * 4 + ARGS_BYTE, ${MAX_ARGS});
   const err = new Uint16Array(control, slot * SLOT * 4 + ERR_BYTE, ERR_CHARS);
+  const job = new Int32Array(control, workers * SLOT * 4, 5);
+  const args = new Float64Array(control, workers * SLOT * 4 + ${JOB_HEADER_BYTES});
   const fns = names.map((n) => exports[n]);
+  const run = (fn, at, argc, workArg) => {
+    const a = args;
+    if (workArg >= 0) a[at + workArg] = i32[WORK];
+    if (argc === 11) fn(a[at], a[at + 1], a[at + 2], a[at + 3], a[at + 4], a[at + 5], a[at + 6], a[at + 7], a[at + 8], a[at + 9], a[at + 10]);
+    else fn(...Array.from(a.subarray(at, at + argc)));
+  };
   post({ ready: true });
   let seen = 0;
   for (;;) {
-    // Steps post parts in quick succession: a short bounded spin catches the next one without
-    // the cost of a sleep and wake-up; then block.
-    for (let spin = 0; spin < SPIN && Atomics.load(i32, SEQ) === seen; spin++);
+    if (Atomics.load(i32, SEQ) === seen) {
+      const until = performance.now() + SPIN_MS;
+      for (let spin = 1; Atomics.load(i32, SEQ) === seen; spin++) if ((spin & 255) === 0 && performance.now() > until) break;
+    }
     Atomics.wait(i32, SEQ, seen);
     const seq = Atomics.load(i32, SEQ);
     if (seq === seen) continue;
@@ -50,12 +74,12 @@ listen(async ({ module, memory, control, slot, names }) => {
     if (seq < 0) return;
     let status = 0;
     try {
-      const argc = i32[ARGC];
-      const fn = fns[i32[OP]];
-      if (argc === 11) fn(f64[0], f64[1], f64[2], f64[3], f64[4], f64[5], f64[6], f64[7], f64[8], f64[9], f64[10]);
-      else fn(...Array.from(f64.subarray(0, argc)));
+      const fn = fns[job[OP]], argc = job[ARGC], count = job[COUNT], workArg = job[WORK_ARG];
+      if (slot + 1 < count) run(fn, (slot + 1) * MAX_ARGS, argc, workArg);
+      for (let t = Atomics.add(job, NEXT, 1); t < count; t = Atomics.add(job, NEXT, 1)) run(fn, t * MAX_ARGS, argc, workArg);
     } catch (e) {
       status = 1;
+      Atomics.store(job, NEXT, ${MAX_TILES});
       const text = String(e && e.message || e).slice(0, ERR_CHARS);
       for (let i = 0; i < text.length; i++) err[i] = text.charCodeAt(i);
       i32[ERRLEN] = text.length;
@@ -122,7 +146,8 @@ export class Pool {
   failure: string | null = null;
   private seq = 0;
   private readonly i32: Int32Array;
-  private readonly f64: Float64Array[];
+  private readonly job: Int32Array;
+  private readonly args: Float64Array;
   private readonly blocking = canBlock();
   private readonly ops: Map<string, number>;
 
@@ -134,20 +159,22 @@ export class Pool {
     readonly timeoutMs: number,
   ) {
     this.i32 = new Int32Array(control);
-    this.f64 = workers.map((_, w) => new Float64Array(control, w * SLOT * 4 + ARGS_BYTE, MAX_ARGS));
+    this.job = new Int32Array(control, workers.length * SLOT * 4, 5);
+    this.args = new Float64Array(control, workers.length * SLOT * 4 + JOB_HEADER_BYTES, MAX_TILES * MAX_ARGS);
     this.ops = new Map(names.map((n, i) => [n, i]));
   }
 
   /** Starts `size` workers over `memory`, each instantiating `module`; resolves when all are ready. */
   static async start(size: number, module: WebAssembly.Module, memory: WebAssembly.Memory, names: readonly string[], timeoutMs = 60_000): Promise<Pool> {
-    const control = new SharedArrayBuffer(Math.max(1, size) * SLOT * 4);
+    const workers = Math.max(0, size);
+    const control = new SharedArrayBuffer(workers * SLOT * 4 + JOB_HEADER_BYTES + 8 * MAX_TILES * MAX_ARGS);
     const handles: WorkerHandle[] = [];
     let pool: Pool | null = null;
     const onExit = (why: string) => { if (pool && !pool.closed) pool.failure ??= why; };
     try {
       const spawned: Spawned[] = [];
-      for (let slot = 0; slot < size; slot++) {
-        const s = await spawn(onExit, { module, memory, control, slot, names });
+      for (let slot = 0; slot < workers; slot++) {
+        const s = await spawn(onExit, { module, memory, control, slot, workers, names });
         spawned.push(s);
         handles.push(s.handle);
       }
@@ -172,31 +199,61 @@ export class Pool {
     return this.workers;
   }
 
-  /** Posts `name(...args)` to worker `w`; pair with wait(w). */
-  post(w: number, name: string, args: ArrayLike<number>): void {
-    if (this.failure) throw new ThreadError(`wasmlp threads failed: ${this.failure}`);
+  /**
+   * Runs `name(...tiles[t])` for every tile t on up to `threads` threads (this one included, as
+   * `here`), and returns when all are done. Thread p starts with tile p, then every thread takes
+   * untaken tiles in turn. With `work`, argument `work.arg` of a tile is replaced by the running
+   * thread's own workspace (`work.pointers[p]` for thread p). Returns the first error met (a
+   * ThreadError for a worker's), or null.
+   */
+  run(threads: number, name: string, tiles: number[][], here: (args: number[]) => void, work?: { arg: number; pointers: readonly number[] }): unknown {
+    if (this.failure) return new ThreadError(`wasmlp threads failed: ${this.failure}`);
     const op = this.ops.get(name);
-    if (op === undefined || args.length > MAX_ARGS) throw new Error(`wasmlp internal error: kernel ${name} cannot run on a thread`);
-    const base = w * SLOT;
-    const f = this.f64[w];
-    for (let i = 0; i < args.length; i++) f[i] = args[i];
-    this.i32[base + OP] = op;
-    this.i32[base + ARGC] = args.length;
-    this.i32[base + STATUS] = 0;
+    const argc = tiles[0].length;
+    if (op === undefined || argc > MAX_ARGS || tiles.length > MAX_TILES || tiles.some((t) => t.length !== argc)) {
+      return new Error(`wasmlp internal error: kernel ${name} cannot run on threads with these ${tiles.length} tiles`);
+    }
+    const helpers = Math.min(threads - 1, this.workers.length, tiles.length - 1);
+    for (let t = 0; t < tiles.length; t++) this.args.set(tiles[t], t * MAX_ARGS);
+    this.job[OP] = op;
+    this.job[ARGC] = argc;
+    this.job[COUNT] = tiles.length;
+    this.job[WORK_ARG] = work ? work.arg : -1;
+    Atomics.store(this.job, NEXT, helpers + 1);
     const seq = (this.seq = (this.seq + 1) & 0x3fffffff) || (this.seq = 1);
-    Atomics.store(this.i32, base + SEQ, seq);
-    Atomics.notify(this.i32, base + SEQ);
+    for (let w = 0; w < helpers; w++) {
+      Atomics.store(this.i32, w * SLOT + STATUS, 0);
+      if (work) this.i32[w * SLOT + WORK] = work.pointers[w + 1];
+      Atomics.store(this.i32, w * SLOT + SEQ, seq);
+      Atomics.notify(this.i32, w * SLOT + SEQ);
+    }
+    const mine = (t: number) => {
+      if (work) tiles[t][work.arg] = work.pointers[0];
+      here(tiles[t]);
+    };
+    let error: unknown = null;
+    try {
+      mine(0);
+      for (let t = Atomics.add(this.job, NEXT, 1); t < tiles.length; t = Atomics.add(this.job, NEXT, 1)) mine(t);
+    } catch (e) {
+      error = e;
+      Atomics.store(this.job, NEXT, MAX_TILES); // the workers take no more tiles
+    }
+    for (let w = 0; w < helpers; w++) {
+      try { this.wait(w, seq); } catch (e) { error ??= e; }
+    }
+    return error;
   }
 
-  /** Waits until worker `w` has finished what post() gave it; throws ThreadError on a failure or deadline. */
-  wait(w: number): void {
+  /** Waits until worker `w` has finished job `seq`; throws ThreadError on a failure or deadline. */
+  private wait(w: number, seq: number): void {
     const base = w * SLOT;
-    const seq = Atomics.load(this.i32, base + SEQ);
     for (let spin = 0; spin < SPIN && Atomics.load(this.i32, base + DONE) !== seq; spin++);
     const deadline = performance.now() + this.timeoutMs;
     for (;;) {
       const done = Atomics.load(this.i32, base + DONE);
       if (done === seq) break;
+      if (this.failure) throw new ThreadError(`wasmlp threads failed: ${this.failure}`);
       const left = deadline - performance.now();
       if (left <= 0) {
         this.failure ??= `thread ${w + 1} did not finish its part within ${this.timeoutMs} ms (it may have died)`;

@@ -10,8 +10,18 @@ export const SMALL_M = 4;
  * samples and still 1.1× at 16 (one interleaved run), so the matrix-vector path covers 1–8.
  */
 export const DENSE_MAX_M = 8;
-/** Multiply-adds a part must have to be worth waking a thread for (a wake costs ~10-30 µs). */
+/** Multiply-adds a matmul must have, per thread beyond the first, to be worth waking threads for (a wake costs ~10-30 µs). */
 export const MIN_MATMUL_WORK = 1 << 19;
+/**
+ * Tiles per thread a shared matmul is cut into: threads take tiles as they come free, so a core
+ * that runs slow (another program on it, a neighbour on a shared host) does fewer of them
+ * instead of holding up the call.
+ */
+export const TILES_PER_THREAD = 4;
+/** Multiply-adds a tile must have: each tile is a kernel call that packs its own block of A. */
+export const MIN_TILE_WORK = 1 << 17;
+/** Tiles one call may have (the size of the thread pool's job area). */
+export const MAX_TILES = 64;
 /** Elements a part of an elementwise pass must have to be worth a thread. */
 export const MIN_ELEMENTWISE = 1 << 15;
 
@@ -29,14 +39,15 @@ function run(units: number, parts: number, i: number): [number, number] {
 }
 
 /**
- * Parts of C(m×n) = op(A)·op(B) with depth k, for up to `threads` threads. Columns are cut in
+ * Tiles of C(m×n) = op(A)·op(B) with depth k, for up to `threads` threads: up to
+ * TILES_PER_THREAD per thread, each with at least MIN_TILE_WORK multiply-adds. Columns are cut in
  * multiples of 8 (the register tile's width) when there are enough, else rows in multiples of 4;
- * a product too small to pay for a wake, or with fewer than SMALL_M rows, is one part.
+ * a product too small to pay for a wake, or with fewer than SMALL_M rows, is one tile.
  */
 export function splitMatmul(m: number, n: number, k: number, threads: number): Tile[] {
   const whole: Tile[] = [{ row: 0, rows: m, col: 0, cols: n }];
-  if (threads <= 1 || m < SMALL_M) return whole;
-  const parts = Math.min(threads, Math.floor((m * n * k) / MIN_MATMUL_WORK));
+  if (threads <= 1 || m < SMALL_M || m * n * k < 2 * MIN_MATMUL_WORK) return whole;
+  const parts = Math.min(threads * TILES_PER_THREAD, MAX_TILES, Math.floor((m * n * k) / MIN_TILE_WORK));
   if (parts <= 1) return whole;
   const colUnits = Math.ceil(n / 8);
   const rowUnits = Math.floor(m / 4);

@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { init } from "../../src/index.js";
 import { Heap } from "../../src/memory.js";
 import { Parallel, type Form, splitElements, splitMatmul, startThreads, ThreadError } from "../../src/threads/index.js";
-import { MIN_MATMUL_WORK } from "../../src/threads/split.js";
+import { MAX_TILES, MIN_MATMUL_WORK, MIN_TILE_WORK, TILES_PER_THREAD } from "../../src/threads/split.js";
 import type { Kernels } from "../../src/wasm.js";
 import { Random, randomArray } from "../helpers.js";
 
@@ -107,7 +107,8 @@ describe("splitting", () => {
     for (const [m, n, k] of [[128, 256, 784], [256, 784, 128], [10, 128, 128], [4, 4096, 4096], [130, 9, 9000], [3, 512, 4096]]) {
       for (let threads = 1; threads <= 16; threads++) {
         const tiles = splitMatmul(m, n, k, threads);
-        expect(tiles.length).toBeLessThanOrEqual(threads);
+        expect(tiles.length).toBeLessThanOrEqual(Math.min(threads * TILES_PER_THREAD, MAX_TILES));
+        if (tiles.length > 1) expect(m * n * k).toBeGreaterThanOrEqual(tiles.length * MIN_TILE_WORK);
         const cover = new Uint8Array(m * n);
         for (const t of tiles) {
           expect(t.col % 8).toBe(0);
@@ -121,7 +122,9 @@ describe("splitting", () => {
     expect(splitMatmul(3, 512, 4096, 4)).toHaveLength(1); // fewer than 4 rows: one part
     expect(splitMatmul(8, 8, 8, 4)).toHaveLength(1); // too small to pay for a wake
     expect(splitMatmul(10, 128, 128, 2)).toHaveLength(1); // 164k multiply-adds: one part
-    expect(splitMatmul(10, 784, 256, 2).map((t) => t.cols)).toEqual([392, 392]); // Aᵀ·B with small m: columns
+    // Aᵀ·B with small m: columns, several tiles per thread so a slow thread takes fewer.
+    expect(splitMatmul(10, 784, 256, 2).map((t) => t.cols)).toEqual([96, 96, 96, 104, 96, 96, 96, 104]);
+    expect(splitMatmul(128, 256, 784, 2).map((t) => t.cols)).toEqual(Array(8).fill(32)); // the 784-256 layer's forward
   });
 
   test("elementwise parts are contiguous, 64-byte aligned, and small passes stay whole", () => {
