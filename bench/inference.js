@@ -5,7 +5,14 @@
 // so that its imports resolve, e.g. .baseline/dist, which git ignores) both builds run in this
 // one process, in alternating rounds, so the ratio holds on a shared machine; each figure is
 // the median of the rounds' medians.
+//
+// Then the bounds, each measured in the same rounds as what it bounds (a shared machine's clock
+// drifts within minutes): one sample must read every weight once, so it is set against
+// read_peak reading as many bytes in one stream (L2 bandwidth, as wasm loads see it); batch
+// 1,024 is multiply-adds, set against simd_peak (the GEMM's register tile on L1-resident data).
+// Both live in build/peak.wasm (npm run asbuild:bench). They are probes: a kernel could beat them.
 //   node bench/inference.js [--baseline DIR] [--quick]
+import { readFileSync } from "node:fs";
 import { parseArgs } from "node:util";
 import { pathToFileURL } from "node:url";
 import { resolve } from "node:path";
@@ -33,17 +40,47 @@ const sample = Float32Array.from({ length: 784 }, (_, i) => ((i * 7919) % 255) /
 const batch = Float32Array.from({ length: 1024 * 784 }, (_, i) => ((i * 104729) % 255) / 255);
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
+const peak = (await WebAssembly.instantiate(readFileSync(new URL("../build/peak.wasm", import.meta.url)), { env: { abort() { throw new Error("abort"); } } })).instance.exports;
+const PEAK_STEPS = 200_000;
+/** Seconds for read_peak to read `bytes` (rounded up to 128) once, from where the weights would be: warm in cache. */
+function readProbe(bytes) {
+  const floats = Math.ceil(bytes / 128) * 32;
+  const at = peak.memory.buffer.byteLength;
+  peak.memory.grow(Math.ceil((floats * 4) / 65536));
+  new Float32Array(peak.memory.buffer, at, floats).fill(1e-3);
+  const time = () => measure("read_peak", () => peak.read_peak(floats, at), { maxTime });
+  return time;
+}
+
 const rows = [];
+const bounds = [];
 for (const [label, hidden] of NETS) {
   const nets = libs.map(({ lib }) => new lib.Network({
     inputSize: 784, layers: [...hidden.map((units) => ({ units, activation: "relu" })), { units: 10, activation: "softmax" }], seed: 1,
   }));
   const cases = [["1 sample", sample, 1], ["batch 8", batch.subarray(0, 8 * 784), 8], ["batch 16", batch.subarray(0, 16 * 784), 16],
     ["batch 32", batch.subarray(0, 32 * 784), 32], ["batch 1,024", batch, 1024]];
+  const widths = [784, ...hidden, 10];
+  const macs = widths.slice(1).reduce((sum, n, l) => sum + n * widths[l], 0);
+  const weightBytes = 4 * widths.slice(1).reduce((sum, n, l) => sum + n * (widths[l] + 1), 0);
+  const readWeights = readProbe(weightBytes);
+  const simdPeak = () => measure("simd_peak", () => peak.simd_peak(PEAK_STEPS, 1e-3), { maxTime });
   for (const [what, x, per] of cases) {
     const samples = nets.map(() => []);
-    for (let r = 0; r < rounds; r++) nets.forEach((net, i) => samples[i].push(measure(`${label} ${what} ${i}`, () => net.predict(x), { maxTime })));
+    const probe = per === 1 ? readWeights : per === 1024 ? simdPeak : null;
+    const probes = [];
+    for (let r = 0; r < rounds; r++) {
+      nets.forEach((net, i) => samples[i].push(measure(`${label} ${what} ${i}`, () => net.predict(x), { maxTime })));
+      if (probe) probes.push(probe());
+    }
     const t = samples.map(median);
+    if (per === 1) {
+      const p = median(probes);
+      bounds.push([label, "1 sample", `read ${(weightBytes / 1024).toFixed(0)} KiB of weights once`, `${(p * 1e6).toFixed(1)} µs`, `${(t[0] * 1e6).toFixed(1)} µs`, `${((100 * p) / t[0]).toFixed(0)}%`]);
+    } else if (per === 1024) {
+      const peakFlops = (64 * PEAK_STEPS) / median(probes), flops = (2 * macs * 1024) / t[0];
+      bounds.push([label, "batch 1,024", "simd_peak (GFLOP/s)", (peakFlops / 1e9).toFixed(1), (flops / 1e9).toFixed(1), `${((100 * flops) / peakFlops).toFixed(0)}%`]);
+    }
     const cells = t.map((s) => (per === 1 ? `${(s * 1e6).toFixed(1)} µs` : `${Math.round(per / s).toLocaleString("en-US")}/s`));
     rows.push([label, what, ...cells, ...(t.length > 1 ? [`${(t[1] / t[0]).toFixed(2)}×`] : [])]);
   }
@@ -51,3 +88,5 @@ for (const [label, hidden] of NETS) {
 }
 console.log(`Network.predict, one thread — ${machine()}\n`);
 console.log(table(["network", "input", ...libs.map((l) => l.name), ...(libs.length > 1 ? ["speed-up"] : [])], rows));
+console.log(`\nBounds (probes from build/peak.wasm, measured in the same rounds; ${libs[0].name})\n`);
+console.log(table(["network", "input", "probe", "probe", libs[0].name, "of probe"], bounds));

@@ -17,5 +17,9 @@ console.log("\nDense forward, fused dense_nt_forward against matmul_nt + add_bia
 printDense(benchDense({ quick }));
 
 console.log("");
-// Threads in their own process: init() is once per process, and this one is single-threaded.
-spawnSync(process.execPath, [new URL("./threads.js", import.meta.url).pathname, ...(quick ? ["--quick"] : [])], { stdio: "inherit" });
+// Inference with its bounds (probes from build/peak.wasm), and threads: each in its own process
+// (threads.js needs init({ threads }), which is once per process; this one is single-threaded).
+for (const script of ["./inference.js", "./threads.js"]) {
+  spawnSync(process.execPath, [new URL(script, import.meta.url).pathname, ...(quick ? ["--quick"] : [])], { stdio: "inherit" });
+  console.log("");
+}
