@@ -10,7 +10,7 @@ import { type DecodedTraining, parseModelJSON, toModelJSON } from "./model-file.
 import { Random, randomSeed } from "./random.js";
 import { INFER_ROWS, type Trainee, checkOutputsFinite, evaluateRows, fit, forwardLoss, parseFitOptions, step } from "./training.js";
 import type { Batch, Evaluation, FitOptions, Gradients, History, Labels, ModelJSON, NetworkOptions, ToJSONOptions } from "./types.js";
-import { F32_MAX, checkInt, checkKeys, checkObject, checkOneOf, checkTargetRange, describe, toMatrix, toTargets } from "./validate.js";
+import { F32_MAX, assertFinite, checkInt, checkKeys, checkObject, checkOneOf, checkTargetRange, describe, toMatrix, toTargets } from "./validate.js";
 
 const NETWORK_KEYS = ["inputSize", "inputShape", "layers", "loss", "optimizer", "seed"] as const;
 
@@ -138,13 +138,18 @@ export class Model<A extends Float32Array | Float64Array> {
   /** Outputs for a batch, without keeping backprop state (chunked for large inputs). */
   predict(x: Batch): A {
     this.alive();
-    const { data, m } = toMatrix("x", x, this.inputSize);
+    // Finiteness is checked on each chunk's copy in the inference slot (max_abs, several times
+    // faster than a scan in JS; the slot holds nothing between calls), or in JS first where the
+    // slot must grow, so a rejected input never allocates. Training checks in JS, before its slot is touched.
+    const { data, m } = toMatrix("x", x, this.inputSize, { finite: false });
     const e = this.engine;
+    if (!e.hasRows(1, Math.min(INFER_ROWS, m))) assertFinite("x", x, data, this.inputSize);
     const out = e.newArray(m * this.outputSize);
     for (let start = 0; start < m; start += INFER_ROWS) {
       const rows = Math.min(INFER_ROWS, m - start);
       e.ensureRows(1, rows);
       e.loadX(1, data, null, start, rows);
+      if (!e.inputFinite(1, rows)) assertFinite("x", x, data, this.inputSize);
       const view = e.runForward(1, rows);
       checkOutputsFinite("predict", view, this.outputSize, start, rows);
       out.set(view.subarray(0, rows * this.outputSize), start * this.outputSize);

@@ -56,8 +56,10 @@ function nonFiniteError(name: string, original: number, i: number, width: number
 /**
  * A batch of samples as one sample-major Float32Array (the input itself when it already is
  * one) and its sample count. Accepts a flat typed array of m·width values or number[][].
+ * `finite: false` leaves the finiteness check to the caller (assertFinite, or a scan of the
+ * copy in wasm memory before anything runs on it).
  */
-export function toMatrix(name: string, x: unknown, width: number): { data: Float32Array; m: number } {
+export function toMatrix(name: string, x: unknown, width: number, { finite = true }: { finite?: boolean } = {}): { data: Float32Array; m: number } {
   let data: Float32Array;
   if (Array.isArray(x) && x.length > 0 && typeof x[0] === "number") {
     // A flat number[] is read like a typed array (brain.js's run([...]) style for one sample).
@@ -67,8 +69,7 @@ export function toMatrix(name: string, x: unknown, width: number): { data: Float
       throw new RangeError(`${name} has ${x.length} values, which is not a whole number of samples of ${width} values (expected m·${width})`);
     }
     data = Float32Array.from(x as number[]);
-    const at = firstNonFinite(data);
-    if (at >= 0) throw nonFiniteError(name, (x as number[])[at], at, width);
+    if (finite) assertFinite(name, x, data, width);
     return { data, m: data.length / width };
   }
   if (isFloatArray(x)) {
@@ -95,14 +96,23 @@ export function toMatrix(name: string, x: unknown, width: number): { data: Float
   } else {
     throw new TypeError(`${name} is ${describe(x)}; expected a Float32Array or number[] of m·${width} values, or an array of rows of ${width} numbers`);
   }
-  // Checked after the conversion to float32, so a Float64Array or number[][] holding 1e39 is
-  // rejected exactly like a Float32Array holding Infinity (every input form agrees).
-  const bad = firstNonFinite(data);
-  if (bad >= 0) {
-    const original = isFloatArray(x) ? x[bad] : (x as ArrayLike<ArrayLike<number>>)[Math.floor(bad / width)][bad % width];
-    throw nonFiniteError(name, original, bad, width);
-  }
+  if (finite) assertFinite(name, x, data, width);
   return { data, m: data.length / width };
+}
+
+/**
+ * Throws the RangeError for the first value of `data` (toMatrix's float32 copy of `x`) that is
+ * not a finite float32, if there is one. Checked after the conversion to float32, so a
+ * Float64Array or number[][] holding 1e39 is rejected exactly like a Float32Array holding
+ * Infinity (every input form agrees); the message quotes the value as given.
+ */
+export function assertFinite(name: string, x: unknown, data: Float32Array, width: number): void {
+  const bad = firstNonFinite(data);
+  if (bad < 0) return;
+  const original = isFloatArray(x) || (Array.isArray(x) && typeof x[0] === "number")
+    ? (x as ArrayLike<number>)[bad]
+    : (x as ArrayLike<ArrayLike<number>>)[Math.floor(bad / width)][bad % width];
+  throw nonFiniteError(name, original, bad, width);
 }
 
 /**

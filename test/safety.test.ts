@@ -216,6 +216,29 @@ describe("every input form is checked alike for float32 overflow", () => {
     net.dispose();
   });
 
+  test.each(forms)("$name holding 1e39 is rejected the same way by predict's scan in wasm memory (the slot already has room)", ({ make }) => {
+    const net = new Network(options);
+    net.predict(new Float32Array(2 * 6)); // the inference slot has room for 2 samples: predict scans its copy there
+    const allocations = memoryStats().allocations;
+    expect(() => net.predict(make() as number[])).toThrow(/^x sample 1, value 1 is 1e\+39, beyond float32's range/);
+    expect(memoryStats().allocations).toBe(allocations);
+    net.dispose();
+  });
+
+  test("predict finds a non-finite value in a later chunk of a large batch, and names it", () => {
+    const net = new Network(options);
+    const m = 2500; // three chunks of up to 1,024 samples
+    const big = new Float32Array(m * 6).fill(0.5);
+    net.predict(big); // the slot has room: every chunk is scanned in wasm memory
+    for (const [at, value] of [[2100 * 6 + 4, NaN], [1024 * 6, -Infinity], [m * 6 - 1, Infinity]] as const) {
+      const bad = big.slice();
+      bad[at] = value;
+      expect(() => net.predict(bad)).toThrow(new RangeError(`x sample ${Math.floor(at / 6)}, value ${at % 6} is ${value}, not finite; every value must be a finite float32`));
+    }
+    expect(net.predict(big)).toHaveLength(m * net.outputSize);
+    net.dispose();
+  });
+
   test("setWeights rejects a Float64Array or number[] value beyond float32, and writes nothing", () => {
     const net = new Network(options);
     const w = net.getWeights();

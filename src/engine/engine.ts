@@ -17,6 +17,8 @@ export interface Engine<A extends Float32Array | Float64Array> {
   newArray(n: number): A;
   /** Makes room in a slot for m samples (allocating only when m exceeds every earlier batch). */
   ensureRows(slot: Slot, m: number): void;
+  /** Whether the slot already has room for m samples (ensureRows would not allocate). */
+  hasRows(slot: Slot, m: number): boolean;
   /** Copies m samples (rows order[start..] or start.. of src) into the slot's input. */
   loadX(slot: Slot, src: Float32Array, order: Uint32Array | null, start: number, m: number): void;
   /**
@@ -43,6 +45,8 @@ export interface Engine<A extends Float32Array | Float64Array> {
   runBackwardFrom(dOut: Float32Array, m: number): A;
   /** Whether every gradient entry is finite (checked before each update). */
   gradientsFinite(): boolean;
+  /** Whether the m samples last loaded into the slot's input are all finite. */
+  inputFinite(slot: Slot, m: number): boolean;
   /** One optimizer update from the gradient buffers. */
   applyStep(): void;
   /** The trainable tensors (tensorSizes), then the moving statistics (movingSizes). */

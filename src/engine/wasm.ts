@@ -123,6 +123,10 @@ export class WasmEngine implements Engine<Float32Array> {
     return new Float32Array(n);
   }
 
+  hasRows(slot: Slot, m: number): boolean {
+    return (this.slots[slot]?.rows ?? 0) >= m;
+  }
+
   ensureRows(slot: Slot, m: number): void {
     this.live();
     const current = this.slots[slot];
@@ -366,6 +370,11 @@ export class WasmEngine implements Engine<Float32Array> {
   gradientsFinite(): boolean {
     this.live();
     return Number.isFinite(this.rt.kernels.max_abs(this.parameterCount, this.grads.ptr));
+  }
+
+  inputFinite(slot: Slot, m: number): boolean {
+    this.live();
+    return Number.isFinite(this.rt.kernels.max_abs(m * this.inputSize, this.slots[slot]!.x.ptr));
   }
 
   applyStep(): void {

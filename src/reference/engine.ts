@@ -72,6 +72,10 @@ export class ReferenceEngine implements Engine<Float64Array> {
     return new Float64Array(n);
   }
 
+  hasRows(slot: Slot, m: number): boolean {
+    return (this.slots[slot]?.rows ?? 0) >= m;
+  }
+
   ensureRows(slot: Slot, m: number): void {
     const b = this.slots[slot];
     if (b && b.rows >= m) return;
@@ -236,6 +240,10 @@ export class ReferenceEngine implements Engine<Float64Array> {
 
   gradientsFinite(): boolean {
     return this.grads.every((g) => g.every(Number.isFinite));
+  }
+
+  inputFinite(slot: Slot, m: number): boolean {
+    return this.slots[slot]!.x.subarray(0, m * this.inputSize).every(Number.isFinite);
   }
 
   applyStep(): void {
