@@ -1,6 +1,8 @@
 // Question: how much faster is a training step, a large matmul and a Fashion-MNIST epoch on 2
-// threads than on 1? Both counts run in one process on the threads build, in alternating
-// rounds (1, 2, 1, 2, ...), so they share the machine's state; each figure is the median.
+// threads than on 1? Both counts run in one process on the threads build, in many short
+// alternating rounds (1, 2, 1, 2, ...), so each pair shares the machine's state of the moment:
+// on a shared host a core's speed drifts within seconds. Rates are medians over the rounds; the
+// speed-up is the median of the rounds' own ratios, with their interquartile range.
 // Usage: node bench/threads.js [--threads N] [--quick] [--data DIR]
 import { existsSync } from "node:fs";
 import { parseArgs } from "node:util";
@@ -25,52 +27,59 @@ const NETS = [
   ["784-512-256-10 relu, Adam, b256", 256, { inputSize: 784, layers: [relu(512), relu(256), { units: 10, activation: "softmax" }], optimizer: { type: "adam", learningRate: 1e-3 }, seed: 1 }],
 ];
 const counts = [1, threadCount()];
-const rounds = quick ? 2 : 3;
-const maxTime = quick ? 0.2 : 0.6;
+const rounds = quick ? 4 : 15;
+const maxTime = quick ? 0.05 : 0.1;
 
-/** Median over alternating rounds of seconds per call of fn, for each thread count. */
+const quantile = (xs, q) => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor(q * xs.length))];
+/** Over alternating rounds: the median seconds per call of fn for each thread count, and the rounds' ratios (1 thread / n). */
 function sideBySide(name, fn) {
   const samples = counts.map(() => []);
   for (let r = 0; r < rounds; r++) {
     counts.forEach((n, i) => {
       parallel.useThreads(n);
-      samples[i].push(measure(`${name} ×${n}`, fn, { maxTime }));
+      samples[i].push(measure(`${name} ×${n}`, fn, { maxTime, minSamples: 5 }));
     });
   }
   parallel.useThreads(Infinity);
-  return samples.map((s) => s.sort((a, b) => a - b)[Math.floor(s.length / 2)]);
+  const ratios = samples[0].map((t, r) => t / samples[1][r]);
+  return { times: samples.map((s) => quantile(s, 0.5)), ratios };
 }
+const speedUp = (ratios) => `${quantile(ratios, 0.5).toFixed(2)}× (${quantile(ratios, 0.25).toFixed(2)}–${quantile(ratios, 0.75).toFixed(2)})`;
 
 const rows = [];
 for (const [name, batch, options] of NETS) {
   const { x, y } = batchOf(batch);
   const net = new Network(options);
-  const [one, two] = sideBySide(name, () => net.trainBatch(x, y));
+  const { times: [one, two], ratios } = sideBySide(name, () => net.trainBatch(x, y));
   net.dispose();
-  rows.push([name, "samples/s", Math.round(batch / one).toLocaleString("en-US"), Math.round(batch / two).toLocaleString("en-US"), `${(one / two).toFixed(2)}×`]);
+  rows.push([name, "samples/s", Math.round(batch / one).toLocaleString("en-US"), Math.round(batch / two).toLocaleString("en-US"), speedUp(ratios)]);
 }
 {
   const n = 512, rt = runtime();
   const a = new F32Region(rt.heap, n * n), b = new F32Region(rt.heap, n * n), c = new F32Region(rt.heap, n * n);
   a.view.forEach((_, i, v) => { v[i] = ((i * 7919) % 997) / 997 - 0.5; });
   b.view.forEach((_, i, v) => { v[i] = ((i * 104729) % 991) / 991 - 0.5; });
-  const [one, two] = sideBySide("gemm", () => parallel.matmul("nn", n, n, n, a.ptr, b.ptr, c.ptr, false));
-  rows.push(["GEMM 512³ (A·B)", "GFLOP/s", (2 * n ** 3 / one / 1e9).toFixed(1), (2 * n ** 3 / two / 1e9).toFixed(1), `${(one / two).toFixed(2)}×`]);
+  const { times: [one, two], ratios } = sideBySide("gemm", () => parallel.matmul("nn", n, n, n, a.ptr, b.ptr, c.ptr, false));
+  rows.push(["GEMM 512³ (A·B)", "GFLOP/s", (2 * n ** 3 / one / 1e9).toFixed(1), (2 * n ** 3 / two / 1e9).toFixed(1), speedUp(ratios)]);
   [a, b, c].forEach((r) => r.dispose());
 }
 const dir = values.data ?? "/usr/share/datasets/fashion-mnist";
 if (!quick && existsSync(dir)) {
   const data = loadDirectory(dir);
-  const seconds = counts.map((n) => {
+  const epoch = (n) => {
     parallel.useThreads(n);
     const net = new Network(NETS[1][2]);
     const start = performance.now();
     net.fit(data.train.pixels, data.train.labels, { epochs: 1, batchSize: 128 });
     net.dispose();
     return (performance.now() - start) / 1000;
-  });
+  };
+  const seconds = counts.map(() => []);
+  for (let r = 0; r < 3; r++) counts.forEach((n, i) => seconds[i].push(epoch(n)));
   parallel.useThreads(Infinity);
-  rows.push(["Fashion-MNIST epoch, 784-256-128-10 b128", "seconds", seconds[0].toFixed(2), seconds[1].toFixed(2), `${(seconds[0] / seconds[1]).toFixed(2)}×`]);
+  const ratios = seconds[0].map((t, r) => t / seconds[1][r]);
+  rows.push(["Fashion-MNIST epoch, 784-256-128-10 b128", "seconds", quantile(seconds[0], 0.5).toFixed(2), quantile(seconds[1], 0.5).toFixed(2), speedUp(ratios)]);
 }
 console.log(`Threads: 1 and ${counts[1]} side by side (threads build, alternating rounds) — ${machine()}\n`);
-console.log(table(["case", "unit", "1 thread", `${counts[1]} threads`, "speed-up"], rows));
+console.log(table(["case", "unit", "1 thread", `${counts[1]} threads`, "speed-up (quartiles)"], rows));
+console.log(`\nRates: medians of ${rounds} alternating rounds; speed-up: the median of the rounds' ratios, quartiles in brackets (the epoch: 3 rounds).`);
