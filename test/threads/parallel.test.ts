@@ -137,6 +137,29 @@ describe("splitting", () => {
   });
 });
 
+describe("scheduling", () => {
+  test("a slow thread does fewer tiles: the others take the untaken ones, and every tile runs exactly once", async () => {
+    const t = await threaded(2);
+    const pool = (t.parallel as unknown as { pool: import("../../src/threads/pool.js").Pool }).pool;
+    const tiles = 8, n = 1024;
+    const x = t.heap.alloc(4 * tiles * n);
+    const view = () => new Float32Array(t.kernels.memory.buffer, x, tiles * n);
+    view().fill(1);
+    // scale_step(n, w, factor): each tile doubles its own n floats; a tile run twice would leave 4s.
+    const args = Array.from({ length: tiles }, (_, i) => [n, x + 4 * i * n, 2]);
+    const mine: number[] = [];
+    const error = pool.run(2, "scale_step", args, (a) => {
+      mine.push((a[1] - x) / (4 * n));
+      Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 40); // this thread is slow: 40 ms a tile
+      t.kernels.scale_step(a[0], a[1], a[2]);
+    });
+    expect(error).toBeNull();
+    expect(mine[0]).toBe(0); // thread 0 starts with tile 0
+    expect(mine.length).toBeLessThan(tiles / 2); // a fixed half would be 4 tiles
+    expect(view().every((v) => v === 2)).toBe(true);
+  });
+});
+
 describe("failures", () => {
   test("a kernel that throws on a worker fails that call clearly; later calls run on one thread", async () => {
     const t = await threaded(2);
