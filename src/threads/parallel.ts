@@ -4,7 +4,7 @@
 // undivided kernel's arithmetic, so the bits do not depend on the thread count.
 import type { ActivationOp } from "../activations.js";
 import type { Kernels } from "../wasm.js";
-import { Pool, ThreadError } from "./pool.js";
+import { MAX_ARGS, Pool, ThreadError } from "./pool.js";
 import { DENSE_MAX_M, MIN_ELEMENTWISE, splitElements, splitMatmul, type Tile } from "./split.js";
 
 /** Kernels a worker may be asked to run (their index is the op code in the control block). */
@@ -43,19 +43,39 @@ interface StridedKernels {
   matmul_strided_tn(m: number, n: number, k: number, a: number, lda: number, b: number, ldb: number, c: number, ldc: number, work: number, accumulate: number): void;
 }
 
-/** Arguments of the strided kernel for one tile of C = op(A)·op(B). */
-function tileArgs(form: Form, m: number, n: number, k: number, a: number, b: number, c: number, t: Tile, work: number, acc: number): number[] {
-  const cp = c + 4 * (t.row * n + t.col);
+/** Writes the strided kernel's 11 arguments for one tile of C = op(A)·op(B) into `out` at `at` (the workspace, argument 9, is the running thread's: filled in by Pool.run). */
+function writeTileArgs(out: Float64Array, at: number, form: Form, m: number, n: number, k: number, a: number, b: number, c: number, t: Tile, acc: number): void {
+  out[at] = t.rows;
+  out[at + 1] = t.cols;
+  out[at + 2] = k;
+  out[at + 7] = c + 4 * (t.row * n + t.col);
+  out[at + 8] = n;
+  out[at + 10] = acc;
   switch (form) {
-    case "nn": return [t.rows, t.cols, k, a + 4 * t.row * k, k, b + 4 * t.col, n, cp, n, work, acc];
-    case "nt": return [t.rows, t.cols, k, a + 4 * t.row * k, k, b + 4 * t.col * k, k, cp, n, work, acc];
-    case "tn": return [t.rows, t.cols, k, a + 4 * t.row, m, b + 4 * t.col, n, cp, n, work, acc];
+    case "nn": out[at + 3] = a + 4 * t.row * k; out[at + 4] = k; out[at + 5] = b + 4 * t.col; out[at + 6] = n; break;
+    case "nt": out[at + 3] = a + 4 * t.row * k; out[at + 4] = k; out[at + 5] = b + 4 * t.col * k; out[at + 6] = k; break;
+    case "tn": out[at + 3] = a + 4 * t.row; out[at + 4] = m; out[at + 5] = b + 4 * t.col; out[at + 6] = n; break;
   }
 }
+
+/** fn(a[at], …, a[at + argc − 1]): the arguments straight from the job area (a view, no array of numbers). */
+function callAt(fn: (...args: number[]) => void, a: Float64Array, at: number, argc: number): void {
+  fn.apply(null, a.subarray(at, at + argc) as unknown as number[]);
+}
+
+/** A cached split of one matmul shape (a step uses a handful of shapes, so a short list does). */
+interface Plan { m: number; n: number; k: number; threads: number; tiles: Tile[] }
+const MAX_PLANS = 32;
 
 export class Parallel {
   private pool: Pool | null;
   private readonly strided: StridedKernels;
+
+  /** The strided kernel of each form, called on this thread with a tile's arguments from the pool's job area. */
+  private readonly stridedHere: Record<Form, (at: number) => void>;
+  /** Matmul tiles' workspace argument: each thread's own packing workspace. */
+  private readonly matmulWork: { arg: number; pointers: readonly number[] };
+  private readonly plans: Plan[] = [];
 
   constructor(
     readonly kernels: Kernels,
@@ -65,6 +85,24 @@ export class Parallel {
   ) {
     this.pool = pool && pool.size > 0 ? pool : null;
     this.strided = kernels as unknown as StridedKernels;
+    const args = this.pool?.args ?? new Float64Array(0);
+    const here = (f: StridedKernels[keyof StridedKernels]) => (at: number) =>
+      f(args[at], args[at + 1], args[at + 2], args[at + 3], args[at + 4], args[at + 5], args[at + 6], args[at + 7], args[at + 8], args[at + 9], args[at + 10]);
+    this.stridedHere = { nn: here(this.strided.matmul_strided_nn), nt: here(this.strided.matmul_strided_nt), tn: here(this.strided.matmul_strided_tn) };
+    this.matmulWork = { arg: 9, pointers: workspaces };
+  }
+
+  /** splitMatmul for this shape and the current thread count, remembered (no allocation in a training loop's steady state). */
+  private plan(m: number, n: number, k: number): Tile[] {
+    const threads = this.threads;
+    for (let i = 0; i < this.plans.length; i++) {
+      const p = this.plans[i];
+      if (p.m === m && p.n === n && p.k === k && p.threads === threads) return p.tiles;
+    }
+    const tiles = splitMatmul(m, n, k, threads);
+    if (this.plans.length === MAX_PLANS) this.plans.shift();
+    this.plans.push({ m, n, k, threads, tiles });
+    return tiles;
   }
 
   private shared: Kernels | null = null;
@@ -107,7 +145,7 @@ export class Parallel {
   /** C = op(A)·op(B) (+ C when accumulate), forms as in assembly/gemm.ts. */
   matmul(form: Form, m: number, n: number, k: number, a: number, b: number, c: number, accumulate: boolean): void {
     const acc = accumulate ? 1 : 0;
-    const tiles = splitMatmul(m, n, k, this.threads);
+    const tiles = this.plan(m, n, k);
     if (tiles.length === 1) {
       const kr = this.kernels;
       const w = this.workspaces[0];
@@ -116,10 +154,9 @@ export class Parallel {
       else kr.matmul_tn(m, n, k, a, b, c, w, acc);
       return;
     }
-    const name = `matmul_strided_${form}` as const;
-    // Argument 9, the packing workspace, is the running thread's own (filled in by Pool.run).
-    this.run(tiles.length, (p) => tileArgs(form, m, n, k, a, b, c, tiles[p], 0, acc), name, (args) =>
-      this.strided[name](args[0], args[1], args[2], args[3], args[4], args[5], args[6], args[7], args[8], args[9], args[10]), 9);
+    const args = this.pool!.args;
+    for (let t = 0; t < tiles.length; t++) writeTileArgs(args, t * MAX_ARGS, form, m, n, k, a, b, c, tiles[t], acc);
+    this.run(`matmul_strided_${form}`, tiles.length, 11, this.stridedHere[form], this.matmulWork);
   }
 
   /**
@@ -135,7 +172,7 @@ export class Parallel {
     elementwise: ActivationOp["kernels"] | null, packed = 0): void {
     if (m <= DENSE_MAX_M) {
       this.kernels.dense_nt_forward(m, n, k, a, w, bias, z, epilogue, alpha);
-    } else if (splitMatmul(m, n, k, this.threads).length === 1) {
+    } else if (this.plan(m, n, k).length === 1) {
       if (packed) this.kernels.matmul_nt_forward_packed(m, n, k, a, packed, bias, z, this.workspaces[0], epilogue, alpha);
       else this.kernels.matmul_nt_forward(m, n, k, a, w, bias, z, this.workspaces[0], epilogue, alpha);
     } else {
@@ -153,16 +190,22 @@ export class Parallel {
     const rows = n / rowLength;
     const parts = splitElements(rows, this.threads, Math.max(1, Math.ceil(32768 / rowLength)));
     const fn = (this.kernels as unknown as Record<string, (...args: number[]) => void>)[name];
-    const argsOf = (p: number) => {
+    const head = rowLength > 1 ? 2 : 1;
+    const argc = head + pointers.length + scalars.length;
+    const args = parts.length > 1 ? this.pool!.args : new Float64Array(argc);
+    for (let p = 0; p < parts.length; p++) {
       const [s, e] = parts[p];
-      const head = rowLength > 1 ? [e - s, rowLength] : [e - s];
-      return [...head, ...pointers.map((ptr) => ptr + 4 * s * rowLength), ...scalars];
-    };
+      const at = p * MAX_ARGS;
+      args[at] = e - s;
+      if (rowLength > 1) args[at + 1] = rowLength;
+      for (let i = 0; i < pointers.length; i++) args[at + head + i] = pointers[i] + 4 * s * rowLength;
+      for (let i = 0; i < scalars.length; i++) args[at + head + pointers.length + i] = scalars[i];
+    }
     if (parts.length === 1) {
-      fn(...argsOf(0));
+      callAt(fn, args, 0, argc);
       return;
     }
-    this.run(parts.length, argsOf, name, (args) => fn(...args));
+    this.run(name, parts.length, argc, (at) => callAt(fn, args, at, argc));
   }
 
   /** Stops the workers; later work runs on the calling thread. */
@@ -176,11 +219,10 @@ export class Parallel {
   splitCalls = 0;
 
   // Tile p starts on thread p (0 is this one), the rest go to whichever thread is free first.
-  private run(parts: number, argsOf: (p: number) => number[], name: string, here: (args: number[]) => void, workArg = -1): void {
+  private run(name: string, count: number, argc: number, here: (at: number) => void, work: { arg: number; pointers: readonly number[] } | null = null): void {
     const pool = this.pool!;
     this.splitCalls++;
-    const tiles = Array.from({ length: parts }, (_, p) => argsOf(p));
-    const error = pool.run(this.threads, name, tiles, here, workArg >= 0 ? { arg: workArg, pointers: this.workspaces } : undefined);
+    const error = pool.run(this.threads, name, count, argc, here, work);
     if (error !== null) {
       if (error instanceof ThreadError) {
         // Later work runs on this thread alone; the workers are let go.

@@ -152,7 +152,7 @@ export class Pool {
   private seq = 0;
   private readonly i32: Int32Array;
   private readonly job: Int32Array;
-  private readonly args: Float64Array;
+  private readonly tileArgs: Float64Array;
   private readonly blocking = canBlock();
   private readonly ops: Map<string, number>;
 
@@ -165,7 +165,7 @@ export class Pool {
   ) {
     this.i32 = new Int32Array(control);
     this.job = new Int32Array(control, workers.length * SLOT * 4, 5);
-    this.args = new Float64Array(control, workers.length * SLOT * 4 + JOB_HEADER_BYTES, MAX_TILES * MAX_ARGS);
+    this.tileArgs = new Float64Array(control, workers.length * SLOT * 4 + JOB_HEADER_BYTES, MAX_TILES * MAX_ARGS);
     this.ops = new Map(names.map((n, i) => [n, i]));
   }
 
@@ -205,24 +205,31 @@ export class Pool {
   }
 
   /**
-   * Runs `name(...tiles[t])` for every tile t on up to `threads` threads (this one included, as
-   * `here`), and returns when all are done. Thread p starts with tile p, then every thread takes
-   * untaken tiles in turn. With `work`, argument `work.arg` of a tile is replaced by the running
-   * thread's own workspace (`work.pointers[p]` for thread p). Returns the first error met (a
-   * ThreadError for a worker's), or null.
+   * The job area's tile arguments, shared with the workers: tile t's `argc` arguments start at
+   * t·MAX_ARGS. Written by the caller of run() before it calls run(), so a call allocates nothing.
    */
-  run(threads: number, name: string, tiles: number[][], here: (args: number[]) => void, work?: { arg: number; pointers: readonly number[] }): unknown {
+  get args(): Float64Array {
+    return this.tileArgs;
+  }
+
+  /**
+   * Runs kernel `name` on each of `count` tiles (arguments in `args`) on up to `threads` threads,
+   * this one included through `here(at)` (at: the tile's offset in `args`), and returns when all
+   * are done. Thread p starts with tile p, then every thread takes untaken tiles in turn. With
+   * `work`, argument `work.arg` of a tile is replaced by the running thread's own workspace
+   * (`work.pointers[p]` for thread p). Returns the first error met (a ThreadError for a
+   * worker's), or null.
+   */
+  run(threads: number, name: string, count: number, argc: number, here: (at: number) => void, work: { arg: number; pointers: readonly number[] } | null = null): unknown {
     if (this.failure) return new ThreadError(`wasmlp threads failed: ${this.failure}`);
     const op = this.ops.get(name);
-    const argc = tiles[0].length;
-    if (op === undefined || argc > MAX_ARGS || tiles.length > MAX_TILES || tiles.some((t) => t.length !== argc)) {
-      return new Error(`wasmlp internal error: kernel ${name} cannot run on threads with these ${tiles.length} tiles`);
+    if (op === undefined || argc > MAX_ARGS || count < 1 || count > MAX_TILES) {
+      return new Error(`wasmlp internal error: kernel ${name} cannot run on threads with ${count} tiles of ${argc} arguments`);
     }
-    const helpers = Math.min(threads - 1, this.workers.length, tiles.length - 1);
-    for (let t = 0; t < tiles.length; t++) this.args.set(tiles[t], t * MAX_ARGS);
+    const helpers = Math.min(threads - 1, this.workers.length, count - 1);
     this.job[OP] = op;
     this.job[ARGC] = argc;
-    this.job[COUNT] = tiles.length;
+    this.job[COUNT] = count;
     this.job[WORK_ARG] = work ? work.arg : -1;
     Atomics.store(this.job, NEXT, helpers + 1);
     const seq = (this.seq = (this.seq + 1) & 0x3fffffff) || (this.seq = 1);
@@ -232,14 +239,12 @@ export class Pool {
       Atomics.store(this.i32, w * SLOT + SEQ, seq);
       Atomics.notify(this.i32, w * SLOT + SEQ);
     }
-    const mine = (t: number) => {
-      if (work) tiles[t][work.arg] = work.pointers[0];
-      here(tiles[t]);
-    };
     let error: unknown = null;
     try {
-      mine(0);
-      for (let t = Atomics.add(this.job, NEXT, 1); t < tiles.length; t = Atomics.add(this.job, NEXT, 1)) mine(t);
+      for (let t = 0; t < count; t = Atomics.add(this.job, NEXT, 1)) {
+        if (work) this.tileArgs[t * MAX_ARGS + work.arg] = work.pointers[0];
+        here(t * MAX_ARGS);
+      }
     } catch (e) {
       error = e;
       Atomics.store(this.job, NEXT, MAX_TILES); // the workers take no more tiles

@@ -6,6 +6,7 @@ import { init } from "../../src/index.js";
 import { Heap } from "../../src/memory.js";
 import { Parallel, type Form, splitElements, splitMatmul, startThreads, ThreadError } from "../../src/threads/index.js";
 import { MAX_TILES, MIN_MATMUL_WORK, MIN_TILE_WORK, TILES_PER_THREAD } from "../../src/threads/split.js";
+import { MAX_ARGS } from "../../src/threads/pool.js";
 import type { Kernels } from "../../src/wasm.js";
 import { Random, randomArray } from "../helpers.js";
 
@@ -146,12 +147,13 @@ describe("scheduling", () => {
     const view = () => new Float32Array(t.kernels.memory.buffer, x, tiles * n);
     view().fill(1);
     // scale_step(n, w, factor): each tile doubles its own n floats; a tile run twice would leave 4s.
-    const args = Array.from({ length: tiles }, (_, i) => [n, x + 4 * i * n, 2]);
+    const args = pool.args;
+    for (let i = 0; i < tiles; i++) args.set([n, x + 4 * i * n, 2], i * MAX_ARGS);
     const mine: number[] = [];
-    const error = pool.run(2, "scale_step", args, (a) => {
-      mine.push((a[1] - x) / (4 * n));
+    const error = pool.run(2, "scale_step", tiles, 3, (at) => {
+      mine.push(at / MAX_ARGS);
       Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 40); // this thread is slow: 40 ms a tile
-      t.kernels.scale_step(a[0], a[1], a[2]);
+      t.kernels.scale_step(args[at], args[at + 1], args[at + 2]);
     });
     expect(error).toBeNull();
     expect(mine[0]).toBe(0); // thread 0 starts with tile 0
