@@ -1,7 +1,9 @@
 // The layer the engine calls instead of a kernel when it wants the work shared: it cuts a matmul
-// or an elementwise pass into parts (split.ts), posts parts 1.. to the workers, runs part 0 on
-// the calling thread, and waits for all. Every output element is computed by one part with the
-// undivided kernel's arithmetic, so the bits do not depend on the thread count.
+// or an elementwise pass into tiles (split.ts), writes their arguments into the pool's job area,
+// and has the pool run them on the calling thread and the workers (pool.ts: each thread starts
+// with its own tile, then takes untaken ones). Every output element is computed by one tile with
+// the undivided kernel's arithmetic, whichever thread runs it, so the bits do not depend on the
+// thread count.
 import type { ActivationOp } from "../activations.js";
 import type { Kernels } from "../wasm.js";
 import { MAX_ARGS, Pool, ThreadError } from "./pool.js";
