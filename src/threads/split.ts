@@ -71,9 +71,9 @@ export function splitMatmul(m: number, n: number, k: number, threads: number): T
   return tiles;
 }
 
-/** Parts [start, end) of an elementwise pass over `n` values, cut at multiples of 16 (64 bytes). */
+/** Parts [start, end) of an elementwise pass over `n` values, cut at multiples of 16 (64 bytes): one per thread, at most MAX_TILES. */
 export function splitElements(n: number, threads: number, minPart = MIN_ELEMENTWISE): [number, number][] {
-  const parts = Math.min(threads, Math.floor(n / minPart));
+  const parts = Math.min(threads, MAX_TILES, Math.floor(n / minPart));
   if (parts <= 1) return [[0, n]];
   const units = Math.ceil(n / 16);
   const out: [number, number][] = [];

@@ -128,6 +128,11 @@ describe("splitting", () => {
     expect(splitMatmul(128, 256, 784, 2).map((t) => t.cols)).toEqual(Array(8).fill(32)); // the 784-256 layer's forward
   });
 
+  test("a machine with more threads than a job has tiles gets at most MAX_TILES of them", () => {
+    expect(splitElements(1 << 24, 128)).toHaveLength(MAX_TILES);
+    expect(splitMatmul(4096, 4096, 4096, 128)).toHaveLength(MAX_TILES);
+  });
+
   test("elementwise parts are contiguous, 64-byte aligned, and small passes stay whole", () => {
     expect(splitElements(1000, 4)).toEqual([[0, 1000]]);
     const parts = splitElements(100_003, 4);
