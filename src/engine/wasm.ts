@@ -369,12 +369,12 @@ export class WasmEngine implements Engine<Float32Array> {
 
   gradientsFinite(): boolean {
     this.live();
-    return Number.isFinite(this.rt.kernels.max_abs(this.parameterCount, this.grads.ptr));
+    return Number.isFinite(this.rt.parallel.maxAbs(this.parameterCount, this.grads.ptr));
   }
 
   inputFinite(slot: Slot, m: number): boolean {
     this.live();
-    return Number.isFinite(this.rt.kernels.max_abs(m * this.inputSize, this.slots[slot]!.x.ptr));
+    return Number.isFinite(this.rt.parallel.maxAbs(m * this.inputSize, this.slots[slot]!.x.ptr));
   }
 
   applyStep(): void {

@@ -6,7 +6,7 @@
 // thread count.
 import type { ActivationOp } from "../activations.js";
 import type { Kernels } from "../wasm.js";
-import { MAX_ARGS, Pool, ThreadError } from "./pool.js";
+import { MAX_ARGS, Pool, RESULT, ThreadError } from "./pool.js";
 import { DENSE_MAX_M, MIN_ELEMENTWISE, splitElements, splitMatmul, type Tile } from "./split.js";
 
 /** Kernels a worker may be asked to run (their index is the op code in the control block). */
@@ -18,9 +18,10 @@ export const THREAD_KERNELS = [
   "hard_sigmoid_forward", "hard_sigmoid_backward", "softplus_forward", "softplus_backward",
   "swish_forward", "swish_backward", "gelu_forward", "gelu_backward",
   "sgd_step", "momentum_step", "adam_step", "nesterov_step", "rmsprop_step", "adagrad_step", "scale_step", "clip_values",
+  "max_abs",
 ] as const;
 
-export type ElementwiseKernel = Exclude<(typeof THREAD_KERNELS)[number], `matmul_${string}`>;
+export type ElementwiseKernel = Exclude<(typeof THREAD_KERNELS)[number], `matmul_${string}` | "max_abs">;
 
 /** Pointer arguments of each elementwise kernel (after the size; scalars follow), and whether it works on rows. */
 const ELEMENTWISE: Record<ElementwiseKernel, { pointers: number; rows?: true }> = {
@@ -208,6 +209,24 @@ export class Parallel {
       return;
     }
     this.run(name, parts.length, argc, (at) => callAt(fn, args, at, argc));
+  }
+
+  /**
+   * max_i |x(n)[i]| (NaN if any is NaN, +∞ if any is infinite), its parts on the threads like a
+   * large elementwise pass. A maximum is exact, so the result does not depend on the split.
+   */
+  maxAbs(n: number, x: number): number {
+    const parts = this.pool && n >= 2 * MIN_ELEMENTWISE ? splitElements(n, this.threads) : null;
+    if (!parts || parts.length === 1) return this.kernels.max_abs(n, x);
+    const args = this.pool!.args;
+    for (let p = 0; p < parts.length; p++) {
+      args[p * MAX_ARGS] = parts[p][1] - parts[p][0];
+      args[p * MAX_ARGS + 1] = x + 4 * parts[p][0];
+    }
+    this.run("max_abs", parts.length, 2, (at) => { args[at + RESULT] = this.kernels.max_abs(args[at], args[at + 1]); });
+    let max = 0;
+    for (let p = 0; p < parts.length; p++) max = Math.max(max, args[p * MAX_ARGS + RESULT]);
+    return max;
   }
 
   /** Stops the workers; later work runs on the calling thread. */

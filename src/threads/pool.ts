@@ -22,6 +22,8 @@ const ERR_CHARS = (SLOT * 4 - ERR_BYTE) / 2;
  */
 const NEXT = 0, COUNT = 1, OP = 2, ARGC = 3, WORK_ARG = 4, JOB_HEADER_BYTES = 64;
 export const MAX_ARGS = 16;
+/** Where in a tile's row a kernel that returns a value (max_abs) leaves it, for the caller to combine. */
+export const RESULT = MAX_ARGS - 1;
 /**
  * Milliseconds a worker keeps polling for the next job before it blocks: a step's calls often
  * come within microseconds, and a wake-up from Atomics.wait costs tens. Kept short: with more
@@ -62,8 +64,8 @@ listen(async ({ module, memory, control, slot, workers, names }) => {
   const run = (fn, at, argc, workArg) => {
     const a = args;
     if (workArg >= 0) a[at + workArg] = i32[WORK];
-    if (argc === 11) fn(a[at], a[at + 1], a[at + 2], a[at + 3], a[at + 4], a[at + 5], a[at + 6], a[at + 7], a[at + 8], a[at + 9], a[at + 10]);
-    else fn(...Array.from(a.subarray(at, at + argc)));
+    const r = argc === 11 ? fn(a[at], a[at + 1], a[at + 2], a[at + 3], a[at + 4], a[at + 5], a[at + 6], a[at + 7], a[at + 8], a[at + 9], a[at + 10]) : fn.apply(null, a.subarray(at, at + argc));
+    if (r !== undefined) a[at + ${RESULT}] = r;
   };
   post({ ready: true });
   let seen = 0;

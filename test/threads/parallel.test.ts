@@ -82,6 +82,27 @@ describe.each([1, 2, 3, 4])("%i threads", (threads) => {
     }
   });
 
+  test("maxAbs over a split pass equals the kernel's, and finds a NaN or infinity in any part", () => {
+    const rng = new Random(threads + 40);
+    const n = 235_146; // the gradients of 784-256-128-10
+    const x = randomArray(rng, n, 3);
+    const ptr = put(t.heap, x);
+    const plainPtr = put(plainHeap, x);
+    const whole = plain.max_abs(n, plainPtr);
+    plainHeap.release(plainPtr);
+    expect(t.parallel.maxAbs(n, ptr)).toBe(whole);
+    const view = new Float32Array(t.kernels.memory.buffer, ptr, n);
+    for (const [at, bad] of [[n - 1, NaN], [n >> 1, -Infinity], [7, Infinity]] as const) {
+      const keep = view[at];
+      view[at] = bad;
+      const got = t.parallel.maxAbs(n, ptr);
+      if (Number.isNaN(bad)) expect(got).toBeNaN();
+      else expect(got).toBe(Infinity);
+      view[at] = keep;
+    }
+    t.heap.release(ptr);
+  });
+
   test("activation, softmax and Adam passes equal the single-threaded bytes", () => {
     const rng = new Random(threads);
     const n = 128 * 784 + 13;
