@@ -185,11 +185,23 @@ export class Model<A extends Float32Array | Float64Array> {
   /** One optimizer step on one batch; returns the batch's mean loss before the step. */
   trainBatch(x: Batch, y: Labels): number {
     this.alive();
-    const { data, m } = toMatrix("x", x, this.inputSize);
+    const { data, m } = toMatrix("x", x, this.inputSize, { finite: false });
+    // When no forward() awaits its backward(), the training slot holds nothing another call
+    // needs: x is copied there and checked for finiteness on the copy (max_abs, shared with the
+    // threads; the step then uses the copy), where the slot already has room, so a rejected input
+    // never allocates. Otherwise it is checked in JS first.
+    const e = this.engine;
+    const scanCopy = this.pending === 0 && e.hasRows(0, m);
+    if (scanCopy) {
+      e.loadX(0, data, null, 0, m);
+      if (!e.inputFinite(0, m)) assertFinite("x", x, data, this.inputSize);
+    } else {
+      assertFinite("x", x, data, this.inputSize);
+    }
     const targets = this.targets("y", y, m);
     this.pending = 0;
     this.gradientsReady = false;
-    return step(this.trainee, data, targets, null, 0, m, "trainBatch").loss;
+    return step(this.trainee, data, targets, null, 0, m, "trainBatch", null, scanCopy).loss;
   }
 
   /**

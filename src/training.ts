@@ -30,11 +30,11 @@ export interface BatchResult {
 /** Forward a batch already validated (rows of `order` from `start`, or contiguous) into slot 0. */
 export function forwardLoss<A extends Float32Array | Float64Array>(
   t: Trainee<A>, x: Float32Array, y: Float32Array, order: Uint32Array | null, start: number, m: number, training = false,
-  weights: Float32Array | null = null,
+  weights: Float32Array | null = null, xLoaded = false,
 ): BatchResult {
   const e = t.engine;
   e.ensureRows(0, m);
-  e.loadX(0, x, order, start, m);
+  if (!xLoaded) e.loadX(0, x, order, start, m);
   e.loadY(0, y, order, start, m);
   e.loadWeights(weights, order, start, m);
   const out = e.runForward(0, m, training);
@@ -43,12 +43,15 @@ export function forwardLoss<A extends Float32Array | Float64Array>(
   return { loss: e.lossSum(0, m) / m + e.penalty(), correct };
 }
 
-/** forwardLoss, backward and one update; no update when the loss or a gradient is non-finite. */
+/**
+ * forwardLoss, backward and one update; no update when the loss or a gradient is non-finite.
+ * `xLoaded`: the caller has already put these m samples into slot 0 (to check them there).
+ */
 export function step<A extends Float32Array | Float64Array>(
   t: Trainee<A>, x: Float32Array, y: Float32Array, order: Uint32Array | null, start: number, m: number, where: string,
-  weights: Float32Array | null = null,
+  weights: Float32Array | null = null, xLoaded = false,
 ): BatchResult {
-  const result = forwardLoss(t, x, y, order, start, m, true, weights);
+  const result = forwardLoss(t, x, y, order, start, m, true, weights, xLoaded);
   const loss = result.loss;
   if (!Number.isFinite(loss)) {
     throw new Error(`${where}: the loss became ${loss}, so no update was applied (the weights are those from before this batch); try a smaller learning rate`);

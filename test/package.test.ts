@@ -28,8 +28,9 @@ test("the package holds the build, the embedded data and the docs, nothing else"
 // normalization kernels (assembly/normalization.ts: 2.9 KiB); the bundle's to 140 KiB with them
 // (6.8 KiB of base64, 2.7 KiB of TypeScript: the options, the engines' buffers, the reference and erfc).
 // The bundle's grew to 142 KiB with the threads' dynamic tile scheduling (1.5 KiB, most of it the
-// worker's program, which ships as source text and is not minified).
-test("size budget: wasm under 48 KiB, the browser bundle under 142 KiB (of which the wasm in base64 is 64 KiB)", () => {
+// worker's program, which ships as source text and is not minified), and to 143 KiB with the
+// input checks of predict and trainBatch on their copies in wasm memory, shared with the threads.
+test("size budget: wasm under 48 KiB, the browser bundle under 143 KiB (of which the wasm in base64 is 64 KiB)", () => {
   expect(statSync(`${ROOT}/build/wasmlp.wasm`).size).toBeLessThan(48 * 1024);
-  expect(statSync(`${ROOT}/dist/wasmlp.browser.js`).size).toBeLessThan(142 * 1024);
+  expect(statSync(`${ROOT}/dist/wasmlp.browser.js`).size).toBeLessThan(143 * 1024);
 });

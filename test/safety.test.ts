@@ -225,6 +225,33 @@ describe("every input form is checked alike for float32 overflow", () => {
     net.dispose();
   });
 
+  test.each(forms)("$name holding 1e39 is rejected the same way by trainBatch's scan of its copy in the training slot", ({ make }) => {
+    const net = new Network(options);
+    net.trainBatch(x.subarray(0, 12), [0, 1]); // the training slot has room for 2 samples and no forward() is pending
+    const w = net.getWeights();
+    const allocations = memoryStats().allocations;
+    expect(() => net.trainBatch(make() as number[], [0, 1])).toThrow(/^x sample 1, value 1 is 1e\+39, beyond float32's range/);
+    expect(memoryStats().allocations).toBe(allocations);
+    net.getWeights().forEach((t, i) => expect(t).toEqual(w[i]));
+    net.dispose();
+  });
+
+  test("a trainBatch rejected while a forward() awaits its backward() leaves that forward's input alone", () => {
+    const net = new Network(options);
+    net.trainBatch(x.subarray(0, 12), [0, 1]);
+    const twin = new Network(options);
+    twin.trainBatch(x.subarray(0, 12), [0, 1]);
+    net.forward(x.subarray(0, 12));
+    twin.forward(x.subarray(0, 12));
+    const bad = x.slice(0, 12);
+    bad[3] = NaN;
+    expect(() => net.trainBatch(bad, [0, 1])).toThrow(/^x sample 0, value 3 is NaN, not finite/);
+    const dOut = new Float32Array(2 * net.outputSize).fill(0.5);
+    expect(net.backward(dOut).dInput).toEqual(twin.backward(dOut).dInput);
+    net.dispose();
+    twin.dispose();
+  });
+
   test("predict finds a non-finite value in a later chunk of a large batch, and names it", () => {
     const net = new Network(options);
     const m = 2500; // three chunks of up to 1,024 samples
