@@ -4,7 +4,7 @@
 import {
   type LayerSpec, type Loss, type OptimizerSpec, LOSSES, checkLossFits, defaultLoss, describeOptimizer, parseLayer, parseOptimizer, tensorLayout,
 } from "./config.js";
-import type { Engine, EngineSpec } from "./engine/engine.js";
+import type { Engine, EngineSpec, Slot } from "./engine/engine.js";
 import { Layer } from "./layer.js";
 import { type DecodedTraining, parseModelJSON, toModelJSON } from "./model-file.js";
 import { Random, randomSeed } from "./random.js";
@@ -148,8 +148,7 @@ export class Model<A extends Float32Array | Float64Array> {
     for (let start = 0; start < m; start += INFER_ROWS) {
       const rows = Math.min(INFER_ROWS, m - start);
       e.ensureRows(1, rows);
-      e.loadX(1, data, null, start, rows);
-      if (!e.inputFinite(1, rows)) assertFinite("x", x, data, this.inputSize);
+      this.loadFinite(1, x, data, start, rows);
       const view = e.runForward(1, rows);
       checkOutputsFinite("predict", view, this.outputSize, start, rows);
       out.set(view.subarray(0, rows * this.outputSize), start * this.outputSize);
@@ -182,6 +181,16 @@ export class Model<A extends Float32Array | Float64Array> {
     return { loss, grads: this.gradientPairs() };
   }
 
+  /**
+   * Copies rows [start, start + rows) of `data` (toMatrix's float32 form of the input `x`) into
+   * the slot and checks the copy for non-finite values (max_abs, shared with the threads), throwing
+   * toMatrix's error for `x` if there is one.
+   */
+  private loadFinite(slot: Slot, x: Batch, data: Float32Array, start: number, rows: number): void {
+    this.engine.loadX(slot, data, null, start, rows);
+    if (!this.engine.inputFinite(slot, rows)) assertFinite("x", x, data, this.inputSize);
+  }
+
   /** One optimizer step on one batch; returns the batch's mean loss before the step. */
   trainBatch(x: Batch, y: Labels): number {
     this.alive();
@@ -190,14 +199,9 @@ export class Model<A extends Float32Array | Float64Array> {
     // needs: x is copied there and checked for finiteness on the copy (max_abs, shared with the
     // threads; the step then uses the copy), where the slot already has room, so a rejected input
     // never allocates. Otherwise it is checked in JS first.
-    const e = this.engine;
-    const scanCopy = this.pending === 0 && e.hasRows(0, m);
-    if (scanCopy) {
-      e.loadX(0, data, null, 0, m);
-      if (!e.inputFinite(0, m)) assertFinite("x", x, data, this.inputSize);
-    } else {
-      assertFinite("x", x, data, this.inputSize);
-    }
+    const scanCopy = this.pending === 0 && this.engine.hasRows(0, m);
+    if (scanCopy) this.loadFinite(0, x, data, 0, m);
+    else assertFinite("x", x, data, this.inputSize);
     const targets = this.targets("y", y, m);
     this.pending = 0;
     this.gradientsReady = false;

@@ -66,9 +66,27 @@ function callAt(fn: (...args: number[]) => void, a: Float64Array, at: number, ar
   fn.apply(null, a.subarray(at, at + argc) as unknown as number[]);
 }
 
-/** A cached split of one matmul shape (a step uses a handful of shapes, so a short list does). */
-interface Plan { m: number; n: number; k: number; threads: number; tiles: Tile[] }
-const MAX_PLANS = 32;
+/**
+ * Splits remembered by up to four numbers (shape and thread count): a training step uses a
+ * handful of shapes, so a short list does, and a step in its steady state allocates none.
+ */
+class Splits<T> {
+  private readonly entries: { a: number; b: number; c: number; d: number; value: T }[] = [];
+
+  get(a: number, b: number, c: number, d: number): T | undefined {
+    for (let i = 0; i < this.entries.length; i++) {
+      const e = this.entries[i];
+      if (e.a === a && e.b === b && e.c === c && e.d === d) return e.value;
+    }
+    return undefined;
+  }
+
+  add(a: number, b: number, c: number, d: number, value: T): T {
+    if (this.entries.length === 32) this.entries.shift();
+    this.entries.push({ a, b, c, d, value });
+    return value;
+  }
+}
 
 export class Parallel {
   private pool: Pool | null;
@@ -78,7 +96,10 @@ export class Parallel {
   private readonly stridedHere: Record<Form, (at: number) => void>;
   /** Matmul tiles' workspace argument: each thread's own packing workspace. */
   private readonly matmulWork: { arg: number; pointers: readonly number[] };
-  private readonly plans: Plan[] = [];
+  private readonly tiles = new Splits<Tile[]>();
+  private readonly ranges = new Splits<[number, number][]>();
+  /** Arguments of an elementwise pass that runs whole on this thread. */
+  private readonly scratch = new Float64Array(MAX_ARGS);
 
   constructor(
     readonly kernels: Kernels,
@@ -95,17 +116,16 @@ export class Parallel {
     this.matmulWork = { arg: 9, pointers: workspaces };
   }
 
-  /** splitMatmul for this shape and the current thread count, remembered (no allocation in a training loop's steady state). */
+  /** splitMatmul for this shape and the current thread count, remembered. */
   private plan(m: number, n: number, k: number): Tile[] {
     const threads = this.threads;
-    for (let i = 0; i < this.plans.length; i++) {
-      const p = this.plans[i];
-      if (p.m === m && p.n === n && p.k === k && p.threads === threads) return p.tiles;
-    }
-    const tiles = splitMatmul(m, n, k, threads);
-    if (this.plans.length === MAX_PLANS) this.plans.shift();
-    this.plans.push({ m, n, k, threads, tiles });
-    return tiles;
+    return this.tiles.get(m, n, k, threads) ?? this.tiles.add(m, n, k, threads, splitMatmul(m, n, k, threads));
+  }
+
+  /** splitElements for this size and the current thread count, remembered. */
+  private parts(n: number, minPart: number): [number, number][] {
+    const threads = this.threads;
+    return this.ranges.get(n, minPart, threads, 0) ?? this.ranges.add(n, minPart, threads, 0, splitElements(n, threads, minPart));
   }
 
   private shared: Kernels | null = null;
@@ -191,11 +211,11 @@ export class Parallel {
    */
   elementwise(name: ElementwiseKernel, n: number, pointers: readonly number[], scalars: readonly number[] = [], rowLength = 1): void {
     const rows = n / rowLength;
-    const parts = splitElements(rows, this.threads, Math.max(1, Math.ceil(32768 / rowLength)));
+    const parts = this.parts(rows, Math.max(1, Math.ceil(MIN_ELEMENTWISE / rowLength)));
     const fn = (this.kernels as unknown as Record<string, (...args: number[]) => void>)[name];
     const head = rowLength > 1 ? 2 : 1;
     const argc = head + pointers.length + scalars.length;
-    const args = parts.length > 1 ? this.pool!.args : new Float64Array(argc);
+    const args = parts.length > 1 ? this.pool!.args : this.scratch;
     for (let p = 0; p < parts.length; p++) {
       const [s, e] = parts[p];
       const at = p * MAX_ARGS;
@@ -216,7 +236,7 @@ export class Parallel {
    * large elementwise pass. A maximum is exact, so the result does not depend on the split.
    */
   maxAbs(n: number, x: number): number {
-    const parts = this.pool && n >= 2 * MIN_ELEMENTWISE ? splitElements(n, this.threads) : null;
+    const parts = this.pool && n >= 2 * MIN_ELEMENTWISE ? this.parts(n, MIN_ELEMENTWISE) : null;
     if (!parts || parts.length === 1) return this.kernels.max_abs(n, x);
     const args = this.pool!.args;
     for (let p = 0; p < parts.length; p++) {
