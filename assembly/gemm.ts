@@ -381,13 +381,14 @@ export function pack_bt(n: i32, k: i32, b: usize, packed: usize): void {
 export function matmul_nt_forward_packed(m: i32, n: i32, k: i32, a: usize, packed: usize, bias: usize, c: usize, work: usize, act: i32, alpha: f32): void {
   assert(m >= SMALL_M, "matmul_nt_forward_packed: fewer than 4 rows");
   assert(!overlaps(c, <usize>m * <usize>n * 4, packed, <usize>packed_bt_floats(n, k) * 4), "matmul_nt_forward_packed: C overlaps the packed B");
-  forwardNT(m, n, k, a, 0, packed, bias, c, work, act, alpha);
+  forwardNT(m, n, k, a, k, 0, k, packed, bias, c, n, work, act, alpha);
 }
 
-// The one body of both forward exports (packed 0: pack B here), so the module carries one copy.
+// The one body of the three forward exports (packed 0: pack B here), so the module carries one copy.
 // @ts-ignore: decorator
-@noinline function forwardNT(m: i32, n: i32, k: i32, a: usize, b: usize, packed: usize, bias: usize, c: usize, work: usize, act: i32, alpha: f32): void {
-  gemm(false, true, m, n, k, a, k, b, k, c, n, work, false, true, bias, act, alpha, packed);
+@noinline function forwardNT(m: i32, n: i32, k: i32, a: usize, lda: i32, b: usize, ldb: i32, packed: usize, bias: usize, c: usize, ldc: i32,
+                             work: usize, act: i32, alpha: f32): void {
+  gemm(false, true, m, n, k, a, lda, b, ldb, c, ldc, work, false, true, bias, act, alpha, packed);
 }
 
 // Whether the byte ranges [x, x+xn) and [y, y+yn) share a byte (empty ranges share none).
@@ -425,7 +426,7 @@ export function matmul_nt(m: i32, n: i32, k: i32, a: usize, b: usize, c: usize, 
 export function matmul_nt_forward(m: i32, n: i32, k: i32, a: usize, b: usize, bias: usize, c: usize, work: usize, act: i32, alpha: f32): void {
   assertNoAlias(m, n, k, a, b, c, work);
   assert(!overlaps(c, <usize>m * <usize>n * 4, bias, <usize>n * 4), "matmul_nt_forward: C overlaps bias");
-  forwardNT(m, n, k, a, b, 0, bias, c, work, act, alpha);
+  forwardNT(m, n, k, a, k, b, k, 0, bias, c, n, work, act, alpha);
 }
 
 /** C(m×n) = A(k×m)ᵀ·B(k×n), or C += Aᵀ·B when accumulate. */
@@ -453,4 +454,14 @@ export function matmul_strided_nt(m: i32, n: i32, k: i32, a: usize, lda: i32, b:
 /** C(m×n, stride ldc) = A(k×m, lda)ᵀ·B(k×n, ldb), or C += when accumulate. */
 export function matmul_strided_tn(m: i32, n: i32, k: i32, a: usize, lda: i32, b: usize, ldb: i32, c: usize, ldc: i32, work: usize, accumulate: bool): void {
   gemm(true, false, m, n, k, a, lda, b, ldb, c, ldc, work, accumulate);
+}
+
+/**
+ * matmul_nt_forward on a sub-block (row strides lda, ldb, ldc in floats; `bias` points at the
+ * block's first column's bias): a thread's columns or rows of a layer's output, with the bias
+ * and activation in the store as on one thread, so the bits match.
+ */
+export function matmul_strided_nt_forward(m: i32, n: i32, k: i32, a: usize, lda: i32, b: usize, ldb: i32, c: usize, ldc: i32, work: usize,
+                                          bias: usize, act: i32, alpha: f32): void {
+  forwardNT(m, n, k, a, lda, b, ldb, 0, bias, c, ldc, work, act, alpha);
 }

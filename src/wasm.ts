@@ -25,6 +25,8 @@ export interface Kernels {
   matmul_strided_nn(m: number, n: number, k: number, a: number, lda: number, b: number, ldb: number, c: number, ldc: number, work: number, accumulate: number): void;
   matmul_strided_nt(m: number, n: number, k: number, a: number, lda: number, b: number, ldb: number, c: number, ldc: number, work: number, accumulate: number): void;
   matmul_strided_tn(m: number, n: number, k: number, a: number, lda: number, b: number, ldb: number, c: number, ldc: number, work: number, accumulate: number): void;
+  /** matmul_nt_forward on a sub-block (strides in floats; bias at the block's first column): a thread's part of a layer's output. */
+  matmul_strided_nt_forward(m: number, n: number, k: number, a: number, lda: number, b: number, ldb: number, c: number, ldc: number, work: number, bias: number, act: number, alpha: number): void;
   add_bias(m: number, n: number, bias: number, x: number): void;
   sum_cols(m: number, n: number, x: number, out: number, scale: number, accumulate: number): void;
   sum_rows(m: number, n: number, x: number, out: number, scale: number): void;

@@ -30,7 +30,10 @@ test("the package holds the build, the embedded data and the docs, nothing else"
 // The bundle's grew to 142 KiB with the threads' dynamic tile scheduling (1.5 KiB, most of it the
 // worker's program, which ships as source text and is not minified), and to 143 KiB with the
 // input checks of predict and trainBatch on their copies in wasm memory, shared with the threads.
-test("size budget: wasm under 48 KiB, the browser bundle under 143 KiB (of which the wasm in base64 is 64 KiB)", () => {
-  expect(statSync(`${ROOT}/build/wasmlp.wasm`).size).toBeLessThan(48 * 1024);
-  expect(statSync(`${ROOT}/dist/wasmlp.browser.js`).size).toBeLessThan(143 * 1024);
+// The wasm's grew past 48 KiB, and the bundle's to 144 KiB, with matmul_strided_nt_forward (94 B
+// of wasm: the fused bias and activation store in each thread's tile of a forward pass, instead of
+// two passes after the split matmul; 1.04× the 2-thread steps/s) and the worker's poll setting.
+test("size budget: wasm under 49 KiB, the browser bundle under 144 KiB (of which the wasm in base64 is 64 KiB)", () => {
+  expect(statSync(`${ROOT}/build/wasmlp.wasm`).size).toBeLessThan(49 * 1024);
+  expect(statSync(`${ROOT}/dist/wasmlp.browser.js`).size).toBeLessThan(144 * 1024);
 });

@@ -192,7 +192,7 @@ export class WasmEngine implements Engine<Float32Array> {
         // z (or its normalization y) kept where backprop reads it, then a = g(·) as a pass.
         const z = layer.normalization ? b.xhat[l]?.ptr ?? out : b.pre[l]!.ptr;
         this.rt.parallel.forwardNT(m, layer.units, this.inputSizeOf(l), prev, w + 4 * this.offsets[2 * l], w + 4 * this.offsets[2 * l + 1], z,
-          activationOps.linear.epilogue, 0, null, packed?.[l].ptr ?? 0);
+          activationOps.linear.epilogue, 0, packed?.[l].ptr ?? 0);
         const y = keepZ ? b.pre[l]!.ptr : out;
         if (layer.normalization) this.normalizeForward(slot, l, m, z, y);
         this.acts[l].forward(k, m, layer.units, y, out, layer.alpha);
@@ -202,7 +202,7 @@ export class WasmEngine implements Engine<Float32Array> {
         // for them, and their pass follows.
         const rowwise = layer.activation === "softmax";
         this.rt.parallel.forwardNT(m, layer.units, this.inputSizeOf(l), prev, w + 4 * this.offsets[2 * l], w + 4 * this.offsets[2 * l + 1], out,
-          activationOps[layer.activation].epilogue, layer.alpha, rowwise ? null : this.acts[l], packed?.[l].ptr ?? 0);
+          activationOps[layer.activation].epilogue, layer.alpha, packed?.[l].ptr ?? 0);
         if (rowwise) this.acts[l].forward(k, m, layer.units, out, out, layer.alpha);
       }
       prev = out;

@@ -4,7 +4,7 @@
 import { WASM_BASE64 } from "../generated/wasm-binary.js";
 import { base64ToBytes } from "../serialize.js";
 import { withSharedMemory } from "./module.js";
-import { Pool } from "./pool.js";
+import { POLL_US_OWN_CORE, POLL_US_SHARED, Pool } from "./pool.js";
 import { THREAD_KERNELS } from "./parallel.js";
 
 /** Pages (64 KiB) the shared memory may grow to: 2 GiB. A shared memory must declare its maximum. */
@@ -36,12 +36,17 @@ export async function availableCores(): Promise<number> {
   }
 }
 
-/** The threads build's kernels (derived from the embedded module, see module.ts) on this thread, and `threads - 1` workers, over one new shared memory. */
+/**
+ * The threads build's kernels (derived from the embedded module, see module.ts) on this thread,
+ * and `threads - 1` workers, over one new shared memory. Workers poll between a step's calls only
+ * where every thread has a core of its own.
+ */
 export async function startThreads(threads: number, timeoutMs?: number): Promise<{ exports: WebAssembly.Exports; pool: Pool }> {
   const memory = new WebAssembly.Memory({ initial: 1, maximum: MAX_PAGES, shared: true });
   const module = await WebAssembly.compile(withSharedMemory(base64ToBytes(WASM_BASE64), MAX_PAGES) as Uint8Array<ArrayBuffer>);
   const instance = await WebAssembly.instantiate(module, { env: { memory } });
-  const pool = await Pool.start(threads - 1, module, memory, THREAD_KERNELS, timeoutMs);
+  const poll = threads <= (await availableCores()) ? POLL_US_OWN_CORE : POLL_US_SHARED;
+  const pool = await Pool.start(threads - 1, module, memory, THREAD_KERNELS, timeoutMs, poll);
   return { exports: instance.exports, pool };
 }
 

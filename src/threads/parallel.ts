@@ -4,14 +4,13 @@
 // with its own tile, then takes untaken ones). Every output element is computed by one tile with
 // the undivided kernel's arithmetic, whichever thread runs it, so the bits do not depend on the
 // thread count.
-import type { ActivationOp } from "../activations.js";
 import type { Kernels } from "../wasm.js";
 import { MAX_ARGS, Pool, RESULT, ThreadError } from "./pool.js";
 import { DENSE_MAX_M, MIN_ELEMENTWISE, splitElements, splitMatmul, type Tile } from "./split.js";
 
 /** Kernels a worker may be asked to run (their index is the op code in the control block). */
 export const THREAD_KERNELS = [
-  "matmul_strided_nn", "matmul_strided_nt", "matmul_strided_tn",
+  "matmul_strided_nn", "matmul_strided_nt", "matmul_strided_tn", "matmul_strided_nt_forward",
   "sigmoid_forward", "sigmoid_backward", "tanh_forward", "tanh_backward", "relu_forward", "relu_backward",
   "leaky_relu_forward", "leaky_relu_backward", "softmax_forward", "softmax_backward",
   "elu_forward", "elu_backward", "selu_forward", "selu_backward", "softsign_forward", "softsign_backward",
@@ -41,6 +40,7 @@ export type Form = "nn" | "nt" | "tn";
 
 /** The strided matmul exports of the threads build (additive to Kernels). */
 interface StridedKernels {
+  matmul_strided_nt_forward(m: number, n: number, k: number, a: number, lda: number, b: number, ldb: number, c: number, ldc: number, work: number, bias: number, act: number, alpha: number): void;
   matmul_strided_nn(m: number, n: number, k: number, a: number, lda: number, b: number, ldb: number, c: number, ldc: number, work: number, accumulate: number): void;
   matmul_strided_nt(m: number, n: number, k: number, a: number, lda: number, b: number, ldb: number, c: number, ldc: number, work: number, accumulate: number): void;
   matmul_strided_tn(m: number, n: number, k: number, a: number, lda: number, b: number, ldb: number, c: number, ldc: number, work: number, accumulate: number): void;
@@ -94,6 +94,8 @@ export class Parallel {
 
   /** The strided kernel of each form, called on this thread with a tile's arguments from the pool's job area. */
   private readonly stridedHere: Record<Form, (at: number) => void>;
+  /** The same for the fused forward (bias and activation in the store). */
+  private readonly forwardHere: (at: number) => void;
   /** Matmul tiles' workspace argument: each thread's own packing workspace. */
   private readonly matmulWork: { arg: number; pointers: readonly number[] };
   private readonly tiles = new Splits<Tile[]>();
@@ -110,9 +112,12 @@ export class Parallel {
     this.pool = pool && pool.size > 0 ? pool : null;
     this.strided = kernels as unknown as StridedKernels;
     const args = this.pool?.args ?? new Float64Array(0);
-    const here = (f: StridedKernels[keyof StridedKernels]) => (at: number) =>
+    const here = (f: StridedKernels["matmul_strided_nn"]) => (at: number) =>
       f(args[at], args[at + 1], args[at + 2], args[at + 3], args[at + 4], args[at + 5], args[at + 6], args[at + 7], args[at + 8], args[at + 9], args[at + 10]);
     this.stridedHere = { nn: here(this.strided.matmul_strided_nn), nt: here(this.strided.matmul_strided_nt), tn: here(this.strided.matmul_strided_tn) };
+    const forward = this.strided.matmul_strided_nt_forward;
+    this.forwardHere = (at) =>
+      forward(args[at], args[at + 1], args[at + 2], args[at + 3], args[at + 4], args[at + 5], args[at + 6], args[at + 7], args[at + 8], args[at + 9], args[at + 10], args[at + 11], args[at + 12]);
     this.matmulWork = { arg: 9, pointers: workspaces };
   }
 
@@ -186,23 +191,31 @@ export class Parallel {
    * A dense layer's forward pass Z = act(A·Wᵀ + bias), A m×k, W n×k. Up to DENSE_MAX_M (8)
    * samples take dense_nt_forward (W streamed once, no packing; a sample's outputs do not depend
    * on the others in its batch), more take matmul_nt_forward (bias and activation in the GEMM's
-   * store). Split across threads, the parts run matmul_nt and the bias and activation follow as
-   * passes; the fused store computes the same bits as those passes (tested), so the thread count
-   * never changes the result. Row-wise activations (softmax) get epilogue 4 (the identity) and
-   * their own pass after this. `packed`: W already packed by pack_bt (inference), or 0.
+   * store). Split across threads, each tile runs matmul_strided_nt_forward, the same fused store
+   * on its block of Z, so the thread count never changes the result. Row-wise activations
+   * (softmax) get epilogue 4 (the identity) and their own pass after this. `packed`: W already
+   * packed by pack_bt (inference, one thread), or 0.
    */
-  forwardNT(m: number, n: number, k: number, a: number, w: number, bias: number, z: number, epilogue: number, alpha: number,
-    elementwise: ActivationOp["kernels"] | null, packed = 0): void {
+  forwardNT(m: number, n: number, k: number, a: number, w: number, bias: number, z: number, epilogue: number, alpha: number, packed = 0): void {
     if (m <= DENSE_MAX_M) {
       this.kernels.dense_nt_forward(m, n, k, a, w, bias, z, epilogue, alpha);
-    } else if (this.plan(m, n, k).length === 1) {
+      return;
+    }
+    const tiles = this.plan(m, n, k);
+    if (tiles.length === 1) {
       if (packed) this.kernels.matmul_nt_forward_packed(m, n, k, a, packed, bias, z, this.workspaces[0], epilogue, alpha);
       else this.kernels.matmul_nt_forward(m, n, k, a, w, bias, z, this.workspaces[0], epilogue, alpha);
-    } else {
-      this.matmul("nt", m, n, k, a, w, z, false);
-      this.kernels.add_bias(m, n, bias, z);
-      elementwise?.forward(this.kernelsShared, m, n, z, z, alpha);
+      return;
     }
+    const args = this.pool!.args;
+    for (let t = 0; t < tiles.length; t++) {
+      const at = t * MAX_ARGS;
+      writeTileArgs(args, at, "nt", m, n, k, a, w, z, tiles[t], 0);
+      args[at + 10] = bias + 4 * tiles[t].col;
+      args[at + 11] = epilogue;
+      args[at + 12] = alpha;
+    }
+    this.run("matmul_strided_nt_forward", tiles.length, 13, this.forwardHere, this.matmulWork);
   }
 
   /**

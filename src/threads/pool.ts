@@ -20,30 +20,33 @@ const ERR_CHARS = (SLOT * 4 - ERR_BYTE) / 2;
  * The job area after the slots: int32 next tile, tile count, op, argc, and which argument is the
  * running thread's workspace (-1: none) in one 64-byte line, then each tile's f64 arguments.
  */
-const NEXT = 0, COUNT = 1, OP = 2, ARGC = 3, WORK_ARG = 4, JOB_HEADER_BYTES = 64;
+const NEXT = 0, COUNT = 1, OP = 2, ARGC = 3, WORK_ARG = 4, POLL_US = 5, JOB_HEADER_BYTES = 64;
 export const MAX_ARGS = 16;
 /** Where in a tile's row a kernel that returns a value (max_abs) leaves it, for the caller to combine. */
 export const RESULT = MAX_ARGS - 1;
 /**
- * Milliseconds a worker keeps polling for the next job before it blocks: a step's calls often
- * come within microseconds, and a wake-up from Atomics.wait costs tens. Kept short: with more
- * threads than cores, a polling worker takes the core from one with work (4 threads on 2 cores
- * ran a 784-256-128-10 step at 0.63× of 2 threads with 0.3 ms, 0.83× with 0.01 ms).
+ * Microseconds a worker keeps polling for the next job before it blocks (Pool.pollMicros). A
+ * step's calls come within tens to hundreds of microseconds of each other, and a wake-up from
+ * Atomics.wait costs tens: where every thread has a core, workers poll through a step's serial
+ * parts (POLL_US_OWN_CORE). With more threads than cores, a polling worker takes the core from
+ * one with work (4 threads on 2 cores ran a 784-256-128-10 step at 0.63× of 2 threads with
+ * 300 µs, 0.83× with 10 µs), so they poll briefly (POLL_US_SHARED).
  */
-const SPIN_MS = 0.02;
+export const POLL_US_OWN_CORE = 500;
+export const POLL_US_SHARED = 20;
 /** Loads of a flag the main thread makes before blocking on it. */
 const SPIN = 5_000;
 
 // The worker's whole program, as source text: no imports, so it runs the same from a Node eval
 // worker or a blob-URL Web Worker, whatever bundler built the library (and no comments inside:
-// the text ships as written). It polls for SPIN_MS after each job (the next call of a step
+// the text ships as written). It polls for job[POLL_US] after each job (the next call of a step
 // usually follows within microseconds), then blocks; it runs its own tile (slot + 1) first, then
 // untaken ones; a tile is run by one thread only, so the tile's row of arguments is that thread's
 // to write (its workspace pointer).
 const WORKER_SOURCE = `
 const SLOT = ${SLOT}, SEQ = ${SEQ}, DONE = ${DONE}, STATUS = ${STATUS}, ERRLEN = ${ERRLEN}, WORK = ${WORK};
-const ERR_BYTE = ${ERR_BYTE}, ERR_CHARS = ${ERR_CHARS}, SPIN_MS = ${SPIN_MS};
-const NEXT = ${NEXT}, COUNT = ${COUNT}, OP = ${OP}, ARGC = ${ARGC}, WORK_ARG = ${WORK_ARG}, MAX_ARGS = ${MAX_ARGS};
+const ERR_BYTE = ${ERR_BYTE}, ERR_CHARS = ${ERR_CHARS};
+const NEXT = ${NEXT}, COUNT = ${COUNT}, OP = ${OP}, ARGC = ${ARGC}, WORK_ARG = ${WORK_ARG}, POLL_US = ${POLL_US}, MAX_ARGS = ${MAX_ARGS};
 const node = typeof require === "function" && typeof self === "undefined";
 const port = node ? require("node:worker_threads").parentPort : null;
 const post = (m) => (node ? port.postMessage(m) : self.postMessage(m));
@@ -58,20 +61,22 @@ listen(async ({ module, memory, control, slot, workers, names }) => {
   }
   const i32 = new Int32Array(control, slot * SLOT * 4, SLOT);
   const err = new Uint16Array(control, slot * SLOT * 4 + ERR_BYTE, ERR_CHARS);
-  const job = new Int32Array(control, workers * SLOT * 4, 5);
+  const job = new Int32Array(control, workers * SLOT * 4, 6);
   const args = new Float64Array(control, workers * SLOT * 4 + ${JOB_HEADER_BYTES});
   const fns = names.map((n) => exports[n]);
   const run = (fn, at, argc, workArg) => {
     const a = args;
     if (workArg >= 0) a[at + workArg] = i32[WORK];
-    const r = argc === 11 ? fn(a[at], a[at + 1], a[at + 2], a[at + 3], a[at + 4], a[at + 5], a[at + 6], a[at + 7], a[at + 8], a[at + 9], a[at + 10]) : fn.apply(null, a.subarray(at, at + argc));
+    const r = argc === 11 ? fn(a[at], a[at + 1], a[at + 2], a[at + 3], a[at + 4], a[at + 5], a[at + 6], a[at + 7], a[at + 8], a[at + 9], a[at + 10])
+      : argc === 13 ? fn(a[at], a[at + 1], a[at + 2], a[at + 3], a[at + 4], a[at + 5], a[at + 6], a[at + 7], a[at + 8], a[at + 9], a[at + 10], a[at + 11], a[at + 12])
+      : fn.apply(null, a.subarray(at, at + argc));
     if (r !== undefined) a[at + ${RESULT}] = r;
   };
   post({ ready: true });
   let seen = 0;
   for (;;) {
     if (Atomics.load(i32, SEQ) === seen) {
-      const until = performance.now() + SPIN_MS;
+      const until = performance.now() + Atomics.load(job, POLL_US) / 1000;
       for (let spin = 1; Atomics.load(i32, SEQ) === seen; spin++) if ((spin & 255) === 0 && performance.now() > until) break;
     }
     Atomics.wait(i32, SEQ, seen);
@@ -166,13 +171,13 @@ export class Pool {
     readonly timeoutMs: number,
   ) {
     this.i32 = new Int32Array(control);
-    this.job = new Int32Array(control, workers.length * SLOT * 4, 5);
+    this.job = new Int32Array(control, workers.length * SLOT * 4, 6);
     this.tileArgs = new Float64Array(control, workers.length * SLOT * 4 + JOB_HEADER_BYTES, MAX_TILES * MAX_ARGS);
     this.ops = new Map(names.map((n, i) => [n, i]));
   }
 
   /** Starts `size` workers over `memory`, each instantiating `module`; resolves when all are ready. */
-  static async start(size: number, module: WebAssembly.Module, memory: WebAssembly.Memory, names: readonly string[], timeoutMs = 60_000): Promise<Pool> {
+  static async start(size: number, module: WebAssembly.Module, memory: WebAssembly.Memory, names: readonly string[], timeoutMs = 60_000, pollMicros = POLL_US_SHARED): Promise<Pool> {
     const workers = Math.max(0, size);
     const control = new SharedArrayBuffer(workers * SLOT * 4 + JOB_HEADER_BYTES + 8 * MAX_TILES * MAX_ARGS);
     const handles: WorkerHandle[] = [];
@@ -191,10 +196,20 @@ export class Pool {
       throw e;
     }
     pool = new Pool(handles, control, names, timeoutMs);
+    pool.pollMicros = pollMicros;
     return pool;
   }
 
   private closed = false;
+
+  /** Microseconds each worker polls for the next job before it blocks (see POLL_US_OWN_CORE). */
+  get pollMicros(): number {
+    return Atomics.load(this.job, POLL_US);
+  }
+
+  set pollMicros(us: number) {
+    Atomics.store(this.job, POLL_US, Math.max(0, Math.min(1e6, Math.round(us))));
+  }
 
   /** Number of workers (the calling thread is not counted). */
   get size(): number {

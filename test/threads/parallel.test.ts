@@ -4,9 +4,9 @@
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { init } from "../../src/index.js";
 import { Heap } from "../../src/memory.js";
-import { Parallel, type Form, splitElements, splitMatmul, startThreads, ThreadError } from "../../src/threads/index.js";
+import { availableCores, Parallel, type Form, splitElements, splitMatmul, startThreads, ThreadError } from "../../src/threads/index.js";
 import { MAX_TILES, MIN_MATMUL_WORK, MIN_TILE_WORK, TILES_PER_THREAD } from "../../src/threads/split.js";
-import { MAX_ARGS } from "../../src/threads/pool.js";
+import { MAX_ARGS, POLL_US_OWN_CORE, POLL_US_SHARED, type Pool } from "../../src/threads/pool.js";
 import type { Kernels } from "../../src/wasm.js";
 import { Random, randomArray } from "../helpers.js";
 
@@ -80,6 +80,24 @@ describe.each([1, 2, 3, 4])("%i threads", (threads) => {
       expect(get(t.heap, pc, m * n)).toEqual(plainMatmul(form, m, n, k, a, b, c0, acc));
       [pa, pb, pc].forEach((p) => t.heap.release(p));
     }
+  });
+
+  // Every fused store (the epilogue codes of src/activations.ts, 0–11), on a column split
+  // (the 784-256 layer at b128) and on a row split (n below 2 parts of 8 columns).
+  test.each([[128, 256, 784], [200, 12, 1500], [9, 130, 900]])("the forward pass %i×%i×%i with each fused activation equals the single-threaded bytes", (m, n, k) => {
+    if (threads > 1) expect(splitMatmul(m, n, k, threads).length).toBeGreaterThan(1);
+    const rng = new Random(m + n + k);
+    const a = randomArray(rng, m * k), w = randomArray(rng, n * k, 0.1), bias = randomArray(rng, n);
+    const plainA = put(plainHeap, a), plainW = put(plainHeap, w), plainBias = put(plainHeap, bias), plainZ = plainHeap.alloc(4 * m * n);
+    const pa = put(t.heap, a), pw = put(t.heap, w), pbias = put(t.heap, bias), pz = t.heap.alloc(4 * m * n);
+    for (let epilogue = 0; epilogue <= 11; epilogue++) {
+      const alpha = epilogue === 3 ? 0.2 : 1;
+      plain.matmul_nt_forward(m, n, k, plainA, plainW, plainBias, plainZ, plainWork, epilogue, alpha);
+      t.parallel.forwardNT(m, n, k, pa, pw, pbias, pz, epilogue, alpha);
+      expect(get(t.heap, pz, m * n), `epilogue ${epilogue}`).toEqual(get(plainHeap, plainZ, m * n));
+    }
+    [plainA, plainW, plainBias, plainZ].forEach((p) => plainHeap.release(p));
+    [pa, pw, pbias, pz].forEach((p) => t.heap.release(p));
   });
 
   test("maxAbs over a split pass equals the kernel's, and finds a NaN or infinity in any part", () => {
@@ -185,6 +203,27 @@ describe("scheduling", () => {
     expect(mine[0]).toBe(0); // thread 0 starts with tile 0
     expect(mine.length).toBeLessThan(tiles / 2); // a fixed half would be 4 tiles
     expect(view().every((v) => v === 2)).toBe(true);
+  });
+
+  test("workers poll between calls only where every thread has a core; polling never changes the bits", async () => {
+    const cores = await availableCores();
+    const two = await threaded(2);
+    const pool2 = (two.parallel as unknown as { pool: Pool }).pool;
+    expect(pool2.pollMicros).toBe(cores >= 2 ? POLL_US_OWN_CORE : POLL_US_SHARED);
+    const many = await threaded(cores + 1);
+    expect((many.parallel as unknown as { pool: Pool }).pool.pollMicros).toBe(POLL_US_SHARED);
+    pool2.pollMicros = -5;
+    expect(pool2.pollMicros).toBe(0);
+    // Blocking after every call (0 µs) and polling give the same result.
+    const m = 64, n = 96, k = 300, rng = new Random(5);
+    const a = put(two.heap, randomArray(rng, m * k)), b = put(two.heap, randomArray(rng, k * n));
+    const c = two.heap.alloc(4 * m * n);
+    const results = [0, POLL_US_OWN_CORE].map((us) => {
+      pool2.pollMicros = us;
+      two.parallel.matmul("nn", m, n, k, a, b, c, false);
+      return new Float32Array(two.kernels.memory.buffer, c, m * n).slice();
+    });
+    expect(results[1]).toEqual(results[0]);
   });
 });
 
