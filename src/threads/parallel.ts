@@ -128,9 +128,9 @@ export class Parallel {
   }
 
   /** splitElements for this size and the current thread count, remembered. */
-  private parts(n: number, minPart: number): [number, number][] {
+  private parts(n: number, perThread: number): [number, number][] {
     const threads = this.threads;
-    return this.ranges.get(n, minPart, threads, 0) ?? this.ranges.add(n, minPart, threads, 0, splitElements(n, threads, minPart));
+    return this.ranges.get(n, perThread, threads, 0) ?? this.ranges.add(n, perThread, threads, 0, splitElements(n, threads, perThread));
   }
 
   private shared: Kernels | null = null;

@@ -24,7 +24,7 @@ export const TILES_PER_THREAD = 4;
 export const MIN_TILE_WORK = 1 << 17;
 /** Tiles one call may have (the size of the thread pool's job area). */
 export const MAX_TILES = 64;
-/** Elements a part of an elementwise pass must have to be worth a thread. */
+/** Elements per thread a pass must have to be worth sharing (a part has at least a TILES_PER_THREAD-th of it). */
 export const MIN_ELEMENTWISE = 1 << 15;
 
 /** One part of a matmul: rows [row, row+rows) and columns [col, col+cols) of C. */
@@ -73,10 +73,16 @@ export function splitMatmul(m: number, n: number, k: number, threads: number): T
   return tiles;
 }
 
-/** Parts [start, end) of an elementwise pass over `n` values, cut at multiples of 16 (64 bytes): one per thread, at most MAX_TILES. */
-export function splitElements(n: number, threads: number, minPart = MIN_ELEMENTWISE): [number, number][] {
-  const parts = Math.min(threads, MAX_TILES, Math.floor(n / minPart));
-  if (parts <= 1) return [[0, n]];
+/**
+ * Parts [start, end) of an elementwise pass over `n` values, cut at multiples of 16 (64 bytes):
+ * none below two threads' `perThread`, then up to TILES_PER_THREAD per thread (taken as threads
+ * come free, like matmul tiles: a 784-256-128-10 step's Adam pass left the calling thread waiting
+ * a third of its half for the worker's), each at least a TILES_PER_THREAD-th of `perThread`, and
+ * at most MAX_TILES.
+ */
+export function splitElements(n: number, threads: number, perThread = MIN_ELEMENTWISE): [number, number][] {
+  if (threads <= 1 || n < 2 * perThread) return [[0, n]];
+  const parts = Math.min(threads * TILES_PER_THREAD, MAX_TILES, Math.floor((n * TILES_PER_THREAD) / perThread));
   const units = Math.ceil(n / 16);
   const out: [number, number][] = [];
   for (let i = 0; i < parts; i++) {

@@ -174,8 +174,12 @@ describe("splitting", () => {
 
   test("elementwise parts are contiguous, 64-byte aligned, and small passes stay whole", () => {
     expect(splitElements(1000, 4)).toEqual([[0, 1000]]);
+    expect(splitElements(65_535, 2)).toEqual([[0, 65_535]]); // below two threads' 32,768
+    expect(splitElements(100_003, 1)).toEqual([[0, 100_003]]);
+    // Up to TILES_PER_THREAD per thread, each at least 8,192 values: 100,003 has room for 12.
+    expect(splitElements(235_146, 2)).toHaveLength(2 * TILES_PER_THREAD);
     const parts = splitElements(100_003, 4);
-    expect(parts).toHaveLength(3);
+    expect(parts).toHaveLength(12);
     expect(parts[0][0]).toBe(0);
     expect(parts[parts.length - 1][1]).toBe(100_003);
     for (let i = 1; i < parts.length; i++) { expect(parts[i][0]).toBe(parts[i - 1][1]); expect(parts[i][0] % 16).toBe(0); }
@@ -231,13 +235,18 @@ describe("failures", () => {
   test("a kernel that throws on a worker fails that call clearly; later calls run on one thread", async () => {
     const t = await threaded(2);
     const n = 1 << 17;
-    // The input ends past the end of memory: the calling thread's first half is in bounds,
-    // the worker's second half traps.
+    // A pass of two parts whose input ends past the end of memory: part 0 (the calling
+    // thread's first) is in bounds, part 1 (the worker's first) traps.
     const out = t.heap.alloc(4 * n);
     const bytes = t.kernels.memory.buffer.byteLength;
     const z = bytes - 4 * (n / 2 + 64);
+    const pool = (t.parallel as unknown as { pool: Pool }).pool;
+    const args = pool.args;
+    args.set([n / 2, z, out], 0);
+    args.set([n / 2, z + 2 * n, out + 2 * n], MAX_ARGS);
+    const run = (t.parallel as unknown as { run(name: string, count: number, argc: number, here: (at: number) => void): void }).run.bind(t.parallel);
     let error: unknown = null;
-    try { t.parallel.elementwise("sigmoid_forward", n, [z, out]); } catch (e) { error = e; }
+    try { run("sigmoid_forward", 2, 3, (at) => t.kernels.sigmoid_forward(args[at], args[at + 1], args[at + 2])); } catch (e) { error = e; }
     expect(error).toBeInstanceOf(ThreadError);
     expect(String(error)).toMatch(/a kernel threw on thread 1: .*out of bounds.*continues on one thread/);
     expect(t.parallel.threads).toBe(1);
