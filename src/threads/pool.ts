@@ -34,8 +34,6 @@ export const RESULT = MAX_ARGS - 1;
  */
 export const POLL_US_OWN_CORE = 500;
 export const POLL_US_SHARED = 20;
-/** Loads of a flag the main thread makes before blocking on it. */
-const SPIN = 5_000;
 
 // The worker's whole program, as source text: no imports, so it runs the same from a Node eval
 // worker or a blob-URL Web Worker, whatever bundler built the library (and no comments inside:
@@ -275,7 +273,12 @@ export class Pool {
   /** Waits until worker `w` has finished job `seq`; throws ThreadError on a failure or deadline. */
   private wait(w: number, seq: number): void {
     const base = w * SLOT;
-    for (let spin = 0; spin < SPIN && Atomics.load(this.i32, base + DONE) !== seq; spin++);
+    // Polls as long as the workers do before it blocks: the last tile of a job often ends tens of
+    // microseconds after this thread's, and waking from Atomics.wait costs as much again.
+    if (Atomics.load(this.i32, base + DONE) !== seq) {
+      const until = performance.now() + this.pollMicros / 1000;
+      for (let spin = 1; Atomics.load(this.i32, base + DONE) !== seq; spin++) if ((spin & 255) === 0 && performance.now() > until) break;
+    }
     const deadline = performance.now() + this.timeoutMs;
     for (;;) {
       const done = Atomics.load(this.i32, base + DONE);
