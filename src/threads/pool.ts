@@ -2,11 +2,13 @@
 // threads build over the one shared WebAssembly.Memory. Workers never allocate. A call is a job:
 // the main thread writes a kernel name and the arguments of each of its tiles (pointers into memory
 // the TypeScript allocator owns) into a small shared control block and wakes the workers with
-// Atomics.notify. Thread p first runs tile p (the calling thread is thread 0); then every thread
-// takes the next untaken tile (Atomics.add on one counter) until none is left, so a core that is
-// slow (busy with another program, a neighbour on a shared host) does fewer tiles instead of
-// holding up the call. The main thread then waits (Atomics.wait, with a deadline) for every woken
-// worker. A kernel that throws or a worker that exits marks the pool failed.
+// Atomics.notify. The tiles are cut into one contiguous segment per thread (the calling thread is
+// thread 0); each thread runs its own segment from the front, then takes untaken tiles of the
+// others' from the back (runTiles), so a core that is slow (busy with another program, a
+// neighbour on a shared host) does fewer tiles instead of holding up the call, and a thread keeps
+// the same part of the weights, gradients and moments in its cache from step to step. The main
+// thread then waits (Atomics.wait, with a deadline) for every woken worker. A kernel that throws
+// or a worker that exits marks the pool failed.
 
 import { MAX_TILES } from "./split.js";
 
@@ -17,10 +19,13 @@ const SEQ = 0, DONE = 1, STATUS = 2, ERRLEN = 3, WORK = 4;
 const ERR_BYTE = 32;
 const ERR_CHARS = (SLOT * 4 - ERR_BYTE) / 2;
 /**
- * The job area after the slots: int32 next tile, tile count, op, argc, and which argument is the
- * running thread's workspace (-1: none) in one 64-byte line, then each tile's f64 arguments.
+ * The job area after the slots: int32 tile count, op, argc, which argument is the running
+ * thread's workspace (-1: none), the workers' poll time and the threads taking part in one 64-byte
+ * line; per thread's segment, its claims (CLAIMS + p) and the tiles taken from its back
+ * (BACKS + p); then each tile's f64 arguments.
  */
-const NEXT = 0, COUNT = 1, OP = 2, ARGC = 3, WORK_ARG = 4, POLL_US = 5, JOB_HEADER_BYTES = 64;
+const COUNT = 0, OP = 1, ARGC = 2, WORK_ARG = 3, POLL_US = 4, PARTS = 5, CLAIMS = 16, BACKS = CLAIMS + MAX_TILES;
+const JOB_INTS = BACKS + MAX_TILES, JOB_HEADER_BYTES = 4 * JOB_INTS;
 export const MAX_ARGS = 16;
 /** Where in a tile's row a kernel that returns a value (max_abs) leaves it, for the caller to combine. */
 export const RESULT = MAX_ARGS - 1;
@@ -35,16 +40,35 @@ export const RESULT = MAX_ARGS - 1;
 export const POLL_US_OWN_CORE = 500;
 export const POLL_US_SHARED = 20;
 
+/**
+ * Runs tiles on thread `me` of `parts` until none is left: the tiles are cut into `parts`
+ * contiguous segments; thread `me` runs its own from the front, then the others' (me + 1, …)
+ * from the back. A tile is run once: every take from segment q is first a claim,
+ * Atomics.add(job, claims + q, 1), and a segment has as many as it has tiles; the owner's
+ * front and the others' back (Atomics.add(job, backs + q, 1)) then never meet. Self-contained
+ * (no outer names): the workers run its source text.
+ */
+function runTiles(job: Int32Array, claims: number, backs: number, me: number, parts: number, count: number, runTile: (t: number) => void): void {
+  const start = Math.floor((me * count) / parts), end = Math.floor(((me + 1) * count) / parts);
+  for (let t = start; t < end && Atomics.add(job, claims + me, 1) < end - start; t++) runTile(t);
+  for (let i = 1; i < parts; i++) {
+    const q = (me + i) % parts;
+    const s = Math.floor((q * count) / parts), e = Math.floor(((q + 1) * count) / parts);
+    while (Atomics.add(job, claims + q, 1) < e - s) runTile(e - 1 - Atomics.add(job, backs + q, 1));
+  }
+}
+
 // The worker's whole program, as source text: no imports, so it runs the same from a Node eval
 // worker or a blob-URL Web Worker, whatever bundler built the library (and no comments inside:
 // the text ships as written). It polls for job[POLL_US] after each job (the next call of a step
-// usually follows within microseconds), then blocks; it runs its own tile (slot + 1) first, then
-// untaken ones; a tile is run by one thread only, so the tile's row of arguments is that thread's
-// to write (its workspace pointer).
+// usually follows within microseconds), then blocks; it runs tiles as runTiles says for thread
+// slot + 1; a tile is run by one thread only, so the tile's row of arguments is that thread's to
+// write (its workspace pointer).
 const WORKER_SOURCE = `
 const SLOT = ${SLOT}, SEQ = ${SEQ}, DONE = ${DONE}, STATUS = ${STATUS}, ERRLEN = ${ERRLEN}, WORK = ${WORK};
 const ERR_BYTE = ${ERR_BYTE}, ERR_CHARS = ${ERR_CHARS};
-const NEXT = ${NEXT}, COUNT = ${COUNT}, OP = ${OP}, ARGC = ${ARGC}, WORK_ARG = ${WORK_ARG}, POLL_US = ${POLL_US}, MAX_ARGS = ${MAX_ARGS};
+const COUNT = ${COUNT}, OP = ${OP}, ARGC = ${ARGC}, WORK_ARG = ${WORK_ARG}, POLL_US = ${POLL_US}, PARTS = ${PARTS}, CLAIMS = ${CLAIMS}, BACKS = ${BACKS}, MAX_ARGS = ${MAX_ARGS};
+const runTiles = (${runTiles.toString()});
 const node = typeof require === "function" && typeof self === "undefined";
 const port = node ? require("node:worker_threads").parentPort : null;
 const post = (m) => (node ? port.postMessage(m) : self.postMessage(m));
@@ -59,11 +83,12 @@ listen(async ({ module, memory, control, slot, workers, names }) => {
   }
   const i32 = new Int32Array(control, slot * SLOT * 4, SLOT);
   const err = new Uint16Array(control, slot * SLOT * 4 + ERR_BYTE, ERR_CHARS);
-  const job = new Int32Array(control, workers * SLOT * 4, 6);
+  const job = new Int32Array(control, workers * SLOT * 4, ${JOB_INTS});
   const args = new Float64Array(control, workers * SLOT * 4 + ${JOB_HEADER_BYTES});
   const fns = names.map((n) => exports[n]);
-  const run = (fn, at, argc, workArg) => {
-    const a = args;
+  let fn, argc, workArg;
+  const runTile = (t) => {
+    const a = args, at = t * MAX_ARGS;
     if (workArg >= 0) a[at + workArg] = i32[WORK];
     const r = argc === 11 ? fn(a[at], a[at + 1], a[at + 2], a[at + 3], a[at + 4], a[at + 5], a[at + 6], a[at + 7], a[at + 8], a[at + 9], a[at + 10])
       : argc === 13 ? fn(a[at], a[at + 1], a[at + 2], a[at + 3], a[at + 4], a[at + 5], a[at + 6], a[at + 7], a[at + 8], a[at + 9], a[at + 10], a[at + 11], a[at + 12])
@@ -84,12 +109,11 @@ listen(async ({ module, memory, control, slot, workers, names }) => {
     if (seq < 0) return;
     let status = 0;
     try {
-      const fn = fns[job[OP]], argc = job[ARGC], count = job[COUNT], workArg = job[WORK_ARG];
-      if (slot + 1 < count) run(fn, (slot + 1) * MAX_ARGS, argc, workArg);
-      for (let t = Atomics.add(job, NEXT, 1); t < count; t = Atomics.add(job, NEXT, 1)) run(fn, t * MAX_ARGS, argc, workArg);
+      fn = fns[job[OP]]; argc = job[ARGC]; workArg = job[WORK_ARG];
+      runTiles(job, CLAIMS, BACKS, slot + 1, job[PARTS], job[COUNT], runTile);
     } catch (e) {
       status = 1;
-      Atomics.store(job, NEXT, ${MAX_TILES});
+      for (let q = 0; q < job[PARTS]; q++) Atomics.store(job, CLAIMS + q, ${MAX_TILES});
       const text = String(e && e.message || e).slice(0, ERR_CHARS);
       for (let i = 0; i < text.length; i++) err[i] = text.charCodeAt(i);
       i32[ERRLEN] = text.length;
@@ -169,7 +193,7 @@ export class Pool {
     readonly timeoutMs: number,
   ) {
     this.i32 = new Int32Array(control);
-    this.job = new Int32Array(control, workers.length * SLOT * 4, 6);
+    this.job = new Int32Array(control, workers.length * SLOT * 4, JOB_INTS);
     this.tileArgs = new Float64Array(control, workers.length * SLOT * 4 + JOB_HEADER_BYTES, MAX_TILES * MAX_ARGS);
     this.ops = new Map(names.map((n, i) => [n, i]));
   }
@@ -199,6 +223,13 @@ export class Pool {
   }
 
   private closed = false;
+  /** The current job's tile runner on this thread, and workspaces (set by run()). */
+  private here: ((at: number) => void) | null = null;
+  private work: { arg: number; pointers: readonly number[] } | null = null;
+  private readonly runTile = (t: number): void => {
+    if (this.work) this.tileArgs[t * MAX_ARGS + this.work.arg] = this.work.pointers[0];
+    this.here!(t * MAX_ARGS);
+  };
 
   /** Microseconds each worker polls for the next job before it blocks (see POLL_US_OWN_CORE). */
   get pollMicros(): number {
@@ -230,7 +261,7 @@ export class Pool {
   /**
    * Runs kernel `name` on each of `count` tiles (arguments in `args`) on up to `threads` threads,
    * this one included through `here(at)` (at: the tile's offset in `args`), and returns when all
-   * are done. Thread p starts with tile p, then every thread takes untaken tiles in turn. With
+   * are done, each thread running tiles as runTiles says (this one is thread 0). With
    * `work`, argument `work.arg` of a tile is replaced by the running thread's own workspace
    * (`work.pointers[p]` for thread p). Returns the first error met (a ThreadError for a
    * worker's), or null.
@@ -242,11 +273,15 @@ export class Pool {
       return new Error(`wasmlp internal error: kernel ${name} cannot run on threads with ${count} tiles of ${argc} arguments`);
     }
     const helpers = Math.min(threads - 1, this.workers.length, count - 1);
-    this.job[OP] = op;
-    this.job[ARGC] = argc;
-    this.job[COUNT] = count;
-    this.job[WORK_ARG] = work ? work.arg : -1;
-    Atomics.store(this.job, NEXT, helpers + 1);
+    const job = this.job;
+    job[OP] = op;
+    job[ARGC] = argc;
+    job[COUNT] = count;
+    job[WORK_ARG] = work ? work.arg : -1;
+    job[PARTS] = helpers + 1;
+    for (let q = 0; q <= helpers; q++) job[CLAIMS + q] = job[BACKS + q] = 0;
+    this.here = here;
+    this.work = work;
     const seq = (this.seq = (this.seq + 1) & 0x3fffffff) || (this.seq = 1);
     for (let w = 0; w < helpers; w++) {
       Atomics.store(this.i32, w * SLOT + STATUS, 0);
@@ -256,14 +291,13 @@ export class Pool {
     }
     let error: unknown = null;
     try {
-      for (let t = 0; t < count; t = Atomics.add(this.job, NEXT, 1)) {
-        if (work) this.tileArgs[t * MAX_ARGS + work.arg] = work.pointers[0];
-        here(t * MAX_ARGS);
-      }
+      runTiles(job, CLAIMS, BACKS, 0, helpers + 1, count, this.runTile);
     } catch (e) {
       error = e;
-      Atomics.store(this.job, NEXT, MAX_TILES); // the workers take no more tiles
+      for (let q = 0; q <= helpers; q++) Atomics.store(job, CLAIMS + q, MAX_TILES); // the workers take no more tiles
     }
+    this.here = null;
+    this.work = null;
     for (let w = 0; w < helpers; w++) {
       try { this.wait(w, seq); } catch (e) { error ??= e; }
     }

@@ -204,9 +204,32 @@ describe("scheduling", () => {
       t.kernels.scale_step(args[at], args[at + 1], args[at + 2]);
     });
     expect(error).toBeNull();
-    expect(mine[0]).toBe(0); // thread 0 starts with tile 0
     expect(mine.length).toBeLessThan(tiles / 2); // a fixed half would be 4 tiles
     expect(view().every((v) => v === 2)).toBe(true);
+  });
+
+  test("with 4 threads and the calling thread slow at random, every tile runs once", async () => {
+    const t = await threaded(4);
+    const pool = (t.parallel as unknown as { pool: import("../../src/threads/pool.js").Pool }).pool;
+    const n = 256, rng = new Random(17);
+    for (const tiles of [4, 7, 16, 64]) {
+      const x = t.heap.alloc(4 * tiles * n);
+      const view = () => new Float32Array(t.kernels.memory.buffer, x, tiles * n);
+      view().fill(1);
+      const args = pool.args;
+      for (let i = 0; i < tiles; i++) args.set([n, x + 4 * i * n, 2], i * MAX_ARGS);
+      const mine: number[] = [];
+      const error = pool.run(4, "scale_step", tiles, 3, (at) => {
+        mine.push(at / MAX_ARGS);
+        if (rng.float() < 0.5) Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 2);
+        t.kernels.scale_step(args[at], args[at + 1], args[at + 2]);
+      });
+      expect(error).toBeNull();
+      // The calling thread runs its segment from the front (unless a worker took it first).
+      if (mine.length > 0 && mine[0] < tiles / 4) expect(mine[0]).toBe(0);
+      expect(view().every((v) => v === 2), `${tiles} tiles`).toBe(true);
+      t.heap.release(x);
+    }
   });
 
   test("workers poll between calls only where every thread has a core; polling never changes the bits", async () => {
@@ -236,7 +259,8 @@ describe("failures", () => {
     const t = await threaded(2);
     const n = 1 << 17;
     // A pass of two parts whose input ends past the end of memory: part 0 (the calling
-    // thread's first) is in bounds, part 1 (the worker's first) traps.
+    // thread's, which takes 200 ms so that the worker surely takes its own) is in bounds, part 1
+    // (the worker's) traps.
     const out = t.heap.alloc(4 * n);
     const bytes = t.kernels.memory.buffer.byteLength;
     const z = bytes - 4 * (n / 2 + 64);
@@ -246,7 +270,11 @@ describe("failures", () => {
     args.set([n / 2, z + 2 * n, out + 2 * n], MAX_ARGS);
     const run = (t.parallel as unknown as { run(name: string, count: number, argc: number, here: (at: number) => void): void }).run.bind(t.parallel);
     let error: unknown = null;
-    try { run("sigmoid_forward", 2, 3, (at) => t.kernels.sigmoid_forward(args[at], args[at + 1], args[at + 2])); } catch (e) { error = e; }
+    const slowly = (at: number) => {
+      Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 200);
+      t.kernels.sigmoid_forward(args[at], args[at + 1], args[at + 2]);
+    };
+    try { run("sigmoid_forward", 2, 3, slowly); } catch (e) { error = e; }
     expect(error).toBeInstanceOf(ThreadError);
     expect(String(error)).toMatch(/a kernel threw on thread 1: .*out of bounds.*continues on one thread/);
     expect(t.parallel.threads).toBe(1);
