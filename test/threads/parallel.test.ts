@@ -187,48 +187,45 @@ describe("splitting", () => {
 });
 
 describe("scheduling", () => {
-  test("a slow thread does fewer tiles: the others take the untaken ones, and every tile runs exactly once", async () => {
-    const t = await threaded(2);
-    const pool = (t.parallel as unknown as { pool: import("../../src/threads/pool.js").Pool }).pool;
-    const tiles = 8, n = 1024;
+  const sleep = (ms: number) => Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
+
+  /**
+   * Runs `tiles` tiles of scale_step on the threads of `t`, each doubling its own n floats (a tile
+   * run twice would leave 4s), `slow(tile)` first on the calling thread; returns the calling
+   * thread's tiles in order, and whether every float is 2.
+   */
+  function scaleTiles(t: Threaded, tiles: number, n: number, slow: (tile: number) => void): { mine: number[]; once: boolean } {
+    const pool = (t.parallel as unknown as { pool: Pool }).pool;
     const x = t.heap.alloc(4 * tiles * n);
     const view = () => new Float32Array(t.kernels.memory.buffer, x, tiles * n);
     view().fill(1);
-    // scale_step(n, w, factor): each tile doubles its own n floats; a tile run twice would leave 4s.
     const args = pool.args;
     for (let i = 0; i < tiles; i++) args.set([n, x + 4 * i * n, 2], i * MAX_ARGS);
     const mine: number[] = [];
-    const error = pool.run(2, "scale_step", tiles, 3, (at) => {
+    const error = pool.run(t.parallel.threads, "scale_step", tiles, 3, (at) => {
       mine.push(at / MAX_ARGS);
-      Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 40); // this thread is slow: 40 ms a tile
+      slow(at / MAX_ARGS);
       t.kernels.scale_step(args[at], args[at + 1], args[at + 2]);
     });
     expect(error).toBeNull();
-    expect(mine.length).toBeLessThan(tiles / 2); // a fixed half would be 4 tiles
-    expect(view().every((v) => v === 2)).toBe(true);
+    const once = view().every((v) => v === 2);
+    t.heap.release(x);
+    return { mine, once };
+  }
+
+  test("a slow thread does fewer tiles: the others take the untaken ones, and every tile runs exactly once", async () => {
+    const { mine, once } = scaleTiles(await threaded(2), 8, 1024, () => sleep(40)); // this thread is slow: 40 ms a tile
+    expect(mine.length).toBeLessThan(4); // a fixed half would be 4 tiles
+    expect(once).toBe(true);
   });
 
   test("with 4 threads and the calling thread slow at random, every tile runs once", async () => {
-    const t = await threaded(4);
-    const pool = (t.parallel as unknown as { pool: import("../../src/threads/pool.js").Pool }).pool;
-    const n = 256, rng = new Random(17);
+    const rng = new Random(17), t = await threaded(4);
     for (const tiles of [4, 7, 16, 64]) {
-      const x = t.heap.alloc(4 * tiles * n);
-      const view = () => new Float32Array(t.kernels.memory.buffer, x, tiles * n);
-      view().fill(1);
-      const args = pool.args;
-      for (let i = 0; i < tiles; i++) args.set([n, x + 4 * i * n, 2], i * MAX_ARGS);
-      const mine: number[] = [];
-      const error = pool.run(4, "scale_step", tiles, 3, (at) => {
-        mine.push(at / MAX_ARGS);
-        if (rng.float() < 0.5) Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 2);
-        t.kernels.scale_step(args[at], args[at + 1], args[at + 2]);
-      });
-      expect(error).toBeNull();
+      const { mine, once } = scaleTiles(t, tiles, 256, () => { if (rng.float() < 0.5) sleep(2); });
       // The calling thread runs its segment from the front (unless a worker took it first).
       if (mine.length > 0 && mine[0] < tiles / 4) expect(mine[0]).toBe(0);
-      expect(view().every((v) => v === 2), `${tiles} tiles`).toBe(true);
-      t.heap.release(x);
+      expect(once, `${tiles} tiles`).toBe(true);
     }
   });
 
