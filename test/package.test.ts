@@ -32,8 +32,10 @@ test("the package holds the build, the embedded data and the docs, nothing else"
 // input checks of predict and trainBatch on their copies in wasm memory, shared with the threads.
 // The wasm's grew past 48 KiB, and the bundle's to 144 KiB, with matmul_strided_nt_forward (94 B
 // of wasm: the fused bias and activation store in each thread's tile of a forward pass, instead of
-// two passes after the split matmul; 1.04× the 2-thread steps/s) and the worker's poll setting.
-test("size budget: wasm under 49 KiB, the browser bundle under 144 KiB (of which the wasm in base64 is 64 KiB)", () => {
+// two passes after the split matmul; 1.04× the 2-thread steps/s) and the worker's poll setting,
+// and to 146 KiB with the segmented tile scheduling and fit's read-ahead of the next minibatch
+// while the calling thread waits (1.3 KiB; 1.02× the 2-thread epochs/s).
+test("size budget: wasm under 49 KiB, the browser bundle under 146 KiB (of which the wasm in base64 is 64 KiB)", () => {
   expect(statSync(`${ROOT}/build/wasmlp.wasm`).size).toBeLessThan(49 * 1024);
-  expect(statSync(`${ROOT}/dist/wasmlp.browser.js`).size).toBeLessThan(144 * 1024);
+  expect(statSync(`${ROOT}/dist/wasmlp.browser.js`).size).toBeLessThan(146 * 1024);
 });

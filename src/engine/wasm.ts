@@ -30,6 +30,20 @@ interface Batch {
   xhat: (F32Region | null)[];
   /** Each layer-normalized layer's 1/√(variance + ε) per sample. */
   invstd: (F32Region | null)[];
+  /** Slot 0 on threads: where the next batch's input is copied ahead (made on first use). */
+  spare: F32Region | null;
+}
+
+const NO_ROWS = new Float32Array(0), NO_ORDER = new Uint32Array(0);
+
+/** Rows of the next batch to copy ahead into slot 0's spare input (loadX), and how many are in. */
+interface Ahead {
+  active: boolean;
+  src: Float32Array;
+  order: Uint32Array;
+  start: number;
+  m: number;
+  done: number;
 }
 
 export class WasmEngine implements Engine<Float32Array> {
@@ -148,18 +162,83 @@ export class WasmEngine implements Engine<Float32Array> {
     const xhat = perLayer((l) => slot === 0 && l.normalization !== null, (w) => m * w);
     const invstd = perLayer((l) => l.normalization?.type === "layer", () => m);
     const r = allocAll(this.rt, sizes, `the buffers of a batch of ${m.toLocaleString("en-US")} samples`);
-    if (current) this.freeBatch(current);
+    if (current) {
+      if (slot === 0) this.dropAhead();
+      this.freeBatch(current);
+    }
     const at = (i: number): F32Region | null => (i < 0 ? null : r[i]);
     this.slots[slot] = {
       rows: m, x: r[x], y: r[y], acts: acts.map((i) => r[i]),
       deltas: slot === 0 ? [r[deltas[0]], r[deltas[1]]] : null,
-      dropped: dropped.map(at), weights: at(weights), pre: pre.map(at), xhat: xhat.map(at), invstd: invstd.map(at),
+      dropped: dropped.map(at), weights: at(weights), pre: pre.map(at), xhat: xhat.map(at), invstd: invstd.map(at), spare: null,
     };
   }
 
+  /**
+   * Copies rows into the slot's input. In slot 0, on threads, a shuffled minibatch's rows (fit)
+   * were most likely copied during the last step already: its loadX guessed that the rows after
+   * its own come next, and the calling thread copied them into a spare input while it waited for
+   * the workers' last tiles (Pool.idle). If the guess was right, the spare becomes the input (the
+   * same bytes, as fit reads the data as it was when it started); if not, nothing is lost but
+   * some idle time.
+   */
   loadX(slot: Slot, src: Float32Array, order: Uint32Array | null, start: number, m: number): void {
     this.live();
-    gatherRows(this.slots[slot]!.x.view, src, this.inputSize, order, start, m);
+    const b = this.slots[slot]!;
+    const a = this.ahead;
+    if (slot === 0 && a.active && b.spare && a.src === src && a.order === order && a.start === start && a.m === m) {
+      this.copyAhead(m); // the rows not copied yet
+      const x = b.x;
+      b.x = b.spare;
+      b.spare = x;
+    } else {
+      gatherRows(b.x.view, src, this.inputSize, order, start, m);
+    }
+    if (slot !== 0) return;
+    this.dropAhead();
+    const next = start + m;
+    if (order && next < order.length && this.rt.parallel.threads > 1) this.readAhead(b, src, order, next, Math.min(m, order.length - next));
+  }
+
+  /** The next batch's rows being copied ahead into slot 0's spare input, while active (loadX). */
+  private readonly ahead: Ahead = { active: false, src: NO_ROWS, order: NO_ORDER, start: 0, m: 0, done: 0 };
+  /** Copies up to `rows` more rows ahead; whether some are left (Pool.idle calls it with 2). */
+  private readonly copyAhead = (rows = 2): boolean => {
+    const a = this.ahead, spare = this.slots[0]?.spare;
+    if (!a.active || !spare || !this.alive) return false;
+    const w = this.inputSize, view = spare.view, end = Math.min(a.m, a.done + rows);
+    for (let i = a.done; i < end; i++) {
+      const r = a.order[a.start + i] * w;
+      view.set(a.src.subarray(r, r + w), i * w);
+    }
+    a.done = end;
+    return end < a.m;
+  };
+
+  private readAhead(b: Batch, src: Float32Array, order: Uint32Array, start: number, m: number): void {
+    if (!b.spare) {
+      try {
+        [b.spare] = allocAll(this.rt, [b.rows * this.inputSize], "a spare input");
+      } catch {
+        return; // reading ahead is only an optimisation
+      }
+    }
+    const a = this.ahead;
+    a.active = true;
+    a.src = src;
+    a.order = order;
+    a.start = start;
+    a.m = m;
+    a.done = 0;
+    this.rt.parallel.idle = this.copyAhead;
+  }
+
+  private dropAhead(): void {
+    const a = this.ahead;
+    a.active = false;
+    a.src = NO_ROWS; // the user's data is not kept alive by this network
+    a.order = NO_ORDER;
+    if (this.rt.parallel.idle === this.copyAhead) this.rt.parallel.idle = null;
   }
 
   loadWeights(src: Float32Array | null, order: Uint32Array | null, start: number, m: number): void {
@@ -432,6 +511,7 @@ export class WasmEngine implements Engine<Float32Array> {
 
   release(): void {
     if (!this.alive) return;
+    this.dropAhead();
     this.alive = false;
     for (const b of this.slots) if (b) this.freeBatch(b);
     this.slots[0] = this.slots[1] = null;
@@ -445,7 +525,7 @@ export class WasmEngine implements Engine<Float32Array> {
   }
 
   private freeBatch(b: Batch): void {
-    for (const r of [b.x, b.y, ...b.acts, ...(b.deltas ?? []), ...b.dropped, b.weights, ...b.pre, ...b.xhat, ...b.invstd]) r?.dispose();
+    for (const r of [b.x, b.y, ...b.acts, ...(b.deltas ?? []), ...b.dropped, b.weights, ...b.pre, ...b.xhat, ...b.invstd, b.spare]) r?.dispose();
   }
 }
 

@@ -165,6 +165,15 @@ export class Parallel {
     this.limit = Math.max(1, Math.floor(n));
   }
 
+  /** Work for the calling thread while it waits for a worker's last tile (Pool.idle), or null. */
+  get idle(): (() => boolean) | null {
+    return this.pool?.idle ?? null;
+  }
+
+  set idle(work: (() => boolean) | null) {
+    if (this.pool) this.pool.idle = work;
+  }
+
   /** Why the threads stopped, if they did. */
   get failure(): string | null {
     return this.pool?.failure ?? null;

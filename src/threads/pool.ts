@@ -226,6 +226,12 @@ export class Pool {
   /** The current job's tile runner on this thread, and workspaces (set by run()). */
   private here: ((at: number) => void) | null = null;
   private work: { arg: number; pointers: readonly number[] } | null = null;
+  /**
+   * Work for this thread while it waits for a worker's last tile: called again and again, a
+   * little each time, until it returns false or every worker is done (the engine copies the next
+   * batch's rows here). It must not touch what the job reads or writes.
+   */
+  idle: (() => boolean) | null = null;
   private readonly runTile = (t: number): void => {
     if (this.work) this.tileArgs[t * MAX_ARGS + this.work.arg] = this.work.pointers[0];
     this.here!(t * MAX_ARGS);
@@ -298,10 +304,24 @@ export class Pool {
     }
     this.here = null;
     this.work = null;
+    const idle = this.idle;
+    if (idle !== null && error === null) {
+      try {
+        while (!this.allDone(helpers, seq) && idle());
+      } catch {
+        this.idle = null; // optional work: whoever set it redoes it
+      }
+    }
     for (let w = 0; w < helpers; w++) {
       try { this.wait(w, seq); } catch (e) { error ??= e; }
     }
     return error;
+  }
+
+  /** Whether the first `helpers` workers have finished job `seq`. */
+  private allDone(helpers: number, seq: number): boolean {
+    for (let w = 0; w < helpers; w++) if (Atomics.load(this.i32, w * SLOT + DONE) !== seq) return false;
+    return true;
   }
 
   /** Waits until worker `w` has finished job `seq`; throws ThreadError on a failure or deadline. */
