@@ -229,6 +229,36 @@ describe("scheduling", () => {
     }
   });
 
+  test("the calling thread does idle work while a worker finishes; idle work that throws is dropped, the job is not", async () => {
+    const t = await threaded(2);
+    const pool = (t.parallel as unknown as { pool: Pool }).pool;
+    // Tile 0 (the calling thread's): 256 floats, once the worker is into tile 1 (its first float
+    // doubled); tile 1 (the worker's): 8M floats, milliseconds of work, during which the idle
+    // work runs.
+    const small = 256, large = 1 << 23;
+    const x = t.heap.alloc(4 * (small + large));
+    const view = () => new Float32Array(t.kernels.memory.buffer, x, small + large);
+    const args = pool.args;
+    args.set([small, x, 2], 0);
+    args.set([large, x + 4 * small, 2], MAX_ARGS);
+    const here = (at: number) => {
+      for (const until = Date.now() + 5000; view()[small] === 1 && Date.now() < until;);
+      t.kernels.scale_step(args[at], args[at + 1], args[at + 2]);
+    };
+    view().fill(1);
+    let calls = 0;
+    pool.idle = () => ++calls < 1e9;
+    expect(pool.run(2, "scale_step", 2, 3, here)).toBeNull();
+    expect(calls).toBeGreaterThan(0);
+    expect(view().every((v) => v === 2)).toBe(true); // every tile ran once
+    view().fill(1);
+    pool.idle = () => { throw new Error("idle work failed"); };
+    expect(pool.run(2, "scale_step", 2, 3, here)).toBeNull();
+    expect(pool.idle).toBeNull();
+    expect(view().every((v) => v === 2)).toBe(true);
+    t.heap.release(x);
+  });
+
   test("workers poll between calls only where every thread has a core; polling never changes the bits", async () => {
     const cores = await availableCores();
     const two = await threaded(2);
