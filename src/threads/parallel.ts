@@ -1,7 +1,7 @@
 // The layer the engine calls instead of a kernel when it wants the work shared: it cuts a matmul
 // or an elementwise pass into tiles (split.ts), writes their arguments into the pool's job area,
-// and has the pool run them on the calling thread and the workers (pool.ts: each thread starts
-// with its own tile, then takes untaken ones). Every output element is computed by one tile with
+// and has the pool run them on the calling thread and the workers (pool.ts: each thread runs its
+// own segment of the tiles, then takes untaken ones). Every output element is computed by one tile with
 // the undivided kernel's arithmetic, whichever thread runs it, so the bits do not depend on the
 // thread count.
 import type { Kernels } from "../wasm.js";
