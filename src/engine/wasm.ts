@@ -179,7 +179,7 @@ export class WasmEngine implements Engine<Float32Array> {
    * were most likely copied during the last step already: its loadX guessed that the rows after
    * its own come next, and the calling thread copied them into a spare input while it waited for
    * the workers' last tiles (Pool.idle). If the guess was right, the spare becomes the input (the
-   * same bytes, as fit reads the data as it was when it started); if not, nothing is lost but
+   * same bytes, as long as the data does not change while fit runs); if not, nothing is lost but
    * some idle time.
    */
   loadX(slot: Slot, src: Float32Array, order: Uint32Array | null, start: number, m: number): void {
