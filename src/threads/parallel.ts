@@ -5,7 +5,7 @@
 // the undivided kernel's arithmetic, whichever thread runs it, so the bits do not depend on the
 // thread count.
 import type { Kernels } from "../wasm.js";
-import { MAX_ARGS, Pool, RESULT, ThreadError } from "./pool.js";
+import { callWith, MAX_ARGS, Pool, RESULT, ThreadError } from "./pool.js";
 import { DENSE_MAX_M, MIN_ELEMENTWISE, splitElements, splitMatmul, type Tile } from "./split.js";
 
 /** Kernels a worker may be asked to run (their index is the op code in the control block). */
@@ -61,10 +61,6 @@ function writeTileArgs(out: Float64Array, at: number, form: Form, m: number, n: 
   }
 }
 
-/** fn(a[at], …, a[at + argc − 1]): the arguments straight from the job area (a view, no array of numbers). */
-function callAt(fn: (...args: number[]) => void, a: Float64Array, at: number, argc: number): void {
-  fn.apply(null, a.subarray(at, at + argc) as unknown as number[]);
-}
 
 /**
  * Splits remembered by up to four numbers (shape and thread count): a training step uses a
@@ -247,10 +243,10 @@ export class Parallel {
       for (let i = 0; i < scalars.length; i++) args[at + head + pointers.length + i] = scalars[i];
     }
     if (parts.length === 1) {
-      callAt(fn, args, 0, argc);
+      callWith(fn, args, 0, argc);
       return;
     }
-    this.run(name, parts.length, argc, (at) => callAt(fn, args, at, argc));
+    this.run(name, parts.length, argc, (at) => callWith(fn, args, at, argc));
   }
 
   /**
