@@ -61,7 +61,6 @@ function writeTileArgs(out: Float64Array, at: number, form: Form, m: number, n: 
   }
 }
 
-
 /**
  * Splits remembered by up to four numbers (shape and thread count): a training step uses a
  * handful of shapes, so a short list does, and a step in its steady state allocates none.
@@ -88,10 +87,8 @@ export class Parallel {
   private pool: Pool | null;
   private readonly strided: StridedKernels;
 
-  /** The strided kernel of each form, called on this thread with a tile's arguments from the pool's job area. */
-  private readonly stridedHere: Record<Form, (at: number) => void>;
-  /** The same for the fused forward (bias and activation in the store). */
-  private readonly forwardHere: (at: number) => void;
+  /** The strided kernel of each form, and the fused forward's, called on this thread with a tile's arguments from the pool's job area. */
+  private readonly stridedHere: Record<Form | "forward", (at: number) => void>;
   /** Matmul tiles' workspace argument: each thread's own packing workspace. */
   private readonly matmulWork: { arg: number; pointers: readonly number[] };
   private readonly tiles = new Splits<Tile[]>();
@@ -108,12 +105,11 @@ export class Parallel {
     this.pool = pool && pool.size > 0 ? pool : null;
     this.strided = kernels as unknown as StridedKernels;
     const args = this.pool?.args ?? new Float64Array(0);
-    const here = (f: StridedKernels["matmul_strided_nn"]) => (at: number) =>
-      f(args[at], args[at + 1], args[at + 2], args[at + 3], args[at + 4], args[at + 5], args[at + 6], args[at + 7], args[at + 8], args[at + 9], args[at + 10]);
-    this.stridedHere = { nn: here(this.strided.matmul_strided_nn), nt: here(this.strided.matmul_strided_nt), tn: here(this.strided.matmul_strided_tn) };
-    const forward = this.strided.matmul_strided_nt_forward;
-    this.forwardHere = (at) =>
-      forward(args[at], args[at + 1], args[at + 2], args[at + 3], args[at + 4], args[at + 5], args[at + 6], args[at + 7], args[at + 8], args[at + 9], args[at + 10], args[at + 11], args[at + 12]);
+    const here = (f: (...a: number[]) => void, argc: number) => (at: number) => callWith(f, args, at, argc);
+    const k = this.strided;
+    this.stridedHere = {
+      nn: here(k.matmul_strided_nn, 11), nt: here(k.matmul_strided_nt, 11), tn: here(k.matmul_strided_tn, 11), forward: here(k.matmul_strided_nt_forward, 13),
+    };
     this.matmulWork = { arg: 9, pointers: workspaces };
   }
 
@@ -220,7 +216,7 @@ export class Parallel {
       args[at + 11] = epilogue;
       args[at + 12] = alpha;
     }
-    this.run("matmul_strided_nt_forward", tiles.length, 13, this.forwardHere, this.matmulWork);
+    this.run("matmul_strided_nt_forward", tiles.length, 13, this.stridedHere.forward, this.matmulWork);
   }
 
   /**
