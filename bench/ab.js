@@ -4,17 +4,22 @@
 // machine's state of the moment; it reports the median of the rounds' own ratios with their
 // quartiles. The baseline is another build's dist/, copied inside the repository so that its
 // imports resolve (e.g. .baseline/dist, which git ignores).
-// Usage: node bench/ab.js --baseline .baseline/dist [--threads N] [--rounds R]
+// With --epochs, a round is one Fashion-MNIST epoch of fit (shuffled minibatches gathered from
+// the data set) instead of about 120 ms of trainBatch on one batch, for the two networks the
+// scikit-learn peer trains.
+// Usage: node bench/ab.js --baseline .baseline/dist [--threads N] [--rounds R] [--epochs [--data DIR]]
 import { resolve } from "node:path";
 import { pathToFileURL } from "node:url";
 import { parseArgs } from "node:util";
 import { batchOf } from "./train.js";
+import { loadDirectory } from "../dist/data/node.js";
 import { machine, table } from "./util.js";
 
-const { values } = parseArgs({ options: { baseline: { type: "string" }, threads: { type: "string" }, rounds: { type: "string" } } });
+const { values } = parseArgs({ options: { baseline: { type: "string" }, threads: { type: "string" }, rounds: { type: "string" }, epochs: { type: "boolean" }, data: { type: "string" } } });
 if (!values.baseline) throw new Error("usage: node bench/ab.js --baseline DIR [--threads N] [--rounds R] (DIR: another build's dist/ inside the repository)");
 const threads = Number(values.threads ?? 2);
-const rounds = Number(values.rounds ?? 16);
+const epochs = values.epochs ?? false;
+const rounds = Number(values.rounds ?? (epochs ? 6 : 16));
 
 async function load(dist) {
   const lib = await import(pathToFileURL(resolve(dist, "index.js")).href);
@@ -42,24 +47,36 @@ function timeSteps(net, x, y) {
   return (performance.now() - start) / 1000 / n;
 }
 
+const data = epochs ? loadDirectory(values.data ?? "/usr/share/datasets/fashion-mnist") : null;
+/** Seconds per sample of one epoch of fit over the training set, with a fresh network of this build. */
+function timeEpoch(lib, options, batchSize) {
+  const net = new lib.Network(options);
+  const start = performance.now();
+  net.fit(data.train.pixels, data.train.labels, { epochs: 1, batchSize });
+  const seconds = (performance.now() - start) / 1000;
+  net.dispose();
+  return seconds / data.train.labels.length;
+}
+
 const rows = [];
-for (const [name, batch, options] of NETS) {
+for (const [name, batch, options] of epochs ? NETS.slice(0, 2) : NETS) {
   const { x, y } = batchOf(batch);
   const nets = [new base.lib.Network(options), new head.lib.Network(options)];
+  const time = (build, net) => (epochs ? timeEpoch(build.lib, options, batch) : timeSteps(net, x, y) / batch);
   const one = [], baseMany = [], headMany = [];
   for (let r = 0; r < rounds; r++) {
     head.parallel.useThreads(1);
-    one.push(timeSteps(nets[1], x, y));
+    one.push(time(head, nets[1]));
     base.parallel.useThreads(threads);
-    baseMany.push(timeSteps(nets[0], x, y));
+    baseMany.push(time(base, nets[0]));
     head.parallel.useThreads(threads);
-    headMany.push(timeSteps(nets[1], x, y));
+    headMany.push(time(head, nets[1]));
   }
   nets.forEach((n) => n.dispose());
-  const rate = (s) => Math.round(batch / quantile(s, 0.5)).toLocaleString("en-US");
+  const rate = (s) => Math.round(1 / quantile(s, 0.5)).toLocaleString("en-US");
   rows.push([name, rate(one), rate(baseMany), rate(headMany), ratio(one.map((t, i) => t / baseMany[i])), ratio(one.map((t, i) => t / headMany[i])), ratio(baseMany.map((t, i) => t / headMany[i]))]);
 }
-console.log(`This build against ${values.baseline}, ${threads} threads, ${rounds} alternating rounds — ${machine()}\n`);
+console.log(`This build against ${values.baseline}, ${threads} threads, ${rounds} alternating rounds${epochs ? " of one Fashion-MNIST epoch" : ""} — ${machine()}\n`);
 console.log(table(["network", "1 thread", `baseline ×${threads}`, `this ×${threads}`, "baseline speed-up", "this speed-up", "this / baseline"], rows));
 console.log("\nRates: samples/s, medians over the rounds; ratios: medians of the rounds' own ratios, quartiles in brackets.");
 process.exit(0);

@@ -22,21 +22,41 @@ export const THREAD_KERNELS = [
 
 export type ElementwiseKernel = Exclude<(typeof THREAD_KERNELS)[number], `matmul_${string}` | "max_abs">;
 
-/** Pointer arguments of each elementwise kernel (after the size; scalars follow), and whether it works on rows. */
-const ELEMENTWISE: Record<ElementwiseKernel, { pointers: number; rows?: true }> = {
-  sigmoid_forward: { pointers: 2 }, sigmoid_backward: { pointers: 3 },
-  tanh_forward: { pointers: 2 }, tanh_backward: { pointers: 3 },
-  relu_forward: { pointers: 2 }, relu_backward: { pointers: 3 },
-  leaky_relu_forward: { pointers: 2 }, leaky_relu_backward: { pointers: 3 },
-  softmax_forward: { pointers: 2, rows: true }, softmax_backward: { pointers: 3, rows: true },
-  elu_forward: { pointers: 2 }, elu_backward: { pointers: 3 }, selu_forward: { pointers: 2 }, selu_backward: { pointers: 3 },
-  softsign_forward: { pointers: 2 }, softsign_backward: { pointers: 3 }, hard_sigmoid_forward: { pointers: 2 }, hard_sigmoid_backward: { pointers: 3 },
-  softplus_forward: { pointers: 2 }, softplus_backward: { pointers: 3 },
-  swish_forward: { pointers: 2 }, swish_backward: { pointers: 3 }, gelu_forward: { pointers: 2 }, gelu_backward: { pointers: 3 },
-  sgd_step: { pointers: 2 }, momentum_step: { pointers: 3 }, adam_step: { pointers: 4 },
-  nesterov_step: { pointers: 3 }, rmsprop_step: { pointers: 3 }, adagrad_step: { pointers: 3 }, scale_step: { pointers: 1 }, clip_values: { pointers: 1 },
+/**
+ * Cost classes of elementwise kernels, per element relative to the cheapest (see MIN_ELEMENTWISE),
+ * timed on one core with 128k elements: memory-bound (0.11–0.28 ns an element), a division or
+ * square root (0.39–0.67 ns), an exp, log or tanh (2.3–13 ns). A dear pass is shared from
+ * MIN_ELEMENTWISE / cost elements per thread, ~10 µs of work, where its own time is saved.
+ */
+const CHEAP = 1, DIVIDES = 2, TRANSCENDENTAL = 8;
+
+/** Pointer arguments of each elementwise kernel (after the size; scalars follow), its cost class, and whether it works on rows. */
+const ELEMENTWISE: Record<ElementwiseKernel, { pointers: number; cost: number; rows?: true }> = {
+  sigmoid_forward: { pointers: 2, cost: TRANSCENDENTAL }, sigmoid_backward: { pointers: 3, cost: CHEAP },
+  tanh_forward: { pointers: 2, cost: TRANSCENDENTAL }, tanh_backward: { pointers: 3, cost: CHEAP },
+  relu_forward: { pointers: 2, cost: CHEAP }, relu_backward: { pointers: 3, cost: CHEAP },
+  leaky_relu_forward: { pointers: 2, cost: CHEAP }, leaky_relu_backward: { pointers: 3, cost: CHEAP },
+  softmax_forward: { pointers: 2, cost: TRANSCENDENTAL, rows: true }, softmax_backward: { pointers: 3, cost: DIVIDES, rows: true },
+  elu_forward: { pointers: 2, cost: TRANSCENDENTAL }, elu_backward: { pointers: 3, cost: CHEAP },
+  selu_forward: { pointers: 2, cost: TRANSCENDENTAL }, selu_backward: { pointers: 3, cost: CHEAP },
+  softsign_forward: { pointers: 2, cost: CHEAP }, softsign_backward: { pointers: 3, cost: CHEAP },
+  hard_sigmoid_forward: { pointers: 2, cost: DIVIDES }, hard_sigmoid_backward: { pointers: 3, cost: CHEAP },
+  softplus_forward: { pointers: 2, cost: TRANSCENDENTAL }, softplus_backward: { pointers: 3, cost: TRANSCENDENTAL },
+  swish_forward: { pointers: 2, cost: TRANSCENDENTAL }, swish_backward: { pointers: 3, cost: TRANSCENDENTAL },
+  gelu_forward: { pointers: 2, cost: TRANSCENDENTAL }, gelu_backward: { pointers: 3, cost: TRANSCENDENTAL },
+  sgd_step: { pointers: 2, cost: CHEAP }, momentum_step: { pointers: 3, cost: CHEAP }, adam_step: { pointers: 4, cost: DIVIDES },
+  nesterov_step: { pointers: 3, cost: CHEAP }, rmsprop_step: { pointers: 3, cost: DIVIDES }, adagrad_step: { pointers: 3, cost: DIVIDES },
+  scale_step: { pointers: 1, cost: CHEAP }, clip_values: { pointers: 1, cost: DIVIDES },
 };
+
+/** Elements per thread a pass of `name` must have to be shared (max_abs is CHEAP). */
+function perThread(name: ElementwiseKernel | "max_abs"): number {
+  return MIN_ELEMENTWISE / (name === "max_abs" ? CHEAP : ELEMENTWISE[name].cost);
+}
 export type Form = "nn" | "nt" | "tn";
+
+/** Multiply-adds per thread of a split matmul that hide the calling thread's idle work (hidesIdle). */
+const IDLE_FIRST_WORK = 1 << 20;
 
 /** The strided matmul exports of the threads build (additive to Kernels). */
 interface StridedKernels {
@@ -113,6 +133,19 @@ export class Parallel {
     this.matmulWork = { arg: 9, pointers: workspaces };
   }
 
+  /**
+   * Whether a split matmul is long enough for the calling thread to do its idle work (the next
+   * batch's rows, ~45 µs for 64 rows of 784) before its tiles, the workers taking its tiles
+   * meanwhile: at least IDLE_FIRST_WORK multiply-adds per thread (~50 µs). Only weight gradients
+   * (Aᵀ·B) are used so: their column tiles share no cache with the optimizer's parts anyway,
+   * whereas a worker taking forward tiles reads weights the calling thread's optimizer part just
+   * wrote. A Fashion-MNIST epoch of 784-128-10 b64 ran 1.04–1.05× as fast, of 784-256-128-10
+   * b128 0.995–1.005× (20 and 12 interleaved rounds); with forward passes too, 1.01× and 0.95×.
+   */
+  private hidesIdle(m: number, n: number, k: number): boolean {
+    return m * n * k >= IDLE_FIRST_WORK * this.threads;
+  }
+
   /** splitMatmul for this shape and the current thread count, remembered. */
   private plan(m: number, n: number, k: number): Tile[] {
     const threads = this.threads;
@@ -136,9 +169,10 @@ export class Parallel {
       const overrides: Record<string, (...args: number[]) => void> = {};
       for (const [name, { pointers, rows }] of Object.entries(ELEMENTWISE) as [ElementwiseKernel, { pointers: number; rows?: true }][]) {
         const direct = (this.kernels as unknown as Record<string, (...args: number[]) => void>)[name];
+        const least = 2 * perThread(name);
         overrides[name] = rows
-          ? (m, n, ...rest) => (this.pool && m * n >= 2 * MIN_ELEMENTWISE ? this.elementwise(name, m * n, rest.slice(0, pointers), rest.slice(pointers), n) : direct(m, n, ...rest))
-          : (n, ...rest) => (this.pool && n >= 2 * MIN_ELEMENTWISE ? this.elementwise(name, n, rest.slice(0, pointers), rest.slice(pointers)) : direct(n, ...rest));
+          ? (m, n, ...rest) => (this.pool && m * n >= least ? this.elementwise(name, m * n, rest.slice(0, pointers), rest.slice(pointers), n) : direct(m, n, ...rest))
+          : (n, ...rest) => (this.pool && n >= least ? this.elementwise(name, n, rest.slice(0, pointers), rest.slice(pointers)) : direct(n, ...rest));
       }
       this.shared = { ...this.kernels, ...overrides } as Kernels;
     }
@@ -185,7 +219,7 @@ export class Parallel {
     }
     const args = this.pool!.args;
     for (let t = 0; t < tiles.length; t++) writeTileArgs(args, t * MAX_ARGS, form, m, n, k, a, b, c, tiles[t], acc);
-    this.run(`matmul_strided_${form}`, tiles.length, 11, this.stridedHere[form], this.matmulWork);
+    this.run(`matmul_strided_${form}`, tiles.length, 11, this.stridedHere[form], this.matmulWork, form === "tn" && this.hidesIdle(m, n, k));
   }
 
   /**
@@ -225,7 +259,7 @@ export class Parallel {
    */
   elementwise(name: ElementwiseKernel, n: number, pointers: readonly number[], scalars: readonly number[] = [], rowLength = 1): void {
     const rows = n / rowLength;
-    const parts = this.parts(rows, Math.max(1, Math.ceil(MIN_ELEMENTWISE / rowLength)));
+    const parts = this.parts(rows, Math.max(1, Math.ceil(perThread(name) / rowLength)));
     const fn = (this.kernels as unknown as Record<string, (...args: number[]) => void>)[name];
     const head = rowLength > 1 ? 2 : 1;
     const argc = head + pointers.length + scalars.length;
@@ -250,7 +284,8 @@ export class Parallel {
    * large elementwise pass. A maximum is exact, so the result does not depend on the split.
    */
   maxAbs(n: number, x: number): number {
-    const parts = this.pool && n >= 2 * MIN_ELEMENTWISE ? this.parts(n, MIN_ELEMENTWISE) : null;
+    const least = perThread("max_abs");
+    const parts = this.pool && n >= 2 * least ? this.parts(n, least) : null;
     if (!parts || parts.length === 1) return this.kernels.max_abs(n, x);
     const args = this.pool!.args;
     for (let p = 0; p < parts.length; p++) {
@@ -274,10 +309,10 @@ export class Parallel {
   splitCalls = 0;
 
   // Tile p starts on thread p (0 is this one), the rest go to whichever thread is free first.
-  private run(name: string, count: number, argc: number, here: (at: number) => void, work: { arg: number; pointers: readonly number[] } | null = null): void {
+  private run(name: string, count: number, argc: number, here: (at: number) => void, work: { arg: number; pointers: readonly number[] } | null = null, idleFirst = false): void {
     const pool = this.pool!;
     this.splitCalls++;
-    const error = pool.run(this.threads, name, count, argc, here, work);
+    const error = pool.run(this.threads, name, count, argc, here, work, idleFirst);
     if (error !== null) {
       if (error instanceof ThreadError) {
         // Later work runs on this thread alone; the workers are let go.

@@ -251,9 +251,11 @@ export class Pool {
   private here: ((at: number) => void) | null = null;
   private work: { arg: number; pointers: readonly number[] } | null = null;
   /**
-   * Work for this thread while it waits for a worker's last tile: called again and again, a
-   * little each time, until it returns false or every worker is done (the engine copies the next
-   * batch's rows here). It must not touch what the job reads or writes.
+   * Work for this thread outside its tiles (the engine copies the next batch's rows here): called
+   * again and again, a little each time, until it returns false. It runs while this thread waits
+   * for a worker's last tile, and, in a job run with `idleFirst`, whole before this thread takes
+   * its first tile: the workers take this thread's tiles meanwhile, so the work is shared like a
+   * tile's. It must not touch what the job reads or writes.
    */
   idle: (() => boolean) | null = null;
   private readonly runTile = (t: number): void => {
@@ -293,10 +295,11 @@ export class Pool {
    * this one included through `here(at)` (at: the tile's offset in `args`), and returns when all
    * are done, each thread running tiles as runTiles says (this one is thread 0). With
    * `work`, argument `work.arg` of a tile is replaced by the running thread's own workspace
-   * (`work.pointers[p]` for thread p). Returns the first error met (a ThreadError for a
-   * worker's), or null.
+   * (`work.pointers[p]` for thread p). With `idleFirst` (a job long enough to hide it), this
+   * thread does its idle work before its tiles. Returns the first error met (a ThreadError for
+   * a worker's), or null.
    */
-  run(threads: number, name: string, count: number, argc: number, here: (at: number) => void, work: { arg: number; pointers: readonly number[] } | null = null): unknown {
+  run(threads: number, name: string, count: number, argc: number, here: (at: number) => void, work: { arg: number; pointers: readonly number[] } | null = null, idleFirst = false): unknown {
     if (this.failure) return new ThreadError(`wasmlp threads failed: ${this.failure}`);
     const op = this.ops.get(name);
     if (op === undefined || argc > MAX_ARGS || count < 1 || count > MAX_TILES) {
@@ -320,6 +323,7 @@ export class Pool {
       Atomics.notify(this.i32, w * SLOT + SEQ);
     }
     let error: unknown = null;
+    if (idleFirst && helpers > 0) this.doIdle(helpers, seq, true);
     try {
       runTiles(job, CLAIMS, BACKS, 0, helpers + 1, count, this.runTile);
     } catch (e) {
@@ -328,18 +332,25 @@ export class Pool {
     }
     this.here = null;
     this.work = null;
-    const idle = this.idle;
-    if (idle !== null && error === null) {
-      try {
-        while (!this.allDone(helpers, seq) && idle());
-      } catch {
-        this.idle = null; // optional work: whoever set it redoes it
-      }
-    }
+    if (error === null) this.doIdle(helpers, seq, false);
     for (let w = 0; w < helpers; w++) {
       try { this.wait(w, seq); } catch (e) { error ??= e; }
     }
     return error;
+  }
+
+  /**
+   * Runs the idle work until none is left or, unless `whole`, the first `helpers` workers have
+   * finished job `seq`. Work that throws is dropped: it is optional, whoever set it redoes it.
+   */
+  private doIdle(helpers: number, seq: number, whole: boolean): void {
+    const idle = this.idle;
+    if (idle === null) return;
+    try {
+      while ((whole || !this.allDone(helpers, seq)) && idle());
+    } catch {
+      this.idle = null;
+    }
   }
 
   /** Whether the first `helpers` workers have finished job `seq`. */

@@ -24,7 +24,16 @@ export const TILES_PER_THREAD = 4;
 export const MIN_TILE_WORK = 1 << 17;
 /** Tiles one call may have (the size of the thread pool's job area). */
 export const MAX_TILES = 64;
-/** Elements per thread a pass must have to be worth sharing (a part has at least a TILES_PER_THREAD-th of it). */
+/**
+ * Elements per thread the cheapest elementwise passes (a load, an add or a max, a store:
+ * sgd_step, max_abs, relu; 0.11–0.25 ns an element on one core) must have to be shared; dearer
+ * kernels divide it by their cost class (ELEMENTWISE in parallel.ts). A part has at least a
+ * TILES_PER_THREAD-th of it. Sharing a cheap pass costs the calling thread ~10 µs of waking and
+ * waiting, more than it saves below ~20 µs of work, yet it pays: on 784-128-10 (101,770
+ * parameters) sgd_step and max_abs took 15 µs alone and 21–24 µs shared, but the step ran
+ * 0.90–0.96× as fast when they were not shared, because each thread's part of the weights then
+ * stays in its cache for its forward tiles.
+ */
 export const MIN_ELEMENTWISE = 1 << 15;
 
 /** One part of a matmul: rows [row, row+rows) and columns [col, col+cols) of C. */
