@@ -3,8 +3,16 @@
 /** w −= lr·g. */
 export function sgd_step(n: i32, g: usize, w: usize, lr: f32): void {
   const vlr = f32x4.splat(lr);
-  const n4 = n & ~3;
+  const n16 = n & ~15, n4 = n & ~3;
   let i = 0;
+  // Sixteen floats a turn: fewer loop instructions per float (the pass is bound by them, not by the arithmetic).
+  for (; i < n16; i += 16) {
+    const wo = w + (<usize>i << 2), go = g + (<usize>i << 2);
+    v128.store(wo, f32x4.sub(v128.load(wo), f32x4.mul(vlr, v128.load(go))));
+    v128.store(wo, f32x4.sub(v128.load(wo, 16), f32x4.mul(vlr, v128.load(go, 16))), 16);
+    v128.store(wo, f32x4.sub(v128.load(wo, 32), f32x4.mul(vlr, v128.load(go, 32))), 32);
+    v128.store(wo, f32x4.sub(v128.load(wo, 48), f32x4.mul(vlr, v128.load(go, 48))), 48);
+  }
   for (; i < n4; i += 4) {
     const o = <usize>i << 2;
     v128.store(w + o, f32x4.sub(v128.load(w + o), f32x4.mul(vlr, v128.load(g + o))));
