@@ -20,6 +20,19 @@ const KC: i32 = 256;
 const NC: i32 = 512;
 /** Height of one packed block of A: MC·KC·4 bytes = 128 KiB. */
 const MC: i32 = 128;
+/**
+ * Floats of `work` for packed A (1 MiB). An A of up to this many (rows rounded up to 4, times k)
+ * can be packed whole, each block in its own place, so that B's later column blocks, and the
+ * same thread's next call on the same A (the next column tile of a product split across
+ * threads), skip packing it: see `aMode`.
+ */
+const A_FLOATS: i32 = 256 * 1024;
+/** aMode of the strided kernels: pack A block by block into one place (a whole call)... */
+const A_BLOCKWISE: i32 = 0;
+/** ...or whole, kept for this thread's next call on the same A (a thread's first tile of a job)... */
+const A_KEEP: i32 = 1;
+/** ...or A is already there, whole, from this thread's previous call on the same A (its later tiles). */
+const A_KEPT: i32 = 2;
 
 /** Below this many rows of C, the unpacked streaming paths win (measured: bench/peers). */
 const SMALL_M: i32 = 4;
@@ -27,7 +40,7 @@ import { activate4 } from "./simd";
 
 /** Bytes of `work` every matmul needs (one packed block of B, one of A). */
 export function matmul_workspace_bytes(): i32 {
-  return (KC * NC + MC * KC) * 4;
+  return (KC * NC + A_FLOATS) * 4;
 }
 
 // Reads a 4×4 block (4 rows of 4 floats, rows `ld` bytes apart) and writes its transpose
@@ -310,7 +323,7 @@ export function matmul_workspace_bytes(): i32 {
 // @ts-ignore: decorator
 @inline function gemm(transA: bool, transB: bool, m: i32, n: i32, k: i32, a: usize, lda: i32, b: usize, ldb: i32, c: usize, ldc_: i32,
                       work: usize, accumulate: bool, epilogue: bool = false, bias: usize = 0, act: i32 = 0, alpha: f32 = 0,
-                      packed: usize = 0): void {
+                      packed: usize = 0, aMode: i32 = A_BLOCKWISE): void {
   const ars: usize = transA ? 4 : <usize>lda * 4;
   const aks: usize = transA ? <usize>lda * 4 : 4;
   const ldc: usize = <usize>ldc_ * 4;
@@ -325,6 +338,12 @@ export function matmul_workspace_bytes(): i32 {
     return;
   }
   const workA = work + <usize>(KC * NC * 4);
+  // A kept whole (A_KEEP, A_KEPT, or B wider than one block) if it fits: block (ic, pc) has its
+  // own place, pc·mPad + ic·kc floats, packed on the first column block unless already there.
+  // Otherwise each block is packed into the same place, which stays in cache.
+  const mPad = (m + MR - 1) & ~(MR - 1);
+  const keepA = (aMode != A_BLOCKWISE || n > NC) && <i64>mPad * <i64>k <= <i64>A_FLOATS;
+  const packedAlready = keepA && aMode == A_KEPT;
   for (let jc = 0; jc < n; jc += NC) {
     const nc = min(NC, n - jc);
     for (let pc = 0; pc < k; pc += KC) {
@@ -336,13 +355,14 @@ export function matmul_workspace_bytes(): i32 {
       const epi = epilogue && pc + kc >= k;
       for (let ic = 0; ic < m; ic += MC) {
         const mc = min(MC, m - ic);
-        packA(transA, a + <usize>ic * ars + <usize>pc * aks, ars, aks, mc, kc, workA);
+        const aBlock = keepA ? workA + (<usize>pc * <usize>mPad + <usize>ic * <usize>kc) * 4 : workA;
+        if (!keepA || (jc == 0 && !packedAlready)) packA(transA, a + <usize>ic * ars + <usize>pc * aks, ars, aks, mc, kc, aBlock);
         for (let jr = 0; jr < nc; jr += NR) {
           const nr = min(NR, nc - jr);
           const bp = bBlock + <usize>jr * <usize>kc * 4;
           const cCol = c + <usize>ic * ldc + (<usize>(jc + jr) << 2);
           for (let ir = 0; ir < mc; ir += MR) {
-            tile4x8(kc, workA + <usize>ir * <usize>kc * 4, bp, cCol + <usize>ir * ldc, ldc, min(MR, mc - ir), nr, beta,
+            tile4x8(kc, aBlock + <usize>ir * <usize>kc * 4, bp, cCol + <usize>ir * ldc, ldc, min(MR, mc - ir), nr, beta,
                     epi, bias + (<usize>(jc + jr) << 2), act, alpha);
           }
         }
@@ -387,8 +407,8 @@ export function matmul_nt_forward_packed(m: i32, n: i32, k: i32, a: usize, packe
 // The one body of the three forward exports (packed 0: pack B here), so the module carries one copy.
 // @ts-ignore: decorator
 @noinline function forwardNT(m: i32, n: i32, k: i32, a: usize, lda: i32, b: usize, ldb: i32, packed: usize, bias: usize, c: usize, ldc: i32,
-                             work: usize, act: i32, alpha: f32): void {
-  gemm(false, true, m, n, k, a, lda, b, ldb, c, ldc, work, false, true, bias, act, alpha, packed);
+                             work: usize, act: i32, alpha: f32, aMode: i32 = A_BLOCKWISE): void {
+  gemm(false, true, m, n, k, a, lda, b, ldb, c, ldc, work, false, true, bias, act, alpha, packed, aMode);
 }
 
 // Whether the byte ranges [x, x+xn) and [y, y+yn) share a byte (empty ranges share none).
@@ -410,13 +430,13 @@ export function matmul_nt_forward_packed(m: i32, n: i32, k: i32, a: usize, packe
 /** C(m×n) = A(m×k)·B(k×n), or C += A·B when accumulate. `work`: matmul_workspace_bytes() bytes. */
 export function matmul_nn(m: i32, n: i32, k: i32, a: usize, b: usize, c: usize, work: usize, accumulate: bool): void {
   assertNoAlias(m, n, k, a, b, c, work);
-  matmul_strided_nn(m, n, k, a, k, b, n, c, n, work, accumulate);
+  matmul_strided_nn(m, n, k, a, k, b, n, c, n, work, accumulate, A_BLOCKWISE);
 }
 
 /** C(m×n) = A(m×k)·B(n×k)ᵀ, or C += A·Bᵀ when accumulate. */
 export function matmul_nt(m: i32, n: i32, k: i32, a: usize, b: usize, c: usize, work: usize, accumulate: bool): void {
   assertNoAlias(m, n, k, a, b, c, work);
-  matmul_strided_nt(m, n, k, a, k, b, k, c, n, work, accumulate);
+  matmul_strided_nt(m, n, k, a, k, b, k, c, n, work, accumulate, A_BLOCKWISE);
 }
 
 /**
@@ -432,28 +452,34 @@ export function matmul_nt_forward(m: i32, n: i32, k: i32, a: usize, b: usize, bi
 /** C(m×n) = A(k×m)ᵀ·B(k×n), or C += Aᵀ·B when accumulate. */
 export function matmul_tn(m: i32, n: i32, k: i32, a: usize, b: usize, c: usize, work: usize, accumulate: bool): void {
   assertNoAlias(m, n, k, a, b, c, work);
-  matmul_strided_tn(m, n, k, a, m, b, n, c, n, work, accumulate);
+  matmul_strided_tn(m, n, k, a, m, b, n, c, n, work, accumulate, A_BLOCKWISE);
 }
 
 // Strided forms: a sub-block of a larger product (row strides lda, ldb, ldc in floats), so that
 // threads can each compute their own part of C. The plain forms above call these (one copy of
 // the GEMM body per form keeps the module small); same arithmetic per element.
 // C's rows must not overlap A's or B's (the caller's split guarantees it; not asserted, since a
-// sub-block's extent interleaves with its neighbours').
+// sub-block's extent interleaves with its neighbours'). aMode: 0 packs A block by block, 1 packs
+// it whole and keeps it in `work`, 2 takes it from `work` as this thread's previous call on the
+// same A (same a, lda, m, k and form) with aMode 1 or 2 left it (see A_FLOATS; A is packed
+// anyway when it does not fit). Packed data are copies, so the bits never depend on aMode.
 
 /** C(m×n, stride ldc) = A(m×k, lda)·B(k×n, ldb), or C += when accumulate. */
-export function matmul_strided_nn(m: i32, n: i32, k: i32, a: usize, lda: i32, b: usize, ldb: i32, c: usize, ldc: i32, work: usize, accumulate: bool): void {
-  gemm(false, false, m, n, k, a, lda, b, ldb, c, ldc, work, accumulate);
+export function matmul_strided_nn(m: i32, n: i32, k: i32, a: usize, lda: i32, b: usize, ldb: i32, c: usize, ldc: i32, work: usize, accumulate: bool,
+                                  aMode: i32): void {
+  gemm(false, false, m, n, k, a, lda, b, ldb, c, ldc, work, accumulate, false, 0, 0, 0, 0, aMode);
 }
 
 /** C(m×n, stride ldc) = A(m×k, lda)·B(n×k, ldb)ᵀ, or C += when accumulate. */
-export function matmul_strided_nt(m: i32, n: i32, k: i32, a: usize, lda: i32, b: usize, ldb: i32, c: usize, ldc: i32, work: usize, accumulate: bool): void {
-  gemm(false, true, m, n, k, a, lda, b, ldb, c, ldc, work, accumulate);
+export function matmul_strided_nt(m: i32, n: i32, k: i32, a: usize, lda: i32, b: usize, ldb: i32, c: usize, ldc: i32, work: usize, accumulate: bool,
+                                  aMode: i32): void {
+  gemm(false, true, m, n, k, a, lda, b, ldb, c, ldc, work, accumulate, false, 0, 0, 0, 0, aMode);
 }
 
 /** C(m×n, stride ldc) = A(k×m, lda)ᵀ·B(k×n, ldb), or C += when accumulate. */
-export function matmul_strided_tn(m: i32, n: i32, k: i32, a: usize, lda: i32, b: usize, ldb: i32, c: usize, ldc: i32, work: usize, accumulate: bool): void {
-  gemm(true, false, m, n, k, a, lda, b, ldb, c, ldc, work, accumulate);
+export function matmul_strided_tn(m: i32, n: i32, k: i32, a: usize, lda: i32, b: usize, ldb: i32, c: usize, ldc: i32, work: usize, accumulate: bool,
+                                  aMode: i32): void {
+  gemm(true, false, m, n, k, a, lda, b, ldb, c, ldc, work, accumulate, false, 0, 0, 0, 0, aMode);
 }
 
 /**
@@ -462,6 +488,6 @@ export function matmul_strided_tn(m: i32, n: i32, k: i32, a: usize, lda: i32, b:
  * and activation in the store as on one thread, so the bits match.
  */
 export function matmul_strided_nt_forward(m: i32, n: i32, k: i32, a: usize, lda: i32, b: usize, ldb: i32, c: usize, ldc: i32, work: usize,
-                                          bias: usize, act: i32, alpha: f32): void {
-  forwardNT(m, n, k, a, lda, b, ldb, 0, bias, c, ldc, work, act, alpha);
+                                          bias: usize, act: i32, alpha: f32, aMode: i32): void {
+  forwardNT(m, n, k, a, lda, b, ldb, 0, bias, c, ldc, work, act, alpha, aMode);
 }

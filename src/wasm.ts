@@ -21,12 +21,12 @@ export interface Kernels {
   pack_bt(n: number, k: number, b: number, packed: number): void;
   /** matmul_nt_forward with B packed once by pack_bt (m ≥ 4): the same bits. */
   matmul_nt_forward_packed(m: number, n: number, k: number, a: number, packed: number, bias: number, c: number, work: number, act: number, alpha: number): void;
-  /** Sub-blocks of a product (row strides in floats), for threads: see assembly/gemm.ts. */
-  matmul_strided_nn(m: number, n: number, k: number, a: number, lda: number, b: number, ldb: number, c: number, ldc: number, work: number, accumulate: number): void;
-  matmul_strided_nt(m: number, n: number, k: number, a: number, lda: number, b: number, ldb: number, c: number, ldc: number, work: number, accumulate: number): void;
-  matmul_strided_tn(m: number, n: number, k: number, a: number, lda: number, b: number, ldb: number, c: number, ldc: number, work: number, accumulate: number): void;
+  /** Sub-blocks of a product (row strides in floats), for threads; aMode 0/1/2: A packed block by block, whole and kept, or kept by this thread's previous call (see assembly/gemm.ts). */
+  matmul_strided_nn(m: number, n: number, k: number, a: number, lda: number, b: number, ldb: number, c: number, ldc: number, work: number, accumulate: number, aMode: number): void;
+  matmul_strided_nt(m: number, n: number, k: number, a: number, lda: number, b: number, ldb: number, c: number, ldc: number, work: number, accumulate: number, aMode: number): void;
+  matmul_strided_tn(m: number, n: number, k: number, a: number, lda: number, b: number, ldb: number, c: number, ldc: number, work: number, accumulate: number, aMode: number): void;
   /** matmul_nt_forward on a sub-block (strides in floats; bias at the block's first column): a thread's part of a layer's output. */
-  matmul_strided_nt_forward(m: number, n: number, k: number, a: number, lda: number, b: number, ldb: number, c: number, ldc: number, work: number, bias: number, act: number, alpha: number): void;
+  matmul_strided_nt_forward(m: number, n: number, k: number, a: number, lda: number, b: number, ldb: number, c: number, ldc: number, work: number, bias: number, act: number, alpha: number, aMode: number): void;
   add_bias(m: number, n: number, bias: number, x: number): void;
   sum_cols(m: number, n: number, x: number, out: number, scale: number, accumulate: number): void;
   sum_rows(m: number, n: number, x: number, out: number, scale: number): void;

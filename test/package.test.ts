@@ -37,8 +37,10 @@ test("the package holds the build, the embedded data and the docs, nothing else"
 // while the calling thread waits (1.3 KiB; 1.02× the 2-thread epochs/s), and to 147 KiB with
 // max_abs and sgd_step taking sixteen floats a turn (314 B of wasm: 1.85× and 1.25× as fast; the
 // finiteness check of every step's gradients) and the elementwise kernels' cost classes (passes
-// with an exp shared from 8,192 floats instead of 65,536: 1.1–1.7× on those sizes).
-test("size budget: wasm under 49 KiB, the browser bundle under 147 KiB (of which the wasm in base64 is 64 KiB)", () => {
+// with an exp shared from 8,192 floats instead of 65,536: 1.1–1.7× on those sizes), and to
+// 148 KiB with A packed once per thread and job for column tiles (the kernels' aMode, 516 B of
+// wasm, and its plumbing: 1.05–1.07× the 2-thread steps/s).
+test("size budget: wasm under 49 KiB, the browser bundle under 148 KiB (of which the wasm in base64 is 65 KiB)", () => {
   expect(statSync(`${ROOT}/build/wasmlp.wasm`).size).toBeLessThan(49 * 1024);
-  expect(statSync(`${ROOT}/dist/wasmlp.browser.js`).size).toBeLessThan(147 * 1024);
+  expect(statSync(`${ROOT}/dist/wasmlp.browser.js`).size).toBeLessThan(148 * 1024);
 });

@@ -5,7 +5,7 @@
 // the undivided kernel's arithmetic, whichever thread runs it, so the bits do not depend on the
 // thread count.
 import type { Kernels } from "../wasm.js";
-import { callWith, MAX_ARGS, Pool, RESULT, ThreadError } from "./pool.js";
+import { callWith, MAX_ARGS, Pool, RESULT, ThreadError, type Workspace } from "./pool.js";
 import { DENSE_MAX_M, MIN_ELEMENTWISE, splitElements, splitMatmul, type Tile } from "./split.js";
 
 /** Kernels a worker may be asked to run (their index is the op code in the control block). */
@@ -58,15 +58,14 @@ export type Form = "nn" | "nt" | "tn";
 /** Multiply-adds per thread of a split matmul that hide the calling thread's idle work (hidesIdle). */
 const IDLE_FIRST_WORK = 1 << 20;
 
-/** The strided matmul exports of the threads build (additive to Kernels). */
-interface StridedKernels {
-  matmul_strided_nt_forward(m: number, n: number, k: number, a: number, lda: number, b: number, ldb: number, c: number, ldc: number, work: number, bias: number, act: number, alpha: number): void;
-  matmul_strided_nn(m: number, n: number, k: number, a: number, lda: number, b: number, ldb: number, c: number, ldc: number, work: number, accumulate: number): void;
-  matmul_strided_nt(m: number, n: number, k: number, a: number, lda: number, b: number, ldb: number, c: number, ldc: number, work: number, accumulate: number): void;
-  matmul_strided_tn(m: number, n: number, k: number, a: number, lda: number, b: number, ldb: number, c: number, ldc: number, work: number, accumulate: number): void;
-}
+/** The kernels' aMode: pack A block by block; pack it whole and keep it (KEPT, set by Pool.run on a thread's later tiles: take it as kept). */
+const A_BLOCKWISE = 0, A_KEEP = 1;
 
-/** Writes the strided kernel's 11 arguments for one tile of C = op(A)·op(B) into `out` at `at` (the workspace, argument 9, is the running thread's: filled in by Pool.run). */
+/**
+ * Writes the strided kernel's first 11 arguments for one tile of C = op(A)·op(B) into `out` at
+ * `at` (the workspace, argument 9, is the running thread's: filled in by Pool.run); the caller
+ * writes the rest.
+ */
 function writeTileArgs(out: Float64Array, at: number, form: Form, m: number, n: number, k: number, a: number, b: number, c: number, t: Tile, acc: number): void {
   out[at] = t.rows;
   out[at + 1] = t.cols;
@@ -105,12 +104,15 @@ class Splits<T> {
 
 export class Parallel {
   private pool: Pool | null;
-  private readonly strided: StridedKernels;
 
   /** The strided kernel of each form, and the fused forward's, called on this thread with a tile's arguments from the pool's job area. */
   private readonly stridedHere: Record<Form | "forward", (at: number) => void>;
-  /** Matmul tiles' workspace argument: each thread's own packing workspace. */
-  private readonly matmulWork: { arg: number; pointers: readonly number[] };
+  /**
+   * Matmul tiles' workspace argument, each thread's own packing workspace; for column tiles (all
+   * of A in every tile) with their aMode argument (11, the fused forward's 13) raised to A_KEPT on
+   * a thread's later tiles, which then skip packing A.
+   */
+  private readonly matmulWork: { rows: Workspace; columns: Workspace; forwardColumns: Workspace };
   private readonly tiles = new Splits<Tile[]>();
   private readonly ranges = new Splits<[number, number][]>();
   /** Arguments of an elementwise pass that runs whole on this thread. */
@@ -123,14 +125,15 @@ export class Parallel {
     private readonly workspaces: readonly number[],
   ) {
     this.pool = pool && pool.size > 0 ? pool : null;
-    this.strided = kernels as unknown as StridedKernels;
     const args = this.pool?.args ?? new Float64Array(0);
     const here = (f: (...a: number[]) => void, argc: number) => (at: number) => callWith(f, args, at, argc);
-    const k = this.strided;
+    const k = kernels;
     this.stridedHere = {
-      nn: here(k.matmul_strided_nn, 11), nt: here(k.matmul_strided_nt, 11), tn: here(k.matmul_strided_tn, 11), forward: here(k.matmul_strided_nt_forward, 13),
+      nn: here(k.matmul_strided_nn, 12), nt: here(k.matmul_strided_nt, 12), tn: here(k.matmul_strided_tn, 12), forward: here(k.matmul_strided_nt_forward, 14),
     };
-    this.matmulWork = { arg: 9, pointers: workspaces };
+    this.matmulWork = {
+      rows: { arg: 9, pointers: workspaces }, columns: { arg: 9, pointers: workspaces, kept: 11 }, forwardColumns: { arg: 9, pointers: workspaces, kept: 13 },
+    };
   }
 
   /**
@@ -218,8 +221,13 @@ export class Parallel {
       return;
     }
     const args = this.pool!.args;
-    for (let t = 0; t < tiles.length; t++) writeTileArgs(args, t * MAX_ARGS, form, m, n, k, a, b, c, tiles[t], acc);
-    this.run(`matmul_strided_${form}`, tiles.length, 11, this.stridedHere[form], this.matmulWork, form === "tn" && this.hidesIdle(m, n, k));
+    const columns = tiles[0].rows === m; // every tile has all of A
+    for (let t = 0; t < tiles.length; t++) {
+      writeTileArgs(args, t * MAX_ARGS, form, m, n, k, a, b, c, tiles[t], acc);
+      args[t * MAX_ARGS + 11] = columns ? A_KEEP : A_BLOCKWISE;
+    }
+    const work = columns ? this.matmulWork.columns : this.matmulWork.rows;
+    this.run(`matmul_strided_${form}`, tiles.length, 12, this.stridedHere[form], work, form === "tn" && this.hidesIdle(m, n, k));
   }
 
   /**
@@ -243,14 +251,16 @@ export class Parallel {
       return;
     }
     const args = this.pool!.args;
+    const columns = tiles[0].rows === m;
     for (let t = 0; t < tiles.length; t++) {
       const at = t * MAX_ARGS;
       writeTileArgs(args, at, "nt", m, n, k, a, w, z, tiles[t], 0);
       args[at + 10] = bias + 4 * tiles[t].col;
       args[at + 11] = epilogue;
       args[at + 12] = alpha;
+      args[at + 13] = columns ? A_KEEP : A_BLOCKWISE;
     }
-    this.run("matmul_strided_nt_forward", tiles.length, 13, this.stridedHere.forward, this.matmulWork);
+    this.run("matmul_strided_nt_forward", tiles.length, 14, this.stridedHere.forward, columns ? this.matmulWork.forwardColumns : this.matmulWork.rows);
   }
 
   /**
@@ -309,7 +319,7 @@ export class Parallel {
   splitCalls = 0;
 
   // Tile p starts on thread p (0 is this one), the rest go to whichever thread is free first.
-  private run(name: string, count: number, argc: number, here: (at: number) => void, work: { arg: number; pointers: readonly number[] } | null = null, idleFirst = false): void {
+  private run(name: string, count: number, argc: number, here: (at: number) => void, work: Workspace | null = null, idleFirst = false): void {
     const pool = this.pool!;
     this.splitCalls++;
     const error = pool.run(this.threads, name, count, argc, here, work, idleFirst);

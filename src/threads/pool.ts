@@ -20,13 +20,28 @@ const ERR_BYTE = 32;
 const ERR_CHARS = (SLOT * 4 - ERR_BYTE) / 2;
 /**
  * The job area after the slots: int32 tile count, op, argc, which argument is the running
- * thread's workspace (-1: none), the workers' poll time and the threads taking part in one 64-byte
+ * thread's workspace (-1: none), the workers' poll time, the threads taking part and which
+ * argument is set to KEPT on a thread's later tiles (-1: none; Workspace.kept) in one 64-byte
  * line; per thread's segment, its claims (CLAIMS + p) and the tiles taken from its back
  * (BACKS + p); then each tile's f64 arguments.
  */
-const COUNT = 0, OP = 1, ARGC = 2, WORK_ARG = 3, POLL_US = 4, PARTS = 5, CLAIMS = 16, BACKS = CLAIMS + MAX_TILES;
+const COUNT = 0, OP = 1, ARGC = 2, WORK_ARG = 3, POLL_US = 4, PARTS = 5, KEPT_ARG = 6, CLAIMS = 16, BACKS = CLAIMS + MAX_TILES;
 const JOB_INTS = BACKS + MAX_TILES, JOB_HEADER_BYTES = 4 * JOB_INTS;
 export const MAX_ARGS = 16;
+/** The value Workspace.kept's argument gets on a thread's second and later tiles of a job (the kernels' A_KEPT). */
+export const KEPT = 2;
+
+/**
+ * A job's per-thread packing workspaces: argument `arg` of each tile is replaced by the running
+ * thread's own (`pointers[p]` for thread p). With `kept`, argument `kept` is set to KEPT on each
+ * tile after the thread's first of the job: the tiles share an operand that the kernel packs into
+ * the workspace, and the thread's earlier tile left it there.
+ */
+export interface Workspace {
+  arg: number;
+  pointers: readonly number[];
+  kept?: number;
+}
 /** Where in a tile's row a kernel that returns a value (max_abs) leaves it, for the caller to combine. */
 export const RESULT = MAX_ARGS - 1;
 /**
@@ -59,7 +74,7 @@ function runTiles(job: Int32Array, claims: number, backs: number, me: number, pa
 }
 
 /**
- * fn(a[at], …, a[at + argc − 1]) for a kernel of up to 13 arguments, without building an
+ * fn(a[at], …, a[at + argc − 1]) for a kernel of up to 14 arguments, without building an
  * argument list (apply over a subarray allocates and takes V8's slow path: it made a worker's
  * max_abs and sgd_step tiles twice as slow as the calling thread's). Self-contained: the workers
  * run its source text.
@@ -79,6 +94,7 @@ export function callWith(fn: (...args: number[]) => unknown, a: Float64Array, at
     case 11: return fn(a[at], a[at + 1], a[at + 2], a[at + 3], a[at + 4], a[at + 5], a[at + 6], a[at + 7], a[at + 8], a[at + 9], a[at + 10]);
     case 12: return fn(a[at], a[at + 1], a[at + 2], a[at + 3], a[at + 4], a[at + 5], a[at + 6], a[at + 7], a[at + 8], a[at + 9], a[at + 10], a[at + 11]);
     case 13: return fn(a[at], a[at + 1], a[at + 2], a[at + 3], a[at + 4], a[at + 5], a[at + 6], a[at + 7], a[at + 8], a[at + 9], a[at + 10], a[at + 11], a[at + 12]);
+    case 14: return fn(a[at], a[at + 1], a[at + 2], a[at + 3], a[at + 4], a[at + 5], a[at + 6], a[at + 7], a[at + 8], a[at + 9], a[at + 10], a[at + 11], a[at + 12], a[at + 13]);
     default: return fn.apply(null, Array.from(a.subarray(at, at + argc)));
   }
 }
@@ -92,7 +108,7 @@ export function callWith(fn: (...args: number[]) => unknown, a: Float64Array, at
 const WORKER_SOURCE = `
 const SLOT = ${SLOT}, SEQ = ${SEQ}, DONE = ${DONE}, STATUS = ${STATUS}, ERRLEN = ${ERRLEN}, WORK = ${WORK};
 const ERR_BYTE = ${ERR_BYTE}, ERR_CHARS = ${ERR_CHARS};
-const COUNT = ${COUNT}, OP = ${OP}, ARGC = ${ARGC}, WORK_ARG = ${WORK_ARG}, POLL_US = ${POLL_US}, PARTS = ${PARTS}, CLAIMS = ${CLAIMS}, BACKS = ${BACKS}, MAX_ARGS = ${MAX_ARGS};
+const COUNT = ${COUNT}, OP = ${OP}, ARGC = ${ARGC}, WORK_ARG = ${WORK_ARG}, POLL_US = ${POLL_US}, PARTS = ${PARTS}, KEPT_ARG = ${KEPT_ARG}, CLAIMS = ${CLAIMS}, BACKS = ${BACKS}, MAX_ARGS = ${MAX_ARGS};
 const runTiles = (${runTiles.toString()});
 const callWith = (${callWith.toString()});
 const node = typeof require === "function" && typeof self === "undefined";
@@ -112,10 +128,11 @@ listen(async ({ module, memory, control, slot, workers, names }) => {
   const job = new Int32Array(control, workers * SLOT * 4, ${JOB_INTS});
   const args = new Float64Array(control, workers * SLOT * 4 + ${JOB_HEADER_BYTES});
   const fns = names.map((n) => exports[n]);
-  let fn, argc, workArg;
+  let fn, argc, workArg, keptArg, ran;
   const runTile = (t) => {
     const a = args, at = t * MAX_ARGS;
     if (workArg >= 0) a[at + workArg] = i32[WORK];
+    if (keptArg >= 0 && ran++ > 0) a[at + keptArg] = ${KEPT};
     const r = callWith(fn, a, at, argc);
     if (r !== undefined) a[at + ${RESULT}] = r;
   };
@@ -133,7 +150,7 @@ listen(async ({ module, memory, control, slot, workers, names }) => {
     if (seq < 0) return;
     let status = 0;
     try {
-      fn = fns[job[OP]]; argc = job[ARGC]; workArg = job[WORK_ARG];
+      fn = fns[job[OP]]; argc = job[ARGC]; workArg = job[WORK_ARG]; keptArg = job[KEPT_ARG]; ran = 0;
       runTiles(job, CLAIMS, BACKS, slot + 1, job[PARTS], job[COUNT], runTile);
     } catch (e) {
       status = 1;
@@ -249,7 +266,9 @@ export class Pool {
   private closed = false;
   /** The current job's tile runner on this thread, and workspaces (set by run()). */
   private here: ((at: number) => void) | null = null;
-  private work: { arg: number; pointers: readonly number[] } | null = null;
+  private work: Workspace | null = null;
+  /** Tiles this thread has run of the current job. */
+  private ran = 0;
   /**
    * Work for this thread outside its tiles (the engine copies the next batch's rows here): called
    * again and again, a little each time, until it returns false. It runs while this thread waits
@@ -259,7 +278,12 @@ export class Pool {
    */
   idle: (() => boolean) | null = null;
   private readonly runTile = (t: number): void => {
-    if (this.work) this.tileArgs[t * MAX_ARGS + this.work.arg] = this.work.pointers[0];
+    const work = this.work;
+    if (work) {
+      this.tileArgs[t * MAX_ARGS + work.arg] = work.pointers[0];
+      if (work.kept !== undefined && this.ran > 0) this.tileArgs[t * MAX_ARGS + work.kept] = KEPT;
+    }
+    this.ran++;
     this.here!(t * MAX_ARGS);
   };
 
@@ -294,12 +318,11 @@ export class Pool {
    * Runs kernel `name` on each of `count` tiles (arguments in `args`) on up to `threads` threads,
    * this one included through `here(at)` (at: the tile's offset in `args`), and returns when all
    * are done, each thread running tiles as runTiles says (this one is thread 0). With
-   * `work`, argument `work.arg` of a tile is replaced by the running thread's own workspace
-   * (`work.pointers[p]` for thread p). With `idleFirst` (a job long enough to hide it), this
+   * `work`, a tile's workspace arguments are the running thread's (Workspace). With `idleFirst` (a job long enough to hide it), this
    * thread does its idle work before its tiles. Returns the first error met (a ThreadError for
    * a worker's), or null.
    */
-  run(threads: number, name: string, count: number, argc: number, here: (at: number) => void, work: { arg: number; pointers: readonly number[] } | null = null, idleFirst = false): unknown {
+  run(threads: number, name: string, count: number, argc: number, here: (at: number) => void, work: Workspace | null = null, idleFirst = false): unknown {
     if (this.failure) return new ThreadError(`wasmlp threads failed: ${this.failure}`);
     const op = this.ops.get(name);
     if (op === undefined || argc > MAX_ARGS || count < 1 || count > MAX_TILES) {
@@ -311,10 +334,12 @@ export class Pool {
     job[ARGC] = argc;
     job[COUNT] = count;
     job[WORK_ARG] = work ? work.arg : -1;
+    job[KEPT_ARG] = work?.kept ?? -1;
     job[PARTS] = helpers + 1;
     for (let q = 0; q <= helpers; q++) job[CLAIMS + q] = job[BACKS + q] = 0;
     this.here = here;
     this.work = work;
+    this.ran = 0;
     const seq = (this.seq = (this.seq + 1) & 0x3fffffff) || (this.seq = 1);
     for (let w = 0; w < helpers; w++) {
       Atomics.store(this.i32, w * SLOT + STATUS, 0);

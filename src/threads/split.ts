@@ -15,9 +15,10 @@ export const MIN_MATMUL_WORK = 1 << 19;
 /**
  * Tiles per thread a shared matmul is cut into: threads take tiles as they come free, so a core
  * that runs slow (another program on it, a neighbour on a shared host) does fewer of them
- * instead of holding up the call. Each tile packs its own block of A; in instructions
- * (callgrind, TurboFan code) 8 tiles cost 1–3% more than one call on the 784-256 layer's
- * forward and weight-gradient shapes, 16 tiles 7–10% more.
+ * instead of holding up the call. Column tiles (all of A each) pack A once per thread and job
+ * (the kernels' aMode); row tiles pack their own rows. With that, 8 column tiles run the
+ * 784-256 layer's forward and weight-gradient shapes as fast as one call on one thread, and 6 or
+ * 8 tiles per thread were no faster than 4 on 2 threads (1.00–1.03×, interleaved).
  */
 export const TILES_PER_THREAD = 4;
 /** Multiply-adds a tile must have: each tile is a kernel call that packs its own block of A. */

@@ -98,7 +98,7 @@ describe.each(["nn", "nt", "tn"] as const)("matmul_strided_%s", (form) => {
       const args = form === "nn" ? [ra.ptr + 4 * row * k, k, rb.ptr + 4 * col, n]
         : form === "nt" ? [ra.ptr + 4 * row * k, k, rb.ptr + 4 * col * k, k]
         : [ra.ptr + 4 * row, m, rb.ptr + 4 * col, n];
-      rt.kernels[`matmul_strided_${form}`](rows, cols, k, args[0], args[1], args[2], args[3], part.ptr + 4 * (row * n + col), n, rt.workspace, 0);
+      rt.kernels[`matmul_strided_${form}`](rows, cols, k, args[0], args[1], args[2], args[3], part.ptr + 4 * (row * n + col), n, rt.workspace, 0, 0);
       const w = new Uint32Array(whole.view.buffer, whole.view.byteOffset, m * n), p = new Uint32Array(part.view.buffer, part.view.byteOffset, m * n);
       const seven = new Uint32Array(Float32Array.of(7).buffer)[0];
       for (let i = 0; i < m; i++) {
@@ -107,6 +107,25 @@ describe.each(["nn", "nt", "tn"] as const)("matmul_strided_%s", (form) => {
           if (p[i * n + j] !== (inside ? w[i * n + j] : seven)) expect.fail(`${form} ${m}×${n}×${k}: entry (${i}, ${j}) ${inside ? "differs from the whole product" : "outside the block was written"}`);
         }
       }
+      [ra, rb, whole, part].forEach((r) => r.dispose());
+    }
+  });
+
+  test("column blocks with A packed once and kept (aMode 1, then 2) equal the whole product, also when A is too large to keep", () => {
+    const rng = new Random(4);
+    // 784-256's forward and weight-gradient shapes; B wider than one packed block (n > 512); A larger than the kept area (rows × k > 256Ki floats).
+    for (const [m, n, k] of [[128, 256, 784], [256, 784, 128], [37, 1100, 70], [300, 40, 1000]]) {
+      const a = randomArray(rng, m * k), b = randomArray(rng, k * n);
+      const [ra, rb, whole, part] = [region(rt, a), region(rt, b), region(rt, m * n), region(rt, m * n)];
+      rt.kernels[`matmul_${form}`](m, n, k, ra.ptr, rb.ptr, whole.ptr, rt.workspace, 0);
+      // A's argument is the same for every column block; B's and C's move with the block.
+      const lda = form === "tn" ? m : k;
+      for (let col = 0, i = 0; col < n; col += 24, i++) {
+        const cols = Math.min(24, n - col);
+        const bAt = form === "nt" ? rb.ptr + 4 * col * k : rb.ptr + 4 * col, ldb = form === "nt" ? k : n;
+        rt.kernels[`matmul_strided_${form}`](m, cols, k, ra.ptr, lda, bAt, ldb, part.ptr + 4 * col, n, rt.workspace, 0, i === 0 ? 1 : 2);
+      }
+      expect(new Uint32Array(part.view.buffer, part.view.byteOffset, m * n), `${form} ${m}×${n}×${k}`).toEqual(new Uint32Array(whole.view.buffer, whole.view.byteOffset, m * n));
       [ra, rb, whole, part].forEach((r) => r.dispose());
     }
   });
