@@ -6,9 +6,19 @@ export function gatherRows(dst: Float32Array | Float64Array, src: Float32Array, 
     dst.set(src.subarray(start * width, (start + m) * width));
     return;
   }
-  // subarray()+set() per row: a memcpy each; measured faster than a plain loop despite the garbage.
+  // Narrow rows (targets, a few features): a plain loop. Wide rows (images): subarray()+set(), a
+  // memcpy each, faster despite the garbage. 64 random rows of 10 floats: 2.2 against 6.0 µs; of
+  // 784: 43 against 137 µs; even at 64 floats.
+  if (width < 64) {
+    for (let i = 0; i < m; i++) {
+      const r = order[start + i] * width, o = i * width;
+      for (let j = 0; j < width; j++) dst[o + j] = src[r + j];
+    }
+    return;
+  }
   for (let i = 0; i < m; i++) {
     const r = order[start + i] * width;
     dst.set(src.subarray(r, r + width), i * width);
   }
 }
+
