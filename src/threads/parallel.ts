@@ -58,7 +58,7 @@ export type Form = "nn" | "nt" | "tn";
 /** Multiply-adds per thread of a split matmul that hide the calling thread's idle work (hidesIdle). */
 const IDLE_FIRST_WORK = 1 << 20;
 
-/** The kernels' aMode: pack A block by block; pack it whole and keep it (KEPT, set by Pool.run on a thread's later tiles: take it as kept). */
+/** The kernels' aMode written here: A packed block by block (row tiles), or whole and kept (column tiles; Pool.run makes it KEPT on a thread's later tiles). */
 const A_BLOCKWISE = 0, A_KEEP = 1;
 
 /**

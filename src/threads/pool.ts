@@ -317,10 +317,10 @@ export class Pool {
   /**
    * Runs kernel `name` on each of `count` tiles (arguments in `args`) on up to `threads` threads,
    * this one included through `here(at)` (at: the tile's offset in `args`), and returns when all
-   * are done, each thread running tiles as runTiles says (this one is thread 0). With
-   * `work`, a tile's workspace arguments are the running thread's (Workspace). With `idleFirst` (a job long enough to hide it), this
-   * thread does its idle work before its tiles. Returns the first error met (a ThreadError for
-   * a worker's), or null.
+   * are done, each thread running tiles as runTiles says (this one is thread 0). With `work`, a
+   * tile's workspace arguments are the running thread's (Workspace). With `idleFirst` (a job long
+   * enough to hide it), this thread does its idle work before its tiles. Returns the first error
+   * met (a ThreadError for a worker's), or null.
    */
   run(threads: number, name: string, count: number, argc: number, here: (at: number) => void, work: Workspace | null = null, idleFirst = false): unknown {
     if (this.failure) return new ThreadError(`wasmlp threads failed: ${this.failure}`);
