@@ -206,11 +206,8 @@ export class WasmEngine implements Engine<Float32Array> {
   private readonly copyAhead = (rows = 2): boolean => {
     const a = this.ahead, spare = this.slots[0]?.spare;
     if (!a.active || !spare || !this.alive) return false;
-    const w = this.inputSize, view = spare.view, end = Math.min(a.m, a.done + rows);
-    for (let i = a.done; i < end; i++) {
-      const r = a.order[a.start + i] * w;
-      view.set(a.src.subarray(r, r + w), i * w);
-    }
+    const end = Math.min(a.m, a.done + rows);
+    gatherRows(spare.view, a.src, this.inputSize, a.order, a.start + a.done, end - a.done, a.done);
     a.done = end;
     return end < a.m;
   };

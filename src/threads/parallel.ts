@@ -293,8 +293,23 @@ export class Parallel {
       callWith(fn, args, 0, argc);
       return;
     }
-    this.run(name, parts.length, argc, (at) => callWith(fn, args, at, argc));
+    this.passFn = fn;
+    this.passArgc = argc;
+    this.run(name, parts.length, argc, this.passHere);
   }
+
+  /** The shared elementwise pass's kernel and argument count, for passHere (set by elementwise()). */
+  private passFn: (...args: number[]) => unknown = () => undefined;
+  private passArgc = 0;
+  /** Runs a tile of the current elementwise pass on this thread (bound once: a call allocates nothing). */
+  private readonly passHere = (at: number): void => {
+    callWith(this.passFn, this.pool!.args, at, this.passArgc);
+  };
+  /** Runs a tile of a shared max_abs on this thread, leaving its maximum in the tile's RESULT slot. */
+  private readonly maxAbsHere = (at: number): void => {
+    const args = this.pool!.args;
+    args[at + RESULT] = this.kernels.max_abs(args[at], args[at + 1]);
+  };
 
   /**
    * max_i |x(n)[i]| (NaN if any is NaN, +∞ if any is infinite), its parts on the threads like a
@@ -309,7 +324,7 @@ export class Parallel {
       args[p * MAX_ARGS] = parts[p][1] - parts[p][0];
       args[p * MAX_ARGS + 1] = x + 4 * parts[p][0];
     }
-    this.run("max_abs", parts.length, 2, (at) => { args[at + RESULT] = this.kernels.max_abs(args[at], args[at + 1]); });
+    this.run("max_abs", parts.length, 2, this.maxAbsHere);
     let max = 0;
     for (let p = 0; p < parts.length; p++) max = Math.max(max, args[p * MAX_ARGS + RESULT]);
     return max;

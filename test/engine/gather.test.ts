@@ -14,6 +14,13 @@ describe("gatherRows", () => {
       expect(Array.from(dst.subarray(7 * width))).toEqual(new Array(width).fill(0)); // nothing past the m rows
       gatherRows(dst, src, width, null, 40, 8);
       expect(Array.from(dst)).toEqual(Array.from(src.subarray(40 * width, 48 * width)));
+      // A few rows at a time, into their places (the engine's copy-ahead).
+      dst.fill(0);
+      gatherRows(dst, src, width, order, 5, 3, 0);
+      gatherRows(dst, src, width, order, 8, 4, 3);
+      for (let i = 0; i < 7; i++) expect(dst[i * width + width - 1]).toBe(src[order[5 + i] * width + width - 1]);
+      gatherRows(dst, src, width, null, 10, 1, 7);
+      expect(Array.from(dst.subarray(7 * width))).toEqual(Array.from(src.subarray(10 * width, 11 * width)));
     }
   });
 });
