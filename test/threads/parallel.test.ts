@@ -20,18 +20,18 @@ beforeAll(async () => {
   plainWork = plainHeap.alloc(plain.matmul_workspace_bytes());
 });
 
-interface Threaded { parallel: Parallel; heap: Heap; kernels: Kernels }
+interface Threaded { parallel: Parallel; heap: Heap; kernels: Kernels; pool: Pool }
 const pools: Parallel[] = [];
 afterAll(async () => { await Promise.all(pools.map((p) => p.close())); });
 
-async function threaded(threads: number): Promise<Threaded> {
-  const { exports, pool } = await startThreads(threads);
+async function threaded(threads: number, timeoutMs?: number): Promise<Threaded> {
+  const { exports, pool } = await startThreads(threads, timeoutMs);
   const kernels = exports as unknown as Kernels;
   const heap = new Heap(kernels.memory, kernels.heap_base());
   const work = Array.from({ length: threads }, () => heap.alloc(kernels.matmul_workspace_bytes()));
   const parallel = new Parallel(kernels, pool, work);
   pools.push(parallel);
-  return { parallel, heap, kernels };
+  return { parallel, heap, kernels, pool };
 }
 
 function put(heap: Heap, values: Float32Array): number {
@@ -245,6 +245,26 @@ describe("scheduling", () => {
     expect(once).toBe(true);
   });
 
+  test("a worker not yet running when the calling thread has run every tile is closed out of that job and takes part in later ones", async () => {
+    const t = await threaded(2);
+    const pool = (t.parallel as unknown as { pool: Pool }).pool;
+    const poll = pool.pollMicros;
+    pool.pollMicros = 0; // the worker blocks after each job, so a job finds it asleep
+    let alone = 0, shared = 0;
+    for (let i = 0; i < 200; i++) {
+      // Even jobs: the calling thread runs both tiles at once (the worker wakes too late for them);
+      // odd ones: it dawdles 2 ms on its tile and the worker takes at least the other.
+      const slow = i % 2 === 1;
+      const { mine, once } = scaleTiles(t, 2, 16, (tile) => { if (slow && tile === 0) sleep(2); });
+      expect(once, `job ${i}`).toBe(true);
+      if (!slow && mine.length === 2) alone++;
+      if (slow && mine.length < 2) shared++; // the worker ran a tile
+    }
+    pool.pollMicros = poll;
+    expect(alone).toBeGreaterThan(0);
+    expect(shared).toBeGreaterThan(50);
+  });
+
   test("with 4 threads and the calling thread slow at random, every tile runs once", async () => {
     const rng = new Random(17), t = await threaded(4);
     for (const tiles of [4, 7, 16, 64]) {
@@ -367,33 +387,58 @@ describe("failures", () => {
     expect(get(t.heap, pc, 64 * 200)).toEqual(plainMatmul("nn", 64, 200, 300, a, b, c0, false));
   });
 
-  test("a worker that dies during a call fails it at the deadline instead of hanging", async () => {
-    const { exports, pool } = await startThreads(2, 300);
-    const kernels = exports as unknown as Kernels;
-    const heap = new Heap(kernels.memory, kernels.heap_base());
-    const parallel = new Parallel(kernels, pool, [0, 1].map(() => heap.alloc(kernels.matmul_workspace_bytes())));
-    pools.push(parallel);
+  test("a worker that dies unseen is closed out of each call, which still completes, until it has taken no part for the deadline", async () => {
+    const { parallel, heap, pool } = await threaded(2, 300);
     const rng = new Random(11);
     const a = randomArray(rng, 128 * 256), b = randomArray(rng, 256 * 256), c0 = new Float32Array(128 * 256);
     const pa = put(heap, a), pb = put(heap, b), pc = put(heap, c0);
-    // Dead, and the pool not told (its exit listener removed): as when a worker dies mid-step,
-    // while the calling thread is blocked and cannot see the exit event.
+    const want = plainMatmul("nt", 128, 256, 256, a, b, c0, false);
+    // Dead, and the pool not told (its exit listeners removed): as when a worker dies mid-step,
+    // while the calling thread is busy and cannot see the exit event. It never enters a job, so
+    // the calling thread runs every tile and does not wait for it; after 300 ms of that, a call
+    // fails with a clear error.
     const worker = pool.handles[0] as unknown as import("node:worker_threads").Worker;
     worker.removeAllListeners("exit");
     worker.removeAllListeners("error");
     await worker.terminate();
-    expect(() => parallel.matmul("nt", 128, 256, 256, pa, pb, pc, false)).toThrow(/thread 1 did not finish its part within 300 ms/);
+    let error: unknown = null, calls = 0;
+    for (const until = Date.now() + 10_000; error === null && Date.now() < until; calls++) {
+      try {
+        parallel.matmul("nt", 128, 256, 256, pa, pb, pc, false);
+        expect(get(heap, pc, 128 * 256)).toEqual(want);
+      } catch (e) { error = e; }
+    }
+    expect(calls).toBeGreaterThan(1);
+    expect(error).toBeInstanceOf(ThreadError);
+    expect(String(error)).toMatch(/thread 1 has not taken up a call for 300 ms/);
     expect(parallel.threads).toBe(1);
     parallel.matmul("nt", 128, 256, 256, pa, pb, pc, false);
-    expect(get(heap, pc, 128 * 256)).toEqual(plainMatmul("nt", 128, 256, 256, a, b, c0, false));
+    expect(get(heap, pc, 128 * 256)).toEqual(want);
+  });
+
+  test("a worker's part that runs past the deadline fails the call instead of hanging", async () => {
+    const { heap, kernels, pool } = await threaded(2, 5);
+    // Tile 0 (the calling thread's) waits until the worker is into tile 1; tile 1 is gelu_backward
+    // over 2M floats, tens of milliseconds, past the 5 ms deadline.
+    const n = 1 << 21;
+    const z = heap.alloc(4 * n), da = heap.alloc(4 * n), dz = heap.alloc(4 * n);
+    const view = new Float32Array(kernels.memory.buffer, dz, n).fill(7);
+    new Float32Array(kernels.memory.buffer, z, n).fill(0.5);
+    new Float32Array(kernels.memory.buffer, da, n).fill(1);
+    const args = pool.args;
+    args.set([1, z, da, dz], 0);
+    args.set([n - 16, z + 64, da + 64, dz + 64], MAX_ARGS);
+    const here = (at: number) => {
+      for (const until = Date.now() + 5000; view[16] === 7 && Date.now() < until;);
+      kernels.gelu_backward(args[at], args[at + 1], args[at + 2], args[at + 3]);
+    };
+    const error = pool.run(2, "gelu_backward", 2, 4, here);
+    expect(error).toBeInstanceOf(ThreadError);
+    expect(String(error)).toMatch(/thread 1 did not finish its part within 5 ms/);
   });
 
   test("a worker that dies fails the next call with a clear error; later calls run on one thread", async () => {
-    const { exports, pool } = await startThreads(3);
-    const kernels = exports as unknown as Kernels;
-    const heap = new Heap(kernels.memory, kernels.heap_base());
-    const parallel = new Parallel(kernels, pool, [0, 1, 2].map(() => heap.alloc(kernels.matmul_workspace_bytes())));
-    pools.push(parallel);
+    const { parallel, heap, pool } = await threaded(3);
     await pool.handles[1].terminate();
     await new Promise((r) => setTimeout(r, 10));
     const rng = new Random(10);
