@@ -4,7 +4,7 @@
 // on a shared host a core's speed drifts within seconds. Rates are medians over the rounds; the
 // speed-up is the median of the rounds' own ratios, with their interquartile range.
 // Usage: node bench/threads.js [--threads N] [--quick] [--data DIR]
-import { existsSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import { parseArgs } from "node:util";
 import { Network, init, threadCount } from "../dist/index.js";
 import { runtime } from "../dist/runtime.js";
@@ -62,6 +62,15 @@ for (const [name, batch, options] of NETS) {
   const { times: [one, two], ratios } = sideBySide("gemm", () => parallel.matmul("nn", n, n, n, a.ptr, b.ptr, c.ptr, false));
   rows.push(["GEMM 512³ (A·B)", "GFLOP/s", (2 * n ** 3 / one / 1e9).toFixed(1), (2 * n ** 3 / two / 1e9).toFixed(1), speedUp(ratios)]);
   [a, b, c].forEach((r) => r.dispose());
+  // One core's wasm SIMD ceiling (build/peak.wasm, npm run asbuild:bench): the GEMM's register
+  // tile on L1-resident data, set against native peers' GEMMs (bench/peers/native_threads.py).
+  const peakWasm = new URL("../build/peak.wasm", import.meta.url);
+  if (existsSync(peakWasm)) {
+    const peak = (await WebAssembly.instantiate(readFileSync(peakWasm), { env: { abort() { throw new Error("abort"); } } })).instance.exports;
+    const steps = 1 << 20;
+    const t = measure("simd_peak", () => peak.simd_peak(steps, 1e-3), { maxTime: quick ? 0.1 : 0.5, minSamples: 5 });
+    rows.push(["simd_peak, one core's wasm SIMD ceiling", "GFLOP/s", ((64 * steps) / t / 1e9).toFixed(1), "", ""]);
+  }
 }
 const dir = values.data ?? "/usr/share/datasets/fashion-mnist";
 if (!quick && existsSync(dir)) {

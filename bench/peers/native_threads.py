@@ -55,6 +55,20 @@ def idx(path):
     return raw[4 + 4 * dims:], shape
 
 try:
+    # scikit-learn's products run on NumPy's BLAS: its float32 GEMM on this machine's cores.
+    import numpy as np
+    from threadpoolctl import threadpool_limits, threadpool_info
+    a = np.random.default_rng(1).random((512, 512), dtype=np.float32); b = a.T.copy()
+    g = []
+    for threads in (1, 2):
+        with threadpool_limits(limits=threads):
+            g.append(2 * 512 ** 3 / median_seconds(lambda: a @ b, 0.5 if quick else 1) / 1e9)
+    blas = next((f"{i['internal_api']} {i.get('version') or ''}".strip() for i in threadpool_info() if i["user_api"] == "blas"), "BLAS")
+    rows.append((f"NumPy {np.__version__} ({blas})", "float32 GEMM 512³", "GFLOP/s", f"{g[0]:.1f}", f"{g[1]:.1f}"))
+except ImportError as e:
+    print(f"(NumPy GEMM skipped: {e})")
+
+try:
     import numpy as np
     from sklearn.neural_network import MLPClassifier
     from threadpoolctl import threadpool_limits
