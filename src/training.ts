@@ -38,7 +38,8 @@ export function forwardLoss<A extends Float32Array | Float64Array>(
   e.loadY(0, y, order, start, m);
   e.loadWeights(weights, order, start, m);
   const out = e.runForward(0, m, training);
-  const correct = countCorrect(t, out, y, order, start, m);
+  // Against the targets just copied (in cache, in order), not the shuffled rows of y.
+  const correct = countCorrect(t, out, e.targets(0), null, 0, m);
   // The loss minimised: the batch mean plus the layers' kernel penalties (as Keras reports it).
   return { loss: e.lossSum(0, m) / m + e.penalty(), correct };
 }
@@ -127,7 +128,7 @@ function elementwiseAccuracy(t: { outputSize: number; loss: Loss }): boolean {
 }
 
 function countCorrect(
-  t: { outputSize: number; loss: Loss }, out: ArrayLike<number>, y: Float32Array, order: Uint32Array | null, start: number, m: number,
+  t: { outputSize: number; loss: Loss }, out: ArrayLike<number>, y: ArrayLike<number>, order: Uint32Array | null, start: number, m: number,
   confusion: Float64Array | null = null,
 ): number {
   const n = t.outputSize;

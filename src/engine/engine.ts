@@ -28,6 +28,8 @@ export interface Engine<A extends Float32Array | Float64Array> {
   loadWeights(src: Float32Array | null, order: Uint32Array | null, start: number, m: number): void;
   /** Same for the targets. */
   loadY(slot: Slot, src: Float32Array, order: Uint32Array | null, start: number, m: number): void;
+  /** The slot's targets as loadY left them, row after row: a view valid until the next engine call. */
+  targets(slot: Slot): A;
   /**
    * Runs the layers; returns a view of the outputs valid until the next engine call. `training`
    * (slot 0, training steps only): dropout layers drop, and the next backprop goes through their masks;

@@ -249,6 +249,11 @@ export class WasmEngine implements Engine<Float32Array> {
     gatherRows(this.slots[slot]!.y.view, src, this.outputSize, order, start, m);
   }
 
+  targets(slot: Slot): Float32Array {
+    this.live();
+    return this.slots[slot]!.y.view;
+  }
+
   runForward(slot: Slot, m: number, training = false): Float32Array {
     this.live();
     const k = this.rt.parallel.kernelsShared; // large elementwise passes shared with threads

@@ -103,6 +103,10 @@ export class ReferenceEngine implements Engine<Float64Array> {
     gatherRows(this.slots[slot]!.y, src, this.outputSize, order, start, m);
   }
 
+  targets(slot: Slot): Float64Array {
+    return this.slots[slot]!.y;
+  }
+
   runForward(slot: Slot, m: number, training = false): Float64Array {
     const b = this.slots[slot]!;
     if (slot === 0) {
