@@ -259,7 +259,7 @@ if (only.has("threads")) {
   say();
   const child = (cmd, args) => {
     const r = spawnSync(cmd, args, { encoding: "utf8", maxBuffer: 1 << 24 });
-    return ((r.stdout ?? "") + (r.status === 0 ? "" : `(exit ${r.status}) ${r.stderr ?? ""}`)).trim(); // say() prints it
+    return ((r.stdout ?? "") + (r.status === 0 ? "" : `(exit ${r.status}) ${r.stderr ?? ""}`)).replace(/^\n+|\s+$/g, ""); // say() prints it; a table's first line keeps its leading spaces
   };
   say("```\n" + child(process.execPath, [new URL("../threads.js", import.meta.url).pathname, ...(quick ? ["--quick"] : [])]) + "\n```");
   say();
