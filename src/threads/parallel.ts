@@ -6,7 +6,7 @@
 // thread count.
 import type { Kernels } from "../wasm.js";
 import { callWith, MAX_ARGS, Pool, RESULT, ThreadError, type Workspace } from "./pool.js";
-import { DENSE_MAX_M, DENSE_MAX_N, DENSE_MIN_K, MIN_ELEMENTWISE, MIN_MATMUL_WORK, splitElements, splitMatmul, type Tile } from "./split.js";
+import { DENSE_MAX_M, MIN_ELEMENTWISE, splitElements, splitMatmul, type Tile } from "./split.js";
 
 /** Kernels a worker may be asked to run (their index is the op code in the control block). */
 export const THREAD_KERNELS = [
@@ -239,16 +239,15 @@ export class Parallel {
 
   /**
    * A dense layer's forward pass Z = act(A·Wᵀ + bias), A m×k, W n×k. Up to DENSE_MAX_M (8)
-   * samples, or a narrow layer's product too small to split (DENSE_MAX_N), take dense_nt_forward
-   * (W streamed once, no packing; a sample's outputs do not depend on the others in its batch),
-   * others take matmul_nt_forward (bias and activation in the GEMM's
+   * samples take dense_nt_forward (W streamed once, no packing; a sample's outputs do not depend
+   * on the others in its batch), more take matmul_nt_forward (bias and activation in the GEMM's
    * store). Split across threads, each tile runs matmul_strided_nt_forward, the same fused store
    * on its block of Z, so the thread count never changes the result. Row-wise activations
    * (softmax) get epilogue 4 (the identity) and their own pass after this. `packed`: W already
    * packed by pack_bt (inference, one thread), or 0.
    */
   forwardNT(m: number, n: number, k: number, a: number, w: number, bias: number, z: number, epilogue: number, alpha: number, packed = 0): void {
-    if (m <= DENSE_MAX_M || (n <= DENSE_MAX_N && k >= DENSE_MIN_K && m * n * k < 2 * MIN_MATMUL_WORK)) {
+    if (m <= DENSE_MAX_M) {
       this.kernels.dense_nt_forward(m, n, k, a, w, bias, z, epilogue, alpha);
       return;
     }

@@ -10,17 +10,6 @@ export const SMALL_M = 4;
  * samples and still 1.1× at 16 (one interleaved run), so the matrix-vector path covers 1–8.
  */
 export const DENSE_MAX_M = 8;
-/**
- * Forward passes with at most this many outputs (a classifier's last layer) and at least
- * DENSE_MIN_K inputs also run dense_nt_forward when the product is too small to ever be split
- * (under 2·MIN_MATMUL_WORK multiply-adds, whatever the thread count, so the path does not depend
- * on it): the packed GEMM computes 8-wide register tiles and packs all of A for a few outputs.
- * Measured on one thread (2026-12-03): 128×10×128 14.5 against 19.7 µs, 256×10×256 51 against
- * 65, 128×10×784 45 against 73, 128×3×16 0.8 against 2.4; 1.06× at 128×16×32; with 4 inputs
- * 0.9×, hence the floor on k.
- */
-export const DENSE_MAX_N = 16;
-export const DENSE_MIN_K = 8;
 /** Multiply-adds a matmul must have, per thread beyond the first, to be worth waking threads for (a wake costs ~10-30 µs). */
 export const MIN_MATMUL_WORK = 1 << 19;
 /**

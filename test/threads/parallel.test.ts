@@ -100,26 +100,6 @@ describe.each([1, 2, 3, 4])("%i threads", (threads) => {
     [pa, pw, pbias, pz].forEach((p) => t.heap.release(p));
   });
 
-  // A classifier's last layer: narrow (n ≤ DENSE_MAX_N) and too small to split on any thread
-  // count, it takes dense_nt_forward; at 2^20 multiply-adds, with one more output or with fewer
-  // inputs than DENSE_MIN_K, the GEMM.
-  test.each([[128, 10, 128, "dense_nt_forward"], [255, 16, 256, "dense_nt_forward"], [256, 16, 256, "matmul_nt_forward"], [128, 17, 128, "matmul_nt_forward"], [128, 10, 4, "matmul_nt_forward"]] as const)(
-    "the forward pass %i×%i×%i takes %s, the same bytes on any thread count", (m, n, k, kernel) => {
-      const rng = new Random(m + n + k + 1);
-      const a = randomArray(rng, m * k), w = randomArray(rng, n * k, 0.1), bias = randomArray(rng, n);
-      const plainA = put(plainHeap, a), plainW = put(plainHeap, w), plainBias = put(plainHeap, bias), plainZ = plainHeap.alloc(4 * m * n);
-      const pa = put(t.heap, a), pw = put(t.heap, w), pbias = put(t.heap, bias), pz = t.heap.alloc(4 * m * n);
-      for (let epilogue = 0; epilogue <= 11; epilogue++) {
-        const alpha = epilogue === 3 ? 0.2 : 1;
-        if (kernel === "dense_nt_forward") plain.dense_nt_forward(m, n, k, plainA, plainW, plainBias, plainZ, epilogue, alpha);
-        else plain.matmul_nt_forward(m, n, k, plainA, plainW, plainBias, plainZ, plainWork, epilogue, alpha);
-        t.parallel.forwardNT(m, n, k, pa, pw, pbias, pz, epilogue, alpha);
-        expect(get(t.heap, pz, m * n), `epilogue ${epilogue}`).toEqual(get(plainHeap, plainZ, m * n));
-      }
-      [plainA, plainW, plainBias, plainZ].forEach((p) => plainHeap.release(p));
-      [pa, pw, pbias, pz].forEach((p) => t.heap.release(p));
-    });
-
   test("maxAbs over a split pass equals the kernel's, and finds a NaN or infinity in any part", () => {
     const rng = new Random(threads + 40);
     const n = 300_007; // shared from 262,144 floats
