@@ -31,9 +31,9 @@ const ERR_BYTE = 32;
 const ERR_CHARS = (SLOT * 4 - ERR_BYTE) / 2;
 /**
  * The job area after the slots: int32 tile count, op, argc, which argument is the running
- * thread's workspace (-1: none), the workers' poll time, the threads taking part and which
- * argument is set to KEPT on a thread's later tiles (-1: none; Workspace.kept) in one 64-byte
- * line; per thread's segment, its claims (CLAIMS + p) and the tiles taken from its back
+ * thread's workspace (-1: none), the workers' poll time, the threads taking part, which
+ * argument is set to KEPT on a thread's later tiles (-1: none; Workspace.kept) and the job's seq
+ * (what a worker that enters acknowledges in DONE) in one 64-byte line; per thread's segment, its claims (CLAIMS + p) and the tiles taken from its back
  * (BACKS + p); then each tile's f64 arguments.
  */
 const COUNT = 0, OP = 1, ARGC = 2, WORK_ARG = 3, POLL_US = 4, PARTS = 5, KEPT_ARG = 6, JOB_SEQ = 7, CLAIMS = 16, BACKS = CLAIMS + MAX_TILES;
