@@ -109,7 +109,10 @@ export interface InitOptions {
    * missing, wasmlp runs on one thread and says so once with console.warn. Default 1.
    */
   threads?: number | "auto";
-  /** Milliseconds a thread's part of a step may take before the step fails (default 60000). */
+  /**
+   * Milliseconds a thread's part of a step may take, or a thread may go without taking up any
+   * call, before the step fails and the threads are let go (default 60000).
+   */
   threadTimeoutMs?: number;
 }
 
