@@ -398,12 +398,12 @@ export class Pool {
     }
   }
 
-  /** Whether the first `helpers` workers have finished job `seq` (or skip it: see wait). */
+  /**
+   * Whether the first `helpers` workers have finished job `seq`. (None is closed out yet: wait()
+   * does that after the idle work, which a worker off its core leaves time for.)
+   */
   private allDone(helpers: number, seq: number): boolean {
-    for (let w = 0; w < helpers; w++) {
-      const base = w * SLOT;
-      if (Atomics.load(this.i32, base + DONE) !== seq && Atomics.load(this.i32, base + ENTER) !== SKIPPED) return false;
-    }
+    for (let w = 0; w < helpers; w++) if (Atomics.load(this.i32, w * SLOT + DONE) !== seq) return false;
     return true;
   }
 
