@@ -3,6 +3,7 @@ import { instantiate } from "@assemblyscript/loader";
 import { WASM_BASE64 } from "./generated/wasm-binary.js";
 import { base64ToBytes } from "./serialize.js";
 import type { Pool } from "./threads/pool.js";
+import { checkKeys, checkNumber } from "./validate.js";
 
 /** The raw kernel exports: pointers and sizes in, nothing allocated (see assembly/README.md). */
 export interface Kernels {
@@ -127,6 +128,8 @@ export function threadPool(): Pool | null {
   return pool;
 }
 
+const INIT_KEYS = ["source", "threads", "threadTimeoutMs"] as const;
+
 function isInitOptions(x: unknown): x is InitOptions {
   return typeof x === "object" && x !== null && Object.getPrototypeOf(x) === Object.prototype;
 }
@@ -164,6 +167,16 @@ async function resolveSource(source: WasmSource | undefined): Promise<WebAssembl
  * a URL, Response, bytes or compiled module may be given instead.
  */
 export function init(sourceOrOptions?: WasmSource | InitOptions): Promise<Kernels> {
+  if (isInitOptions(sourceOrOptions)) {
+    try {
+      checkKeys("init()", sourceOrOptions, INIT_KEYS);
+      const timeout = sourceOrOptions.threadTimeoutMs;
+      // Atomics.wait and timers take at most 2^31 − 1 ms.
+      if (timeout !== undefined) checkNumber("init() threadTimeoutMs", timeout, 0, 2 ** 31 - 1, true);
+    } catch (e) {
+      return Promise.reject(e);
+    }
+  }
   if (isInitOptions(sourceOrOptions) && sourceOrOptions.threads !== "auto" && sourceOrOptions.threads !== undefined) {
     const t = sourceOrOptions.threads;
     if (typeof t !== "number") return Promise.reject(new TypeError(`init() expected threads to be a number or "auto", received ${typeof t}`));

@@ -11,6 +11,14 @@ test("threads must be a positive integer or \"auto\"", async () => {
   await expect(init({ threads: "4" as unknown as number })).rejects.toThrow(new TypeError('init() expected threads to be a number or "auto", received string'));
 });
 
+test("threadTimeoutMs must be a positive finite number of milliseconds, and init() takes no unknown option", async () => {
+  for (const bad of [0, -5, Infinity, NaN, 2 ** 31, "100" as unknown as number]) {
+    await expect(init({ threads: 2, threadTimeoutMs: bad })).rejects.toThrow(/^init\(\) threadTimeoutMs must be a finite number in \(0, 2147483647\], received /);
+  }
+  await expect(init({ threads: 2, threadTimeoutMs: 0 })).rejects.toThrow("received 0");
+  await expect(init({ thread: 2 } as unknown as { threads: number })).rejects.toThrow(new TypeError('init() has an unknown option "thread"; known options: source, threads, threadTimeoutMs'));
+});
+
 test("init({ threads }) without SharedArrayBuffer warns once and runs on one thread", async () => {
   // Simulates a page that is not cross-origin isolated.
   delete (globalThis as { SharedArrayBuffer?: unknown }).SharedArrayBuffer;
