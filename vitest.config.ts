@@ -10,6 +10,8 @@ export default defineConfig({
       { find: /^wasmlp\/onnx$/, replacement: fileURLToPath(new URL("./src/formats/onnx.ts", import.meta.url)) },
       { find: /^wasmlp\/tfjs$/, replacement: fileURLToPath(new URL("./src/formats/tfjs.ts", import.meta.url)) },
       { find: /^wasmlp\/tfjs\/node$/, replacement: fileURLToPath(new URL("./src/formats/tfjs-node.ts", import.meta.url)) },
+      // Tests run in Node: the package's "imports" would pick the built dist/platform/node.js.
+      { find: /^#platform$/, replacement: fileURLToPath(new URL("./src/platform/node.ts", import.meta.url)) },
       { find: /^wasmlp$/, replacement: fileURLToPath(new URL("./src/index.ts", import.meta.url)) },
     ],
   },

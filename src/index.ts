@@ -9,8 +9,6 @@ export type {
   Batch, EpochLogs, FitOptions, Gradients, History, Labels, ModelJSON, NetworkOptions,
 } from "./types.js";
 export { memoryStats, threadCount } from "./runtime.js";
-/** @internal The kernels and the heap, for wasmlp's own subpath modules (wasmlp/graph); not an API. */
-export { runtime as __runtime } from "./runtime.js";
 export { ThreadError } from "./threads/pool.js";
 export { fitInWorker, type WorkerFitOptions } from "./threads/fit-worker.js";
 export type { HeapStats } from "./memory.js";

@@ -1,6 +1,7 @@
 // The public network API, one façade over an engine (wasm float32 or float64 reference):
 // option parsing, input validation, weights in and out, model files. The math lives in the
 // engine (src/engine/), the training loop in src/training.ts, model files in src/model-file.ts.
+import "./disposable.js";
 import {
   type LayerSpec, type Loss, type OptimizerSpec, LOSSES, checkLossFits, defaultLoss, describeOptimizer, parseLayer, parseOptimizer, tensorLayout,
 } from "./config.js";

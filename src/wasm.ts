@@ -1,5 +1,6 @@
 // The only file that knows how the WebAssembly module is found and instantiated.
 import { instantiate } from "@assemblyscript/loader";
+import { readFileUrl } from "#platform";
 import { WASM_BASE64 } from "./generated/wasm-binary.js";
 import { base64ToBytes } from "./serialize.js";
 import type { Pool } from "./threads/pool.js";
@@ -151,11 +152,7 @@ async function resolveSource(source: WasmSource | undefined): Promise<WebAssembl
     throw new TypeError(`init() expected a URL, string, Response, ArrayBuffer, typed array or WebAssembly.Module, received ${Object.prototype.toString.call(source)}`);
   }
   const url = new URL(String(source), import.meta.url);
-  if (url.protocol === "file:") {
-    // Node's fetch does not read files; import lazily so browsers never see node: modules.
-    const [{ readFile }, { fileURLToPath }] = await Promise.all([import("node:fs/promises"), import("node:url")]);
-    return readFile(fileURLToPath(url));
-  }
+  if (url.protocol === "file:") return readFileUrl(url);
   const response = await fetch(url);
   if (!response.ok) throw new Error(`init() could not fetch ${url.href}: HTTP ${response.status}`);
   return response;

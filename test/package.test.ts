@@ -1,19 +1,45 @@
-// What `npm pack` would publish: only what a user needs, within the size budget.
+// The package as `npm pack` publishes it: what it holds, its size, and that every entry shares
+// one runtime and reaches no node: module in a browser build.
 import { execFileSync } from "node:child_process";
-import { statSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, symlinkSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join, relative } from "node:path";
 import { fileURLToPath } from "node:url";
-import { expect, test } from "vitest";
+import { build } from "esbuild";
+import { afterAll, expect, test } from "vitest";
 
 const ROOT = fileURLToPath(new URL("..", import.meta.url));
+const pkg = JSON.parse(readFileSync(join(ROOT, "package.json"), "utf8"));
+const work = mkdtempSync(join(tmpdir(), "wasmlp-package-"));
+afterAll(() => rmSync(work, { recursive: true, force: true }));
 
-test("the package holds the build, the embedded data and the docs, nothing else", () => {
+/** The message kernels() throws before init(): one copy of it is one copy of the runtime. */
+const RUNTIME_MARKER = "wasmlp is not initialised";
+
+function jsFiles(dir: string): string[] {
+  return readdirSync(dir, { withFileTypes: true, recursive: true })
+    .filter((e) => e.isFile() && e.name.endsWith(".js"))
+    .map((e) => join(e.parentPath, e.name));
+}
+
+/** Every subpath and its file for a condition ("default", or "node" where that is all there is). */
+function entries(): [string, string][] {
+  return Object.entries(pkg.exports as Record<string, string | Record<string, string>>)
+    .filter(([, target]) => typeof target === "object")
+    .map(([subpath, target]) => [subpath, (target as Record<string, string>).default ?? (target as Record<string, string>).node]);
+}
+
+test("the package holds the build, the wasm, the types, README and licence: no data, no source maps but the bundles'", () => {
   const [pack] = JSON.parse(execFileSync("npm", ["pack", "--dry-run", "--json", "--ignore-scripts"], { cwd: ROOT, encoding: "utf8", stdio: ["ignore", "pipe", "ignore"] }));
   const files: string[] = pack.files.map((f: { path: string }) => f.path);
-  for (const needed of ["package.json", "README.md", "LICENSE", "build/wasmlp.wasm", "dist/index.js", "dist/index.d.ts", "dist/wasmlp.browser.js", "dist/cli/main.js", "dist/reference/index.js", "data/fashion-mnist/LICENSE", "data/fashion-mnist/t10k-images-idx3-ubyte.gz"]) {
+  for (const needed of ["package.json", "README.md", "LICENSE", "build/wasmlp.wasm", "dist/index.js", "dist/index.d.ts", "dist/wasmlp.browser.js", "dist/platform/browser.js", "dist/platform/node.js", "dist/cli/main.js", "dist/reference/index.js"]) {
     expect(files).toContain(needed);
   }
-  const allowed = /^(package\.json|README\.md|LICENSE|build\/wasmlp\.wasm|dist\/.+|data\/fashion-mnist\/.+)$/;
+  const allowed = /^(package\.json|README\.md|LICENSE|build\/wasmlp\.wasm|dist\/.+\.(js|d\.ts)|dist\/wasmlp(-data)?\.browser\.js\.map)$/;
   expect(files.filter((f) => !allowed.test(f))).toEqual([]);
+  // The Fashion-MNIST test set (4.3 MB) stays in the repository for npm start; see src/data/node.ts.
+  expect(pack.size).toBeLessThan(384 * 1024);
+  expect(pack.unpackedSize).toBeLessThan(1280 * 1024);
 });
 
 // The bundle budget includes the threads runtime (pool, dispatcher, memory rewrite: about 10 KiB
@@ -45,4 +71,57 @@ test("the package holds the build, the embedded data and the docs, nothing else"
 test("size budget: wasm under 49 KiB, the browser bundle under 149 KiB (of which the wasm in base64 is 65 KiB)", () => {
   expect(statSync(`${ROOT}/build/wasmlp.wasm`).size).toBeLessThan(49 * 1024);
   expect(statSync(`${ROOT}/dist/wasmlp.browser.js`).size).toBeLessThan(149 * 1024);
+});
+
+test("no file of dist/ imports wasmlp by its own name, and no entry but the bundles holds a copy of the runtime", () => {
+  const byName = /(?:\bfrom\s*|\bimport\s*\(\s*|\brequire\s*\(\s*|^\s*import\s*)["']wasmlp(?:\/[^"']*)?["']/m;
+  const code = (f: string) => readFileSync(f, "utf8").replace(/^\s*(\/\/|\/\*|\*).*$/gm, ""); // comments may say "wasmlp"
+  const offenders = jsFiles(join(ROOT, "dist")).filter((f) => byName.test(code(f)));
+  expect(offenders.map((f) => relative(ROOT, f))).toEqual([]);
+  for (const [subpath, file] of entries()) {
+    const text = readFileSync(join(ROOT, file), "utf8");
+    // Only the runtime's module itself and the single-file bundle may hold the runtime.
+    if (subpath === "./browser") expect(text.includes(RUNTIME_MARKER), subpath).toBe(true);
+    else expect(text.includes(RUNTIME_MARKER), subpath).toBe(false);
+  }
+  expect(readFileSync(join(ROOT, "dist/wasm.js"), "utf8").includes(RUNTIME_MARKER)).toBe(true);
+});
+
+test("a browser build of every subpath (graph first) bundles with no node: module and one runtime", async () => {
+  // The application has wasmlp in its node_modules, as an install gives it (a link to this tree).
+  mkdirSync(join(work, "node_modules"), { recursive: true });
+  symlinkSync(ROOT, join(work, "node_modules", "wasmlp"), "dir");
+  const browserSubpaths = entries().map(([s]) => s).filter((s) => s !== "./browser" && s !== "./tfjs/node");
+  expect(browserSubpaths[0]).toBe(".");
+  const ordered = [...browserSubpaths.slice(1), "."]; // wasmlp/graph before wasmlp
+  const specifier = (s: string) => (s === "." ? "wasmlp" : `wasmlp/${s.slice(2)}`);
+  writeFileSync(join(work, "app.js"), ordered.map((s, i) => `export * as m${i} from "${specifier(s)}";`).join("\n"));
+  const result = await build({
+    entryPoints: [join(work, "app.js")], bundle: true, format: "esm", platform: "browser", write: false,
+    outfile: join(work, "out.js"), absWorkingDir: work, metafile: true, logLevel: "silent",
+    tsconfigRaw: {}, // the link leads into this tree, whose tsconfig maps #platform to the sources; a user has none
+  });
+  const inputs = Object.keys(result.metafile.inputs);
+  expect(inputs.filter((i) => i.includes("node:") || i.includes("platform/node"))).toEqual([]);
+  expect(inputs.filter((i) => i.endsWith(".browser.js"))).toEqual([]);
+  const code = result.outputFiles[0].text;
+  expect(code.split(RUNTIME_MARKER).length - 1).toBe(1);
+});
+
+test("CommonJS: require() gives the same module as import (Node's require of ES modules)", () => {
+  const script = `
+    const { init, Network } = require("wasmlp");
+    const { tensor } = require("wasmlp/graph");
+    const { toOnnx, fromOnnx } = require("wasmlp/onnx");
+    init().then(() => {
+      const net = new Network({ inputSize: 3, layers: [{ units: 2, activation: "tanh" }], seed: 4 });
+      const back = fromOnnx(toOnnx(net));
+      const t = tensor([1, 2, 3]).mul(2).sum().item();
+      console.log(JSON.stringify([back instanceof Network, Array.from(back.predict([1, 2, 3])), Array.from(net.predict([1, 2, 3])), t]));
+    });
+  `;
+  const out = JSON.parse(execFileSync(process.execPath, ["--input-type=commonjs", "-e", script], { cwd: ROOT, encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] }));
+  expect(out[0]).toBe(true);
+  expect(out[1]).toEqual(out[2]);
+  expect(out[3]).toBe(12);
 });

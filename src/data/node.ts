@@ -1,5 +1,5 @@
 // Reading IDX data sets from disk in Node: plain or gzipped files, a directory of the four
-// standard files, and the Fashion-MNIST test set shipped with the package.
+// standard files, and the Fashion-MNIST test set kept in the repository (data/; not in the npm package).
 import { existsSync, readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -9,7 +9,7 @@ import { type LabelledImages, pairImagesLabels, parseIdxImages, parseIdxLabels }
 
 export { FASHION_MNIST_CLASSES, take } from "./fashion-mnist.js";
 
-/** The Fashion-MNIST test set shipped in the repository (data/fashion-mnist). */
+/** The Fashion-MNIST test set kept in the repository (data/fashion-mnist). */
 export const EMBEDDED_DIR = fileURLToPath(new URL("../../data/fashion-mnist/", import.meta.url));
 
 export interface Split {
@@ -57,8 +57,12 @@ export function loadDirectory(dir: string): Split {
   return { train: loadIdxPair(dir, "train"), test: loadIdxPair(dir, "t10k"), source: dir };
 }
 
-/** The shipped Fashion-MNIST test set split into 8,000 images for training and 2,000 held out. */
+/** Where to get the data when the embedded set is absent: the npm package leaves it out (4.3 MB). */
+export const EMBEDDED_MISSING = `the Fashion-MNIST test set is not here (${EMBEDDED_DIR}): it is in a clone of the wasmlp repository but not in the npm package, to keep installs small. Download the four files (train-images-idx3-ubyte.gz, train-labels-idx1-ubyte.gz, t10k-images-idx3-ubyte.gz, t10k-labels-idx1-ubyte.gz) from https://github.com/zalandoresearch/fashion-mnist (MIT licence) into a folder and pass it with --data FOLDER`;
+
+/** The repository's Fashion-MNIST test set split into 8,000 images for training and 2,000 held out. */
 export function loadEmbedded(): Split {
+  if (!existsSync(EMBEDDED_DIR)) throw new Error(EMBEDDED_MISSING);
   const { train, test } = holdOut(loadIdxPair(EMBEDDED_DIR, "t10k"));
   return {
     train,

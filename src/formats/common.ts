@@ -1,6 +1,6 @@
 // What the model formats share: the options an import takes for later training, and the parts
 // of a network an export reads (Network and ReferenceNetwork both have them).
-import type { Activation, LayerOptions, Loss, OptimizerOptions } from "wasmlp";
+import type { Activation, LayerOptions, Loss, OptimizerOptions } from "../config.js";
 
 export interface ImportOptions {
   /** The loss for later training; defaults to the output activation's natural pair. */

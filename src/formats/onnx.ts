@@ -2,10 +2,11 @@
 // A network is a chain of Gemm (or MatMul + Add) nodes, each followed by at most one activation
 // node, with an optional Flatten of the input; anything else is refused with an error naming
 // the node, before a network exists. The protobuf is read and written by protobufjs with the
-// official onnx.proto schema (src/formats/onnx-schema.ts). Network comes in through the
-// package's own name, so a bundler gives this file the application's one wasmlp module.
+// official onnx.proto schema (src/formats/onnx-schema.ts). Network comes in by relative path,
+// the same module as the application's `import { Network } from "wasmlp"` (one runtime).
 import protobuf from "protobufjs/light.js";
-import { type Activation, Network } from "wasmlp";
+import type { Activation } from "../config.js";
+import { Network } from "../network.js";
 import { describe } from "../validate.js";
 import { type Exportable, type ImportOptions, layerOptions, normalizationIndices } from "./common.js";
 import { ONNX_SCHEMA } from "./onnx-schema.js";

@@ -3,7 +3,7 @@
 import { writeAtomically } from "../atomic-write.js";
 import { mkdirSync, readFileSync, statSync } from "node:fs";
 import { dirname, isAbsolute, join, relative, resolve } from "node:path";
-import type { Network } from "wasmlp";
+import type { Network } from "../network.js";
 import { describe } from "../validate.js";
 import {
   type FromTfjsOptions, MAX_TFJS_JSON_BYTES, MAX_TFJS_WEIGHT_BYTES, type TfjsExportable, type TfjsModelJson, fromTfjs, toTfjs,

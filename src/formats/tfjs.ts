@@ -1,10 +1,10 @@
 // TensorFlow.js layers models in and out: the model.json + binary weights that tfjs-layers'
 // model.save() writes and that tensorflowjs_converter makes of a Keras model. Dense stacks
 // only; anything else is refused with an error naming the layer, before a network exists.
-// Platform-neutral (the directory helpers are in tfjs-node.ts). Network comes in through the
-// package's own name so that a bundler gives this file the same wasmlp module (and the same
-// wasm instance) as the application's `import { Network } from "wasmlp"`.
-import { type Activation, Network } from "wasmlp";
+// Platform-neutral (the directory helpers are in tfjs-node.ts). Network comes in by relative
+// path, so the application's `import { Network } from "wasmlp"` is the same module (one runtime).
+import type { Activation } from "../config.js";
+import { Network } from "../network.js";
 import { describe } from "../validate.js";
 import { type Exportable, type ImportOptions, layerOptions, normalizationIndices } from "./common.js";
 

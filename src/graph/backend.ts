@@ -5,9 +5,9 @@
 import { type Activation, activationOps } from "../activations.js";
 import { F32Region } from "../memory.js";
 import * as ref from "../reference/math.js";
-// The heap and kernels come from the main entry by name, so that in a bundle the graph shares the
-// application's one copy of wasmlp (one init(), one memory with its networks).
-import { __runtime as runtime } from "wasmlp";
+// The one runtime (heap and kernels) of every entry, by relative path: wasmlp and wasmlp/graph
+// resolve to the same module, so one init() serves both.
+import { runtime } from "../runtime.js";
 
 export type Dtype = "float32" | "float64";
 

@@ -1,6 +1,7 @@
 // Tensor: a shape and its numbers (float32 in the wasm heap, or float64 for the reference), the
 // graph node that made it when gradients are recorded, and the scopes (tidy) that free every
 // intermediate so that users never count references by hand.
+import "../disposable.js";
 import { F32_MAX, describe } from "../validate.js";
 import { type Backend, type Dtype, type Storage, backends } from "./backend.js";
 import type { GraphOp } from "./ops.js";

@@ -2,6 +2,7 @@
 // as its model file, trains there (with init({ threads }) of its own), and its trained weights
 // come back. Callbacks run on the calling thread; onEpochEnd may still stop training early (the
 // worker waits for its answer after each epoch, one handshake per epoch).
+import { NodeWorker } from "#platform";
 import { parseModelJSON } from "../model-file.js";
 import type { Batch, FitOptions, History, Labels, ModelJSON } from "../types.js";
 import type { Network } from "../network.js";
@@ -26,15 +27,13 @@ export type FitMessage =
  * not be used until the promise settles.
  */
 export async function fitInWorker(net: Network, x: Batch, y: Labels, options: WorkerFitOptions = {}): Promise<History> {
-  const isNode = typeof process === "object" && typeof process.versions?.node === "string";
-  if (!isNode) throw new Error("fitInWorker runs in Node; in a browser, run wasmlp itself in a Web Worker (see demo/worker.js)");
+  if (!NodeWorker) throw new Error("fitInWorker runs in Node; in a browser, run wasmlp itself in a Web Worker (see demo/worker.js)");
   const { onEpochEnd, onBatchEnd, threads, ...plain } = options;
-  const { Worker } = await import("node:worker_threads");
   const answer = new Int32Array(new SharedArrayBuffer(4));
   // Next to this file once built; when this file runs as TypeScript source (the tests), the built copy.
   const here = import.meta.url;
   const script = here.endsWith(".ts") ? new URL("../../dist/threads/fit-worker-main.js", here) : new URL("./fit-worker-main.js", here);
-  const worker = new Worker(script, {
+  const worker = new NodeWorker(script, {
     workerData: { model: net.toJSON({ includeOptimizerState: true }), x, y, options: plain, threads, answer, wantsBatches: onBatchEnd !== undefined, wantsEpochs: onEpochEnd !== undefined },
   });
   return new Promise<History>((resolve, reject) => {

@@ -1,6 +1,7 @@
 // Starting threads: what the platform allows, how many, and the shared memory the kernels and
 // workers run over. init({ threads }) in wasm.ts calls startThreads; runtime.ts builds the
 // Parallel dispatcher from what it returns.
+import { availableParallelism } from "#platform";
 import { WASM_BASE64 } from "../generated/wasm-binary.js";
 import { base64ToBytes } from "../serialize.js";
 import { withSharedMemory } from "./module.js";
@@ -28,12 +29,7 @@ export function threadsUnavailable(): string | null {
 export async function availableCores(): Promise<number> {
   const nav = (globalThis as { navigator?: { hardwareConcurrency?: number } }).navigator;
   if (nav?.hardwareConcurrency) return nav.hardwareConcurrency;
-  try {
-    const os = await import("node:os");
-    return typeof os.availableParallelism === "function" ? os.availableParallelism() : os.cpus().length;
-  } catch {
-    return 1;
-  }
+  return availableParallelism() ?? 1;
 }
 
 /**

@@ -13,6 +13,7 @@
 // did. A kernel that throws, a worker that exits, or one that does not finish its part or wake to
 // any call within the deadline marks the pool failed.
 
+import { NodeWorker } from "#platform";
 import { MAX_TILES } from "./split.js";
 
 /** Int32 slots per worker in the control block: seq, done, status, error length, its workspace pointer, entry, the last seq it saw, error text. */
@@ -192,10 +193,8 @@ interface Spawned {
 }
 
 async function spawn(onExit: (why: string) => void, init: Record<string, unknown>): Promise<Spawned> {
-  const isNode = typeof process === "object" && typeof process.versions?.node === "string" && typeof window === "undefined";
-  if (isNode) {
-    const { Worker } = await import("node:worker_threads");
-    const worker = new Worker(WORKER_SOURCE, { eval: true });
+  if (NodeWorker && typeof window === "undefined") {
+    const worker = new NodeWorker(WORKER_SOURCE, { eval: true });
     worker.unref();
     const ready = new Promise<void>((resolve, reject) => {
       worker.once("message", (m: { ready?: boolean; error?: string }) => (m.ready ? resolve() : reject(new Error(`wasmlp thread failed to start: ${m.error}`))));

@@ -1,4 +1,4 @@
-// wasmlp/tfjs in a page without a bundler: an import map names wasmlp, the page fetches
+// wasmlp/tfjs in a page without a bundler: an import map names wasmlp's dist/, the page fetches
 // model.json and its shards (written by saveTfjs, several of them) and gets the predictions
 // Node gets, from the same Network class the page imported.
 import { rmSync } from "node:fs";
