@@ -5,7 +5,7 @@ import { expect, test } from "vitest";
 import { ROOT, blockRunner, codeBlocks } from "./readme-blocks.js";
 
 const GUIDES = readdirSync(new URL("docs/", ROOT)).filter((f) => f.endsWith(".md")).sort().map((f) => `docs/${f}`);
-const LINKED = ["README.md", "CONTRIBUTING.md", "bench/LOG.md", ...GUIDES];
+const LINKED = ["README.md", "CONTRIBUTING.md", "bench/LOG.md", "examples/README.md", ...GUIDES];
 
 /**
  * Blocks that cannot run in this process, each run by the test named instead (which must read
