@@ -151,7 +151,9 @@ async function resolveSource(source: WasmSource | undefined): Promise<WebAssembl
   if (typeof source !== "string" && !(source instanceof URL)) {
     throw new TypeError(`init() expected a URL, string, Response, ArrayBuffer, typed array or WebAssembly.Module, received ${Object.prototype.toString.call(source)}`);
   }
-  const url = new URL(String(source), import.meta.url);
+  // Through a variable: webpack reads `new URL(expression, import.meta.url)` as an asset it cannot find.
+  const base = import.meta.url;
+  const url = new URL(String(source), base);
   if (url.protocol === "file:") return readFileUrl(url);
   const response = await fetch(url);
   if (!response.ok) throw new Error(`init() could not fetch ${url.href}: HTTP ${response.status}`);

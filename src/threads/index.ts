@@ -13,15 +13,27 @@ export const MAX_PAGES = 32768;
 
 /** Why threads cannot run here, or null when they can. */
 export function threadsUnavailable(): string | null {
-  if (typeof SharedArrayBuffer !== "function" || typeof Atomics !== "object") {
-    return "SharedArrayBuffer is not available (in a browser, the page must be cross-origin isolated: serve it with Cross-Origin-Opener-Policy: same-origin and Cross-Origin-Embedder-Policy: require-corp)";
-  }
-  const g = globalThis as { crossOriginIsolated?: boolean; process?: unknown };
-  if (g.crossOriginIsolated === false) {
-    return "the page is not cross-origin isolated (serve it with Cross-Origin-Opener-Policy: same-origin and Cross-Origin-Embedder-Policy: require-corp)";
+  const isolation = "serve it with Cross-Origin-Opener-Policy: same-origin and Cross-Origin-Embedder-Policy: require-corp";
+  const g = globalThis as { crossOriginIsolated?: boolean };
+  if (g.crossOriginIsolated === false) return `the page is not cross-origin isolated (${isolation})`;
+  if (typeof Atomics !== "object") return "this runtime has no Atomics";
+  // Shared wasm memory, not the SharedArrayBuffer global, is what threads need: an engine may
+  // offer one without the other (WebKitGTK's isolated pages have no SharedArrayBuffer global).
+  let memory: WebAssembly.Memory;
+  try {
+    memory = new WebAssembly.Memory({ initial: 1, maximum: 1, shared: true });
+  } catch {
+    return `this runtime has no shared WebAssembly memory (in a browser, the page must be cross-origin isolated: ${isolation})`;
   }
   const isNode = typeof process === "object" && typeof process.versions?.node === "string";
-  if (!isNode && typeof Worker !== "function") return "this context cannot start Web Workers";
+  if (!isNode) {
+    if (typeof Worker !== "function") return "this context cannot start Web Workers";
+    try {
+      structuredClone(memory); // what postMessage does to hand the memory to a worker
+    } catch (e) {
+      return `this browser cannot pass shared WebAssembly memory to a worker (${(e as Error).name})${g.crossOriginIsolated ? ", although the page is cross-origin isolated" : ""}`;
+    }
+  }
   return null;
 }
 

@@ -215,10 +215,20 @@ async function spawn(onExit: (why: string) => void, init: Record<string, unknown
   return { handle: worker, ready };
 }
 
+/**
+ * Shared bytes, from a shared WebAssembly.Memory where the SharedArrayBuffer global is missing
+ * (an engine may offer shared wasm memory without it).
+ */
+function sharedBuffer(bytes: number): SharedArrayBuffer {
+  if (typeof SharedArrayBuffer === "function") return new SharedArrayBuffer(bytes);
+  const pages = Math.ceil(bytes / 65536);
+  return new WebAssembly.Memory({ initial: pages, maximum: pages, shared: true }).buffer as unknown as SharedArrayBuffer;
+}
+
 /** Whether this thread may block in Atomics.wait (not a browser's main thread). */
 function canBlock(): boolean {
   try {
-    Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 1, 0);
+    Atomics.wait(new Int32Array(sharedBuffer(4)), 0, 1, 0);
     return true;
   } catch {
     return false;
@@ -258,7 +268,7 @@ export class Pool {
   /** Starts `size` workers over `memory`, each instantiating `module`; resolves when all are ready. */
   static async start(size: number, module: WebAssembly.Module, memory: WebAssembly.Memory, names: readonly string[], timeoutMs = 60_000, pollMicros = POLL_US_SHARED): Promise<Pool> {
     const workers = Math.max(0, size);
-    const control = new SharedArrayBuffer(workers * SLOT * 4 + JOB_HEADER_BYTES + 8 * MAX_TILES * MAX_ARGS);
+    const control = sharedBuffer(workers * SLOT * 4 + JOB_HEADER_BYTES + 8 * MAX_TILES * MAX_ARGS);
     const handles: WorkerHandle[] = [];
     let pool: Pool | null = null;
     const onExit = (why: string) => { if (pool && !pool.closed) pool.failure ??= why; };
