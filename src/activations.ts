@@ -4,7 +4,7 @@
 // offer it, its float64 reference). Both engines, the thread dispatcher, the graph, the formats,
 // the CLI, the demo and the table-driven tests enumerate ACTIVATION_REGISTRY; adding an
 // activation is its kernels in assembly/ plus one entry here (docs/architecture.md).
-import type { Kernels } from "./wasm.js";
+import type { Kernels } from "./kernels.js";
 
 /** Per-element cost of a pass, relative to a memory-bound one (src/threads/parallel.ts shares dear passes sooner). */
 export type CostClass = "cheap" | "divides" | "transcendental";

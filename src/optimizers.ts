@@ -3,7 +3,7 @@
 // vector and its float64 reference. Kernels: assembly/optim.ts. t counts steps from 1.
 import type { CostClass } from "./activations.js";
 import type { OptimizerSpec } from "./optimizer-spec.js";
-import type { Kernels } from "./wasm.js";
+import type { Kernels } from "./kernels.js";
 
 export interface OptimizerOp<S extends OptimizerSpec = OptimizerSpec> {
   /** Every setting besides `type` (and clipping and schedule, common to all), with its default. */
@@ -41,7 +41,7 @@ const momentum: OptimizerOp<Spec<"momentum">> = {
 const adam: OptimizerOp<Spec<"adam">> = {
   defaults: { learningRate: 0.001, beta1: 0.9, beta2: 0.999, epsilon: 1e-7 },
   states: 2,
-  kernel: { name: "adam_step", signature: "spppp" + "ffffff", cost: "divides" },
+  kernel: { name: "adam_step", signature: "sppppffffff", cost: "divides" },
   kernels: {
     step: (k, n, g, w, s, { learningRate, beta1, beta2, epsilon }, t) =>
       k.adam_step(n, g, w, s[0], s[1], learningRate, 1 - beta1, 1 - beta2, epsilon, 1 / (1 - beta1 ** t), 1 / (1 - beta2 ** t)),
@@ -121,7 +121,13 @@ export function optimizerOp(spec: OptimizerSpec): OptimizerOp {
   return optimizerOps[spec.type] as unknown as OptimizerOp;
 }
 
-/** The optimizers' own update kernels with their signatures and thread cost classes. */
+/** Passes every optimizer may run besides its own kernel: weight decay (adamw) and clipValue. */
+const SHARED_STEP_KERNELS: readonly { name: string; signature: string; cost: CostClass }[] = [
+  { name: "scale_step", signature: "spf", cost: "cheap" },
+  { name: "clip_values", signature: "spf", cost: "divides" },
+];
+
+/** The optimizers' update kernels with their signatures and thread cost classes. */
 export function optimizerKernels(): { name: string; signature: string; cost: CostClass }[] {
-  return Object.values(optimizerOps).flatMap((o) => (o.kernel ? [o.kernel] : []));
+  return [...Object.values(optimizerOps).flatMap((o) => (o.kernel ? [o.kernel] : [])), ...SHARED_STEP_KERNELS];
 }

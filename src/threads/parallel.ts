@@ -5,17 +5,11 @@
 // the undivided kernel's arithmetic, whichever thread runs it, so the bits do not depend on the
 // thread count.
 import { activationKernels, type CostClass } from "../activations.js";
-import { kernelSignatures, pointerCount } from "../kernel-signatures.js";
+import { pointerCount } from "../kernel-signatures.js";
 import { optimizerKernels } from "../optimizers.js";
-import type { Kernels } from "../wasm.js";
+import type { Kernels } from "../kernels.js";
 import { callWith, MAX_ARGS, Pool, RESULT, ThreadError, type Workspace } from "./pool.js";
 import { DENSE_MAX_M, MIN_ELEMENTWISE, splitElements, splitMatmul, type Tile } from "./split.js";
-
-/** Elementwise passes a worker may share that belong to no registry op (clipping and weight decay). */
-const SCHEDULE_PASSES: readonly { name: string; cost: CostClass }[] = [
-  { name: "scale_step", cost: "cheap" },
-  { name: "clip_values", cost: "divides" },
-];
 
 /**
  * Per-element cost of each class relative to the cheapest (see MIN_ELEMENTWISE), timed on one
@@ -32,7 +26,6 @@ const ELEMENTWISE: ReadonlyMap<string, { pointers: number; cost: number; rows: b
   [
     ...activationKernels(),
     ...optimizerKernels().map((o) => ({ ...o, rows: false })),
-    ...SCHEDULE_PASSES.map((o) => ({ ...o, signature: kernelSignatures().get(o.name)!, rows: false })),
   ].map((k) => [k.name, { pointers: pointerCount(k.signature), cost: COST[k.cost], rows: k.rows }]),
 );
 
