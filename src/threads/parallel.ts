@@ -4,9 +4,11 @@
 // own segment of the tiles, then takes untaken ones). Every output element is computed by one tile with
 // the undivided kernel's arithmetic, whichever thread runs it, so the bits do not depend on the
 // thread count.
-import type { Kernels } from "../wasm.js";
-import { callWith, MAX_ARGS, Pool, RESULT, ThreadError, type Workspace } from "./pool.js";
-import { DENSE_MAX_M, MIN_ELEMENTWISE, splitElements, splitMatmul, type Tile } from "./split.js";
+import { DENSE_MAX_M, type Dispatcher, type Form, forwardOnOneThread } from "../dispatch.js";
+import type { Kernels } from "../kernels.js";
+import { type Pool, ThreadError, type Workspace } from "./pool.js";
+import { callWith, MAX_ARGS, RESULT } from "./protocol.js";
+import { MIN_ELEMENTWISE, splitElements, splitMatmul, type Tile } from "./split.js";
 
 /** Kernels a worker may be asked to run (their index is the op code in the control block). */
 export const THREAD_KERNELS = [
@@ -49,6 +51,26 @@ const ELEMENTWISE: Record<ElementwiseKernel, { pointers: number; cost: number; r
   scale_step: { pointers: 1, cost: CHEAP }, clip_values: { pointers: 1, cost: DIVIDES },
 };
 
+/** f32 scalars after the pointers, where an elementwise kernel has any. */
+const SCALARS: Partial<Record<ElementwiseKernel, number>> = {
+  leaky_relu_forward: 1, leaky_relu_backward: 1, sgd_step: 1, momentum_step: 2, adam_step: 6, nesterov_step: 2, rmsprop_step: 3, adagrad_step: 2,
+  scale_step: 1, clip_values: 1,
+};
+
+/**
+ * The signature (src/kernel-signatures.ts's letters) of every kernel the threads run, which the
+ * pool checks each tile's arguments against: the strided matmuls' (sizes, pointers and row
+ * strides, workspace, flags); an elementwise kernel's is its size (two for row-wise ones),
+ * pointers, then f32 scalars.
+ */
+export const THREAD_SIGNATURES: ReadonlyMap<string, string> = new Map<string, string>([
+  ["matmul_strided_nn", "ssspspspspii"], ["matmul_strided_nt", "ssspspspspii"], ["matmul_strided_tn", "ssspspspspii"],
+  ["matmul_strided_nt_forward", "ssspspspsppifi"],
+  ...(Object.entries(ELEMENTWISE) as [ElementwiseKernel, { pointers: number; rows?: true }][]).map(([name, { pointers, rows }]): [string, string] =>
+    [name, (rows ? "ss" : "s") + "p".repeat(pointers) + "f".repeat(SCALARS[name] ?? 0)]),
+  ["max_abs", "sp>f"],
+]);
+
 /**
  * max_abs's cost class: a quarter of the cheapest's. It reads one array, sixteen floats a turn,
  * and writes nothing, so sharing keeps nothing in a thread's cache for later: 2 threads ran it
@@ -60,17 +82,19 @@ const MAX_ABS_COST = 1 / 4;
 function perThread(name: ElementwiseKernel | "max_abs"): number {
   return MIN_ELEMENTWISE / (name === "max_abs" ? MAX_ABS_COST : ELEMENTWISE[name].cost);
 }
-export type Form = "nn" | "nt" | "tn";
 
 /** Multiply-adds per thread of a split matmul that hide the calling thread's idle work (hidesIdle). */
 const IDLE_FIRST_WORK = 1 << 20;
 
-/** The kernels' aMode written here: A packed block by block (row tiles), or whole and kept (column tiles; Pool.run makes it KEPT on a thread's later tiles). */
+/** The strided kernel of each form (a tile of C is a strided block). */
+const STRIDED = { nn: "matmul_strided_nn", nt: "matmul_strided_nt", tn: "matmul_strided_tn" } as const;
+
+/** The kernels' aMode written here: A packed block by block (row tiles), or whole and kept (column tiles; Pool.parallelize makes it KEPT on a thread's later tiles). */
 const A_BLOCKWISE = 0, A_KEEP = 1;
 
 /**
  * Writes the strided kernel's first 11 arguments for one tile of C = op(A)·op(B) into `out` at
- * `at` (the workspace, argument 9, is the running thread's: filled in by Pool.run); the caller
+ * `at` (the workspace, argument 9, is the running thread's: filled in by Pool.parallelize); the caller
  * writes the rest.
  */
 function writeTileArgs(out: Float64Array, at: number, form: Form, m: number, n: number, k: number, a: number, b: number, c: number, t: Tile, acc: number): void {
@@ -109,11 +133,10 @@ class Splits<T> {
   }
 }
 
-export class Parallel {
+/** The dispatcher over a pool: each large call becomes one pool.parallelize() of its kernel over tiles. */
+export class Parallel implements Dispatcher {
   private pool: Pool | null;
 
-  /** The strided kernel of each form, and the fused forward's, called on this thread with a tile's arguments from the pool's job area. */
-  private readonly stridedHere: Record<Form | "forward", (at: number) => void>;
   /**
    * Matmul tiles' workspace argument, each thread's own packing workspace; for column tiles (all
    * of A in every tile) with their aMode argument (11, the fused forward's 13) raised to A_KEPT on
@@ -132,12 +155,6 @@ export class Parallel {
     private readonly workspaces: readonly number[],
   ) {
     this.pool = pool && pool.size > 0 ? pool : null;
-    const args = this.pool?.args ?? new Float64Array(0);
-    const here = (f: (...a: number[]) => void, argc: number) => (at: number) => callWith(f, args, at, argc);
-    const k = kernels;
-    this.stridedHere = {
-      nn: here(k.matmul_strided_nn, 12), nt: here(k.matmul_strided_nt, 12), tn: here(k.matmul_strided_tn, 12), forward: here(k.matmul_strided_nt_forward, 14),
-    };
     this.matmulWork = {
       rows: { arg: 9, pointers: workspaces }, columns: { arg: 9, pointers: workspaces, kept: 11 }, forwardColumns: { arg: 9, pointers: workspaces, kept: 13 },
     };
@@ -234,7 +251,7 @@ export class Parallel {
       args[t * MAX_ARGS + 11] = columns ? A_KEEP : A_BLOCKWISE;
     }
     const work = columns ? this.matmulWork.columns : this.matmulWork.rows;
-    this.run(`matmul_strided_${form}`, tiles.length, 12, this.stridedHere[form], work, form === "tn" && this.hidesIdle(m, n, k));
+    this.run(STRIDED[form], tiles.length, work, form === "tn" && this.hidesIdle(m, n, k));
   }
 
   /**
@@ -247,14 +264,9 @@ export class Parallel {
    * packed by pack_bt (inference, one thread), or 0.
    */
   forwardNT(m: number, n: number, k: number, a: number, w: number, bias: number, z: number, epilogue: number, alpha: number, packed = 0): void {
-    if (m <= DENSE_MAX_M) {
-      this.kernels.dense_nt_forward(m, n, k, a, w, bias, z, epilogue, alpha);
-      return;
-    }
-    const tiles = this.plan(m, n, k);
-    if (tiles.length === 1) {
-      if (packed) this.kernels.matmul_nt_forward_packed(m, n, k, a, packed, bias, z, this.workspaces[0], epilogue, alpha);
-      else this.kernels.matmul_nt_forward(m, n, k, a, w, bias, z, this.workspaces[0], epilogue, alpha);
+    const tiles = m <= DENSE_MAX_M ? null : this.plan(m, n, k);
+    if (tiles === null || tiles.length === 1) {
+      forwardOnOneThread(this.kernels, this.workspaces[0], m, n, k, a, w, bias, z, epilogue, alpha, packed);
       return;
     }
     const args = this.pool!.args;
@@ -267,7 +279,7 @@ export class Parallel {
       args[at + 12] = alpha;
       args[at + 13] = columns ? A_KEEP : A_BLOCKWISE;
     }
-    this.run("matmul_strided_nt_forward", tiles.length, 14, this.stridedHere.forward, columns ? this.matmulWork.forwardColumns : this.matmulWork.rows);
+    this.run("matmul_strided_nt_forward", tiles.length, columns ? this.matmulWork.forwardColumns : this.matmulWork.rows);
   }
 
   /**
@@ -293,23 +305,8 @@ export class Parallel {
       callWith(fn, args, 0, argc);
       return;
     }
-    this.passFn = fn;
-    this.passArgc = argc;
-    this.run(name, parts.length, argc, this.passHere);
+    this.run(name, parts.length);
   }
-
-  /** The shared elementwise pass's kernel and argument count, for passHere (set by elementwise()). */
-  private passFn: (...args: number[]) => unknown = () => undefined;
-  private passArgc = 0;
-  /** Runs a tile of the current elementwise pass on this thread (bound once: a call allocates nothing). */
-  private readonly passHere = (at: number): void => {
-    callWith(this.passFn, this.pool!.args, at, this.passArgc);
-  };
-  /** Runs a tile of a shared max_abs on this thread, leaving its maximum in the tile's RESULT slot. */
-  private readonly maxAbsHere = (at: number): void => {
-    const args = this.pool!.args;
-    args[at + RESULT] = this.kernels.max_abs(args[at], args[at + 1]);
-  };
 
   /**
    * max_i |x(n)[i]| (NaN if any is NaN, +∞ if any is infinite), its parts on the threads like a
@@ -324,7 +321,7 @@ export class Parallel {
       args[p * MAX_ARGS] = parts[p][1] - parts[p][0];
       args[p * MAX_ARGS + 1] = x + 4 * parts[p][0];
     }
-    this.run("max_abs", parts.length, 2, this.maxAbsHere);
+    this.run("max_abs", parts.length);
     let max = 0;
     for (let p = 0; p < parts.length; p++) max = Math.max(max, args[p * MAX_ARGS + RESULT]);
     return max;
@@ -341,10 +338,10 @@ export class Parallel {
   splitCalls = 0;
 
   // Tile p starts on thread p (0 is this one), the rest go to whichever thread is free first.
-  private run(name: string, count: number, argc: number, here: (at: number) => void, work: Workspace | null = null, idleFirst = false): void {
+  private run(name: string, count: number, work: Workspace | null = null, idleFirst = false): void {
     const pool = this.pool!;
     this.splitCalls++;
-    const error = pool.run(this.threads, name, count, argc, here, work, idleFirst);
+    const error = pool.parallelize(name, count, this.threads, work, idleFirst);
     if (error !== null) {
       if (error instanceof ThreadError) {
         // Later work runs on this thread alone; the workers are let go.
