@@ -8,7 +8,7 @@ import { buildSync } from "esbuild";
 export function bundleWorker() {
   const result = buildSync({
     entryPoints: [new URL("../src/threads/worker-main.ts", import.meta.url).pathname],
-    bundle: true, format: "iife", platform: "neutral", target: "es2022", minify: true, write: false, external: ["node:*"], logLevel: "warning",
+    bundle: true, format: "cjs", platform: "neutral", target: "es2022", minify: true, write: false, external: ["node:*"], logLevel: "warning",
   });
   return result.outputFiles[0].text;
 }

@@ -18,10 +18,9 @@
 import { ThreadError } from "./error.js";
 import {
   callWith, type Clock, controlBytes, DONE, ENTER, ERR_BYTE, ERRLEN, JOB_HEADER_BYTES, JOB_INTS, JOB_SEQ, KEPT, KEPT_ARG, type KernelFn,
-  MAX_ARGS, MAX_TILES, OP, OPEN, ARGC, COUNT, PARTS, POLL_US, realClock, RESULT, runTiles, SEEN, SEQ, SKIPPED, SLOT, STATUS, stopTiles, WORK,
+  MAX_ARGS, MAX_TILES, OP, OPEN, ARGC, COUNT, PARTS, POLL_US, realClock, RESULT, runTiles, SEEN, SEQ, SKIPPED, SLOT, STATUS, stopTiles, WORK, type WorkerInit,
   WORK_ARG, CLAIMS, BACKS,
 } from "./protocol.js";
-import type { WorkerInit } from "./worker-main.js";
 
 export { ThreadError };
 export { MAX_ARGS, RESULT, KEPT, type Clock, type KernelFn };

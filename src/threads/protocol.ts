@@ -40,6 +40,20 @@ export function controlBytes(workers: number): number {
   return workers * SLOT * 4 + JOB_HEADER_BYTES + 8 * MAX_TILES * MAX_ARGS;
 }
 
+/** What the pool posts to a new worker (see Pool.start). */
+export interface WorkerInit {
+  module: WebAssembly.Module;
+  memory: WebAssembly.Memory;
+  control: SharedArrayBuffer;
+  slot: number;
+  workers: number;
+  /** The kernels a job may run, by op code. */
+  names: readonly string[];
+}
+
+/** What a worker answers once: ready, or why it could not start. */
+export type WorkerReply = { ready: true; error?: undefined } | { ready?: undefined; error: string };
+
 /** A kernel as JavaScript sees a wasm export (or a test's stand-in). */
 export type KernelFn = (...args: number[]) => unknown;
 

@@ -2,7 +2,7 @@
 // a Web Worker from a blob URL, so that no file has to be found whatever bundler built the library.
 import { WORKER_SOURCE } from "../generated/worker-source.js";
 import type { Spawned, Spawner } from "./pool.js";
-import type { WorkerReply } from "./worker-main.js";
+import type { WorkerReply } from "./protocol.js";
 
 export const spawnWorker: Spawner = async (init, onExit): Promise<Spawned> => {
   const isNode = typeof process === "object" && typeof process.versions?.node === "string" && typeof window === "undefined";

@@ -2,22 +2,8 @@
 // script (src/generated/worker-source.ts) that runs the same as a Node eval worker or a blob-URL
 // Web Worker, whatever bundler built the library. It instantiates the threads build over the
 // shared memory, says it is ready, and serves jobs until the pool closes.
-import { realClock } from "./protocol.js";
+import { realClock, type WorkerInit, type WorkerReply } from "./protocol.js";
 import { attach, serve } from "./worker.js";
-
-/** What the pool posts to a new worker (see Pool.start). */
-export interface WorkerInit {
-  module: WebAssembly.Module;
-  memory: WebAssembly.Memory;
-  control: SharedArrayBuffer;
-  slot: number;
-  workers: number;
-  /** The kernels a job may run, by op code. */
-  names: readonly string[];
-}
-
-/** What a worker answers once: ready, or why it could not start. */
-export type WorkerReply = { ready: true; error?: undefined } | { ready?: undefined; error: string };
 
 interface Port {
   post(m: WorkerReply): void;
