@@ -1,8 +1,12 @@
-// The kernels' TypeScript face: a leaf (types only), so that the loader, the engine and the
-// thread dispatcher can all name them without importing one another.
+// The kernels as TypeScript sees them: a type only, so that the op registries, the threads and the
+// loader (src/wasm.ts) can all name it without importing one another.
 
-/** The raw kernel exports: pointers and sizes in, nothing allocated (see assembly/README.md). */
-export interface Kernels {
+/**
+ * The raw kernel exports: pointers and sizes in, nothing allocated (see assembly/README.md). The
+ * activations' kernels are named by the registry (src/activations.ts) and called through it;
+ * src/kernel-signatures.ts declares every kernel's parameters for the checks and the threads.
+ */
+export interface Kernels extends ActivationKernels {
   readonly memory: WebAssembly.Memory;
   heap_base(): number;
   matmul_workspace_bytes(): number;
@@ -28,31 +32,6 @@ export interface Kernels {
   sum_cols(m: number, n: number, x: number, out: number, scale: number, accumulate: number): void;
   sum_rows(m: number, n: number, x: number, out: number, scale: number): void;
   max_abs(n: number, x: number): number;
-  sigmoid_forward(n: number, z: number, a: number): void;
-  sigmoid_backward(n: number, a: number, da: number, dz: number): void;
-  tanh_forward(n: number, z: number, a: number): void;
-  tanh_backward(n: number, a: number, da: number, dz: number): void;
-  relu_forward(n: number, z: number, a: number): void;
-  relu_backward(n: number, a: number, da: number, dz: number): void;
-  leaky_relu_forward(n: number, z: number, a: number, alpha: number): void;
-  leaky_relu_backward(n: number, a: number, da: number, dz: number, alpha: number): void;
-  elu_forward(n: number, z: number, a: number): void;
-  elu_backward(n: number, a: number, da: number, dz: number): void;
-  selu_forward(n: number, z: number, a: number): void;
-  selu_backward(n: number, a: number, da: number, dz: number): void;
-  softsign_forward(n: number, z: number, a: number): void;
-  softsign_backward(n: number, a: number, da: number, dz: number): void;
-  hard_sigmoid_forward(n: number, z: number, a: number): void;
-  hard_sigmoid_backward(n: number, a: number, da: number, dz: number): void;
-  softplus_forward(n: number, z: number, a: number): void;
-  softplus_backward(n: number, a: number, da: number, dz: number): void;
-  /** swish and gelu: their backward kernels read the forward's input z (not its output). */
-  swish_forward(n: number, z: number, a: number): void;
-  swish_backward(n: number, z: number, da: number, dz: number): void;
-  gelu_forward(n: number, z: number, a: number): void;
-  gelu_backward(n: number, z: number, da: number, dz: number): void;
-  softmax_forward(m: number, n: number, z: number, a: number): void;
-  softmax_backward(m: number, n: number, a: number, da: number, dz: number): void;
   /** The graph's elementwise ops with broadcasting (op codes in src/graph/backend.ts). */
   elementwise_binary(op: number, rows: number, cols: number, a: number, aRow: number, aCol: number, b: number, bRow: number, bCol: number, out: number): void;
   elementwise_unary(op: number, n: number, x: number, out: number, p: number): void;
@@ -92,3 +71,6 @@ export interface Kernels {
   moving_average_step(n: number, x: number, avg: number, momentum: number): void;
   sum_squares(n: number, x: number): number;
 }
+
+/** The activations' `<kernel>_forward` / `_backward` exports, named by the registry (arity: src/kernel-signatures.ts). */
+type ActivationKernels = Record<`${string}_forward` | `${string}_backward`, (...args: number[]) => void>;

@@ -1,9 +1,9 @@
 // The only file that knows how the WebAssembly module is found and instantiated.
 import { instantiate } from "@assemblyscript/loader";
-import { WASM_BASE64 } from "./generated/wasm-binary.js";
-import { base64ToBytes } from "./serialize.js";
 import type { ThreadsStarted } from "./dispatch.js";
+import { WASM_BASE64 } from "./generated/wasm-binary.js";
 import type { Kernels } from "./kernels.js";
+import { base64ToBytes } from "./serialize.js";
 import { checkKeys, checkNumber } from "./validate.js";
 
 export type { Kernels } from "./kernels.js";

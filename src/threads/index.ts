@@ -56,7 +56,7 @@ export async function startThreads(threads: number, timeoutMs?: number): Promise
   };
 }
 
-export { Parallel, THREAD_KERNELS, THREAD_SIGNATURES, type ElementwiseKernel } from "./parallel.js";
+export { Parallel, THREAD_SIGNATURES, type ElementwiseKernel } from "./parallel.js";
 export type { Form } from "../dispatch.js";
 export { Pool, ThreadError } from "./pool.js";
 export { splitElements, splitMatmul, type Tile } from "./split.js";

@@ -4,71 +4,50 @@
 // own segment of the tiles, then takes untaken ones). Every output element is computed by one tile with
 // the undivided kernel's arithmetic, whichever thread runs it, so the bits do not depend on the
 // thread count.
+import { activationKernels, type CostClass } from "../activations.js";
 import { DENSE_MAX_M, type Dispatcher, type Form, forwardOnOneThread } from "../dispatch.js";
+import { pointerCount, THREADED_SIGNATURES } from "../kernel-signatures.js";
 import type { Kernels } from "../kernels.js";
+import { optimizerKernels } from "../optimizers.js";
 import { type Pool, ThreadError, type Workspace } from "./pool.js";
 import { callWith, MAX_ARGS, RESULT } from "./protocol.js";
 import { MIN_ELEMENTWISE, splitElements, splitMatmul, type Tile } from "./split.js";
 
-/** Kernels a worker may be asked to run (their index is the op code in the control block). */
-export const THREAD_KERNELS = [
-  "matmul_strided_nn", "matmul_strided_nt", "matmul_strided_tn", "matmul_strided_nt_forward",
-  "sigmoid_forward", "sigmoid_backward", "tanh_forward", "tanh_backward", "relu_forward", "relu_backward",
-  "leaky_relu_forward", "leaky_relu_backward", "softmax_forward", "softmax_backward",
-  "elu_forward", "elu_backward", "selu_forward", "selu_backward", "softsign_forward", "softsign_backward",
-  "hard_sigmoid_forward", "hard_sigmoid_backward", "softplus_forward", "softplus_backward",
-  "swish_forward", "swish_backward", "gelu_forward", "gelu_backward",
-  "sgd_step", "momentum_step", "adam_step", "nesterov_step", "rmsprop_step", "adagrad_step", "scale_step", "clip_values",
-  "max_abs",
-] as const;
-
-export type ElementwiseKernel = Exclude<(typeof THREAD_KERNELS)[number], `matmul_${string}` | "max_abs">;
-
 /**
- * Cost classes of elementwise kernels, per element relative to the cheapest (see MIN_ELEMENTWISE),
- * timed on one core with 128k elements: memory-bound (0.11–0.28 ns an element), a division or
- * square root (0.39–0.67 ns), an exp, log or tanh (2.3–13 ns). A dear pass is shared from
+ * Per-element cost of each class relative to the cheapest (see MIN_ELEMENTWISE), timed on one
+ * core: memory-bound, a division or square root, an exp, log or tanh. A dear pass is shared from
  * MIN_ELEMENTWISE / cost elements per thread, ~10 µs of work, where its own time is saved.
  */
-const CHEAP = 1, DIVIDES = 2, TRANSCENDENTAL = 8;
+const COST: Readonly<Record<CostClass, number>> = { cheap: 1, divides: 2, transcendental: 8 };
 
-/** Pointer arguments of each elementwise kernel (after the size; scalars follow), its cost class, and whether it works on rows. */
-const ELEMENTWISE: Record<ElementwiseKernel, { pointers: number; cost: number; rows?: true }> = {
-  sigmoid_forward: { pointers: 2, cost: TRANSCENDENTAL }, sigmoid_backward: { pointers: 3, cost: CHEAP },
-  tanh_forward: { pointers: 2, cost: TRANSCENDENTAL }, tanh_backward: { pointers: 3, cost: CHEAP },
-  relu_forward: { pointers: 2, cost: CHEAP }, relu_backward: { pointers: 3, cost: CHEAP },
-  leaky_relu_forward: { pointers: 2, cost: CHEAP }, leaky_relu_backward: { pointers: 3, cost: CHEAP },
-  softmax_forward: { pointers: 2, cost: TRANSCENDENTAL, rows: true }, softmax_backward: { pointers: 3, cost: DIVIDES, rows: true },
-  elu_forward: { pointers: 2, cost: TRANSCENDENTAL }, elu_backward: { pointers: 3, cost: CHEAP },
-  selu_forward: { pointers: 2, cost: TRANSCENDENTAL }, selu_backward: { pointers: 3, cost: CHEAP },
-  softsign_forward: { pointers: 2, cost: CHEAP }, softsign_backward: { pointers: 3, cost: CHEAP },
-  hard_sigmoid_forward: { pointers: 2, cost: DIVIDES }, hard_sigmoid_backward: { pointers: 3, cost: CHEAP },
-  softplus_forward: { pointers: 2, cost: TRANSCENDENTAL }, softplus_backward: { pointers: 3, cost: TRANSCENDENTAL },
-  swish_forward: { pointers: 2, cost: TRANSCENDENTAL }, swish_backward: { pointers: 3, cost: TRANSCENDENTAL },
-  gelu_forward: { pointers: 2, cost: TRANSCENDENTAL }, gelu_backward: { pointers: 3, cost: TRANSCENDENTAL },
-  sgd_step: { pointers: 2, cost: CHEAP }, momentum_step: { pointers: 3, cost: CHEAP }, adam_step: { pointers: 4, cost: DIVIDES },
-  nesterov_step: { pointers: 3, cost: CHEAP }, rmsprop_step: { pointers: 3, cost: DIVIDES }, adagrad_step: { pointers: 3, cost: DIVIDES },
-  scale_step: { pointers: 1, cost: CHEAP }, clip_values: { pointers: 1, cost: DIVIDES },
-};
-
-/** f32 scalars after the pointers, where an elementwise kernel has any. */
-const SCALARS: Partial<Record<ElementwiseKernel, number>> = {
-  leaky_relu_forward: 1, leaky_relu_backward: 1, sgd_step: 1, momentum_step: 2, adam_step: 6, nesterov_step: 2, rmsprop_step: 3, adagrad_step: 2,
-  scale_step: 1, clip_values: 1,
-};
+/** A registry kernel's cost class as a number; a kernel without one is a mistake, not a pass left on one thread. */
+export function costOf(kernel: string, cost: CostClass): number {
+  if (!Object.hasOwn(COST, cost)) throw new Error(`wasmlp internal error: kernel ${kernel} has no thread cost class (received ${String(cost)}; expected one of ${Object.keys(COST).join(", ")})`);
+  return COST[cost];
+}
 
 /**
- * The signature (src/kernel-signatures.ts's letters) of every kernel the threads run, which the
- * pool checks each tile's arguments against: the strided matmuls' (sizes, pointers and row
- * strides, workspace, flags); an elementwise kernel's is its size (two for row-wise ones),
- * pointers, then f32 scalars.
+ * Pointer arguments of each elementwise kernel (after the size; scalars follow), its cost class,
+ * and whether it works on rows: every activation's and optimizer's kernel, from the registries.
+ */
+const ELEMENTWISE: ReadonlyMap<string, { pointers: number; cost: number; rows: boolean }> = new Map(
+  [
+    ...activationKernels(),
+    ...optimizerKernels().map((o) => ({ ...o, rows: false })),
+  ].map((k) => [k.name, { pointers: pointerCount(k.signature), cost: costOf(k.name, k.cost), rows: k.rows }]),
+);
+
+/** An elementwise kernel the dispatcher can share. */
+export type ElementwiseKernel = string;
+
+/**
+ * The signature (src/kernel-signatures.ts's letters) of every kernel the threads run, by op
+ * code: the strided matmuls and max_abs, then every registry kernel. The pool checks each tile's
+ * arguments against it.
  */
 export const THREAD_SIGNATURES: ReadonlyMap<string, string> = new Map<string, string>([
-  ["matmul_strided_nn", "ssspspspspii"], ["matmul_strided_nt", "ssspspspspii"], ["matmul_strided_tn", "ssspspspspii"],
-  ["matmul_strided_nt_forward", "ssspspspsppifi"],
-  ...(Object.entries(ELEMENTWISE) as [ElementwiseKernel, { pointers: number; rows?: true }][]).map(([name, { pointers, rows }]): [string, string] =>
-    [name, (rows ? "ss" : "s") + "p".repeat(pointers) + "f".repeat(SCALARS[name] ?? 0)]),
-  ["max_abs", "sp>f"],
+  ...Object.entries(THREADED_SIGNATURES),
+  ...[...activationKernels(), ...optimizerKernels()].map((k): [string, string] => [k.name, k.signature]),
 ]);
 
 /**
@@ -80,7 +59,7 @@ const MAX_ABS_COST = 1 / 4;
 
 /** Elements per thread a pass of `name` must have to be shared. */
 function perThread(name: ElementwiseKernel | "max_abs"): number {
-  return MIN_ELEMENTWISE / (name === "max_abs" ? MAX_ABS_COST : ELEMENTWISE[name].cost);
+  return MIN_ELEMENTWISE / (name === "max_abs" ? MAX_ABS_COST : ELEMENTWISE.get(name)!.cost);
 }
 
 /** Multiply-adds per thread of a split matmul that hide the calling thread's idle work (hidesIdle). */
@@ -194,7 +173,7 @@ export class Parallel implements Dispatcher {
   get kernelsShared(): Kernels {
     if (!this.shared) {
       const overrides: Record<string, (...args: number[]) => void> = {};
-      for (const [name, { pointers, rows }] of Object.entries(ELEMENTWISE) as [ElementwiseKernel, { pointers: number; rows?: true }][]) {
+      for (const [name, { pointers, rows }] of ELEMENTWISE) {
         const direct = (this.kernels as unknown as Record<string, (...args: number[]) => void>)[name];
         const least = 2 * perThread(name);
         overrides[name] = rows
