@@ -5,8 +5,9 @@ import { activationKernels } from "./activations.js";
 import { optimizerKernels } from "./optimizers.js";
 
 /**
- * The kernels the threads run besides the registries' own (a table apart, so that loading the
- * threads does not load every signature): matmul tiles (strided blocks) and max_abs.
+ * The kernels the threads run besides the registries' own: matmul tiles (strided blocks) and
+ * max_abs. A table apart from KERNEL_SIGNATURES (kernelSignatures() has both), so that loading
+ * the threads does not load every signature.
  */
 export const THREADED_SIGNATURES = {
   matmul_strided_nn: "ssspspspspii",
@@ -22,7 +23,6 @@ export const THREADED_SIGNATURES = {
  * d f64, i i32). s, p and i are all i32 in the module: the letters say what TypeScript passes.
  */
 export const KERNEL_SIGNATURES = {
-  ...THREADED_SIGNATURES,
   heap_base: ">i",
   matmul_workspace_bytes: ">i",
   packed_bt_floats: "ss>i",
@@ -67,7 +67,7 @@ export const KERNEL_SIGNATURES = {
 } as const;
 
 /** Kernels not tied to a registry op, by name. */
-export type BaseKernelName = keyof typeof KERNEL_SIGNATURES;
+export type BaseKernelName = keyof typeof KERNEL_SIGNATURES | keyof typeof THREADED_SIGNATURES;
 
 let all: ReadonlyMap<string, string> | null = null;
 
@@ -75,6 +75,7 @@ let all: ReadonlyMap<string, string> | null = null;
 export function kernelSignatures(): ReadonlyMap<string, string> {
   all ??= new Map<string, string>([
     ...Object.entries(KERNEL_SIGNATURES),
+    ...Object.entries(THREADED_SIGNATURES),
     ...activationKernels().map((k) => [k.name, k.signature] as const),
     ...optimizerKernels().map((k) => [k.name, k.signature] as const),
   ]);

@@ -42,7 +42,7 @@ test("the package holds the build, the embedded data and the docs, nothing else"
 // wasm, and its plumbing: 1.05–1.07× the 2-thread steps/s), and to 149 KiB with workers closed
 // out of a job they have not entered once the calling thread has run its tiles (1 KB, most of it
 // in the worker's program: 1.02–1.05× the 2-thread epochs/s). The bundle to 152 KiB with threads
-// as a library (2.8 KB: the worker program bundled from its type-checked modules repeats the
+// as a library (2.7 KB: the worker program bundled from its type-checked modules repeats the
 // tile-taking and call helpers the pool has, the one-thread dispatcher, and each tile's
 // arguments checked against the kernel's signature).
 test("size budget: wasm under 49 KiB, the browser bundle under 152 KiB (of which the wasm in base64 is 65 KiB)", () => {
