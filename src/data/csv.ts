@@ -25,6 +25,8 @@ export interface CsvOptions {
   columns?: readonly string[];
   /** The source's name in errors (e.g. the file name); default "CSV text". */
   name?: string;
+  /** The quote character; default '"' (RFC 4180). Some files quote with "'". */
+  quote?: string;
   /** The longest field, in characters; default 1,048,576. */
   maxFieldLength?: number;
   /** The most columns; default 4,096. */
@@ -44,8 +46,13 @@ function resolved(o: CsvOptions): Required<Omit<CsvOptions, "columns">> & { colu
   if (typeof delimiter !== "string" || (delimiter !== "auto" && (delimiter.length !== 1 || delimiter === '"' || delimiter === "\n" || delimiter === "\r"))) {
     throw new RangeError(`delimiter must be one character other than a quote or newline, or "auto"; received ${JSON.stringify(delimiter)}`);
   }
+  const quote = o.quote ?? '"';
+  if (typeof quote !== "string" || quote.length !== 1 || quote === delimiter || quote === "\n" || quote === "\r") {
+    throw new RangeError(`quote must be one character other than the delimiter or a newline; received ${JSON.stringify(quote)}`);
+  }
   return {
     delimiter,
+    quote,
     header: o.header ?? true,
     columns: o.columns,
     name: o.name ?? "CSV text",
@@ -103,9 +110,10 @@ export class CsvReader {
     } else {
       cut = -1;
       const s = this.carry;
+      const quote = this.o.quote.charCodeAt(0);
       for (let i = this.scanned; i < s.length; i++) {
         const c = s.charCodeAt(i);
-        if (c === 34) this.quotes++;
+        if (c === quote) this.quotes++;
         else if (c === 10 && (this.quotes & 1) === 0) cut = i + 1;
       }
       this.scanned = s.length;
@@ -116,7 +124,7 @@ export class CsvReader {
       }
       // Parity after the cut: recount the quotes that stay behind.
       let q = 0;
-      for (let i = cut; i < s.length; i++) if (s.charCodeAt(i) === 34) q++;
+      for (let i = cut; i < s.length; i++) if (s.charCodeAt(i) === quote) q++;
       this.quotes = q;
       this.scanned = s.length - cut;
     }
@@ -135,7 +143,7 @@ export class CsvReader {
     else if (piece.endsWith("\n") || piece.endsWith("\r")) trailing = 1;
     const text = piece.slice(0, piece.length - trailing);
     if (this.delimiter === "auto") this.delimiter = guessDelimiter(text);
-    const result = Papa.parse<string[]>(text, { delimiter: this.delimiter, quoteChar: '"', escapeChar: '"', header: false, dynamicTyping: false, skipEmptyLines: false });
+    const result = Papa.parse<string[]>(text, { delimiter: this.delimiter, quoteChar: this.o.quote, escapeChar: this.o.quote, header: false, dynamicTyping: false, skipEmptyLines: false });
     const data = result.data;
     const lines: number[] = new Array(data.length);
     let line = this.line;

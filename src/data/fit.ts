@@ -26,7 +26,7 @@ export interface FitFeaturesOptions {
   unknownCategory?: "error" | "other";
   /** Regression: train on standardized targets, mapped back in predict; default true. */
   standardizeTarget?: boolean;
-  /** Most distinct values of an integer target still read as classes, and of a category column; default 50 and 1,000. */
+  /** Most distinct values of an integer target still read as classes, and of a category column; default 20 and 1,000. */
   maxClasses?: number;
   maxCategories?: number;
 }
@@ -83,7 +83,7 @@ export function fitFeatures(table: Table, options: FitFeaturesOptions): FeatureS
   if (!["error", "drop", "fill"].includes(onMissing)) throw new RangeError(`onMissing must be "error", "drop" or "fill", received ${JSON.stringify(onMissing)}`);
   const unknown = options.unknownCategory ?? "error";
   if (unknown !== "error" && unknown !== "other") throw new RangeError(`unknownCategory must be "error" or "other", received ${JSON.stringify(unknown)}`);
-  const maxClasses = options.maxClasses ?? 50;
+  const maxClasses = options.maxClasses ?? 20;
   const maxCategories = options.maxCategories ?? 1000;
   const ignore = new Set([...(options.ignore ?? []), ...targets]);
   const inputs = options.columns ? options.columns.filter((c) => !ignore.has(c)) : table.columns.filter((c) => !ignore.has(c));
@@ -108,7 +108,9 @@ export function fitFeatures(table: Table, options: FitFeaturesOptions): FeatureS
   const classes = new Set(targetCells.map((c) => targetText(c, targetType)));
   let task = options.task;
   if (task === undefined) {
-    task = targets.length > 1 || targetType === "number" || (targetType === "integer" && classes.size > maxClasses) ? "regression" : "classification";
+        // "A few integers": at most maxClasses values, each seen twice on average; else numbers.
+    const fewIntegers = classes.size <= maxClasses && classes.size * 2 <= usable.length;
+    task = targets.length > 1 || targetType === "number" || (targetType === "integer" && !fewIntegers) ? "regression" : "classification";
   }
   if (task !== "classification" && task !== "regression") throw new RangeError(`task must be "classification" or "regression", received ${JSON.stringify(task)}`);
   if (task === "classification" && targets.length > 1) throw new RangeError(`classification predicts one target column; received ${targets.length} (${targets.join(", ")})`);

@@ -12,3 +12,4 @@ export {
   DEFAULT_MISSING, FEATURE_LIMITS, FeatureSpec, objectRows,
   type Cell, type ColumnJSON, type ColumnType, type FeaturesJSON, type MissingPolicy, type Prediction, type Rows, type Task,
 } from "../features.js";
+export { SKLEARN_FEATURES, parseSklearnCsv, parseSklearnDiabetes } from "./sklearn.js";

@@ -113,7 +113,7 @@ describe("in the model file", () => {
   });
 
   test("a damaged spec is refused like damaged weights, naming the field", () => {
-    const spec = fitFeatures(parseCsv("a,c,y\n1,x,0\n2,y,1\n"), { target: "y" }).toJSON();
+    const spec = fitFeatures(parseCsv("a,c,y\n1,x,0\n2,y,1\n"), { target: "y", task: "classification" }).toJSON();
     const cases: [(f: Record<string, any>) => void, string][] = [
       [(f) => { f.columns[0].std = 0; }, "model.features.columns[0].std is 0; a standard deviation must be positive"],
       [(f) => { f.columns[0].mean = null; }, "model.features.columns[0].mean is null; expected a finite number"],
