@@ -289,3 +289,11 @@ export async function predictCsv(argv: string[], out: Output): Promise<number> {
   }
   return 0;
 }
+
+/** What an export leaves out of a model's feature spec: said on every export, never dropped silently. */
+export function featuresLeftOut(features: FeatureSpec): string {
+  const t = features.target;
+  const scaled = t.task === "regression" && t.std.some((s, i) => s !== 1 || t.mean[i] !== 0);
+  return `note: the exported model does not carry the feature spec: it takes the encoded vector of ${features.inputSize} inputs (${features.inputNames.slice(0, 6).join(", ")}${features.inputSize > 6 ? ", …" : ""}: numbers as (value − mean) / std, categories one-hot, in that order)`
+    + `${t.task === "classification" ? ` and outputs probabilities of the classes ${t.classes.slice(0, 6).join(", ")}${t.classes.length > 6 ? ", …" : ""} in that order` : scaled ? " and outputs standardized targets (multiply by std, add mean)" : " and outputs the targets"}; the means, deviations and category lists are in the wasmlp model file's "features" field\n`;
+}

@@ -7,6 +7,7 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { describe, expect, test } from "vitest";
 import { evalCsv, predictCsv, trainCsv } from "../../src/cli/csv.js";
+import { exportModel } from "../../src/cli/export.js";
 import { parseSklearnCsv, SKLEARN_FEATURES } from "../../src/data/index.js";
 
 const BIN = fileURLToPath(new URL("../../dist/cli/main.js", import.meta.url));
@@ -55,6 +56,12 @@ describe("classification from a CSV file", () => {
     const stdout = await run(predictCsv, "--model", model, "--csv", irisCsv);
     expect(stdout.text.split("\n")[1]).toMatch(/^5\.1,3\.5,1\.4,0\.2,setosa,(setosa|versicolor|virginica)$/);
   });
+});
+
+test("export says what it leaves out of the feature spec", async () => {
+  const r = await run(exportModel, "--format", "onnx", "--model", join(dir, "iris.json"), "--out", join(dir, "iris.onnx"));
+  expect(r.text).toContain("note: the exported model does not carry the feature spec: it takes the encoded vector of 4 inputs (sepal_length, sepal_width, petal_length, petal_width");
+  expect(r.text).toContain("outputs probabilities of the classes setosa, versicolor, virginica in that order");
 });
 
 describe("regression from a CSV file", () => {
