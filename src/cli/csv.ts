@@ -1,5 +1,6 @@
 // wasmlp train/eval/predict --csv: tables from a CSV file to a saved model that takes raw rows
 // (its feature spec saved with it), held-out metrics, and predictions written as CSV.
+import { statSync } from "node:fs";
 import Papa from "papaparse";
 import { writeAtomically } from "../atomic-write.js";
 import { ACTIVATIONS, LOSSES, OPTIMIZERS, type Activation, type Loss } from "../config.js";
@@ -12,6 +13,7 @@ import { type ColumnType, type FeatureSpec, classValue } from "../features.js";
 import { Network } from "../network.js";
 import { init } from "../wasm.js";
 import { UsageError, int, intList, oneOf, parse, positive, text } from "./args.js";
+import { STREAM_BYTES, fitSpecStreaming, trainStreaming } from "./csv-stream.js";
 import { checkSaveTarget } from "./files.js";
 import { MODEL_FLAGS, MODEL_USAGE, loadModel, modelFlagsHelp } from "./models.js";
 import { EpochProgress, type Output, renderConfusion, renderTable } from "./progress.js";
@@ -41,6 +43,8 @@ Data:
   --unknown NAME        a category unseen in training at prediction: error (default) or other
   --test-fraction X     rows held out for testing, stratified for classification (default 0.2)
   --no-standardize-target  regression: train on the raw targets (default: standardized, mapped back)
+  --stream              read the file again each epoch instead of holding it (automatic above 16 MiB);
+                        the test rows are then chosen by a seeded hash of the row number, not stratified
 Model and training:
   --layers LIST         hidden layer sizes (default 64)
   --activation NAME     ${HIDDEN.join(", ")} (default relu)
@@ -116,6 +120,38 @@ function typesFlag(v: string | boolean | undefined): Map<string, ColumnType> | u
   }));
 }
 
+function describeTarget(spec: FeatureSpec): string {
+  const t = spec.target;
+  if (t.task === "classification") return `${t.name}: ${spec.outputSize} classes`;
+  return `${t.names.join(", ")}: regression${t.std.some((s) => s !== 1) ? " (targets standardized)" : ""}`;
+}
+
+function fileSize(path: string): number {
+  try {
+    return statSync(path).size;
+  } catch {
+    return 0; // readCsvFile names the problem
+  }
+}
+
+interface ModelFlags { layers: number[]; activation: Exclude<Activation, "softmax">; l2: number; loss: Loss; optimizer: (typeof OPTIMIZERS)[number]; lr: number; seed: number }
+
+function buildNetwork(features: FeatureSpec, m: ModelFlags): Network {
+  const classify = features.task === "classification";
+  const penalty = m.l2 > 0 ? { kernelRegularizer: { l2: m.l2 } } : {};
+  return new Network({
+    inputSize: features.inputSize,
+    layers: [
+      ...m.layers.map((units) => ({ units, activation: m.activation, ...penalty })),
+      { units: features.outputSize, activation: classify ? ("softmax" as const) : ("linear" as const), ...penalty },
+    ],
+    loss: classify ? "categorical-crossentropy" : m.loss,
+    optimizer: { type: m.optimizer, learningRate: m.lr },
+    seed: m.seed,
+    features,
+  });
+}
+
 function describeColumns(spec: FeatureSpec): string {
   return spec.columns.map((c) => `${c.name}: ${c.type === "category" ? `category (${c.categories.length}${c.other ? " + other" : ""})` : c.type}`).join(", ");
 }
@@ -124,7 +160,7 @@ export async function trainCsv(argv: string[], out: Output): Promise<number> {
   const a = parse(argv, {
     ...READ_FLAGS, target: { type: "string" }, task: { type: "string" }, columns: { type: "string" }, ignore: { type: "string" }, types: { type: "string" },
     missing: { type: "string" }, "on-missing": { type: "string" }, unknown: { type: "string" }, "test-fraction": { type: "string" },
-    "no-standardize-target": { type: "boolean" }, layers: { type: "string" }, activation: { type: "string" }, loss: { type: "string" },
+    "no-standardize-target": { type: "boolean" }, stream: { type: "boolean" }, layers: { type: "string" }, activation: { type: "string" }, loss: { type: "string" },
     epochs: { type: "string" }, "batch-size": { type: "string" }, optimizer: { type: "string" }, lr: { type: "string" }, l2: { type: "string" },
     seed: { type: "string" }, save: { type: "string" },
   }, "train");
@@ -149,16 +185,36 @@ export async function trainCsv(argv: string[], out: Output): Promise<number> {
   const save = text("save", a.save);
   if (save !== undefined) checkSaveTarget(save);
 
-  const table = await readTable(a);
-  // Stratify by a classification target so every class keeps its share in both parts.
-  const stratify = task !== "regression" && targets.length === 1 && table.columns.includes(targets[0]) ? targets[0] : undefined;
-  const { train, test } = splitTable(table, { test: testFraction, seed, stratify });
-  const features = fitFeatures(train, {
+  const csvPath = text("csv", a.csv)!;
+  const fitOptions = {
     target: targets, task, types, onMissing, unknownCategory, standardizeTarget: a["no-standardize-target"] !== true,
     ...(a.columns === undefined ? {} : { columns: list("columns", a.columns) }),
     ...(a.ignore === undefined ? {} : { ignore: list("ignore", a.ignore) }),
     ...(a.missing === undefined ? {} : { missing: String(a.missing).split(",") }),
-  });
+  };
+  const model = { layers, activation, l2, loss, optimizer, lr, seed };
+  if (a.stream === true || fileSize(csvPath) > STREAM_BYTES) {
+    const run = { path: csvPath, csv: { name: csvPath, delimiter: delimiter(a.delimiter), header: a["no-header"] !== true }, fit: fitOptions, test: testFraction, seed, epochs, batchSize };
+    const { spec, rows, train, test } = await fitSpecStreaming(run);
+    await init();
+    const net = buildNetwork(spec, model);
+    try {
+      out.write(`${net}\ndata: ${csvPath} (streamed), ${rows.toLocaleString("en-US")} rows; training on ${train.toLocaleString("en-US")}, testing on ${test.toLocaleString("en-US")} (split by a seeded hash of the row number); target ${describeTarget(spec)}\ncolumns: ${describeColumns(spec)}\n`);
+      await trainStreaming(net, spec, run, out, (truth, outputs) => reportMetrics(spec, outputs, truth, "held-out "));
+      if (save !== undefined) {
+        writeAtomically(save, JSON.stringify(net.toJSON()));
+        out.write(`saved model with its feature spec to ${save}\n`);
+      }
+    } finally {
+      net.dispose();
+    }
+    return 0;
+  }
+  const table = await readTable(a);
+  // Stratify by a classification target so every class keeps its share in both parts.
+  const stratify = task !== "regression" && targets.length === 1 && table.columns.includes(targets[0]) ? targets[0] : undefined;
+  const { train, test } = splitTable(table, { test: testFraction, seed, stratify });
+  const features = fitFeatures(train, fitOptions);
   const classify = features.task === "classification";
   const trainRows = tableRows(train);
   const { x, kept } = features.encode(trainRows);
@@ -171,20 +227,9 @@ export async function trainCsv(argv: string[], out: Output): Promise<number> {
   }
 
   await init();
-  const net = new Network({
-    inputSize: features.inputSize,
-    layers: [
-      ...layers.map((units) => ({ units, activation, ...(l2 > 0 ? { kernelRegularizer: { l2 } } : {}) })),
-      { units: features.outputSize, activation: classify ? ("softmax" as const) : ("linear" as const), ...(l2 > 0 ? { kernelRegularizer: { l2 } } : {}) },
-    ],
-    loss: classify ? "categorical-crossentropy" : loss,
-    optimizer: { type: optimizer, learningRate: lr },
-    seed,
-    features,
-  });
+  const net = buildNetwork(features, model);
   try {
-    const what = classify ? `${features.targetNames[0]}: ${features.outputSize} classes` : `${features.targetNames.join(", ")}: regression${features.target.task === "regression" && features.target.std.some((s) => s !== 1) ? " (targets standardized)" : ""}`;
-    out.write(`${net}\ndata: ${table.source}, ${table.rows.length.toLocaleString("en-US")} rows; training on ${kept.length.toLocaleString("en-US")}, testing on ${(testSet?.rows.length ?? 0).toLocaleString("en-US")}${stratify ? " (stratified)" : ""}; target ${what}\ncolumns: ${describeColumns(features)}\n`);
+    out.write(`${net}\ndata: ${table.source}, ${table.rows.length.toLocaleString("en-US")} rows; training on ${kept.length.toLocaleString("en-US")}, testing on ${(testSet?.rows.length ?? 0).toLocaleString("en-US")}${stratify ? " (stratified)" : ""}; target ${describeTarget(features)}\ncolumns: ${describeColumns(features)}\n`);
     const progress = new EpochProgress(out, epochs, kept.length);
     let epochStart = performance.now();
     progress.begin();
@@ -201,7 +246,7 @@ export async function trainCsv(argv: string[], out: Output): Promise<number> {
         epochStart = performance.now();
       },
     });
-    if (testSet) out.write(`\n${reportMetrics(net, features, testSet.x, testSet.y, "held-out ")}`);
+    if (testSet) out.write(`\n${reportMetrics(features, net.predict(testSet.x), testSet.y, "held-out ")}`);
     if (save !== undefined) {
       writeAtomically(save, JSON.stringify(net.toJSON()));
       out.write(`saved model with its feature spec to ${save}\n`);
@@ -213,8 +258,7 @@ export async function trainCsv(argv: string[], out: Output): Promise<number> {
 }
 
 /** Classification: accuracy and the confusion matrix with class names; regression: R², MAE, RMSE per target in its units. */
-function reportMetrics(net: Network, features: FeatureSpec, x: Float32Array, y: Int32Array | Float32Array, what: string): string {
-  const outputs = net.predict(x);
+function reportMetrics(features: FeatureSpec, outputs: Float32Array, y: ArrayLike<number>, what: string): string {
   const k = features.outputSize;
   const m = outputs.length / k;
   const t = features.target;
@@ -247,7 +291,7 @@ export async function evalCsv(argv: string[], out: Output): Promise<number> {
     const rows = tableRows(table);
     const { x, kept } = features.encode(rows);
     const y = features.encodeTarget(rows, kept);
-    out.write(`${net}\ndata: ${table.source}\n${reportMetrics(net, features, x, y, "")}`);
+    out.write(`${net}\ndata: ${table.source}\n${reportMetrics(features, net.predict(x), y, "")}`);
   } finally {
     net.dispose();
   }
