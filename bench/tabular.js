@@ -7,7 +7,7 @@
 // Also reads a generated CSV through the streaming reader and reports MB/s and peak RSS.
 // Usage: node bench/tabular.js [--seeds N] [--only NAME,…] [--read-mb N]   (needs Debian's python3-sklearn, python3-statsmodels)
 import { spawnSync } from "node:child_process";
-import { createReadStream, existsSync, readFileSync, statSync, writeFileSync } from "node:fs";
+import { closeSync, createReadStream, existsSync, openSync, readFileSync, statSync, writeSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
@@ -117,9 +117,7 @@ if (readMb > 0) {
   const path = join(tmpdir(), `wasmlp-bench-${readMb}mb.csv`);
   if (!existsSync(path) || statSync(path).size < readMb * 1e6) {
     const line = (i) => `${(i % 997) / 10},${(i * 7919) % 10007},${["red", "green", "blue", "\"a, b\""][i % 4]},${i % 3 === 0 ? "true" : "false"},${((i * 31) % 1000) / 7}\n`;
-    const chunks = [];
     let size = 0, i = 0, block = "";
-    const { openSync, writeSync, closeSync } = await import("node:fs");
     const fd = openSync(path, "w");
     writeSync(fd, "x,n,color,flag,y\n");
     while (size < readMb * 1e6) {
@@ -129,7 +127,6 @@ if (readMb > 0) {
       size += block.length;
     }
     closeSync(fd);
-    void chunks;
   }
   const bytes = statSync(path).size;
   let count = 0, peak = process.memoryUsage().rss;

@@ -4,7 +4,6 @@
 import { createReadStream } from "node:fs";
 import type { CsvOptions } from "../data/csv.js";
 import type { FitFeaturesOptions } from "../data/fit.js";
-import { argmaxRows, classificationMetrics, regressionMetrics } from "../data/metrics.js";
 import { encodedBatches, fitDataset, fitFeaturesStream } from "../data/stream.js";
 import type { FeatureSpec } from "../features.js";
 import type { Network } from "../network.js";
@@ -37,7 +36,6 @@ export async function trainStreaming(net: Network, spec: FeatureSpec, run: Strea
     onEpochEnd: (epoch, logs) => out.write(`epoch ${epoch + 1}/${run.epochs}  loss ${logs.loss.toFixed(4)}  ${logs.rows.toLocaleString("en-US")} rows\n`),
   });
   if (run.test <= 0) return;
-  const k = spec.outputSize;
   const truth: number[] = [];
   const outputs: number[] = [];
   for await (const b of encodedBatches(open(run.path), spec, { ...split, part: "test", batchSize: 4096 })) {
@@ -46,8 +44,5 @@ export async function trainStreaming(net: Network, spec: FeatureSpec, run: Strea
     for (let i = 0; i < o.length; i++) outputs.push(o[i]);
   }
   if (truth.length === 0) return;
-  void k;
   out.write(`\n${report(spec.task === "classification" ? Int32Array.from(truth) : Float32Array.from(truth), Float32Array.from(outputs))}`);
 }
-
-export { argmaxRows, classificationMetrics, regressionMetrics };
