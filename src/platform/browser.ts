@@ -8,4 +8,6 @@ export const readFileUrl: typeof NodePlatform.readFileUrl = async (url) => {
 
 export const availableParallelism: typeof NodePlatform.availableParallelism = () => null;
 
+export const nodeFs: typeof NodePlatform.nodeFs = null;
+
 export const NodeWorker: typeof NodePlatform.NodeWorker = null;
