@@ -4,6 +4,7 @@
 export { init, simdSupported, type InitOptions, type WasmSource } from "./wasm.js";
 export { Network } from "./network.js";
 export { Layer } from "./layer.js";
+export { QuantizedNetwork, QUANTIZED_FORMAT, type QuantizeOptions, type QuantizedModelJSON } from "./quantize.js";
 export { MODEL_FORMAT, MODEL_VERSION } from "./model-file.js";
 export type {
   Batch, EpochLogs, FitOptions, Gradients, History, Labels, ModelJSON, NetworkOptions,

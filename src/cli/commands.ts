@@ -25,6 +25,7 @@ Commands:
   eval      evaluate a saved model on a data set's test images
   predict   classify test images with a saved model
   export    write a model in another library's format (TensorFlow.js)
+  quantize  write an inference-only int8 copy of a model (about 4× smaller)
 
 Run wasmlp <command> --help for a command's options; wasmlp --version prints the version.
 `,

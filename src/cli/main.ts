@@ -5,9 +5,10 @@ import { readFileSync } from "node:fs";
 import { HELP, evaluate, predict, train } from "./commands.js";
 import { UsageError } from "./args.js";
 import { exportModel } from "./export.js";
+import { quantize } from "./quantize.js";
 import type { Output } from "./progress.js";
 
-const COMMANDS: Record<string, (argv: string[], out: Output) => Promise<number>> = { train, eval: evaluate, predict, export: exportModel };
+const COMMANDS: Record<string, (argv: string[], out: Output) => Promise<number>> = { train, eval: evaluate, predict, export: exportModel, quantize };
 
 export async function main(argv: string[], out: Output): Promise<number> {
   const [command, ...rest] = argv;
