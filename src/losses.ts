@@ -3,7 +3,7 @@
 // the output units (mean for mse, as in Keras), averaged over the batch; probabilities are
 // clamped to [EPS, 1 − EPS] before a log. Kernels: assembly/losses.ts.
 import type { Activation } from "./activations.js";
-import type { Kernels } from "./wasm.js";
+import type { Kernels } from "./kernels.js";
 
 /** Clamp for probabilities before a log (Keras's epsilon). */
 export const EPS = 1e-7;
