@@ -210,6 +210,7 @@ const ACTIVATIONS_DECLARED = {
   },
 } satisfies Record<string, ActivationEntry>;
 
+/** An activation's name, as layers and model files give it ("relu", "gelu", …; see ACTIVATIONS). */
 export type Activation = keyof typeof ACTIVATIONS_DECLARED;
 
 /** An activation's declared facts with its derived kernel names. */
@@ -262,6 +263,7 @@ export function activationNamed(name: string): ActivationInfo | undefined {
 
 /** The activations in declaration order, and those offered for hidden layers (CLI, demo). */
 export const ACTIVATION_NAMES: readonly Activation[] = Object.freeze([...ACTIVATION_REGISTRY.keys()]);
+/** The activations offered for hidden layers (the CLI's --activation and the demo's menu). */
 export const HIDDEN_ACTIVATIONS: readonly Activation[] = Object.freeze(ACTIVATION_NAMES.filter((a) => ACTIVATION_REGISTRY.get(a)!.hidden));
 
 /** Whether an activation's derivative reads its input z (the engines then keep z in training). */

@@ -10,8 +10,11 @@ import { checkInt, checkKeys, checkNumber, checkObject, checkOneOf, describe } f
 export type { Activation, Loss };
 export type { OptimizerCommon, OptimizerOptions, OptimizerSpec } from "./optimizer-spec.js";
 // The names the API accepts come from the op tables (src/activations.ts, losses.ts, optimizers.ts).
+/** Every activation name a layer accepts, in declaration order. */
 export const ACTIVATIONS = ACTIVATION_NAMES;
+/** Every loss name a network accepts. */
 export const LOSSES = Object.freeze(Object.keys(lossOps) as Loss[]);
+/** Every optimizer type a network accepts. */
 export const OPTIMIZERS = Object.freeze(Object.keys(optimizerOps) as OptimizerSpec["type"][]);
 
 
@@ -80,6 +83,7 @@ export interface NetworkSpec {
   seed: number;
 }
 
+/** Options of `new Layer(…)` (or a layer given as a plain object to `new Network`). */
 export interface LayerOptions {
   /** Number of units (outputs) of the layer. */
   units: number;

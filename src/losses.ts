@@ -128,4 +128,5 @@ export const lossOps = {
   },
 } satisfies Record<string, LossOp>;
 
+/** A loss's name ("binary-crossentropy", "categorical-crossentropy", "mse", "mae", "huber", "hinge"). */
 export type Loss = keyof typeof lossOps;

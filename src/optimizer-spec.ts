@@ -11,6 +11,7 @@ export interface OptimizerCommon {
   clipValue?: number;
 }
 
+/** An optimizer with every setting given, as `net.optimizer` and model files hold it (the defaults filled in). */
 export type OptimizerSpec = (
   | { type: "sgd"; learningRate: number }
   | { type: "momentum"; learningRate: number; momentum: number }
