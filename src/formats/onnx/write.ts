@@ -3,6 +3,7 @@ import { type Exportable, normalizationIndices } from "../common.js";
 import { onnxNodeOf } from "./names.js";
 import { FLOAT, encodeModel } from "./proto.js";
 
+/** The opset toOnnx writes (swish and gelu as patterns of primitive operators at this opset). */
 export const ONNX_EXPORT_OPSET = 17;
 
 /**
