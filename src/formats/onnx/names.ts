@@ -1,7 +1,7 @@
 // The one table of ONNX names: for each wasmlp activation, the operators (and the node patterns
 // of swish and exact gelu) read as it, with their attribute checks, and the node toOnnx writes.
 // Lookups go through Maps, so an op_type such as "constructor" or "__proto__" is unknown.
-import type { Activation } from "../../config.js";
+import { ACTIVATION_REGISTRY, type Activation } from "../../activations.js";
 import type { Node } from "./proto.js";
 
 /** Op types of the fused patterns (not ONNX operators: the names cannot clash). */
@@ -19,43 +19,56 @@ export function close(a: number, b: number): boolean {
 }
 
 const plain: ReadCheck = () => ({});
-const node = (opType: string, attribute: object[] = []): WriteNode => () => ({ opType, attribute });
 
-const ACTIVATIONS: ReadonlyMap<Activation, { reads: [string, ReadCheck][]; writes: WriteNode }> = new Map<Activation, { reads: [string, ReadCheck][]; writes: WriteNode }>([
-  ["linear", { reads: [], writes: null }],
-  ["sigmoid", { reads: [["Sigmoid", plain]], writes: node("Sigmoid") }],
-  ["tanh", { reads: [["Tanh", plain]], writes: node("Tanh") }],
-  ["relu", { reads: [["Relu", plain]], writes: node("Relu") }],
-  ["softsign", { reads: [["Softsign", plain]], writes: node("Softsign") }],
-  ["softplus", { reads: [["Softplus", plain]], writes: node("Softplus") }],
-  ["leaky-relu", {
-    reads: [["LeakyRelu", (a) => {
+/**
+ * What the ONNX format adds to the registry's operator names (src/activations.ts): the attributes
+ * each operator is read with and written with. An operator not listed takes no attributes.
+ */
+const OPERATOR_RULES: ReadonlyMap<string, { check: ReadCheck; write: (alpha: number) => object[] }> = new Map([
+  ["LeakyRelu", {
+    check: (a: AttributeOf) => {
       const alpha = a("alpha") ?? 0.01;
       return alpha > 0 && alpha < 1 ? { alpha } : `alpha ${alpha} (wasmlp's leaky-relu takes a slope in (0, 1))`;
-    }]],
-    writes: (alpha) => ({ opType: "LeakyRelu", attribute: [{ name: "alpha", type: 1, f: alpha }] }),
+    },
+    write: (alpha: number) => [{ name: "alpha", type: 1, f: alpha }],
   }],
-  ["elu", {
-    reads: [["Elu", (a) => (close(a("alpha") ?? 1, 1) ? {} : `alpha ${a("alpha")} (wasmlp's elu has alpha 1)`)]],
-    writes: node("Elu", [{ name: "alpha", type: 1, f: 1 }]),
+  ["Elu", { check: (a: AttributeOf) => (close(a("alpha") ?? 1, 1) ? {} : `alpha ${a("alpha")} (wasmlp's elu has alpha 1)`), write: () => [{ name: "alpha", type: 1, f: 1 }] }],
+  ["Selu", {
+    check: (a: AttributeOf) => (close(a("alpha") ?? 1.67326319217681884765625, 1.6732632423543772) && close(a("gamma") ?? 1.05070102214813232421875, 1.0507009873554805)
+      ? {} : "alpha/gamma other than SELU's constants"),
+    write: () => [],
   }],
-  ["selu", {
-    reads: [["Selu", (a) => (close(a("alpha") ?? 1.67326319217681884765625, 1.6732632423543772) && close(a("gamma") ?? 1.05070102214813232421875, 1.0507009873554805)
-      ? {} : "alpha/gamma other than SELU's constants")]],
-    writes: node("Selu"),
+  ["HardSigmoid", {
+    check: (a: AttributeOf) => (close(a("alpha") ?? 0.2, 1 / 6) && close(a("beta") ?? 0.5, 0.5)
+      ? {} : `alpha ${a("alpha") ?? 0.2}, beta ${a("beta") ?? 0.5} (wasmlp's hard-sigmoid is relu6(x + 3)/6: alpha 1/6, beta 0.5)`),
+    write: () => [{ name: "alpha", type: 1, f: 1 / 6 }, { name: "beta", type: 1, f: 0.5 }],
   }],
-  ["hard-sigmoid", {
-    reads: [["HardSigmoid", (a) => (close(a("alpha") ?? 0.2, 1 / 6) && close(a("beta") ?? 0.5, 0.5)
-      ? {} : `alpha ${a("alpha") ?? 0.2}, beta ${a("beta") ?? 0.5} (wasmlp's hard-sigmoid is relu6(x + 3)/6: alpha 1/6, beta 0.5)`)]],
-    writes: node("HardSigmoid", [{ name: "alpha", type: 1, f: 1 / 6 }, { name: "beta", type: 1, f: 0.5 }]),
-  }],
-  ["softmax", { reads: [["Softmax", plain]], writes: node("Softmax", [{ name: "axis", type: 2, i: -1 }]) }],
-  // Written as Sigmoid and Mul (no Swish operator before opset 24); read back as the fused pattern.
-  ["swish", { reads: [[SWISH_PATTERN, plain]], writes: "pattern" }],
-  // Opset 20's Gelu (its approximate attribute is checked where it is read), and the Div, Erf, Add,
-  // Mul, Mul pattern toOnnx and PyTorch before opset 20 write.
-  ["gelu", { reads: [["Gelu", plain], [GELU_PATTERN, plain]], writes: "pattern" }],
+  ["Softmax", { check: plain, write: () => [{ name: "axis", type: 2, i: -1 }] }],
 ]);
+
+/**
+ * Activations with no single operator (the registry's onnx is null) that ONNX still expresses:
+ * swish as Sigmoid and Mul (no Swish operator before opset 24), exact gelu as Div, Erf, Add, Mul,
+ * Mul (toOnnx and PyTorch before opset 20) or opset 20's Gelu (its approximate attribute is
+ * checked where it is read). Written as those patterns, read back as the fused pattern nodes.
+ */
+const PATTERNS: ReadonlyMap<Activation, string[]> = new Map<Activation, string[]>([
+  ["swish", [SWISH_PATTERN]],
+  ["gelu", ["Gelu", GELU_PATTERN]],
+]);
+
+/** Per activation, the op types read as it and the node written for it, from the registry. */
+interface OnnxActivation { reads: [string, ReadCheck][]; writes: WriteNode }
+const ACTIVATIONS: ReadonlyMap<Activation, OnnxActivation> = new Map(
+  [...ACTIVATION_REGISTRY.values()].map((a): [Activation, OnnxActivation] => {
+    if (a.onnx !== null) {
+      const op = a.onnx, rule = OPERATOR_RULES.get(op);
+      return [a.name, { reads: [[op, rule?.check ?? plain]], writes: (alpha: number) => ({ opType: op, attribute: rule?.write(alpha) ?? [] }) }];
+    }
+    const pattern = PATTERNS.get(a.name);
+    return [a.name, pattern ? { reads: pattern.map((op) => [op, plain]), writes: "pattern" } : { reads: [], writes: null }];
+  }),
+);
 
 const READS: ReadonlyMap<string, { activation: Activation; check: ReadCheck }> = new Map(
   [...ACTIVATIONS].flatMap(([activation, entry]) => entry.reads.map(([op, check]) => [op, { activation, check }] as const)),

@@ -1,7 +1,7 @@
 // The one table of tfjs / Keras names: activation strings in both directions, and the layer
 // classes that are the identity at inference. Lookups go through Maps, so a name from a file
 // such as "constructor" or "__proto__" is unknown, never a property of Object.prototype.
-import type { Activation } from "../../config.js";
+import { ACTIVATION_REGISTRY, type Activation } from "../../activations.js";
 
 /** What an activation string in a file is in wasmlp; `writes`: toTfjs writes this name for the activation. */
 interface TfjsName {
@@ -10,24 +10,23 @@ interface TfjsName {
   writes: boolean;
 }
 
-/** Keras / tfjs activation names → wasmlp's, and back where `writes`. */
+/** What the tfjs format adds to the registry's names: facts about files, not about the activations. */
+const FORMAT_RULES: ReadonlyMap<string, Partial<TfjsName>> = new Map<string, Partial<TfjsName>>([
+  // Keras 3's string form has slope 0.2; toTfjs writes a LeakyReLU layer, which keeps any slope.
+  ["leaky_relu", { alpha: 0.2, writes: false }],
+]);
+
+/**
+ * The registry's tfjs names (src/activations.ts) and aliases, then hard_sigmoid: the registry has
+ * no tfjs name for hard-sigmoid because tfjs-layers and Keras 2 mean 0.2·z + 0.5 by it; only a
+ * Keras 3 file (keras_version 3.x, checked in topology.ts) means ours, relu6(z + 3) / 6, so it is
+ * read from such files and never written.
+ */
 const ACTIVATIONS: ReadonlyMap<string, TfjsName> = new Map<string, TfjsName>([
-  ["linear", { activation: "linear", alpha: 0, writes: true }],
-  ["sigmoid", { activation: "sigmoid", alpha: 0, writes: true }],
-  ["tanh", { activation: "tanh", alpha: 0, writes: true }],
-  ["relu", { activation: "relu", alpha: 0, writes: true }],
-  ["softmax", { activation: "softmax", alpha: 0, writes: true }],
-  // Keras 3's string form (slope 0.2); toTfjs writes a LeakyReLU layer, which keeps the slope.
-  ["leaky_relu", { activation: "leaky-relu", alpha: 0.2, writes: false }],
-  ["elu", { activation: "elu", alpha: 0, writes: true }], // alpha 1, as Keras's and tfjs's string form
-  ["selu", { activation: "selu", alpha: 0, writes: true }],
-  ["softsign", { activation: "softsign", alpha: 0, writes: true }],
-  ["softplus", { activation: "softplus", alpha: 0, writes: true }],
-  ["swish", { activation: "swish", alpha: 0, writes: true }],
-  ["silu", { activation: "swish", alpha: 0, writes: false }], // Keras 3's other name for swish
-  ["gelu", { activation: "gelu", alpha: 0, writes: true }], // the exact erf form (tfjs's gelu; Keras's default approximate=False)
-  // Only Keras 3's relu6(z + 3) / 6 (see topology.ts activationOf); tfjs and Keras 2 mean 0.2·z + 0.5,
-  // so it is never written: tfjs-layers would read it as the other function.
+  ...[...ACTIVATION_REGISTRY.values()].flatMap((a) => (a.tfjs === null ? [] : [
+    [a.tfjs, { activation: a.name, alpha: 0, writes: true, ...FORMAT_RULES.get(a.tfjs) }] as const,
+    ...(a.aliases ?? []).map((alias) => [alias, { activation: a.name, alpha: 0, writes: false }] as const),
+  ])),
   ["hard_sigmoid", { activation: "hard-sigmoid", alpha: 0, writes: false }],
 ]);
 
