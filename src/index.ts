@@ -5,13 +5,14 @@ export { init, simdSupported, type InitOptions, type WasmSource } from "./wasm.j
 export { Network } from "./network.js";
 export { Layer } from "./layer.js";
 export { MODEL_FORMAT, MODEL_VERSION } from "./model-file.js";
+export { FeatureSpec, type FeaturesJSON, type Prediction } from "./features.js";
 export type {
   Batch, EpochLogs, FitOptions, Gradients, History, Labels, ModelJSON, NetworkOptions,
 } from "./types.js";
 export { memoryStats, threadCount } from "./runtime.js";
 /** @internal The kernels and the heap, for wasmlp's own subpath modules (wasmlp/graph); not an API. */
 export { runtime as __runtime } from "./runtime.js";
-export { ThreadError } from "./threads/pool.js";
+export { ThreadError } from "./threads/error.js";
 export { fitInWorker, type WorkerFitOptions } from "./threads/fit-worker.js";
 export type { HeapStats } from "./memory.js";
 export { HIDDEN_ACTIVATIONS } from "./activations.js";

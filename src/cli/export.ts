@@ -12,6 +12,8 @@ import { checkSaveTarget } from "./files.js";
 import { UsageError, parse, text } from "./args.js";
 import { MODEL_FLAGS, MODEL_USAGE, loadModelJSON, modelFlagsHelp } from "./models.js";
 import type { Output } from "./progress.js";
+import { FeatureSpec } from "../features.js";
+import { featuresLeftOut } from "./csv.js";
 
 interface ExportFormat {
   /** What --out names: "DIR" or "FILE". */
@@ -74,5 +76,6 @@ export async function exportModel(argv: string[], out: Output): Promise<number> 
   const described = summary(model);
   const files = format.write(model, target);
   out.write(`${described}\nwrote ${name}: ${files.join(", ")}\n`);
+  if (model.features !== undefined) out.write(featuresLeftOut(new FeatureSpec(model.features)));
   return 0;
 }
