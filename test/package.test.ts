@@ -38,8 +38,10 @@ test("the package holds the build, the wasm, the types, README and licence: no d
   const allowed = /^(package\.json|README\.md|LICENSE|build\/wasmlp\.wasm|dist\/.+\.(js|d\.ts)|dist\/wasmlp(-data)?\.browser\.js\.map)$/;
   expect(files.filter((f) => !allowed.test(f))).toEqual([]);
   // The Fashion-MNIST test set (4.3 MB) stays in the repository for npm start; see src/data/node.ts.
-  expect(pack.size).toBeLessThan(384 * 1024);
-  expect(pack.unpackedSize).toBeLessThan(1280 * 1024);
+  // 316 KB packed when the data left; 419 KiB with the tables (wasmlp/data's bundle: 56 KB),
+  // the formats' data level and int8 inference.
+  expect(pack.size).toBeLessThan(448 * 1024);
+  expect(pack.unpackedSize).toBeLessThan(1536 * 1024);
 });
 
 // The bundle budget includes the threads runtime (pool, dispatcher, memory rewrite: about 10 KiB
