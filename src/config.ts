@@ -4,7 +4,7 @@ import { type Activation, activationOps } from "./activations.js";
 import { type Loss, lossOps } from "./losses.js";
 import { optimizerOps } from "./optimizers.js";
 import { type Schedule, learningRateAt, parseSchedule } from "./schedules.js";
-import { checkInt, checkKeys, checkNumber, checkObject, checkOneOf, describe } from "./validate.js";
+import { checkInt, checkKeys, checkNumber, checkObject, checkOneOf, describe, own } from "./validate.js";
 
 export type { Activation, Loss };
 // The names the API accepts come from the op tables (src/activations.ts, losses.ts, optimizers.ts).
@@ -149,7 +149,7 @@ export function parseLayer(options: unknown, where = "Layer options"): LayerSpec
   checkObject(where, options);
   checkKeys(where, options, LAYER_KEYS);
   const units = checkInt(`${where}.units`, options.units, 1, MAX_UNITS);
-  const named = typeof options.activation === "string" ? ACTIVATION_ALIASES[options.activation] ?? options.activation : options.activation;
+  const named = own(ACTIVATION_ALIASES, options.activation) ?? options.activation;
   const activation = named === undefined ? "linear" : checkOneOf(`${where}.activation`, named, ACTIVATIONS);
   if (options.alpha !== undefined && activation !== "leaky-relu") {
     throw new TypeError(`${where}.alpha applies to "leaky-relu" only, but the activation is "${activation}"`);

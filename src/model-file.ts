@@ -1,5 +1,5 @@
 // Model files: the object toJSON writes and fromJSON reads, and its validation.
-import { type LayerOptions, type Loss, type NetworkSpec, type OptimizerOptions, parseLayer, tensorLayout } from "./config.js";
+import { type LayerOptions, type Loss, type NetworkSpec, OPTIMIZERS, type OptimizerOptions, parseLayer, tensorLayout } from "./config.js";
 import { Layer } from "./layer.js";
 import { decodeFloat32, encodeFloat32 } from "./serialize.js";
 import { optimizerOp } from "./optimizers.js";
@@ -96,7 +96,7 @@ function parseTraining(t: unknown, options: NetworkOptions, parameters: number):
   // has not run yet: the network's constructor validates the settings themselves).
   const type = (options.optimizer as { type?: string } | string | undefined);
   const name = typeof type === "string" ? type : type?.type;
-  const expected = name === undefined ? null : (optimizerOp({ type: name } as never)?.states ?? null);
+  const expected = typeof name === "string" && OPTIMIZERS.includes(name as never) ? optimizerOp({ type: name } as never).states : null;
   const states = t.optimizerState;
   if (!Array.isArray(states) || (expected !== null && states.length !== expected)) {
     throw new RangeError(`model.training.optimizerState must hold ${expected ?? "the optimizer's"} state vectors, received ${describe(states)}`);

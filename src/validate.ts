@@ -210,9 +210,23 @@ export function checkNumber(name: string, value: unknown, min: number, max: numb
   return value as number;
 }
 
+/**
+ * `value` when it is one of the names `allowed`. The list is searched, never an object's
+ * properties, so "constructor" or "__proto__" is an unknown name like any other.
+ */
 export function checkOneOf<T extends string>(name: string, value: unknown, allowed: readonly T[]): T {
   if (typeof value !== "string" || !allowed.includes(value as T)) {
-    throw new RangeError(`${name} must be one of ${allowed.map((a) => `"${a}"`).join(", ")}, received ${describe(value)}`);
+    throw new RangeError(`${name} must be one of ${allowed.map((a) => `"${a}"`).join(", ")}, received ${describe(value)}${typeof value === "string" ? ", an unknown name" : ""}`);
   }
   return value as T;
+}
+
+/**
+ * The entry of a table keyed by names from outside (files, options, flags), or undefined: only
+ * the table's own keys count, never a name inherited from Object.prototype such as "constructor".
+ */
+export function own<V>(table: ReadonlyMap<string, V> | Readonly<Record<string, V>>, key: unknown): V | undefined {
+  if (typeof key !== "string") return undefined;
+  if (table instanceof Map) return table.get(key);
+  return Object.hasOwn(table, key) ? (table as Readonly<Record<string, V>>)[key] : undefined;
 }

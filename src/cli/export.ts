@@ -6,7 +6,7 @@ import { writeAtomically } from "../atomic-write.js";
 import { checkSaveTarget } from "./files.js";
 import type { Network } from "../network.js";
 import { init } from "../wasm.js";
-import { UsageError, parse, text } from "./args.js";
+import { UsageError, oneOf, parse, text } from "./args.js";
 import { MODEL_FLAGS, MODEL_USAGE, loadModel, modelFlagsHelp } from "./models.js";
 import type { Output } from "./progress.js";
 
@@ -50,8 +50,7 @@ export async function exportModel(argv: string[], out: Output): Promise<number> 
   if (a.help) { out.write(EXPORT_HELP); return 0; }
   const name = text("format", a.format);
   if (name === undefined) throw new UsageError(`export: --format NAME is required: ${Object.keys(EXPORT_FORMATS).join(", ")} (see wasmlp export --help)`);
-  const format = EXPORT_FORMATS[name];
-  if (!format) throw new UsageError(`--format must be one of ${Object.keys(EXPORT_FORMATS).join(", ")}, received "${name}"`);
+  const format = EXPORT_FORMATS[oneOf("format", name, name, Object.keys(EXPORT_FORMATS))];
   const target = text("out", a.out);
   if (target === undefined) throw new UsageError(`export: --out ${format.out} is required (see wasmlp export --help)`);
   await init();

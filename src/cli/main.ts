@@ -6,6 +6,7 @@ import { HELP, evaluate, predict, train } from "./commands.js";
 import { UsageError } from "./args.js";
 import { exportModel } from "./export.js";
 import type { Output } from "./progress.js";
+import { own } from "../validate.js";
 
 const COMMANDS: Record<string, (argv: string[], out: Output) => Promise<number>> = { train, eval: evaluate, predict, export: exportModel };
 
@@ -19,7 +20,7 @@ export async function main(argv: string[], out: Output): Promise<number> {
     out.write(HELP.main);
     return command === undefined ? 2 : 0;
   }
-  const run = COMMANDS[command];
+  const run = own(COMMANDS, command);
   if (!run) throw new UsageError(`unknown command "${command}"; commands: ${Object.keys(COMMANDS).join(", ")} (see wasmlp --help)`);
   return run(rest, out);
 }
