@@ -96,12 +96,24 @@ function parseTraining(t: unknown, options: NetworkOptions, parameters: number):
   // has not run yet: the network's constructor validates the settings themselves).
   const type = (options.optimizer as { type?: string } | string | undefined);
   const name = typeof type === "string" ? type : type?.type;
-  const expected = typeof name === "string" && OPTIMIZERS.includes(name as never) ? optimizerOp({ type: name } as never).states : null;
+  const op = typeof name === "string" && OPTIMIZERS.includes(name as never) ? optimizerOp({ type: name } as never) : null;
+  const expected = op?.states ?? null;
   const states = t.optimizerState;
   if (!Array.isArray(states) || (expected !== null && states.length !== expected)) {
-    throw new RangeError(`model.training.optimizerState must hold ${expected ?? "the optimizer's"} state vectors, received ${describe(states)}`);
+    const which = op && op.states > 0 ? ` (${name} keeps its ${op.stateVectors.map((s) => s.name).join(" and ")})` : "";
+    throw new RangeError(`model.training.optimizerState must hold ${expected ?? "the optimizer's"} state vectors, received ${describe(states)}${which}`);
   }
-  const decoded = states.map((s, i) => decodeFloat32(`model.training.optimizerState[${i}]`, s, parameters));
+  const decoded = states.map((s, i) => {
+    const where = `model.training.optimizerState[${i}]`;
+    const values = decodeFloat32(where, s, parameters);
+    const vector = op?.stateVectors[i];
+    // Checked like weights: a negative sum of squares would put NaN into every weight it updates.
+    if (vector?.nonNegative) {
+      const bad = values.findIndex((v) => !(v >= 0));
+      if (bad >= 0) throw new RangeError(`${where}[${bad}] (${name}'s ${vector.name}) is ${values[bad]}; expected a value ≥ 0, as a sum of squared gradients`);
+    }
+    return values;
+  });
   const shuffle = t.shuffle;
   if (!Array.isArray(shuffle) || shuffle.length !== 4) throw new RangeError(`model.training.shuffle must be 4 words, received ${describe(shuffle)}`);
   shuffle.forEach((w, i) => checkInt(`model.training.shuffle[${i}]`, w, 0, 0xffffffff));

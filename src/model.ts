@@ -261,8 +261,13 @@ export class Model<A extends Float32Array | Float64Array> {
     if (classWeight !== undefined) {
       const k = this.outputSize;
       if (k < 2 || this.lossName === "binary-crossentropy") throw new RangeError(`classWeight needs a classifier with several softmax outputs (categorical-crossentropy); this network has ${k} ${this.lossName} output${k === 1 ? "" : "s"}`);
-      checkObject("classWeight", classWeight);
       const byClass = new Float32Array(k).fill(1);
+      // { class: weight } (classes not named weigh 1), or one weight per class in class order.
+      const list = Array.isArray(classWeight) || (ArrayBuffer.isView(classWeight) && !(classWeight instanceof DataView));
+      if (list && (classWeight as ArrayLike<unknown>).length !== k) {
+        throw new RangeError(`classWeight has ${(classWeight as ArrayLike<unknown>).length} values, expected one per class (${k}), or an object { class: weight }`);
+      }
+      if (!list) checkObject("classWeight", classWeight);
       for (const [key, v] of Object.entries(classWeight)) {
         const c = Number(key);
         if (!Number.isInteger(c) || c < 0 || c >= k) throw new RangeError(`classWeight names class ${key}; classes are 0 to ${k - 1}`);

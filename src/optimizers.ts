@@ -9,6 +9,11 @@ export interface OptimizerOp<S extends OptimizerSpec = OptimizerSpec> {
   defaults: Omit<S, "type" | "clipNorm" | "clipValue" | "schedule">;
   /** State vectors of the parameters' size (velocity; Adam's m and v). */
   states: number;
+  /**
+   * Each state vector's name (for messages) and domain: `nonNegative` for sums of squared
+   * gradients, which each update takes the square root of (checkpoints are checked against it).
+   */
+  stateVectors: readonly { name: string; nonNegative?: true }[];
   /** The value each state vector starts at (default 0). */
   initial?: (spec: S) => number[];
   kernels: { step(k: Kernels, n: number, g: number, w: number, states: number[], spec: S, t: number): void };
@@ -20,6 +25,7 @@ type Spec<T extends OptimizerSpec["type"]> = Extract<OptimizerSpec, { type: T }>
 const sgd: OptimizerOp<Spec<"sgd">> = {
   defaults: { learningRate: 0.01 },
   states: 0,
+  stateVectors: [],
   kernels: { step: (k, n, g, w, _s, o) => k.sgd_step(n, g, w, o.learningRate) },
   reference: { step(w, g, _s, o) { for (let j = 0; j < w.length; j++) w[j] -= o.learningRate * g[j]; } },
 };
@@ -27,6 +33,7 @@ const sgd: OptimizerOp<Spec<"sgd">> = {
 const momentum: OptimizerOp<Spec<"momentum">> = {
   defaults: { learningRate: 0.01, momentum: 0.9 },
   states: 1,
+  stateVectors: [{ name: "velocity" }],
   kernels: { step: (k, n, g, w, s, o) => k.momentum_step(n, g, w, s[0], o.learningRate, o.momentum) },
   reference: {
     step(w, g, [v], o) { for (let j = 0; j < w.length; j++) { v[j] = o.momentum * v[j] - o.learningRate * g[j]; w[j] += v[j]; } },
@@ -36,6 +43,7 @@ const momentum: OptimizerOp<Spec<"momentum">> = {
 const adam: OptimizerOp<Spec<"adam">> = {
   defaults: { learningRate: 0.001, beta1: 0.9, beta2: 0.999, epsilon: 1e-7 },
   states: 2,
+  stateVectors: [{ name: "first moment m" }, { name: "second moment v", nonNegative: true }],
   kernels: {
     step: (k, n, g, w, s, { learningRate, beta1, beta2, epsilon }, t) =>
       k.adam_step(n, g, w, s[0], s[1], learningRate, 1 - beta1, 1 - beta2, epsilon, 1 / (1 - beta1 ** t), 1 / (1 - beta2 ** t)),
@@ -55,6 +63,7 @@ const adam: OptimizerOp<Spec<"adam">> = {
 const nesterov: OptimizerOp<Spec<"nesterov">> = {
   defaults: { learningRate: 0.01, momentum: 0.9 },
   states: 1,
+  stateVectors: [{ name: "velocity" }],
   kernels: { step: (k, n, g, w, s, o) => k.nesterov_step(n, g, w, s[0], o.learningRate, o.momentum) },
   reference: {
     step(w, g, [v], o) {
@@ -68,6 +77,7 @@ const nesterov: OptimizerOp<Spec<"nesterov">> = {
 const adamw: OptimizerOp<Spec<"adamw">> = {
   defaults: { learningRate: 0.001, beta1: 0.9, beta2: 0.999, epsilon: 1e-7, weightDecay: 0.004 },
   states: 2,
+  stateVectors: [{ name: "first moment m" }, { name: "second moment v", nonNegative: true }],
   kernels: {
     step: (k, n, g, w, s, o, t) => {
       k.scale_step(n, w, 1 - o.learningRate * o.weightDecay);
@@ -85,6 +95,7 @@ const adamw: OptimizerOp<Spec<"adamw">> = {
 const rmsprop: OptimizerOp<Spec<"rmsprop">> = {
   defaults: { learningRate: 0.001, rho: 0.9, epsilon: 1e-7 },
   states: 1,
+  stateVectors: [{ name: "mean square", nonNegative: true }],
   kernels: { step: (k, n, g, w, s, o) => k.rmsprop_step(n, g, w, s[0], o.learningRate, 1 - o.rho, o.epsilon) },
   reference: {
     step(w, g, [v], o) {
@@ -96,6 +107,7 @@ const rmsprop: OptimizerOp<Spec<"rmsprop">> = {
 const adagrad: OptimizerOp<Spec<"adagrad">> = {
   defaults: { learningRate: 0.001, initialAccumulatorValue: 0.1, epsilon: 1e-7 },
   states: 1,
+  stateVectors: [{ name: "accumulator", nonNegative: true }],
   initial: (o) => [o.initialAccumulatorValue],
   kernels: { step: (k, n, g, w, s, o) => k.adagrad_step(n, g, w, s[0], o.learningRate, o.epsilon) },
   reference: {

@@ -177,6 +177,14 @@ export function checkTargetRange(name: string, y: Float32Array, width: number, l
   }
 }
 
+/**
+ * An option's value, or `fallback` when it is not given (undefined). null is a value, which the
+ * option's check then refuses, never a way to ask for the default (`x ?? fallback` would be).
+ */
+export function given<T>(value: T | undefined, fallback: T): T {
+  return value === undefined ? fallback : value;
+}
+
 /** Rejects keys that an options object does not know, naming the ones it does. */
 export function checkKeys(name: string, options: object, known: readonly string[]): void {
   for (const key of Object.keys(options)) {
