@@ -231,7 +231,7 @@ export function checkLossFits(loss: Loss, output: LayerSpec): void {
   }
   if (output.activation === "softmax" && output.units < 2) {
     // Softmax over one value is 1 whatever the input: nothing could be learned.
-    throw new RangeError(`a "softmax" output layer needs at least 2 units, received 1: softmax over one unit always outputs 1, so loss "${loss}" could not train it; use "sigmoid" for a single output`);
+    throw new RangeError(`a "softmax" output layer needs at least 2 units, received 1 (softmax over one unit is always 1, nothing to train); use "sigmoid" for one output`);
   }
 }
 

@@ -63,7 +63,7 @@ describe("a softmax over one unit always outputs 1: refused whatever the loss", 
   });
   test("the message says why and what to use", () => {
     expect(() => new Network({ inputSize: 3, layers: [{ units: 1, activation: "softmax" }], loss: "mse" }))
-      .toThrow('a "softmax" output layer needs at least 2 units, received 1: softmax over one unit always outputs 1, so loss "mse" could not train it; use "sigmoid" for a single output');
+      .toThrow('a "softmax" output layer needs at least 2 units, received 1 (softmax over one unit is always 1, nothing to train); use "sigmoid" for one output');
   });
   test("two units with mse are fine", () => {
     new Network({ inputSize: 3, layers: [{ units: 2, activation: "softmax" }], loss: "mse" }).dispose();
