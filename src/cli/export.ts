@@ -2,8 +2,8 @@
 // (what --out names, a help line, the writer); the model comes from any MODEL_SOURCES flag.
 import { toOnnx } from "../formats/onnx.js";
 import { saveTfjs } from "../formats/tfjs-node.js";
-import { writeAtomically } from "../atomic-write.js";
-import { checkSaveTarget } from "./files.js";
+import { createFolder, writeAtomically } from "../atomic-write.js";
+import { checkOutFolder, checkSaveTarget } from "./files.js";
 import type { Network } from "../network.js";
 import { init } from "../wasm.js";
 import { UsageError, oneOf, parse, text } from "./args.js";
@@ -14,6 +14,8 @@ interface ExportFormat {
   /** What --out names: "DIR" or "FILE". */
   out: string;
   help: string;
+  /** Checks --out before the model is read (a folder that cannot be written fails at once). */
+  check(out: string): void;
   /** Writes the model; returns the paths written. */
   write(net: Network, out: string): string[];
 }
@@ -21,12 +23,16 @@ interface ExportFormat {
 export const EXPORT_FORMATS: Record<string, ExportFormat> = {
   tfjs: {
     out: "DIR", help: "TensorFlow.js layers model: DIR/model.json and its weight shards (tf.loadLayersModel reads it)",
-    write: (net, out) => saveTfjs(net, out),
+    check: (out) => checkOutFolder(out),
+    write: (net, out) => {
+      createFolder(out); // one level at a time: saveTfjs then finds the folder made
+      return saveTfjs(net, out);
+    },
   },
   onnx: {
     out: "FILE", help: "ONNX model (opset 17): onnxruntime and PyTorch's onnx tools read it",
+    check: (out) => checkSaveTarget(out, "--out"),
     write: (net, out) => {
-      checkSaveTarget(out);
       writeAtomically(out, toOnnx(net));
       return [out];
     },
@@ -53,13 +59,27 @@ export async function exportModel(argv: string[], out: Output): Promise<number> 
   const format = EXPORT_FORMATS[oneOf("format", name, name, Object.keys(EXPORT_FORMATS))];
   const target = text("out", a.out);
   if (target === undefined) throw new UsageError(`export: --out ${format.out} is required (see wasmlp export --help)`);
+  format.check(target);
   await init();
   const { net } = loadModel(a, "export");
   try {
     const files = format.write(net, target);
     out.write(`${net}\nwrote ${name}: ${files.join(", ")}\n`);
+    const dropped = trainingOnlySettings(net);
+    if (dropped.length > 0) {
+      out.write(`note: the ${name} files hold what inference computes, not these training settings: ${dropped.join("; ")}. Predictions are the same; training the exported model elsewhere starts without them.\n`);
+    }
   } finally {
     net.dispose();
   }
   return 0;
+}
+
+/** The settings of a network that only training uses, which the export formats leave out. */
+export function trainingOnlySettings(net: Pick<Network, "layers">): string[] {
+  return net.layers.flatMap((l, i) => {
+    const r = l.kernelRegularizer;
+    const penalty = [r.l1 > 0 ? `l1 ${r.l1}` : "", r.l2 > 0 ? `l2 ${r.l2}` : ""].filter(Boolean).join(", ");
+    return [l.dropout > 0 ? `layer ${i} dropout ${l.dropout}` : "", penalty ? `layer ${i} kernelRegularizer (${penalty})` : ""].filter(Boolean);
+  });
 }
