@@ -3,7 +3,7 @@ import { type LayerOptions, type Loss, type NetworkSpec, OPTIMIZERS, type Optimi
 import { Layer } from "./layer.js";
 import { decodeFloat32, encodeFloat32 } from "./serialize.js";
 import { optimizerOp } from "./optimizers.js";
-import type { ModelJSON, NetworkOptions, TrainingState } from "./types.js";
+import type { ModelJSON, NetworkOptions, TrainingPlan, TrainingState } from "./types.js";
 import { checkInt, checkKeys, checkObject, describe } from "./validate.js";
 
 /** A checkpoint's training state, decoded. */
@@ -12,6 +12,7 @@ export interface DecodedTraining {
   steps: number;
   states: Float32Array[];
   shuffle: number[];
+  plan?: TrainingPlan;
 }
 
 /** Model file format written by toJSON. */
@@ -22,10 +23,11 @@ const MODEL_KEYS = ["format", "version", "inputSize", "layers", "loss", "optimiz
 /** Fields a model file may hold besides MODEL_KEYS. */
 const OPTIONAL_KEYS = ["inputShape", "training"] as const;
 const TRAINING_KEYS = ["epoch", "steps", "optimizerState", "shuffle"] as const;
+const PLAN_KEYS = ["epochs", "stepsPerEpoch"] as const;
 
 /** The model file of a network with this spec and these weights (W1, b1, W2, …). */
 export function toModelJSON(
-  spec: NetworkSpec, weights: readonly ArrayLike<number>[], inputShape?: readonly number[], training?: { epoch: number; steps: number; states: readonly ArrayLike<number>[]; shuffle: number[] },
+  spec: NetworkSpec, weights: readonly ArrayLike<number>[], inputShape?: readonly number[], training?: { epoch: number; steps: number; states: readonly ArrayLike<number>[]; shuffle: number[]; plan?: TrainingPlan | null },
 ): ModelJSON {
   const file: ModelJSON = {
     format: MODEL_FORMAT,
@@ -44,7 +46,10 @@ export function toModelJSON(
     weights: weights.map((w) => encodeFloat32(w)),
   };
   if (training) {
-    const state: TrainingState = { epoch: training.epoch, steps: training.steps, optimizerState: training.states.map((s) => encodeFloat32(s)), shuffle: [...training.shuffle] };
+    const state: TrainingState = {
+      epoch: training.epoch, steps: training.steps, optimizerState: training.states.map((s) => encodeFloat32(s)), shuffle: [...training.shuffle],
+      ...(training.plan ? { plan: { ...training.plan } } : {}),
+    };
     file.training = state;
   }
   return file;
@@ -88,7 +93,7 @@ export function parseModelJSON(json: unknown): { options: NetworkOptions; weight
 /** A checkpoint's training block: counts, one state vector per optimizer state, four shuffle words. */
 function parseTraining(t: unknown, options: NetworkOptions, parameters: number): DecodedTraining {
   checkObject("model.training", t);
-  checkKeys("model.training", t, TRAINING_KEYS);
+  checkKeys("model.training", t, [...TRAINING_KEYS, "plan"]);
   for (const key of TRAINING_KEYS) if (t[key] === undefined) throw new RangeError(`model.training.${key} is missing`);
   const epoch = checkInt("model.training.epoch", t.epoch, 0);
   const steps = checkInt("model.training.steps", t.steps, 0);
@@ -117,7 +122,13 @@ function parseTraining(t: unknown, options: NetworkOptions, parameters: number):
   const shuffle = t.shuffle;
   if (!Array.isArray(shuffle) || shuffle.length !== 4) throw new RangeError(`model.training.shuffle must be 4 words, received ${describe(shuffle)}`);
   shuffle.forEach((w, i) => checkInt(`model.training.shuffle[${i}]`, w, 0, 0xffffffff));
-  return { epoch, steps, states: decoded, shuffle: shuffle as number[] };
+  if (t.plan === undefined) return { epoch, steps, states: decoded, shuffle: shuffle as number[] };
+  const p = t.plan;
+  checkObject("model.training.plan", p);
+  checkKeys("model.training.plan", p, PLAN_KEYS);
+  const plan = { epochs: checkInt("model.training.plan.epochs", p.epochs, 1), stepsPerEpoch: checkInt("model.training.plan.stepsPerEpoch", p.stepsPerEpoch, 1) };
+  if (plan.epochs < epoch) throw new RangeError(`model.training.plan.epochs is ${plan.epochs}, below the ${epoch} epochs done (model.training.epoch); a run ends at or after the epochs it has done`);
+  return { epoch, steps, states: decoded, shuffle: shuffle as number[], plan };
 }
 
 function parseText(text: string): unknown {

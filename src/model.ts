@@ -9,7 +9,7 @@ import { Layer } from "./layer.js";
 import { type DecodedTraining, parseModelJSON, toModelJSON } from "./model-file.js";
 import { Random, randomSeed } from "./random.js";
 import { INFER_ROWS, type Trainee, checkOutputsFinite, evaluateRows, fit, forwardLoss, parseFitOptions, step } from "./training.js";
-import type { Batch, Evaluation, FitOptions, Gradients, History, Labels, ModelJSON, NetworkOptions, ToJSONOptions } from "./types.js";
+import type { Batch, Evaluation, FitOptions, Gradients, History, Labels, ModelJSON, NetworkOptions, ToJSONOptions, TrainingPlan } from "./types.js";
 import { F32_MAX, assertFinite, checkInt, checkKeys, checkObject, checkOneOf, checkTargetRange, describe, toMatrix, toTargets } from "./validate.js";
 
 const NETWORK_KEYS = ["inputSize", "inputShape", "layers", "loss", "optimizer", "seed"] as const;
@@ -33,6 +33,8 @@ export class Model<A extends Float32Array | Float64Array> {
   private readonly shuffler: Random;
   /** Epochs fit has completed (the next initialEpoch when resuming from a checkpoint). */
   private epochsDone = 0;
+  /** The last fit's plan (its epochs and steps per epoch), kept in checkpoints; null before any fit. */
+  private plan: TrainingPlan | null = null;
   /** Samples held by the last forward(), for backward(); 0 when none. */
   private pending = 0;
   /** Whether the gradient buffers hold the gradients of the last backward() or gradients(), for applyGradients(). */
@@ -239,6 +241,7 @@ export class Model<A extends Float32Array | Float64Array> {
     }
     this.pending = 0;
     this.gradientsReady = false;
+    this.plan = { epochs: settings.epochs, stepsPerEpoch: Math.ceil(m / settings.batchSize) };
     const history = fit(this.trainee, this.shuffler, { x: data, y: targets, m, validation, weights }, settings);
     if (history.epoch.length > 0) this.epochsDone = history.epoch[history.epoch.length - 1] + 1;
     return history;
@@ -339,7 +342,7 @@ export class Model<A extends Float32Array | Float64Array> {
       throw new TypeError(`includeOptimizerState must be true or false, received ${describe(o.includeOptimizerState)}`);
     }
     const training = o.includeOptimizerState
-      ? { epoch: this.epochsDone, ...this.engine.readOptimizerState(), shuffle: this.shuffler.state }
+      ? { epoch: this.epochsDone, ...this.engine.readOptimizerState(), shuffle: this.shuffler.state, plan: this.plan }
       : undefined;
     return toModelJSON(this.spec, this.engine.readParams(), this.inputShape, training);
   }
@@ -355,6 +358,7 @@ export class Model<A extends Float32Array | Float64Array> {
     this.engine.writeOptimizerState(t.steps, t.states);
     this.shuffler.state = t.shuffle;
     this.epochsDone = t.epoch;
+    this.plan = t.plan ?? null;
   }
 
   /** Epochs fit has completed on this network (restored from a checkpoint): the next initialEpoch. */
