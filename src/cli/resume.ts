@@ -6,6 +6,7 @@
 import type { OptimizerSpec } from "../config.js";
 import { type Schedule, learningRateAt } from "../schedules.js";
 import type { ModelJSON } from "../types.js";
+import { UsageError } from "./args.js";
 
 export const LR_SCHEDULES = ["constant", "cosine", "exponential"] as const;
 export type LrSchedule = (typeof LR_SCHEDULES)[number];
@@ -42,7 +43,10 @@ export function replanSchedule(file: ModelJSON, epochs: number, stepsPerEpoch: n
   const planned = t.plan ? t.steps + (t.plan.epochs - t.epoch) * t.plan.stepsPerEpoch : -1;
   const saved = spansRun(o.schedule, planned) ? o.schedule : undefined;
   const next = kind ?? (saved ? saved.type : lr !== undefined && o.schedule === undefined ? "constant" : undefined);
-  if (next === undefined) return null;
+  if (next === undefined) {
+    if (lr !== undefined) throw new UsageError(`train: --lr with --resume replaces a constant rate or the command line's own schedule, but this checkpoint's ${o.schedule!.type} schedule is neither; give --lr-schedule too`);
+    return null;
+  }
   const base = lr ?? (o.schedule && "initialLearningRate" in o.schedule ? o.schedule.initialLearningRate : o.learningRate);
   const rate = runLearningRate(next, base, end);
   const { schedule: _, ...rest } = o;

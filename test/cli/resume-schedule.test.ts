@@ -132,6 +132,8 @@ describe("--lr-schedule and --lr may correct the schedule on resume", () => {
     expect((read(kept).optimizer.schedule as { decaySteps: number }).decaySteps).toBe(8);
     await wasmlp("--epochs", "4", "--resume", oldPath, "--lr-schedule", "cosine", "--save", fixed);
     expect(read(fixed).optimizer.schedule).toEqual({ type: "cosine", initialLearningRate: LR, decaySteps: 16 });
+    // --lr alone cannot say what to do with a schedule that is not the command line's.
+    await expect(wasmlp("--epochs", "4", "--resume", oldPath, "--lr", "0.01")).rejects.toThrow("train: --lr with --resume replaces a constant rate or the command line's own schedule, but this checkpoint's cosine schedule is neither; give --lr-schedule too");
   });
 
   test("a bad plan in a checkpoint is refused, naming it", () => {
