@@ -229,13 +229,3 @@ export function checkOneOf<T extends string>(name: string, value: unknown, allow
   }
   return value as T;
 }
-
-/**
- * The entry of a table keyed by names from outside (files, options, flags), or undefined: only
- * the table's own keys count, never a name inherited from Object.prototype such as "constructor".
- */
-export function own<V>(table: ReadonlyMap<string, V> | Readonly<Record<string, V>>, key: unknown): V | undefined {
-  if (typeof key !== "string") return undefined;
-  if (table instanceof Map) return table.get(key);
-  return Object.hasOwn(table, key) ? (table as Readonly<Record<string, V>>)[key] : undefined;
-}
