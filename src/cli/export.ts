@@ -9,6 +9,7 @@ import { init } from "../wasm.js";
 import { UsageError, oneOf, parse, text } from "./args.js";
 import { MODEL_FLAGS, MODEL_USAGE, loadModel, modelFlagsHelp } from "./models.js";
 import type { Output } from "./progress.js";
+import { featuresLeftOut } from "./csv.js";
 
 interface ExportFormat {
   /** What --out names: "DIR" or "FILE". */
@@ -69,6 +70,7 @@ export async function exportModel(argv: string[], out: Output): Promise<number> 
     if (dropped.length > 0) {
       out.write(`note: the ${name} files hold what inference computes, not these training settings: ${dropped.join("; ")}. Predictions are the same; training the exported model elsewhere starts without them.\n`);
     }
+    if (net.features) out.write(featuresLeftOut(net.features));
   } finally {
     net.dispose();
   }
