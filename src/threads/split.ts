@@ -1,15 +1,10 @@
 // How work is cut into parts for threads. Pure functions of the sizes and the part count, so
 // the plan is fixed; no part is a reduction (every output element is written by exactly one
 // part, with the same arithmetic as the undivided kernel), so results do not depend on it.
+import { MAX_TILES } from "./protocol.js";
 
 /** Rows of C below which the matmul kernels take their unpacked path: never split (assembly/gemm.ts SMALL_M). */
 export const SMALL_M = 4;
-/**
- * Forward passes of at most this many samples run dense_nt_forward (unpacked dot products, on the
- * calling thread) instead of the packed GEMM: on 784-256-128-10 it was 1.2–1.8× faster at 4–8
- * samples and still 1.1× at 16 (one interleaved run), so the matrix-vector path covers 1–8.
- */
-export const DENSE_MAX_M = 8;
 /** Multiply-adds a matmul must have, per thread beyond the first, to be worth waking threads for (a wake costs ~10-30 µs). */
 export const MIN_MATMUL_WORK = 1 << 19;
 /**
@@ -24,7 +19,7 @@ export const TILES_PER_THREAD = 4;
 /** Multiply-adds a tile must have: each tile is a kernel call that packs its own block of A. */
 export const MIN_TILE_WORK = 1 << 17;
 /** Tiles one call may have (the size of the thread pool's job area). */
-export const MAX_TILES = 64;
+export { MAX_TILES };
 /**
  * Elements per thread the cheapest elementwise passes (a load, an add or a max, a store:
  * sgd_step, max_abs, relu; 0.11–0.25 ns an element on one core) must have to be shared; dearer
