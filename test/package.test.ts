@@ -45,8 +45,10 @@ test("the package holds the build, the embedded data and the docs, nothing else"
 // (10 KB: their validation as a model file field, and predict on raw row objects), and to 163 KiB
 // with threads as a library (2.7 KB: the worker program bundled from its type-checked modules
 // repeats the tile-taking and call helpers the pool has, the one-thread dispatcher, and each
-// tile's arguments checked against the kernel's signature).
-test("size budget: wasm under 49 KiB, the browser bundle under 163 KiB (of which the wasm in base64 is 65 KiB)", () => {
+// tile's arguments checked against the kernel's signature), and to 165 KiB with issue 25's checks
+// (2.4 KB: checkpoint state domains and run plans, null refused, classWeight arrays, one
+// fitInWorker per network, each with a message naming what is wrong).
+test("size budget: wasm under 49 KiB, the browser bundle under 165 KiB (of which the wasm in base64 is 65 KiB)", () => {
   expect(statSync(`${ROOT}/build/wasmlp.wasm`).size).toBeLessThan(49 * 1024);
-  expect(statSync(`${ROOT}/dist/wasmlp.browser.js`).size).toBeLessThan(163 * 1024);
+  expect(statSync(`${ROOT}/dist/wasmlp.browser.js`).size).toBeLessThan(165 * 1024);
 });
