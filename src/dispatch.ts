@@ -9,8 +9,8 @@ export type Form = "nn" | "nt" | "tn";
 
 /**
  * Forward passes of at most this many samples run dense_nt_forward (unpacked dot products, on the
- * calling thread) instead of the packed GEMM: on 784-256-128-10 it was 1.2–1.8× faster at 4–8
- * samples and still 1.1× at 16 (one interleaved run), so the matrix-vector path covers 1–8.
+ * calling thread) instead of the packed GEMM, which it beat at 1–8 samples (measured:
+ * bench/LOG.md, "Inference").
  */
 export const DENSE_MAX_M = 8;
 

@@ -114,7 +114,7 @@ test("wasmlp NAME: an unknown command, exit code 2, for every Object.prototype n
   for (const name of NAMES) {
     let stderr = "";
     const code = await run([name], { stdout: out, stderr: (t) => { stderr += t; } });
-    expect(stderr).toBe(`wasmlp: error: unknown command "${name}"; commands: train, eval, predict, export (see wasmlp --help)\n`);
+    expect(stderr).toBe(`wasmlp: error: unknown command "${name}"; commands: train, eval, predict, export, quantize (see wasmlp --help)\n`);
     expect(code).toBe(2);
   }
 });

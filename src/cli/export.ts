@@ -1,14 +1,18 @@
 // wasmlp export: writes a model in another library's format. Each format is one table entry
 // (what --out names, a help line, the writer); the model comes from any MODEL_SOURCES flag.
-import { toOnnx } from "../formats/onnx.js";
-import { saveTfjs } from "../formats/tfjs-node.js";
+// Conversion runs at the data level (a wasmlp model file in, files out): no wasm is loaded.
+import { writeOnnx } from "../formats/onnx.js";
+import { writeTfjsFolder } from "../formats/tfjs-node.js";
 import { createFolder, writeAtomically } from "../atomic-write.js";
+import { describeOptimizer, tensorLayout } from "../config.js";
+import { parseModelJSON } from "../model-file.js";
+import type { Layer } from "../layer.js";
+import type { ModelJSON } from "../types.js";
 import { checkOutFolder, checkSaveTarget } from "./files.js";
-import type { Network } from "../network.js";
-import { init } from "../wasm.js";
 import { UsageError, oneOf, parse, text } from "./args.js";
-import { MODEL_FLAGS, MODEL_USAGE, loadModel, modelFlagsHelp } from "./models.js";
+import { MODEL_FLAGS, MODEL_USAGE, loadModelJSON, modelFlagsHelp } from "./models.js";
 import type { Output } from "./progress.js";
+import { FeatureSpec } from "../features.js";
 import { featuresLeftOut } from "./csv.js";
 
 interface ExportFormat {
@@ -18,27 +22,30 @@ interface ExportFormat {
   /** Checks --out before the model is read (a folder that cannot be written fails at once). */
   check(out: string): void;
   /** Writes the model; returns the paths written. */
-  write(net: Network, out: string): string[];
+  write(model: ModelJSON, out: string): string[];
 }
 
-export const EXPORT_FORMATS: Record<string, ExportFormat> = {
+/** Keyed by a name the user types: looked up with Object.hasOwn, so "constructor" is an unknown format. */
+export const EXPORT_FORMATS: Readonly<Record<string, ExportFormat>> = Object.freeze({
   tfjs: {
     out: "DIR", help: "TensorFlow.js layers model: DIR/model.json and its weight shards (tf.loadLayersModel reads it)",
     check: (out) => checkOutFolder(out),
-    write: (net, out) => {
-      createFolder(out); // one level at a time: saveTfjs then finds the folder made
-      return saveTfjs(net, out);
+    write: (model, out) => {
+      createFolder(out); // one level at a time (a recursive mkdir spins on /proc/self/x)
+      return writeTfjsFolder(model, out);
     },
   },
   onnx: {
     out: "FILE", help: "ONNX model (opset 17): onnxruntime and PyTorch's onnx tools read it",
     check: (out) => checkSaveTarget(out, "--out"),
-    write: (net, out) => {
-      writeAtomically(out, toOnnx(net));
+    write: (model, out) => {
+      writeAtomically(out, writeOnnx(model));
       return [out];
     },
   },
-};
+});
+
+const FORMAT_NAMES = Object.keys(EXPORT_FORMATS).join(", ");
 
 export const EXPORT_HELP = `Usage: wasmlp export --format NAME (${MODEL_USAGE}) --out PATH
 
@@ -47,39 +54,45 @@ Writes a model in another library's format.
 Formats:
 ${Object.entries(EXPORT_FORMATS).map(([name, f]) => `  ${name.padEnd(8)}--out ${f.out.padEnd(6)}${f.help}\n`).join("")}
 Options:
-  --format NAME     ${Object.keys(EXPORT_FORMATS).join(", ")}
+  --format NAME     ${FORMAT_NAMES}
 ${modelFlagsHelp(18)}  --out PATH        where to write (see the formats above)
   -h, --help        show this help
 `;
+
+/** The model as Network's toString() shows it, from the file alone. */
+function summary(model: ModelJSON): string {
+  const { options } = parseModelJSON(model);
+  const layers = options.layers as Layer[];
+  const sizes = [String(options.inputSize), ...layers.map((l) =>
+    `${l.units}${l.normalization ? ` ${l.normalization.type}-norm` : ""} ${l.activation}${l.dropout > 0 ? ` (dropout ${l.dropout})` : ""}${l.useBias ? "" : " (no bias)"}`)].join(" → ");
+  const parameters = tensorLayout(options.inputSize, layers.map((l) => l.spec)).tensorSizes.reduce((a, b) => a + b, 0);
+  return `Network(${sizes}; loss ${model.loss}; ${describeOptimizer(model.optimizer)}; ${parameters.toLocaleString("en-US")} parameters)`;
+}
 
 export async function exportModel(argv: string[], out: Output): Promise<number> {
   const a = parse(argv, { ...MODEL_FLAGS, format: { type: "string" }, out: { type: "string" }, help: { type: "boolean", short: "h" } }, "export");
   if (a.help) { out.write(EXPORT_HELP); return 0; }
   const name = text("format", a.format);
-  if (name === undefined) throw new UsageError(`export: --format NAME is required: ${Object.keys(EXPORT_FORMATS).join(", ")} (see wasmlp export --help)`);
+  if (name === undefined) throw new UsageError(`export: --format NAME is required: ${FORMAT_NAMES} (see wasmlp export --help)`);
   const format = EXPORT_FORMATS[oneOf("format", name, name, Object.keys(EXPORT_FORMATS))];
   const target = text("out", a.out);
   if (target === undefined) throw new UsageError(`export: --out ${format.out} is required (see wasmlp export --help)`);
   format.check(target);
-  await init();
-  const { net } = loadModel(a, "export");
-  try {
-    const files = format.write(net, target);
-    out.write(`${net}\nwrote ${name}: ${files.join(", ")}\n`);
-    const dropped = trainingOnlySettings(net);
-    if (dropped.length > 0) {
-      out.write(`note: the ${name} files hold what inference computes, not these training settings: ${dropped.join("; ")}. Predictions are the same; training the exported model elsewhere starts without them.\n`);
-    }
-    if (net.features) out.write(featuresLeftOut(net.features));
-  } finally {
-    net.dispose();
+  const { model } = loadModelJSON(a, "export"); // validated: summary and the writers read it as it is
+  const described = summary(model);
+  const files = format.write(model, target);
+  out.write(`${described}\nwrote ${name}: ${files.join(", ")}\n`);
+  const dropped = trainingOnlySettings(parseModelJSON(model).options.layers as Layer[]);
+  if (dropped.length > 0) {
+    out.write(`note: the ${name} files hold what inference computes, not these training settings: ${dropped.join("; ")}. Predictions are the same; training the exported model elsewhere starts without them.\n`);
   }
+  if (model.features !== undefined) out.write(featuresLeftOut(new FeatureSpec(model.features)));
   return 0;
 }
 
-/** The settings of a network that only training uses, which the export formats leave out. */
-export function trainingOnlySettings(net: Pick<Network, "layers">): string[] {
-  return net.layers.flatMap((l, i) => {
+/** The settings of a network's layers that only training uses, which the export formats leave out. */
+export function trainingOnlySettings(layers: readonly Pick<Layer, "dropout" | "kernelRegularizer">[]): string[] {
+  return layers.flatMap((l, i) => {
     const r = l.kernelRegularizer;
     const penalty = [r.l1 > 0 ? `l1 ${r.l1}` : "", r.l2 > 0 ? `l2 ${r.l2}` : ""].filter(Boolean).join(", ");
     return [l.dropout > 0 ? `layer ${i} dropout ${l.dropout}` : "", penalty ? `layer ${i} kernelRegularizer (${penalty})` : ""].filter(Boolean);

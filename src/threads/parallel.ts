@@ -53,7 +53,7 @@ export const THREAD_SIGNATURES: ReadonlyMap<string, string> = new Map<string, st
 /**
  * max_abs's cost class: a quarter of the cheapest's. It reads one array, sixteen floats a turn,
  * and writes nothing, so sharing keeps nothing in a thread's cache for later: 2 threads ran it
- * over 235,146 floats in the same time as one (26 µs), and over 100,352 at 0.59× the speed.
+ * no faster than one below 262,144 floats (measured: bench/LOG.md, "Threads").
  */
 const MAX_ABS_COST = 1 / 4;
 
@@ -145,8 +145,7 @@ export class Parallel implements Dispatcher {
    * meanwhile: at least IDLE_FIRST_WORK multiply-adds per thread (~50 µs). Only weight gradients
    * (Aᵀ·B) are used so: their column tiles share no cache with the optimizer's parts anyway,
    * whereas a worker taking forward tiles reads weights the calling thread's optimizer part just
-   * wrote. A Fashion-MNIST epoch of 784-128-10 b64 ran 1.04–1.05× as fast, of 784-256-128-10
-   * b128 0.995–1.005× (20 and 12 interleaved rounds); with forward passes too, 1.01× and 0.95×.
+   * wrote; copying ahead in forward products as well made epochs slower (measured: bench/LOG.md, "Threads").
    */
   private hidesIdle(m: number, n: number, k: number): boolean {
     return m * n * k >= IDLE_FIRST_WORK * this.threads;

@@ -41,8 +41,8 @@ export interface Workspace {
  * step's calls come within tens to hundreds of microseconds of each other, and a wake-up from
  * Atomics.wait costs tens: where every thread has a core, workers poll through a step's serial
  * parts (POLL_US_OWN_CORE). With more threads than cores, a polling worker takes the core from
- * one with work (4 threads on 2 cores ran a 784-256-128-10 step at 0.63× of 2 threads with
- * 300 µs, 0.83× with 10 µs), so they poll briefly (POLL_US_SHARED).
+ * one with work (4 threads on 2 cores ran slower the longer they polled), so they poll briefly
+ * (POLL_US_SHARED) (measured: bench/LOG.md, "Choices in the code").
  */
 export const POLL_US_OWN_CORE = 500;
 export const POLL_US_SHARED = 20;

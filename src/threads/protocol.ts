@@ -8,10 +8,8 @@ export const SLOT = 128;
 export const SEQ = 0, DONE = 1, STATUS = 2, ERRLEN = 3, WORK = 4, ENTER = 5, SEEN = 6;
 /**
  * A worker's ENTER for the posted job: OPEN until the worker enters it (ENTERED) or the calling
- * thread, having run every tile, closes it (SKIPPED); one compareExchange decides which. In
- * Fashion-MNIST epochs on 2 threads, 1.5% of jobs found their worker not running for 100–900 µs
- * (taken off its core), and the calling thread had waited out each of those after doing all the
- * tiles itself.
+ * thread, having run every tile, closes it (SKIPPED); one compareExchange decides which. A worker
+ * taken off its core would otherwise hold up a call whose tiles are all done (measured: bench/LOG.md, "Threads").
  */
 export const OPEN = 0, ENTERED = 1, SKIPPED = 2;
 /** Byte offset of a worker's error text (UTF-16 code units) inside its slot. */

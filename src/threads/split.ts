@@ -12,8 +12,8 @@ export const MIN_MATMUL_WORK = 1 << 19;
  * that runs slow (another program on it, a neighbour on a shared host) does fewer of them
  * instead of holding up the call. Column tiles (all of A each) pack A once per thread and job
  * (the kernels' aMode); row tiles pack their own rows. With that, 8 column tiles run the
- * 784-256 layer's forward and weight-gradient shapes as fast as one call on one thread, and 6 or
- * 8 tiles per thread were no faster than 4 on 2 threads (1.00–1.03×, interleaved).
+ * 784-256 layer's forward and weight-gradient shapes as fast as one call on one thread, and more
+ * tiles per thread were no faster than 4 on 2 threads (measured: bench/LOG.md, "Choices in the code").
  */
 export const TILES_PER_THREAD = 4;
 /** Multiply-adds a tile must have: each tile is a kernel call that packs its own block of A. */
@@ -25,10 +25,9 @@ export { MAX_TILES };
  * sgd_step, max_abs, relu; 0.11–0.25 ns an element on one core) must have to be shared; dearer
  * kernels divide it by their cost class (ELEMENTWISE in parallel.ts). A part has at least a
  * TILES_PER_THREAD-th of it. Sharing a cheap pass costs the calling thread ~10 µs of waking and
- * waiting, more than it saves below ~20 µs of work, yet it pays: on 784-128-10 (101,770
- * parameters) sgd_step and max_abs took 15 µs alone and 21–24 µs shared, but the step ran
- * 0.90–0.96× as fast when they were not shared, because each thread's part of the weights then
- * stays in its cache for its forward tiles.
+ * waiting, more than it saves on small passes, yet it pays: the whole step runs faster when
+ * they are shared, because each thread's part of the weights then stays in its cache for its
+ * forward tiles (measured: bench/LOG.md, "Choices in the code").
  */
 export const MIN_ELEMENTWISE = 1 << 15;
 

@@ -67,7 +67,7 @@ describe("--out is checked before the model is read", () => {
 
 describe("exports say which training settings they leave out", () => {
   test("dropout and kernel penalties are listed, per layer", () => {
-    expect(trainingOnlySettings(net)).toEqual(["layer 0 dropout 0.25", "layer 0 kernelRegularizer (l2 0.01)", "layer 1 kernelRegularizer (l1 0.001, l2 0.002)"]);
+    expect(trainingOnlySettings(net.layers)).toEqual(["layer 0 dropout 0.25", "layer 0 kernelRegularizer (l2 0.01)", "layer 1 kernelRegularizer (l1 0.001, l2 0.002)"]);
   });
 
   test.each(["tfjs", "onnx"])("%s: a note after the files written; none for a network without them", async (format) => {
