@@ -6,6 +6,7 @@ export default defineConfig({
     // README examples import the package by name; tests run them against the sources.
     alias: [
       { find: /^wasmlp\/reference$/, replacement: fileURLToPath(new URL("./src/reference/index.ts", import.meta.url)) },
+      { find: /^wasmlp\/data$/, replacement: fileURLToPath(new URL("./src/data/index.ts", import.meta.url)) },
       { find: /^wasmlp\/graph$/, replacement: fileURLToPath(new URL("./src/graph/index.ts", import.meta.url)) },
       { find: /^wasmlp\/onnx$/, replacement: fileURLToPath(new URL("./src/formats/onnx.ts", import.meta.url)) },
       { find: /^wasmlp\/tfjs$/, replacement: fileURLToPath(new URL("./src/formats/tfjs.ts", import.meta.url)) },

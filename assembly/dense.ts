@@ -81,7 +81,7 @@ const CHUNK_M: i32 = 8;
 }
 
 /**
- * Z(m×n) = act(A(m×k)·W(n×k)ᵀ + bias(n)); act: 0 sigmoid, 1 tanh, 2 relu, 3 leaky relu (alpha), 4 identity.
+ * Z(m×n) = act(A(m×k)·W(n×k)ᵀ + bias(n)); act: an activation code of simd.ts (SIGMOID … GELU), alpha its parameter.
  * Z must not overlap A, W or bias.
  */
 export function dense_nt_forward(m: i32, n: i32, k: i32, a: usize, w: usize, bias: usize, z: usize, act: i32, alpha: f32): void {

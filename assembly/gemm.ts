@@ -441,7 +441,7 @@ export function matmul_nt(m: i32, n: i32, k: i32, a: usize, b: usize, c: usize, 
 
 /**
  * C(m×n) = act(A(m×k)·B(n×k)ᵀ + bias(n)): the forward pass with bias and activation fused into the
- * store of the last block of k; act codes as dense_nt_forward (0 sigmoid, 1 tanh, 2 relu, 3 leaky, 4 identity).
+ * store of the last block of k; act: an activation code of simd.ts, as for dense_nt_forward.
  */
 export function matmul_nt_forward(m: i32, n: i32, k: i32, a: usize, b: usize, bias: usize, c: usize, work: usize, act: i32, alpha: f32): void {
   assertNoAlias(m, n, k, a, b, c, work);

@@ -70,7 +70,7 @@ export function max_abs(n: i32, x: usize): f32 {
   // magnitude, and NaN > ∞ > every finite value; so an integer max (one instruction with a
   // one-cycle latency, where f32x4.max is several and NaN-checked), read back as a float.
   // Sixteen floats a turn, two accumulators: the loop's own instructions, not the max, bound a
-  // one-vector loop (max_abs over 101,770 floats: 14.2 µs that way, 7.7 µs this way).
+  // one-vector loop (measured: bench/LOG.md, "Choices in the code").
   const magnitude = i32x4.splat(0x7fffffff);
   const n16 = n & ~15, n4 = n & ~3;
   let acc = i32x4.splat(0), acc2 = i32x4.splat(0);

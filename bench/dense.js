@@ -1,7 +1,7 @@
-// Question: for a dense layer's forward pass, how do the fused kernels — dense_nt_forward
-// (A·Wᵀ + bias + activation, unpacked, assembly/dense.ts) and matmul_nt_forward (the GEMM with
-// bias + activation in its store) — compare with the path the library runs today (matmul_nt,
-// then add_bias, then the activation)? Interleaved: each round times all three, the table gives
+// Question: for a dense layer's forward pass, how do the fused kernels the library runs —
+// dense_nt_forward (A·Wᵀ + bias + activation, unpacked, assembly/dense.ts; 1–8 samples) and
+// matmul_nt_forward (the GEMM with bias + activation in its store; 9 and more) — compare with
+// the unfused path they replaced (matmul_nt, then add_bias, then the activation)? Interleaved: each round times all three, the table gives
 // medians of the rounds. Kernels only: no API, validation or copies.
 import { init } from "../dist/index.js";
 import { F32Region } from "../dist/memory.js";

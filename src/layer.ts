@@ -26,6 +26,11 @@ export class Layer {
   /** @internal */ owner: LayerOwner | null = null;
   /** @internal */ index = -1;
 
+  /**
+   * @param options units (1–65,536), activation (default "linear"), and the optional alpha,
+   * dropout, kernelRegularizer, normalization and useBias; see {@link LayerOptions}.
+   * @throws TypeError or RangeError for invalid options.
+   */
   constructor(options: LayerOptions) {
     const spec = parseLayer(options);
     this.units = spec.units;
@@ -53,6 +58,7 @@ export class Layer {
     return this.attached().getWeights()[2 * this.index + 1];
   }
 
+  /** A short summary such as "Dense(128, relu, dropout 0.2)". */
   toString(): string {
     const norm = this.normalization ? `, ${this.normalization.type} norm` : "";
     return `Dense(${this.units}${norm}, ${this.activation}${this.activation === "leaky-relu" ? ` α=${this.alpha}` : ""}${this.dropout > 0 ? `, dropout ${this.dropout}` : ""}${this.useBias ? "" : ", no bias"})`;

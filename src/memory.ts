@@ -38,7 +38,7 @@ export class Heap {
   /**
    * Size of the region at each address handed out, 0 once released. Entries are zeroed, never
    * deleted: addresses recur (bins hand the same ones out again), and V8's Map rehashes on
-   * churn, which made alloc/release cost ~0.5 µs with 10,000 live regions instead of ~0.05.
+   * churn, which made alloc/release ten times dearer with many live regions (bench/LOG.md).
    */
   private readonly sizes = new Map<number, number>();
   private live = 0;

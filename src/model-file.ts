@@ -16,6 +16,7 @@ export interface DecodedTraining {
 
 /** Model file format written by toJSON. */
 export const MODEL_FORMAT = "wasmlp-model";
+/** Model file version written by toJSON; fromJSON reads files of this version. */
 export const MODEL_VERSION = 1;
 
 const MODEL_KEYS = ["format", "version", "inputSize", "layers", "loss", "optimizer", "seed", "weights"] as const;

@@ -397,6 +397,7 @@ export class Model<A extends Float32Array | Float64Array> {
     this.dispose();
   }
 
+  /** A one-line summary: "Network(784 → 128 relu → 10 softmax; loss …; optimizer; N parameters)". */
   toString(): string {
     const sizes = [String(this.inputSize), ...this.layers.map((l) =>
       `${l.units}${l.normalization ? ` ${l.normalization.type}-norm` : ""} ${l.activation}${l.dropout > 0 ? ` (dropout ${l.dropout})` : ""}${l.useBias ? "" : " (no bias)"}`)].join(" → ");

@@ -5,6 +5,7 @@ import type { Batch, Labels } from "./validate.js";
 
 export type { Batch, Labels };
 
+/** Options of `new Network(…)` (and of ReferenceNetwork). */
 export interface NetworkOptions {
   /** Features per input sample. */
   inputSize: number;
@@ -23,6 +24,7 @@ export interface NetworkOptions {
   seed?: number;
 }
 
+/** One layer's gradients, as backward() and gradients() return them (A: Float32Array, or Float64Array for the reference). */
 export interface Gradients<A> {
   /** dL/dW, units × inputSize. */
   dW: A;
@@ -33,6 +35,7 @@ export interface Gradients<A> {
   dBeta?: A;
 }
 
+/** What onEpochEnd receives after each epoch of fit(). */
 export interface EpochLogs {
   /** Mean training loss over the epoch's batches (measured before each batch's update). */
   loss: number;
@@ -44,6 +47,7 @@ export interface EpochLogs {
   seconds: number;
 }
 
+/** fit()'s result: one entry per trained epoch in each array (valLoss and valAccuracy only with validation data). */
 export interface History {
   /** The index of each epoch trained (from initialEpoch), as Keras's history.epoch. */
   epoch: number[];
@@ -89,6 +93,7 @@ export interface Evaluation {
   macro?: { precision: number; recall: number; f1: number };
 }
 
+/** Options of fit() (Keras's names and defaults). */
 export interface FitOptions {
   /** Passes over the data; default 1. */
   epochs?: number;
@@ -120,6 +125,7 @@ export interface FitOptions {
   onBatchEnd?: (batch: number, logs: { loss: number; size: number; epoch: number }) => void;
 }
 
+/** A model file as toJSON() writes it and fromJSON() reads it (format "wasmlp-model"). */
 export interface ModelJSON {
   format: "wasmlp-model";
   version: number;

@@ -3,6 +3,7 @@
 
 /** m samples: flat and sample-major (typed array or number[]), or one row per sample. */
 export type Batch = Float32Array | Float64Array | readonly number[] | readonly (readonly number[])[];
+/** Targets of m samples laid out like a Batch (one-hot or real values), or class indices (one per sample) for categorical cross-entropy. */
 export type Labels = Float32Array | Float64Array | Int32Array | Uint8Array | readonly number[] | readonly (readonly number[])[];
 
 /** Describes a value for an error message: its type and size, never its whole content. */

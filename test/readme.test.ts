@@ -1,12 +1,13 @@
-// The README's TypeScript examples run as written, and print what their comments say.
+// The README's TypeScript example runs as written, and prints what its comments say.
 import { expect, test } from "vitest";
-import { blockRunner, readmeBlocks } from "./readme-blocks.js";
+import { blockRunner, docBlocks, readmeBlocks } from "./readme-blocks.js";
 
-const blocks = readmeBlocks().filter((code) => code.includes("await init()"));
+const blocks = readmeBlocks();
 const run = blockRunner(new URL("./.readme-blocks/", import.meta.url));
 
-test("the README has runnable examples", () => {
-  expect(blocks.length).toBeGreaterThanOrEqual(2);
+test("the README has one runnable example, the quickstart", () => {
+  expect(blocks).toHaveLength(1);
+  expect(blocks[0]).toContain("await init()");
 });
 
 test("quickstart: XOR is learned", async () => {
@@ -17,8 +18,13 @@ test("quickstart: XOR is learned", async () => {
   expect(out).toContain('["0.00","1.00","1.00","0.00"]');
 });
 
+test("getting started repeats the quickstart", () => {
+  expect(docBlocks("getting-started.md", "A first network")).toEqual(blocks);
+});
+
 test("backprop by hand: the notes' sigmoid neuron", async () => {
-  const out = await run(blocks[1], 1);
+  const [neuron] = docBlocks("networks-and-training.md", "Backprop by hand");
+  const out = await run(neuron, "neuron");
   expect(out).toContain("0.73");
   expect(out).toContain('["0.39","-0.59"] ["-0.20","-0.39"]');
 });

@@ -2,6 +2,7 @@
 // and the split of the shipped test set into images to train on and images held out.
 import type { LabelledImages } from "./idx.js";
 
+/** Fashion-MNIST's ten class names, indexed by label (0 "T-shirt/top" … 9 "Ankle boot"). */
 export const FASHION_MNIST_CLASSES = [
   "T-shirt/top", "Trouser", "Pullover", "Dress", "Coat", "Sandal", "Shirt", "Sneaker", "Bag", "Ankle boot",
 ] as const;

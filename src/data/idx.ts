@@ -4,6 +4,7 @@
 
 const UBYTE = 0x08;
 
+/** Images read from an IDX file: count images of rows × cols pixels. */
 export interface IdxImages {
   /** count × rows·cols pixels scaled to [0, 1], sample-major. */
   pixels: Float32Array;
@@ -45,6 +46,7 @@ export function parseIdxLabels(bytes: Uint8Array, name = "labels"): Uint8Array {
   return bytes.slice(8, 8 + count);
 }
 
+/** Images with one label (a class index) per image. */
 export interface LabelledImages extends IdxImages {
   labels: Uint8Array;
 }

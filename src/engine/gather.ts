@@ -10,8 +10,7 @@ export function gatherRows(dst: Float32Array | Float64Array, src: Float32Array, 
     return;
   }
   // Narrow rows (targets, a few features): a plain loop. Wide rows (images): subarray()+set(), a
-  // memcpy each, faster despite the garbage. 64 random rows of 10 floats: 2.2 against 6.0 µs; of
-  // 784: 137 against 43 µs; of 64, the two were even.
+  // memcpy each, faster despite the garbage; the two break even at 64 floats (bench/LOG.md).
   if (width < 64) {
     for (let i = 0; i < m; i++) {
       const r = order[start + i] * width, o = (at + i) * width;

@@ -86,7 +86,7 @@ export class WasmEngine implements Engine<Float32Array> {
   /**
    * Inference (slot 1) keeps each layer's W packed as the GEMM reads it (pack_bt), made on the
    * first batch of more than DENSE_MAX_M samples and kept until the weights change: the GEMM
-   * then skips packing W on every call (1.14–1.22× at 9–32 samples, the same bits).
+   * then skips packing W on every call (the same bits; measured in bench/LOG.md, "Inference").
    */
   private packed: F32Region[] | null = null;
   private packedCurrent = false;

@@ -14,6 +14,7 @@ import { ONNX_SCHEMA } from "./onnx-schema.js";
 export const MAX_ONNX_BYTES = 512 * 1024 * 1024;
 /** Opsets of the default domain read; the export writes ONNX_EXPORT_OPSET. */
 export const ONNX_OPSETS = { min: 11, max: 21 } as const;
+/** The opset toOnnx writes (swish and gelu as patterns of primitive operators at this opset). */
 export const ONNX_EXPORT_OPSET = 17;
 
 const root = protobuf.Root.fromJSON({ nested: { onnx: ONNX_SCHEMA } } as protobuf.INamespace);

@@ -4,6 +4,7 @@ import type { Batch, Labels } from "../types.js";
 import { checkKeys, checkNumber, checkObject, toMatrix } from "../validate.js";
 import { ReferenceNetwork } from "./network.js";
 
+/** gradCheck's finding for one tensor of one layer. */
 export interface TensorCheck {
   layer: number;
   tensor: "W" | "b" | "gamma" | "beta";
@@ -13,6 +14,7 @@ export interface TensorCheck {
   maxAbsError: number;
 }
 
+/** gradCheck's result: every tensor's errors, and the largest relative one. */
 export interface GradCheckResult {
   tensors: TensorCheck[];
   /** The largest relativeError over all tensors. */

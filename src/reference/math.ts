@@ -40,6 +40,7 @@ export function matmul(transA: boolean, transB: boolean, m: number, n: number, k
   }
 }
 
+/** x(m×n) += bias(n) on every row, in place. */
 export function addBias(m: number, n: number, bias: ArrayLike<number>, x: Float64Array): void {
   for (let i = 0; i < m; i++) for (let j = 0; j < n; j++) x[i * n + j] += bias[j];
 }

@@ -4,13 +4,25 @@ import { Model } from "../model.js";
 import type { ModelJSON, NetworkOptions } from "../types.js";
 import { ReferenceEngine } from "./engine.js";
 
+/**
+ * The float64 network in plain TypeScript, with Network's API and no wasm: the oracle of the
+ * tests and the pure-JS baseline of the benchmarks. Slow; meant for checks and small models.
+ */
 export class ReferenceNetwork extends Model<Float64Array> {
   static readonly className: string = "ReferenceNetwork";
 
+  /**
+   * @param options As for Network; see {@link NetworkOptions}.
+   * @throws TypeError or RangeError for invalid options.
+   */
   constructor(options: NetworkOptions) {
     super(options, (spec) => new ReferenceEngine(spec));
   }
 
+  /**
+   * A network from a model file (object or JSON text), validated as Network.fromJSON does.
+   * @throws TypeError or RangeError naming the first field that is missing or invalid.
+   */
   static fromJSON(json: ModelJSON | string): ReferenceNetwork {
     const { options, weights, training } = Model.parseJSON(json);
     return Model.load(new ReferenceNetwork(options), weights, training);

@@ -6,6 +6,7 @@ import { parseModelJSON } from "../model-file.js";
 import type { Batch, FitOptions, History, Labels, ModelJSON } from "../types.js";
 import type { Network } from "../network.js";
 
+/** fitInWorker's options: fit's, plus the worker's thread count. */
 export interface WorkerFitOptions extends FitOptions {
   /** Threads the worker trains with (as init({ threads })); default 1. */
   threads?: number | "auto";

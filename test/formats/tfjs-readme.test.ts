@@ -1,13 +1,12 @@
-// The README's "Bring a model from Keras or PyTorch" TensorFlow.js example runs as written and
+// docs/importing-models.md's TensorFlow.js example runs as written and
 // prints what its comments say; the commands it shows exist with those flags.
-import { mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, rmSync, writeFileSync } from "node:fs";
 import { afterAll, expect, test, vi } from "vitest";
 import { EXPORT_FORMATS } from "../../src/cli/export.js";
 import { MODEL_SOURCES } from "../../src/cli/models.js";
+import { markdownSection } from "../readme-blocks.js";
 
-const readme = readFileSync(new URL("../../README.md", import.meta.url), "utf8");
-const start = readme.indexOf("\n### Keras and TensorFlow.js");
-const section = readme.slice(start, readme.indexOf("\n##", start + 1));
+const section = markdownSection("docs/importing-models.md", "Keras and TensorFlow.js");
 const dir = new URL("./.readme-tfjs/", import.meta.url);
 mkdirSync(dir, { recursive: true });
 afterAll(() => rmSync(dir, { recursive: true, force: true }));

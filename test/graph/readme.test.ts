@@ -1,8 +1,8 @@
-// The README's "Backprop on a graph" examples run as written and print what their comments say.
+// docs/autodiff.md's "Backprop on a graph" examples run as written and print what their comments say.
 import { expect, test } from "vitest";
-import { blockRunner, readmeBlocks } from "../readme-blocks.js";
+import { blockRunner, docBlocks } from "../readme-blocks.js";
 
-const blocks = readmeBlocks("Backprop on a graph");
+const blocks = docBlocks("autodiff.md");
 const run = blockRunner(new URL("./.readme-graph/", import.meta.url));
 
 test("the notes' two circuits", async () => {
