@@ -95,27 +95,3 @@ export function activation(x: Tensor, name: Activation, alpha?: number): Tensor 
   return apply(activationGraphOps[name], [x] as Operand[], { alpha: slope });
 }
 
-/** The logistic function 1/(1 + e^−x). */
-export const sigmoid = (x: Tensor): Tensor => activation(x, "sigmoid");
-export const tanh = (x: Tensor): Tensor => activation(x, "tanh");
-export const relu = (x: Tensor): Tensor => activation(x, "relu");
-/** x for x > 0, else alpha·x (alpha 0.01 by default, as the Dense layers). */
-export const leakyRelu = (x: Tensor, alpha?: number): Tensor => activation(x, "leaky-relu", alpha);
-/** x for x > 0, else eˣ − 1. */
-export const elu = (x: Tensor): Tensor => activation(x, "elu");
-/** λ·elu with slope α (Keras's constants). */
-export const selu = (x: Tensor): Tensor => activation(x, "selu");
-/** x/(1 + |x|). */
-export const softsign = (x: Tensor): Tensor => activation(x, "softsign");
-/** relu6(x + 3)/6 (Keras 3). */
-export const hardSigmoid = (x: Tensor): Tensor => activation(x, "hard-sigmoid");
-/** ln(1 + eˣ). */
-export const softplus = (x: Tensor): Tensor => activation(x, "softplus");
-/** x·σ(x) (also named silu). */
-export const swish = (x: Tensor): Tensor => activation(x, "swish");
-/** x·Φ(x), the exact form. */
-export const gelu = (x: Tensor): Tensor => activation(x, "gelu");
-/** The identity, as a recorded op (a copy). */
-export const linear = (x: Tensor): Tensor => activation(x, "linear");
-/** Softmax along the last axis (each row of a matrix). */
-export const softmax = (x: Tensor): Tensor => activation(x, "softmax");

@@ -3,7 +3,9 @@
 // (plain arrays, plain loops): the oracle the tests compare the wasm against and the engine of
 // finite-difference checks. Inputs reaching a backend are already validated.
 import { type Activation, activationOps, normalCdf } from "../activations.js";
+import type { OptimizerSpec } from "../config.js";
 import { F32Region } from "../memory.js";
+import { optimizerOp } from "../optimizers.js";
 import * as ref from "../reference/math.js";
 // The heap and kernels come from the main entry by name, so that in a bundle the graph shares the
 // application's one copy of wasmlp (one init(), one memory with its networks).
@@ -52,6 +54,10 @@ export interface Backend<S extends Storage = Storage> {
   /** out(cols) = scale·Σ_i x[i, j]. */
   sumCols(rows: number, cols: number, x: S, out: S, scale: number): void;
   copy(n: number, x: S, out: S): void;
+  /** One update of the optimizer table's entry on w (n values) from g, with its state vectors; t counts from 1. */
+  optimizerStep(spec: OptimizerSpec, t: number, n: number, g: S, w: S, states: S[]): void;
+  /** Whether every one of the n values is finite. */
+  allFinite(n: number, x: S): boolean;
 }
 
 /** The wasm float32 backend: every tensor is a region of the one heap the networks use. */
@@ -116,6 +122,15 @@ class WasmBackend implements Backend<F32Region> {
 
   copy(n: number, x: F32Region, out: F32Region): void {
     out.view.set(x.view.subarray(0, n));
+  }
+
+  optimizerStep(spec: OptimizerSpec, t: number, n: number, g: F32Region, w: F32Region, states: F32Region[]): void {
+    optimizerOp(spec).kernels.step(runtime().kernels, n, g.ptr, w.ptr, states.map((s) => s.ptr), spec, t);
+  }
+
+  allFinite(n: number, x: F32Region): boolean {
+    // max_abs is NaN or ∞ as soon as one value is (the networks' own check of a step).
+    return Number.isFinite(runtime().kernels.max_abs(n, x.ptr));
   }
 }
 
@@ -185,6 +200,15 @@ class ReferenceBackend implements Backend<F64Storage> {
 
   copy(n: number, x: F64Storage, out: F64Storage): void {
     out.view.set(x.view.subarray(0, n));
+  }
+
+  optimizerStep(spec: OptimizerSpec, t: number, _n: number, g: F64Storage, w: F64Storage, states: F64Storage[]): void {
+    optimizerOp(spec).reference.step(w.view, g.view, states.map((s) => s.view), spec, t);
+  }
+
+  allFinite(n: number, x: F64Storage): boolean {
+    for (let i = 0; i < n; i++) if (!Number.isFinite(x.view[i])) return false;
+    return true;
   }
 }
 

@@ -2,8 +2,10 @@
 import type { Activation } from "../activations.js";
 import type { Operand } from "./apply.js";
 import * as acts from "./activation-ops.js";
+import "./activations.generated.js";
 import { backpropagate } from "./autodiff.js";
 import * as comp from "./composites.js";
+import * as idx from "./indexing.js";
 import * as ops from "./ops.js";
 import { Tensor } from "./tensor.js";
 
@@ -33,19 +35,6 @@ declare module "./tensor.js" {
     notEqual(b: Operand): Tensor;
     detach(): Tensor;
     activation(name: Activation, alpha?: number): Tensor;
-    sigmoid(): Tensor;
-    tanh(): Tensor;
-    relu(): Tensor;
-    leakyRelu(alpha?: number): Tensor;
-    elu(): Tensor;
-    selu(): Tensor;
-    softsign(): Tensor;
-    hardSigmoid(): Tensor;
-    softplus(): Tensor;
-    swish(): Tensor;
-    gelu(): Tensor;
-    linear(): Tensor;
-    softmax(): Tensor;
     matmul(b: Tensor, options?: ops.MatmulOptions): Tensor;
     transpose(): Tensor;
     reshape(shape: readonly number[]): Tensor;
@@ -56,6 +45,13 @@ declare module "./tensor.js" {
     square(): Tensor;
     clip(lo: number, hi: number): Tensor;
     logSoftmax(): Tensor;
+    gather(indices: readonly number[] | ArrayLike<number> | Tensor, axis?: number): Tensor;
+    takeAlongAxis(indices: readonly (readonly number[])[] | Tensor, axis?: number): Tensor;
+    slice(begin: readonly number[], size?: readonly number[]): Tensor;
+    reduceMax(axis?: number): Tensor;
+    reduceMin(axis?: number): Tensor;
+    argMax(axis?: number): Tensor;
+    argMin(axis?: number): Tensor;
     /**
      * Reverse mode from this tensor: a scalar (or any shape, given the gradient of its values).
      * Adds (+=) into the .grad of every tensor it depends on that requires gradients and was not
@@ -85,19 +81,6 @@ p.equal = function (b) { return ops.equal(this, b); };
 p.notEqual = function (b) { return ops.notEqual(this, b); };
 p.detach = function () { return ops.detach(this); };
 p.activation = function (name, alpha) { return acts.activation(this, name, alpha); };
-p.sigmoid = function () { return acts.sigmoid(this); };
-p.tanh = function () { return acts.tanh(this); };
-p.relu = function () { return acts.relu(this); };
-p.leakyRelu = function (alpha) { return acts.leakyRelu(this, alpha); };
-p.elu = function () { return acts.elu(this); };
-p.selu = function () { return acts.selu(this); };
-p.softsign = function () { return acts.softsign(this); };
-p.hardSigmoid = function () { return acts.hardSigmoid(this); };
-p.softplus = function () { return acts.softplus(this); };
-p.swish = function () { return acts.swish(this); };
-p.gelu = function () { return acts.gelu(this); };
-p.linear = function () { return acts.linear(this); };
-p.softmax = function () { return acts.softmax(this); };
 p.matmul = function (b, options) { return ops.matmul(this, b, options); };
 p.transpose = function () { return ops.transpose(this); };
 p.reshape = function (shape) { return ops.reshape(this, shape); };
@@ -108,6 +91,13 @@ p.sqrt = function () { return comp.sqrt(this); };
 p.square = function () { return comp.square(this); };
 p.clip = function (lo, hi) { return comp.clip(this, lo, hi); };
 p.logSoftmax = function () { return comp.logSoftmax(this); };
+p.gather = function (indices, axis) { return idx.gather(this, indices, axis); };
+p.takeAlongAxis = function (indices, axis) { return idx.takeAlongAxis(this, indices, axis); };
+p.slice = function (begin, size) { return idx.slice(this, begin, size); };
+p.reduceMax = function (axis) { return idx.reduceMax(this, axis); };
+p.reduceMin = function (axis) { return idx.reduceMin(this, axis); };
+p.argMax = function (axis) { return idx.argMax(this, axis); };
+p.argMin = function (axis) { return idx.argMin(this, axis); };
 p.backward = function (gradient, options) {
   const createGraph = options?.createGraph ?? false;
   if (typeof createGraph !== "boolean") throw new TypeError(`backward's createGraph must be true or false, received ${String(createGraph)}`);

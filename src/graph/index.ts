@@ -15,10 +15,13 @@ export {
   greater, greaterEqual, less, lessEqual, equal, notEqual, where, detach,
   graphOps, type MatmulOptions, type ReduceOptions,
 } from "./ops.js";
+export { activation, activationGraphOps } from "./activation-ops.js";
 export {
-  activation, activationGraphOps, sigmoid, tanh, relu, leakyRelu, elu, selu, softsign, hardSigmoid, softplus, swish, gelu, linear, softmax,
-} from "./activation-ops.js";
+  sigmoid, tanh, relu, leakyRelu, elu, selu, softsign, hardSigmoid, softplus, swish, gelu, linear, softmax,
+} from "./activations.generated.js";
 export { abs, sqrt, square, clip, logSoftmax } from "./composites.js";
+export { gather, takeAlongAxis, slice, concat, stack, reduceMax, reduceMin, argMax, argMin } from "./indexing.js";
 export type { BackwardOptions } from "./chain.js";
+export { Optimizer, optimizer, sgd, momentum, adam, rmsprop, type OptimizerState } from "./optim.js";
 export { grad, grads, valueAndGrad, valueAndGrads } from "./autodiff.js";
 export { trainBatchWithLoss, fitWithLoss, type FitWithLossOptions, type LossFunction, type Trainable } from "./train.js";

@@ -75,6 +75,17 @@ export const CASES: Case[] = [
   { name: "clip (composite)", op: (x) => g.clip(x, -0.5, 0.7), shapes: [[4, 6]], domain: (v) => (Math.abs(v - 0.7) < 0.05 || Math.abs(v + 0.5) < 0.05 ? v + 0.2 : v) },
   { name: "logSoftmax rows (composite)", op: g.logSoftmax, shapes: [[5, 7]] },
   { name: "logSoftmax vector (composite)", op: g.logSoftmax, shapes: [[6]] },
+  { name: "gather rows", op: (x) => g.gather(x, [2, 0, 2, 1]), shapes: [[3, 5]] },
+  { name: "gather columns", op: (x) => g.gather(x, [4, 1], 1), shapes: [[3, 5]] },
+  { name: "gather vector", op: (x) => g.gather(x, [1, -1, 1]), shapes: [[6]] },
+  { name: "takeAlongAxis labels", op: (x) => g.takeAlongAxis(x, [[2], [0], [3]]), shapes: [[3, 4]] },
+  { name: "slice", op: (x) => g.slice(x, [1, 2], [2, -1]), shapes: [[4, 6]] },
+  { name: "concat axis 0", op: (a, b) => g.concat([a, b, a]), shapes: [[2, 3], [1, 3]] },
+  { name: "concat axis 1", op: (a, b) => g.concat([a, b], 1), shapes: [[2, 3], [2, 5]] },
+  { name: "stack", op: (a, b) => g.stack([a, b], 1), shapes: [[4], [4]] },
+  { name: "reduceMax axis 1", op: (x) => g.reduceMax(x, 1), shapes: [[4, 5]] },
+  { name: "reduceMin axis 0", op: (x) => g.reduceMin(x, 0), shapes: [[4, 5]] },
+  { name: "reduceMax all", op: (x) => g.reduceMax(x), shapes: [[3, 3]] },
   { name: "sum", op: (x) => g.sum(x), shapes: [[7, 3]] },
   { name: "sum axis 0", op: (x) => g.sum(x, 0), shapes: [[7, 3]] },
   { name: "sum axis 1 keepDims", op: (x) => g.sum(x, { axis: 1, keepDims: true }), shapes: [[7, 3]] },
@@ -86,4 +97,4 @@ export const CASES: Case[] = [
 ];
 
 /** The op names every table must cover: primitives and activations. */
-export const OP_NAMES = [...Object.keys(g.graphOps), ...Object.keys(g.activationGraphOps)];
+export const OP_NAMES = [...Object.keys(g.graphOps), ...Object.keys(g.activationGraphOps), "gather", "takeAlongAxis", "slice", "concat", "stack", "reduceMax", "reduceMin"];
