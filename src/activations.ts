@@ -1,33 +1,63 @@
-// The activation table: for each activation, its wasm kernels, its float64 reference and its
-// code in the fused forward kernels. The name list (ACTIVATIONS), both engines, the tests and
-// the benchmarks read this table, so adding an activation is one entry here plus its kernels in
-// assembly/activations.ts (and, for the fused forward, a case in assembly/simd.ts activate4).
-import type { Kernels } from "./wasm.js";
+// The activation registry: each activation is declared once here, with every fact the rest of
+// wasmlp needs (its kernels' names and signatures, its code in the fused forward kernels, the
+// thread cost class of each pass, its names in tfjs-layers and ONNX, whether the CLI and the demo
+// offer it, its float64 reference). Both engines, the thread dispatcher, the graph, the formats,
+// the CLI, the demo and the table-driven tests enumerate ACTIVATION_REGISTRY; adding an
+// activation is its kernels in assembly/ plus one entry here (docs/architecture.md).
+import type { Kernels } from "./kernels.js";
 
+/** Per-element cost of a pass, relative to a memory-bound one (src/threads/parallel.ts shares dear passes sooner). */
+export type CostClass = "cheap" | "divides" | "transcendental";
+
+/** What an activation's declaration states; everything else is derived from it. */
+export interface ActivationEntry {
+  /** Code of the activation in the fused forward kernels (assembly/simd.ts activate4); row-wise ones use 4, the identity. */
+  code: number;
+  /**
+   * Base name of its kernels, `<kernel>_forward(n, z, a[, alpha])` and
+   * `<kernel>_backward(n, a, da, dz[, alpha])` (row-wise: `(m, n, …)`). Default: the name with
+   * `-` as `_`; null for the identity, which has none.
+   */
+  kernel?: string | null;
+  /** Thread cost class of the forward and the backward pass. */
+  cost: readonly [CostClass, CostClass];
+  /** The kernels take the layer's slope alpha as a last f32 argument (leaky-relu). */
+  alpha?: true;
+  /** Works on each row (softmax): its kernels take (m, n, …) and a pass is shared by whole rows. */
+  rows?: true;
+  /**
+   * The backward maps read the forward's input z instead of its output a (swish, gelu: not
+   * monotonic, so a does not give z back). The engines then keep z of such layers in training.
+   */
+  fromInput?: true;
+  /** Other names users and Keras files give it. */
+  aliases?: readonly string[];
+  /** Its name in tfjs-layers / Keras files (null: none there). */
+  tfjs: string | null;
+  /** The ONNX operator that is this activation alone (null: none, or a pattern of nodes). */
+  onnx: string | null;
+  /** Offered for hidden layers by the command line and the demo's menu. */
+  hidden: boolean;
+  /** float64 reference of the two maps (in place allowed). */
+  reference: ActivationOp["reference"];
+}
+
+/** An activation as the engines call it. */
 export interface ActivationOp {
   /**
    * wasm: a = g(z) over an m×n batch, and dz = da ∘ g′ read through the output a (in place allowed),
    * or, for the activations marked fromInput, through the input z (the engines keep z for them).
    */
   kernels: {
-    forward(k: Kernels, m: number, n: number, z: number, a: number, alpha: number): void;
-    backward(k: Kernels, m: number, n: number, a: number, da: number, dz: number, alpha: number): void;
+    forward(k: Kernels, m: number, n: number, z: number, a: number, alpha?: number): void;
+    backward(k: Kernels, m: number, n: number, a: number, da: number, dz: number, alpha?: number): void;
   };
-  /** float64 reference of the same two maps (in place allowed). */
   reference: {
     forward(m: number, n: number, z: ArrayLike<number>, a: Float64Array, alpha: number): void;
     backward(m: number, n: number, a: ArrayLike<number>, da: ArrayLike<number>, dz: Float64Array, alpha: number): void;
   };
-  /**
-   * Code of the activation applied in the store of dense_nt_forward / matmul_nt_forward
-   * (assembly/simd.ts activate4). Row-wise activations (softmax) use 4, the identity, and run
-   * their own pass after the fused kernel.
-   */
+  /** Code of the activation applied in the store of dense_nt_forward / matmul_nt_forward. */
   epilogue: number;
-  /**
-   * The backward maps read the forward's input z instead of its output a (swish, gelu: not
-   * monotonic, so a does not give z back). The engines then keep z of such layers in training.
-   */
   fromInput?: true;
 }
 
@@ -88,126 +118,76 @@ const forwardEach = (g: (z: number, alpha: number) => number): ActivationOp["ref
 const backwardEach = (dg: (a: number, alpha: number) => number): ActivationOp["reference"]["backward"] =>
   (m, n, a, da, dz, alpha) => { for (let i = 0; i < m * n; i++) dz[i] = da[i] * dg(a[i], alpha); };
 
-export const activationOps = {
+const ACTIVATIONS_DECLARED = {
   sigmoid: {
-    kernels: {
-      forward: (k, m, n, z, a) => k.sigmoid_forward(m * n, z, a),
-      backward: (k, m, n, a, da, dz) => k.sigmoid_backward(m * n, a, da, dz),
-    },
+    code: 0, cost: ["transcendental", "cheap"], tfjs: "sigmoid", onnx: "Sigmoid", hidden: true,
     reference: { forward: forwardEach(sigmoid), backward: backwardEach((a) => a * (1 - a)) },
-    epilogue: 0,
   },
   tanh: {
-    kernels: {
-      forward: (k, m, n, z, a) => k.tanh_forward(m * n, z, a),
-      backward: (k, m, n, a, da, dz) => k.tanh_backward(m * n, a, da, dz),
-    },
+    code: 1, cost: ["transcendental", "cheap"], tfjs: "tanh", onnx: "Tanh", hidden: true,
     reference: { forward: forwardEach(Math.tanh), backward: backwardEach((a) => 1 - a * a) },
-    epilogue: 1,
   },
   relu: {
-    kernels: {
-      forward: (k, m, n, z, a) => k.relu_forward(m * n, z, a),
-      backward: (k, m, n, a, da, dz) => k.relu_backward(m * n, a, da, dz),
-    },
+    code: 2, cost: ["cheap", "cheap"], tfjs: "relu", onnx: "Relu", hidden: true,
     reference: { forward: forwardEach((z) => (z > 0 ? z : 0)), backward: backwardEach((a) => (a > 0 ? 1 : 0)) },
-    epilogue: 2,
   },
   "leaky-relu": {
-    kernels: {
-      forward: (k, m, n, z, a, alpha) => k.leaky_relu_forward(m * n, z, a, alpha),
-      backward: (k, m, n, a, da, dz, alpha) => k.leaky_relu_backward(m * n, a, da, dz, alpha),
-    },
+    code: 3, cost: ["cheap", "cheap"], alpha: true, tfjs: "leaky_relu", onnx: "LeakyRelu", hidden: true,
     reference: {
       forward: forwardEach((z, alpha) => (z > 0 ? z : alpha * z)),
       backward: backwardEach((a, alpha) => (a > 0 ? 1 : alpha)),
     },
-    epilogue: 3,
   },
   // Keras's "elu" (alpha 1): z for z > 0, else e^z − 1.
   elu: {
-    kernels: {
-      forward: (k, m, n, z, a) => k.elu_forward(m * n, z, a),
-      backward: (k, m, n, a, da, dz) => k.elu_backward(m * n, a, da, dz),
-    },
+    code: 5, cost: ["transcendental", "cheap"], tfjs: "elu", onnx: "Elu", hidden: true,
     reference: { forward: forwardEach((z) => (z > 0 ? z : Math.expm1(z))), backward: backwardEach((a) => (a > 0 ? 1 : a + 1)) },
-    epilogue: 5,
   },
   // Self-normalizing: λ·elu with slope α (Klambauer et al. 2017), Keras's constants.
   selu: {
-    kernels: {
-      forward: (k, m, n, z, a) => k.selu_forward(m * n, z, a),
-      backward: (k, m, n, a, da, dz) => k.selu_backward(m * n, a, da, dz),
-    },
+    code: 6, cost: ["transcendental", "cheap"], tfjs: "selu", onnx: "Selu", hidden: true,
     reference: {
       forward: forwardEach((z) => SELU_SCALE * (z > 0 ? z : SELU_ALPHA * Math.expm1(z))),
       backward: backwardEach((a) => (a > 0 ? SELU_SCALE : a + SELU_SCALE * SELU_ALPHA)),
     },
-    epilogue: 6,
   },
   softsign: {
-    kernels: {
-      forward: (k, m, n, z, a) => k.softsign_forward(m * n, z, a),
-      backward: (k, m, n, a, da, dz) => k.softsign_backward(m * n, a, da, dz),
-    },
+    code: 7, cost: ["cheap", "cheap"], tfjs: "softsign", onnx: "Softsign", hidden: true,
     reference: { forward: forwardEach((z) => z / (1 + Math.abs(z))), backward: backwardEach((a) => (1 - Math.abs(a)) ** 2) },
-    epilogue: 7,
   },
   // Keras 3's definition: relu6(z + 3) / 6 (Keras 2 used 0.2·z + 0.5).
   "hard-sigmoid": {
-    kernels: {
-      forward: (k, m, n, z, a) => k.hard_sigmoid_forward(m * n, z, a),
-      backward: (k, m, n, a, da, dz) => k.hard_sigmoid_backward(m * n, a, da, dz),
-    },
+    code: 8, cost: ["divides", "cheap"], tfjs: null, onnx: "HardSigmoid", hidden: true,
     reference: { forward: forwardEach((z) => Math.min(Math.max(z + 3, 0), 6) / 6), backward: backwardEach((a) => (a > 0 && a < 1 ? 1 / 6 : 0)) },
-    epilogue: 8,
   },
   // ln(1 + e^z), a smooth relu; its derivative σ(z) is 1 − e^−a.
   softplus: {
-    kernels: {
-      forward: (k, m, n, z, a) => k.softplus_forward(m * n, z, a),
-      backward: (k, m, n, a, da, dz) => k.softplus_backward(m * n, a, da, dz),
-    },
+    code: 9, cost: ["transcendental", "transcendental"], tfjs: "softplus", onnx: "Softplus", hidden: true,
     reference: { forward: forwardEach((z) => Math.max(z, 0) + Math.log1p(Math.exp(-Math.abs(z)))), backward: backwardEach((a) => -Math.expm1(-a)) },
-    epilogue: 9,
   },
   // z·σ(z) (Keras's swish, also named silu); its derivative σ + z·σ·(1 − σ) needs z.
   swish: {
-    kernels: {
-      forward: (k, m, n, z, a) => k.swish_forward(m * n, z, a),
-      backward: (k, m, n, z, da, dz) => k.swish_backward(m * n, z, da, dz),
-    },
+    code: 10, cost: ["transcendental", "transcendental"], fromInput: true, aliases: ["silu"], tfjs: "swish", onnx: null, hidden: true,
     reference: {
       forward: forwardEach((z) => z * sigmoid(z)),
       backward: backwardEach((z) => { const s = sigmoid(z); return s + z * s * (1 - s); }),
     },
-    epilogue: 10,
-    fromInput: true,
   },
   // z·Φ(z), the exact form (Keras's gelu, approximate=False); its derivative Φ + z·φ needs z.
   gelu: {
-    kernels: {
-      forward: (k, m, n, z, a) => k.gelu_forward(m * n, z, a),
-      backward: (k, m, n, z, da, dz) => k.gelu_backward(m * n, z, da, dz),
-    },
+    code: 11, cost: ["transcendental", "transcendental"], fromInput: true, tfjs: "gelu", onnx: null, hidden: true,
     reference: {
       forward: forwardEach((z) => z * normalCdf(z)),
       backward: backwardEach((z) => normalCdf(z) + z * INV_SQRT_2PI * Math.exp(-0.5 * z * z)),
     },
-    epilogue: 11,
-    fromInput: true,
   },
   // The identity: the network always passes the same region in and out, so nothing moves.
   linear: {
-    kernels: { forward: () => {}, backward: () => {} },
+    code: 4, kernel: null, cost: ["cheap", "cheap"], tfjs: "linear", onnx: null, hidden: true,
     reference: { forward: forwardEach((z) => z), backward: backwardEach(() => 1) },
-    epilogue: 4,
   },
   softmax: {
-    kernels: {
-      forward: (k, m, n, z, a) => k.softmax_forward(m, n, z, a),
-      backward: (k, m, n, a, da, dz) => k.softmax_backward(m, n, a, da, dz),
-    },
+    code: 4, cost: ["transcendental", "divides"], rows: true, tfjs: "softmax", onnx: "Softmax", hidden: false,
     reference: {
       forward(m, n, z, a) {
         for (let r = 0; r < m; r++) {
@@ -227,13 +207,78 @@ export const activationOps = {
         }
       },
     },
-    epilogue: 4,
   },
-} satisfies Record<string, ActivationOp>;
+} satisfies Record<string, ActivationEntry>;
 
-export type Activation = keyof typeof activationOps;
+/** An activation's name, as layers and model files give it ("relu", "gelu", …; see ACTIVATIONS). */
+export type Activation = keyof typeof ACTIVATIONS_DECLARED;
+
+/** An activation's declared facts with its derived kernel names. */
+export interface ActivationInfo extends ActivationEntry {
+  name: Activation;
+  /** Its two kernels' export names (null: the identity). */
+  kernels: { forward: string; backward: string } | null;
+}
+
+type Kernel = (...args: number[]) => void;
+const call = (k: Kernels, name: string): Kernel => (k as unknown as Record<string, Kernel>)[name];
+
+function info(name: Activation, e: ActivationEntry): ActivationInfo {
+  const base = e.kernel === undefined ? name.replaceAll("-", "_") : e.kernel;
+  return { ...e, name, kernels: base === null ? null : { forward: `${base}_forward`, backward: `${base}_backward` } };
+}
+
+/** The kernel calls of an entry, from its declared shape (row-wise or elementwise, with alpha or not). */
+function kernelsOf(a: ActivationInfo): ActivationOp["kernels"] {
+  if (a.kernels === null) return { forward: () => {}, backward: () => {} }; // the identity: z and a are one region
+  const { forward: f, backward: b } = a.kernels;
+  if (a.rows) return { forward: (k, m, n, z, out) => call(k, f)(m, n, z, out), backward: (k, m, n, x, da, dz) => call(k, b)(m, n, x, da, dz) };
+  if (a.alpha) {
+    return {
+      forward: (k, m, n, z, out, alpha) => call(k, f)(m * n, z, out, alpha ?? 0),
+      backward: (k, m, n, x, da, dz, alpha) => call(k, b)(m * n, x, da, dz, alpha ?? 0),
+    };
+  }
+  return { forward: (k, m, n, z, out) => call(k, f)(m * n, z, out), backward: (k, m, n, x, da, dz) => call(k, b)(m * n, x, da, dz) };
+}
+
+/** Every activation, in declaration order, keyed by its name (a Map: names come from files and users). */
+export const ACTIVATION_REGISTRY: ReadonlyMap<Activation, ActivationInfo> = new Map(
+  (Object.entries(ACTIVATIONS_DECLARED) as [Activation, ActivationEntry][]).map(([name, e]) => [name, info(name, e)]),
+);
+
+/** The engines' view of each activation: kernels, reference, fused code. */
+export const activationOps = Object.fromEntries(
+  [...ACTIVATION_REGISTRY.values()].map((a) => [a.name, { kernels: kernelsOf(a), reference: a.reference, epilogue: a.code, fromInput: a.fromInput }]),
+) as Record<Activation, ActivationOp>;
+
+const ALIASES: ReadonlyMap<string, Activation> = new Map(
+  [...ACTIVATION_REGISTRY.values()].flatMap((a) => (a.aliases ?? []).map((alias) => [alias, a.name] as const)),
+);
+
+/** The activation of a name or alias from outside (a file, an argument), or undefined: never a prototype property. */
+export function activationNamed(name: string): ActivationInfo | undefined {
+  return ACTIVATION_REGISTRY.get((ALIASES.get(name) ?? name) as Activation);
+}
+
+/** The activations in declaration order, and those offered for hidden layers (CLI, demo). */
+export const ACTIVATION_NAMES: readonly Activation[] = Object.freeze([...ACTIVATION_REGISTRY.keys()]);
+/** The activations offered for hidden layers (the CLI's --activation and the demo's menu). */
+export const HIDDEN_ACTIVATIONS: readonly Activation[] = Object.freeze(ACTIVATION_NAMES.filter((a) => ACTIVATION_REGISTRY.get(a)!.hidden));
 
 /** Whether an activation's derivative reads its input z (the engines then keep z in training). */
 export function needsInput(a: Activation): boolean {
-  return (activationOps[a] as ActivationOp).fromInput === true;
+  return ACTIVATION_REGISTRY.get(a)?.fromInput === true;
+}
+
+/** The kernels every activation needs, with their signatures (src/kernel-signatures.ts) and thread cost classes. */
+export function activationKernels(): { name: string; signature: string; cost: CostClass; rows: boolean }[] {
+  const out: { name: string; signature: string; cost: CostClass; rows: boolean }[] = [];
+  for (const a of ACTIVATION_REGISTRY.values()) {
+    if (a.kernels === null) continue;
+    const size = a.rows ? "ss" : "s", alpha = a.alpha ? "f" : "";
+    out.push({ name: a.kernels.forward, signature: `${size}pp${alpha}`, cost: a.cost[0], rows: a.rows === true });
+    out.push({ name: a.kernels.backward, signature: `${size}ppp${alpha}`, cost: a.cost[1], rows: a.rows === true });
+  }
+  return out;
 }

@@ -1,46 +1,22 @@
 // The network's description: names the API accepts, defaults, and the one normalised form
 // that both the wasm network and the reference network are built from.
-import { type Activation, activationOps } from "./activations.js";
+import { ACTIVATION_NAMES, type Activation, activationNamed } from "./activations.js";
 import { type Loss, lossOps } from "./losses.js";
+import type { OptimizerSpec } from "./optimizer-spec.js";
 import { optimizerOps } from "./optimizers.js";
-import { type Schedule, learningRateAt, parseSchedule } from "./schedules.js";
+import { learningRateAt, parseSchedule } from "./schedules.js";
 import { checkInt, checkKeys, checkNumber, checkObject, checkOneOf, describe } from "./validate.js";
 
 export type { Activation, Loss };
+export type { OptimizerCommon, OptimizerOptions, OptimizerSpec } from "./optimizer-spec.js";
 // The names the API accepts come from the op tables (src/activations.ts, losses.ts, optimizers.ts).
-export const ACTIVATIONS = Object.freeze(Object.keys(activationOps) as Activation[]);
+/** Every activation name a layer accepts, in declaration order. */
+export const ACTIVATIONS = ACTIVATION_NAMES;
+/** Every loss name a network accepts. */
 export const LOSSES = Object.freeze(Object.keys(lossOps) as Loss[]);
+/** Every optimizer type a network accepts. */
 export const OPTIMIZERS = Object.freeze(Object.keys(optimizerOps) as OptimizerSpec["type"][]);
 
-/** Settings every optimizer takes: a learning-rate schedule, and gradient clipping (one kind at a time, as Keras). */
-export interface OptimizerCommon {
-  /** A learning-rate schedule (src/schedules.ts); learningRate is then its first rate. */
-  schedule?: Schedule;
-  /** Scale all gradients together so that their global L2 norm is at most this (Keras's global_clipnorm). */
-  clipNorm?: number;
-  /** Clip every gradient entry to [−clipValue, clipValue] (Keras's clipvalue). */
-  clipValue?: number;
-}
-
-export type OptimizerSpec = (
-  | { type: "sgd"; learningRate: number }
-  | { type: "momentum"; learningRate: number; momentum: number }
-  | { type: "nesterov"; learningRate: number; momentum: number }
-  | { type: "adam"; learningRate: number; beta1: number; beta2: number; epsilon: number }
-  | { type: "adamw"; learningRate: number; beta1: number; beta2: number; epsilon: number; weightDecay: number }
-  | { type: "rmsprop"; learningRate: number; rho: number; epsilon: number }
-  | { type: "adagrad"; learningRate: number; initialAccumulatorValue: number; epsilon: number }
-) & OptimizerCommon;
-
-type SpecOf<T extends OptimizerSpec["type"]> = Extract<OptimizerSpec, { type: T }>;
-
-/** An optimizer's name (its defaults), or its type with any of its settings; learningRate may be a schedule. */
-export type OptimizerOptions =
-  | OptimizerSpec["type"]
-  | { [T in OptimizerSpec["type"]]: { type: T } & Partial<Omit<SpecOf<T>, "type" | "learningRate">> & { learningRate?: number | Schedule } }[OptimizerSpec["type"]];
-
-/** Other names an activation is known by (Keras's), and the name wasmlp keeps. */
-export const ACTIVATION_ALIASES: Readonly<Record<string, Activation>> = Object.freeze({ silu: "swish" });
 
 /** Normalization of a layer's z before its activation, with Keras's defaults filled in. */
 export type NormalizationSpec =
@@ -107,6 +83,7 @@ export interface NetworkSpec {
   seed: number;
 }
 
+/** Options of `new Layer(…)` (or a layer given as a plain object to `new Network`). */
 export interface LayerOptions {
   /** Number of units (outputs) of the layer. */
   units: number;
@@ -149,7 +126,7 @@ export function parseLayer(options: unknown, where = "Layer options"): LayerSpec
   checkObject(where, options);
   checkKeys(where, options, LAYER_KEYS);
   const units = checkInt(`${where}.units`, options.units, 1, MAX_UNITS);
-  const named = typeof options.activation === "string" ? ACTIVATION_ALIASES[options.activation] ?? options.activation : options.activation;
+  const named = typeof options.activation === "string" ? activationNamed(options.activation)?.name ?? options.activation : options.activation;
   const activation = named === undefined ? "linear" : checkOneOf(`${where}.activation`, named, ACTIVATIONS);
   if (options.alpha !== undefined && activation !== "leaky-relu") {
     throw new TypeError(`${where}.alpha applies to "leaky-relu" only, but the activation is "${activation}"`);

@@ -14,6 +14,7 @@ export { runtime as __runtime } from "./runtime.js";
 export { ThreadError } from "./threads/pool.js";
 export { fitInWorker, type WorkerFitOptions } from "./threads/fit-worker.js";
 export type { HeapStats } from "./memory.js";
+export { HIDDEN_ACTIVATIONS } from "./activations.js";
 export {
   ACTIVATIONS, LOSSES, OPTIMIZERS,
   type Activation, type LayerOptions, type Loss, type OptimizerOptions, type OptimizerSpec,

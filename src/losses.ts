@@ -3,7 +3,7 @@
 // the output units (mean for mse, as in Keras), averaged over the batch; probabilities are
 // clamped to [EPS, 1 − EPS] before a log. Kernels: assembly/losses.ts.
 import type { Activation } from "./activations.js";
-import type { Kernels } from "./wasm.js";
+import type { Kernels } from "./kernels.js";
 
 /** Clamp for probabilities before a log (Keras's epsilon). */
 export const EPS = 1e-7;
@@ -128,4 +128,5 @@ export const lossOps = {
   },
 } satisfies Record<string, LossOp>;
 
+/** A loss's name ("binary-crossentropy", "categorical-crossentropy", "mse", "mae", "huber", "hinge"). */
 export type Loss = keyof typeof lossOps;

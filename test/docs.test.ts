@@ -5,7 +5,7 @@ import { expect, test } from "vitest";
 import { ROOT, blockRunner, codeBlocks } from "./readme-blocks.js";
 
 const GUIDES = readdirSync(new URL("docs/", ROOT)).filter((f) => f.endsWith(".md")).sort().map((f) => `docs/${f}`);
-const LINKED = ["README.md", "CONTRIBUTING.md", "bench/LOG.md", "examples/README.md", ...GUIDES];
+const LINKED = ["README.md", "CONTRIBUTING.md", "CHANGELOG.md", "bench/LOG.md", "examples/README.md", ...GUIDES];
 
 /**
  * Blocks that cannot run in this process, each run by the test named instead (which must read
@@ -42,6 +42,11 @@ function relativeLinks(markdown: string): string[] {
 test("the guides exist and the README links the index", () => {
   expect(GUIDES).toContain("docs/index.md");
   expect(relativeLinks(readFileSync(new URL("README.md", ROOT), "utf8"))).toContain("docs/index.md");
+});
+
+test("the changelog has one line per change", () => {
+  const entries = readFileSync(new URL("CHANGELOG.md", ROOT), "utf8").split("\n").filter((l) => /^\s/.test(l) && l.trim() !== "");
+  expect(entries, "continuation lines").toEqual([]);
 });
 
 test("the README stays short", () => {

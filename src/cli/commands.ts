@@ -1,7 +1,8 @@
 // The wasmlp subcommands: train, eval, predict. Each takes its argv and an output, and
 // returns an exit code; errors are thrown (main.ts prints them as one line).
 import { writeAtomically } from "../atomic-write.js";
-import { ACTIVATIONS, OPTIMIZERS, type Activation, type OptimizerOptions } from "../config.js";
+import { HIDDEN_ACTIVATIONS } from "../activations.js";
+import { OPTIMIZERS, type OptimizerOptions } from "../config.js";
 import { type LabelledImages } from "../data/idx.js";
 import { FASHION_MNIST_CLASSES, type Split, loadDirectory, loadEmbedded, take } from "../data/node.js";
 import { Network } from "../network.js";
@@ -13,7 +14,6 @@ import { MODEL_FLAGS, MODEL_USAGE, loadModel, modelFlagsHelp } from "./models.js
 import { EpochProgress, type Output, renderConfusion, renderTable } from "./progress.js";
 import { foldIntoFirstLayer, standardization, standardize } from "./standardize.js";
 
-const HIDDEN_ACTIVATIONS = ACTIVATIONS.filter((a) => a !== "softmax") as Exclude<Activation, "softmax">[];
 
 export const HELP = {
   main: `wasmlp: train and run small multilayer perceptrons on SIMD WebAssembly

@@ -1,13 +1,16 @@
 #!/usr/bin/env node
 // The wasmlp command: dispatches to a subcommand; any error becomes one line on stderr
 // and a non-zero exit (2 for usage, 1 otherwise), never a stack trace.
-import { readFileSync } from "node:fs";
+import { readFileSync, realpathSync } from "node:fs";
+import { fileURLToPath } from "node:url";
 import { HELP, evaluate, predict, train } from "./commands.js";
 import { UsageError } from "./args.js";
 import { exportModel } from "./export.js";
 import type { Output } from "./progress.js";
 
-const COMMANDS: Record<string, (argv: string[], out: Output) => Promise<number>> = { train, eval: evaluate, predict, export: exportModel };
+const COMMANDS: ReadonlyMap<string, (argv: string[], out: Output) => Promise<number>> = new Map([
+  ["train", train], ["eval", evaluate], ["predict", predict], ["export", exportModel],
+]);
 
 export async function main(argv: string[], out: Output): Promise<number> {
   const [command, ...rest] = argv;
@@ -19,9 +22,9 @@ export async function main(argv: string[], out: Output): Promise<number> {
     out.write(HELP.main);
     return command === undefined ? 2 : 0;
   }
-  const run = COMMANDS[command];
-  if (!run) throw new UsageError(`unknown command "${command}"; commands: ${Object.keys(COMMANDS).join(", ")} (see wasmlp --help)`);
-  return run(rest, out);
+  const runCommand = COMMANDS.get(command);
+  if (!runCommand) throw new UsageError(`unknown command "${command}"; commands: ${[...COMMANDS.keys()].join(", ")} (see wasmlp --help)`);
+  return runCommand(rest, out);
 }
 
 /** The package's version, from the package.json two folders up (from src/cli and from dist/cli alike). */
@@ -29,22 +32,46 @@ function version(): string {
   return (JSON.parse(readFileSync(new URL("../../package.json", import.meta.url), "utf8")) as { version: string }).version;
 }
 
-// A reader that stops early (wasmlp train | head) closes the pipe: stop quietly, as Unix tools do.
-process.stdout.on("error", (e: NodeJS.ErrnoException) => {
-  if (e.code === "EPIPE") process.exit(0);
-  throw e;
-});
+/** Where the command writes: its output (progress, tables) and one line per error. */
+export interface CliIO {
+  stdout: Output;
+  stderr: (text: string) => void;
+}
 
-const stdout: Output = {
-  write: (text) => void process.stdout.write(text),
-  isTTY: Boolean(process.stdout.isTTY),
-  get columns() { return process.stdout.columns; },
-};
-main(process.argv.slice(2), stdout).then(
-  (code) => { process.exitCode = code; },
-  (e: unknown) => {
-    const message = e instanceof Error ? e.message : String(e);
-    process.stderr.write(`wasmlp: error: ${message}\n`);
-    process.exitCode = e instanceof UsageError ? 2 : 1;
-  },
-);
+/**
+ * Runs the command on `argv` (without node and the script) and returns its exit code: 0, 2 for a
+ * usage error, 1 for any other. An error becomes one line on `io.stderr`, never a stack trace.
+ * Tests call this in-process; the executable below hands it the process's streams.
+ */
+export async function run(argv: string[], io: CliIO): Promise<number> {
+  try {
+    return await main(argv, io.stdout);
+  } catch (e) {
+    io.stderr(`wasmlp: error: ${e instanceof Error ? e.message : String(e)}\n`);
+    return e instanceof UsageError ? 2 : 1;
+  }
+}
+
+/** Whether this module is the process's entry point (also through npm's bin link). */
+function isEntryPoint(): boolean {
+  if (typeof process === "undefined" || !process.argv[1]) return false;
+  try {
+    return realpathSync(process.argv[1]) === realpathSync(fileURLToPath(import.meta.url));
+  } catch {
+    return false;
+  }
+}
+
+if (isEntryPoint()) {
+  // A reader that stops early (wasmlp train | head) closes the pipe: stop quietly, as Unix tools do.
+  process.stdout.on("error", (e: NodeJS.ErrnoException) => {
+    if (e.code === "EPIPE") process.exit(0);
+    throw e;
+  });
+  const stdout: Output = {
+    write: (text) => void process.stdout.write(text),
+    isTTY: Boolean(process.stdout.isTTY),
+    get columns() { return process.stdout.columns; },
+  };
+  run(process.argv.slice(2), { stdout, stderr: (text) => void process.stderr.write(text) }).then((code) => { process.exitCode = code; });
+}

@@ -4,50 +4,38 @@
 // own segment of the tiles, then takes untaken ones). Every output element is computed by one tile with
 // the undivided kernel's arithmetic, whichever thread runs it, so the bits do not depend on the
 // thread count.
-import type { Kernels } from "../wasm.js";
+import { activationKernels, type CostClass } from "../activations.js";
+import { pointerCount } from "../kernel-signatures.js";
+import { optimizerKernels } from "../optimizers.js";
+import type { Kernels } from "../kernels.js";
 import { callWith, MAX_ARGS, Pool, RESULT, ThreadError, type Workspace } from "./pool.js";
 import { DENSE_MAX_M, MIN_ELEMENTWISE, splitElements, splitMatmul, type Tile } from "./split.js";
 
-/** Kernels a worker may be asked to run (their index is the op code in the control block). */
-export const THREAD_KERNELS = [
-  "matmul_strided_nn", "matmul_strided_nt", "matmul_strided_tn", "matmul_strided_nt_forward",
-  "sigmoid_forward", "sigmoid_backward", "tanh_forward", "tanh_backward", "relu_forward", "relu_backward",
-  "leaky_relu_forward", "leaky_relu_backward", "softmax_forward", "softmax_backward",
-  "elu_forward", "elu_backward", "selu_forward", "selu_backward", "softsign_forward", "softsign_backward",
-  "hard_sigmoid_forward", "hard_sigmoid_backward", "softplus_forward", "softplus_backward",
-  "swish_forward", "swish_backward", "gelu_forward", "gelu_backward",
-  "sgd_step", "momentum_step", "adam_step", "nesterov_step", "rmsprop_step", "adagrad_step", "scale_step", "clip_values",
-  "max_abs",
-] as const;
-
-export type ElementwiseKernel = Exclude<(typeof THREAD_KERNELS)[number], `matmul_${string}` | "max_abs">;
-
 /**
- * Cost classes of elementwise kernels, per element relative to the cheapest (see MIN_ELEMENTWISE),
- * timed on one core with 128k elements: memory-bound (0.11–0.28 ns an element), a division or
- * square root (0.39–0.67 ns), an exp, log or tanh (2.3–13 ns). A dear pass is shared from
+ * Per-element cost of each class relative to the cheapest (see MIN_ELEMENTWISE), timed on one
+ * core: memory-bound, a division or square root, an exp, log or tanh. A dear pass is shared from
  * MIN_ELEMENTWISE / cost elements per thread, ~10 µs of work, where its own time is saved.
  */
-const CHEAP = 1, DIVIDES = 2, TRANSCENDENTAL = 8;
+const COST: Readonly<Record<CostClass, number>> = { cheap: 1, divides: 2, transcendental: 8 };
 
-/** Pointer arguments of each elementwise kernel (after the size; scalars follow), its cost class, and whether it works on rows. */
-const ELEMENTWISE: Record<ElementwiseKernel, { pointers: number; cost: number; rows?: true }> = {
-  sigmoid_forward: { pointers: 2, cost: TRANSCENDENTAL }, sigmoid_backward: { pointers: 3, cost: CHEAP },
-  tanh_forward: { pointers: 2, cost: TRANSCENDENTAL }, tanh_backward: { pointers: 3, cost: CHEAP },
-  relu_forward: { pointers: 2, cost: CHEAP }, relu_backward: { pointers: 3, cost: CHEAP },
-  leaky_relu_forward: { pointers: 2, cost: CHEAP }, leaky_relu_backward: { pointers: 3, cost: CHEAP },
-  softmax_forward: { pointers: 2, cost: TRANSCENDENTAL, rows: true }, softmax_backward: { pointers: 3, cost: DIVIDES, rows: true },
-  elu_forward: { pointers: 2, cost: TRANSCENDENTAL }, elu_backward: { pointers: 3, cost: CHEAP },
-  selu_forward: { pointers: 2, cost: TRANSCENDENTAL }, selu_backward: { pointers: 3, cost: CHEAP },
-  softsign_forward: { pointers: 2, cost: CHEAP }, softsign_backward: { pointers: 3, cost: CHEAP },
-  hard_sigmoid_forward: { pointers: 2, cost: DIVIDES }, hard_sigmoid_backward: { pointers: 3, cost: CHEAP },
-  softplus_forward: { pointers: 2, cost: TRANSCENDENTAL }, softplus_backward: { pointers: 3, cost: TRANSCENDENTAL },
-  swish_forward: { pointers: 2, cost: TRANSCENDENTAL }, swish_backward: { pointers: 3, cost: TRANSCENDENTAL },
-  gelu_forward: { pointers: 2, cost: TRANSCENDENTAL }, gelu_backward: { pointers: 3, cost: TRANSCENDENTAL },
-  sgd_step: { pointers: 2, cost: CHEAP }, momentum_step: { pointers: 3, cost: CHEAP }, adam_step: { pointers: 4, cost: DIVIDES },
-  nesterov_step: { pointers: 3, cost: CHEAP }, rmsprop_step: { pointers: 3, cost: DIVIDES }, adagrad_step: { pointers: 3, cost: DIVIDES },
-  scale_step: { pointers: 1, cost: CHEAP }, clip_values: { pointers: 1, cost: DIVIDES },
-};
+/**
+ * Pointer arguments of each elementwise kernel (after the size; scalars follow), its cost class,
+ * and whether it works on rows: every activation's and optimizer's kernel, from the registries.
+ */
+const ELEMENTWISE: ReadonlyMap<string, { pointers: number; cost: number; rows: boolean }> = new Map(
+  [
+    ...activationKernels(),
+    ...optimizerKernels().map((o) => ({ ...o, rows: false })),
+  ].map((k) => [k.name, { pointers: pointerCount(k.signature), cost: COST[k.cost], rows: k.rows }]),
+);
+
+/** Kernels a worker may be asked to run (their index is the op code in the control block). */
+export const THREAD_KERNELS: readonly string[] = [
+  "matmul_strided_nn", "matmul_strided_nt", "matmul_strided_tn", "matmul_strided_nt_forward", ...ELEMENTWISE.keys(), "max_abs",
+];
+
+/** An elementwise kernel the dispatcher can share. */
+export type ElementwiseKernel = string;
 
 /**
  * max_abs's cost class: a quarter of the cheapest's. It reads one array, sixteen floats a turn,
@@ -58,7 +46,7 @@ const MAX_ABS_COST = 1 / 4;
 
 /** Elements per thread a pass of `name` must have to be shared. */
 function perThread(name: ElementwiseKernel | "max_abs"): number {
-  return MIN_ELEMENTWISE / (name === "max_abs" ? MAX_ABS_COST : ELEMENTWISE[name].cost);
+  return MIN_ELEMENTWISE / (name === "max_abs" ? MAX_ABS_COST : ELEMENTWISE.get(name)!.cost);
 }
 export type Form = "nn" | "nt" | "tn";
 
@@ -177,7 +165,7 @@ export class Parallel {
   get kernelsShared(): Kernels {
     if (!this.shared) {
       const overrides: Record<string, (...args: number[]) => void> = {};
-      for (const [name, { pointers, rows }] of Object.entries(ELEMENTWISE) as [ElementwiseKernel, { pointers: number; rows?: true }][]) {
+      for (const [name, { pointers, rows }] of ELEMENTWISE) {
         const direct = (this.kernels as unknown as Record<string, (...args: number[]) => void>)[name];
         const least = 2 * perThread(name);
         overrides[name] = rows

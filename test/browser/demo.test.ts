@@ -1,6 +1,7 @@
 // The demo page in a real browser: a short training run through the page's own controls.
 import { mkdirSync } from "node:fs";
 import { expect, test } from "vitest";
+import { HIDDEN_ACTIVATIONS } from "../../src/activations.js";
 import { browserAvailable, browserRequired, useBrowserAndServer } from "./browser.js";
 
 const OUTPUT = new URL("../../test-results/", import.meta.url);
@@ -19,6 +20,9 @@ maybe("trains through the page's controls, updates the chart, and reports a real
   page.on("pageerror", (e) => errors.push(e.message));
   await page.goto(`${env.url()}/demo/`);
   await page.waitForFunction(() => !(document.getElementById("train") as HTMLButtonElement).disabled, null, { timeout: 30_000 });
+  // The activation menu is the registry's list of hidden activations, relu first chosen.
+  expect(await page.locator("#activation option").allTextContents()).toEqual([...HIDDEN_ACTIVATIONS]);
+  expect(await page.inputValue("#activation")).toBe("relu");
   await page.fill("#layers", "128");
   await page.selectOption("#activation", "relu");
   await page.selectOption("#optimizer", "adam");

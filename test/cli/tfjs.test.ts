@@ -1,23 +1,17 @@
 // The command line with TensorFlow.js models (the built dist/, as a user runs it): export
 // --format tfjs writes what eval/predict --from-tfjs read back to the same results, a model
 // made by tfjs-layers is evaluated directly, and bad uses get one line and an exit code.
-import { spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { fileURLToPath } from "node:url";
+import { wasmlp } from "./run.js";
 import { beforeAll, describe, expect, test } from "vitest";
 import { saveTfjs } from "wasmlp/tfjs/node";
 import { init, Network } from "../../src/index.js";
 import { asModelJson, randomizeWeights, save, tfl, tfReady } from "../formats/tfjs-helpers.js";
 
-const BIN = fileURLToPath(new URL("../../dist/cli/main.js", import.meta.url));
 const dir = mkdtempSync(join(tmpdir(), "wasmlp-cli-tfjs-"));
 
-function wasmlp(...args: string[]): { code: number | null; stdout: string; stderr: string } {
-  const r = spawnSync(process.execPath, [BIN, ...args], { encoding: "utf8", timeout: 60_000 });
-  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
-}
 
 const accuracyOf = (stdout: string): string => /test loss (\d\.\d{4}) {2}test accuracy (\d\.\d{4})/.exec(stdout)?.slice(1).join(" ") ?? `no result in ${stdout}`;
 
@@ -30,14 +24,14 @@ describe("export --format tfjs, then eval and predict --from-tfjs", () => {
   const model = join(dir, "model.json");
   const out = join(dir, "exported");
 
-  beforeAll(() => {
+  beforeAll(async () => {
     const net = new Network({ inputSize: 784, inputShape: [28, 28], layers: [{ units: 24, activation: "tanh" }, { units: 10, activation: "softmax" }], seed: 5 });
     writeFileSync(model, JSON.stringify(net.toJSON()));
     net.dispose();
   });
 
-  test("export writes model.json and one shard, and says so", () => {
-    const r = wasmlp("export", "--format", "tfjs", "--model", model, "--out", out);
+  test("export writes model.json and one shard, and says so", async () => {
+    const r = await wasmlp("export", "--format", "tfjs", "--model", model, "--out", out);
     expect(r.stderr).toBe("");
     expect(r.code).toBe(0);
     expect(r.stdout).toContain("Network(784 → 24 tanh → 10 softmax");
@@ -47,14 +41,14 @@ describe("export --format tfjs, then eval and predict --from-tfjs", () => {
     expect(json.modelTopology.config.layers[0]).toMatchObject({ class_name: "Flatten", config: { batch_input_shape: [null, 28, 28] } }); // the image shape travels
   });
 
-  test("eval and predict give the same results from the exported directory as from the wasmlp file", () => {
-    const a = wasmlp("eval", "--model", model);
-    const b = wasmlp("eval", "--from-tfjs", out);
+  test("eval and predict give the same results from the exported directory as from the wasmlp file", async () => {
+    const a = await wasmlp("eval", "--model", model);
+    const b = await wasmlp("eval", "--from-tfjs", out);
     expect(b.stderr).toBe("");
     expect(b.code).toBe(0);
     expect(accuracyOf(b.stdout)).toBe(accuracyOf(a.stdout));
-    const p = wasmlp("predict", "--model", model, "--index", "3,14,159");
-    const q = wasmlp("predict", "--from-tfjs", join(out, "model.json"), "--index", "3,14,159");
+    const p = await wasmlp("predict", "--model", model, "--index", "3,14,159");
+    const q = await wasmlp("predict", "--from-tfjs", join(out, "model.json"), "--index", "3,14,159");
     expect(q.code).toBe(0);
     expect(q.stdout).toBe(p.stdout);
   });
@@ -68,7 +62,7 @@ describe("export --format tfjs, then eval and predict --from-tfjs", () => {
     mkdirSync(tfDir);
     writeFileSync(join(tfDir, "model.json"), JSON.stringify(asModelJson(saved)));
     writeFileSync(join(tfDir, "group1-shard1of1.bin"), new Uint8Array(saved.weightData));
-    const r = wasmlp("eval", "--from-tfjs", tfDir);
+    const r = await wasmlp("eval", "--from-tfjs", tfDir);
     expect(r.stderr).toBe("");
     expect(r.stdout).toContain("Network(784 → 10 softmax");
     expect(r.stdout).toMatch(/test accuracy 0\.\d{4} on 2,000 images/);
@@ -104,19 +98,19 @@ describe("bad uses: one line on stderr, exit 2 for usage, 1 for a bad model", ()
     [["export", "--format", "tfjs", "--model", "a.json"], 2, /export: --out DIR is required/],
     [["export", "--format", "tfjs", "--out", "d"], 2, /export: --model FILE is required/],
     [["export", "--format", "tfjs", "--model", "/no/such.json", "--out", join(dir, "never")], 1, /model file \/no\/such.json does not exist/],
-  ])("wasmlp %j", (args, code, message) => {
-    const r = wasmlp(...args);
+  ])("wasmlp %j", async (args, code, message) => {
+    const r = await wasmlp(...args);
     expect(r.code).toBe(code);
     expect(r.stderr).toMatch(message);
     expect(r.stderr.trim().split("\n")).toHaveLength(1);
     expect(r.stdout).toBe("");
   });
 
-  test("help names the formats and the model flags", () => {
-    expect(wasmlp("export", "--help").stdout).toMatch(/Usage: wasmlp export --format NAME \(--model FILE \| --from-tfjs DIR.*\) --out PATH[\s\S]*tfjs +--out DIR/);
-    expect(wasmlp("eval", "--help").stdout).toMatch(/--from-tfjs DIR +a TensorFlow.js layers model/);
-    expect(wasmlp("predict", "--help").stdout).toMatch(/--from-tfjs DIR/);
-    expect(wasmlp("--help").stdout).toMatch(/export +write a model in another library's format/);
+  test("help names the formats and the model flags", async () => {
+    expect((await wasmlp("export", "--help")).stdout).toMatch(/Usage: wasmlp export --format NAME \(--model FILE \| --from-tfjs DIR.*\) --out PATH[\s\S]*tfjs +--out DIR/);
+    expect((await wasmlp("eval", "--help")).stdout).toMatch(/--from-tfjs DIR +a TensorFlow.js layers model/);
+    expect((await wasmlp("predict", "--help")).stdout).toMatch(/--from-tfjs DIR/);
+    expect((await wasmlp("--help")).stdout).toMatch(/export +write a model in another library's format/);
     expect(existsSync(join(dir, "never"))).toBe(false);
   });
 });
