@@ -5,6 +5,7 @@ export { init, simdSupported, type InitOptions, type WasmSource } from "./wasm.j
 export { Network } from "./network.js";
 export { Layer } from "./layer.js";
 export { MODEL_FORMAT, MODEL_VERSION } from "./model-file.js";
+export { FeatureSpec, type FeaturesJSON, type Prediction } from "./features.js";
 export type {
   Batch, EpochLogs, FitOptions, Gradients, History, Labels, ModelJSON, NetworkOptions,
 } from "./types.js";

@@ -3,6 +3,7 @@ import { type LayerOptions, type Loss, type NetworkSpec, type OptimizerOptions, 
 import { Layer } from "./layer.js";
 import { decodeFloat32, encodeFloat32 } from "./serialize.js";
 import { optimizerOp } from "./optimizers.js";
+import { FeatureSpec } from "./features.js";
 import type { ModelJSON, NetworkOptions, TrainingState } from "./types.js";
 import { checkInt, checkKeys, checkObject, describe } from "./validate.js";
 
@@ -21,12 +22,13 @@ export const MODEL_VERSION = 1;
 
 const MODEL_KEYS = ["format", "version", "inputSize", "layers", "loss", "optimizer", "seed", "weights"] as const;
 /** Fields a model file may hold besides MODEL_KEYS. */
-const OPTIONAL_KEYS = ["inputShape", "training"] as const;
+const OPTIONAL_KEYS = ["inputShape", "training", "features"] as const;
 const TRAINING_KEYS = ["epoch", "steps", "optimizerState", "shuffle"] as const;
 
 /** The model file of a network with this spec and these weights (W1, b1, W2, …). */
 export function toModelJSON(
   spec: NetworkSpec, weights: readonly ArrayLike<number>[], inputShape?: readonly number[], training?: { epoch: number; steps: number; states: readonly ArrayLike<number>[]; shuffle: number[] },
+  features?: FeatureSpec,
 ): ModelJSON {
   const file: ModelJSON = {
     format: MODEL_FORMAT,
@@ -43,6 +45,7 @@ export function toModelJSON(
     optimizer: { ...spec.optimizer },
     seed: spec.seed,
     weights: weights.map((w) => encodeFloat32(w)),
+    ...(features === undefined ? {} : { features: features.toJSON() }),
   };
   if (training) {
     const state: TrainingState = { epoch: training.epoch, steps: training.steps, optimizerState: training.states.map((s) => encodeFloat32(s)), shuffle: [...training.shuffle] };
@@ -71,6 +74,8 @@ export function parseModelJSON(json: unknown): { options: NetworkOptions; weight
     loss: data.loss as Loss,
     optimizer: data.optimizer as OptimizerOptions,
     seed: data.seed as number,
+    // The feature spec is validated like the weights (finite means, positive deviations, size caps).
+    ...(data.features === undefined ? {} : { features: new FeatureSpec(data.features, "model.features") }),
   };
   const layers = options.layers as Layer[];
   const layout = tensorLayout(options.inputSize as number, layers.map((l) => l.spec));

@@ -5,6 +5,7 @@ import {
   type LayerSpec, type Loss, type OptimizerSpec, LOSSES, checkLossFits, defaultLoss, describeOptimizer, parseLayer, parseOptimizer, tensorLayout,
 } from "./config.js";
 import type { Engine, EngineSpec, Slot } from "./engine/engine.js";
+import { FeatureSpec, type Prediction, isRowObjects, objectRows } from "./features.js";
 import { Layer } from "./layer.js";
 import { type DecodedTraining, parseModelJSON, toModelJSON } from "./model-file.js";
 import { Random, randomSeed } from "./random.js";
@@ -12,7 +13,7 @@ import { INFER_ROWS, type Trainee, checkOutputsFinite, evaluateRows, fit, forwar
 import type { Batch, Evaluation, FitOptions, Gradients, History, Labels, ModelJSON, NetworkOptions, ToJSONOptions } from "./types.js";
 import { F32_MAX, assertFinite, checkInt, checkKeys, checkObject, checkOneOf, checkTargetRange, describe, toMatrix, toTargets } from "./validate.js";
 
-const NETWORK_KEYS = ["inputSize", "inputShape", "layers", "loss", "optimizer", "seed"] as const;
+const NETWORK_KEYS = ["inputSize", "inputShape", "layers", "loss", "optimizer", "seed", "features"] as const;
 
 export class Model<A extends Float32Array | Float64Array> {
   readonly inputSize: number;
@@ -27,6 +28,8 @@ export class Model<A extends Float32Array | Float64Array> {
   /** The seed weights and shuffles came from (drawn at random when none was given). */
   readonly seed: number;
   readonly parameterCount: number;
+  /** How raw rows become inputs and outputs become predictions, when the options gave one (saved in model files). */
+  readonly features: FeatureSpec | undefined;
   /** @internal */ protected readonly engine: Engine<A>;
   private readonly spec: EngineSpec;
   private readonly trainee: Trainee<A>;
@@ -64,6 +67,10 @@ export class Model<A extends Float32Array | Float64Array> {
     checkLossFits(loss, output);
     const optimizer = Object.freeze(parseOptimizer(options.optimizer));
     const seed = options.seed === undefined ? randomSeed() : checkInt("seed", options.seed, 0, 0xffffffff);
+    const features = options.features === undefined ? undefined : options.features instanceof FeatureSpec ? options.features : new FeatureSpec(options.features);
+    if (features && (features.inputSize !== inputSize || features.outputSize !== output.units)) {
+      throw new RangeError(`features encode ${features.inputSize} inputs and ${features.outputSize} outputs, but the network has ${inputSize} inputs and ${output.units} outputs`);
+    }
 
     const layout = tensorLayout(inputSize, specs);
     this.spec = { inputSize, layers: specs, loss, optimizer, seed, ...layout, parameterCount: layout.tensorSizes.reduce((a, b) => a + b, 0) };
@@ -73,6 +80,7 @@ export class Model<A extends Float32Array | Float64Array> {
     this.lossName = loss;
     this.optimizer = optimizer;
     this.seed = seed;
+    this.features = features;
     this.parameterCount = this.spec.parameterCount;
     this.shuffler = new Random(seed ^ 0x5bd1e995);
     this.engine = makeEngine(this.spec); // a failure here leaves the caller's Layer objects free
@@ -135,9 +143,28 @@ export class Model<A extends Float32Array | Float64Array> {
     this.gradientsReady = false;
   }
 
-  /** Outputs for a batch, without keeping backprop state (chunked for large inputs). */
-  predict(x: Batch): A {
+  /**
+   * Outputs for a batch, without keeping backprop state (chunked for large inputs). A network
+   * with a feature spec also takes row objects ({ column: value, … }) and returns one prediction
+   * per row: a class name (a number for integer classes) or the target value(s) in their units.
+   */
+  predict(rows: readonly Record<string, unknown>[]): Prediction[];
+  predict(x: Batch): A;
+  predict(x: Batch | readonly Record<string, unknown>[]): A | Prediction[] {
     this.alive();
+    if (isRowObjects(x)) {
+      if (!this.features) throw new TypeError("predict received row objects, but this network has no feature spec to encode them (create it with features from wasmlp/data's fitFeatures)");
+      const { x: encoded, kept } = this.features.encode(objectRows(x));
+      if (kept.length < x.length) {
+        const dropped = kept.findIndex((r, i) => r !== i);
+        throw new RangeError(`predict: row ${dropped < 0 ? kept.length : dropped} has a missing value; a spec fitted with onMissing "drop" cannot predict it (fit with onMissing "fill")`);
+      }
+      return this.features.decode(this.predict(encoded));
+    }
+    return this.predictBatch(x as Batch);
+  }
+
+  private predictBatch(x: Batch): A {
     // Finiteness is checked on each chunk's copy in the inference slot (max_abs, several times
     // faster than a scan in JS; the slot holds nothing between calls), or in JS first where the
     // slot must grow, so a rejected input never allocates. Training checks in JS, before its slot is touched.
@@ -336,7 +363,7 @@ export class Model<A extends Float32Array | Float64Array> {
     const training = o.includeOptimizerState
       ? { epoch: this.epochsDone, ...this.engine.readOptimizerState(), shuffle: this.shuffler.state }
       : undefined;
-    return toModelJSON(this.spec, this.engine.readParams(), this.inputShape, training);
+    return toModelJSON(this.spec, this.engine.readParams(), this.inputShape, training, this.features);
   }
 
   /** Validates a model file's object and returns the options, weights and (checkpoints) training state it describes. */

@@ -1,5 +1,6 @@
 // The public types of the network API: options, gradients, training logs, model files.
 import type { Activation, LayerOptions, Loss, OptimizerOptions, OptimizerSpec } from "./config.js";
+import type { FeatureSpec, FeaturesJSON } from "./features.js";
 import type { Layer } from "./layer.js";
 import type { Batch, Labels } from "./validate.js";
 
@@ -22,6 +23,11 @@ export interface NetworkOptions {
   optimizer?: OptimizerOptions;
   /** Same seed, same weights, same shuffles, bit for bit. Drawn at random when omitted (see `seed`). */
   seed?: number;
+  /**
+   * How raw table rows become inputs and outputs become class names or numbers (wasmlp/data's
+   * fitFeatures); saved in model files. With it, predict also takes row objects.
+   */
+  features?: FeatureSpec | FeaturesJSON;
 }
 
 /** One layer's gradients, as backward() and gradients() return them (A: Float32Array, or Float64Array for the reference). */
@@ -140,6 +146,8 @@ export interface ModelJSON {
   weights: string[];
   /** A checkpoint's training state: present when written by toJSON({ includeOptimizerState: true }). */
   training?: TrainingState;
+  /** The feature spec (NetworkOptions.features), when the network has one. */
+  features?: FeaturesJSON;
 }
 
 /** What resuming needs beyond the weights, so that it continues bit for bit. */

@@ -41,10 +41,11 @@ test("the package holds the build, the embedded data and the docs, nothing else"
 // 148 KiB with A packed once per thread and job for column tiles (the kernels' aMode, 516 B of
 // wasm, and its plumbing: 1.05–1.07× the 2-thread steps/s), and to 149 KiB with workers closed
 // out of a job they have not entered once the calling thread has run its tiles (1 KB, most of it
-// in the worker's program: 1.02–1.05× the 2-thread epochs/s). The wasm to 50 KiB with the
-// graph's IEEE exp, Φ (gelu's second derivative), x^y of two tensors and where (977 B), and the
-// bundle to 151 KiB with it (its base64).
-test("size budget: wasm under 50 KiB, the browser bundle under 151 KiB (of which the wasm in base64 is 65 KiB)", () => {
+// in the worker's program: 1.02–1.05× the 2-thread epochs/s), and to 160 KiB with feature specs
+// (10 KB: their validation as a model file field, and predict on raw row objects). The wasm to
+// 50 KiB with the graph's IEEE exp, Φ (gelu's second derivative), x^y of two tensors and where
+// (977 B), and the bundle to 162 KiB with it (its base64).
+test("size budget: wasm under 50 KiB, the browser bundle under 162 KiB (of which the wasm in base64 is 65 KiB)", () => {
   expect(statSync(`${ROOT}/build/wasmlp.wasm`).size).toBeLessThan(50 * 1024);
-  expect(statSync(`${ROOT}/dist/wasmlp.browser.js`).size).toBeLessThan(151 * 1024);
+  expect(statSync(`${ROOT}/dist/wasmlp.browser.js`).size).toBeLessThan(162 * 1024);
 });

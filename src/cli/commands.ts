@@ -9,6 +9,7 @@ import { Network } from "../network.js";
 import { threadCount } from "../runtime.js";
 import { init } from "../wasm.js";
 import { UsageError, int, intList, oneOf, parse, positive, text } from "./args.js";
+import { evalCsv, predictCsv, trainCsv, wantsCsv } from "./csv.js";
 import { checkSaveTarget } from "./files.js";
 import { MODEL_FLAGS, MODEL_USAGE, loadModel, modelFlagsHelp } from "./models.js";
 import { EpochProgress, type Output, renderConfusion, renderTable } from "./progress.js";
@@ -25,6 +26,9 @@ Commands:
   eval      evaluate a saved model on a data set's test images
   predict   classify test images with a saved model
   export    write a model in another library's format (TensorFlow.js)
+
+Tables: wasmlp train --csv FILE --target COLUMN trains on a CSV file; eval and predict take
+--csv too (wasmlp train --csv FILE --help; docs/data.md).
 
 Run wasmlp <command> --help for a command's options; wasmlp --version prints the version.
 `,
@@ -99,6 +103,7 @@ function checkFits(net: Network, set: LabelledImages): void {
 }
 
 export async function train(argv: string[], out: Output): Promise<number> {
+  if (wantsCsv(argv)) return trainCsv(argv, out);
   const a = parse(argv, {
     data: { type: "string" }, layers: { type: "string" }, activation: { type: "string" }, epochs: { type: "string" },
     "batch-size": { type: "string" }, optimizer: { type: "string" }, lr: { type: "string" }, seed: { type: "string" },
@@ -223,6 +228,7 @@ export async function train(argv: string[], out: Output): Promise<number> {
 }
 
 export async function evaluate(argv: string[], out: Output): Promise<number> {
+  if (wantsCsv(argv)) return evalCsv(argv, out);
   const a = parse(argv, { ...MODEL_FLAGS, data: { type: "string" }, help: { type: "boolean", short: "h" } }, "eval");
   if (a.help) { out.write(HELP.eval); return 0; }
   const dataDir = text("data", a.data);
@@ -244,6 +250,7 @@ export async function evaluate(argv: string[], out: Output): Promise<number> {
 }
 
 export async function predict(argv: string[], out: Output): Promise<number> {
+  if (wantsCsv(argv)) return predictCsv(argv, out);
   const a = parse(argv, {
     ...MODEL_FLAGS, data: { type: "string" }, index: { type: "string" }, count: { type: "string" }, help: { type: "boolean", short: "h" },
   }, "predict");

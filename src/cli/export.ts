@@ -9,6 +9,7 @@ import { init } from "../wasm.js";
 import { UsageError, parse, text } from "./args.js";
 import { MODEL_FLAGS, MODEL_USAGE, loadModel, modelFlagsHelp } from "./models.js";
 import type { Output } from "./progress.js";
+import { featuresLeftOut } from "./csv.js";
 
 interface ExportFormat {
   /** What --out names: "DIR" or "FILE". */
@@ -59,6 +60,7 @@ export async function exportModel(argv: string[], out: Output): Promise<number> 
   try {
     const files = format.write(net, target);
     out.write(`${net}\nwrote ${name}: ${files.join(", ")}\n`);
+    if (net.features) out.write(featuresLeftOut(net.features));
   } finally {
     net.dispose();
   }

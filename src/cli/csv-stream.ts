@@ -1,0 +1,48 @@
+// wasmlp train --csv on a file larger than memory (--stream, or any file over STREAM_BYTES): the
+// spec is fitted in one pass over the training rows, each epoch reads the file again through a
+// shuffle buffer, and the held-out rows (a seeded hash of the row number) are scored in a last pass.
+import { createReadStream } from "node:fs";
+import type { CsvOptions } from "../data/csv.js";
+import type { FitFeaturesOptions } from "../data/fit.js";
+import { encodedBatches, fitDataset, fitFeaturesStream } from "../data/stream.js";
+import type { FeatureSpec } from "../features.js";
+import type { Network } from "../network.js";
+import type { Output } from "./progress.js";
+
+/** Files above this size are streamed (their rows as strings would take several times the file in memory). */
+export const STREAM_BYTES = 16 * 1024 * 1024;
+
+export interface StreamRun {
+  path: string;
+  csv: CsvOptions;
+  fit: FitFeaturesOptions;
+  test: number;
+  seed: number;
+  epochs: number;
+  batchSize: number;
+}
+
+const open = (path: string): AsyncIterable<Uint8Array> => createReadStream(path, { highWaterMark: 1 << 20 });
+
+export async function fitSpecStreaming(run: StreamRun): Promise<{ spec: FeatureSpec; rows: number; train: number; test: number }> {
+  return fitFeaturesStream(open(run.path), run.fit, { csv: run.csv, test: run.test, seed: run.seed });
+}
+
+/** Trains epoch by epoch from the file, printing one line per epoch, then scores the held-out rows. */
+export async function trainStreaming(net: Network, spec: FeatureSpec, run: StreamRun, out: Output, report: (truth: ArrayLike<number>, outputs: Float32Array) => string): Promise<void> {
+  const split = { csv: run.csv, test: run.test, seed: run.seed };
+  await fitDataset(net, (epoch) => encodedBatches(open(run.path), spec, { ...split, batchSize: run.batchSize, shuffleSeed: (run.seed * 7919 + epoch) >>> 0 }), {
+    epochs: run.epochs,
+    onEpochEnd: (epoch, logs) => out.write(`epoch ${epoch + 1}/${run.epochs}  loss ${logs.loss.toFixed(4)}  ${logs.rows.toLocaleString("en-US")} rows\n`),
+  });
+  if (run.test <= 0) return;
+  const truth: number[] = [];
+  const outputs: number[] = [];
+  for await (const b of encodedBatches(open(run.path), spec, { ...split, part: "test", batchSize: 4096 })) {
+    const o = net.predict(b.x);
+    for (let i = 0; i < b.y.length; i++) truth.push(b.y[i]);
+    for (let i = 0; i < o.length; i++) outputs.push(o[i]);
+  }
+  if (truth.length === 0) return;
+  out.write(`\n${report(spec.task === "classification" ? Int32Array.from(truth) : Float32Array.from(truth), Float32Array.from(outputs))}`);
+}

@@ -1,0 +1,341 @@
+// CSV (RFC 4180) and JSON rows into a Table of raw cells, with every problem named by source,
+// line and column. Parsing is papaparse's (one dependency-free file for Node and browsers);
+// this module adds the checks, line numbers and streaming around it.
+import Papa from "papaparse";
+import type { Cell, Rows } from "../features.js";
+
+export interface Table {
+  /** Where the rows came from, for errors: a file name, "CSV text" or "JSON rows". */
+  readonly source: string;
+  readonly columns: readonly string[];
+  /** Row-major cells (CSV: strings). */
+  readonly rows: readonly (readonly Cell[])[];
+  /** The line each row starts on (1-based; JSON rows: the row's index). */
+  readonly lines: readonly number[];
+  /** "line" for text files, "row" for JSON rows. */
+  readonly unit: "line" | "row";
+}
+
+export interface CsvOptions {
+  /** Field separator: one character; default ",". "auto" guesses among , ; tab and |. */
+  delimiter?: string;
+  /** Whether the first line names the columns; default true. Without one, columns are named "column 1", … or by `columns`. */
+  header?: boolean;
+  /** Column names for a file without a header line. */
+  columns?: readonly string[];
+  /** The source's name in errors (e.g. the file name); default "CSV text". */
+  name?: string;
+  /** The quote character; default '"' (RFC 4180). Some files quote with "'". */
+  quote?: string;
+  /** The longest field, in characters; default 1,048,576. */
+  maxFieldLength?: number;
+  /** The most columns; default 4,096. */
+  maxColumns?: number;
+}
+
+const DEFAULTS = { maxFieldLength: 1 << 20, maxColumns: 4096 };
+
+/** A CSV or JSON-rows problem, with the source, line and column it was found at. */
+export class DataError extends RangeError {
+  override name = "DataError";
+}
+
+function resolved(o: CsvOptions): Required<Omit<CsvOptions, "columns">> & { columns?: readonly string[] } {
+  if (o === null || typeof o !== "object") throw new TypeError("CSV options must be an object");
+  const delimiter = o.delimiter ?? ",";
+  if (typeof delimiter !== "string" || (delimiter !== "auto" && (delimiter.length !== 1 || delimiter === '"' || delimiter === "\n" || delimiter === "\r"))) {
+    throw new RangeError(`delimiter must be one character other than a quote or newline, or "auto"; received ${JSON.stringify(delimiter)}`);
+  }
+  const quote = o.quote ?? '"';
+  if (typeof quote !== "string" || quote.length !== 1 || quote === delimiter || quote === "\n" || quote === "\r") {
+    throw new RangeError(`quote must be one character other than the delimiter or a newline; received ${JSON.stringify(quote)}`);
+  }
+  return {
+    delimiter,
+    quote,
+    header: o.header ?? true,
+    columns: o.columns,
+    name: o.name ?? "CSV text",
+    maxFieldLength: o.maxFieldLength ?? DEFAULTS.maxFieldLength,
+    maxColumns: o.maxColumns ?? DEFAULTS.maxColumns,
+  };
+}
+
+/**
+ * Builds a table from text pushed in pieces of any size: each piece is cut after its last
+ * newline outside quotes (an even number of quote characters before it, as RFC 4180 escapes a
+ * quote by doubling it), and the complete records before the cut are parsed at once.
+ */
+export class CsvReader {
+  readonly columns: string[] = [];
+  private readonly o: ReturnType<typeof resolved>;
+  private carry = "";
+  private scanned = 0;
+  private quotes = 0;
+  private line = 1;
+  private started = false;
+  private ended = false;
+  private delimiter: string;
+
+  constructor(options: CsvOptions = {}, private readonly onRows: (rows: string[][], lines: number[]) => void) {
+    this.o = resolved(options);
+    this.delimiter = this.o.delimiter;
+  }
+
+  get source(): string {
+    return this.o.name;
+  }
+
+  private fail(line: number, message: string): never {
+    throw new DataError(`${this.o.name} line ${line}: ${message}`);
+  }
+
+  /** Adds text; `final` marks the end of the input. */
+  push(text: string, final = false): void {
+    if (this.ended) throw new Error("CsvReader: push after the final piece");
+    if (!this.started && text.length > 0) {
+      this.started = true;
+      if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
+    }
+    const nul = text.indexOf("\0");
+    if (nul >= 0) {
+      const before = this.carry + text.slice(0, nul);
+      this.fail(this.line + countNewlines(before, 0, before.length), "the input is not text (it holds a NUL byte); give a CSV file");
+    }
+    this.carry += text;
+    let cut: number;
+    if (final) {
+      this.ended = true;
+      cut = this.carry.length;
+    } else {
+      cut = -1;
+      const s = this.carry;
+      const quote = this.o.quote.charCodeAt(0);
+      for (let i = this.scanned; i < s.length; i++) {
+        const c = s.charCodeAt(i);
+        if (c === quote) this.quotes++;
+        else if (c === 10 && (this.quotes & 1) === 0) cut = i + 1;
+      }
+      this.scanned = s.length;
+      if (cut < 0) {
+        const limit = 4 * this.o.maxFieldLength + 65536;
+        if (s.length > limit) this.fail(this.line, `a record runs past ${limit.toLocaleString("en-US")} characters without ending (a quoted field that never closes, or a field over maxFieldLength ${this.o.maxFieldLength.toLocaleString("en-US")})`);
+        return;
+      }
+      // Parity after the cut: recount the quotes that stay behind.
+      let q = 0;
+      for (let i = cut; i < s.length; i++) if (s.charCodeAt(i) === quote) q++;
+      this.quotes = q;
+      this.scanned = s.length - cut;
+    }
+    const piece = this.carry.slice(0, cut);
+    this.carry = this.carry.slice(cut);
+    if (piece.length > 0) this.parse(piece);
+    if (final && this.columns.length === 0) {
+      throw new DataError(this.o.header ? `${this.o.name} is empty: no header line and no rows` : `${this.o.name} is empty: no rows`);
+    }
+  }
+
+  private parse(piece: string): void {
+    // A record-ending newline at the very end would read as one more (empty) record.
+    let trailing = 0;
+    if (piece.endsWith("\r\n")) trailing = 2;
+    else if (piece.endsWith("\n") || piece.endsWith("\r")) trailing = 1;
+    const text = piece.slice(0, piece.length - trailing);
+    if (this.delimiter === "auto") this.delimiter = guessDelimiter(text);
+    const result = Papa.parse<string[]>(text, { delimiter: this.delimiter, quoteChar: this.o.quote, escapeChar: this.o.quote, header: false, dynamicTyping: false, skipEmptyLines: false });
+    const data = result.data;
+    const lines: number[] = new Array(data.length);
+    let line = this.line;
+    for (let r = 0; r < data.length; r++) {
+      lines[r] = line;
+      line += 1;
+      const row = data[r];
+      for (let j = 0; j < row.length; j++) {
+        const f = row[j];
+        if (f.length > 0 && f.indexOf("\n") >= 0) line += countNewlines(f, 0, f.length);
+      }
+    }
+    if (result.errors.length > 0) {
+      const e = result.errors.find((x) => x.type === "Quotes") ?? result.errors[0];
+      const at = e.row !== undefined && e.row < lines.length ? lines[e.row] : this.line;
+      const what = e.code === "MissingQuotes" ? "a quoted field is never closed" : e.code === "InvalidQuotes" ? "a quoted field has text after its closing quote (write a quote inside a quoted field as \"\")" : e.message;
+      if (e.type === "Quotes") this.fail(at, what);
+    }
+    this.line = line;
+    const keep: string[][] = [];
+    const keptLines: number[] = [];
+    for (let r = 0; r < data.length; r++) {
+      const row = data[r];
+      if (row.length === 1 && row[0] === "") continue; // a blank line
+      if (this.columns.length === 0) {
+        this.setColumns(row, lines[r]);
+        if (this.o.header) continue;
+      }
+      for (let j = 0; j < row.length; j++) {
+        const n = row[j].length;
+        if (n > this.o.maxFieldLength) this.fail(lines[r], `column ${this.columnName(j)}: a field of ${n.toLocaleString("en-US")} characters; the limit is ${this.o.maxFieldLength.toLocaleString("en-US")} (maxFieldLength)`);
+      }
+      if (row.length !== this.columns.length) {
+        this.fail(lines[r], `${row.length} field${row.length === 1 ? "" : "s"}, expected ${this.columns.length} (as ${this.o.header ? "the header has" : "the first row has"}); every row needs one value per column`);
+      }
+      keep.push(row);
+      keptLines.push(lines[r]);
+    }
+    if (keep.length > 0) this.onRows(keep, keptLines);
+  }
+
+  private setColumns(row: string[], line: number): void {
+    if (row.length > this.o.maxColumns) this.fail(line, `${row.length} columns; the limit is ${this.o.maxColumns} (maxColumns)`);
+    const given = this.o.columns;
+    if (given !== undefined && given.length !== row.length) this.fail(line, `${row.length} fields, but ${given.length} column names were given`);
+    const names = given ? [...given] : this.o.header ? row.map((n, j) => n.trim() || `column ${j + 1}`) : row.map((_, j) => `column ${j + 1}`);
+    const seen = new Set<string>();
+    names.forEach((n, j) => {
+      if (seen.has(n)) this.fail(line, `column ${j + 1} repeats the name ${JSON.stringify(n)}; column names must be unique`);
+      seen.add(n);
+    });
+    this.columns.push(...names);
+  }
+
+  private columnName(j: number): string {
+    return j < this.columns.length ? `${j + 1} (${JSON.stringify(this.columns[j])})` : String(j + 1);
+  }
+}
+
+function countNewlines(s: string, from: number, to: number): number {
+  let n = 0;
+  for (let i = s.indexOf("\n", from); i >= 0 && i < to; i = s.indexOf("\n", i + 1)) n++;
+  return n;
+}
+
+/** The delimiter among , ; tab | that splits the first lines into the most equal, non-trivial field counts. */
+function guessDelimiter(text: string): string {
+  const sample = text.slice(0, 65536).split(/\r?\n/).slice(0, 20).filter((l) => l.length > 0);
+  let best = ",", bestScore = 0;
+  for (const d of [",", ";", "\t", "|"]) {
+    const counts = sample.map((l) => l.split(d).length);
+    if (counts.length === 0 || counts[0] < 2) continue;
+    const same = counts.filter((c) => c === counts[0]).length;
+    const score = same * 1000 + counts[0];
+    if (score > bestScore) [best, bestScore] = [d, score];
+  }
+  return best;
+}
+
+/** A table collecting a CsvReader's rows. */
+function collector(options: CsvOptions): { reader: CsvReader; table: () => Table } {
+  const rows: string[][] = [];
+  const lines: number[] = [];
+  const reader = new CsvReader(options, (r, l) => {
+    for (let i = 0; i < r.length; i++) { rows.push(r[i]); lines.push(l[i]); }
+  });
+  return {
+    reader,
+    table: () => {
+      if (rows.length === 0) throw new DataError(`${reader.source} has a header line and no rows`);
+      return { source: reader.source, columns: reader.columns, rows, lines, unit: "line" };
+    },
+  };
+}
+
+/** Parses CSV text (RFC 4180: quoted fields with commas, quotes and newlines; CRLF; a BOM). */
+export function parseCsv(text: string, options: CsvOptions = {}): Table {
+  if (typeof text !== "string") throw new TypeError(`parseCsv takes the CSV text as a string, received ${typeof text}`);
+  const { reader, table } = collector(options);
+  reader.push(text, true);
+  return table();
+}
+
+/** Anything readCsv reads: text, bytes, a web ReadableStream, or an async iterable of chunks (a Node stream). */
+export type CsvSource = string | Uint8Array | ReadableStream<Uint8Array | string> | AsyncIterable<Uint8Array | string>;
+
+/** Chunks of text from a source, decoded as UTF-8 (invalid UTF-8 is an error naming the source). */
+export async function* textChunks(source: CsvSource, name: string): AsyncGenerator<string> {
+  const decoder = new TextDecoder("utf-8", { fatal: true });
+  const decode = (bytes: Uint8Array, stream: boolean): string => {
+    try {
+      return decoder.decode(bytes, { stream });
+    } catch {
+      throw new DataError(`${name} is not UTF-8 text; give a CSV file (or convert it to UTF-8)`);
+    }
+  };
+  if (typeof source === "string") { yield source; return; }
+  if (source instanceof Uint8Array) { yield decode(source, false); return; }
+  let iterable: AsyncIterable<Uint8Array | string>;
+  if (typeof (source as ReadableStream).getReader === "function" && !(Symbol.asyncIterator in source)) {
+    const reader = (source as ReadableStream<Uint8Array | string>).getReader();
+    iterable = {
+      async *[Symbol.asyncIterator]() {
+        try {
+          for (;;) {
+            const { done, value } = await reader.read();
+            if (done) return;
+            yield value;
+          }
+        } finally {
+          reader.releaseLock();
+        }
+      },
+    };
+  } else if (Symbol.asyncIterator in (source as object)) {
+    iterable = source as AsyncIterable<Uint8Array | string>;
+  } else {
+    throw new TypeError("readCsv takes a string, a Uint8Array, a ReadableStream or an async iterable of chunks");
+  }
+  for await (const chunk of iterable) {
+    if (typeof chunk === "string") yield chunk;
+    else if (chunk instanceof Uint8Array) yield decode(chunk, true);
+    else throw new TypeError(`${name}: a stream chunk is ${typeof chunk}; expected bytes or text`);
+  }
+  const rest = decode(new Uint8Array(0), false);
+  if (rest.length > 0) yield rest;
+}
+
+/** Reads a whole CSV source into a table (Node streams, web ReadableStreams, text or bytes). */
+export async function readCsv(source: CsvSource, options: CsvOptions = {}): Promise<Table> {
+  const { reader, table } = collector(options);
+  for await (const text of textChunks(source, reader.source)) reader.push(text);
+  reader.push("", true);
+  return table();
+}
+
+/** A table of JSON rows (an array of objects keyed by column name): columns in order of first appearance. */
+export function tableFromObjects(rows: readonly unknown[], name = "JSON rows"): Table {
+  if (!Array.isArray(rows)) throw new TypeError(`${name} must be an array of objects, received ${typeof rows}`);
+  if (rows.length === 0) throw new DataError(`${name} is empty: no rows`);
+  const index = new Map<string, number>();
+  rows.forEach((r, i) => {
+    if (r === null || typeof r !== "object" || Array.isArray(r)) throw new DataError(`${name} row ${i} is not an object of column values`);
+    for (const key of Object.keys(r)) if (!index.has(key)) index.set(key, index.size);
+  });
+  const columns = [...index.keys()];
+  const cells = rows.map((r, i) => columns.map((c) => {
+    const v = Object.hasOwn(r as object, c) ? (r as Record<string, unknown>)[c] : undefined;
+    if (v !== null && v !== undefined && typeof v !== "string" && typeof v !== "number" && typeof v !== "boolean") {
+      throw new DataError(`${name} row ${i}, column ${JSON.stringify(c)}: a value of type ${typeof v}; expected a string, number, boolean or null`);
+    }
+    return v as Cell;
+  }));
+  return { source: name, columns, rows: cells, lines: rows.map((_, i) => i), unit: "row" };
+}
+
+/** A table's rows as the Rows view feature specs encode. */
+export function tableRows(table: Table, indices?: readonly number[]): Rows {
+  const at = new Map(table.columns.map((c, j) => [c, j]));
+  const pick = indices ?? null;
+  return {
+    count: pick ? pick.length : table.rows.length,
+    get: (row, name) => {
+      const j = at.get(name);
+      return j === undefined ? undefined : table.rows[pick ? pick[row] : row][j];
+    },
+    has: (name) => at.has(name),
+    locate: (row) => `${table.source} ${table.unit} ${table.lines[pick ? pick[row] : row]}`,
+  };
+}
+
+/** The rows of a table at the given indices, as a table (shares the cells). */
+export function subset(table: Table, indices: readonly number[]): Table {
+  return { ...table, rows: indices.map((i) => table.rows[i]), lines: indices.map((i) => table.lines[i]) };
+}

@@ -1,0 +1,172 @@
+// Tables larger than memory: rows streamed from a CSV source and never held whole. The split is
+// a seeded hash of the row number (no pass needs to see the file first); the feature spec is
+// fitted in one pass over the training rows (Welford statistics, capped category sets); training
+// reads the file again each epoch, through a shuffle buffer, in encoded batches (as tf.data's
+// shuffle(bufferSize) and Keras generators), so memory holds one buffer, not the table.
+import type { Cell, FeatureSpec, Rows } from "../features.js";
+import { Random } from "../random.js";
+import { type CsvOptions, CsvReader, type CsvSource, textChunks } from "./csv.js";
+import { FeatureFitter, type FitFeaturesOptions } from "./fit.js";
+
+/** Whether row `row` (0-based, in file order) is held out: a seeded hash of its number below `fraction`. */
+export function holdsOut(row: number, fraction: number, seed: number): boolean {
+  if (fraction <= 0) return false;
+  // murmur3's 32-bit finalizer over the row number mixed with the seed.
+  let h = (row ^ Math.imul(seed ^ 0x9e3779b9, 0x85ebca6b)) >>> 0;
+  h = Math.imul(h ^ (h >>> 16), 0x85ebca6b);
+  h = Math.imul(h ^ (h >>> 13), 0xc2b2ae35);
+  h = (h ^ (h >>> 16)) >>> 0;
+  return h / 4294967296 < fraction;
+}
+
+/** Pieces of a CSV source as they are parsed: the columns and some complete rows with their lines. */
+export async function* csvPieces(source: CsvSource, options: CsvOptions = {}): AsyncGenerator<{ columns: readonly string[]; rows: string[][]; lines: number[]; source: string }> {
+  const queue: { rows: string[][]; lines: number[] }[] = [];
+  const reader = new CsvReader(options, (rows, lines) => queue.push({ rows, lines }));
+  for await (const text of textChunks(source, reader.source)) {
+    reader.push(text);
+    while (queue.length > 0) yield { columns: reader.columns, ...queue.shift()!, source: reader.source };
+  }
+  reader.push("", true);
+  while (queue.length > 0) yield { columns: reader.columns, ...queue.shift()!, source: reader.source };
+}
+
+export interface StreamOptions {
+  /** How to read the CSV (delimiter, header, name…). */
+  csv?: CsvOptions;
+  /** Fraction of rows held out for testing, chosen by a seeded hash of the row number; default 0.2. */
+  test?: number;
+  /** Seed of the split; default 1. */
+  seed?: number;
+}
+
+function pieceRows(piece: { columns: readonly string[]; rows: string[][]; lines: number[]; source: string }, pick: number[]): Rows {
+  const at = new Map(piece.columns.map((c, j) => [c, j]));
+  return {
+    count: pick.length,
+    get: (r, name) => { const j = at.get(name); return j === undefined ? undefined : (piece.rows[pick[r]][j] as Cell); },
+    has: (name) => at.has(name),
+    locate: (r) => `${piece.source} line ${piece.lines[pick[r]]}`,
+  };
+}
+
+/** Fits a feature spec in one pass over a stream's training rows; returns it with the row counts. */
+export async function fitFeaturesStream(source: CsvSource, fit: FitFeaturesOptions, options: StreamOptions = {}): Promise<{ spec: FeatureSpec; rows: number; train: number; test: number }> {
+  const test = options.test ?? 0.2, seed = options.seed ?? 1;
+  let fitter: FeatureFitter | null = null;
+  let row = 0, train = 0;
+  for await (const piece of csvPieces(source, options.csv)) {
+    fitter ??= new FeatureFitter(piece.columns, piece.source, fit);
+    for (let i = 0; i < piece.rows.length; i++, row++) {
+      if (holdsOut(row, test, seed)) continue;
+      if (fitter.add(piece.rows[i], () => `${piece.source} line ${piece.lines[i]}`)) train++;
+    }
+  }
+  return { spec: fitter!.spec(), rows: row, train, test: row - train };
+}
+
+export interface BatchOptions extends StreamOptions {
+  /** Which rows: the training rows (default) or the held-out ones. */
+  part?: "train" | "test";
+  /** Rows per batch; default 32. */
+  batchSize?: number;
+  /** Rows held in the shuffle buffer (training part); default 10,000; 0 keeps file order. */
+  shuffleBuffer?: number;
+  /** Seed of the shuffle (vary it per epoch); default 1. */
+  shuffleSeed?: number;
+}
+
+export interface Batch {
+  /** m × spec.inputSize inputs. */
+  x: Float32Array;
+  /** Class indices (m) or standardized targets (m × outputs). */
+  y: Int32Array | Float32Array;
+  m: number;
+}
+
+/**
+ * Encoded batches of a stream's training (or test) rows. Training rows pass through a shuffle
+ * buffer: once it is full, each new row replaces a random row of the buffer, which goes out.
+ * The same data, seeds and options give the same batches.
+ */
+export async function* encodedBatches(source: CsvSource, spec: FeatureSpec, options: BatchOptions = {}): AsyncGenerator<Batch> {
+  const test = options.test ?? 0.2, seed = options.seed ?? 1, batchSize = options.batchSize ?? 32;
+  const wantTest = options.part === "test";
+  const capacity = wantTest ? 0 : (options.shuffleBuffer ?? 10000);
+  const n = spec.inputSize, k = spec.task === "classification" ? 1 : spec.outputSize;
+  const classify = spec.task === "classification";
+  const rng = new Random((options.shuffleSeed ?? 1) >>> 0);
+  const bufX = new Float32Array(Math.max(capacity, 1) * n), bufY = new Float32Array(Math.max(capacity, 1) * k);
+  let held = 0;
+  let bx = new Float32Array(batchSize * n), by = new Float32Array(batchSize * k), bm = 0;
+  const emit = (x: Float32Array, xo: number, y: ArrayLike<number>, yo: number): Batch | null => {
+    bx.set(x.subarray(xo, xo + n), bm * n);
+    for (let j = 0; j < k; j++) by[bm * k + j] = y[yo + j];
+    if (++bm < batchSize) return null;
+    const out = { x: bx, y: classify ? Int32Array.from(by) : by, m: bm };
+    bx = new Float32Array(batchSize * n); by = new Float32Array(batchSize * k); bm = 0;
+    return out;
+  };
+  let row = 0;
+  for await (const piece of csvPieces(source, options.csv)) {
+    const pick: number[] = [];
+    for (let i = 0; i < piece.rows.length; i++, row++) if (holdsOut(row, test, seed) === wantTest) pick.push(i);
+    if (pick.length === 0) continue;
+    const rows = pieceRows(piece, pick);
+    const { x, kept } = spec.encode(rows);
+    const y = spec.encodeTarget(rows, kept);
+    for (let r = 0; r < kept.length; r++) {
+      let out: Batch | null;
+      if (capacity === 0) out = emit(x, r * n, y, r * k);
+      else if (held < capacity) {
+        bufX.set(x.subarray(r * n, (r + 1) * n), held * n);
+        for (let j = 0; j < k; j++) bufY[held * k + j] = y[r * k + j];
+        held++;
+        out = null;
+      } else {
+        const j = Math.floor(rng.float() * capacity);
+        out = emit(bufX, j * n, bufY, j * k);
+        bufX.set(x.subarray(r * n, (r + 1) * n), j * n);
+        for (let t = 0; t < k; t++) bufY[j * k + t] = y[r * k + t];
+      }
+      if (out) yield out;
+    }
+  }
+  // The buffer's rest, in random order.
+  const order = new Uint32Array(held);
+  for (let i = 0; i < held; i++) order[i] = i;
+  rng.shuffle(order);
+  for (const i of order) {
+    const out = emit(bufX, i * n, bufY, i * k);
+    if (out) yield out;
+  }
+  if (bm > 0) yield { x: bx.slice(0, bm * n), y: classify ? Int32Array.from(by.subarray(0, bm)) : by.slice(0, bm * k), m: bm };
+}
+
+/** What fitDataset trains: anything with trainBatch (a Network). */
+export interface Trainable {
+  trainBatch(x: Float32Array, y: Int32Array | Float32Array): number;
+}
+
+/**
+ * Trains on batches from a function that starts a fresh pass for each epoch (as tfjs's
+ * fitDataset): returns the mean training loss of each epoch. `onEpochEnd` returning false stops.
+ */
+export async function fitDataset(
+  net: Trainable, batches: (epoch: number) => AsyncIterable<Batch>,
+  { epochs = 1, onEpochEnd, onBatchEnd }: { epochs?: number; onEpochEnd?: (epoch: number, logs: { loss: number; rows: number }) => void | boolean; onBatchEnd?: (epoch: number, m: number, loss: number) => void } = {},
+): Promise<{ loss: number[] }> {
+  const losses: number[] = [];
+  for (let epoch = 0; epoch < epochs; epoch++) {
+    let sum = 0, rows = 0;
+    for await (const b of batches(epoch)) {
+      const loss = net.trainBatch(b.x, b.y);
+      sum += loss * b.m;
+      rows += b.m;
+      onBatchEnd?.(epoch, b.m, loss);
+    }
+    losses.push(rows > 0 ? sum / rows : NaN);
+    if (onEpochEnd?.(epoch, { loss: losses[epoch], rows }) === false) break;
+  }
+  return { loss: losses };
+}
