@@ -4,10 +4,10 @@
 // recorded, and otherwise the derivative written in graph ops, so that it differentiates again.
 import { type Activation, activationOps, needsInput } from "../activations.js";
 import { describe } from "../validate.js";
-import { type Operand, apply, as2d, isRecording, readable } from "./apply.js";
+import { apply, as2d, isRecording, readable } from "./apply.js";
 import { abs } from "./composites.js";
 import { add, after, consume, exp, greater, less, mul, normalCdf, pow, sub, sum, where } from "./ops.js";
-import { type GraphOp, type Tensor, checkTensor, emptyTensor } from "./tensor.js";
+import { type GraphOp, type Tensor, emptyTensor } from "./tensor.js";
 
 const SELU_SCALE = 1.0507009873554805;
 const SELU_ALPHA = 1.6732632423543772;
@@ -83,15 +83,15 @@ export const activationGraphOps = Object.fromEntries(
   (Object.keys(activationOps) as Activation[]).map((act) => [act, activationOp(act)]),
 ) as Record<Activation, GraphOp<ActivationAttrs>>;
 
+/** Each activation's op and its attributes without an alpha (made once: the per-call path allocates nothing). */
+const DEFAULTS = new Map((Object.keys(activationGraphOps) as Activation[]).map((act) => [act, { op: activationGraphOps[act], attrs: Object.freeze({ alpha: act === "leaky-relu" ? 0.01 : 0 }) }]));
+
 /** The activation `name` of the Dense layers' table applied elementwise (softmax: along the last axis). */
 export function activation(x: Tensor, name: Activation, alpha?: number): Tensor {
-  checkTensor(name, x);
-  if (typeof name !== "string" || !Object.hasOwn(activationGraphOps, name)) {
-    throw new TypeError(`unknown activation ${describe(name)}; expected one of ${Object.keys(activationGraphOps).join(", ")}`);
-  }
-  const slope = alpha ?? (name === "leaky-relu" ? 0.01 : 0);
-  if (typeof slope !== "number" || !Number.isFinite(slope)) throw new RangeError(`${name}'s alpha must be a finite number, received ${describe(alpha)}`);
-  if (alpha !== undefined && name !== "leaky-relu") throw new TypeError(`alpha applies to "leaky-relu" only, not "${name}"`);
-  return apply(activationGraphOps[name], [x] as Operand[], { alpha: slope });
+  const entry = typeof name === "string" ? DEFAULTS.get(name) : undefined;
+  if (!entry) throw new TypeError(`unknown activation ${describe(name)}; expected one of ${[...DEFAULTS.keys()].join(", ")}`);
+  if (alpha === undefined) return apply(entry.op, [x], entry.attrs);
+  if (name !== "leaky-relu") throw new TypeError(`alpha applies to "leaky-relu" only, not "${name}"`);
+  if (typeof alpha !== "number" || !Number.isFinite(alpha)) throw new RangeError(`${name}'s alpha must be a finite number, received ${describe(alpha)}`);
+  return apply(entry.op, [x], { alpha });
 }
-

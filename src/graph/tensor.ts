@@ -225,7 +225,9 @@ export class Tensor {
     this.scope = null;
     this.gradient?.dispose();
     this.gradient = null;
-    if (this.readers === 0) free(this);
+    if (this.readers > 0) return;
+    if (this.node === null) this.freeMemory();
+    else free(this);
   }
 
   /** Frees the gradient backward() stored here, so the next backward() starts from zero. */
