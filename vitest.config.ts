@@ -18,9 +18,9 @@ export default defineConfig({
     include: ["test/**/*.test.ts"],
     // Under npm run test:debug the debug module is the process's first init(); these files need
     // init({ threads }) to come first (threads use the embedded release build), so they run only
-    // in npm test.
+    // in npm test; formats/no-init.test.ts checks that init() was never called, which the debug setup does.
     exclude: process.env.WASMLP_DEBUG_WASM
-      ? ["test/threads/fallback.test.ts", "test/threads/readme.test.ts", "test/threads/training.test.ts", "**/node_modules/**"]
+      ? ["test/threads/fallback.test.ts", "test/threads/readme.test.ts", "test/threads/training.test.ts", "test/formats/no-init.test.ts", "**/node_modules/**"]
       : ["**/node_modules/**"],
     setupFiles: ["test/setup-wasm.ts"],
     testTimeout: 60_000,

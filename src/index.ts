@@ -12,7 +12,7 @@ export type {
 export { memoryStats, threadCount } from "./runtime.js";
 /** @internal The kernels and the heap, for wasmlp's own subpath modules (wasmlp/graph); not an API. */
 export { runtime as __runtime } from "./runtime.js";
-export { ThreadError } from "./threads/pool.js";
+export { ThreadError } from "./threads/error.js";
 export { fitInWorker, type WorkerFitOptions } from "./threads/fit-worker.js";
 export type { HeapStats } from "./memory.js";
 export { HIDDEN_ACTIVATIONS } from "./activations.js";

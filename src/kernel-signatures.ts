@@ -5,6 +5,19 @@ import { activationKernels } from "./activations.js";
 import { optimizerKernels } from "./optimizers.js";
 
 /**
+ * The kernels the threads run besides the registries' own: matmul tiles (strided blocks) and
+ * max_abs. A table apart from KERNEL_SIGNATURES (kernelSignatures() has both), so that loading
+ * the threads does not load every signature.
+ */
+export const THREADED_SIGNATURES = {
+  matmul_strided_nn: "ssspspspspii",
+  matmul_strided_nt: "ssspspspspii",
+  matmul_strided_tn: "ssspspspspii",
+  matmul_strided_nt_forward: "ssspspspsppifi",
+  max_abs: "sp>f",
+} as const;
+
+/**
  * One letter a parameter, in order: s a size, p a pointer (a byte offset into the module's
  * memory), i another i32 (a flag, a code, a seed), f an f32 scalar; after `>` the result (f f32,
  * d f64, i i32). s, p and i are all i32 in the module: the letters say what TypeScript passes.
@@ -19,15 +32,10 @@ export const KERNEL_SIGNATURES = {
   matmul_tn: "sssppppi",
   matmul_nt_forward: "ssspppppif",
   matmul_nt_forward_packed: "ssspppppif",
-  matmul_strided_nn: "ssspspspspii",
-  matmul_strided_nt: "ssspspspspii",
-  matmul_strided_tn: "ssspspspspii",
-  matmul_strided_nt_forward: "ssspspspsppifi",
   dense_nt_forward: "sssppppif",
   add_bias: "sspp",
   sum_cols: "ssppfi",
   sum_rows: "ssppf",
-  max_abs: "sp>f",
   elementwise_binary: "isspsspssp",
   elementwise_unary: "isppf",
   elementwise_select: "sspsspsspssp",
@@ -60,7 +68,7 @@ export const KERNEL_SIGNATURES = {
 } as const;
 
 /** Kernels not tied to a registry op, by name. */
-export type BaseKernelName = keyof typeof KERNEL_SIGNATURES;
+export type BaseKernelName = keyof typeof KERNEL_SIGNATURES | keyof typeof THREADED_SIGNATURES;
 
 let all: ReadonlyMap<string, string> | null = null;
 
@@ -68,6 +76,7 @@ let all: ReadonlyMap<string, string> | null = null;
 export function kernelSignatures(): ReadonlyMap<string, string> {
   all ??= new Map<string, string>([
     ...Object.entries(KERNEL_SIGNATURES),
+    ...Object.entries(THREADED_SIGNATURES),
     ...activationKernels().map((k) => [k.name, k.signature] as const),
     ...optimizerKernels().map((k) => [k.name, k.signature] as const),
   ]);

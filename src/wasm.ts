@@ -1,9 +1,9 @@
 // The only file that knows how the WebAssembly module is found and instantiated.
 import { instantiate } from "@assemblyscript/loader";
+import type { ThreadsStarted } from "./dispatch.js";
 import { WASM_BASE64 } from "./generated/wasm-binary.js";
 import type { Kernels } from "./kernels.js";
 import { base64ToBytes } from "./serialize.js";
-import type { Pool } from "./threads/pool.js";
 import { checkKeys, checkNumber } from "./validate.js";
 
 export type { Kernels } from "./kernels.js";
@@ -30,13 +30,14 @@ export interface InitOptions {
 
 let loaded: Kernels | null = null;
 let loading: Promise<Kernels> | null = null;
-let pool: Pool | null = null;
+/** What init({ threads }) started: the thread count and how to build their dispatcher; null on one thread. */
+let started: ThreadsStarted | null = null;
 /** The threads option of the init() call that loaded the kernels. */
 let firstRequest: number | "auto" | null = null;
 
-/** The workers started by init({ threads }), or null on one thread. */
-export function threadPool(): Pool | null {
-  return pool;
+/** The threads init({ threads }) started, or null on one thread. */
+export function threadsStarted(): ThreadsStarted | null {
+  return started;
 }
 
 const INIT_KEYS = ["source", "threads", "threadTimeoutMs"] as const;
@@ -115,9 +116,9 @@ export function init(sourceOrOptions?: WasmSource | InitOptions): Promise<Kernel
         if (why) {
           console.warn(`wasmlp: running on 1 thread instead of ${threads}: ${why}`);
         } else {
-          const started = await threadsModule.startThreads(threads, options.threadTimeoutMs);
-          pool = started.pool;
-          loaded = started.exports as unknown as Kernels;
+          const threaded = await threadsModule.startThreads(threads, options.threadTimeoutMs);
+          started = threaded;
+          loaded = threaded.exports as unknown as Kernels;
           return loaded;
         }
       }

@@ -15,6 +15,8 @@ const EXAMPLES: Record<string, { args: string[]; shows: RegExp[] }> = {
   "custom-loss.js": { args: ["100"], shows: [/^df\/dx 2\.0596 {2}df\/dy 1\.5922$/m, /^weighted loss /m] },
   "pytorch-onnx.js": { args: [], shows: [/batch-norm relu → 5 layer-norm gelu/, /difference from PyTorch over 3 samples: \d\.\d\de-([6-9]|[1-9]\d)$/m] },
   "tfjs-model.js": { args: ["10"], shows: [/^Network\(16 → 32 relu → 4 softmax/m, /largest difference from tfjs-layers: \d\.\d\de-([6-9]|[1-9]\d)$/m] },
+  "csv-classification.js": { args: ["30"], shows: [/^Network\(4 → 16 relu → 3 softmax/m, /^held-out accuracy [01]\.\d+ on 9 flowers; first: setosa predicted \w+$/m] },
+  "csv-regression.js": { args: ["50"], shows: [/^13 held-out states: R² -?\d+\.\d+ {2}MAE \d+\.\d+ {2}RMSE \d+\.\d+$/m] },
   "worker.js": { args: ["20"], shows: [/^20 epochs in a worker/m] },
   "threads.js": { args: ["256"], shows: [/^2 threads: /m, /^weights equal to 1 thread's: true$/m] },
 };

@@ -4,7 +4,7 @@
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import { ACTIVATION_REGISTRY } from "../src/activations.js";
-import { KERNEL_SIGNATURES, kernelSignatures } from "../src/kernel-signatures.js";
+import { KERNEL_SIGNATURES, kernelSignatures, THREADED_SIGNATURES } from "../src/kernel-signatures.js";
 import { optimizerOps } from "../src/optimizers.js";
 import type { Kernels } from "../src/wasm.js";
 import { exportedFunctionTypes } from "./wasm-types.js";
@@ -19,9 +19,10 @@ function expected(signature: string): { params: string[]; results: string[] } {
 // Arity of the hand-written Kernels interface against the declaration, checked by the type checker.
 type Length<S extends string> = S extends `${infer P}>${string}` ? Length<P> : S extends "" ? 0 : Chars<S>["length"];
 type Chars<S extends string> = S extends `${infer C}${infer R}` ? [C, ...Chars<R>] : [];
+type Declared = typeof KERNEL_SIGNATURES & typeof THREADED_SIGNATURES;
 type Mismatched = {
-  [K in keyof typeof KERNEL_SIGNATURES]: Parameters<Kernels[K]>["length"] extends Length<(typeof KERNEL_SIGNATURES)[K]> ? never : K;
-}[keyof typeof KERNEL_SIGNATURES];
+  [K in keyof Declared]: Parameters<Kernels[K]>["length"] extends Length<Declared[K]> ? never : K;
+}[keyof Declared];
 const arityAgrees: [Mismatched] extends [never] ? true : Mismatched = true;
 
 describe("kernel signatures", () => {

@@ -42,10 +42,13 @@ test("the package holds the build, the embedded data and the docs, nothing else"
 // wasm, and its plumbing: 1.05–1.07× the 2-thread steps/s), and to 149 KiB with workers closed
 // out of a job they have not entered once the calling thread has run its tiles (1 KB, most of it
 // in the worker's program: 1.02–1.05× the 2-thread epochs/s), and to 160 KiB with feature specs
-// (10 KB: their validation as a model file field, and predict on raw row objects). The wasm to
-// 50 KiB with the graph's IEEE exp, Φ (gelu's second derivative), x^y of two tensors and where
-// (977 B), and the bundle to 162 KiB with it (its base64).
-test("size budget: wasm under 50 KiB, the browser bundle under 162 KiB (of which the wasm in base64 is 65 KiB)", () => {
+// (10 KB: their validation as a model file field, and predict on raw row objects), and to 163 KiB
+// with threads as a library (2.7 KB: the worker program bundled from its type-checked modules
+// repeats the tile-taking and call helpers the pool has, the one-thread dispatcher, and each
+// tile's arguments checked against the kernel's signature). The wasm to 50 KiB with the graph's
+// IEEE exp, Φ (gelu's second derivative), x^y of two tensors and where (977 B), and the bundle
+// to 165 KiB with it (its base64).
+test("size budget: wasm under 50 KiB, the browser bundle under 165 KiB (of which the wasm in base64 is 65 KiB)", () => {
   expect(statSync(`${ROOT}/build/wasmlp.wasm`).size).toBeLessThan(50 * 1024);
-  expect(statSync(`${ROOT}/dist/wasmlp.browser.js`).size).toBeLessThan(162 * 1024);
+  expect(statSync(`${ROOT}/dist/wasmlp.browser.js`).size).toBeLessThan(165 * 1024);
 });

@@ -1,14 +1,18 @@
 // wasmlp export: writes a model in another library's format. Each format is one table entry
 // (what --out names, a help line, the writer); the model comes from any MODEL_SOURCES flag.
-import { toOnnx } from "../formats/onnx.js";
-import { saveTfjs } from "../formats/tfjs-node.js";
+// Conversion runs at the data level (a wasmlp model file in, files out): no wasm is loaded.
+import { writeOnnx } from "../formats/onnx.js";
+import { writeTfjsFolder } from "../formats/tfjs-node.js";
 import { writeAtomically } from "../atomic-write.js";
+import { describeOptimizer, tensorLayout } from "../config.js";
+import { parseModelJSON } from "../model-file.js";
+import type { Layer } from "../layer.js";
+import type { ModelJSON } from "../types.js";
 import { checkSaveTarget } from "./files.js";
-import type { Network } from "../network.js";
-import { init } from "../wasm.js";
 import { UsageError, parse, text } from "./args.js";
-import { MODEL_FLAGS, MODEL_USAGE, loadModel, modelFlagsHelp } from "./models.js";
+import { MODEL_FLAGS, MODEL_USAGE, loadModelJSON, modelFlagsHelp } from "./models.js";
 import type { Output } from "./progress.js";
+import { FeatureSpec } from "../features.js";
 import { featuresLeftOut } from "./csv.js";
 
 interface ExportFormat {
@@ -16,23 +20,26 @@ interface ExportFormat {
   out: string;
   help: string;
   /** Writes the model; returns the paths written. */
-  write(net: Network, out: string): string[];
+  write(model: ModelJSON, out: string): string[];
 }
 
-export const EXPORT_FORMATS: Record<string, ExportFormat> = {
+/** Keyed by a name the user types: looked up with Object.hasOwn, so "constructor" is an unknown format. */
+export const EXPORT_FORMATS: Readonly<Record<string, ExportFormat>> = Object.freeze({
   tfjs: {
     out: "DIR", help: "TensorFlow.js layers model: DIR/model.json and its weight shards (tf.loadLayersModel reads it)",
-    write: (net, out) => saveTfjs(net, out),
+    write: (model, out) => writeTfjsFolder(model, out),
   },
   onnx: {
     out: "FILE", help: "ONNX model (opset 17): onnxruntime and PyTorch's onnx tools read it",
-    write: (net, out) => {
+    write: (model, out) => {
       checkSaveTarget(out);
-      writeAtomically(out, toOnnx(net));
+      writeAtomically(out, writeOnnx(model));
       return [out];
     },
   },
-};
+});
+
+const FORMAT_NAMES = Object.keys(EXPORT_FORMATS).join(", ");
 
 export const EXPORT_HELP = `Usage: wasmlp export --format NAME (${MODEL_USAGE}) --out PATH
 
@@ -41,28 +48,34 @@ Writes a model in another library's format.
 Formats:
 ${Object.entries(EXPORT_FORMATS).map(([name, f]) => `  ${name.padEnd(8)}--out ${f.out.padEnd(6)}${f.help}\n`).join("")}
 Options:
-  --format NAME     ${Object.keys(EXPORT_FORMATS).join(", ")}
+  --format NAME     ${FORMAT_NAMES}
 ${modelFlagsHelp(18)}  --out PATH        where to write (see the formats above)
   -h, --help        show this help
 `;
+
+/** The model as Network's toString() shows it, from the file alone. */
+function summary(model: ModelJSON): string {
+  const { options } = parseModelJSON(model);
+  const layers = options.layers as Layer[];
+  const sizes = [String(options.inputSize), ...layers.map((l) =>
+    `${l.units}${l.normalization ? ` ${l.normalization.type}-norm` : ""} ${l.activation}${l.dropout > 0 ? ` (dropout ${l.dropout})` : ""}${l.useBias ? "" : " (no bias)"}`)].join(" → ");
+  const parameters = tensorLayout(options.inputSize, layers.map((l) => l.spec)).tensorSizes.reduce((a, b) => a + b, 0);
+  return `Network(${sizes}; loss ${model.loss}; ${describeOptimizer(model.optimizer)}; ${parameters.toLocaleString("en-US")} parameters)`;
+}
 
 export async function exportModel(argv: string[], out: Output): Promise<number> {
   const a = parse(argv, { ...MODEL_FLAGS, format: { type: "string" }, out: { type: "string" }, help: { type: "boolean", short: "h" } }, "export");
   if (a.help) { out.write(EXPORT_HELP); return 0; }
   const name = text("format", a.format);
-  if (name === undefined) throw new UsageError(`export: --format NAME is required: ${Object.keys(EXPORT_FORMATS).join(", ")} (see wasmlp export --help)`);
-  const format = EXPORT_FORMATS[name];
-  if (!format) throw new UsageError(`--format must be one of ${Object.keys(EXPORT_FORMATS).join(", ")}, received "${name}"`);
+  if (name === undefined) throw new UsageError(`export: --format NAME is required: ${FORMAT_NAMES} (see wasmlp export --help)`);
+  const format = Object.hasOwn(EXPORT_FORMATS, name) ? EXPORT_FORMATS[name] : undefined;
+  if (!format) throw new UsageError(`--format must be one of ${FORMAT_NAMES}, received "${name}"`);
   const target = text("out", a.out);
   if (target === undefined) throw new UsageError(`export: --out ${format.out} is required (see wasmlp export --help)`);
-  await init();
-  const { net } = loadModel(a, "export");
-  try {
-    const files = format.write(net, target);
-    out.write(`${net}\nwrote ${name}: ${files.join(", ")}\n`);
-    if (net.features) out.write(featuresLeftOut(net.features));
-  } finally {
-    net.dispose();
-  }
+  const { model } = loadModelJSON(a, "export"); // validated: summary and the writers read it as it is
+  const described = summary(model);
+  const files = format.write(model, target);
+  out.write(`${described}\nwrote ${name}: ${files.join(", ")}\n`);
+  if (model.features !== undefined) out.write(featuresLeftOut(new FeatureSpec(model.features)));
   return 0;
 }

@@ -1,7 +1,8 @@
 // The command line's file checks: model files are read only when they are regular files of a
 // sane size (a device such as /dev/zero, a FIFO or a folder must fail at once, not hang), and a
 // --save target is checked before training starts, so a long run never ends in "could not write".
-import { accessSync, constants, readFileSync, statSync, type Stats } from "node:fs";
+import { accessSync, constants, statSync, type Stats } from "node:fs";
+import { readNamedFile } from "../formats/files.js";
 import { dirname, resolve } from "node:path";
 
 /** Largest model file read: a 784-4096-4096-10 network is about 110 MB of base64. */
@@ -29,15 +30,10 @@ export function readModelText(path: string): string {
   return readModelBytes(path).toString("utf8");
 }
 
-/** The bytes of a model file, after checking that it is a regular file of at most MAX_MODEL_BYTES. */
+/** The bytes of a model file, after checking that it is a regular file of at most MAX_MODEL_BYTES (through the formats' one file-system seam). */
 export function readModelBytes(path: string): Buffer {
-  const s = statOrNull(path);
-  if (s === null) throw new Error(`model file ${path} does not exist`);
-  if (!s.isFile()) throw new Error(`model file ${path} is ${kind(s)}; expected a regular file`);
-  if (s.size > MAX_MODEL_BYTES) {
-    throw new Error(`model file ${path} is ${s.size.toLocaleString("en-US")} bytes; the limit is ${MAX_MODEL_BYTES.toLocaleString("en-US")} bytes (256 MiB)`);
-  }
-  return readFileSync(path);
+  const bytes = readNamedFile(path, MAX_MODEL_BYTES, "MAX_MODEL_BYTES");
+  return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
 }
 
 /** Throws unless `path` can be written: its folder exists and is writable, and it is not a folder itself. */

@@ -8,9 +8,9 @@ import type { OptimizerSpec } from "../config.js";
 import { type OptimizerOp, optimizerOp } from "../optimizers.js";
 import { learningRateAt } from "../schedules.js";
 import { gatherRows } from "./gather.js";
+import { DENSE_MAX_M } from "../dispatch.js";
 import { dropoutArgs, dropoutSeed } from "../dropout.js";
 import { type Runtime, runtime } from "../runtime.js";
-import { DENSE_MAX_M } from "../threads/split.js";
 import type { Engine, EngineSpec, Slot } from "./engine.js";
 
 /** Buffers for up to `rows` samples: the input, each layer's output, the targets, and for the training slot two gradient buffers. */

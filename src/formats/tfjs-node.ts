@@ -1,68 +1,91 @@
-// TensorFlow.js layers models as directories on disk (Node): model.json beside its weight
-// shards, as tfjs-layers' file:// saver and tensorflowjs_converter write them.
-import { writeAtomically } from "../atomic-write.js";
-import { mkdirSync, readFileSync, statSync } from "node:fs";
-import { dirname, isAbsolute, join, relative, resolve } from "node:path";
+// TensorFlow.js layers models as folders on disk (Node): model.json beside its weight shards,
+// as tfjs-layers' file:// saver and tensorflowjs_converter write them. Every file is read
+// through files.ts (the folder rule and the size caps); readTfjsFolder / writeTfjsFolder are
+// the data level (a wasmlp model file, no wasm), loadTfjs / saveTfjs the same with a Network.
+import { mkdirSync } from "node:fs";
+import { join } from "node:path";
 import type { Network } from "wasmlp";
-import { describe } from "../validate.js";
+import { writeAtomically } from "../atomic-write.js";
+import type { ModelJSON } from "../types.js";
+import { describe } from "./describe.js";
+import { FormatError, FormatSyntaxError, FormatTypeError } from "./errors.js";
+import { type CheckedFile, checkFile, dirname, insideByName, readChecked, realFolder, statOrNull } from "./files.js";
 import {
-  type FromTfjsOptions, MAX_TFJS_JSON_BYTES, MAX_TFJS_WEIGHT_BYTES, type TfjsExportable, type TfjsModelJson, fromTfjs, toTfjs,
+  type FromTfjsOptions, MAX_TFJS_JSON_BYTES, MAX_TFJS_WEIGHT_BYTES, type TfjsExportable, type TfjsModelJson, fromTfjs, readTfjs, toTfjs, writeTfjs,
 } from "./tfjs.js";
 
 export * from "./tfjs.js";
 
 /** Shard size of saveTfjs, as tfjs's converter uses (4 MiB). */
 export const TFJS_SHARD_BYTES = 4 * 1024 * 1024;
+/** Most weight files a manifest may name (tfjs's converter writes one per 4 MiB: 256 for the weight cap). */
+export const MAX_TFJS_SHARDS = 4096;
+
+/**
+ * model.json and its shards from a folder (or from the path of model.json itself), checked by
+ * files.ts: every size (stat) before any file is read, and every real path inside the folder.
+ */
+function readFolder(path: string, caller: string): { model: unknown; shards: Uint8Array[] } {
+  if (typeof path !== "string" || path === "") throw new TypeError(`${caller} expects a directory or a model.json path, received ${describe(path)}`);
+  const named = statOrNull(path)?.kind === "folder";
+  const dir = named ? path : dirname(path);
+  const file = named ? join(path, "model.json") : path;
+  const folder = realFolder(dir);
+  // A model.json named directly is the user's choice, read where it points; in a named folder it must lie inside.
+  const json = checkFile(file, "model.json", MAX_TFJS_JSON_BYTES, "MAX_TFJS_JSON_BYTES", named ? folder : null);
+  let model: unknown;
+  try {
+    model = JSON.parse(new TextDecoder().decode(readChecked(json)));
+  } catch (e) {
+    if (e instanceof FormatError) throw e;
+    throw new FormatSyntaxError(`${file} is not valid JSON: ${(e as Error).message}`);
+  }
+  const manifest = typeof model === "object" && model !== null ? (model as { weightsManifest?: unknown }).weightsManifest : undefined;
+  if (!Array.isArray(manifest)) throw new FormatError(`${file} has no weightsManifest array (received ${describe(manifest)}): not a tfjs layers model.json`);
+  const paths = manifest.flatMap((group, g) => {
+    const p = typeof group === "object" && group !== null ? (group as { paths?: unknown }).paths : undefined;
+    if (!Array.isArray(p) || !p.every((x) => typeof x === "string")) throw new FormatTypeError(`${file}: weightsManifest[${g}].paths must be a list of file names, received ${describe(p)}`);
+    return p as string[];
+  });
+  if (paths.length > MAX_TFJS_SHARDS) throw new FormatError(`${file}: the manifest names ${paths.length} weight files, over the cap MAX_TFJS_SHARDS (${MAX_TFJS_SHARDS})`);
+  const files: CheckedFile[] = [];
+  let total = 0;
+  for (const p of paths) {
+    const full = insideByName(dir, p);
+    if (full === null) throw new FormatError(`${file}: weight file "${p}" lies outside the model's directory`);
+    const checked = checkFile(full, `weight file "${p}" named in the manifest`, MAX_TFJS_WEIGHT_BYTES, "MAX_TFJS_WEIGHT_BYTES", folder);
+    total += checked.size;
+    if (total > MAX_TFJS_WEIGHT_BYTES) throw new FormatError(`${file}: the weight files hold more than MAX_TFJS_WEIGHT_BYTES (${MAX_TFJS_WEIGHT_BYTES}) bytes`);
+    files.push(checked);
+  }
+  return { model, shards: files.map(readChecked) };
+}
 
 /**
  * Reads a tfjs layers model from a directory holding model.json (or from the path of the
  * model.json file itself) and the weight files its manifest names, in the manifest's order.
- * Sizes are checked (stat) before any file is read.
+ * Sizes are checked (stat) before any file is read; every file's real path must lie inside
+ * the directory (a weight file that links elsewhere is refused).
  */
 export function loadTfjs(path: string, options: FromTfjsOptions = {}): Network {
-  if (typeof path !== "string" || path === "") throw new TypeError(`loadTfjs expects a directory or a model.json path, received ${describe(path)}`);
-  const file = isDirectory(path) ? join(path, "model.json") : path;
-  const dir = dirname(file);
-  const size = fileSize(file, "model.json");
-  if (size > MAX_TFJS_JSON_BYTES) throw new RangeError(`${file} is ${size} bytes, over the cap MAX_TFJS_JSON_BYTES (${MAX_TFJS_JSON_BYTES})`);
-  let model: unknown;
-  try {
-    model = JSON.parse(readFileSync(file, "utf8"));
-  } catch (e) {
-    throw new SyntaxError(`${file} is not valid JSON: ${(e as Error).message}`);
-  }
-  const manifest = (model as { weightsManifest?: unknown } | null)?.weightsManifest;
-  if (!Array.isArray(manifest)) throw new RangeError(`${file} has no weightsManifest array (received ${describe(manifest)}): not a tfjs layers model.json`);
-  const paths = manifest.flatMap((group, g) => {
-    const p = (group as { paths?: unknown } | null)?.paths;
-    if (!Array.isArray(p) || !p.every((x) => typeof x === "string")) throw new TypeError(`${file}: weightsManifest[${g}].paths must be a list of file names, received ${describe(p)}`);
-    return p as string[];
-  });
-  const files = paths.map((p) => {
-    const full = resolve(dir, p);
-    const rel = relative(resolve(dir), full);
-    if (isAbsolute(p) || rel.startsWith("..") || isAbsolute(rel)) throw new RangeError(`${file}: weight file "${p}" lies outside the model's directory`);
-    return full;
-  });
-  let total = 0;
-  for (const [i, f] of files.entries()) {
-    total += fileSize(f, `weight file "${paths[i]}" named in the manifest`);
-    if (total > MAX_TFJS_WEIGHT_BYTES) throw new RangeError(`${file}: the weight files hold more than MAX_TFJS_WEIGHT_BYTES (${MAX_TFJS_WEIGHT_BYTES}) bytes`);
-  }
-  const shards = files.map((f) => readFileSync(f));
+  const { model, shards } = readFolder(path, "loadTfjs");
   return fromTfjs(model, shards, options);
 }
 
-/**
- * Writes a network as a tfjs layers model into `dir` (created if missing): model.json and
- * weight shards of at most `shardBytes` (group1-shard1ofN.bin, …). The shards are written
- * first and model.json last, each through a temporary file and a rename, so a reader never
- * sees a model.json whose shards are missing. Returns the paths written.
- */
-export function saveTfjs(net: TfjsExportable, dir: string, options: { shardBytes?: number } = {}): string[] {
+/** loadTfjs as a wasmlp model file, without wasm (see readTfjs). */
+export function readTfjsFolder(path: string, options: FromTfjsOptions = {}): ModelJSON {
+  const { model, shards } = readFolder(path, "readTfjsFolder");
+  return readTfjs(model, shards, options);
+}
+
+function checkShardBytes(options: { shardBytes?: number }): number {
   const shardBytes = options.shardBytes ?? TFJS_SHARD_BYTES;
   if (!Number.isInteger(shardBytes) || shardBytes < 4 || shardBytes % 4 !== 0) throw new RangeError(`shardBytes must be a positive multiple of 4, received ${describe(shardBytes)}`);
-  const { modelJson, weightData } = toTfjs(net);
+  return shardBytes;
+}
+
+/** Writes the shards first and model.json last, each through a temporary file and a rename. */
+function writeFolder({ modelJson, weightData }: { modelJson: TfjsModelJson; weightData: ArrayBuffer }, dir: string, shardBytes: number): string[] {
   const bytes = new Uint8Array(weightData);
   const count = Math.max(1, Math.ceil(bytes.length / shardBytes));
   const names = Array.from({ length: count }, (_, i) => `group1-shard${i + 1}of${count}.bin`);
@@ -78,22 +101,19 @@ export function saveTfjs(net: TfjsExportable, dir: string, options: { shardBytes
   return [modelPath, ...written];
 }
 
-
-function isDirectory(path: string): boolean {
-  try {
-    return statSync(path).isDirectory();
-  } catch {
-    return false;
-  }
+/**
+ * Writes a network as a tfjs layers model into `dir` (created if missing): model.json and
+ * weight shards of at most `shardBytes` (group1-shard1ofN.bin, …). The shards are written
+ * first and model.json last, each through a temporary file and a rename, so a reader never
+ * sees a model.json whose shards are missing. Returns the paths written.
+ */
+export function saveTfjs(net: TfjsExportable, dir: string, options: { shardBytes?: number } = {}): string[] {
+  const shardBytes = checkShardBytes(options);
+  return writeFolder(toTfjs(net), dir, shardBytes);
 }
 
-function fileSize(path: string, what: string): number {
-  try {
-    const s = statSync(path);
-    if (!s.isFile()) throw new Error("not a file");
-    return s.size;
-  } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code;
-    throw new Error(`${what} ${path} ${code === "ENOENT" ? "does not exist" : `cannot be read (${(e as Error).message})`}`);
-  }
+/** saveTfjs of a wasmlp model file (toJSON's object or its JSON text), without wasm. */
+export function writeTfjsFolder(model: ModelJSON | string, dir: string, options: { shardBytes?: number } = {}): string[] {
+  const shardBytes = checkShardBytes(options);
+  return writeFolder(writeTfjs(model), dir, shardBytes);
 }

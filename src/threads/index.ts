@@ -1,11 +1,14 @@
 // Starting threads: what the platform allows, how many, and the shared memory the kernels and
-// workers run over. init({ threads }) in wasm.ts calls startThreads; runtime.ts builds the
-// Parallel dispatcher from what it returns.
+// workers run over. init({ threads }) in wasm.ts imports this module (only then) and calls
+// startThreads; runtime.ts builds the dispatcher with what it returns.
 import { WASM_BASE64 } from "../generated/wasm-binary.js";
+import type { ThreadsStarted } from "../dispatch.js";
+import type { Kernels } from "../kernels.js";
 import { base64ToBytes } from "../serialize.js";
 import { withSharedMemory } from "./module.js";
+import { Parallel, THREAD_SIGNATURES } from "./parallel.js";
 import { POLL_US_OWN_CORE, POLL_US_SHARED, Pool } from "./pool.js";
-import { THREAD_KERNELS } from "./parallel.js";
+import { spawnWorker } from "./spawn.js";
 
 /** Pages (64 KiB) the shared memory may grow to: 2 GiB. A shared memory must declare its maximum. */
 export const MAX_PAGES = 32768;
@@ -41,15 +44,19 @@ export async function availableCores(): Promise<number> {
  * and `threads - 1` workers, over one new shared memory. Workers poll between a step's calls only
  * where every thread has a core of its own.
  */
-export async function startThreads(threads: number, timeoutMs?: number): Promise<{ exports: WebAssembly.Exports; pool: Pool }> {
+export async function startThreads(threads: number, timeoutMs?: number): Promise<ThreadsStarted & { exports: WebAssembly.Exports; pool: Pool }> {
   const memory = new WebAssembly.Memory({ initial: 1, maximum: MAX_PAGES, shared: true });
   const module = await WebAssembly.compile(withSharedMemory(base64ToBytes(WASM_BASE64), MAX_PAGES) as Uint8Array<ArrayBuffer>);
   const instance = await WebAssembly.instantiate(module, { env: { memory } });
-  const poll = threads <= (await availableCores()) ? POLL_US_OWN_CORE : POLL_US_SHARED;
-  const pool = await Pool.start(threads - 1, module, memory, THREAD_KERNELS, timeoutMs, poll);
-  return { exports: instance.exports, pool };
+  const pollMicros = threads <= (await availableCores()) ? POLL_US_OWN_CORE : POLL_US_SHARED;
+  const pool = await Pool.start({ workers: threads - 1, signatures: THREAD_SIGNATURES, local: instance.exports, module, memory, spawn: spawnWorker, timeoutMs, pollMicros });
+  return {
+    exports: instance.exports, pool, threads: pool.size + 1,
+    dispatcher: (kernels: Kernels, workspaces: readonly number[]) => new Parallel(kernels, pool, workspaces),
+  };
 }
 
-export { Parallel, THREAD_KERNELS, type Form, type ElementwiseKernel } from "./parallel.js";
+export { Parallel, THREAD_SIGNATURES, type ElementwiseKernel } from "./parallel.js";
+export type { Form } from "../dispatch.js";
 export { Pool, ThreadError } from "./pool.js";
 export { splitElements, splitMatmul, type Tile } from "./split.js";

@@ -5,11 +5,13 @@
 // the undivided kernel's arithmetic, whichever thread runs it, so the bits do not depend on the
 // thread count.
 import { activationKernels, type CostClass } from "../activations.js";
-import { pointerCount } from "../kernel-signatures.js";
-import { optimizerKernels } from "../optimizers.js";
+import { DENSE_MAX_M, type Dispatcher, type Form, forwardOnOneThread } from "../dispatch.js";
+import { pointerCount, THREADED_SIGNATURES } from "../kernel-signatures.js";
 import type { Kernels } from "../kernels.js";
-import { callWith, MAX_ARGS, Pool, RESULT, ThreadError, type Workspace } from "./pool.js";
-import { DENSE_MAX_M, MIN_ELEMENTWISE, splitElements, splitMatmul, type Tile } from "./split.js";
+import { optimizerKernels } from "../optimizers.js";
+import { type Pool, ThreadError, type Workspace } from "./pool.js";
+import { callWith, MAX_ARGS, RESULT } from "./protocol.js";
+import { MIN_ELEMENTWISE, splitElements, splitMatmul, type Tile } from "./split.js";
 
 /**
  * Per-element cost of each class relative to the cheapest (see MIN_ELEMENTWISE), timed on one
@@ -17,6 +19,12 @@ import { DENSE_MAX_M, MIN_ELEMENTWISE, splitElements, splitMatmul, type Tile } f
  * MIN_ELEMENTWISE / cost elements per thread, ~10 µs of work, where its own time is saved.
  */
 const COST: Readonly<Record<CostClass, number>> = { cheap: 1, divides: 2, transcendental: 8 };
+
+/** A registry kernel's cost class as a number; a kernel without one is a mistake, not a pass left on one thread. */
+export function costOf(kernel: string, cost: CostClass): number {
+  if (!Object.hasOwn(COST, cost)) throw new Error(`wasmlp internal error: kernel ${kernel} has no thread cost class (received ${String(cost)}; expected one of ${Object.keys(COST).join(", ")})`);
+  return COST[cost];
+}
 
 /**
  * Pointer arguments of each elementwise kernel (after the size; scalars follow), its cost class,
@@ -26,21 +34,26 @@ const ELEMENTWISE: ReadonlyMap<string, { pointers: number; cost: number; rows: b
   [
     ...activationKernels(),
     ...optimizerKernels().map((o) => ({ ...o, rows: false })),
-  ].map((k) => [k.name, { pointers: pointerCount(k.signature), cost: COST[k.cost], rows: k.rows }]),
+  ].map((k) => [k.name, { pointers: pointerCount(k.signature), cost: costOf(k.name, k.cost), rows: k.rows }]),
 );
-
-/** Kernels a worker may be asked to run (their index is the op code in the control block). */
-export const THREAD_KERNELS: readonly string[] = [
-  "matmul_strided_nn", "matmul_strided_nt", "matmul_strided_tn", "matmul_strided_nt_forward", ...ELEMENTWISE.keys(), "max_abs",
-];
 
 /** An elementwise kernel the dispatcher can share. */
 export type ElementwiseKernel = string;
 
 /**
+ * The signature (src/kernel-signatures.ts's letters) of every kernel the threads run, by op
+ * code: the strided matmuls and max_abs, then every registry kernel. The pool checks each tile's
+ * arguments against it.
+ */
+export const THREAD_SIGNATURES: ReadonlyMap<string, string> = new Map<string, string>([
+  ...Object.entries(THREADED_SIGNATURES),
+  ...[...activationKernels(), ...optimizerKernels()].map((k): [string, string] => [k.name, k.signature]),
+]);
+
+/**
  * max_abs's cost class: a quarter of the cheapest's. It reads one array, sixteen floats a turn,
  * and writes nothing, so sharing keeps nothing in a thread's cache for later: 2 threads ran it
- * over 235,146 floats in the same time as one (26 µs), and over 100,352 at 0.59× the speed.
+ * no faster than one below 262,144 floats (measured: bench/LOG.md, "Threads").
  */
 const MAX_ABS_COST = 1 / 4;
 
@@ -48,17 +61,19 @@ const MAX_ABS_COST = 1 / 4;
 function perThread(name: ElementwiseKernel | "max_abs"): number {
   return MIN_ELEMENTWISE / (name === "max_abs" ? MAX_ABS_COST : ELEMENTWISE.get(name)!.cost);
 }
-export type Form = "nn" | "nt" | "tn";
 
 /** Multiply-adds per thread of a split matmul that hide the calling thread's idle work (hidesIdle). */
 const IDLE_FIRST_WORK = 1 << 20;
 
-/** The kernels' aMode written here: A packed block by block (row tiles), or whole and kept (column tiles; Pool.run makes it KEPT on a thread's later tiles). */
+/** The strided kernel of each form (a tile of C is a strided block). */
+const STRIDED = { nn: "matmul_strided_nn", nt: "matmul_strided_nt", tn: "matmul_strided_tn" } as const;
+
+/** The kernels' aMode written here: A packed block by block (row tiles), or whole and kept (column tiles; Pool.parallelize makes it KEPT on a thread's later tiles). */
 const A_BLOCKWISE = 0, A_KEEP = 1;
 
 /**
  * Writes the strided kernel's first 11 arguments for one tile of C = op(A)·op(B) into `out` at
- * `at` (the workspace, argument 9, is the running thread's: filled in by Pool.run); the caller
+ * `at` (the workspace, argument 9, is the running thread's: filled in by Pool.parallelize); the caller
  * writes the rest.
  */
 function writeTileArgs(out: Float64Array, at: number, form: Form, m: number, n: number, k: number, a: number, b: number, c: number, t: Tile, acc: number): void {
@@ -97,11 +112,10 @@ class Splits<T> {
   }
 }
 
-export class Parallel {
+/** The dispatcher over a pool: each large call becomes one pool.parallelize() of its kernel over tiles. */
+export class Parallel implements Dispatcher {
   private pool: Pool | null;
 
-  /** The strided kernel of each form, and the fused forward's, called on this thread with a tile's arguments from the pool's job area. */
-  private readonly stridedHere: Record<Form | "forward", (at: number) => void>;
   /**
    * Matmul tiles' workspace argument, each thread's own packing workspace; for column tiles (all
    * of A in every tile) with their aMode argument (11, the fused forward's 13) raised to A_KEPT on
@@ -120,12 +134,6 @@ export class Parallel {
     private readonly workspaces: readonly number[],
   ) {
     this.pool = pool && pool.size > 0 ? pool : null;
-    const args = this.pool?.args ?? new Float64Array(0);
-    const here = (f: (...a: number[]) => void, argc: number) => (at: number) => callWith(f, args, at, argc);
-    const k = kernels;
-    this.stridedHere = {
-      nn: here(k.matmul_strided_nn, 12), nt: here(k.matmul_strided_nt, 12), tn: here(k.matmul_strided_tn, 12), forward: here(k.matmul_strided_nt_forward, 14),
-    };
     this.matmulWork = {
       rows: { arg: 9, pointers: workspaces }, columns: { arg: 9, pointers: workspaces, kept: 11 }, forwardColumns: { arg: 9, pointers: workspaces, kept: 13 },
     };
@@ -137,8 +145,7 @@ export class Parallel {
    * meanwhile: at least IDLE_FIRST_WORK multiply-adds per thread (~50 µs). Only weight gradients
    * (Aᵀ·B) are used so: their column tiles share no cache with the optimizer's parts anyway,
    * whereas a worker taking forward tiles reads weights the calling thread's optimizer part just
-   * wrote. A Fashion-MNIST epoch of 784-128-10 b64 ran 1.04–1.05× as fast, of 784-256-128-10
-   * b128 0.995–1.005× (20 and 12 interleaved rounds); with forward passes too, 1.01× and 0.95×.
+   * wrote; copying ahead in forward products as well made epochs slower (measured: bench/LOG.md, "Threads").
    */
   private hidesIdle(m: number, n: number, k: number): boolean {
     return m * n * k >= IDLE_FIRST_WORK * this.threads;
@@ -222,7 +229,7 @@ export class Parallel {
       args[t * MAX_ARGS + 11] = columns ? A_KEEP : A_BLOCKWISE;
     }
     const work = columns ? this.matmulWork.columns : this.matmulWork.rows;
-    this.run(`matmul_strided_${form}`, tiles.length, 12, this.stridedHere[form], work, form === "tn" && this.hidesIdle(m, n, k));
+    this.run(STRIDED[form], tiles.length, work, form === "tn" && this.hidesIdle(m, n, k));
   }
 
   /**
@@ -235,14 +242,9 @@ export class Parallel {
    * packed by pack_bt (inference, one thread), or 0.
    */
   forwardNT(m: number, n: number, k: number, a: number, w: number, bias: number, z: number, epilogue: number, alpha: number, packed = 0): void {
-    if (m <= DENSE_MAX_M) {
-      this.kernels.dense_nt_forward(m, n, k, a, w, bias, z, epilogue, alpha);
-      return;
-    }
-    const tiles = this.plan(m, n, k);
-    if (tiles.length === 1) {
-      if (packed) this.kernels.matmul_nt_forward_packed(m, n, k, a, packed, bias, z, this.workspaces[0], epilogue, alpha);
-      else this.kernels.matmul_nt_forward(m, n, k, a, w, bias, z, this.workspaces[0], epilogue, alpha);
+    const tiles = m <= DENSE_MAX_M ? null : this.plan(m, n, k);
+    if (tiles === null || tiles.length === 1) {
+      forwardOnOneThread(this.kernels, this.workspaces[0], m, n, k, a, w, bias, z, epilogue, alpha, packed);
       return;
     }
     const args = this.pool!.args;
@@ -255,7 +257,7 @@ export class Parallel {
       args[at + 12] = alpha;
       args[at + 13] = columns ? A_KEEP : A_BLOCKWISE;
     }
-    this.run("matmul_strided_nt_forward", tiles.length, 14, this.stridedHere.forward, columns ? this.matmulWork.forwardColumns : this.matmulWork.rows);
+    this.run("matmul_strided_nt_forward", tiles.length, columns ? this.matmulWork.forwardColumns : this.matmulWork.rows);
   }
 
   /**
@@ -281,23 +283,8 @@ export class Parallel {
       callWith(fn, args, 0, argc);
       return;
     }
-    this.passFn = fn;
-    this.passArgc = argc;
-    this.run(name, parts.length, argc, this.passHere);
+    this.run(name, parts.length);
   }
-
-  /** The shared elementwise pass's kernel and argument count, for passHere (set by elementwise()). */
-  private passFn: (...args: number[]) => unknown = () => undefined;
-  private passArgc = 0;
-  /** Runs a tile of the current elementwise pass on this thread (bound once: a call allocates nothing). */
-  private readonly passHere = (at: number): void => {
-    callWith(this.passFn, this.pool!.args, at, this.passArgc);
-  };
-  /** Runs a tile of a shared max_abs on this thread, leaving its maximum in the tile's RESULT slot. */
-  private readonly maxAbsHere = (at: number): void => {
-    const args = this.pool!.args;
-    args[at + RESULT] = this.kernels.max_abs(args[at], args[at + 1]);
-  };
 
   /**
    * max_i |x(n)[i]| (NaN if any is NaN, +∞ if any is infinite), its parts on the threads like a
@@ -312,7 +299,7 @@ export class Parallel {
       args[p * MAX_ARGS] = parts[p][1] - parts[p][0];
       args[p * MAX_ARGS + 1] = x + 4 * parts[p][0];
     }
-    this.run("max_abs", parts.length, 2, this.maxAbsHere);
+    this.run("max_abs", parts.length);
     let max = 0;
     for (let p = 0; p < parts.length; p++) max = Math.max(max, args[p * MAX_ARGS + RESULT]);
     return max;
@@ -329,10 +316,10 @@ export class Parallel {
   splitCalls = 0;
 
   // Tile p starts on thread p (0 is this one), the rest go to whichever thread is free first.
-  private run(name: string, count: number, argc: number, here: (at: number) => void, work: Workspace | null = null, idleFirst = false): void {
+  private run(name: string, count: number, work: Workspace | null = null, idleFirst = false): void {
     const pool = this.pool!;
     this.splitCalls++;
-    const error = pool.run(this.threads, name, count, argc, here, work, idleFirst);
+    const error = pool.parallelize(name, count, this.threads, work, idleFirst);
     if (error !== null) {
       if (error instanceof ThreadError) {
         // Later work runs on this thread alone; the workers are let go.

@@ -1,46 +1,29 @@
 // A pool of workers (Node worker_threads or Web Workers), each running its own instance of the
-// threads build over the one shared WebAssembly.Memory. Workers never allocate. A call is a job:
-// the main thread writes a kernel name and the arguments of each of its tiles (pointers into memory
-// the TypeScript allocator owns) into a small shared control block and wakes the workers with
-// Atomics.notify. The tiles are cut into one contiguous segment per thread (the calling thread is
-// thread 0); each thread runs its own segment from the front, then takes untaken tiles of the
-// others' from the back (runTiles), so a core that is slow (busy with another program, a
-// neighbour on a shared host) does fewer tiles instead of holding up the call, and a thread keeps
-// the same part of the weights, gradients and moments in its cache from step to step. A worker
-// enters a job before it reads it (ENTER); once the main thread has run out of tiles it closes
-// the job to any worker that has not entered (one that the system has not run since the job was
-// posted: it then skips the job) and waits (Atomics.wait, with a deadline) only for those that
-// did. A kernel that throws, a worker that exits, or one that does not finish its part or wake to
-// any call within the deadline marks the pool failed.
+// threads build over the one shared WebAssembly.Memory, offering pthreadpool's one call:
+// parallelize(kernel, tiles), "run this kernel over these tiles" with each tile's arguments
+// (pointers into memory the TypeScript allocator owns) in the job area and checked against the
+// kernel's declared signature. It knows nothing of what a kernel computes. A job is posted to
+// every helping worker with Atomics.notify; the tiles are cut into one contiguous segment per
+// thread (the calling thread is thread 0); each thread runs its own segment from the front, then
+// takes untaken tiles of the others' from the back (runTiles), so a core that is slow (busy with
+// another program, a neighbour on a shared host) does fewer tiles instead of holding up the
+// call, and a thread keeps the same part of the weights, gradients and moments in its cache from
+// step to step. A worker enters a job before it reads it (ENTER); once the calling thread has run
+// out of tiles it closes the job to any worker that has not entered (one that the system has not
+// run since the job was posted: it then skips the job) and waits (with a deadline) only for those
+// that did. A kernel that throws, a worker that exits, or one that does not finish its part or
+// wake to any call within the deadline marks the pool failed. docs/threads.md has the layout
+// and the state diagram; time and worker start-up are injected (Clock, Spawner) so that tests can
+// drive every interleaving.
+import { ThreadError } from "./error.js";
+import {
+  callWith, type Clock, controlBytes, DONE, ENTER, ERR_BYTE, ERRLEN, JOB_HEADER_BYTES, JOB_INTS, JOB_SEQ, KEPT, KEPT_ARG, type KernelFn,
+  MAX_ARGS, MAX_TILES, OP, OPEN, ARGC, COUNT, PARTS, POLL_US, realClock, RESULT, runTiles, SEEN, SEQ, SKIPPED, SLOT, STATUS, stopTiles, WORK, type WorkerInit,
+  WORK_ARG, CLAIMS, BACKS,
+} from "./protocol.js";
 
-import { MAX_TILES } from "./split.js";
-
-/** Int32 slots per worker in the control block: seq, done, status, error length, its workspace pointer, entry, the last seq it saw, error text. */
-const SLOT = 128;
-const SEQ = 0, DONE = 1, STATUS = 2, ERRLEN = 3, WORK = 4, ENTER = 5, SEEN = 6;
-/**
- * A worker's ENTER for the posted job: OPEN until the worker enters it (ENTERED) or the main
- * thread, having run every tile, closes it (SKIPPED); one compareExchange decides which. On
- * 2026-12-03, in Fashion-MNIST epochs on 2 threads, 1.5% of jobs found their worker not running
- * for 100–900 µs (taken off its core), and the main thread had waited out each of those
- * after doing all the tiles itself.
- */
-const OPEN = 0, ENTERED = 1, SKIPPED = 2;
-/** Byte offset of a worker's error text (UTF-16 code units) inside its slot. */
-const ERR_BYTE = 32;
-const ERR_CHARS = (SLOT * 4 - ERR_BYTE) / 2;
-/**
- * The job area after the slots: int32 tile count, op, argc, which argument is the running
- * thread's workspace (-1: none), the workers' poll time, the threads taking part, which
- * argument is set to KEPT on a thread's later tiles (-1: none; Workspace.kept) and the job's seq
- * (what a worker that enters acknowledges in DONE) in one 64-byte line; per thread's segment, its claims (CLAIMS + p) and the tiles taken from its back
- * (BACKS + p); then each tile's f64 arguments.
- */
-const COUNT = 0, OP = 1, ARGC = 2, WORK_ARG = 3, POLL_US = 4, PARTS = 5, KEPT_ARG = 6, JOB_SEQ = 7, CLAIMS = 16, BACKS = CLAIMS + MAX_TILES;
-const JOB_INTS = BACKS + MAX_TILES, JOB_HEADER_BYTES = 4 * JOB_INTS;
-export const MAX_ARGS = 16;
-/** The value Workspace.kept's argument gets on a thread's second and later tiles of a job (the kernels' A_KEPT). */
-export const KEPT = 2;
+export { ThreadError };
+export { MAX_ARGS, RESULT, KEPT, type Clock, type KernelFn };
 
 /**
  * A job's per-thread packing workspaces: argument `arg` of each tile is replaced by the running
@@ -53,167 +36,49 @@ export interface Workspace {
   pointers: readonly number[];
   kept?: number;
 }
-/** Where in a tile's row a kernel that returns a value (max_abs) leaves it, for the caller to combine. */
-export const RESULT = MAX_ARGS - 1;
 /**
  * Microseconds a worker keeps polling for the next job before it blocks (Pool.pollMicros). A
  * step's calls come within tens to hundreds of microseconds of each other, and a wake-up from
  * Atomics.wait costs tens: where every thread has a core, workers poll through a step's serial
  * parts (POLL_US_OWN_CORE). With more threads than cores, a polling worker takes the core from
- * one with work (4 threads on 2 cores ran a 784-256-128-10 step at 0.63× of 2 threads with
- * 300 µs, 0.83× with 10 µs), so they poll briefly (POLL_US_SHARED).
+ * one with work (4 threads on 2 cores ran slower the longer they polled), so they poll briefly
+ * (POLL_US_SHARED) (measured: bench/LOG.md, "Choices in the code").
  */
 export const POLL_US_OWN_CORE = 500;
 export const POLL_US_SHARED = 20;
 
-/**
- * Runs tiles on thread `me` of `parts` until none is left: the tiles are cut into `parts`
- * contiguous segments; thread `me` runs its own from the front, then the others' (me + 1, …)
- * from the back. A tile is run once: every take from segment q is first a claim,
- * Atomics.add(job, claims + q, 1), and a segment has as many as it has tiles; the owner's
- * front and the others' back (Atomics.add(job, backs + q, 1)) then never meet. Self-contained
- * (no outer names): the workers run its source text.
- */
-function runTiles(job: Int32Array, claims: number, backs: number, me: number, parts: number, count: number, runTile: (t: number) => void): void {
-  const start = Math.floor((me * count) / parts), end = Math.floor(((me + 1) * count) / parts);
-  for (let t = start; t < end && Atomics.add(job, claims + me, 1) < end - start; t++) runTile(t);
-  for (let i = 1; i < parts; i++) {
-    const q = (me + i) % parts;
-    const s = Math.floor((q * count) / parts), e = Math.floor(((q + 1) * count) / parts);
-    while (Atomics.add(job, claims + q, 1) < e - s) runTile(e - 1 - Atomics.add(job, backs + q, 1));
-  }
-}
-
-/**
- * fn(a[at], …, a[at + argc − 1]) for a kernel of up to 14 arguments, without building an
- * argument list (apply over a subarray allocates and takes V8's slow path: it made a worker's
- * max_abs and sgd_step tiles twice as slow as the calling thread's). Self-contained: the workers
- * run its source text.
- */
-export function callWith(fn: (...args: number[]) => unknown, a: Float64Array, at: number, argc: number): unknown {
-  switch (argc) {
-    case 1: return fn(a[at]);
-    case 2: return fn(a[at], a[at + 1]);
-    case 3: return fn(a[at], a[at + 1], a[at + 2]);
-    case 4: return fn(a[at], a[at + 1], a[at + 2], a[at + 3]);
-    case 5: return fn(a[at], a[at + 1], a[at + 2], a[at + 3], a[at + 4]);
-    case 6: return fn(a[at], a[at + 1], a[at + 2], a[at + 3], a[at + 4], a[at + 5]);
-    case 7: return fn(a[at], a[at + 1], a[at + 2], a[at + 3], a[at + 4], a[at + 5], a[at + 6]);
-    case 8: return fn(a[at], a[at + 1], a[at + 2], a[at + 3], a[at + 4], a[at + 5], a[at + 6], a[at + 7]);
-    case 9: return fn(a[at], a[at + 1], a[at + 2], a[at + 3], a[at + 4], a[at + 5], a[at + 6], a[at + 7], a[at + 8]);
-    case 10: return fn(a[at], a[at + 1], a[at + 2], a[at + 3], a[at + 4], a[at + 5], a[at + 6], a[at + 7], a[at + 8], a[at + 9]);
-    case 11: return fn(a[at], a[at + 1], a[at + 2], a[at + 3], a[at + 4], a[at + 5], a[at + 6], a[at + 7], a[at + 8], a[at + 9], a[at + 10]);
-    case 12: return fn(a[at], a[at + 1], a[at + 2], a[at + 3], a[at + 4], a[at + 5], a[at + 6], a[at + 7], a[at + 8], a[at + 9], a[at + 10], a[at + 11]);
-    case 13: return fn(a[at], a[at + 1], a[at + 2], a[at + 3], a[at + 4], a[at + 5], a[at + 6], a[at + 7], a[at + 8], a[at + 9], a[at + 10], a[at + 11], a[at + 12]);
-    case 14: return fn(a[at], a[at + 1], a[at + 2], a[at + 3], a[at + 4], a[at + 5], a[at + 6], a[at + 7], a[at + 8], a[at + 9], a[at + 10], a[at + 11], a[at + 12], a[at + 13]);
-    default: return fn.apply(null, Array.from(a.subarray(at, at + argc)));
-  }
-}
-
-// The worker's whole program, as source text: no imports, so it runs the same from a Node eval
-// worker or a blob-URL Web Worker, whatever bundler built the library (and no comments inside:
-// the text ships as written). It polls for job[POLL_US] after each job (the next call of a step
-// usually follows within microseconds), then blocks; it runs tiles as runTiles says for thread
-// slot + 1; a tile is run by one thread only, so the tile's row of arguments is that thread's to
-// write (its workspace pointer).
-const WORKER_SOURCE = `
-const SLOT = ${SLOT}, SEQ = ${SEQ}, DONE = ${DONE}, STATUS = ${STATUS}, ERRLEN = ${ERRLEN}, WORK = ${WORK}, ENTER = ${ENTER}, SEEN = ${SEEN}, OPEN = ${OPEN}, ENTERED = ${ENTERED};
-const ERR_BYTE = ${ERR_BYTE}, ERR_CHARS = ${ERR_CHARS};
-const COUNT = ${COUNT}, OP = ${OP}, ARGC = ${ARGC}, WORK_ARG = ${WORK_ARG}, POLL_US = ${POLL_US}, PARTS = ${PARTS}, KEPT_ARG = ${KEPT_ARG}, JOB_SEQ = ${JOB_SEQ}, CLAIMS = ${CLAIMS}, BACKS = ${BACKS}, MAX_ARGS = ${MAX_ARGS};
-const runTiles = (${runTiles.toString()});
-const callWith = (${callWith.toString()});
-const node = typeof require === "function" && typeof self === "undefined";
-const port = node ? require("node:worker_threads").parentPort : null;
-const post = (m) => (node ? port.postMessage(m) : self.postMessage(m));
-const listen = (f) => (node ? port.once("message", f) : (self.onmessage = (e) => f(e.data)));
-listen(async ({ module, memory, control, slot, workers, names }) => {
-  let exports;
-  try {
-    exports = (await WebAssembly.instantiate(module, { env: { memory } })).exports;
-  } catch (e) {
-    post({ error: String(e && e.message || e) });
-    return;
-  }
-  const i32 = new Int32Array(control, slot * SLOT * 4, SLOT);
-  const err = new Uint16Array(control, slot * SLOT * 4 + ERR_BYTE, ERR_CHARS);
-  const job = new Int32Array(control, workers * SLOT * 4, ${JOB_INTS});
-  const args = new Float64Array(control, workers * SLOT * 4 + ${JOB_HEADER_BYTES});
-  const fns = names.map((n) => exports[n]);
-  let fn, argc, workArg, keptArg, ran;
-  const runTile = (t) => {
-    const a = args, at = t * MAX_ARGS;
-    if (workArg >= 0) a[at + workArg] = i32[WORK];
-    if (keptArg >= 0 && ran++ > 0) a[at + keptArg] = ${KEPT};
-    const r = callWith(fn, a, at, argc);
-    if (r !== undefined) a[at + ${RESULT}] = r;
-  };
-  post({ ready: true });
-  let seen = 0;
-  for (;;) {
-    if (Atomics.load(i32, SEQ) === seen) {
-      const until = performance.now() + Atomics.load(job, POLL_US) / 1000;
-      for (let spin = 1; Atomics.load(i32, SEQ) === seen; spin++) if ((spin & 255) === 0 && performance.now() > until) break;
-    }
-    Atomics.wait(i32, SEQ, seen);
-    const seq = Atomics.load(i32, SEQ);
-    if (seq === seen) continue;
-    seen = seq;
-    if (seq < 0) return;
-    Atomics.store(i32, SEEN, seq);
-    if (Atomics.compareExchange(i32, ENTER, OPEN, ENTERED) !== OPEN) continue;
-    const entered = Atomics.load(job, JOB_SEQ);
-    seen = entered;
-    let status = 0;
-    try {
-      fn = fns[job[OP]]; argc = job[ARGC]; workArg = job[WORK_ARG]; keptArg = job[KEPT_ARG]; ran = 0;
-      runTiles(job, CLAIMS, BACKS, slot + 1, job[PARTS], job[COUNT], runTile);
-    } catch (e) {
-      status = 1;
-      for (let q = 0; q < job[PARTS]; q++) Atomics.store(job, CLAIMS + q, ${MAX_TILES});
-      const text = String(e && e.message || e).slice(0, ERR_CHARS);
-      for (let i = 0; i < text.length; i++) err[i] = text.charCodeAt(i);
-      i32[ERRLEN] = text.length;
-    }
-    i32[STATUS] = status;
-    Atomics.store(i32, DONE, entered);
-    Atomics.notify(i32, DONE);
-  }
-});
-`;
-
-interface WorkerHandle {
+export interface WorkerHandle {
   terminate(): unknown;
 }
 
-/** What a pool needs from its host: a way to start a worker from source and watch it. */
-interface Spawned {
+/** A started worker: its handle, and a promise that settles once it is ready for jobs. */
+export interface Spawned {
   handle: WorkerHandle;
   ready: Promise<void>;
 }
 
-async function spawn(onExit: (why: string) => void, init: Record<string, unknown>): Promise<Spawned> {
-  const isNode = typeof process === "object" && typeof process.versions?.node === "string" && typeof window === "undefined";
-  if (isNode) {
-    const { Worker } = await import("node:worker_threads");
-    const worker = new Worker(WORKER_SOURCE, { eval: true });
-    worker.unref();
-    const ready = new Promise<void>((resolve, reject) => {
-      worker.once("message", (m: { ready?: boolean; error?: string }) => (m.ready ? resolve() : reject(new Error(`wasmlp thread failed to start: ${m.error}`))));
-      worker.once("error", (e) => { reject(e); onExit(`a thread crashed: ${e.message}`); });
-      worker.once("exit", (code) => { reject(new Error(`wasmlp thread exited (code ${code}) before it started`)); onExit(`a thread exited (code ${code})`); });
-    });
-    worker.postMessage(init);
-    return { handle: worker, ready };
-  }
-  const url = URL.createObjectURL(new Blob([WORKER_SOURCE], { type: "text/javascript" }));
-  const worker = new Worker(url);
-  URL.revokeObjectURL(url);
-  const ready = new Promise<void>((resolve, reject) => {
-    worker.onmessage = (e: MessageEvent) => (e.data.ready ? resolve() : reject(new Error(`wasmlp thread failed to start: ${e.data.error}`)));
-    worker.onerror = (e: ErrorEvent) => { reject(new Error(`wasmlp thread failed: ${e.message}`)); onExit(`a thread crashed: ${e.message}`); };
-  });
-  worker.postMessage(init);
-  return { handle: worker, ready };
+/**
+ * Starts one worker given what it is posted (spawn.ts starts real ones; tests start stand-ins
+ * on their own thread); `onExit(why)` is for a worker that crashes or exits later.
+ */
+export type Spawner = (init: WorkerInit, onExit: (why: string) => void) => Promise<Spawned>;
+
+/** What Pool.start needs. */
+export interface PoolOptions {
+  /** Workers to start (the calling thread is not counted). */
+  workers: number;
+  /** Each kernel a job may run, by name, with its signature (the letters of src/kernel-signatures.ts: s size, p pointer, i int, f float; `>` and the result). */
+  signatures: ReadonlyMap<string, string>;
+  /** This thread's functions of those kernels. */
+  local: Readonly<Record<string, unknown>>;
+  /** What the workers instantiate (posted to each). */
+  module: WebAssembly.Module;
+  memory: WebAssembly.Memory;
+  spawn: Spawner;
+  /** Milliseconds a part may take, or a worker may go without taking up any call, before a call fails (default 60,000). */
+  timeoutMs?: number;
+  pollMicros?: number;
+  clock?: Clock;
 }
 
 /** Whether this thread may block in Atomics.wait (not a browser's main thread). */
@@ -226,9 +91,29 @@ function canBlock(): boolean {
   }
 }
 
-/** Thrown when a part of a step fails on a thread; the pool is then unusable (the caller falls back). */
-export class ThreadError extends Error {
-  override name = "ThreadError";
+/** Parameter kinds, per letter of a signature. */
+const SIZE = 0, POINTER = 1, INT = 2, FLOAT = 3;
+const KINDS: Readonly<Record<string, number>> = { s: SIZE, p: POINTER, i: INT, f: FLOAT };
+
+/** A signature's parameter kinds (the letters before `>`). */
+function kindsOf(name: string, signature: string): Uint8Array {
+  const params = signature.split(">")[0];
+  if (params.length > MAX_ARGS - 1) throw new Error(`wasmlp internal error: kernel ${name} has ${params.length} parameters, more than a tile's ${MAX_ARGS - 1}`);
+  return Uint8Array.from(params, (c) => {
+    const kind = KINDS[c];
+    if (kind === undefined) throw new Error(`wasmlp internal error: kernel ${name}'s signature "${signature}" has an unknown letter "${c}"`);
+    return kind;
+  });
+}
+
+/** Why argument `v` does not fit a parameter of `kind`, or null. NaN is what the job area holds where nothing was written. */
+function misfit(kind: number, v: number): string | null {
+  switch (kind) {
+    case SIZE: return v >= 0 && v <= 0x7fffffff && Math.floor(v) === v ? null : "a size (an integer from 0 to 2^31 − 1)";
+    case POINTER: return v >= 0 && v <= 0xffffffff && Math.floor(v) === v ? null : "a pointer (an integer from 0 to 2^32 − 1)";
+    case INT: return v >= -0x80000000 && v <= 0x7fffffff && Math.floor(v) === v ? null : "an i32";
+    default: return null; // any f32, NaN included
+  }
 }
 
 export class Pool {
@@ -238,51 +123,68 @@ export class Pool {
   private readonly i32: Int32Array;
   private readonly job: Int32Array;
   private readonly tileArgs: Float64Array;
-  private readonly blocking = canBlock();
+  /** Whether wait() may sleep (not on a browser's main thread, unless a test's clock sleeps for it). */
+  private readonly blocking: boolean;
+  /** Op codes by kernel name, and by op code the kernel's parameter kinds and this thread's function. */
   private readonly ops: Map<string, number>;
+  private readonly kinds: Uint8Array[];
+  private readonly fns: KernelFn[];
 
   private constructor(
     private readonly workers: WorkerHandle[],
     private readonly control: SharedArrayBuffer,
-    readonly names: readonly string[],
+    signatures: ReadonlyMap<string, string>,
+    local: Readonly<Record<string, unknown>>,
     /** Milliseconds a part may take before the step fails as "not responding". */
     readonly timeoutMs: number,
+    private readonly clock: Clock,
   ) {
+    this.blocking = clock !== realClock || canBlock();
     this.i32 = new Int32Array(control);
     this.job = new Int32Array(control, workers.length * SLOT * 4, JOB_INTS);
-    this.tileArgs = new Float64Array(control, workers.length * SLOT * 4 + JOB_HEADER_BYTES, MAX_TILES * MAX_ARGS);
+    this.tileArgs = new Float64Array(control, workers.length * SLOT * 4 + JOB_HEADER_BYTES, MAX_TILES * MAX_ARGS).fill(NaN);
+    const names = [...signatures.keys()];
     this.ops = new Map(names.map((n, i) => [n, i]));
+    this.kinds = names.map((n) => kindsOf(n, signatures.get(n)!));
+    this.fns = names.map((n) => {
+      const f = local[n];
+      if (typeof f !== "function") throw new Error(`wasmlp internal error: kernel ${n} has no function on the calling thread`);
+      return f as KernelFn;
+    });
     this.absentSince = new Float64Array(workers.length).fill(NaN);
     this.absentSeen = new Int32Array(workers.length);
   }
 
-  /** Starts `size` workers over `memory`, each instantiating `module`; resolves when all are ready. */
-  static async start(size: number, module: WebAssembly.Module, memory: WebAssembly.Memory, names: readonly string[], timeoutMs = 60_000, pollMicros = POLL_US_SHARED): Promise<Pool> {
-    const workers = Math.max(0, size);
-    const control = new SharedArrayBuffer(workers * SLOT * 4 + JOB_HEADER_BYTES + 8 * MAX_TILES * MAX_ARGS);
+  /** Starts the workers, each posted `module`, `memory` and its slot; resolves when all are ready. */
+  static async start(options: PoolOptions): Promise<Pool> {
+    const { signatures, local, module, memory, spawn, timeoutMs = 60_000, pollMicros = POLL_US_SHARED, clock = realClock } = options;
+    const workers = Math.max(0, options.workers);
+    const control = new SharedArrayBuffer(controlBytes(workers));
+    const names = [...signatures.keys()];
     const handles: WorkerHandle[] = [];
     let pool: Pool | null = null;
     const onExit = (why: string) => { if (pool && !pool.closed) pool.failure ??= why; };
     try {
       const spawned: Spawned[] = [];
       for (let slot = 0; slot < workers; slot++) {
-        const s = await spawn(onExit, { module, memory, control, slot, workers, names });
+        const s = await spawn({ module, memory, control, slot, workers, names }, onExit);
         spawned.push(s);
         handles.push(s.handle);
       }
       await Promise.all(spawned.map((s) => s.ready));
+      pool = new Pool(handles, control, signatures, local, timeoutMs, clock);
     } catch (e) {
       for (const h of handles) h.terminate();
       throw e;
     }
-    pool = new Pool(handles, control, names, timeoutMs);
     pool.pollMicros = pollMicros;
     return pool;
   }
 
   private closed = false;
-  /** The current job's tile runner on this thread, and workspaces (set by run()). */
-  private here: ((at: number) => void) | null = null;
+  /** The current job's kernel on this thread, its argument count and workspaces (set by parallelize()). */
+  private fn: KernelFn | null = null;
+  private argc = 0;
   private work: Workspace | null = null;
   /** Tiles this thread has run of the current job. */
   private ran = 0;
@@ -295,13 +197,14 @@ export class Pool {
    */
   idle: (() => boolean) | null = null;
   private readonly runTile = (t: number): void => {
-    const work = this.work;
+    const work = this.work, args = this.tileArgs, at = t * MAX_ARGS;
     if (work) {
-      this.tileArgs[t * MAX_ARGS + work.arg] = work.pointers[0];
-      if (work.kept !== undefined && this.ran > 0) this.tileArgs[t * MAX_ARGS + work.kept] = KEPT;
+      args[at + work.arg] = work.pointers[0];
+      if (work.kept !== undefined && this.ran > 0) args[at + work.kept] = KEPT;
     }
     this.ran++;
-    this.here!(t * MAX_ARGS);
+    const r = callWith(this.fn!, args, at, this.argc);
+    if (r !== undefined) args[at + RESULT] = r as number;
   };
 
   /** Microseconds each worker polls for the next job before it blocks (see POLL_US_OWN_CORE). */
@@ -324,37 +227,57 @@ export class Pool {
   }
 
   /**
-   * The job area's tile arguments, shared with the workers: tile t's `argc` arguments start at
-   * t·MAX_ARGS. Written by the caller of run() before it calls run(), so a call allocates nothing.
+   * The job area's tile arguments, shared with the workers: tile t's arguments start at
+   * t·MAX_ARGS, in the kernel's parameter order. Written by the caller of parallelize() before
+   * it calls it, so a call allocates nothing; a kernel's result, if it has one, is left at
+   * RESULT in its tile's row.
    */
   get args(): Float64Array {
     return this.tileArgs;
   }
 
-  /**
-   * Runs kernel `name` on each of `count` tiles (arguments in `args`) on up to `threads` threads,
-   * this one included through `here(at)` (at: the tile's offset in `args`), and returns when all
-   * are done, each thread running tiles as runTiles says (this one is thread 0). With `work`, a
-   * tile's workspace arguments are the running thread's (Workspace). With `idleFirst` (a job long
-   * enough to hide it), this thread does its idle work before its tiles. Returns the first error
-   * met (a ThreadError for a worker's), or null.
-   */
-  run(threads: number, name: string, count: number, argc: number, here: (at: number) => void, work: Workspace | null = null, idleFirst = false): unknown {
-    if (this.failure) return new ThreadError(`wasmlp threads failed: ${this.failure}`);
-    const op = this.ops.get(name);
-    if (op === undefined || argc > MAX_ARGS || count < 1 || count > MAX_TILES) {
-      return new Error(`wasmlp internal error: kernel ${name} cannot run on threads with ${count} tiles of ${argc} arguments`);
+  /** Why the first `tiles` rows of arguments do not fit kernel `op`'s signature, or null (`skip`: the workspace argument, the running thread's). */
+  private checkArgs(name: string, op: number, tiles: number, skip: number): string | null {
+    const kinds = this.kinds[op], args = this.tileArgs;
+    if (skip >= 0 && kinds[skip] !== POINTER) return `wasmlp internal error: ${name}'s argument ${skip} is not a pointer, so it cannot be a workspace`;
+    for (let t = 0; t < tiles; t++) {
+      for (let i = 0; i < kinds.length; i++) {
+        if (i === skip) continue;
+        const want = misfit(kinds[i], args[t * MAX_ARGS + i]);
+        if (want !== null) return `wasmlp internal error: ${name} tile ${t} argument ${i} is ${args[t * MAX_ARGS + i]}, expected ${want}`;
+      }
     }
-    const helpers = Math.min(threads - 1, this.workers.length, count - 1);
+    return null;
+  }
+
+  /**
+   * Runs `kernel` over `tiles` tiles (arguments in `args`, checked against its signature first)
+   * on up to `threads` threads, this one included, and returns when all are done, each thread
+   * running tiles as runTiles says (this one is thread 0). With `work`, a tile's workspace
+   * arguments are the running thread's (Workspace). With `idleFirst` (a job long enough to hide
+   * it), this thread does its idle work before its tiles. Returns the first error met (a
+   * ThreadError for a worker's), or null; the arguments' rows read as unwritten afterwards.
+   */
+  parallelize(kernel: string, tiles: number, threads = Infinity, work: Workspace | null = null, idleFirst = false): unknown {
+    if (this.failure) return new ThreadError(`wasmlp threads failed: ${this.failure}`);
+    const op = this.ops.get(kernel);
+    if (op === undefined || tiles < 1 || tiles > MAX_TILES) {
+      return new Error(`wasmlp internal error: kernel ${kernel} cannot run on threads with ${tiles} tiles`);
+    }
+    const argc = this.kinds[op].length;
+    const misfit = this.checkArgs(kernel, op, tiles, work ? work.arg : -1);
+    if (misfit !== null) return new Error(misfit);
+    const helpers = Math.max(0, Math.min(threads - 1, this.workers.length, tiles - 1));
     const job = this.job;
     job[OP] = op;
     job[ARGC] = argc;
-    job[COUNT] = count;
+    job[COUNT] = tiles;
     job[WORK_ARG] = work ? work.arg : -1;
     job[KEPT_ARG] = work?.kept ?? -1;
     job[PARTS] = helpers + 1;
     for (let q = 0; q <= helpers; q++) job[CLAIMS + q] = job[BACKS + q] = 0;
-    this.here = here;
+    this.fn = this.fns[op];
+    this.argc = argc;
     this.work = work;
     this.ran = 0;
     const seq = (this.seq = (this.seq + 1) & 0x3fffffff) || (this.seq = 1);
@@ -370,17 +293,20 @@ export class Pool {
     let error: unknown = null;
     if (idleFirst && helpers > 0) this.doIdle(helpers, seq, true);
     try {
-      runTiles(job, CLAIMS, BACKS, 0, helpers + 1, count, this.runTile);
+      runTiles(job, 0, helpers + 1, tiles, this.runTile);
     } catch (e) {
       error = e;
-      for (let q = 0; q <= helpers; q++) Atomics.store(job, CLAIMS + q, MAX_TILES); // the workers take no more tiles
+      stopTiles(job, helpers + 1); // the workers take no more tiles
     }
-    this.here = null;
+    this.fn = null;
     this.work = null;
     if (error === null) this.doIdle(helpers, seq, false);
     for (let w = 0; w < helpers; w++) {
       try { this.wait(w, seq); } catch (e) { error ??= e; }
     }
+    // A row not rewritten before the next job then fails its check (its results stay for the caller).
+    const args = this.tileArgs;
+    for (let t = 0; t < tiles; t++) args.fill(NaN, t * MAX_ARGS, t * MAX_ARGS + argc);
     return error;
   }
 
@@ -424,7 +350,7 @@ export class Pool {
   private wait(w: number, seq: number): void {
     const base = w * SLOT;
     if (Atomics.load(this.i32, base + DONE) !== seq && Atomics.compareExchange(this.i32, base + ENTER, OPEN, SKIPPED) === OPEN) {
-      const now = performance.now(), seen = Atomics.load(this.i32, base + SEEN);
+      const now = this.clock.now(), seen = Atomics.load(this.i32, base + SEEN);
       if (Number.isNaN(this.absentSince[w]) || seen !== this.absentSeen[w]) {
         this.absentSince[w] = now; // alive (it has woken since), only late
         this.absentSeen[w] = seen;
@@ -438,21 +364,21 @@ export class Pool {
     // Polls as long as the workers do before it blocks: the last tile of a job often ends tens of
     // microseconds after this thread's, and waking from Atomics.wait costs as much again.
     if (Atomics.load(this.i32, base + DONE) !== seq) {
-      const until = performance.now() + this.pollMicros / 1000;
-      for (let spin = 1; Atomics.load(this.i32, base + DONE) !== seq; spin++) if ((spin & 255) === 0 && performance.now() > until) break;
+      const until = this.clock.now() + this.pollMicros / 1000;
+      for (let spin = 1; Atomics.load(this.i32, base + DONE) !== seq; spin++) if ((spin & 255) === 0 && this.clock.now() > until) break;
     }
-    const deadline = performance.now() + this.timeoutMs;
+    const deadline = this.clock.now() + this.timeoutMs;
     for (;;) {
       const done = Atomics.load(this.i32, base + DONE);
       if (done === seq) break;
       if (this.failure) throw new ThreadError(`wasmlp threads failed: ${this.failure}`);
-      const left = deadline - performance.now();
+      const left = deadline - this.clock.now();
       if (left <= 0) {
         this.failure ??= `thread ${w + 1} did not finish its part within ${this.timeoutMs} ms (it may have died)`;
         throw new ThreadError(`wasmlp threads failed: ${this.failure}`);
       }
       // Blocks (does not spin) where the platform allows; a browser's main thread can only poll.
-      if (this.blocking) Atomics.wait(this.i32, base + DONE, done, Math.min(left, 100));
+      if (this.blocking) this.clock.wait(this.i32, base + DONE, done, Math.min(left, 100));
     }
     if (this.i32[base + STATUS] !== 0) {
       const len = this.i32[base + ERRLEN];

@@ -1,15 +1,10 @@
 // How work is cut into parts for threads. Pure functions of the sizes and the part count, so
 // the plan is fixed; no part is a reduction (every output element is written by exactly one
 // part, with the same arithmetic as the undivided kernel), so results do not depend on it.
+import { MAX_TILES } from "./protocol.js";
 
 /** Rows of C below which the matmul kernels take their unpacked path: never split (assembly/gemm.ts SMALL_M). */
 export const SMALL_M = 4;
-/**
- * Forward passes of at most this many samples run dense_nt_forward (unpacked dot products, on the
- * calling thread) instead of the packed GEMM: on 784-256-128-10 it was 1.2–1.8× faster at 4–8
- * samples and still 1.1× at 16 (one interleaved run), so the matrix-vector path covers 1–8.
- */
-export const DENSE_MAX_M = 8;
 /** Multiply-adds a matmul must have, per thread beyond the first, to be worth waking threads for (a wake costs ~10-30 µs). */
 export const MIN_MATMUL_WORK = 1 << 19;
 /**
@@ -17,23 +12,22 @@ export const MIN_MATMUL_WORK = 1 << 19;
  * that runs slow (another program on it, a neighbour on a shared host) does fewer of them
  * instead of holding up the call. Column tiles (all of A each) pack A once per thread and job
  * (the kernels' aMode); row tiles pack their own rows. With that, 8 column tiles run the
- * 784-256 layer's forward and weight-gradient shapes as fast as one call on one thread, and 6 or
- * 8 tiles per thread were no faster than 4 on 2 threads (1.00–1.03×, interleaved).
+ * 784-256 layer's forward and weight-gradient shapes as fast as one call on one thread, and more
+ * tiles per thread were no faster than 4 on 2 threads (measured: bench/LOG.md, "Choices in the code").
  */
 export const TILES_PER_THREAD = 4;
 /** Multiply-adds a tile must have: each tile is a kernel call that packs its own block of A. */
 export const MIN_TILE_WORK = 1 << 17;
 /** Tiles one call may have (the size of the thread pool's job area). */
-export const MAX_TILES = 64;
+export { MAX_TILES };
 /**
  * Elements per thread the cheapest elementwise passes (a load, an add or a max, a store:
  * sgd_step, max_abs, relu; 0.11–0.25 ns an element on one core) must have to be shared; dearer
  * kernels divide it by their cost class (ELEMENTWISE in parallel.ts). A part has at least a
  * TILES_PER_THREAD-th of it. Sharing a cheap pass costs the calling thread ~10 µs of waking and
- * waiting, more than it saves below ~20 µs of work, yet it pays: on 784-128-10 (101,770
- * parameters) sgd_step and max_abs took 15 µs alone and 21–24 µs shared, but the step ran
- * 0.90–0.96× as fast when they were not shared, because each thread's part of the weights then
- * stays in its cache for its forward tiles.
+ * waiting, more than it saves on small passes, yet it pays: the whole step runs faster when
+ * they are shared, because each thread's part of the weights then stays in its cache for its
+ * forward tiles (measured: bench/LOG.md, "Choices in the code").
  */
 export const MIN_ELEMENTWISE = 1 << 15;
 

@@ -2,7 +2,7 @@
 // the same training rows, shuffled batches that depend only on the seeds, fitDataset, and the CLI
 // training a 30 MB file in a 64 MB heap.
 import { spawnSync } from "node:child_process";
-import { closeSync, mkdtempSync, openSync, readFileSync, writeSync } from "node:fs";
+import { closeSync, mkdtempSync, openSync, readFileSync, rmSync, writeSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Readable } from "node:stream";
@@ -82,11 +82,15 @@ describe("streaming", () => {
     }
     closeSync(fd);
     const bin = fileURLToPath(new URL("../../dist/cli/main.js", import.meta.url));
-    const r = spawnSync(process.execPath, ["--max-old-space-size=64", bin, "train", "--csv", path, "--target", "y", "--epochs", "1", "--layers", "8", "--batch-size", "512", "--lr", "0.01", "--save", join(dir, "m.json")], { encoding: "utf8" });
-    expect(r.stderr).toBe("");
-    expect(r.status).toBe(0);
-    expect(r.stdout).toMatch(/\(streamed\), 1,1\d\d,\d{3} rows/);
-    expect(r.stdout).toMatch(/held-out R² (0\.9\d{3}|1\.0000)/);
-    expect(JSON.parse(readFileSync(join(dir, "m.json"), "utf8")).features.columns.length).toBe(4);
+    try {
+      const r = spawnSync(process.execPath, ["--max-old-space-size=64", bin, "train", "--csv", path, "--target", "y", "--epochs", "1", "--layers", "8", "--batch-size", "512", "--lr", "0.01", "--save", join(dir, "m.json")], { encoding: "utf8" });
+      expect(r.stderr).toBe("");
+      expect(r.status).toBe(0);
+      expect(r.stdout).toMatch(/\(streamed\), 1,1\d\d,\d{3} rows/);
+      expect(r.stdout).toMatch(/held-out R² (0\.9\d{3}|1\.0000)/);
+      expect(JSON.parse(readFileSync(join(dir, "m.json"), "utf8")).features.columns.length).toBe(4);
+    } finally {
+      rmSync(dir, { recursive: true, force: true }); // 30 MB of scratch
+    }
   }, 600_000);
 });

@@ -61,7 +61,7 @@ describe("layers wasmlp cannot represent", () => {
     ["a nested Sequential", () => [tfl.sequential({ name: "inner", layers: [tfl.layers.dense({ units: 3, inputShape: [2] })] }) as unknown as TfLayer, tfl.layers.dense({ units: 1 })],
       /tfjs layer "inner" \(Sequential\) is a nested model: not supported/],
     ["a mish activation", () => [tfl.layers.dense({ units: 3, inputShape: [2], activation: "mish", name: "d" })],
-      /tfjs layer "d" \(Dense\): activation "mish" is not supported; wasmlp has linear, sigmoid, tanh, relu, softmax, leaky_relu, elu, selu, softsign, softplus, swish, silu, gelu, hard_sigmoid/],
+      /tfjs layer "d" \(Dense\): activation "mish" is not supported; wasmlp has sigmoid, tanh, relu, leaky_relu, elu, selu, softsign, softplus, swish, silu, gelu, linear, softmax, hard_sigmoid/],
     ["tfjs's hard sigmoid (0.2·z + 0.5)", () => [tfl.layers.dense({ units: 3, inputShape: [2], activation: "hardSigmoid", name: "d" })],
       /tfjs layer "d" \(Dense\): activation "hard_sigmoid" of keras_version "tfjs-layers 4.22.0" is 0.2·z \+ 0.5 clipped \(Keras 2, tfjs\), which wasmlp does not have: its hard-sigmoid is Keras 3's relu6\(z \+ 3\) \/ 6/],
     ["a mish Activation layer", () => [tfl.layers.dense({ units: 3, inputShape: [2] }), tfl.layers.activation({ activation: "mish", name: "act" })],

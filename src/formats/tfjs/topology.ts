@@ -1,0 +1,372 @@
+// A tfjs layers model's topology: the layer list (Sequential, or a functional model's chain)
+// folded into wasmlp's Dense layers, each with one activation and at most one normalization.
+// Anything else is refused with an error naming the layer, before a weight is read.
+import type { Activation } from "../../config.js";
+import { describe } from "../describe.js";
+import { FormatError, FormatTypeError, UnsupportedFormatError } from "../errors.js";
+import { SUPPORTED_LAYERS, inferenceNoOpKeys, tfjsActivation, tfjsActivationNames } from "./names.js";
+
+/** One Dense layer as read from the file, with what follows it folded in. */
+export interface DensePlan {
+  name: string;
+  units: number;
+  activation: Activation;
+  alpha: number;
+  useBias: boolean;
+  /** The layer that set the activation (the Dense itself or an Activation layer after it). */
+  activationFrom: string | null;
+  /** A BatchNormalization or LayerNormalization layer between the Dense and its activation. */
+  normalization: NormalizationPlan | null;
+}
+
+export interface NormalizationPlan {
+  name: string;
+  type: "batch" | "layer";
+  epsilon: number;
+  momentum: number;
+  /** β and γ are in the weights (Keras's center and scale); when not, β = 0 and γ = 1. */
+  center: boolean;
+  scale: boolean;
+}
+
+interface RawLayer {
+  name: string;
+  className: string;
+  config: Record<string, unknown>;
+  inbound: unknown;
+}
+
+const NORMALIZATION_KEYS = {
+  BatchNormalization: [
+    "axis", "momentum", "epsilon", "center", "scale", "beta_initializer", "gamma_initializer", "moving_mean_initializer",
+    "moving_variance_initializer", "beta_regularizer", "gamma_regularizer", "beta_constraint", "gamma_constraint", "synchronized",
+  ],
+  LayerNormalization: [
+    "axis", "epsilon", "center", "scale", "rms_scaling", "beta_initializer", "gamma_initializer", "beta_regularizer", "gamma_regularizer",
+    "beta_constraint", "gamma_constraint",
+  ],
+} as const;
+/** Keys every layer may carry that do not change what it computes. */
+const COMMON_KEYS = ["name", "trainable", "dtype", "batch_input_shape", "batch_shape", "batch_size", "input_shape", "input_dim"];
+const DENSE_KEYS = [
+  "units", "activation", "use_bias", "kernel_initializer", "bias_initializer", "kernel_regularizer", "bias_regularizer",
+  "activity_regularizer", "kernel_constraint", "bias_constraint", "lora_rank", "lora_alpha", "quantization_config",
+];
+
+/** A file's value for a message: its JSON, cut at `max` characters. */
+function shown(value: unknown, max = 200): string {
+  let text: string | undefined;
+  try {
+    text = JSON.stringify(value);
+  } catch {
+    text = undefined;
+  }
+  if (text === undefined) return describe(value);
+  return text.length > max ? `${text.slice(0, max)}…` : text;
+}
+
+/** wasmlp's widest layer and input (config.ts MAX_UNITS; not imported, to keep this file off the engine's modules). */
+export const MAX_TFJS_UNITS = 1 << 16;
+
+/** The topology of model.json folded into Dense layers, with the declared input. */
+export function readTopology(topology: unknown): { inputSize: number; inputShape: number[] | null; layers: DensePlan[] } {
+  let top = topology as Record<string, unknown>;
+  const kerasVersion = typeof top.keras_version === "string" ? top.keras_version : "";
+  if (typeof top.model_config === "object" && top.model_config !== null) top = top.model_config as Record<string, unknown>; // tensorflowjs_converter's Keras wrapper
+  const className = top.class_name;
+  const config = top.config as Record<string, unknown> | unknown[] | undefined;
+  let raw: RawLayer[];
+  if (className === "Sequential") {
+    const list = Array.isArray(config) ? config : config?.layers; // Keras ≤ 2.1 wrote the layer list as the config itself
+    raw = rawLayers(list);
+  } else if (className === "Model" || className === "Functional") {
+    if (typeof config !== "object" || config === null || Array.isArray(config)) throw new FormatError(`tfjs modelTopology: ${className} has no config object`);
+    raw = chainOrder(rawLayers(config.layers), config.input_layers, config.output_layers);
+  } else {
+    throw new UnsupportedFormatError(`tfjs modelTopology class ${describe(className)} is not supported: wasmlp reads Sequential models and linear functional models (Model / Functional)`);
+  }
+  return plan(raw, kerasVersion);
+}
+
+function rawLayers(list: unknown): RawLayer[] {
+  if (!Array.isArray(list)) throw new FormatError(`tfjs modelTopology has no layer list (received ${describe(list)})`);
+  return list.map((l, i) => {
+    if (typeof l !== "object" || l === null) throw new FormatTypeError(`tfjs layer ${i} must be an object, received ${describe(l)}`);
+    const layer = l as Record<string, unknown>;
+    const config = (layer.config ?? {}) as Record<string, unknown>;
+    if (typeof config !== "object" || Array.isArray(config)) throw new FormatTypeError(`tfjs layer ${i}: config must be an object`);
+    const name = typeof layer.name === "string" ? layer.name : typeof config.name === "string" ? config.name : `#${i}`;
+    if (typeof layer.class_name !== "string") throw new FormatTypeError(`tfjs layer "${name}" has no class_name`);
+    return { name, className: layer.class_name, config, inbound: layer.inbound_nodes };
+  });
+}
+
+/** A reference to a layer's output: [name, node, tensor, …] (Keras 2, tfjs) or Keras 3's __keras_tensor__. */
+function tensorSource(ref: unknown): string | null {
+  if (Array.isArray(ref) && typeof ref[0] === "string") return ref[0];
+  if (typeof ref === "object" && ref !== null) {
+    const history = ((ref as { config?: { keras_history?: unknown } }).config?.keras_history);
+    if (Array.isArray(history) && typeof history[0] === "string") return history[0];
+  }
+  return null;
+}
+
+/** The layers a node's call reads, in either serialisation. */
+function nodeInputs(node: unknown): unknown[] {
+  if (Array.isArray(node)) return node; // [[name, 0, 0, {}], …]
+  if (typeof node === "object" && node !== null && Array.isArray((node as { args?: unknown }).args)) {
+    return (node as { args: unknown[] }).args.flatMap((a) => (Array.isArray(a) && a.length > 0 && typeof a[0] !== "string" ? a : [a]));
+  }
+  return [node];
+}
+
+/** Orders a functional model's layers from its one input to its one output; refuses anything but a chain. */
+function chainOrder(layers: RawLayer[], inputs: unknown, outputs: unknown): RawLayer[] {
+  const ends = (what: string, refs: unknown): string => {
+    const list = Array.isArray(refs) && typeof refs[0] === "string" ? [refs] : refs; // Keras 3 writes a single [name, 0, 0]
+    if (!Array.isArray(list) || list.length !== 1) {
+      throw new UnsupportedFormatError(`tfjs model has ${Array.isArray(list) ? list.length : "no"} ${what} layers: only models with one input and one output are supported`);
+    }
+    const name = tensorSource(list[0]);
+    if (name === null) throw new FormatError(`tfjs model: ${what}_layers[0] is not a layer reference`);
+    return name;
+  };
+  const input = ends("input", inputs);
+  const output = ends("output", outputs);
+  const byName = new Map(layers.map((l) => [l.name, l]));
+  const consumers = new Map<string, RawLayer[]>();
+  for (const l of layers) {
+    if (l.name === input) continue;
+    const nodes = l.inbound;
+    if (!Array.isArray(nodes) || nodes.length === 0) throw new UnsupportedFormatError(`tfjs layer "${l.name}" (${l.className}) is not connected to anything: only a chain from one input to one output is supported`);
+    if (nodes.length > 1) throw new UnsupportedFormatError(`tfjs layer "${l.name}" (${l.className}) is applied ${nodes.length} times (a shared layer): not supported`);
+    const sources = nodeInputs(nodes[0]).map(tensorSource);
+    if (sources.length !== 1 || sources[0] === null) {
+      throw new UnsupportedFormatError(`tfjs layer "${l.name}" (${l.className}) takes ${sources.length} inputs: residual and multi-input graphs are not supported`);
+    }
+    const from = sources[0];
+    if (!byName.has(from)) throw new FormatError(`tfjs layer "${l.name}" reads from "${from}", which is not a layer of the model`);
+    consumers.set(from, [...(consumers.get(from) ?? []), l]);
+  }
+  const inputLayer = byName.get(input);
+  if (!inputLayer) throw new FormatError(`tfjs model: the input layer "${input}" is not in the layer list`);
+  const order = [inputLayer];
+  for (let at = inputLayer; at.name !== output;) {
+    const next = consumers.get(at.name) ?? [];
+    if (next.length !== 1) {
+      throw new UnsupportedFormatError(next.length === 0
+        ? `tfjs model: nothing reads layer "${at.name}", so the output "${output}" is not reached from the input`
+        : `tfjs layer "${at.name}" feeds ${next.length} layers (${next.map((n) => `"${n.name}"`).join(", ")}): branching and residual graphs are not supported`);
+    }
+    at = next[0];
+    order.push(at);
+  }
+  if (order.length !== layers.length) {
+    const off = layers.find((l) => !order.includes(l));
+    throw new UnsupportedFormatError(`tfjs layer "${off?.name}" (${off?.className}) is not on the path from the input to the output: only a chain is supported`);
+  }
+  return order;
+}
+
+/** Walks the layers in order and folds them into Dense layers with one activation each. */
+function plan(raw: RawLayer[], kerasVersion: string): { inputSize: number; inputShape: number[] | null; layers: DensePlan[] } {
+  const dense: DensePlan[] = [];
+  let shape: number[] | null = null; // feature dims of the data at this point, when declared
+  let flattened = false;
+  raw.forEach((l, i) => {
+    const where = `tfjs layer "${l.name}" (${l.className})`;
+    checkDtype(where, l.config.dtype);
+    const declared = declaredShape(where, l.config);
+    if (declared) {
+      if (i !== 0) throw new UnsupportedFormatError(`${where} declares an input shape but is not the first layer`);
+      shape = declared;
+    }
+    const last = dense[dense.length - 1];
+    const setActivation = (name: string, activation: Activation, alpha: number): void => {
+      if (activation === "linear") return; // the identity: nothing to fold
+      if (!last) throw new UnsupportedFormatError(`${where} applies ${name} to the input, before any Dense layer: wasmlp activations belong to a Dense layer`);
+      if (last.activation !== "linear") {
+        throw new UnsupportedFormatError(`${where} applies ${name} after "${last.activationFrom}" already applied ${last.activation}: a wasmlp layer has one activation`);
+      }
+      last.activation = activation;
+      last.alpha = alpha;
+      last.activationFrom = l.name;
+    };
+    switch (l.className) {
+      case "InputLayer": {
+        if (i !== 0) throw new UnsupportedFormatError(`${where} is not the first layer`);
+        checkKeys(where, l.config, ["sparse", "ragged", "optional"]);
+        if (l.config.sparse === true || l.config.ragged === true) throw new UnsupportedFormatError(`${where} takes sparse or ragged input: not supported`);
+        if (!declared) throw new FormatError(`${where} has no batch_input_shape / batch_shape`);
+        break;
+      }
+      case "Dense": {
+        checkKeys(where, l.config, DENSE_KEYS);
+        if (shape && shape.length > 1 && !flattened) {
+          throw new UnsupportedFormatError(`${where} is applied to a ${shape.length}-d input [${shape.join(", ")}] (it would act on the last axis only): add a Flatten before it`);
+        }
+        for (const key of ["kernel_regularizer", "bias_regularizer", "activity_regularizer", "kernel_constraint", "bias_constraint", "lora_rank", "quantization_config"]) {
+          const v = l.config[key];
+          if (v !== undefined && v !== null) throw new UnsupportedFormatError(`${where}: ${key} ${shown(v)} is not supported (wasmlp has no ${key.replace(/_/g, " ")}); remove it before converting`);
+        }
+        const units = l.config.units;
+        if (!Number.isInteger(units) || (units as number) < 1) throw new FormatError(`${where}: units must be a positive whole number, received ${describe(units)}`);
+        if ((units as number) > MAX_TFJS_UNITS) throw new UnsupportedFormatError(`${where}: ${units} units is more than wasmlp's widest layer (${MAX_TFJS_UNITS})`);
+        const useBias = l.config.use_bias ?? true;
+        if (typeof useBias !== "boolean") throw new FormatTypeError(`${where}: use_bias must be true or false, received ${describe(useBias)}`);
+        const act = activationOf(where, l.config.activation, kerasVersion);
+        dense.push({ name: l.name, units: units as number, activation: act.activation, alpha: act.alpha, useBias, activationFrom: l.name, normalization: null });
+        break;
+      }
+      case "BatchNormalization":
+      case "LayerNormalization": {
+        const type = l.className === "BatchNormalization" ? "batch" : "layer";
+        checkKeys(where, l.config, NORMALIZATION_KEYS[l.className]);
+        if (!last) throw new UnsupportedFormatError(`${where} normalizes the input, before any Dense layer: wasmlp normalizes a Dense layer's z before its activation`);
+        if (last.normalization) throw new UnsupportedFormatError(`${where} follows "${last.normalization.name}": a wasmlp layer has one normalization`);
+        if (last.activation !== "linear") {
+          throw new UnsupportedFormatError(`${where} comes after "${last.activationFrom}" applied ${last.activation}: wasmlp normalizes z before the activation (Dense without activation, then ${l.className}, then Activation)`);
+        }
+        const axis = l.config.axis ?? -1;
+        const lastAxis = (a: unknown): boolean => a === -1 || a === 1;
+        if (!(lastAxis(axis) || (Array.isArray(axis) && axis.length === 1 && lastAxis(axis[0])))) {
+          throw new UnsupportedFormatError(`${where}: axis ${shown(axis)} is not supported (only the features, -1)`);
+        }
+        for (const key of ["beta_regularizer", "gamma_regularizer", "beta_constraint", "gamma_constraint"]) {
+          const v = l.config[key];
+          if (v !== undefined && v !== null) throw new UnsupportedFormatError(`${where}: ${key} ${shown(v)} is not supported; remove it before converting`);
+        }
+        if (l.config.rms_scaling === true) throw new UnsupportedFormatError(`${where}: rms_scaling is not supported`);
+        if (l.config.synchronized === true) throw new UnsupportedFormatError(`${where}: synchronized batch normalization is not supported`);
+        const flag = (key: string): boolean => {
+          const v = l.config[key] ?? true;
+          if (typeof v !== "boolean") throw new FormatTypeError(`${where}: ${key} must be true or false, received ${describe(v)}`);
+          return v;
+        };
+        const number = (key: string, fallback: number, min: number, max: number): number => {
+          const v = l.config[key] ?? fallback;
+          if (typeof v !== "number" || !(v > min && v < max)) throw new FormatError(`${where}: ${key} must be a number in (${min}, ${max}), received ${describe(v)}`);
+          return v;
+        };
+        last.normalization = {
+          name: l.name, type, epsilon: number("epsilon", 1e-3, 0, 1), momentum: type === "batch" ? number("momentum", 0.99, 0, 1) : 0.99,
+          center: flag("center"), scale: flag("scale"),
+        };
+        break;
+      }
+      case "Activation": {
+        checkKeys(where, l.config, ["activation"]);
+        const act = activationOf(where, l.config.activation, kerasVersion);
+        setActivation(String(activationName(l.config.activation)), act.activation, act.alpha);
+        break;
+      }
+      case "ReLU": {
+        checkKeys(where, l.config, ["max_value", "maxValue", "negative_slope", "threshold"]);
+        const max = l.config.max_value ?? l.config.maxValue ?? null;
+        if (max !== null) throw new UnsupportedFormatError(`${where}: max_value ${describe(max)} (a capped relu) is not supported`);
+        const threshold = l.config.threshold ?? 0;
+        if (threshold !== 0) throw new UnsupportedFormatError(`${where}: threshold ${describe(threshold)} is not supported (only 0)`);
+        const slope = l.config.negative_slope ?? 0;
+        if (slope === 0) setActivation("relu", "relu", 0);
+        else setActivation("leaky relu", "leaky-relu", leakySlope(where, "negative_slope", slope));
+        break;
+      }
+      case "LeakyReLU": {
+        checkKeys(where, l.config, ["alpha", "negative_slope"]);
+        const key = l.config.negative_slope !== undefined ? "negative_slope" : "alpha";
+        setActivation("leaky relu", "leaky-relu", leakySlope(where, key, l.config[key] ?? 0.3));
+        break;
+      }
+      case "Softmax": {
+        checkKeys(where, l.config, ["axis"]);
+        const axis = l.config.axis ?? -1;
+        const ok = axis === -1 || axis === 1 || (Array.isArray(axis) && axis.length === 1 && (axis[0] === -1 || axis[0] === 1));
+        if (!ok) throw new UnsupportedFormatError(`${where}: softmax over axis ${shown(axis)} is not supported (only the last axis)`);
+        setActivation("softmax", "softmax", 0);
+        break;
+      }
+      case "Flatten": {
+        checkKeys(where, l.config, ["data_format"]);
+        if (dense.length > 0 || flattened) break; // Dense outputs are already flat: the identity
+        if (shape && shape.length > 1 && l.config.data_format === "channels_first") {
+          throw new UnsupportedFormatError(`${where}: data_format "channels_first" reorders a ${shape.length}-d input: not supported (use channels_last)`);
+        }
+        flattened = true;
+        break;
+      }
+      default: {
+        const keys = inferenceNoOpKeys(l.className);
+        if (keys) { checkKeys(where, l.config, keys); break; } // dropout and noise: the identity at inference
+        if (l.className === "Sequential" || l.className === "Model" || l.className === "Functional") {
+          throw new UnsupportedFormatError(`${where} is a nested model: not supported (flatten it into one Sequential model)`);
+        }
+        throw new UnsupportedFormatError(`${where} is not supported: wasmlp imports ${SUPPORTED_LAYERS}`);
+      }
+    }
+  });
+  if (dense.length === 0) throw new UnsupportedFormatError("tfjs model has no Dense layer: nothing for wasmlp to import");
+  const inputShape = shape as number[] | null;
+  const size = inputShape === null ? 0 : inputShape.reduce((a, b) => a * b, 1);
+  if (size > MAX_TFJS_UNITS) throw new UnsupportedFormatError(`tfjs layer "${raw[0].name}" (${raw[0].className}): an input of ${size} values ([${(inputShape as number[]).join(", ")}]) is more than wasmlp's widest input (${MAX_TFJS_UNITS})`);
+  return { inputSize: inputShape === null ? 0 : inputShape.reduce((a, b) => a * b, 1), inputShape, layers: dense };
+}
+
+function checkKeys(where: string, config: Record<string, unknown>, allowed: readonly string[]): void {
+  for (const key of Object.keys(config)) {
+    if (!COMMON_KEYS.includes(key) && !allowed.includes(key)) {
+      throw new UnsupportedFormatError(`${where}: attribute "${key}" (${shown(config[key], 60)}) is not supported`);
+    }
+  }
+}
+
+function checkDtype(where: string, dtype: unknown): void {
+  if (dtype === undefined || dtype === null || dtype === "float32") return;
+  // Keras 3 writes a DTypePolicy object: { class_name: "DTypePolicy", config: { name: "float32" } }
+  const policy = (dtype as { config?: { name?: unknown } })?.config?.name;
+  if (policy === "float32") return;
+  throw new UnsupportedFormatError(`${where} has dtype ${shown(policy ?? dtype)}: only float32 is supported`);
+}
+
+/** The declared per-sample shape (batch dimension dropped), or null when the layer declares none. */
+function declaredShape(where: string, config: Record<string, unknown>): number[] | null {
+  const batchShape = config.batch_input_shape ?? config.batch_shape;
+  let dims: unknown[] | null = null;
+  if (batchShape !== undefined && batchShape !== null) {
+    if (!Array.isArray(batchShape) || batchShape.length < 2) throw new UnsupportedFormatError(`${where}: input shape ${shown(batchShape)} is not supported (expected [batch, features, …])`);
+    dims = batchShape.slice(1);
+  } else if (Array.isArray(config.input_shape)) {
+    dims = config.input_shape;
+  } else if (config.input_dim !== undefined && config.input_dim !== null) {
+    dims = [config.input_dim];
+  }
+  if (dims === null) return null;
+  if (!dims.every((d) => Number.isInteger(d) && (d as number) > 0)) {
+    throw new UnsupportedFormatError(`${where}: input shape [${dims.map((d) => shown(d)).join(", ")}] is not supported: every feature dimension must be a fixed size`);
+  }
+  return dims as number[];
+}
+
+function activationName(value: unknown): unknown {
+  // Keras 3 may serialise an activation as { class_name: "function", config: "relu", … }.
+  if (typeof value === "object" && value !== null && typeof (value as { config?: unknown }).config === "string") return (value as { config: string }).config;
+  return value ?? "linear";
+}
+
+function activationOf(where: string, value: unknown, kerasVersion: string): { activation: Activation; alpha: number } {
+  const name = activationName(value);
+  if ((name === "hard_sigmoid" || name === "hardSigmoid") && !/^3\./.test(kerasVersion)) {
+    throw new UnsupportedFormatError(`${where}: activation "${name}" of ${kerasVersion ? `keras_version "${kerasVersion}"` : "a file without keras_version"} is 0.2·z + 0.5 clipped (Keras 2, tfjs), which wasmlp does not have: its hard-sigmoid is Keras 3's relu6(z + 3) / 6`);
+  }
+  const known = typeof name === "string" ? tfjsActivation(name) : undefined;
+  if (!known) {
+    throw new UnsupportedFormatError(`${where}: activation ${typeof name === "string" ? `"${name}"` : shown(name)} is not supported; wasmlp has ${tfjsActivationNames().join(", ")} (and LeakyReLU layers)`);
+  }
+  return known;
+}
+
+function leakySlope(where: string, key: string, value: unknown): number {
+  if (typeof value !== "number" || !(value > 0 && value < 1)) {
+    throw new UnsupportedFormatError(`${where}: ${key} ${describe(value)} is not supported; wasmlp's leaky-relu slope lies in (0, 1)`);
+  }
+  return value;
+}
