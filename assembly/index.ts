@@ -8,6 +8,7 @@ export * from "./optim";
 export * from "./dropout";
 export * from "./normalization";
 export * from "./elementwise";
+export * from "./quantized";
 
 /** First byte above the module's static data: where the TypeScript allocator may start. */
 export function heap_base(): usize {

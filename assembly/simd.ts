@@ -168,3 +168,30 @@
 @noinline export function activate4(op: i32, z: v128, alpha: f32): v128 {
   return forward4(op, z, alpha);
 }
+
+// z(n) = act(z + bias) over one row still in L1; op is a constant at each call site (generic:
+// the run-time act through activate4's call).
+// @ts-ignore: decorator
+@inline function biasActRow(op: i32, generic: bool, n: i32, z: usize, bias: usize, act: i32, alpha: f32): void {
+  let j = 0;
+  for (; j + 4 <= n; j += 4) {
+    const o = <usize>j << 2;
+    const v = f32x4.add(v128.load(z + o), v128.load(bias + o));
+    v128.store(z + o, generic ? activate4(act, v, alpha) : forward4(op, v, alpha));
+  }
+  for (; j < n; j++) {
+    const o = <usize>j << 2;
+    v128.store32_lane(z + o, activate4(act, f32x4.add(v128.load32_splat(z + o), v128.load32_splat(bias + o)), alpha), 0);
+  }
+}
+
+/**
+ * z(n) = act(z + bias): bias and activation over one row of outputs (dense.ts, quantized.ts); the
+ * cheap activations inline, since a call to activate4 per vector costs as much as they do.
+ */
+export function epilogueRow(n: i32, z: usize, bias: usize, act: i32, alpha: f32): void {
+  if (act == RELU) biasActRow(RELU, false, n, z, bias, act, alpha);
+  else if (act == IDENTITY) biasActRow(IDENTITY, false, n, z, bias, act, alpha);
+  else if (act == LEAKY) biasActRow(LEAKY, false, n, z, bias, act, alpha);
+  else biasActRow(0, true, n, z, bias, act, alpha);
+}

@@ -11,6 +11,8 @@
 // read_peak reading as many bytes in one stream (L2 bandwidth, as wasm loads see it); batch
 // 1,024 is multiply-adds, set against simd_peak (the GEMM's register tile on L1-resident data).
 // Both live in build/peak.wasm (npm run asbuild:bench). They are probes: a kernel could beat them.
+// Int8: net.quantize() (both activation types) against the float path in the same rounds, and
+// the model files' sizes.
 //   node bench/inference.js [--baseline DIR] [--quick]
 import { readFileSync } from "node:fs";
 import { parseArgs } from "node:util";
@@ -86,7 +88,30 @@ for (const [label, hidden] of NETS) {
   }
   nets.forEach((n) => n.dispose());
 }
+// Int8 (net.quantize(), docs/quantization.md) against the float path of the same build, in the
+// same alternating rounds; both activation types; the model files' sizes.
+const qrows = [];
+{
+  const { lib } = libs[0];
+  for (const [label, hidden] of NETS) {
+    const net = new lib.Network({ inputSize: 784, layers: [...hidden.map((units) => ({ units, activation: "relu" })), { units: 10, activation: "softmax" }], seed: 1 });
+    const variants = [["float", net], ["int8 weights, int16 activations", net.quantize()], ["int8 weights, int8 activations", net.quantize({ activations: "int8" })]];
+    for (const [what, x, per] of [["1 sample", sample, 1], ["batch 1,024", batch, 1024]]) {
+      const samples = variants.map(() => []);
+      for (let r = 0; r < rounds; r++) variants.forEach(([, n], i) => samples[i].push(measure(`${label} ${what} q${i}`, () => n.predict(x), { maxTime })));
+      const t = samples.map(median);
+      variants.forEach(([name], i) => qrows.push([label, what, name, per === 1 ? `${(t[i] * 1e6).toFixed(1)} µs` : `${Math.round(per / t[i]).toLocaleString("en-US")}/s`,
+        i === 0 ? "" : per === 1 ? `${(t[i] / t[0]).toFixed(2)}× the time` : `${(t[0] / t[i]).toFixed(2)}× the rate`]));
+    }
+    const floatBytes = JSON.stringify(net).length, intBytes = JSON.stringify(variants[1][1]).length;
+    qrows.push([label, "model file", "int8 / float", `${intBytes.toLocaleString("en-US")} B`, `${(intBytes / floatBytes).toFixed(2)}× of ${floatBytes.toLocaleString("en-US")} B`]);
+    variants.forEach(([, n]) => n.dispose());
+  }
+}
+
 console.log(`Network.predict, one thread — ${machine()}\n`);
 console.log(table(["network", "input", ...libs.map((l) => l.name), ...(libs.length > 1 ? ["speed-up"] : [])], rows));
 console.log(`\nBounds (probes from build/peak.wasm, measured in the same rounds; ${libs[0].name})\n`);
 console.log(table(["network", "input", "probe", "probe", libs[0].name, "of probe"], bounds));
+console.log(`\nInt8 inference (net.quantize(), ${libs[0].name}), against float in the same rounds\n`);
+console.log(table(["network", "input", "path", "time or rate", "vs float"], qrows));

@@ -4,6 +4,7 @@
 export { init, simdSupported, type InitOptions, type WasmSource } from "./wasm.js";
 export { Network } from "./network.js";
 export { Layer } from "./layer.js";
+export { QuantizedNetwork, QUANTIZED_FORMAT, type QuantizeOptions, type QuantizedModelJSON } from "./quantize.js";
 export { MODEL_FORMAT, MODEL_VERSION } from "./model-file.js";
 export { FeatureSpec, type FeaturesJSON, type Prediction } from "./features.js";
 export type {

@@ -65,6 +65,8 @@ export const KERNEL_SIGNATURES = {
   batch_norm_forward: "sspppppppfi",
   batch_norm_backward: "sspppppppfi",
   moving_average_step: "sppf",
+  quantize_rows: "sspppi",
+  qmatmul_nt_forward: "sssppppppif",
 } as const;
 
 /** Kernels not tied to a registry op, by name. */

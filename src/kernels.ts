@@ -72,6 +72,10 @@ export interface Kernels extends ActivationKernels {
   batch_norm_backward(m: number, n: number, xhat: number, variance: number, gamma: number, dy: number, dz: number, dgamma: number, dbeta: number, epsilon: number, training: number): void;
   moving_average_step(n: number, x: number, avg: number, momentum: number): void;
   sum_squares(n: number, x: number): number;
+  /** Int8 inference (assembly/quantized.ts): x (m×k f32) to q (m×kp i16, kp = (k+7)&~7) and a scale per row, symmetric to ±range. */
+  quantize_rows(m: number, k: number, x: number, q: number, scales: number, range: number): void;
+  /** Z = act(f32(Q·Wᵀ)·(sx ⊗ sw) + bias), W int8 rows padded to kp with scales sw; act codes as dense_nt_forward. */
+  qmatmul_nt_forward(m: number, n: number, k: number, q: number, sx: number, w: number, sw: number, bias: number, z: number, act: number, alpha: number): void;
 }
 
 /** The activations' `<kernel>_forward` / `_backward` exports, named by the registry (arity: src/kernel-signatures.ts). */

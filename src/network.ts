@@ -1,6 +1,7 @@
 // Network: the façade (src/model.ts) over the wasm float32 engine (src/engine/wasm.ts).
 import { WasmEngine } from "./engine/wasm.js";
 import { Model } from "./model.js";
+import { type QuantizeOptions, type QuantizeSource, type QuantizedNetwork, quantizeNetwork } from "./quantize.js";
 import type { ModelJSON, NetworkOptions } from "./types.js";
 
 /**
@@ -24,9 +25,42 @@ export class Network extends Model<Float32Array> {
     super(options, (spec) => new WasmEngine(spec));
   }
 
+  /**
+   * An inference-only copy with int8 weights (one float32 scale per unit) and activations
+   * quantized per sample (docs/quantization.md); this network is unchanged.
+   */
+  quantize(options?: QuantizeOptions): QuantizedNetwork {
+    return quantizeNetwork({ inputSize: this.inputSize, inputShape: this.inputShape, lossName: this.lossName, layers: foldedLayers(this) }, options);
+  }
+
   /** Rebuilds a network from toJSON()'s object (or its JSON text), validating every field. */
   static fromJSON(json: ModelJSON | string): Network {
     const { options, weights, training } = Model.parseJSON(json);
     return Model.load(new Network(options), weights, training);
   }
+}
+
+/**
+ * Each layer's W and b for inference, with batch normalization folded in (its moving statistics:
+ * W' = s·W, b' = s·(b − mean) + β per unit, s = γ/√(variance + ε), in float64). Layer
+ * normalization depends on each sample and stays as it is (quantize refuses it).
+ */
+function foldedLayers(net: Network): QuantizeSource["layers"] {
+  const w = net.getWeights();
+  let t = 2 * net.layers.length;
+  const gammaBeta = net.layers.map((l) => (l.normalization ? [w[t++], w[t++]] : null));
+  const moving = net.layers.map((l) => (l.normalization?.type === "batch" ? [w[t++], w[t++]] : null));
+  return net.layers.map((l, i) => {
+    const base = { units: l.units, activation: l.activation, alpha: l.alpha, normalization: l.normalization, weights: w[2 * i], bias: w[2 * i + 1] };
+    const stats = moving[i];
+    if (!stats || !l.normalization) return base;
+    const [gamma, beta] = gammaBeta[i]!, [mean, variance] = stats;
+    const inputs = net.inputSizeOf(i), W = new Float64Array(l.units * inputs), b = new Float64Array(l.units);
+    for (let j = 0; j < l.units; j++) {
+      const scale = gamma[j] / Math.sqrt(variance[j] + l.normalization.epsilon);
+      for (let p = 0; p < inputs; p++) W[j * inputs + p] = scale * base.weights[j * inputs + p];
+      b[j] = scale * (base.bias[j] - mean[j]) + beta[j];
+    }
+    return { ...base, normalization: null, weights: W, bias: b };
+  });
 }

@@ -26,6 +26,7 @@ Commands:
   eval      evaluate a saved model on a data set's test images
   predict   classify test images with a saved model
   export    write a model in another library's format (TensorFlow.js)
+  quantize  write an inference-only int8 copy of a model (about 4× smaller)
 
 Tables: wasmlp train --csv FILE --target COLUMN trains on a CSV file; eval and predict take
 --csv too (wasmlp train --csv FILE --help; docs/data.md).

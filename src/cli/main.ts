@@ -6,10 +6,11 @@ import { fileURLToPath } from "node:url";
 import { HELP, evaluate, predict, train } from "./commands.js";
 import { UsageError } from "./args.js";
 import { exportModel } from "./export.js";
+import { quantize } from "./quantize.js";
 import type { Output } from "./progress.js";
 
 const COMMANDS: ReadonlyMap<string, (argv: string[], out: Output) => Promise<number>> = new Map([
-  ["train", train], ["eval", evaluate], ["predict", predict], ["export", exportModel],
+  ["train", train], ["eval", evaluate], ["predict", predict], ["export", exportModel], ["quantize", quantize],
 ]);
 
 export async function main(argv: string[], out: Output): Promise<number> {

@@ -80,6 +80,21 @@ describe("dense_nt_forward batch invariance", () => {
   });
 });
 
+test("one sample (its own path: the sums, then bias and activation over the row) gives its bits inside a batch, for every activation", () => {
+  const rng = new Random(15);
+  for (const act of ACTIVATIONS.filter((a) => a !== "softmax")) {
+    for (const [n, k] of [[10, 128], [13, 33], [1, 5], [6, 3]]) {
+      const m = 3;
+      const a = randomArray(rng, m * k, 3), w = randomArray(rng, n * k), b = randomArray(rng, n);
+      const batch = run(m, n, k, a, w, b, act, 0.1);
+      for (let i = 0; i < m; i++) {
+        const alone = run(1, n, k, a.subarray(i * k, (i + 1) * k), w, b, act, 0.1);
+        expect(Array.from(alone), `${act} sample ${i}, ${n}×${k}`).toEqual(Array.from(batch.subarray(i * n, (i + 1) * n)));
+      }
+    }
+  }
+});
+
 // The network's forward pass relies on this: with threads it runs matmul_nt, add_bias and the
 // activation as passes, on one thread matmul_nt_forward; the thread count must not change a bit.
 test("matmul_nt_forward's fused store gives the bits of matmul_nt + add_bias + the activation pass", () => {

@@ -1,0 +1,35 @@
+// wasmlp quantize (the built dist/, as a user runs it): writes a quantized model file that
+// QuantizedNetwork.fromJSON reads; bad uses are one line and an exit code.
+import { spawnSync } from "node:child_process";
+import { mkdtempSync, readFileSync, statSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { expect, test } from "vitest";
+import { QuantizedNetwork } from "../../src/quantize.js";
+import { setup } from "../helpers.js";
+
+const BIN = fileURLToPath(new URL("../../dist/cli/main.js", import.meta.url));
+const dir = mkdtempSync(join(tmpdir(), "wasmlp-cli-quantize-"));
+const wasmlp = (...args: string[]) => {
+  const r = spawnSync(process.execPath, [BIN, ...args], { encoding: "utf8", timeout: 60_000 });
+  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+};
+
+test("quantize --model m.json --out q.json writes a quantized model about a quarter the size", async () => {
+  const model = join(dir, "m.json"), out = join(dir, "q.json");
+  expect(wasmlp("train", "--limit", "300", "--epochs", "1", "--layers", "32", "--save", model).code).toBe(0);
+  const r = wasmlp("quantize", "--model", model, "--out", out, "--activations", "int8");
+  expect(r.stderr).toBe("");
+  expect(r.code).toBe(0);
+  expect(r.stdout).toMatch(/^QuantizedNetwork\(784 → 32 relu → 10 softmax; int8 weights, int8 activations/);
+  expect(r.stdout).toContain(`wrote ${out}`);
+  expect(statSync(out).size / statSync(model).size).toBeLessThan(0.3);
+  await setup();
+  const q = QuantizedNetwork.fromJSON(readFileSync(out, "utf8"));
+  expect(q.predict(new Float32Array(784)).length).toBe(10);
+  q.dispose();
+  expect(wasmlp("quantize", "--model", model).stderr).toMatch(/^wasmlp: error: quantize: --out FILE is required/);
+  expect(wasmlp("quantize", "--model", model, "--out", out, "--activations", "int4").code).toBe(2);
+  expect(wasmlp("quantize", "--model", out, "--out", join(dir, "r.json")).stderr).toMatch(/not a wasmlp model/);
+});
