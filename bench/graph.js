@@ -4,14 +4,21 @@
 // graph on the float64 reference (pure TS), and TensorFlow.js's tf.grads on its cpu backend, side
 // by side in one run (alternating rounds, medians).
 //   node bench/graph.js [--quick]
+//   node bench/graph.js --baseline .baseline/dist [--rounds R]: this build's float32 graph against
+//   another build's dist/ (copied inside the repository with its package.json beside it, e.g.
+//   .baseline/{dist,build,package.json}, so that its own imports resolve to it), alternating rounds.
+import { resolve } from "node:path";
+import { parseArgs } from "node:util";
+import { pathToFileURL } from "node:url";
 import "@tensorflow/tfjs-backend-cpu";
 import * as tf from "@tensorflow/tfjs-core";
 import "@tensorflow/tfjs-layers"; // registers tfjs-core's gradients (as @tensorflow/tfjs does)
 import { init, memoryStats } from "../dist/index.js";
-import * as g from "../dist/graph/index.js";
+import * as graph from "../dist/graph/index.js";
 import { machine, measure, table } from "./util.js";
 
-const quick = process.argv.includes("--quick");
+const { values: args } = parseArgs({ options: { quick: { type: "boolean" }, baseline: { type: "string" }, rounds: { type: "string" } } });
+const quick = args.quick ?? false;
 await init();
 await tf.setBackend("cpu");
 const CHAIN = 1000;
@@ -19,13 +26,13 @@ const rounds = quick ? 3 : 5;
 const maxTime = quick ? 0.2 : 0.5;
 
 /** The notes' f(x, y) = (x + σ(y)) / (σ(x) + (x + y)²). */
-const circuit = (x, y) => g.div(g.add(x, g.sigmoid(y)), g.add(g.sigmoid(x), g.pow(g.add(x, y), 2)));
+const circuitOf = (g) => (x, y) => g.div(g.add(x, g.sigmoid(y)), g.add(g.sigmoid(x), g.pow(g.add(x, y), 2)));
 const tfCircuit = (x, y) => tf.div(tf.add(x, tf.sigmoid(y)), tf.add(tf.sigmoid(x), tf.pow(tf.add(x, y), 2)));
 
-function graphCases(dtype) {
+function graphCases(dtype, g = graph) {
   const o = { dtype };
   const a = g.tensor(1, undefined, o), b = g.tensor(1e-3, undefined, o), w = g.variable(1, undefined, o);
-  const circuitGrads = g.valueAndGrads(circuit);
+  const circuitGrads = g.valueAndGrads(circuitOf(g));
   const x64 = g.tensor(new Float32Array(64 * 784).map((_, i) => Math.sin(i)), [64, 784], o);
   const W = g.tensor(new Float32Array(128 * 784).map((_, i) => 0.01 * Math.cos(i)), [128, 784], o);
   const dense = g.grads((W) => g.mean(g.sigmoid(g.matmul(x64, W, { transposeB: true }))));
@@ -51,6 +58,36 @@ function tfCases() {
     "notes' f(x, y) with gradients": () => tf.tidy(() => { circuitGrads([a, b]); }),
     "dense 64×784·784×128ᵀ, sigmoid, mean: gradient": () => tf.tidy(() => { dense(W); }),
   };
+}
+
+if (args.baseline) {
+  // This build against the baseline's float32 graph, in alternating rounds (a ratio per round).
+  const dir = resolve(args.baseline);
+  const base = await import(pathToFileURL(resolve(dir, "index.js")).href);
+  await base.init();
+  const baseGraph = await import(pathToFileURL(resolve(dir, "graph/index.js")).href);
+  const [head, before] = [graphCases("float32"), graphCases("float32", baseGraph)];
+  const names = Object.keys(head);
+  const R = Number(args.rounds ?? (quick ? 3 : 7));
+  const ratios = names.map(() => []);
+  const times = names.map(() => [[], []]);
+  for (let r = 0; r < R; r++) {
+    names.forEach((name, c) => {
+      const b = measure(`baseline ${name}`, before[name], { maxTime });
+      const h = measure(`this ${name}`, head[name], { maxTime });
+      times[c][0].push(b); times[c][1].push(h);
+      ratios[c].push(h / b);
+    });
+  }
+  const q = (xs, f) => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor(f * xs.length))];
+  const fmtT = (s) => (s < 1e-3 ? `${(s * 1e6).toFixed(2)} µs` : `${(s * 1e3).toFixed(2)} ms`);
+  const per = (name) => (name.startsWith("scalar") ? CHAIN : 1);
+  console.log(`wasmlp/graph float32, this build against ${args.baseline}, ${R} alternating rounds — ${machine()}\n`);
+  console.log(table(["case", "baseline", "this", "this / baseline (median, quartiles)"], names.map((name, c) => [
+    name, fmtT(q(times[c][0], 0.5) / per(name)), fmtT(q(times[c][1], 0.5) / per(name)),
+    `${q(ratios[c], 0.5).toFixed(3)} (${q(ratios[c], 0.25).toFixed(3)}–${q(ratios[c], 0.75).toFixed(3)})`,
+  ])));
+  process.exit(0);
 }
 
 const engines = [["wasmlp float32", graphCases("float32")], ["wasmlp float64 (pure TS)", graphCases("float64")], ["tfjs-cpu", tfCases()]];

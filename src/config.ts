@@ -5,7 +5,7 @@ import { type Loss, lossOps } from "./losses.js";
 import type { OptimizerSpec } from "./optimizer-spec.js";
 import { optimizerOps } from "./optimizers.js";
 import { learningRateAt, parseSchedule } from "./schedules.js";
-import { checkInt, checkKeys, checkNumber, checkObject, checkOneOf, describe } from "./validate.js";
+import { checkInt, checkKeys, checkNumber, checkObject, checkOneOf, describe, given } from "./validate.js";
 
 export type { Activation, Loss };
 export type { OptimizerCommon, OptimizerOptions, OptimizerSpec } from "./optimizer-spec.js";
@@ -142,7 +142,7 @@ export function parseLayer(options: unknown, where = "Layer options"): LayerSpec
     l2 = r.l2 === undefined ? 0 : checkNumber(`${where}.kernelRegularizer.l2`, r.l2, 0, Infinity);
   }
   const normalization = options.normalization === undefined ? null : parseNormalization(`${where}.normalization`, options.normalization);
-  const useBias = options.useBias ?? true;
+  const useBias = given(options.useBias, true);
   if (typeof useBias !== "boolean") throw new TypeError(`${where}.useBias must be true or false, received ${describe(useBias)}`);
   return { units, activation, alpha, dropout, l1, l2, normalization, useBias };
 }
@@ -155,9 +155,9 @@ export function parseNormalization(where: string, value: unknown): Normalization
   checkKeys(`${where} (${type})`, opts, type === "batch" ? ["type", "momentum", "epsilon"] : ["type", "epsilon"]);
   const d = NORMALIZATION_DEFAULTS[type];
   // epsilon > 0 keeps 1/√(variance + ε) finite for a constant unit (and for a batch of one).
-  const epsilon = checkNumber(`${where}.epsilon`, opts.epsilon ?? d.epsilon, 0, 1, true);
+  const epsilon = checkNumber(`${where}.epsilon`, given(opts.epsilon, d.epsilon), 0, 1, true);
   if (type === "layer") return { type, epsilon };
-  const momentum = checkNumber(`${where}.momentum`, opts.momentum ?? NORMALIZATION_DEFAULTS.batch.momentum, 0, 1, false, true);
+  const momentum = checkNumber(`${where}.momentum`, given(opts.momentum, NORMALIZATION_DEFAULTS.batch.momentum), 0, 1, false, true);
   return { type, momentum, epsilon };
 }
 
@@ -171,13 +171,14 @@ export function parseOptimizer(options: unknown): OptimizerSpec {
   const spec: Record<string, unknown> = { type };
   // A schedule may come as learningRate (the API, as Keras) or as schedule (model files, where
   // learningRate holds its first rate).
-  const given = opts.learningRate;
-  if (typeof given === "object" && given !== null && opts.schedule !== undefined) throw new TypeError("optimizer: give the schedule as learningRate or as schedule, not both");
-  const scheduleValue = typeof given === "object" && given !== null ? given : opts.schedule;
+  const rate = opts.learningRate;
+  if (rate === null) throw new RangeError("optimizer.learningRate must be a finite number in (0, ∞) or a schedule, received null");
+  if (typeof rate === "object" && opts.schedule !== undefined) throw new TypeError("optimizer: give the schedule as learningRate or as schedule, not both");
+  const scheduleValue = typeof rate === "object" ? rate : opts.schedule;
   const schedule = scheduleValue === undefined ? undefined : parseSchedule(scheduleValue);
   for (const [key, fallback] of Object.entries(defaults)) {
     if (key === "learningRate" && schedule) { spec.learningRate = learningRateAt(schedule, 0); continue; }
-    const value = opts[key] ?? fallback;
+    const value = given(opts[key], fallback);
     spec[key] = key === "learningRate" || key === "epsilon"
       ? checkNumber(`optimizer.${key}`, value, 0, Infinity, true)
       : key === "initialAccumulatorValue"
@@ -204,6 +205,10 @@ export function checkLossFits(loss: Loss, output: LayerSpec): void {
       throw new RangeError(`loss "categorical-crossentropy" needs a "softmax" output layer, but the last layer's activation is "${output.activation}"`);
     }
     if (output.units < 2) throw new RangeError(`loss "categorical-crossentropy" needs at least 2 output units, received ${output.units}`);
+  }
+  if (output.activation === "softmax" && output.units < 2) {
+    // Softmax over one value is 1 whatever the input: nothing could be learned.
+    throw new RangeError(`a "softmax" output layer needs at least 2 units, received 1 (softmax over one unit is always 1, nothing to train); use "sigmoid" for one output`);
   }
 }
 

@@ -38,6 +38,7 @@ export const KERNEL_SIGNATURES = {
   sum_rows: "ssppf",
   elementwise_binary: "isspsspssp",
   elementwise_unary: "isppf",
+  elementwise_select: "sspsspsspssp",
   transpose: "sspp",
   bce_value: "spp>d",
   bce_grad: "spppf",

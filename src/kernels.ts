@@ -35,6 +35,8 @@ export interface Kernels extends ActivationKernels {
   /** The graph's elementwise ops with broadcasting (op codes in src/graph/backend.ts). */
   elementwise_binary(op: number, rows: number, cols: number, a: number, aRow: number, aCol: number, b: number, bRow: number, bCol: number, out: number): void;
   elementwise_unary(op: number, n: number, x: number, out: number, p: number): void;
+  /** out = c ≠ 0 ? a : b with the strides of elementwise_binary (the graph's where). */
+  elementwise_select(rows: number, cols: number, c: number, cRow: number, cCol: number, a: number, aRow: number, aCol: number, b: number, bRow: number, bCol: number, out: number): void;
   transpose(rows: number, cols: number, x: number, out: number): void;
   bce_value(n: number, a: number, y: number): number;
   bce_grad(n: number, a: number, y: number, da: number, scale: number): void;

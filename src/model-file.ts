@@ -1,10 +1,10 @@
 // Model files: the object toJSON writes and fromJSON reads, and its validation.
-import { type LayerOptions, type Loss, type NetworkSpec, type OptimizerOptions, parseLayer, tensorLayout } from "./config.js";
+import { type LayerOptions, type Loss, type NetworkSpec, OPTIMIZERS, type OptimizerOptions, parseLayer, tensorLayout } from "./config.js";
 import { Layer } from "./layer.js";
 import { decodeFloat32, encodeFloat32 } from "./serialize.js";
 import { optimizerOp } from "./optimizers.js";
 import { FeatureSpec } from "./features.js";
-import type { ModelJSON, NetworkOptions, TrainingState } from "./types.js";
+import type { ModelJSON, NetworkOptions, TrainingPlan, TrainingState } from "./types.js";
 import { checkInt, checkKeys, checkObject, describe } from "./validate.js";
 
 /** A checkpoint's training state, decoded. */
@@ -13,6 +13,7 @@ export interface DecodedTraining {
   steps: number;
   states: Float32Array[];
   shuffle: number[];
+  plan?: TrainingPlan;
 }
 
 /** Model file format written by toJSON. */
@@ -24,10 +25,11 @@ const MODEL_KEYS = ["format", "version", "inputSize", "layers", "loss", "optimiz
 /** Fields a model file may hold besides MODEL_KEYS. */
 const OPTIONAL_KEYS = ["inputShape", "training", "features"] as const;
 const TRAINING_KEYS = ["epoch", "steps", "optimizerState", "shuffle"] as const;
+const PLAN_KEYS = ["epochs", "stepsPerEpoch"] as const;
 
 /** The model file of a network with this spec and these weights (W1, b1, W2, …). */
 export function toModelJSON(
-  spec: NetworkSpec, weights: readonly ArrayLike<number>[], inputShape?: readonly number[], training?: { epoch: number; steps: number; states: readonly ArrayLike<number>[]; shuffle: number[] },
+  spec: NetworkSpec, weights: readonly ArrayLike<number>[], inputShape?: readonly number[], training?: { epoch: number; steps: number; states: readonly ArrayLike<number>[]; shuffle: number[]; plan?: TrainingPlan | null },
   features?: FeatureSpec,
 ): ModelJSON {
   const file: ModelJSON = {
@@ -48,7 +50,10 @@ export function toModelJSON(
     ...(features === undefined ? {} : { features: features.toJSON() }),
   };
   if (training) {
-    const state: TrainingState = { epoch: training.epoch, steps: training.steps, optimizerState: training.states.map((s) => encodeFloat32(s)), shuffle: [...training.shuffle] };
+    const state: TrainingState = {
+      epoch: training.epoch, steps: training.steps, optimizerState: training.states.map((s) => encodeFloat32(s)), shuffle: [...training.shuffle],
+      ...(training.plan ? { plan: { ...training.plan } } : {}),
+    };
     file.training = state;
   }
   return file;
@@ -94,7 +99,7 @@ export function parseModelJSON(json: unknown): { options: NetworkOptions; weight
 /** A checkpoint's training block: counts, one state vector per optimizer state, four shuffle words. */
 function parseTraining(t: unknown, options: NetworkOptions, parameters: number): DecodedTraining {
   checkObject("model.training", t);
-  checkKeys("model.training", t, TRAINING_KEYS);
+  checkKeys("model.training", t, [...TRAINING_KEYS, "plan"]);
   for (const key of TRAINING_KEYS) if (t[key] === undefined) throw new RangeError(`model.training.${key} is missing`);
   const epoch = checkInt("model.training.epoch", t.epoch, 0);
   const steps = checkInt("model.training.steps", t.steps, 0);
@@ -102,16 +107,34 @@ function parseTraining(t: unknown, options: NetworkOptions, parameters: number):
   // has not run yet: the network's constructor validates the settings themselves).
   const type = (options.optimizer as { type?: string } | string | undefined);
   const name = typeof type === "string" ? type : type?.type;
-  const expected = name === undefined ? null : (optimizerOp({ type: name } as never)?.states ?? null);
+  const op = typeof name === "string" && OPTIMIZERS.includes(name as never) ? optimizerOp({ type: name } as never) : null;
+  const expected = op?.states ?? null;
   const states = t.optimizerState;
   if (!Array.isArray(states) || (expected !== null && states.length !== expected)) {
-    throw new RangeError(`model.training.optimizerState must hold ${expected ?? "the optimizer's"} state vectors, received ${describe(states)}`);
+    const which = op && op.states > 0 ? ` (${name} keeps its ${op.stateVectors.map((s) => s.name).join(" and ")})` : "";
+    throw new RangeError(`model.training.optimizerState must hold ${expected ?? "the optimizer's"} state vectors, received ${describe(states)}${which}`);
   }
-  const decoded = states.map((s, i) => decodeFloat32(`model.training.optimizerState[${i}]`, s, parameters));
+  const decoded = states.map((s, i) => {
+    const where = `model.training.optimizerState[${i}]`;
+    const values = decodeFloat32(where, s, parameters);
+    const vector = op?.stateVectors[i];
+    // Checked like weights: a negative sum of squares would put NaN into every weight it updates.
+    if (vector?.nonNegative) {
+      const bad = values.findIndex((v) => !(v >= 0));
+      if (bad >= 0) throw new RangeError(`${where}[${bad}] (${name}'s ${vector.name}) is ${values[bad]}; expected a value ≥ 0, as a sum of squared gradients`);
+    }
+    return values;
+  });
   const shuffle = t.shuffle;
   if (!Array.isArray(shuffle) || shuffle.length !== 4) throw new RangeError(`model.training.shuffle must be 4 words, received ${describe(shuffle)}`);
   shuffle.forEach((w, i) => checkInt(`model.training.shuffle[${i}]`, w, 0, 0xffffffff));
-  return { epoch, steps, states: decoded, shuffle: shuffle as number[] };
+  if (t.plan === undefined) return { epoch, steps, states: decoded, shuffle: shuffle as number[] };
+  const p = t.plan;
+  checkObject("model.training.plan", p);
+  checkKeys("model.training.plan", p, PLAN_KEYS);
+  const plan = { epochs: checkInt("model.training.plan.epochs", p.epochs, 1), stepsPerEpoch: checkInt("model.training.plan.stepsPerEpoch", p.stepsPerEpoch, 1) };
+  if (plan.epochs < epoch) throw new RangeError(`model.training.plan.epochs is ${plan.epochs}, below the ${epoch} epochs done (model.training.epoch); a run ends at or after the epochs it has done`);
+  return { epoch, steps, states: decoded, shuffle: shuffle as number[], plan };
 }
 
 function parseText(text: string): unknown {

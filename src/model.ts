@@ -11,7 +11,7 @@ import { Layer } from "./layer.js";
 import { type DecodedTraining, parseModelJSON, toModelJSON } from "./model-file.js";
 import { Random, randomSeed } from "./random.js";
 import { INFER_ROWS, type Trainee, checkOutputsFinite, evaluateRows, fit, forwardLoss, parseFitOptions, step } from "./training.js";
-import type { Batch, Evaluation, FitOptions, Gradients, History, Labels, ModelJSON, NetworkOptions, ToJSONOptions } from "./types.js";
+import type { Batch, Evaluation, FitOptions, Gradients, History, Labels, ModelJSON, NetworkOptions, ToJSONOptions, TrainingPlan } from "./types.js";
 import { F32_MAX, assertFinite, checkInt, checkKeys, checkObject, checkOneOf, checkTargetRange, describe, toMatrix, toTargets } from "./validate.js";
 
 const NETWORK_KEYS = ["inputSize", "inputShape", "layers", "loss", "optimizer", "seed", "features"] as const;
@@ -37,6 +37,8 @@ export class Model<A extends Float32Array | Float64Array> {
   private readonly shuffler: Random;
   /** Epochs fit has completed (the next initialEpoch when resuming from a checkpoint). */
   private epochsDone = 0;
+  /** The last fit's plan (its epochs and steps per epoch), kept in checkpoints; null before any fit. */
+  private plan: TrainingPlan | null = null;
   /** Samples held by the last forward(), for backward(); 0 when none. */
   private pending = 0;
   /** Whether the gradient buffers hold the gradients of the last backward() or gradients(), for applyGradients(). */
@@ -267,6 +269,7 @@ export class Model<A extends Float32Array | Float64Array> {
     }
     this.pending = 0;
     this.gradientsReady = false;
+    this.plan = { epochs: settings.epochs, stepsPerEpoch: Math.ceil(m / settings.batchSize) };
     const history = fit(this.trainee, this.shuffler, { x: data, y: targets, m, validation, weights }, settings);
     if (history.epoch.length > 0) this.epochsDone = history.epoch[history.epoch.length - 1] + 1;
     return history;
@@ -289,8 +292,13 @@ export class Model<A extends Float32Array | Float64Array> {
     if (classWeight !== undefined) {
       const k = this.outputSize;
       if (k < 2 || this.lossName === "binary-crossentropy") throw new RangeError(`classWeight needs a classifier with several softmax outputs (categorical-crossentropy); this network has ${k} ${this.lossName} output${k === 1 ? "" : "s"}`);
-      checkObject("classWeight", classWeight);
       const byClass = new Float32Array(k).fill(1);
+      // { class: weight } (classes not named weigh 1), or one weight per class in class order.
+      const list = Array.isArray(classWeight) || (ArrayBuffer.isView(classWeight) && !(classWeight instanceof DataView));
+      if (list && (classWeight as ArrayLike<unknown>).length !== k) {
+        throw new RangeError(`classWeight has ${(classWeight as ArrayLike<unknown>).length} values, expected one per class (${k}), or an object { class: weight }`);
+      }
+      if (!list) checkObject("classWeight", classWeight);
       for (const [key, v] of Object.entries(classWeight)) {
         const c = Number(key);
         if (!Number.isInteger(c) || c < 0 || c >= k) throw new RangeError(`classWeight names class ${key}; classes are 0 to ${k - 1}`);
@@ -362,7 +370,7 @@ export class Model<A extends Float32Array | Float64Array> {
       throw new TypeError(`includeOptimizerState must be true or false, received ${describe(o.includeOptimizerState)}`);
     }
     const training = o.includeOptimizerState
-      ? { epoch: this.epochsDone, ...this.engine.readOptimizerState(), shuffle: this.shuffler.state }
+      ? { epoch: this.epochsDone, ...this.engine.readOptimizerState(), shuffle: this.shuffler.state, plan: this.plan }
       : undefined;
     return toModelJSON(this.spec, this.engine.readParams(), this.inputShape, training, this.features);
   }
@@ -378,6 +386,7 @@ export class Model<A extends Float32Array | Float64Array> {
     this.engine.writeOptimizerState(t.steps, t.states);
     this.shuffler.state = t.shuffle;
     this.epochsDone = t.epoch;
+    this.plan = t.plan ?? null;
   }
 
   /** Epochs fit has completed on this network (restored from a checkpoint): the next initialEpoch. */

@@ -10,6 +10,11 @@ export interface OptimizerOp<S extends OptimizerSpec = OptimizerSpec> {
   defaults: Omit<S, "type" | "clipNorm" | "clipValue" | "schedule">;
   /** State vectors of the parameters' size (velocity; Adam's m and v). */
   states: number;
+  /**
+   * Each state vector's name (for messages) and domain: `nonNegative` for sums of squared
+   * gradients, which each update takes the square root of (checkpoints are checked against it).
+   */
+  stateVectors: readonly { name: string; nonNegative?: true }[];
   /** The value each state vector starts at (default 0). */
   initial?: (spec: S) => number[];
   /** Its own update kernel (sizes and pointers first, as assembly/optim.ts declares it) and that pass's thread cost class; adamw reuses adam's. */
@@ -23,6 +28,7 @@ type Spec<T extends OptimizerSpec["type"]> = Extract<OptimizerSpec, { type: T }>
 const sgd: OptimizerOp<Spec<"sgd">> = {
   defaults: { learningRate: 0.01 },
   states: 0,
+  stateVectors: [],
   kernel: { name: "sgd_step", signature: "sppf", cost: "cheap" },
   kernels: { step: (k, n, g, w, _s, o) => k.sgd_step(n, g, w, o.learningRate) },
   reference: { step(w, g, _s, o) { for (let j = 0; j < w.length; j++) w[j] -= o.learningRate * g[j]; } },
@@ -31,6 +37,7 @@ const sgd: OptimizerOp<Spec<"sgd">> = {
 const momentum: OptimizerOp<Spec<"momentum">> = {
   defaults: { learningRate: 0.01, momentum: 0.9 },
   states: 1,
+  stateVectors: [{ name: "velocity" }],
   kernel: { name: "momentum_step", signature: "spppff", cost: "cheap" },
   kernels: { step: (k, n, g, w, s, o) => k.momentum_step(n, g, w, s[0], o.learningRate, o.momentum) },
   reference: {
@@ -41,6 +48,7 @@ const momentum: OptimizerOp<Spec<"momentum">> = {
 const adam: OptimizerOp<Spec<"adam">> = {
   defaults: { learningRate: 0.001, beta1: 0.9, beta2: 0.999, epsilon: 1e-7 },
   states: 2,
+  stateVectors: [{ name: "first moment m" }, { name: "second moment v", nonNegative: true }],
   kernel: { name: "adam_step", signature: "sppppffffff", cost: "divides" },
   kernels: {
     step: (k, n, g, w, s, { learningRate, beta1, beta2, epsilon }, t) =>
@@ -61,6 +69,7 @@ const adam: OptimizerOp<Spec<"adam">> = {
 const nesterov: OptimizerOp<Spec<"nesterov">> = {
   defaults: { learningRate: 0.01, momentum: 0.9 },
   states: 1,
+  stateVectors: [{ name: "velocity" }],
   kernel: { name: "nesterov_step", signature: "spppff", cost: "cheap" },
   kernels: { step: (k, n, g, w, s, o) => k.nesterov_step(n, g, w, s[0], o.learningRate, o.momentum) },
   reference: {
@@ -75,6 +84,7 @@ const nesterov: OptimizerOp<Spec<"nesterov">> = {
 const adamw: OptimizerOp<Spec<"adamw">> = {
   defaults: { learningRate: 0.001, beta1: 0.9, beta2: 0.999, epsilon: 1e-7, weightDecay: 0.004 },
   states: 2,
+  stateVectors: [{ name: "first moment m" }, { name: "second moment v", nonNegative: true }],
   kernels: {
     step: (k, n, g, w, s, o, t) => {
       k.scale_step(n, w, 1 - o.learningRate * o.weightDecay);
@@ -92,6 +102,7 @@ const adamw: OptimizerOp<Spec<"adamw">> = {
 const rmsprop: OptimizerOp<Spec<"rmsprop">> = {
   defaults: { learningRate: 0.001, rho: 0.9, epsilon: 1e-7 },
   states: 1,
+  stateVectors: [{ name: "mean square", nonNegative: true }],
   kernel: { name: "rmsprop_step", signature: "spppfff", cost: "divides" },
   kernels: { step: (k, n, g, w, s, o) => k.rmsprop_step(n, g, w, s[0], o.learningRate, 1 - o.rho, o.epsilon) },
   reference: {
@@ -104,6 +115,7 @@ const rmsprop: OptimizerOp<Spec<"rmsprop">> = {
 const adagrad: OptimizerOp<Spec<"adagrad">> = {
   defaults: { learningRate: 0.001, initialAccumulatorValue: 0.1, epsilon: 1e-7 },
   states: 1,
+  stateVectors: [{ name: "accumulator", nonNegative: true }],
   kernel: { name: "adagrad_step", signature: "spppff", cost: "divides" },
   initial: (o) => [o.initialAccumulatorValue],
   kernels: { step: (k, n, g, w, s, o) => k.adagrad_step(n, g, w, s[0], o.learningRate, o.epsilon) },

@@ -4,7 +4,7 @@ import type { Loss } from "./config.js";
 import type { Engine } from "./engine/engine.js";
 import type { Random } from "./random.js";
 import type { EpochLogs, Evaluation, FitOptions, History, Monitor } from "./types.js";
-import { checkInt, checkKeys, checkNumber, checkObject, checkOneOf, describe } from "./validate.js";
+import { checkInt, checkKeys, checkNumber, checkObject, checkOneOf, describe, given } from "./validate.js";
 
 /** Rows per chunk for predict/evaluate, so memory stays bounded on large inputs. */
 export const INFER_ROWS = 1024;
@@ -176,12 +176,12 @@ function parseEarlyStopping(value: unknown): EarlyStoppingSettings | null {
   const o = value === true ? {} : value;
   checkObject("earlyStopping", o);
   checkKeys("earlyStopping", o, EARLY_STOPPING_KEYS);
-  const restore = o.restoreBestWeights ?? false;
+  const restore = given(o.restoreBestWeights, false);
   if (typeof restore !== "boolean") throw new TypeError(`earlyStopping.restoreBestWeights must be true or false, received ${describe(restore)}`);
   return {
     monitor: o.monitor === undefined ? null : checkOneOf("earlyStopping.monitor", o.monitor, MONITORS),
-    patience: checkInt("earlyStopping.patience", o.patience ?? 0, 0),
-    minDelta: checkNumber("earlyStopping.minDelta", o.minDelta ?? 0, 0, Infinity),
+    patience: checkInt("earlyStopping.patience", given(o.patience, 0), 0),
+    minDelta: checkNumber("earlyStopping.minDelta", given(o.minDelta, 0), 0, Infinity),
     restoreBestWeights: restore,
   };
 }
@@ -189,8 +189,8 @@ function parseEarlyStopping(value: unknown): EarlyStoppingSettings | null {
 export function parseFitOptions(options: FitOptions): FitSettings {
   checkObject("fit options", options as unknown);
   checkKeys("fit options", options, FIT_KEYS);
-  const epochs = checkInt("epochs", options.epochs ?? 1, 1);
-  const initialEpoch = checkInt("initialEpoch", options.initialEpoch ?? 0, 0);
+  const epochs = checkInt("epochs", given(options.epochs, 1), 1);
+  const initialEpoch = checkInt("initialEpoch", given(options.initialEpoch, 0), 0);
   if (initialEpoch >= epochs) {
     throw new RangeError(`initialEpoch (${initialEpoch}) must be less than epochs (${epochs}): as in Keras, epochs is the index the run ends at, so epochs ${initialEpoch} … ${epochs - 1} would be none`);
   }
@@ -198,8 +198,8 @@ export function parseFitOptions(options: FitOptions): FitSettings {
   if (validationSplit > 0 && options.validationData !== undefined) {
     throw new TypeError("give validationData or validationSplit, not both");
   }
-  const batchSize = checkInt("batchSize", options.batchSize ?? 32, 1, 1 << 16);
-  const shuffle = options.shuffle ?? true;
+  const batchSize = checkInt("batchSize", given(options.batchSize, 32), 1, 1 << 16);
+  const shuffle = given(options.shuffle, true);
   if (typeof shuffle !== "boolean") throw new TypeError(`shuffle must be true or false, received ${describe(shuffle)}`);
   for (const name of ["onEpochEnd", "onBatchEnd"] as const) {
     if (options[name] !== undefined && typeof options[name] !== "function") {

@@ -160,6 +160,19 @@ export interface TrainingState {
   optimizerState: string[];
   /** The shuffling generator's four state words. */
   shuffle: number[];
+  /**
+   * The plan of the last fit: the epoch it was to end at (its `epochs`) and its optimizer steps
+   * per epoch. With `epoch` and `steps` (the progress) it says where a stopped run stands in its
+   * plan; the command line's --resume uses it to re-plan a schedule (docs/checkpoints.md).
+   * Absent when the network never ran fit.
+   */
+  plan?: TrainingPlan;
+}
+
+/** What fit was asked to do: train up to epoch `epochs`, `stepsPerEpoch` optimizer steps each. */
+export interface TrainingPlan {
+  epochs: number;
+  stepsPerEpoch: number;
 }
 
 export interface ToJSONOptions {

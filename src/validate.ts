@@ -178,6 +178,14 @@ export function checkTargetRange(name: string, y: Float32Array, width: number, l
   }
 }
 
+/**
+ * An option's value, or `fallback` when it is not given (undefined). null is a value, which the
+ * option's check then refuses, never a way to ask for the default (`x ?? fallback` would be).
+ */
+export function given<T>(value: T | undefined, fallback: T): T {
+  return value === undefined ? fallback : value;
+}
+
 /** Rejects keys that an options object does not know, naming the ones it does. */
 export function checkKeys(name: string, options: object, known: readonly string[]): void {
   for (const key of Object.keys(options)) {
@@ -211,9 +219,13 @@ export function checkNumber(name: string, value: unknown, min: number, max: numb
   return value as number;
 }
 
+/**
+ * `value` when it is one of the names `allowed`. The list is searched, never an object's
+ * properties, so "constructor" or "__proto__" is an unknown name like any other.
+ */
 export function checkOneOf<T extends string>(name: string, value: unknown, allowed: readonly T[]): T {
   if (typeof value !== "string" || !allowed.includes(value as T)) {
-    throw new RangeError(`${name} must be one of ${allowed.map((a) => `"${a}"`).join(", ")}, received ${describe(value)}`);
+    throw new RangeError(`${name} must be one of ${allowed.map((a) => `"${a}"`).join(", ")}, received ${describe(value)}${typeof value === "string" ? ", an unknown name" : ""}`);
   }
   return value as T;
 }

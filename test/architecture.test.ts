@@ -58,7 +58,7 @@ function importsOf(file: string): string[] {
  * that no longer occurs fails too, so the list only shrinks).
  */
 const PENDING = {
-  circles: ["src/graph/ops.ts -> src/graph/tensor.ts -> src/graph/ops.ts"],
+  circles: [] as string[],
   long: ["src/engine/wasm.ts"],
 };
 

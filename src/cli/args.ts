@@ -52,7 +52,7 @@ export function intList(name: string, value: string | boolean | undefined, fallb
 export function oneOf<T extends string>(name: string, value: string | boolean | undefined, fallback: T, allowed: readonly T[]): T {
   if (value === undefined) return fallback;
   if (typeof value !== "string" || !allowed.includes(value as T)) {
-    throw new UsageError(`--${name} must be one of ${allowed.join(", ")}, received "${value}"`);
+    throw new UsageError(`--${name} must be one of ${allowed.join(", ")}, received "${value}"${typeof value === "string" ? ", an unknown name" : ""}`);
   }
   return value as T;
 }

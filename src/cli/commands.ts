@@ -12,6 +12,7 @@ import { UsageError, int, intList, oneOf, parse, positive, text } from "./args.j
 import { evalCsv, predictCsv, trainCsv, wantsCsv } from "./csv.js";
 import { checkSaveTarget } from "./files.js";
 import { MODEL_FLAGS, MODEL_USAGE, loadModel, modelFlagsHelp } from "./models.js";
+import { LR_SCHEDULES, replanSchedule, runLearningRate } from "./resume.js";
 import { EpochProgress, type Output, renderConfusion, renderTable } from "./progress.js";
 import { foldIntoFirstLayer, standardization, standardize } from "./standardize.js";
 
@@ -51,14 +52,16 @@ Options:
   --limit N            train on the first N training images only
   --early-stopping N   stop after N epochs without a lower test loss, keeping the best epoch's weights
   --save FILE          write the trained model to FILE (JSON, written atomically)
-  --lr-schedule NAME   constant (default), cosine (to 0 over the run) or exponential (to lr/100)
+  --lr-schedule NAME   constant (default), cosine (to 0 over the run) or exponential (to lr/100);
+                       with --resume, the run ends at --epochs: see docs/checkpoints.md
   --weight-decay X     AdamW's decoupled weight decay (with --optimizer adamw; default 0.004)
   --dropout RATE       drop that fraction of each hidden layer's outputs in training (default 0)
   --standardize        train on zero-mean, unit-variance pixels; the saved model still takes raw pixels
   --normalization NAME normalize each hidden layer before its activation: batch or layer (default none)
   --threads N|auto     threads sharing each large step (default 1; auto: every core); same results
   --checkpoint         with --save: include the optimizer state and epochs done, for --resume
-  --resume FILE        continue training a saved model (a checkpoint resumes bit for bit) up to --epochs
+  --resume FILE        continue training a saved model (a checkpoint resumes bit for bit) up to --epochs;
+                       --lr and --lr-schedule may change the learning rate from there
   -h, --help           show this help
 `,
   eval: `Usage: wasmlp eval (${MODEL_USAGE}) [--data DIR]
@@ -121,7 +124,7 @@ export async function train(argv: string[], out: Output): Promise<number> {
   // Adaptive optimizers take Keras's 0.001; plain and momentum SGD train these networks best near 0.05.
   const lr = positive("lr", a.lr, ["sgd", "momentum", "nesterov"].includes(optimizer) ? 0.05 : 0.001);
   const seed = int("seed", a.seed, 1, 0, 0xffffffff);
-  const schedule = oneOf("lr-schedule", a["lr-schedule"], "constant", ["constant", "cosine", "exponential"] as const);
+  const schedule = oneOf("lr-schedule", a["lr-schedule"], "constant", LR_SCHEDULES);
   if (a["weight-decay"] !== undefined && optimizer !== "adamw") throw new UsageError(`train: --weight-decay applies to --optimizer adamw, not ${optimizer}`);
   const weightDecay = a["weight-decay"] === undefined ? undefined : positive("weight-decay", a["weight-decay"], 0);
   const limit = a.limit === undefined ? undefined : int("limit", a.limit, 0, 1);
@@ -135,7 +138,8 @@ export async function train(argv: string[], out: Output): Promise<number> {
   // and optimizer state no longer describe the standardized training: nothing to resume from.
   if (a.standardize && (a.checkpoint || resume !== undefined)) throw new UsageError(`train: --standardize cannot be combined with --${a.checkpoint ? "checkpoint" : "resume"} (the saved model takes raw pixels: its scaling is folded into the first layer)`);
   if (resume !== undefined) {
-    const fixed = (["layers", "activation", "optimizer", "lr", "seed", "lr-schedule", "weight-decay", "dropout", "normalization"] as const).find((k) => a[k] !== undefined);
+    // --lr and --lr-schedule may correct the learning rate from here on (src/cli/resume.ts).
+    const fixed = (["layers", "activation", "optimizer", "seed", "weight-decay", "dropout", "normalization"] as const).find((k) => a[k] !== undefined);
     if (fixed) throw new UsageError(`train: --resume continues the saved network as it is; --${fixed} cannot change it`);
   }
 
@@ -156,7 +160,9 @@ export async function train(argv: string[], out: Output): Promise<number> {
     testPixels = standardize(testPixels, scaling);
   }
   await init({ threads });
-  const net = resume !== undefined ? loadModel({ model: resume }, "train").net : new Network({
+  const stepsPerEpoch = Math.ceil(trainSet.count / batchSize);
+  let scheduleNote: string | null = null;
+  const net = resume !== undefined ? resumed(resume) : new Network({
     inputSize: trainSet.rows * trainSet.cols,
     inputShape: [trainSet.rows, trainSet.cols],
     layers: [...layers.map((units) => ({ units, activation, ...(dropout > 0 ? { dropout } : {}), ...(normalization ? { normalization } : {}) })),
@@ -165,13 +171,20 @@ export async function train(argv: string[], out: Output): Promise<number> {
     optimizer: {
       type: optimizer,
       // Over the whole run: cosine to 0, or exponential to a hundredth.
-      learningRate: schedule === "constant" ? lr : schedule === "cosine"
-        ? { type: "cosine", initialLearningRate: lr, decaySteps: Math.max(1, epochs * Math.ceil(trainSet.count / batchSize)) }
-        : { type: "exponential", initialLearningRate: lr, decaySteps: Math.max(1, epochs * Math.ceil(trainSet.count / batchSize)), decayRate: 0.01 },
+      learningRate: runLearningRate(schedule, lr, epochs * stepsPerEpoch),
       ...(weightDecay === undefined ? {} : { weightDecay }),
     } as OptimizerOptions,
     seed,
   });
+
+  /** The saved network, its schedule planned over this run (src/cli/resume.ts). */
+  function resumed(path: string): Network {
+    const saved = loadModel({ model: path }, "train").net;
+    const file = saved.toJSON({ includeOptimizerState: true });
+    saved.dispose();
+    scheduleNote = replanSchedule(file, epochs, stepsPerEpoch, a["lr-schedule"] === undefined ? undefined : schedule, a.lr === undefined ? undefined : lr);
+    return Network.fromJSON(file);
+  }
   const initialEpoch = net.epochsTrained;
   if (resume !== undefined) {
     try {
@@ -184,6 +197,7 @@ export async function train(argv: string[], out: Output): Promise<number> {
   }
   out.write(`${net}\ndata: ${data.source}; training on ${trainSet.count.toLocaleString("en-US")} images, testing on ${data.test.count.toLocaleString("en-US")}; ${threadCount()} thread${threadCount() === 1 ? "" : "s"}\n`);
   if (resume !== undefined) out.write(`resuming ${resume} after epoch ${initialEpoch}${initialEpoch > 0 ? "" : " (it holds no training state: the optimizer starts afresh)"}\n`);
+  if (scheduleNote !== null) out.write(`${scheduleNote}\n`);
 
   const progress = new EpochProgress(out, epochs, trainSet.count);
   const rows: (string | number)[][] = [];

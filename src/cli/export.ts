@@ -3,13 +3,13 @@
 // Conversion runs at the data level (a wasmlp model file in, files out): no wasm is loaded.
 import { writeOnnx } from "../formats/onnx.js";
 import { writeTfjsFolder } from "../formats/tfjs-node.js";
-import { writeAtomically } from "../atomic-write.js";
+import { createFolder, writeAtomically } from "../atomic-write.js";
 import { describeOptimizer, tensorLayout } from "../config.js";
 import { parseModelJSON } from "../model-file.js";
 import type { Layer } from "../layer.js";
 import type { ModelJSON } from "../types.js";
-import { checkSaveTarget } from "./files.js";
-import { UsageError, parse, text } from "./args.js";
+import { checkOutFolder, checkSaveTarget } from "./files.js";
+import { UsageError, oneOf, parse, text } from "./args.js";
 import { MODEL_FLAGS, MODEL_USAGE, loadModelJSON, modelFlagsHelp } from "./models.js";
 import type { Output } from "./progress.js";
 import { FeatureSpec } from "../features.js";
@@ -19,6 +19,8 @@ interface ExportFormat {
   /** What --out names: "DIR" or "FILE". */
   out: string;
   help: string;
+  /** Checks --out before the model is read (a folder that cannot be written fails at once). */
+  check(out: string): void;
   /** Writes the model; returns the paths written. */
   write(model: ModelJSON, out: string): string[];
 }
@@ -27,12 +29,16 @@ interface ExportFormat {
 export const EXPORT_FORMATS: Readonly<Record<string, ExportFormat>> = Object.freeze({
   tfjs: {
     out: "DIR", help: "TensorFlow.js layers model: DIR/model.json and its weight shards (tf.loadLayersModel reads it)",
-    write: (model, out) => writeTfjsFolder(model, out),
+    check: (out) => checkOutFolder(out),
+    write: (model, out) => {
+      createFolder(out); // one level at a time (a recursive mkdir spins on /proc/self/x)
+      return writeTfjsFolder(model, out);
+    },
   },
   onnx: {
     out: "FILE", help: "ONNX model (opset 17): onnxruntime and PyTorch's onnx tools read it",
+    check: (out) => checkSaveTarget(out, "--out"),
     write: (model, out) => {
-      checkSaveTarget(out);
       writeAtomically(out, writeOnnx(model));
       return [out];
     },
@@ -68,14 +74,27 @@ export async function exportModel(argv: string[], out: Output): Promise<number> 
   if (a.help) { out.write(EXPORT_HELP); return 0; }
   const name = text("format", a.format);
   if (name === undefined) throw new UsageError(`export: --format NAME is required: ${FORMAT_NAMES} (see wasmlp export --help)`);
-  const format = Object.hasOwn(EXPORT_FORMATS, name) ? EXPORT_FORMATS[name] : undefined;
-  if (!format) throw new UsageError(`--format must be one of ${FORMAT_NAMES}, received "${name}"`);
+  const format = EXPORT_FORMATS[oneOf("format", name, name, Object.keys(EXPORT_FORMATS))];
   const target = text("out", a.out);
   if (target === undefined) throw new UsageError(`export: --out ${format.out} is required (see wasmlp export --help)`);
+  format.check(target);
   const { model } = loadModelJSON(a, "export"); // validated: summary and the writers read it as it is
   const described = summary(model);
   const files = format.write(model, target);
   out.write(`${described}\nwrote ${name}: ${files.join(", ")}\n`);
+  const dropped = trainingOnlySettings(parseModelJSON(model).options.layers as Layer[]);
+  if (dropped.length > 0) {
+    out.write(`note: the ${name} files hold what inference computes, not these training settings: ${dropped.join("; ")}. Predictions are the same; training the exported model elsewhere starts without them.\n`);
+  }
   if (model.features !== undefined) out.write(featuresLeftOut(new FeatureSpec(model.features)));
   return 0;
+}
+
+/** The settings of a network's layers that only training uses, which the export formats leave out. */
+export function trainingOnlySettings(layers: readonly Pick<Layer, "dropout" | "kernelRegularizer">[]): string[] {
+  return layers.flatMap((l, i) => {
+    const r = l.kernelRegularizer;
+    const penalty = [r.l1 > 0 ? `l1 ${r.l1}` : "", r.l2 > 0 ? `l2 ${r.l2}` : ""].filter(Boolean).join(", ");
+    return [l.dropout > 0 ? `layer ${i} dropout ${l.dropout}` : "", penalty ? `layer ${i} kernelRegularizer (${penalty})` : ""].filter(Boolean);
+  });
 }

@@ -37,16 +37,36 @@ export function readModelBytes(path: string): Buffer {
 }
 
 /** Throws unless `path` can be written: its folder exists and is writable, and it is not a folder itself. */
-export function checkSaveTarget(path: string): void {
+export function checkSaveTarget(path: string, flag = "--save"): void {
   const target = statOrNull(path);
-  if (target !== null && !target.isFile()) throw new Error(`--save ${path} is ${kind(target)}; expected a file name`);
+  if (target !== null && !target.isFile()) throw new Error(`${flag} ${path} is ${kind(target)}; expected a file name`);
   const folder = dirname(resolve(path));
   const s = statOrNull(folder);
-  if (s === null) throw new Error(`--save ${path}: the folder ${folder} does not exist`);
-  if (!s.isDirectory()) throw new Error(`--save ${path}: ${folder} is ${kind(s)}, not a folder`);
+  if (s === null) throw new Error(`${flag} ${path}: the folder ${folder} does not exist`);
+  if (!s.isDirectory()) throw new Error(`${flag} ${path}: ${folder} is ${kind(s)}, not a folder`);
+  checkWritable(flag, path, folder);
+}
+
+/**
+ * Throws unless the folder `path` exists and is writable, or can be created: its nearest existing
+ * ancestor is a writable folder. Creation itself is createFolder's, after the model has loaded.
+ */
+export function checkOutFolder(path: string, flag = "--out"): void {
+  let p = resolve(path);
+  let s = statOrNull(p);
+  while (s === null && dirname(p) !== p) {
+    p = dirname(p);
+    s = statOrNull(p);
+  }
+  if (s === null) throw new Error(`${flag} ${path}: no part of it exists`);
+  if (!s.isDirectory()) throw new Error(p === resolve(path) ? `${flag} ${path} is ${kind(s)}; expected a folder` : `${flag} ${path}: ${p} is ${kind(s)}, not a folder`);
+  checkWritable(flag, path, p);
+}
+
+function checkWritable(flag: string, path: string, folder: string): void {
   try {
     accessSync(folder, constants.W_OK);
   } catch {
-    throw new Error(`--save ${path}: the folder ${folder} is not writable`);
+    throw new Error(`${flag} ${path}: the folder ${folder} is not writable`);
   }
 }

@@ -1,8 +1,11 @@
 // Reverse mode: walk the recorded graph from a scalar back to its leaves in topological order
 // (an explicit stack, so a graph of any depth works), calling each op's gradient rule and adding
-// (+=) the results wherever a value was used more than once.
+// (+=) the results wherever a value was used more than once. Unrecorded (the default), gradients
+// accumulate in place and the fused backward kernels run; recorded (createGraph, or a gradient
+// function inside another), every rule runs as graph ops, so the gradients differentiate again.
 import { describe } from "../validate.js";
-import { addInto, clone, noGrad } from "./ops.js";
+import { inBackward, isRecording } from "./apply.js";
+import { add, addInto, clone, identity } from "./ops.js";
 import { Tensor, checkTensor, emptyTensor, tidy } from "./tensor.js";
 
 /**
@@ -32,7 +35,7 @@ function topologicalOrder(root: Tensor): Tensor[] {
  * depends on that requires gradients. With `targets`, returns theirs (zeros where root does not
  * depend on one) and touches no .grad; without, adds each leaf's gradient into its .grad.
  */
-export function backpropagate(root: Tensor, seed: Tensor | null, targets: readonly Tensor[] | null): Tensor[] {
+export function backpropagate(root: Tensor, seed: Tensor | null, targets: readonly Tensor[] | null, createGraph = false): Tensor[] {
   checkTensor("backward", root);
   root.storage("backward()");
   if (!root.requiresGrad) {
@@ -47,11 +50,11 @@ export function backpropagate(root: Tensor, seed: Tensor | null, targets: readon
       throw new RangeError(`backward(): the gradient is ${seed.describe()}, expected a ${root.dtype} tensor of shape [${root.shape.join(", ")}] like the value`);
     }
   }
-  return noGrad(() => {
+  return inBackward(createGraph, () => {
     const order = topologicalOrder(root);
     const grads = new Map<Tensor, Tensor>();
     const first = seed ? clone(seed) : clone(root);
-    if (!seed) first.storage("backward()").view[0] = 1;
+    if (!seed) first.memory("backward()").view[0] = 1;
     grads.set(root, first);
     const wanted = targets ? new Set(targets) : null;
     const leaves: [Tensor, Tensor][] = [];
@@ -69,7 +72,6 @@ export function backpropagate(root: Tensor, seed: Tensor | null, targets: readon
           continue;
         }
         grads.delete(t);
-        node.inputs.forEach((x) => x.storage(`backward() through ${node.op.name}`));
         const needs = node.inputs.map((x) => x.requiresGrad);
         const results = node.op.backward(g, node.inputs, t, node.attrs, needs);
         const moved = new Set<Tensor>();
@@ -77,9 +79,11 @@ export function backpropagate(root: Tensor, seed: Tensor | null, targets: readon
           const x = node.inputs[i];
           if (!r || !needs[i]) return;
           const acc = grads.get(x);
-          if (acc) addInto(acc, r);
+          // Recorded, a sum is a new node (acc may be read by recorded rules); else in place.
+          if (acc && createGraph) { grads.set(x, add(acc, r)); acc.dispose(); }
+          else if (acc) addInto(acc, r);
           else if (!moved.has(r)) { grads.set(x, r); moved.add(r); }
-          else grads.set(x, clone(r));
+          else grads.set(x, createGraph ? identity(r) : clone(r));
         });
         for (const r of new Set([g, ...results])) if (r && !moved.has(r)) r.dispose();
         current = null;
@@ -96,7 +100,9 @@ export function backpropagate(root: Tensor, seed: Tensor | null, targets: readon
     }
     for (const [leaf, g] of leaves) {
       const acc = leaf.grad;
-      if (acc) { addInto(acc, g); g.dispose(); } else leaf.setGrad(g);
+      if (acc && (createGraph || acc.requiresGrad)) { leaf.setGrad(add(acc, g)); acc.dispose(); g.dispose(); }
+      else if (acc) { addInto(acc, g); g.dispose(); }
+      else leaf.setGrad(g);
     }
     return [];
   });
@@ -148,20 +154,32 @@ export function valueAndGrads(f: (...xs: Tensor[]) => Tensor): (...xs: Tensor[])
   return (...xs) => {
     if (xs.length === 0) throw new TypeError("a gradient function needs at least one tensor argument");
     xs.forEach((x, i) => { checkTensor(`argument ${i}`, x); x.storage(`argument ${i}`); });
-    return tidy(() => {
-      const inputs = xs.map((x) => watched(x));
-      const value = f(...inputs);
-      if (!(value instanceof Tensor)) throw new TypeError(`the function must return a Tensor (a scalar), it returned ${describe(value)}`);
-      if (value.size !== 1) throw new RangeError(`the function must return a scalar to be differentiated; it returned ${value.describe()} — reduce it with sum() or mean()`);
-      if (!value.requiresGrad) {
-        // f does not depend on its arguments: every gradient is zero.
-        return { value: clone(value), grads: inputs.map((x) => zerosLike(x)) };
-      }
-      // The value goes out without its graph (a copy), so the scope frees every intermediate.
-      return { value: clone(value), grads: backpropagate(value, null, inputs) };
-    });
+    // Inside another gradient function (or on tensors a recorded graph will differentiate), the
+    // backward pass is recorded: the inputs stay connected to xs, and the gradients have graphs.
+    const nested = depth > 0 && isRecording() && xs.some((x) => x.requiresGrad);
+    depth++;
+    try {
+      return tidy(() => {
+        const inputs = xs.map((x) => (nested && x.requiresGrad ? identity(x) : watched(x)));
+        const value = f(...inputs);
+        if (!(value instanceof Tensor)) throw new TypeError(`the function must return a Tensor (a scalar), it returned ${describe(value)}`);
+        if (value.size !== 1) throw new RangeError(`the function must return a scalar to be differentiated; it returned ${value.describe()} — reduce it with sum() or mean()`);
+        if (!value.requiresGrad) {
+          // f does not depend on its arguments: every gradient is zero.
+          return { value: clone(value), grads: inputs.map((x) => zerosLike(x)) };
+        }
+        if (nested) return { value, grads: backpropagate(value, null, inputs, true) };
+        // The value goes out without its graph (a copy), so the scope frees every intermediate.
+        return { value: clone(value), grads: backpropagate(value, null, inputs) };
+      });
+    } finally {
+      depth--;
+    }
   };
 }
+
+/** How many gradient functions are running (a nested one records its backward pass). */
+let depth = 0;
 
 /** A copy of x that requires gradients (the argument of a gradient function). */
 function watched(x: Tensor): Tensor {

@@ -2,8 +2,10 @@
 // wasm float32 backend (linear memory, the kernels of assembly/) and the float64 reference
 // (plain arrays, plain loops): the oracle the tests compare the wasm against and the engine of
 // finite-difference checks. Inputs reaching a backend are already validated.
-import { type Activation, activationOps } from "../activations.js";
+import { type Activation, activationOps, normalCdf } from "../activations.js";
+import type { OptimizerSpec } from "../config.js";
 import { F32Region } from "../memory.js";
+import { optimizerOp } from "../optimizers.js";
 import * as ref from "../reference/math.js";
 // The one runtime (heap and kernels) of every entry, by relative path: wasmlp and wasmlp/graph
 // resolve to the same module, so one init() serves both.
@@ -17,11 +19,11 @@ export interface Storage {
   dispose(): void;
 }
 
-/** Codes of elementwise_binary (assembly/elementwise.ts); "ge" is the mask a ≥ b, "copy" broadcasts b. */
-export const BINARY = { add: 0, sub: 1, mul: 2, div: 3, max: 4, min: 5, ge: 6, copy: 7 } as const;
+/** Codes of elementwise_binary (assembly/elementwise.ts); ge, gt, eq are masks (1 or 0), "copy" broadcasts b. */
+export const BINARY = { add: 0, sub: 1, mul: 2, div: 3, max: 4, min: 5, ge: 6, copy: 7, gt: 8, eq: 9, pow: 10 } as const;
 export type BinaryKind = keyof typeof BINARY;
 /** Codes of elementwise_unary. */
-export const UNARY = { neg: 0, exp: 1, log: 2, pow: 3 } as const;
+export const UNARY = { neg: 0, exp: 1, log: 2, pow: 3, normalCdf: 4 } as const;
 export type UnaryKind = keyof typeof UNARY;
 
 /** A binary operand seen as rows×cols: element (i, j) is at i·row + j·col (strides 0 broadcast). */
@@ -36,12 +38,14 @@ export interface Backend<S extends Storage = Storage> {
   alloc(n: number): S;
   /** out(rows×cols) = a op b, elementwise with broadcasting strides. */
   binary(kind: BinaryKind, rows: number, cols: number, a: Strided<S>, b: Strided<S>, out: S): void;
+  /** out(rows×cols) = c ≠ 0 ? a : b, with broadcasting strides. */
+  select(rows: number, cols: number, c: Strided<S>, a: Strided<S>, b: Strided<S>, out: S): void;
   /** out(n) = f(x); pow raises to p. */
   unary(kind: UnaryKind, n: number, x: S, out: S, p: number): void;
   /** An activation of the activation table (row-wise ones, softmax, per row of `cols`). */
-  activation(act: Activation, rows: number, cols: number, x: S, out: S): void;
-  /** dz = dy ∘ g′ through the activation's output y (the table's backward). */
-  activationBackward(act: Activation, rows: number, cols: number, y: S, dy: S, out: S): void;
+  activation(act: Activation, rows: number, cols: number, x: S, out: S, alpha: number): void;
+  /** dz = dy ∘ g′ through y: the activation's output, or its input for the table's fromInput ones. */
+  activationBackward(act: Activation, rows: number, cols: number, y: S, dy: S, out: S, alpha: number): void;
   /** C(m×n) = op(A)·op(B); A is m×k (k×m transposed), B k×n (n×k transposed). */
   matmul(transA: boolean, transB: boolean, m: number, n: number, k: number, a: S, b: S, out: S): void;
   transpose(rows: number, cols: number, x: S, out: S): void;
@@ -50,6 +54,10 @@ export interface Backend<S extends Storage = Storage> {
   /** out(cols) = scale·Σ_i x[i, j]. */
   sumCols(rows: number, cols: number, x: S, out: S, scale: number): void;
   copy(n: number, x: S, out: S): void;
+  /** One update of the optimizer table's entry on w (n values) from g, with its state vectors; t counts from 1. */
+  optimizerStep(spec: OptimizerSpec, t: number, n: number, g: S, w: S, states: S[]): void;
+  /** Whether every one of the n values is finite. */
+  allFinite(n: number, x: S): boolean;
 }
 
 /** The wasm float32 backend: every tensor is a region of the one heap the networks use. */
@@ -64,16 +72,23 @@ class WasmBackend implements Backend<F32Region> {
     runtime().kernels.elementwise_binary(BINARY[kind], rows, cols, a.s.ptr, a.row, a.col, b.s.ptr, b.row, b.col, out.ptr);
   }
 
+  select(rows: number, cols: number, c: Strided<F32Region>, a: Strided<F32Region>, b: Strided<F32Region>, out: F32Region): void {
+    runtime().kernels.elementwise_select(rows, cols, c.s.ptr, c.row, c.col, a.s.ptr, a.row, a.col, b.s.ptr, b.row, b.col, out.ptr);
+  }
+
   unary(kind: UnaryKind, n: number, x: F32Region, out: F32Region, p: number): void {
     runtime().kernels.elementwise_unary(UNARY[kind], n, x.ptr, out.ptr, p);
   }
 
-  activation(act: Activation, rows: number, cols: number, x: F32Region, out: F32Region): void {
-    activationOps[act].kernels.forward(runtime().kernels, rows, cols, x.ptr, out.ptr, 0);
+  activation(act: Activation, rows: number, cols: number, x: F32Region, out: F32Region, alpha: number): void {
+    // The identity's kernel moves nothing (the networks pass one region in and out).
+    if (act === "linear") this.copy(rows * cols, x, out);
+    else activationOps[act].kernels.forward(runtime().kernels, rows, cols, x.ptr, out.ptr, alpha);
   }
 
-  activationBackward(act: Activation, rows: number, cols: number, y: F32Region, dy: F32Region, out: F32Region): void {
-    activationOps[act].kernels.backward(runtime().kernels, rows, cols, y.ptr, dy.ptr, out.ptr, 0);
+  activationBackward(act: Activation, rows: number, cols: number, y: F32Region, dy: F32Region, out: F32Region, alpha: number): void {
+    if (act === "linear") this.copy(rows * cols, dy, out);
+    else activationOps[act].kernels.backward(runtime().kernels, rows, cols, y.ptr, dy.ptr, out.ptr, alpha);
   }
 
   matmul(transA: boolean, transB: boolean, m: number, n: number, k: number, a: F32Region, b: F32Region, out: F32Region): void {
@@ -108,6 +123,15 @@ class WasmBackend implements Backend<F32Region> {
   copy(n: number, x: F32Region, out: F32Region): void {
     out.view.set(x.view.subarray(0, n));
   }
+
+  optimizerStep(spec: OptimizerSpec, t: number, n: number, g: F32Region, w: F32Region, states: F32Region[]): void {
+    optimizerOp(spec).kernels.step(runtime().kernels, n, g.ptr, w.ptr, states.map((s) => s.ptr), spec, t);
+  }
+
+  allFinite(n: number, x: F32Region): boolean {
+    // max_abs is NaN or ∞ as soon as one value is (the networks' own check of a step).
+    return Number.isFinite(runtime().kernels.max_abs(n, x.ptr));
+  }
 }
 
 /** A float64 tensor's storage: a plain array. */
@@ -132,17 +156,26 @@ class ReferenceBackend implements Backend<F64Storage> {
     }
   }
 
+  select(rows: number, cols: number, c: Strided<F64Storage>, a: Strided<F64Storage>, b: Strided<F64Storage>, out: F64Storage): void {
+    for (let i = 0; i < rows; i++) {
+      for (let j = 0; j < cols; j++) {
+        const pick = c.s.view[i * c.row + j * c.col] !== 0;
+        out.view[i * cols + j] = pick ? a.s.view[i * a.row + j * a.col] : b.s.view[i * b.row + j * b.col];
+      }
+    }
+  }
+
   unary(kind: UnaryKind, n: number, x: F64Storage, out: F64Storage, p: number): void {
     const f = UNARY_F64[kind];
     for (let i = 0; i < n; i++) out.view[i] = f(x.view[i], p);
   }
 
-  activation(act: Activation, rows: number, cols: number, x: F64Storage, out: F64Storage): void {
-    activationOps[act].reference.forward(rows, cols, x.view, out.view, 0);
+  activation(act: Activation, rows: number, cols: number, x: F64Storage, out: F64Storage, alpha: number): void {
+    activationOps[act].reference.forward(rows, cols, x.view, out.view, alpha);
   }
 
-  activationBackward(act: Activation, rows: number, cols: number, y: F64Storage, dy: F64Storage, out: F64Storage): void {
-    activationOps[act].reference.backward(rows, cols, y.view, dy.view, out.view, 0);
+  activationBackward(act: Activation, rows: number, cols: number, y: F64Storage, dy: F64Storage, out: F64Storage, alpha: number): void {
+    activationOps[act].reference.backward(rows, cols, y.view, dy.view, out.view, alpha);
   }
 
   matmul(transA: boolean, transB: boolean, m: number, n: number, k: number, a: F64Storage, b: F64Storage, out: F64Storage): void {
@@ -168,6 +201,15 @@ class ReferenceBackend implements Backend<F64Storage> {
   copy(n: number, x: F64Storage, out: F64Storage): void {
     out.view.set(x.view.subarray(0, n));
   }
+
+  optimizerStep(spec: OptimizerSpec, t: number, _n: number, g: F64Storage, w: F64Storage, states: F64Storage[]): void {
+    optimizerOp(spec).reference.step(w.view, g.view, states.map((s) => s.view), spec, t);
+  }
+
+  allFinite(n: number, x: F64Storage): boolean {
+    for (let i = 0; i < n; i++) if (!Number.isFinite(x.view[i])) return false;
+    return true;
+  }
 }
 
 const BINARY_F64: Record<BinaryKind, (x: number, y: number) => number> = {
@@ -179,6 +221,9 @@ const BINARY_F64: Record<BinaryKind, (x: number, y: number) => number> = {
   min: (x, y) => (x <= y ? x : y),
   ge: (x, y) => (x >= y ? 1 : 0),
   copy: (_, y) => y,
+  gt: (x, y) => (x > y ? 1 : 0),
+  eq: (x, y) => (x === y ? 1 : 0),
+  pow: (x, y) => x ** y,
 };
 
 const UNARY_F64: Record<UnaryKind, (x: number, p: number) => number> = {
@@ -186,6 +231,7 @@ const UNARY_F64: Record<UnaryKind, (x: number, p: number) => number> = {
   exp: Math.exp,
   log: Math.log,
   pow: (x, p) => x ** p,
+  normalCdf: (x) => normalCdf(x),
 };
 
 export const backends: Record<Dtype, Backend> = {

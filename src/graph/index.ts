@@ -1,17 +1,27 @@
 // wasmlp/graph: tensors and reverse-mode autodiff on the same wasm kernels and memory as the
-// networks (float32), or on the float64 reference. Ops: src/graph/ops.ts (one table); reverse
-// mode: autodiff.ts; scopes and tensors: tensor.ts; custom-loss training of a Network: train.ts.
+// networks (float32), or on the float64 reference. Primitive ops: src/graph/ops.ts; the Dense
+// layers' activations: activation-ops.ts; composites: composites.ts; reverse mode: autodiff.ts;
+// scopes and tensors: tensor.ts; custom-loss training of a Network: train.ts.
 import "./chain.js";
 
 export {
   Tensor, tensor, variable, zeros, ones, full, tidy, keep,
-  type TensorLike, type TensorOptions,
+  type GraphOp, type TensorLike, type TensorOptions,
 } from "./tensor.js";
 export type { Dtype } from "./backend.js";
+export { noGrad, type Operand } from "./apply.js";
 export {
-  add, sub, mul, div, max, min, neg, exp, log, pow, sigmoid, tanh, relu, softmax, matmul, transpose, reshape, sum, mean, noGrad,
-  abs, sqrt, square, clip, logSoftmax,
-  graphOps, type GraphOp, type MatmulOptions, type Operand, type ReduceOptions,
+  add, sub, mul, div, max, min, neg, exp, log, pow, matmul, transpose, reshape, sum, mean,
+  greater, greaterEqual, less, lessEqual, equal, notEqual, where, detach,
+  graphOps, type MatmulOptions, type ReduceOptions,
 } from "./ops.js";
+export { activation, activationGraphOps } from "./activation-ops.js";
+export {
+  sigmoid, tanh, relu, leakyRelu, elu, selu, softsign, hardSigmoid, softplus, swish, gelu, linear, softmax,
+} from "./activations.generated.js";
+export { abs, sqrt, square, clip, logSoftmax } from "./composites.js";
+export { gather, takeAlongAxis, slice, concat, stack, reduceMax, reduceMin, argMax, argMin } from "./indexing.js";
+export type { BackwardOptions } from "./chain.js";
+export { Optimizer, optimizer, sgd, momentum, adam, rmsprop, type OptimizerState } from "./optim.js";
 export { grad, grads, valueAndGrad, valueAndGrads } from "./autodiff.js";
 export { trainBatchWithLoss, fitWithLoss, type FitWithLossOptions, type LossFunction, type Trainable } from "./train.js";

@@ -1,10 +1,29 @@
 // Tensor: a shape and its numbers (float32 in the wasm heap, or float64 for the reference), the
 // graph node that made it when gradients are recorded, and the scopes (tidy) that free every
-// intermediate so that users never count references by hand.
+// intermediate so that users never count references by hand. A recorded node holds its inputs'
+// memory: a released tensor (disposed, or freed by its scope) whose values a live tensor's
+// graph reads keeps its memory until the last such reader is freed.
 import "../disposable.js";
 import { F32_MAX, describe } from "../validate.js";
 import { type Backend, type Dtype, type Storage, backends } from "./backend.js";
-import type { GraphOp } from "./ops.js";
+
+/** An op of the graph: its output's shape, its forward pass and its gradient rule. */
+export interface GraphOp<A> {
+  name: string;
+  /** The output's shape; throws naming the inputs' shapes when they do not fit. */
+  shape(inputs: readonly Tensor[], attrs: A): number[];
+  /** Writes the output's values from the inputs'. */
+  forward(b: Backend, out: Storage, inputs: readonly Storage[], shapes: readonly (readonly number[])[], attrs: A): void;
+  /**
+   * The gradient rule: each input's gradient (its shape) from the output's gradient g, for the
+   * inputs whose `needs` is true (null for the others), written in graph ops: recorded (and so
+   * differentiable again) when backward() records, else a fused kernel may stand in. It may
+   * return g itself, and disposes every temporary it makes (a graph still reading one keeps it).
+   */
+  backward(g: Tensor, inputs: readonly Tensor[], out: Tensor, attrs: A, needs: readonly boolean[]): (Tensor | null)[];
+  /** The output is piecewise constant in the inputs (comparisons, argmax): never recorded. */
+  constant?: true;
+}
 
 /** What made a recorded tensor: the op, its inputs and its attributes (backward() reads them). */
 export interface GraphNode {
@@ -31,11 +50,11 @@ export const MAX_RANK = 2;
 const scopes: Set<Tensor>[] = [];
 
 /**
- * Runs fn and then frees every tensor created inside it, except the ones it returns (a tensor,
- * or tensors in an array or a plain object) and those their recorded graphs read (so that
- * backward() from a returned tensor works), which move to the enclosing scope. Gradients that
- * backward() stores on a tensor belong to that tensor. Tensors made with keep() or variable()
- * survive the scope.
+ * Runs fn and then releases every tensor created inside it, except the ones it returns (a tensor,
+ * or tensors in an array or a plain object), which move to the enclosing scope. Tensors made with
+ * keep() or variable() survive the scope. A released tensor that a surviving tensor's recorded
+ * graph reads keeps its memory until the last such tensor is freed, so backward() from anything
+ * returned always works.
  */
 export function tidy<T>(fn: () => T): T {
   if (typeof fn !== "function") throw new TypeError(`tidy expects a function, received ${describe(fn)}`);
@@ -50,14 +69,13 @@ export function tidy<T>(fn: () => T): T {
     throw e;
   }
   scopes.pop();
-  const kept = new Set<Tensor>();
-  collect(result, kept, 0);
-  const parent = scopes[scopes.length - 1] ?? null;
-  keepGraphs(kept, scope, parent === null);
   if (result instanceof Promise) {
     for (const t of scope) t.dispose();
     throw new TypeError("tidy needs a synchronous function: it returned a Promise, and a scope cannot wait for one (await outside tidy, or dispose by hand)");
   }
+  const kept = new Set<Tensor>();
+  collect(result, kept, 0);
+  const parent = scopes[scopes.length - 1] ?? null;
   for (const t of scope) if (!kept.has(t)) t.dispose();
   for (const t of kept) {
     if (t.scope !== scope) continue;
@@ -75,35 +93,25 @@ export function keep<T extends Tensor>(t: T): T {
   return t;
 }
 
-/**
- * Adds to `kept` the tensors of this scope that a kept tensor's recorded graph reads, so that
- * backward() from it still works after the scope. They move to the enclosing scope with it; at
- * the outermost scope they belong to the kept tensor, and dispose() frees them with it.
- */
-function keepGraphs(kept: Set<Tensor>, scope: Set<Tensor>, outermost: boolean): void {
-  for (const root of [...kept]) {
-    if (!root.node) continue;
-    const stack = [root];
-    while (stack.length > 0) {
-      for (const input of stack.pop()!.node!.inputs) {
-        if (input.scope !== scope || kept.has(input)) continue;
-        kept.add(input);
-        if (outermost) {
-          scope.delete(input);
-          input.scope = null;
-          (root.owned ??= []).push(input);
-        }
-        if (input.node) stack.push(input);
-      }
-    }
-  }
-}
-
 function collect(value: unknown, out: Set<Tensor>, depth: number): void {
   if (value instanceof Tensor) out.add(value);
   else if (depth < 4 && Array.isArray(value)) for (const v of value) collect(v, out, depth + 1);
   else if (depth < 4 && value !== null && typeof value === "object" && Object.getPrototypeOf(value) === Object.prototype) {
     for (const v of Object.values(value)) collect(v, out, depth + 1);
+  }
+}
+
+/** Frees t's memory and then, iteratively, that of released inputs no other live node reads. */
+function free(t: Tensor): void {
+  const stack = [t];
+  while (stack.length > 0) {
+    const u = stack.pop()!;
+    u.freeMemory();
+    const node = u.node;
+    u.node = null;
+    if (node) {
+      for (const x of node.inputs) if (--x.readers === 0 && x.isDisposed && !x.isFreed) stack.push(x);
+    }
   }
 }
 
@@ -120,11 +128,12 @@ export class Tensor {
   node: GraphNode | null;
   /** @internal The scope that frees this tensor (tidy), or null. */
   scope: Set<Tensor> | null = null;
-  /** @internal Constants this tensor's node reads (number operands), freed with it. */
-  owned: Tensor[] | null = null;
+  /** @internal How many recorded nodes of unfreed tensors read this one. */
+  readers = 0;
   /** @internal Name of the op that made it, for error messages. */
   readonly madeBy: string;
   private store: Storage | null;
+  private released = false;
   private gradient: Tensor | null = null;
 
   /** @internal Use tensor(), variable(), zeros() or the ops. */
@@ -137,6 +146,7 @@ export class Tensor {
     this.requiresGrad = requiresGrad;
     this.node = node;
     this.madeBy = madeBy;
+    if (node) for (const x of node.inputs) x.readers++;
     const scope = scopes[scopes.length - 1];
     if (scope) { this.scope = scope; scope.add(this); }
   }
@@ -145,12 +155,19 @@ export class Tensor {
     return this.shape.length;
   }
 
+  /** Whether dispose() (or the tensor's scope) released it: its values can no longer be read. */
   get isDisposed(): boolean {
+    return this.released;
+  }
+
+  /** @internal Whether its memory is gone (released and read by no live graph). */
+  get isFreed(): boolean {
     return this.store === null;
   }
 
   /** The gradient backward() accumulated into this tensor (leaves that require gradients), or null. */
   get grad(): Tensor | null {
+    if (this.gradient?.isDisposed) this.gradient = null;
     return this.gradient;
   }
 
@@ -160,10 +177,22 @@ export class Tensor {
     this.gradient = g;
   }
 
-  /** @internal The storage, after checking that the tensor is alive. */
+  /** @internal The storage, after checking that the tensor has not been released. */
   storage(where: string): Storage {
-    if (this.store === null) throw new Error(`${where}: ${this.describe()} has been disposed; its memory is released`);
+    if (this.released) throw new Error(`${where}: ${this.describe()} has been disposed; its memory is released`);
+    return this.store!;
+  }
+
+  /** @internal The storage of a tensor a graph reads (released or not). */
+  memory(where: string): Storage {
+    if (this.store === null) throw new Error(`${where}: ${this.describe()} has been freed`);
     return this.store;
+  }
+
+  /** @internal */
+  freeMemory(): void {
+    this.store?.dispose();
+    this.store = null;
   }
 
   /** A copy of the values, row-major (Float32Array for float32 tensors, Float64Array for float64). */
@@ -186,17 +215,20 @@ export class Tensor {
     return Array.from({ length: rows }, (_, i) => v.slice(i * cols, (i + 1) * cols));
   }
 
-  /** Frees the tensor's memory (and its gradient); later use throws. Calling it again does nothing. */
+  /**
+   * Releases the tensor (and its gradient): later use throws. Its memory is freed now, or, when a
+   * live tensor's recorded graph reads it, with the last such tensor. Calling it again does nothing.
+   */
   dispose(): void {
-    if (this.store === null) return;
-    this.store.dispose();
-    this.store = null;
+    if (this.released) return;
+    this.released = true;
     this.scope?.delete(this);
     this.scope = null;
     this.gradient?.dispose();
     this.gradient = null;
-    if (this.owned) for (const t of this.owned) t.dispose();
-    this.owned = null;
+    if (this.readers > 0) return;
+    if (this.node === null) this.freeMemory();
+    else free(this);
   }
 
   /** Frees the gradient backward() stored here, so the next backward() starts from zero. */
@@ -295,11 +327,7 @@ export function tensor(values: TensorLike, shape?: readonly number[], options?: 
   if (dims.includes(0) || flat.length === 0) throw new RangeError("a tensor needs at least one value; received an empty array");
   if (size !== flat.length) throw new RangeError(`shape [${dims.join(", ")}] holds ${size} values, but ${flat.length} were given`);
   if (implied.length > MAX_RANK) checkShape("shape", implied);
-  for (let i = 0; i < flat.length; i++) {
-    const v = flat[i];
-    if (typeof v !== "number" || !Number.isFinite(v)) throw new RangeError(`tensor value ${i} is ${describe(v)}; values must be finite numbers`);
-    if (backend.dtype === "float32" && Math.abs(v) > F32_MAX) throw new RangeError(`tensor value ${i} is ${v}, beyond float32's range (±${F32_MAX.toPrecision(5)}); use dtype "float64" or smaller values`);
-  }
+  for (let i = 0; i < flat.length; i++) checkValue(`tensor value ${i}`, flat[i], backend);
   const t = emptyTensor(backend, dims, requiresGrad, null, "tensor");
   t.storage("tensor").view.set(flat);
   return t;
@@ -314,8 +342,8 @@ export function variable(values: TensorLike, shape?: readonly number[], options:
 /** A tensor of the given shape filled with one value (0 by default). */
 export function full(shape: readonly number[], value = 0, options?: TensorOptions): Tensor {
   const dims = checkShape("shape", shape);
-  if (typeof value !== "number" || !Number.isFinite(value)) throw new RangeError(`fill value is ${describe(value)}; it must be a finite number`);
   const { backend, requiresGrad } = parseOptions(options);
+  checkValue("fill value", value, backend);
   const t = emptyTensor(backend, dims, requiresGrad, null, "tensor");
   t.storage("full").view.fill(value);
   return t;
@@ -329,9 +357,18 @@ export function ones(shape: readonly number[], options?: TensorOptions): Tensor 
   return full(shape, 1, options);
 }
 
+/**
+ * The one policy for numbers a user passes (tensor values, fill values, number operands): finite,
+ * and within float32's range for float32 tensors; op results then follow IEEE arithmetic.
+ */
+export function checkValue(what: string, v: unknown, backend: Backend): void {
+  if (typeof v !== "number" || !Number.isFinite(v)) throw new RangeError(`${what} is ${describe(v)}; values must be finite numbers`);
+  if (backend.dtype === "float32" && Math.abs(v) > F32_MAX) throw new RangeError(`${what} is ${v}, beyond float32's range (±${F32_MAX.toPrecision(5)}); use dtype "float64" or smaller values`);
+}
+
 /** @internal A scalar constant on a tensor's backend (number operands of the ops). */
 export function constant(backend: Backend, value: number, where: string): Tensor {
-  if (typeof value !== "number" || !Number.isFinite(value)) throw new RangeError(`${where}: the number operand is ${describe(value)}; it must be finite`);
+  checkValue(`${where}: the number operand`, value, backend);
   const t = emptyTensor(backend, [], false, null, "tensor");
   t.storage(where).view[0] = value;
   return t;

@@ -4,6 +4,11 @@
 // (src/activations.ts, losses.ts, optimizers.ts); the by-name forms below read those tables.
 import { type Activation, activationOps } from "../activations.js";
 import { type Loss, lossOps } from "../losses.js";
+import { checkOneOf } from "../validate.js";
+
+// Names come from callers: checked against the tables' own keys, so "constructor" is refused by name.
+const activationOp = (act: Activation) => activationOps[checkOneOf("activation", act, Object.keys(activationOps) as Activation[])];
+const lossOp = (loss: Loss) => lossOps[checkOneOf("loss", loss, Object.keys(lossOps) as Loss[])];
 
 export { sigmoid } from "../activations.js";
 export { EPS, outputDelta } from "../losses.js";
@@ -54,22 +59,22 @@ export function sumCols(m: number, n: number, x: ArrayLike<number>, out: Float64
 
 /** a = g(z) over m×n, in place allowed. */
 export function activationForward(act: Activation, m: number, n: number, z: ArrayLike<number>, a: Float64Array, alpha = 0): void {
-  activationOps[act].reference.forward(m, n, z, a, alpha);
+  activationOp(act).reference.forward(m, n, z, a, alpha);
 }
 
 /** dz = da ∘ g′ written through the output a (softmax: its Jacobian applied per row). */
 export function activationBackward(act: Activation, m: number, n: number, a: ArrayLike<number>, da: ArrayLike<number>, dz: Float64Array, alpha = 0): void {
-  activationOps[act].reference.backward(m, n, a, da, dz, alpha);
+  activationOp(act).reference.backward(m, n, a, da, dz, alpha);
 }
 
 /** Σ over the m×n batch of the per-sample loss. */
 export function lossSum(loss: Loss, m: number, n: number, a: ArrayLike<number>, y: ArrayLike<number>): number {
-  return lossOps[loss].reference.sum(m, n, a, y);
+  return lossOp(loss).reference.sum(m, n, a, y);
 }
 
 /** dA of the batch-mean loss. */
 export function lossGrad(loss: Loss, m: number, n: number, a: ArrayLike<number>, y: ArrayLike<number>, da: Float64Array): void {
-  lossOps[loss].reference.grad(m, n, a, y, da);
+  lossOp(loss).reference.grad(m, n, a, y, da);
 }
 
 // Normalization of z (m samples × n units) before the activation: the float64 twins of

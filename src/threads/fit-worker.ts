@@ -20,15 +20,31 @@ export type FitMessage =
   | { type: "done"; history: History; model: ModelJSON }
   | { type: "error"; name: string; message: string };
 
+/** Networks training in a worker now: a second fitInWorker on one of them would lose the first's epochs. */
+const training = new WeakSet<Network>();
+
 /**
  * Trains `net` like net.fit(x, y, options), but in a worker thread (Node only); resolves to the
  * same History and leaves the trained weights, optimizer state and shuffling state in `net`. The
  * worker starts from a checkpoint of the network (toJSON({ includeOptimizerState: true })), so
  * the result has the bytes net.fit would give, on a fresh network or a trained one; `net` must
- * not be used until the promise settles.
+ * not be used until the promise settles, and a second fitInWorker on it before then is refused.
  */
 export async function fitInWorker(net: Network, x: Batch, y: Labels, options: WorkerFitOptions = {}): Promise<History> {
   if (!NodeWorker) throw new Error("fitInWorker runs in Node; in a browser, run wasmlp itself in a Web Worker (see demo/worker.js)");
+  // Checked and marked before the first await, so that two calls in a row see each other.
+  if (training.has(net)) {
+    throw new Error("fitInWorker: this network is already training in a worker; await that call's promise before starting another");
+  }
+  training.add(net);
+  try {
+    return await trainInWorker(net, x, y, options);
+  } finally {
+    training.delete(net);
+  }
+}
+
+async function trainInWorker(net: Network, x: Batch, y: Labels, options: WorkerFitOptions): Promise<History> {
   const { onEpochEnd, onBatchEnd, threads, ...plain } = options;
   const answer = new Int32Array(new SharedArrayBuffer(4));
   // Next to this file once built; when this file runs as TypeScript source (the tests), the built copy.

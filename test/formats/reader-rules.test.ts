@@ -1,7 +1,7 @@
 // Issue 25's reader rules, against the public API: every file read goes through the one
 // file-system seam and lies inside the folder the user named (a weight file linking elsewhere is
 // refused, a shard named "..foo.bin" is not "outside"); deep nesting, negative dims and names
-// that are Object.prototype's get wasmlp's named errors; a 1-unit softmax reads back from ONNX.
+// that are Object.prototype's get wasmlp's named errors; a 1-unit softmax network is refused.
 import { mkdirSync, mkdtempSync, readFileSync, realpathSync, renameSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -153,15 +153,11 @@ describe("names from files that are Object.prototype's are unknown", () => {
 
   test.each(PROTOTYPE_NAMES)("wasmlp export --format %s is an unknown format", async (name) => {
     await expect(exportModel(["--format", name, "--from-tfjs", tfDir, "--out", join(root, "never")], { write: () => {}, isTTY: false, columns: 80 }))
-      .rejects.toThrow(new UsageError(`--format must be one of tfjs, onnx, received "${name}"`));
+      .rejects.toThrow(new UsageError(`--format must be one of tfjs, onnx, received "${name}", an unknown name`));
   });
 });
 
-test("a 1-unit softmax network exported to ONNX reads back (with mse, as fromTfjs reads one)", () => {
-  const net = new Network({ inputSize: 3, layers: [{ units: 4, activation: "tanh" }, { units: 1, activation: "softmax" }], loss: "mse", seed: 2 });
-  const back = fromOnnx(toOnnx(net));
-  expect(back.lossName).toBe("mse");
-  expect(back.getWeights()).toEqual(net.getWeights());
-  expect(back.predict([0.1, 0.2, 0.3])).toEqual(net.predict([0.1, 0.2, 0.3]));
-  [net, back].forEach((n) => n.dispose());
+test("a 1-unit softmax network is refused when built, whatever the loss (softmax over one unit is always 1), so none is exported", () => {
+  expect(() => new Network({ inputSize: 3, layers: [{ units: 4, activation: "tanh" }, { units: 1, activation: "softmax" }], loss: "mse", seed: 2 }))
+    .toThrow(/a "softmax" output layer needs at least 2 units, received 1/);
 });

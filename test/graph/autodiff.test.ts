@@ -98,7 +98,7 @@ test("errors name what was expected and what was received, and change nothing", 
   const b = tensor([1, 2], [2]);
   expect(() => add(a, b)).toThrow("add: shapes [2, 3] and [2] do not broadcast (dimension 1: 3 vs 2; each must be equal or 1)");
   expect(() => matmul(a, a)).toThrow("matmul: inner dimensions differ: [2, 3] · [2, 3] is (2 × 3) · (2 × 3)");
-  expect(() => matmul(a, b)).toThrow(/two matrices \(rank 2\); received shapes \[2, 3\] and \[2\]/);
+  expect(() => matmul(a, b)).toThrow("matmul: inner dimensions differ: [2, 3] · [2, 1] is (2 × 3) · (2 × 1)");
   const c = tensor([1, 2, 3], undefined, { dtype: "float64" });
   expect(() => add(a, c)).toThrow("add mixes a float32 tensor of shape [2, 3] with a float64 tensor of shape [3]");
   expect(() => sum(a, 2)).toThrow(/axis 2 does not exist in a float32 tensor of shape \[2, 3\]/);
@@ -121,14 +121,17 @@ test("errors name what was expected and what was received, and change nothing", 
   d.dispose();
   expect(() => add(d, 1)).toThrow("add: a float32 tensor of shape [3] has been disposed; its memory is released");
   expect(() => d.data()).toThrow(/has been disposed/);
+  // A disposed intermediate that a live graph reads keeps its memory: backward() still works.
   const w = variable([1, 2, 3]);
   const colSums = a.sum(0);
   const y = mul(w, colSums);
   const l = sum(y);
   y.dispose();
-  expect(() => l.backward()).toThrow(/backward\(\) through sum: a float32 tensor of shape \[3\] \(made by mul\) has been disposed/);
-  expect(w.grad).toBeNull();
-  [a, b, c, v, w, l, colSums].forEach((t) => t.dispose());
+  colSums.dispose();
+  expect(() => y.data()).toThrow(/has been disposed/);
+  l.backward();
+  expect(Array.from(w.grad!.data())).toEqual([5, 7, 9]);
+  [a, b, c, v, w, l].forEach((t) => t.dispose());
   expect(bytes()).toBe(start);
 });
 

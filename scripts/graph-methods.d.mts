@@ -1,0 +1,2 @@
+export function methodName(name: string): string;
+export function renderActivationMethods(names: readonly string[]): string;
