@@ -38,19 +38,19 @@ export async function fitInWorker(net: Network, x: Batch, y: Labels, options: Wo
   }
   training.add(net);
   try {
-    return await trainInWorker(net, x, y, options);
+    return await trainInWorker(NodeWorker, net, x, y, options);
   } finally {
     training.delete(net);
   }
 }
 
-async function trainInWorker(net: Network, x: Batch, y: Labels, options: WorkerFitOptions): Promise<History> {
+async function trainInWorker(Worker: NonNullable<typeof NodeWorker>, net: Network, x: Batch, y: Labels, options: WorkerFitOptions): Promise<History> {
   const { onEpochEnd, onBatchEnd, threads, ...plain } = options;
   const answer = new Int32Array(new SharedArrayBuffer(4));
   // Next to this file once built; when this file runs as TypeScript source (the tests), the built copy.
   const here = import.meta.url;
   const script = here.endsWith(".ts") ? new URL("../../dist/threads/fit-worker-main.js", here) : new URL("./fit-worker-main.js", here);
-  const worker = new NodeWorker(script, {
+  const worker = new Worker(script, {
     workerData: { model: net.toJSON({ includeOptimizerState: true }), x, y, options: plain, threads, answer, wantsBatches: onBatchEnd !== undefined, wantsEpochs: onEpochEnd !== undefined },
   });
   return new Promise<History>((resolve, reject) => {
