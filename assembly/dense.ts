@@ -13,7 +13,7 @@
 // combined as (l0+l2)+(l1+l3), then the k mod 4 tail, then the bias), so a sample's output is
 // bit-identical alone or inside a batch of any size.
 
-import { activate4, epilogueRow } from "./simd";
+import { activate4, epilogueRow, store4 } from "./simd";
 
 /** Samples per chunk: CHUNK_M rows of A (≤ 8·784·4 = 25 KiB for MNIST) stay in L1. */
 const CHUNK_M: i32 = 8;
@@ -61,18 +61,6 @@ const CHUNK_M: i32 = 8;
   const t0 = f32x4.add(i32x4.shuffle(s0, s1, 0, 4, 1, 5), i32x4.shuffle(s0, s1, 2, 6, 3, 7));
   const t1 = f32x4.add(i32x4.shuffle(s2, s3, 0, 4, 1, 5), i32x4.shuffle(s2, s3, 2, 6, 3, 7));
   return f32x4.add(i32x4.shuffle(t0, t1, 0, 1, 4, 5), i32x4.shuffle(t0, t1, 2, 3, 6, 7));
-}
-
-// The first nr (1..4) lanes of v to z.
-// @ts-ignore: decorator
-@inline function store4(z: usize, v: v128, nr: i32): void {
-  if (nr == 4) {
-    v128.store(z, v);
-  } else {
-    v128.store32_lane(z, v, 0);
-    if (nr > 1) v128.store32_lane(z, v, 1, 4);
-    if (nr > 2) v128.store32_lane(z, v, 2, 8);
-  }
 }
 
 // One sample's four dot products: block(false, …) without bias and activation (epilogueRow

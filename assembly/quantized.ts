@@ -11,7 +11,7 @@
 // Each output: f32(acc)·(sx_i·sw_j) + bias_j, then the activation (assembly/simd.ts codes), every
 // step a single float32 operation, so the TypeScript reference (src/quantize.ts) matches bit for bit.
 
-import { activate4, epilogueRow } from "./simd";
+import { activate4, epilogueRow, store4 } from "./simd";
 
 /** Samples per chunk: their quantized rows stay in L1 while four rows of W are reused by each pair. */
 const CHUNK_M: i32 = 8;
@@ -59,18 +59,6 @@ export function quantize_rows(m: i32, k: i32, x: usize, q: usize, scales: usize,
   const t0 = i32x4.add(i32x4.shuffle(s0, s1, 0, 4, 1, 5), i32x4.shuffle(s0, s1, 2, 6, 3, 7));
   const t1 = i32x4.add(i32x4.shuffle(s2, s3, 0, 4, 1, 5), i32x4.shuffle(s2, s3, 2, 6, 3, 7));
   return i32x4.add(i32x4.shuffle(t0, t1, 0, 1, 4, 5), i32x4.shuffle(t0, t1, 2, 3, 6, 7));
-}
-
-// The first nr (1..4) lanes of v to z.
-// @ts-ignore: decorator
-@inline function store4(z: usize, v: v128, nr: i32): void {
-  if (nr == 4) {
-    v128.store(z, v);
-  } else {
-    v128.store32_lane(z, v, 0);
-    if (nr > 1) v128.store32_lane(z, v, 1, 4);
-    if (nr > 2) v128.store32_lane(z, v, 2, 8);
-  }
 }
 
 // Four int32 dot products of up to two quantized samples (x0, x1) with four rows of W (w0..w3,

@@ -195,3 +195,15 @@ export function epilogueRow(n: i32, z: usize, bias: usize, act: i32, alpha: f32)
   else if (act == LEAKY) biasActRow(LEAKY, false, n, z, bias, act, alpha);
   else biasActRow(0, true, n, z, bias, act, alpha);
 }
+
+// The first nr (1..4) lanes of v to z.
+// @ts-ignore: decorator
+@inline export function store4(z: usize, v: v128, nr: i32): void {
+  if (nr == 4) {
+    v128.store(z, v);
+  } else {
+    v128.store32_lane(z, v, 0);
+    if (nr > 1) v128.store32_lane(z, v, 1, 4);
+    if (nr > 2) v128.store32_lane(z, v, 2, 8);
+  }
+}
