@@ -40,7 +40,43 @@ export interface ActivationEntry {
   hidden: boolean;
   /** float64 reference of the two maps (in place allowed). */
   reference: ActivationOp["reference"];
+  /**
+   * The gradient through the activation, g ∘ g′ (softmax: its Jacobian applied per row), written
+   * in primitives from the upstream gradient g, the input z, the output a and alpha. The graph
+   * runs it on its ops, so it is differentiable again (second derivatives).
+   */
+  derivative: Derivative;
 }
+
+/**
+ * The primitives an activation's derivative is written in, over values T (the graph's tensors).
+ * Type-only here: whoever runs a derivative supplies them; each call returns a new value.
+ */
+export interface DerivativeOps<T> {
+  add(x: T | number, y: T | number): T;
+  sub(x: T | number, y: T | number): T;
+  mul(x: T | number, y: T | number): T;
+  /** 1 where x > y, else 0. */
+  greater(x: T, y: number): T;
+  /** 1 where x < y, else 0. */
+  less(x: T, y: number): T;
+  /** mask ≠ 0 ? x : y, elementwise. */
+  where(mask: T, x: T | number, y: T | number): T;
+  abs(x: T): T;
+  pow(x: T, p: number): T;
+  exp(x: T): T;
+  /** Φ(x), the standard normal CDF. */
+  normalCdf(x: T): T;
+  /** Σ along the last axis, kept as an axis of size 1. */
+  sumLast(x: T): T;
+  /** σ(x), tanh(x), ln(1 + eˣ): the registry's own activations, as parts of others' derivatives. */
+  sigmoid(x: T): T;
+  tanh(x: T): T;
+  softplus(x: T): T;
+}
+
+/** g ∘ g′(z) in primitives: see ActivationEntry.derivative. */
+export type Derivative = <T>(o: DerivativeOps<T>, g: T, z: T, a: T, alpha: number) => T;
 
 /** An activation as the engines call it. */
 export interface ActivationOp {
@@ -59,6 +95,8 @@ export interface ActivationOp {
   /** Code of the activation applied in the store of dense_nt_forward / matmul_nt_forward. */
   epilogue: number;
   fromInput?: true;
+  /** Works on each row (softmax): not in the fused store, so a pass follows it. */
+  rows?: true;
 }
 
 /** SELU's scale λ and slope α (the float32 kernels round the same constants). */
@@ -122,14 +160,17 @@ const ACTIVATIONS_DECLARED = {
   sigmoid: {
     code: 0, cost: ["transcendental", "cheap"], tfjs: "sigmoid", onnx: "Sigmoid", hidden: true,
     reference: { forward: forwardEach(sigmoid), backward: backwardEach((a) => a * (1 - a)) },
+    derivative: (o, g, _z, a) => o.mul(g, o.mul(a, o.sub(1, a))),
   },
   tanh: {
     code: 1, cost: ["transcendental", "cheap"], tfjs: "tanh", onnx: "Tanh", hidden: true,
     reference: { forward: forwardEach(Math.tanh), backward: backwardEach((a) => 1 - a * a) },
+    derivative: (o, g, _z, a) => o.mul(g, o.sub(1, o.mul(a, a))),
   },
   relu: {
     code: 2, cost: ["cheap", "cheap"], tfjs: "relu", onnx: "Relu", hidden: true,
     reference: { forward: forwardEach((z) => (z > 0 ? z : 0)), backward: backwardEach((a) => (a > 0 ? 1 : 0)) },
+    derivative: (o, g, z) => o.mul(g, o.greater(z, 0)),
   },
   "leaky-relu": {
     code: 3, cost: ["cheap", "cheap"], alpha: true, tfjs: "leaky_relu", onnx: "LeakyRelu", hidden: true,
@@ -137,11 +178,13 @@ const ACTIVATIONS_DECLARED = {
       forward: forwardEach((z, alpha) => (z > 0 ? z : alpha * z)),
       backward: backwardEach((a, alpha) => (a > 0 ? 1 : alpha)),
     },
+    derivative: (o, g, z, _a, alpha) => o.mul(g, o.where(o.greater(z, 0), 1, alpha)),
   },
   // Keras's "elu" (alpha 1): z for z > 0, else e^z − 1.
   elu: {
     code: 5, cost: ["transcendental", "cheap"], tfjs: "elu", onnx: "Elu", hidden: true,
     reference: { forward: forwardEach((z) => (z > 0 ? z : Math.expm1(z))), backward: backwardEach((a) => (a > 0 ? 1 : a + 1)) },
+    derivative: (o, g, z, a) => o.mul(g, o.where(o.greater(z, 0), 1, o.add(a, 1))),
   },
   // Self-normalizing: λ·elu with slope α (Klambauer et al. 2017), Keras's constants.
   selu: {
@@ -150,20 +193,24 @@ const ACTIVATIONS_DECLARED = {
       forward: forwardEach((z) => SELU_SCALE * (z > 0 ? z : SELU_ALPHA * Math.expm1(z))),
       backward: backwardEach((a) => (a > 0 ? SELU_SCALE : a + SELU_SCALE * SELU_ALPHA)),
     },
+    derivative: (o, g, z, a) => o.mul(g, o.where(o.greater(z, 0), SELU_SCALE, o.add(a, SELU_SCALE * SELU_ALPHA))),
   },
   softsign: {
     code: 7, cost: ["cheap", "cheap"], tfjs: "softsign", onnx: "Softsign", hidden: true,
     reference: { forward: forwardEach((z) => z / (1 + Math.abs(z))), backward: backwardEach((a) => (1 - Math.abs(a)) ** 2) },
+    derivative: (o, g, z) => o.mul(g, o.pow(o.add(o.abs(z), 1), -2)), // 1/(1 + |z|)²
   },
   // Keras 3's definition: relu6(z + 3) / 6 (Keras 2 used 0.2·z + 0.5).
   "hard-sigmoid": {
     code: 8, cost: ["divides", "cheap"], tfjs: null, onnx: "HardSigmoid", hidden: true,
     reference: { forward: forwardEach((z) => Math.min(Math.max(z + 3, 0), 6) / 6), backward: backwardEach((a) => (a > 0 && a < 1 ? 1 / 6 : 0)) },
+    derivative: (o, g, z) => o.mul(g, o.mul(o.greater(z, -3), o.mul(o.less(z, 3), 1 / 6))),
   },
   // ln(1 + e^z), a smooth relu; its derivative σ(z) is 1 − e^−a.
   softplus: {
     code: 9, cost: ["transcendental", "transcendental"], tfjs: "softplus", onnx: "Softplus", hidden: true,
     reference: { forward: forwardEach((z) => Math.max(z, 0) + Math.log1p(Math.exp(-Math.abs(z)))), backward: backwardEach((a) => -Math.expm1(-a)) },
+    derivative: (o, g, z) => o.mul(g, o.sigmoid(z)),
   },
   // z·σ(z) (Keras's swish, also named silu); its derivative σ + z·σ·(1 − σ) needs z.
   swish: {
@@ -171,6 +218,10 @@ const ACTIVATIONS_DECLARED = {
     reference: {
       forward: forwardEach((z) => z * sigmoid(z)),
       backward: backwardEach((z) => { const s = sigmoid(z); return s + z * s * (1 - s); }),
+    },
+    derivative: (o, g, z) => {
+      const s = o.sigmoid(z); // σ + z·σ·(1 − σ)
+      return o.mul(g, o.add(s, o.mul(z, o.mul(s, o.sub(1, s)))));
     },
   },
   // z·Φ(z), the exact form (Keras's gelu, approximate=False); its derivative Φ + z·φ needs z.
@@ -180,11 +231,13 @@ const ACTIVATIONS_DECLARED = {
       forward: forwardEach((z) => z * normalCdf(z)),
       backward: backwardEach((z) => normalCdf(z) + z * INV_SQRT_2PI * Math.exp(-0.5 * z * z)),
     },
+    derivative: (o, g, z) => o.mul(g, o.add(o.normalCdf(z), o.mul(z, o.mul(o.exp(o.mul(o.mul(z, z), -0.5)), INV_SQRT_2PI)))), // Φ + z·φ
   },
   // The identity: the network always passes the same region in and out, so nothing moves.
   linear: {
     code: 4, kernel: null, cost: ["cheap", "cheap"], tfjs: "linear", onnx: null, hidden: true,
     reference: { forward: forwardEach((z) => z), backward: backwardEach(() => 1) },
+    derivative: (_o, g) => g,
   },
   softmax: {
     code: 4, cost: ["transcendental", "divides"], rows: true, tfjs: "softmax", onnx: "Softmax", hidden: false,
@@ -207,6 +260,7 @@ const ACTIVATIONS_DECLARED = {
         }
       },
     },
+    derivative: (o, g, _z, a) => o.mul(a, o.sub(g, o.sumLast(o.mul(g, a)))), // per row: a ∘ (g − ⟨g, a⟩)
   },
 } satisfies Record<string, ActivationEntry>;
 
@@ -249,7 +303,7 @@ export const ACTIVATION_REGISTRY: ReadonlyMap<Activation, ActivationInfo> = new 
 
 /** The engines' view of each activation: kernels, reference, fused code. */
 export const activationOps = Object.fromEntries(
-  [...ACTIVATION_REGISTRY.values()].map((a) => [a.name, { kernels: kernelsOf(a), reference: a.reference, epilogue: a.code, fromInput: a.fromInput }]),
+  [...ACTIVATION_REGISTRY.values()].map((a) => [a.name, { kernels: kernelsOf(a), reference: a.reference, epilogue: a.code, fromInput: a.fromInput, rows: a.rows }]),
 ) as Record<Activation, ActivationOp>;
 
 const ALIASES: ReadonlyMap<string, Activation> = new Map(

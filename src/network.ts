@@ -1,5 +1,7 @@
-// Network: the façade (src/model.ts) over the wasm float32 engine (src/engine/wasm.ts).
-import { WasmEngine } from "./engine/wasm.js";
+// Network: the façade (src/model.ts) over the one schedule (src/engine/schedule.ts) on the wasm
+// float32 backend (src/engine/wasm-backend.ts).
+import { Schedule } from "./engine/schedule.js";
+import { wasmBackend } from "./engine/wasm-backend.js";
 import { Model } from "./model.js";
 import { type QuantizeOptions, type QuantizeSource, type QuantizedNetwork, quantizeNetwork } from "./quantize.js";
 import type { ModelJSON, NetworkOptions } from "./types.js";
@@ -22,7 +24,7 @@ export class Network extends Model<Float32Array> {
    * when memory for the parameters cannot be allocated (nothing is kept).
    */
   constructor(options: NetworkOptions) {
-    super(options, (spec) => new WasmEngine(spec));
+    super(options, (spec) => new Schedule(wasmBackend(), spec));
   }
 
   /**

@@ -78,10 +78,12 @@ test("the package holds the build, the wasm, the types, README and licence: no d
 // bundle to 180 KiB (that wasm in base64 and src/quantize.ts: QuantizedNetwork and its file checks),
 // issue 25's checks to 183 KiB (2.4 KB: checkpoint state domains and run plans, null refused,
 // classWeight arrays, one fitInWorker per network, each with a message naming what is wrong). The
-// graph's IEEE exp, Φ, x^y of two tensors and where took the wasm to 55 KiB (977 B) and the bundle to 185 KiB.
-test("size budget: wasm under 55 KiB, the browser bundle under 185 KiB (of which the wasm in base64 is 73 KiB)", () => {
+// graph's IEEE exp, Φ, x^y of two tensors and where took the wasm to 55 KiB (977 B) and the bundle to 185 KiB,
+// one schedule over a Backend to 186 KiB (3.2 KB: the primitives as named backend methods, and
+// each activation's derivative in its registry entry, which every entry now carries).
+test("size budget: wasm under 55 KiB, the browser bundle under 187 KiB (of which the wasm in base64 is 73 KiB)", () => {
   expect(statSync(`${ROOT}/build/wasmlp.wasm`).size).toBeLessThan(55 * 1024);
-  expect(statSync(`${ROOT}/dist/wasmlp.browser.js`).size).toBeLessThan(185 * 1024);
+  expect(statSync(`${ROOT}/dist/wasmlp.browser.js`).size).toBeLessThan(187 * 1024);
 });
 
 test("no file of dist/ imports wasmlp by its own name, and no entry but the bundles holds a copy of the runtime", () => {

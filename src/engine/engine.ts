@@ -1,7 +1,7 @@
 // The engine interface: the math of a network (where its numbers live and how they are
-// computed), behind the one façade class in src/model.ts. Engines: wasm float32
-// (src/engine/wasm.ts) and the float64 reference (src/reference/engine.ts). Inputs reaching an
-// engine are already validated; an engine never validates user data.
+// computed), behind the one façade class in src/model.ts. One implementation: the schedule
+// (src/engine/schedule.ts) over a backend, wasm float32 or the float64 reference. Inputs
+// reaching an engine are already validated; an engine never validates user data.
 import type { NetworkSpec, TensorLayout } from "../config.js";
 
 /** Slot 0 holds the training batch (and forward()'s state for backward()); slot 1 inference chunks. */

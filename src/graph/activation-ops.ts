@@ -1,59 +1,50 @@
-// The Dense layers' activations as graph ops, one per entry of the activation table
-// (src/activations.ts): the forward pass is the table's kernel; the gradient is the table's fused
+// The Dense layers' activations as graph ops, one per entry of the activation registry
+// (src/activations.ts): the forward pass is the registry's kernel; the gradient is its fused
 // backward kernel (read through the input for the fromInput activations) when backward() is not
-// recorded, and otherwise the derivative written in graph ops, so that it differentiates again.
-import { type Activation, activationOps, needsInput } from "../activations.js";
+// recorded, and otherwise the entry's derivative run on graph ops, so that it differentiates again.
+import { ACTIVATION_REGISTRY, type Activation, type DerivativeOps, activationOps, needsInput } from "../activations.js";
 import { describe } from "../validate.js";
 import { apply, as2d, isRecording, readable } from "./apply.js";
 import { abs } from "./composites.js";
-import { add, after, consume, exp, greater, less, mul, normalCdf, pow, sub, sum, where } from "./ops.js";
+import { add, exp, greater, less, mul, normalCdf, pow, sub, sum, where } from "./ops.js";
 import { type GraphOp, type Tensor, emptyTensor } from "./tensor.js";
 
-const SELU_SCALE = 1.0507009873554805;
-const SELU_ALPHA = 1.6732632423543772;
-const INV_SQRT_2PI = 1 / Math.sqrt(2 * Math.PI);
+/**
+ * The registry's derivative primitives on graph ops. Every tensor a derivative makes is kept in
+ * `made` so that, once it returns, all but its result are disposed (the ops already recorded keep
+ * what they need).
+ */
+class GraphDerivativeOps implements DerivativeOps<Tensor> {
+  readonly made: Tensor[] = [];
+  private keep(t: Tensor): Tensor {
+    this.made.push(t);
+    return t;
+  }
+  add(x: Tensor | number, y: Tensor | number): Tensor { return this.keep(add(x, y)); }
+  sub(x: Tensor | number, y: Tensor | number): Tensor { return this.keep(sub(x, y)); }
+  mul(x: Tensor | number, y: Tensor | number): Tensor { return this.keep(mul(x, y)); }
+  greater(x: Tensor, y: number): Tensor { return this.keep(greater(x, y)); }
+  less(x: Tensor, y: number): Tensor { return this.keep(less(x, y)); }
+  where(mask: Tensor, x: Tensor | number, y: Tensor | number): Tensor { return this.keep(where(mask, x, y)); }
+  abs(x: Tensor): Tensor { return this.keep(abs(x)); }
+  pow(x: Tensor, p: number): Tensor { return this.keep(pow(x, p)); }
+  exp(x: Tensor): Tensor { return this.keep(exp(x)); }
+  normalCdf(x: Tensor): Tensor { return this.keep(normalCdf(x)); }
+  sumLast(x: Tensor): Tensor { return this.keep(sum(x, { axis: -1, keepDims: true })); }
+  sigmoid(x: Tensor): Tensor { return this.keep(apply(activationGraphOps.sigmoid, [x], NO_ALPHA)); }
+  tanh(x: Tensor): Tensor { return this.keep(apply(activationGraphOps.tanh, [x], NO_ALPHA)); }
+  softplus(x: Tensor): Tensor { return this.keep(apply(activationGraphOps.softplus, [x], NO_ALPHA)); }
+}
 
-/** g ∘ f′ in graph ops, from the input x, the output a and leaky-relu's slope. */
-type Derivative = (g: Tensor, x: Tensor, a: Tensor, alpha: number) => Tensor;
+const NO_ALPHA = Object.freeze({ alpha: 0 });
 
-const sigmoidOf = (x: Tensor): Tensor => apply(activationGraphOps.sigmoid, [x], { alpha: 0 });
-
-/** g ∘ m, for a mask or a derivative d that the rule made (and disposes). */
-const times = (g: Tensor, d: Tensor): Tensor => after(d, (t) => mul(g, t));
-
-/** where(x > 0, 1, f(x, a)) as a tensor the rule owns. */
-const positiveOr = (x: Tensor, one: number, other: Tensor): Tensor => consume(greater(x, 0), other, (m, o) => where(m, one, o));
-
-const DERIVATIVES: Record<Activation, Derivative> = {
-  sigmoid: (g, _x, a) => times(g, after(sub(1, a), (t) => mul(a, t))),
-  tanh: (g, _x, a) => times(g, after(mul(a, a), (t) => sub(1, t))),
-  relu: (g, x) => times(g, greater(x, 0)),
-  "leaky-relu": (g, x, _a, alpha) => times(g, after(greater(x, 0), (m) => where(m, 1, alpha))),
-  elu: (g, x, a) => times(g, positiveOr(x, 1, add(a, 1))),
-  selu: (g, x, a) => times(g, positiveOr(x, SELU_SCALE, add(a, SELU_SCALE * SELU_ALPHA))),
-  // 1/(1 + |x|)²
-  softsign: (g, x) => times(g, after(after(abs(x), (t) => add(t, 1)), (t) => pow(t, -2))),
-  "hard-sigmoid": (g, x) => times(g, consume(greater(x, -3), less(x, 3), (lo, hi) => mul(lo, after(hi, (h) => mul(h, 1 / 6))))),
-  softplus: (g, x) => times(g, sigmoidOf(x)),
-  // σ + x·σ·(1 − σ)
-  swish: (g, x) => {
-    const s = sigmoidOf(x);
-    const d = after(after(after(sub(1, s), (t) => mul(s, t)), (t) => mul(x, t)), (t) => add(s, t));
-    s.dispose();
-    return times(g, d);
-  },
-  // Φ + x·φ, φ = e^(−x²/2)/√(2π)
-  gelu: (g, x) => {
-    const phi = after(after(after(mul(x, x), (t) => mul(t, -0.5)), exp), (t) => mul(t, INV_SQRT_2PI));
-    return times(g, consume(normalCdf(x), after(phi, (p) => mul(x, p)), add));
-  },
-  linear: (g) => g,
-  // Per row: a ∘ (g − ⟨g, a⟩).
-  softmax: (g, _x, a) => {
-    const dot = after(mul(g, a), (t) => sum(t, { axis: -1, keepDims: true }));
-    return after(after(dot, (v) => sub(g, v)), (t) => mul(a, t));
-  },
-};
+/** g ∘ g′ of an activation as recorded graph ops, from the registry entry's derivative. */
+function derivative(act: Activation, g: Tensor, x: Tensor, a: Tensor, alpha: number): Tensor {
+  const ops = new GraphDerivativeOps();
+  const out = ACTIVATION_REGISTRY.get(act)!.derivative(ops, g, x, a, alpha);
+  for (const t of ops.made) if (t !== out) t.dispose();
+  return out;
+}
 
 interface ActivationAttrs { alpha: number }
 
@@ -67,7 +58,7 @@ function activationOp(act: Activation): GraphOp<ActivationAttrs> {
       be.activation(act, r, c, x, out, alpha);
     },
     backward(g, [x], out, { alpha }) {
-      if (isRecording()) return [DERIVATIVES[act](g, x, out, alpha)];
+      if (isRecording()) return [derivative(act, g, x, out, alpha)];
       // The fast path: the table's fused backward kernel, through z or a as the table says.
       const dz = emptyTensor(g.backend, g.shape, false, null, `${act} gradient`);
       const [r, c] = as2d(g.shape);

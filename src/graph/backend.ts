@@ -1,11 +1,17 @@
 // Where a tensor's numbers live and the primitive kernels the graph's ops are written in: the
 // wasm float32 backend (linear memory, the kernels of assembly/) and the float64 reference
 // (plain arrays, plain loops): the oracle the tests compare the wasm against and the engine of
-// finite-difference checks. Inputs reaching a backend are already validated.
+// finite-difference checks. Inputs reaching a backend are already validated. The primitives the
+// networks have too (allocation, activations, the three matmul forms, optimizer updates, the
+// finite check) are the networks' own backends' (src/engine/backend.ts), so both run on one set;
+// the graph adds broadcasting arithmetic, transposes and row sums.
 import { type Activation, activationOps, normalCdf } from "../activations.js";
 import type { OptimizerSpec } from "../config.js";
-import { F32Region } from "../memory.js";
+import type { Form } from "../engine/backend.js";
+import { wasmBackend } from "../engine/wasm-backend.js";
+import type { F32Region } from "../memory.js";
 import { optimizerOp } from "../optimizers.js";
+import { f64Backend } from "../reference/backend.js";
 import * as ref from "../reference/math.js";
 // The one runtime (heap and kernels) of every entry, by relative path: wasmlp and wasmlp/graph
 // resolve to the same module, so one init() serves both.
@@ -65,7 +71,7 @@ class WasmBackend implements Backend<F32Region> {
   readonly dtype = "float32";
 
   alloc(n: number): F32Region {
-    return new F32Region(runtime().heap, n);
+    return wasmBackend().alloc(n);
   }
 
   binary(kind: BinaryKind, rows: number, cols: number, a: Strided<F32Region>, b: Strided<F32Region>, out: F32Region): void {
@@ -83,12 +89,12 @@ class WasmBackend implements Backend<F32Region> {
   activation(act: Activation, rows: number, cols: number, x: F32Region, out: F32Region, alpha: number): void {
     // The identity's kernel moves nothing (the networks pass one region in and out).
     if (act === "linear") this.copy(rows * cols, x, out);
-    else activationOps[act].kernels.forward(runtime().kernels, rows, cols, x.ptr, out.ptr, alpha);
+    else wasmBackend().activationForward(activationOps[act], rows, cols, x.ptr, out.ptr, alpha);
   }
 
   activationBackward(act: Activation, rows: number, cols: number, y: F32Region, dy: F32Region, out: F32Region, alpha: number): void {
     if (act === "linear") this.copy(rows * cols, dy, out);
-    else activationOps[act].kernels.backward(runtime().kernels, rows, cols, y.ptr, dy.ptr, out.ptr, alpha);
+    else wasmBackend().activationBackward(activationOps[act], rows, cols, y.ptr, dy.ptr, out.ptr, alpha);
   }
 
   matmul(transA: boolean, transB: boolean, m: number, n: number, k: number, a: F32Region, b: F32Region, out: F32Region): void {
@@ -103,9 +109,7 @@ class WasmBackend implements Backend<F32Region> {
       } finally {
         scratch.dispose();
       }
-    } else if (transA) kern.matmul_tn(m, n, k, a.ptr, b.ptr, out.ptr, rt.workspace, 0);
-    else if (transB) kern.matmul_nt(m, n, k, a.ptr, b.ptr, out.ptr, rt.workspace, 0);
-    else kern.matmul_nn(m, n, k, a.ptr, b.ptr, out.ptr, rt.workspace, 0);
+    } else wasmBackend().matmul(form(transA, transB), m, n, k, a.ptr, b.ptr, out.ptr);
   }
 
   transpose(rows: number, cols: number, x: F32Region, out: F32Region): void {
@@ -125,19 +129,18 @@ class WasmBackend implements Backend<F32Region> {
   }
 
   optimizerStep(spec: OptimizerSpec, t: number, n: number, g: F32Region, w: F32Region, states: F32Region[]): void {
-    optimizerOp(spec).kernels.step(runtime().kernels, n, g.ptr, w.ptr, states.map((s) => s.ptr), spec, t);
+    wasmBackend().optimizerStep(optimizerOp(spec), spec, t, n, g.ptr, w.ptr, states.map((s) => s.ptr));
   }
 
   allFinite(n: number, x: F32Region): boolean {
-    // max_abs is NaN or ∞ as soon as one value is (the networks' own check of a step).
-    return Number.isFinite(runtime().kernels.max_abs(n, x.ptr));
+    // max|x| is NaN or ∞ as soon as one value is (the networks' own check of a step).
+    return Number.isFinite(wasmBackend().maxAbs(n, x.ptr));
   }
 }
 
 /** A float64 tensor's storage: a plain array. */
-class F64Storage implements Storage {
-  constructor(readonly view: Float64Array) {}
-  dispose(): void {}
+interface F64Storage extends Storage {
+  readonly view: Float64Array;
 }
 
 /** The float64 reference: the same primitives as plain loops. */
@@ -145,7 +148,7 @@ class ReferenceBackend implements Backend<F64Storage> {
   readonly dtype = "float64";
 
   alloc(n: number): F64Storage {
-    return new F64Storage(new Float64Array(n));
+    return f64Backend.alloc(n);
   }
 
   binary(kind: BinaryKind, rows: number, cols: number, a: Strided<F64Storage>, b: Strided<F64Storage>, out: F64Storage): void {
@@ -171,15 +174,16 @@ class ReferenceBackend implements Backend<F64Storage> {
   }
 
   activation(act: Activation, rows: number, cols: number, x: F64Storage, out: F64Storage, alpha: number): void {
-    activationOps[act].reference.forward(rows, cols, x.view, out.view, alpha);
+    f64Backend.activationForward(activationOps[act], rows, cols, x.view, out.view, alpha);
   }
 
   activationBackward(act: Activation, rows: number, cols: number, y: F64Storage, dy: F64Storage, out: F64Storage, alpha: number): void {
-    activationOps[act].reference.backward(rows, cols, y.view, dy.view, out.view, alpha);
+    f64Backend.activationBackward(activationOps[act], rows, cols, y.view, dy.view, out.view, alpha);
   }
 
   matmul(transA: boolean, transB: boolean, m: number, n: number, k: number, a: F64Storage, b: F64Storage, out: F64Storage): void {
-    ref.matmul(transA, transB, m, n, k, a.view, b.view, out.view);
+    if (transA && transB) ref.matmul(true, true, m, n, k, a.view, b.view, out.view);
+    else f64Backend.matmul(form(transA, transB), m, n, k, a.view, b.view, out.view);
   }
 
   transpose(rows: number, cols: number, x: F64Storage, out: F64Storage): void {
@@ -202,15 +206,17 @@ class ReferenceBackend implements Backend<F64Storage> {
     out.view.set(x.view.subarray(0, n));
   }
 
-  optimizerStep(spec: OptimizerSpec, t: number, _n: number, g: F64Storage, w: F64Storage, states: F64Storage[]): void {
-    optimizerOp(spec).reference.step(w.view, g.view, states.map((s) => s.view), spec, t);
+  optimizerStep(spec: OptimizerSpec, t: number, n: number, g: F64Storage, w: F64Storage, states: F64Storage[]): void {
+    f64Backend.optimizerStep(optimizerOp(spec), spec, t, n, g.view, w.view, states.map((s) => s.view));
   }
 
   allFinite(n: number, x: F64Storage): boolean {
-    for (let i = 0; i < n; i++) if (!Number.isFinite(x.view[i])) return false;
-    return true;
+    return Number.isFinite(f64Backend.maxAbs(n, x.view));
   }
 }
+
+/** The product form of a pair of transpose flags (not both). */
+const form = (transA: boolean, transB: boolean): Form => (transA ? "tn" : transB ? "nt" : "nn");
 
 const BINARY_F64: Record<BinaryKind, (x: number, y: number) => number> = {
   add: (x, y) => x + y,

@@ -1,8 +1,10 @@
-// ReferenceNetwork: the same façade (src/model.ts) over the float64 engine
-// (src/reference/engine.ts). Same API, same seed → same initial weights (drawn as float32, held as float64).
+// ReferenceNetwork: the same façade (src/model.ts) over the one schedule (src/engine/schedule.ts)
+// on the float64 backend (src/reference/backend.ts). Same API, same seed → same initial weights
+// (drawn as float32, held as float64).
 import { Model } from "../model.js";
 import type { ModelJSON, NetworkOptions } from "../types.js";
-import { ReferenceEngine } from "./engine.js";
+import { Schedule } from "../engine/schedule.js";
+import { f64Backend } from "./backend.js";
 
 /**
  * The float64 network in plain TypeScript, with Network's API and no wasm: the oracle of the
@@ -16,7 +18,7 @@ export class ReferenceNetwork extends Model<Float64Array> {
    * @throws TypeError or RangeError for invalid options.
    */
   constructor(options: NetworkOptions) {
-    super(options, (spec) => new ReferenceEngine(spec));
+    super(options, (spec) => new Schedule(f64Backend, spec));
   }
 
   /**
@@ -30,6 +32,6 @@ export class ReferenceNetwork extends Model<Float64Array> {
 
   /** @internal The live float64 storage of parameter tensor i (W1, b1, W2, …), for gradCheck's perturbations. */
   parameter(i: number): Float64Array {
-    return (this.engine as ReferenceEngine).parameter(i);
+    return (this.engine as Schedule<Float64Array, Float64Array>).parameter(i);
   }
 }

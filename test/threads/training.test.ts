@@ -50,7 +50,7 @@ test("4 threads and 1 thread train to the same bytes", async () => {
   const fourNormalized = train(NORMALIZED);
   const fourRegrown = train(PLAIN, true);
   expect(parallel.splitCalls).toBeGreaterThan(0);
-  // While a step waited for the workers, fit copied the next batch's rows (loadX in engine/wasm.ts).
+  // While a step waited for the workers, fit copied the next batch's rows (loadX in engine/schedule.ts).
   expect(four.readAhead && fourRegrown.readAhead).toBe(true);
   expect(parallel.idle).toBeNull(); // nothing left armed once fit returns (the network is disposed)
   await parallel.close();
