@@ -2,6 +2,7 @@
 // single-threaded kernel; a kernel that throws or a worker that dies fails one call with a clear
 // error, and the dispatcher then works on the calling thread alone.
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
+import { ACTIVATION_REGISTRY, activationKernels } from "../../src/activations.js";
 import { init } from "../../src/index.js";
 import { Heap } from "../../src/memory.js";
 import { availableCores, Parallel, type Form, splitElements, splitMatmul, startThreads } from "../../src/threads/index.js";
@@ -83,7 +84,7 @@ describe.each([1, 2, 3, 4])("%i threads", (threads) => {
     }
   });
 
-  // Every fused store (the epilogue codes of src/activations.ts, 0–11), on a column split
+  // Every fused store (the epilogue codes of the activation registry), on a column split
   // (the 784-256 layer at b128) and on a row split (n below 2 parts of 8 columns).
   test.each([[128, 256, 784], [200, 12, 1500], [9, 130, 900]])("the forward pass %i×%i×%i with each fused activation equals the single-threaded bytes", (m, n, k) => {
     expect(splitMatmul(m, n, k, threads).length > 1).toBe(threads > 1);
@@ -91,8 +92,8 @@ describe.each([1, 2, 3, 4])("%i threads", (threads) => {
     const a = randomArray(rng, m * k), w = randomArray(rng, n * k, 0.1), bias = randomArray(rng, n);
     const plainA = put(plainHeap, a), plainW = put(plainHeap, w), plainBias = put(plainHeap, bias), plainZ = plainHeap.alloc(4 * m * n);
     const pa = put(t.heap, a), pw = put(t.heap, w), pbias = put(t.heap, bias), pz = t.heap.alloc(4 * m * n);
-    for (let epilogue = 0; epilogue <= 11; epilogue++) {
-      const alpha = epilogue === 3 ? 0.2 : 1;
+    for (const a of ACTIVATION_REGISTRY.values()) {
+      const epilogue = a.code, alpha = a.alpha ? 0.2 : 1;
       plain.matmul_nt_forward(m, n, k, plainA, plainW, plainBias, plainZ, plainWork, epilogue, alpha);
       t.parallel.forwardNT(m, n, k, pa, pw, pbias, pz, epilogue, alpha);
       expect(get(t.heap, pz, m * n), `epilogue ${epilogue}`).toEqual(get(plainHeap, plainZ, m * n));
@@ -166,6 +167,21 @@ describe.each([1, 2, 3, 4])("%i threads", (threads) => {
     runBoth("sigmoid_forward", [z, new Float32Array(n)], []);
     runBoth("adam_step", [g, w, m1, v], [1e-3, 0.1, 0.001, 1e-8, 1 / (1 - 0.9 ** 3), 1 / (1 - 0.999 ** 3)]);
     runBoth("softmax_forward", [z, new Float32Array(n)], [], 10);
+  });
+
+  // Every activation kernel of the registry, forward and backward, split as the threads split it.
+  test.each(activationKernels().map((k) => [k.name, k] as const))("%s split across threads equals the single-threaded bytes", (name, k) => {
+    const rng = new Random(threads + name.length);
+    const rowLength = k.rows ? 10 : 1, n = k.rows ? 10 * 10_000 : 128 * 784 + 13;
+    const pointers = [...k.signature].filter((c) => c === "p").length, scalars = k.signature.endsWith("f") ? [0.2] : [];
+    const inputs = Array.from({ length: pointers }, (_, i) => (i < pointers - 1 ? randomArray(rng, n, 4) : new Float32Array(n)));
+    const tp = inputs.map((x) => put(t.heap, x)), pp = inputs.map((x) => put(plainHeap, x));
+    t.parallel.elementwise(name as Parameters<Parallel["elementwise"]>[0], n, tp, scalars, rowLength);
+    const fn = (plain as unknown as Record<string, (...a: number[]) => void>)[name];
+    fn(...(rowLength > 1 ? [n / rowLength, rowLength] : [n]), ...pp, ...scalars);
+    expect(get(t.heap, tp[pointers - 1], n), name).toEqual(get(plainHeap, pp[pointers - 1], n));
+    tp.forEach((p) => t.heap.release(p));
+    pp.forEach((p) => plainHeap.release(p));
   });
 });
 

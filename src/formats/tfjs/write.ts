@@ -43,7 +43,8 @@ export function tfjsOf(net: Exportable): { modelJson: TfjsModelJson; weightData:
     const leaky = layer.activation === "leaky-relu";
     const exported = leaky ? "linear" : tfjsNameOf(layer.activation);
     if (exported === undefined) {
-      throw new UnsupportedFormatError(`toTfjs: layer ${li} (${layer.activation}) has no tfjs-layers equivalent: tfjs's hard_sigmoid is 0.2·z + 0.5, wasmlp's is Keras 3's relu6(z + 3) / 6`);
+      const why = layer.activation === "hard-sigmoid" ? ": tfjs's hard_sigmoid is 0.2·z + 0.5, wasmlp's is Keras 3's relu6(z + 3) / 6" : "";
+      throw new UnsupportedFormatError(`toTfjs: layer ${li} (${layer.activation}) has no tfjs-layers equivalent${why}`);
     }
     const norm = layer.normalization ?? null;
     layers.push({
