@@ -1,8 +1,9 @@
 // Ops written with the primitive ops (their gradients, of every order, follow from those). Each
 // disposes its temporaries; a recorded graph that reads one keeps its memory as long as needed.
 import { describe } from "../validate.js";
-import { as2d, readable } from "./apply.js";
-import { after, consume, exp, log, max, min, mul, neg, pow, sub, sum } from "./ops.js";
+import { activation } from "./activation-ops.js";
+import { readable } from "./apply.js";
+import { after, consume, exp, log, max, min, mul, neg, pow, sub, sum, transpose } from "./ops.js";
 import { type Tensor, checkTensor, emptyTensor } from "./tensor.js";
 
 /** x·x (its gradient 2x·g: the multiply gate's two routes add). */
@@ -26,22 +27,52 @@ export function clip(x: Tensor, lo: number, hi: number): Tensor {
 }
 
 /**
- * log(softmax(x)) along the last axis, as x − m − log Σ e^(x − m) with m each row's largest value
- * (a constant for the gradient), so that no probability underflows to log(0).
+ * log(softmax(x)) along an axis, as x − m − log Σ e^(x − m) with m the largest value along it (a
+ * constant for the gradient), so that no probability underflows to log(0).
+ *
+ * @param axis - the axis the probabilities run along (default −1, the last; negative counts from the end).
+ * @throws RangeError when the axis does not exist in x.
  */
-export function logSoftmax(x: Tensor): Tensor {
+export function logSoftmax(x: Tensor, axis = -1): Tensor {
   checkTensor("logSoftmax", x);
-  const [rows, cols] = as2d(x.shape);
+  const ax = x.rank === 0 ? 0 : checkAxis("logSoftmax", x, axis);
+  const shape = x.shape.map((d, i) => (i === ax ? 1 : d));
   const values = readable(x, "logSoftmax").view;
-  const m = new Float64Array(rows);
-  for (let i = 0; i < rows; i++) {
-    let best = -Infinity;
-    for (let j = 0; j < cols; j++) best = Math.max(best, values[i * cols + j]);
-    m[i] = Number.isFinite(best) ? best : 0;
+  const shift = emptyTensor(x.backend, shape, false, null, "tensor");
+  const m = shift.memory("logSoftmax").view;
+  // The lines along the axis: outer × inner of them, the axis's values `inner` apart.
+  const len = x.rank === 0 ? 1 : x.shape[ax], inner = x.shape.slice(ax + 1).reduce((a, b) => a * b, 1), outer = x.size / (len * inner);
+  for (let o = 0; o < outer; o++) {
+    for (let i = 0; i < inner; i++) {
+      let best = -Infinity;
+      for (let j = 0; j < len; j++) best = Math.max(best, values[(o * len + j) * inner + i]);
+      m[o * inner + i] = Number.isFinite(best) ? best : 0;
+    }
   }
-  const shift = emptyTensor(x.backend, x.rank === 2 ? [rows, 1] : [], false, null, "tensor");
-  shift.memory("logSoftmax").view.set(m);
   const centered = consume(shift, shift, (s) => sub(x, s));
-  const logTotal = after(after(exp(centered), (e) => sum(e, x.rank === 0 ? undefined : { axis: -1, keepDims: true })), log);
+  const logTotal = after(after(exp(centered), (e) => sum(e, x.rank === 0 ? undefined : { axis: ax, keepDims: true })), log);
   return consume(centered, logTotal, sub);
+}
+
+/**
+ * softmax along an axis: e^x / Σ e^x over each line of that axis. Along the last axis it is the
+ * Dense layers' fused kernel; along another, that kernel between two transposes that bring the
+ * axis last and back.
+ *
+ * @param axis - the axis the probabilities run along (default −1, the last; negative counts from the end).
+ * @throws RangeError when the axis does not exist in x.
+ */
+export function softmaxAlong(x: Tensor, axis = -1): Tensor {
+  checkTensor("softmax", x);
+  const ax = x.rank === 0 ? 0 : checkAxis("softmax", x, axis);
+  if (x.rank <= 1 || ax === x.rank - 1) return activation(x, "softmax");
+  const perm = x.shape.map((_, i) => (i === ax ? x.rank - 1 : i === x.rank - 1 ? ax : i));
+  return after(after(transpose(x, perm), (t) => activation(t, "softmax")), (t) => transpose(t, perm));
+}
+
+function checkAxis(name: string, x: Tensor, axis: unknown): number {
+  if (typeof axis !== "number" || !Number.isInteger(axis) || axis < -x.rank || axis >= x.rank) {
+    throw new RangeError(`${name}: axis ${describe(axis)} does not exist in ${x.describe()}; axes are 0 to ${x.rank - 1} (or negative from the end)`);
+  }
+  return axis < 0 ? axis + x.rank : axis;
 }
