@@ -1,9 +1,9 @@
 // Ops written with the primitive ops (their gradients, of every order, follow from those). Each
 // disposes its temporaries; a recorded graph that reads one keeps its memory as long as needed.
 import { describe } from "../validate.js";
-import { activation } from "./activation-ops.js";
 import { readable } from "./apply.js";
-import { after, consume, exp, log, max, min, mul, neg, pow, sub, sum, transpose } from "./ops.js";
+import { checkAxis } from "./indexing.js";
+import { after, consume, exp, log, max, min, mul, neg, pow, sub, sum } from "./ops.js";
 import { type Tensor, checkTensor, emptyTensor } from "./tensor.js";
 
 /** x·x (its gradient 2x·g: the multiply gate's two routes add). */
@@ -52,27 +52,4 @@ export function logSoftmax(x: Tensor, axis = -1): Tensor {
   const centered = consume(shift, shift, (s) => sub(x, s));
   const logTotal = after(after(exp(centered), (e) => sum(e, x.rank === 0 ? undefined : { axis: ax, keepDims: true })), log);
   return consume(centered, logTotal, sub);
-}
-
-/**
- * softmax along an axis: e^x / Σ e^x over each line of that axis. Along the last axis it is the
- * Dense layers' fused kernel; along another, that kernel between two transposes that bring the
- * axis last and back.
- *
- * @param axis - the axis the probabilities run along (default −1, the last; negative counts from the end).
- * @throws RangeError when the axis does not exist in x.
- */
-export function softmaxAlong(x: Tensor, axis = -1): Tensor {
-  checkTensor("softmax", x);
-  const ax = x.rank === 0 ? 0 : checkAxis("softmax", x, axis);
-  if (x.rank <= 1 || ax === x.rank - 1) return activation(x, "softmax");
-  const perm = x.shape.map((_, i) => (i === ax ? x.rank - 1 : i === x.rank - 1 ? ax : i));
-  return after(after(transpose(x, perm), (t) => activation(t, "softmax")), (t) => transpose(t, perm));
-}
-
-function checkAxis(name: string, x: Tensor, axis: unknown): number {
-  if (typeof axis !== "number" || !Number.isInteger(axis) || axis < -x.rank || axis >= x.rank) {
-    throw new RangeError(`${name}: axis ${describe(axis)} does not exist in ${x.describe()}; axes are 0 to ${x.rank - 1} (or negative from the end)`);
-  }
-  return axis < 0 ? axis + x.rank : axis;
 }
