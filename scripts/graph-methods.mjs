@@ -30,7 +30,12 @@ export function renderActivationMethods(names) {
     lines.push(`export const ${methodName(name)} = (x: Tensor${arg ? `, ${arg}?: number` : ""}): Tensor => activation(x, "${name}"${arg ? `, ${arg}` : ""});`);
   }
   lines.push("", 'declare module "./tensor.js" {', "  interface Tensor {");
-  for (const name of names) lines.push(`    ${methodName(name)}(${extra[name] ? `${extra[name]}?: number` : ""}): Tensor;`);
+  for (const name of names) {
+    const m = methodName(name), arg = extra[name];
+    const how = name === "softmax" ? ", along the last axis or `axis`" : name === "leaky-relu" ? ", elementwise; alpha is the slope below 0 (default 0.01)" : ", elementwise";
+    lines.push(`    /** The "${name}" activation${how} (${m}(this${arg ? `, ${arg}` : ""})). */`);
+    lines.push(`    ${m}(${arg ? `${arg}?: number` : ""}): Tensor;`);
+  }
   lines.push("  }", "}", "", "const p = Tensor.prototype;");
   for (const name of names) {
     const m = methodName(name), arg = extra[name];

@@ -6,6 +6,7 @@ import { apply, checkOptions, shapeText } from "./apply.js";
 import { graphOps, reshape, swap } from "./ops.js";
 import { type Tensor, checkTensor } from "./tensor.js";
 
+/** Options of matmul(): which operand to use transposed (neither by default). */
 export interface MatmulOptions {
   /** Multiply by a's last two axes transposed (default false). */
   transposeA?: boolean;
