@@ -5,6 +5,7 @@
 // followed by the float Add of the bias and the activation. The weights' zero point must be 0
 // (symmetric, per tensor or per output unit): anything else is an UnsupportedFormatError.
 import { MAX_UNITS } from "../../config.js";
+import { readerBytes, readerFloat32 } from "../../memory.js";
 import { type QuantizedLayer, quantizeWeights } from "../../quantize.js";
 import { FormatError, UnsupportedFormatError } from "../errors.js";
 import { type Node, type Tensor, FLOAT, encodeModel, num } from "./proto.js";
@@ -32,11 +33,13 @@ function int8s(t: Tensor, where: string): { dims: number[]; data: Int8Array } {
   // Nothing is allocated before the stored values are counted: raw_data must hold `count` bytes, int32_data `count` values.
   if (t.rawData && t.rawData.length > 0) {
     if (t.rawData.length !== count) throw new FormatError(`onnx: ${where} ("${t.name}") holds ${t.rawData.length} bytes, expected ${count} for shape [${dims.join(", ")}]`);
-    return { dims, data: new Int8Array(t.rawData.buffer.slice(t.rawData.byteOffset, t.rawData.byteOffset + count)) };
+    const data = readerBytes(count);
+    data.set(t.rawData);
+    return { dims, data: new Int8Array(data.buffer) };
   }
   const values = (t as Tensor & { int32Data?: number[] }).int32Data ?? [];
   if (values.length !== count) throw new FormatError(`onnx: ${where} ("${t.name}") holds ${values.length} values, expected ${count} for shape [${dims.join(", ")}]`);
-  const data = new Int8Array(count);
+  const data = new Int8Array(readerBytes(count).buffer);
   for (let i = 0; i < count; i++) {
     const v = values[i];
     if (!Number.isInteger(v) || v < -128 || v > 127) throw new FormatError(`onnx: ${where} ("${t.name}")[${i}] is ${v}, outside int8`);
@@ -49,7 +52,7 @@ function int8s(t: Tensor, where: string): { dims: number[]; data: Int8Array } {
 function perUnit<T extends Float32Array | Int8Array>(data: T, dims: number[], units: number, what: string): T {
   if (data.length === units && (dims.length === 1 || (dims.length === 0 && units === 1))) return data;
   if (data.length === 1 && dims.length <= 1) {
-    const out = new (data.constructor as { new (n: number): T })(units);
+    const out = (data instanceof Float32Array ? readerFloat32(units) : new Int8Array(readerBytes(units).buffer)) as T;
     out.fill(data[0] as never);
     return out;
   }
@@ -125,8 +128,9 @@ export function fuseQuantized(nodes: Node[], init: ReadonlyMap<string, Tensor>, 
  * wasmlp's int32 sums are sized for) is quantized again in wasmlp's scheme from q·scale.
  */
 function transposeInt8(data: Int8Array, inputs: number, units: number, scales: Float32Array): Int8Weights {
-  const weights = new Int8Array(units * inputs);
-  const out = Float32Array.from(scales);
+  const weights = new Int8Array(readerBytes(units * inputs).buffer);
+  const out = readerFloat32(units);
+  out.set(scales);
   for (let j = 0; j < units; j++) {
     let wide = false;
     for (let p = 0; p < inputs; p++) {
@@ -146,7 +150,7 @@ function transposeInt8(data: Int8Array, inputs: number, units: number, scales: F
 
 /** The float32 weights (units × inputs) an int8 layer stands for: q·scale. */
 export function dequantized(w: Int8Weights): Float32Array {
-  const out = new Float32Array(w.weights.length);
+  const out = readerFloat32(w.weights.length);
   for (let j = 0; j < w.units; j++) for (let p = 0; p < w.inputs; p++) out[j * w.inputs + p] = w.weights[j * w.inputs + p] * w.scales[j];
   return out;
 }
