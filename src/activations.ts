@@ -36,6 +36,8 @@ export interface ActivationEntry {
   tfjs: string | null;
   /** The ONNX operator that is this activation alone (null: none, or a pattern of nodes). */
   onnx: string | null;
+  /** The opset that introduced that operator, when it is newer than the one the export writes (Mish: 18). */
+  onnxOpset?: number;
   /** Offered for hidden layers by the command line and the demo's menu. */
   hidden: boolean;
   /** float64 reference of the two maps (in place allowed). */

@@ -17,9 +17,8 @@ export {
 } from "./ops.js";
 export { matmul, transpose, permute, type MatmulOptions } from "./matmul.js";
 export { activation, activationGraphOps } from "./activation-ops.js";
-export {
-  sigmoid, tanh, relu, leakyRelu, elu, selu, softsign, hardSigmoid, softplus, swish, gelu, linear, softmax,
-} from "./activations.generated.js";
+// One function per registry activation (sigmoid, tanh, relu, leakyRelu, …), generated.
+export * from "./activations.generated.js";
 export { abs, sqrt, square, clip, logSoftmax } from "./composites.js";
 export { softmaxAlong } from "./softmax.js";
 export { gather, takeAlongAxis, slice, concat, stack, reduceMax, reduceMin, argMax, argMin } from "./indexing.js";

@@ -79,6 +79,11 @@ export function onnxActivation(opType: string): { activation: Activation; check:
   return READS.get(opType);
 }
 
+/** The lowest opset that has the operator toOnnx writes for an activation (0: any). */
+export function onnxOpsetOf(activation: Activation): number {
+  return ACTIVATION_REGISTRY.get(activation)?.onnxOpset ?? 0;
+}
+
 /** What toOnnx writes for an activation. */
 export function onnxNodeOf(activation: Activation): WriteNode {
   return ACTIVATIONS.get(activation)?.writes ?? null;

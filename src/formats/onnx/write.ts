@@ -1,10 +1,10 @@
 // A network (or what exportableOf makes of a model file) as ONNX bytes. Needs no wasm.
 import type { Activation } from "../../config.js";
 import { type Exportable, normalizationIndices } from "../common.js";
-import { onnxNodeOf } from "./names.js";
+import { onnxNodeOf, onnxOpsetOf } from "./names.js";
 import { FLOAT, encodeModel } from "./proto.js";
 
-/** The opset toOnnx writes (swish and gelu as patterns of primitive operators at this opset). */
+/** The opset toOnnx writes, unless an activation's operator is newer (swish and gelu as patterns of primitive operators at this opset). */
 export const ONNX_EXPORT_OPSET = 17;
 
 /**
@@ -57,7 +57,7 @@ export function onnxOf(net: Exportable): Uint8Array {
   const model = {
     irVersion: 8,
     producerName: "wasmlp",
-    opsetImport: [{ domain: "", version: ONNX_EXPORT_OPSET }],
+    opsetImport: [{ domain: "", version: Math.max(ONNX_EXPORT_OPSET, ...net.layers.map((l) => onnxOpsetOf(l.activation))) }],
     graph: {
       name: "wasmlp",
       node: nodes,
