@@ -48,9 +48,11 @@ test("the package holds the build, the wasm, the types and the guides: no data, 
   // The Fashion-MNIST test set (4.3 MB) stays in the repository for npm start; see src/data/node.ts.
   // 316 KB packed when the data left; 437 KiB with the tables (wasmlp/data's bundle: 56 KB),
   // the formats' data level, int8 inference and the graph's kernels; 518 KiB with the guides,
-  // the examples, the changelog and the performance log (81 KiB of markdown and scripts, gzipped).
-  expect(pack.size).toBeLessThan(544 * 1024);
-  expect(pack.unpackedSize).toBeLessThan(1792 * 1024);
+  // the examples, the changelog and the performance log (81 KiB of markdown and scripts, gzipped);
+  // 559 KiB with one schedule over a Backend (its interface, two backends and the batch buffers as
+  // separate modules with their declarations) beside the graph's layouts and batched matmul.
+  expect(pack.size).toBeLessThan(564 * 1024);
+  expect(pack.unpackedSize).toBeLessThan(1824 * 1024);
 });
 
 test("every relative link in the packed markdown leads to a packed file", () => {
