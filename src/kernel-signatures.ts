@@ -69,6 +69,14 @@ export const KERNEL_SIGNATURES = {
   qmatmul_nt_forward: "sssppppppif",
 } as const;
 
+/** The relaxed build's kernels besides every one above (assembly/relaxed.ts); j is an i64 (a BigInt). */
+export const RELAXED_SIGNATURES = {
+  quantize_rows7: "sspppp",
+  qmatmul7_nt_forward: "sssppppppppif",
+  relaxed_madd_probe: "fffi>f",
+  relaxed_dot_probe: "jjjjii>i",
+} as const;
+
 /** Kernels not tied to a registry op, by name. */
 export type BaseKernelName = keyof typeof KERNEL_SIGNATURES | keyof typeof THREADED_SIGNATURES;
 

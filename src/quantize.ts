@@ -9,6 +9,7 @@ import { lossOps } from "./losses.js";
 import { checkOutputsFinite } from "./training.js";
 import type { Batch, Evaluation, Labels } from "./types.js";
 import { type Runtime, runtime } from "./runtime.js";
+import { type RelaxedKernels, relaxedKernels } from "./wasm.js";
 import { base64ToBytes, decodeFloat32, encodeFloat32 } from "./serialize.js";
 import { assertFinite, checkInt, checkKeys, checkObject, checkOneOf, checkTargetRange, describe, toMatrix, toTargets } from "./validate.js";
 
@@ -96,6 +97,17 @@ function padRows(q: Int8Array, units: number, inputs: number): Int8Array {
   return out;
 }
 
+/** Σ_p W[j][p] per unit: the relaxed kernels take the activations' zero point out of the sums with them. */
+export function rowSums(q: Int8Array, units: number, inputs: number): Int32Array {
+  const out = new Int32Array(units);
+  for (let j = 0; j < units; j++) {
+    let s = 0;
+    for (let p = 0; p < inputs; p++) s += q[j * inputs + p];
+    out[j] = s;
+  }
+  return out;
+}
+
 /** Network.quantize(): the quantized twin of a network, built from its public weights. */
 export function quantizeNetwork(src: QuantizeSource, options: QuantizeOptions = {}): QuantizedNetwork {
   checkObject("quantize options", options);
@@ -134,10 +146,12 @@ export class QuantizedNetwork {
   readonly activations: ActivationType;
   readonly layers: readonly Readonly<QuantizedLayer>[];
   private readonly rt: Runtime;
-  /** Per layer: padded int8 W, scales, bias (one region each). */
-  private readonly params: { w: number; sw: number; bias: number; range: number; act: number }[];
+  /** Per layer: padded int8 W, scales, bias (one region each), and W's row sums for the relaxed kernels (0: none). */
+  private readonly params: { w: number; sw: number; bias: number; rs: number; range: number; act: number }[];
+  /** The relaxed build's 7-bit kernels when init({ simd }) enabled them (docs/inference.md), else null. */
+  private readonly relaxed: RelaxedKernels | null;
   private rows = 0;
-  private buffers: { x: number; q: number; sx: number; acts: number[] } | null = null;
+  private buffers: { x: number; q: number; sx: number; zx: number; acts: number[] } | null = null;
   private disposed = false;
 
   /** @internal Use Network.quantize() or QuantizedNetwork.fromJSON. */
@@ -149,6 +163,7 @@ export class QuantizedNetwork {
     this.activations = activations;
     this.layers = Object.freeze(layers.map((l) => Object.freeze({ ...l })));
     this.rt = runtime();
+    this.relaxed = relaxedKernels();
     const heap = this.rt.heap;
     const made: number[] = [];
     try {
@@ -157,11 +172,14 @@ export class QuantizedNetwork {
         const w = heap.alloc(padded.length); made.push(w);
         const sw = heap.alloc(4 * l.units); made.push(sw);
         const bias = heap.alloc(4 * l.units); made.push(bias);
+        let rs = 0;
+        if (this.relaxed) { rs = heap.alloc(4 * l.units); made.push(rs); }
         const buf = heap.memory.buffer;
         new Int8Array(buf, w, padded.length).set(padded);
         new Float32Array(buf, sw, l.units).set(l.scales);
         new Float32Array(buf, bias, l.units).set(l.bias);
-        return { w, sw, bias, range: activationRange(activations, l.inputs), act: activationOps[l.activation].epilogue };
+        if (rs) new Int32Array(buf, rs, l.units).set(rowSums(l.weights, l.units, l.inputs));
+        return { w, sw, bias, rs, range: activationRange(activations, l.inputs), act: activationOps[l.activation].epilogue };
       });
     } catch (e) {
       for (const p of made) heap.release(p);
@@ -231,26 +249,29 @@ export class QuantizedNetwork {
     const buf = this.rt.heap.memory.buffer;
     new Float32Array(buf, b.x, rows * this.inputSize).set(data.subarray(start * this.inputSize, (start + rows) * this.inputSize));
     let prev = b.x;
+    const r = this.relaxed;
     for (let l = 0; l < this.layers.length; l++) {
       const layer = this.layers[l], p = this.params[l];
-      k.quantize_rows(rows, layer.inputs, prev, b.q, b.sx, p.range);
+      if (r) r.quantize_rows7(rows, layer.inputs, prev, b.q, b.sx, b.zx);
+      else k.quantize_rows(rows, layer.inputs, prev, b.q, b.sx, p.range);
       if (l === 0) {
         const sx = new Float32Array(k.memory.buffer, b.sx, rows);
         for (let i = 0; i < rows; i++) if (!Number.isFinite(sx[i])) assertFinite("x", x, data, this.inputSize);
       }
       const out = b.acts[l];
-      k.qmatmul_nt_forward(rows, layer.units, layer.inputs, b.q, b.sx, p.w, p.sw, p.bias, out, p.act, layer.alpha);
+      if (r) r.qmatmul7_nt_forward(rows, layer.units, layer.inputs, b.q, b.sx, b.zx, p.w, p.sw, p.rs, p.bias, out, p.act, layer.alpha);
+      else k.qmatmul_nt_forward(rows, layer.units, layer.inputs, b.q, b.sx, p.w, p.sw, p.bias, out, p.act, layer.alpha);
       if (layer.activation === "softmax") activationOps.softmax.kernels.forward(k, rows, layer.units, out, out);
       prev = out;
     }
     return new Float32Array(k.memory.buffer, b.acts[b.acts.length - 1], rows * this.outputSize);
   }
 
-  private ensureRows(rows: number): { x: number; q: number; sx: number; acts: number[] } {
+  private ensureRows(rows: number): { x: number; q: number; sx: number; zx: number; acts: number[] } {
     if (this.buffers && this.rows >= rows) return this.buffers;
     const heap = this.rt.heap;
     const widest = Math.max(this.inputSize, ...this.layers.map((l) => l.inputs));
-    const sizes = [4 * rows * this.inputSize, 2 * rows * ((widest + 7) & ~7), 4 * rows, ...this.layers.map((l) => 4 * rows * l.units)];
+    const sizes = [4 * rows * this.inputSize, 2 * rows * ((widest + 7) & ~7), 4 * rows, 4 * rows, ...this.layers.map((l) => 4 * rows * l.units)];
     const made: number[] = [];
     try {
       for (const s of sizes) made.push(heap.alloc(s));
@@ -259,8 +280,8 @@ export class QuantizedNetwork {
       throw new RangeError(`out of memory: could not allocate the buffers of ${rows} samples (${(e as Error).message}); nothing was changed`);
     }
     this.freeBuffers();
-    const [x, q, sx, ...acts] = made;
-    this.buffers = { x, q, sx, acts };
+    const [x, q, sx, zx, ...acts] = made;
+    this.buffers = { x, q, sx, zx, acts };
     this.rows = rows;
     return this.buffers;
   }
@@ -268,7 +289,7 @@ export class QuantizedNetwork {
   private freeBuffers(): void {
     const b = this.buffers;
     if (!b) return;
-    for (const p of [b.x, b.q, b.sx, ...b.acts]) this.rt.heap.release(p);
+    for (const p of [b.x, b.q, b.sx, b.zx, ...b.acts]) this.rt.heap.release(p);
     this.buffers = null;
     this.rows = 0;
   }
@@ -316,7 +337,7 @@ export class QuantizedNetwork {
     if (this.disposed) return;
     this.disposed = true;
     this.freeBuffers();
-    for (const p of this.params) for (const r of [p.w, p.sw, p.bias]) this.rt.heap.release(r);
+    for (const p of this.params) for (const r of [p.w, p.sw, p.bias, p.rs]) if (r) this.rt.heap.release(r);
   }
 
   [Symbol.dispose](): void {
