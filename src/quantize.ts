@@ -13,6 +13,7 @@ import { type RelaxedKernels, relaxedKernels } from "./wasm.js";
 import { base64ToBytes, decodeFloat32, encodeFloat32 } from "./serialize.js";
 import { assertFinite, checkInt, checkKeys, checkObject, checkOneOf, checkTargetRange, describe, toMatrix, toTargets } from "./validate.js";
 
+/** The `format` field of a quantized model file ("wasmlp-quantized"); a float model file says "wasmlp-model". */
 export const QUANTIZED_FORMAT = "wasmlp-quantized";
 export const QUANTIZED_VERSION = 1;
 /** How activations are quantized: to ±127 (int8) or to as much of ±32767 as int32 sums allow (int16). */
@@ -38,6 +39,7 @@ export interface QuantizeSource {
   layers: readonly { units: number; activation: Activation; alpha: number; normalization: unknown; weights: ArrayLike<number>; bias: ArrayLike<number> }[];
 }
 
+/** Options of Network.quantize(): how the activations between layers are quantized. */
 export interface QuantizeOptions {
   /** "int16" (default): activations to ±min(32767, ⌊(2³¹−1)/(127·inputs)⌋); "int8": to ±127. */
   activations?: ActivationType;
@@ -323,13 +325,21 @@ export class QuantizedNetwork {
     return this.layers.reduce((s, l) => s + l.weights.length + 4 * (l.scales.length + l.bias.length), 0);
   }
 
+  /** Always throws: a quantized network is inference-only; train the float Network and quantize it again. @throws {Error} Always. */
   fit(): never { throw new Error(`fit() ${TRAINING_REFUSED}`); }
+  /** Always throws: a quantized network is inference-only. @throws {Error} Always. */
   trainBatch(): never { throw new Error(`trainBatch() ${TRAINING_REFUSED}`); }
+  /** Always throws: a quantized network is inference-only (predict() runs it). @throws {Error} Always. */
   forwardPass(): never { throw new Error(`forward() ${TRAINING_REFUSED}`); }
+  /** Always throws: a quantized network is inference-only. @throws {Error} Always. */
   backward(): never { throw new Error(`backward() ${TRAINING_REFUSED}`); }
+  /** Always throws: a quantized network is inference-only. @throws {Error} Always. */
   gradients(): never { throw new Error(`gradients() ${TRAINING_REFUSED}`); }
+  /** Always throws: a quantized network is inference-only. @throws {Error} Always. */
   applyGradients(): never { throw new Error(`applyGradients() ${TRAINING_REFUSED}`); }
+  /** Always throws: its weights are fixed; set them on the float Network and quantize it again. @throws {Error} Always. */
   setWeights(): never { throw new Error(`setWeights() ${TRAINING_REFUSED}`); }
+  /** Always throws: the network is quantized already. @throws {Error} Always. */
   quantize(): never { throw new Error("quantize(): this network is quantized already"); }
 
   /** Frees its memory; every later call throws. */
@@ -340,10 +350,12 @@ export class QuantizedNetwork {
     for (const p of this.params) for (const r of [p.w, p.sw, p.bias, p.rs]) if (r) this.rt.heap.release(r);
   }
 
+  /** `using q = net.quantize()` frees q when the block ends (as dispose()). */
   [Symbol.dispose](): void {
     this.dispose();
   }
 
+  /** "QuantizedNetwork(784 → 128 relu → 10 softmax; int8 weights, int16 activations; loss …; N bytes)". */
   toString(): string {
     const sizes = [String(this.inputSize), ...this.layers.map((l) => `${l.units} ${l.activation}`)].join(" → ");
     return `QuantizedNetwork(${sizes}; int8 weights, ${this.activations} activations; loss ${this.lossName}; ${this.byteLength.toLocaleString("en-US")} bytes)`;
