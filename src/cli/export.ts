@@ -3,7 +3,7 @@
 // Conversion runs at the data level (a wasmlp model file in, files out): no wasm is loaded.
 import { writeOnnx } from "../formats/onnx.js";
 import { writeTfjsFolder } from "../formats/tfjs-node.js";
-import { createFolder, writeAtomically } from "../atomic-write.js";
+import { writeAtomically } from "../atomic-write.js";
 import { describeOptimizer, tensorLayout } from "../config.js";
 import { parseModelJSON } from "../model-file.js";
 import type { Layer } from "../layer.js";
@@ -30,16 +30,13 @@ export const EXPORT_FORMATS: Readonly<Record<string, ExportFormat>> = Object.fre
   tfjs: {
     out: "DIR", help: "TensorFlow.js layers model: DIR/model.json and its weight shards (tf.loadLayersModel reads it)",
     check: (out) => checkOutFolder(out),
-    write: (model, out) => {
-      createFolder(out); // one level at a time (a recursive mkdir spins on /proc/self/x)
-      return writeTfjsFolder(model, out);
-    },
+    write: (model, out) => writeTfjsFolder(model, out), // makes missing folders one level at a time
   },
   onnx: {
     out: "FILE", help: "ONNX model (opset 17): onnxruntime and PyTorch's onnx tools read it",
     check: (out) => checkSaveTarget(out, "--out"),
     write: (model, out) => {
-      writeAtomically(out, writeOnnx(model));
+      writeAtomically(out, writeOnnx(model), "--out");
       return [out];
     },
   },

@@ -13,6 +13,7 @@ import { FormatError, UnsupportedFormatError } from "../errors.js";
 import { fusePatterns, onnxActivation, shortestFloat } from "./names.js";
 import { FLOAT, type Node, type Tensor, decodeModel, num } from "./proto.js";
 import type { Activation } from "../../config.js";
+import { readerFloat32 } from "../../memory.js";
 
 /** Largest model read: 512 MiB (128 Mi float32 weights, far beyond what wasmlp trains). */
 export const MAX_ONNX_BYTES = 512 * 1024 * 1024;
@@ -34,7 +35,7 @@ function floats(t: Tensor, where: string): { dims: number[]; data: Float32Array 
   let data: Float32Array;
   if (t.rawData && t.rawData.length > 0) {
     if (t.rawData.length !== 4 * count) throw new FormatError(`onnx: ${where} ("${t.name}") holds ${t.rawData.length} bytes, expected ${4 * count} for shape [${dims.join(", ")}]`);
-    data = new Float32Array(count);
+    data = readerFloat32(count);
     new Uint8Array(data.buffer).set(t.rawData);
     if (new Uint8Array(Uint16Array.of(1).buffer)[0] !== 1) throw new FormatError("onnx: big-endian hosts are not supported");
   } else {
@@ -93,7 +94,7 @@ export function decodeOnnx(bytes: ArrayBuffer | ArrayBufferView): DecodedModel {
   const layers: Dense[] = [];
   let pendingMatMul: { W: Float32Array; units: number; out: string } | null = null;
   const finishMatMul = (b: Float32Array | null): void => {
-    layers.push({ W: pendingMatMul!.W, b: b ?? new Float32Array(pendingMatMul!.units), units: pendingMatMul!.units, activation: "linear", useBias: b !== null });
+    layers.push({ W: pendingMatMul!.W, b: b ?? readerFloat32(pendingMatMul!.units), units: pendingMatMul!.units, activation: "linear", useBias: b !== null });
     pendingMatMul = null;
   };
   const scalar = (name: string): number | null => {
@@ -153,7 +154,7 @@ export function decodeOnnx(bytes: ArrayBuffer | ArrayBufferView): DecodedModel {
         const transB = (attr("transB") ?? 0) === 1;
         const units = transB ? B.dims[0] : B.dims[1], fanIn = transB ? B.dims[1] : B.dims[0];
         const W = transB ? B.data : transpose(B.data, fanIn, units);
-        let b: Float32Array = new Float32Array(units);
+        let b: Float32Array = readerFloat32(units);
         if (cName) {
           if (!init.has(cName)) throw new FormatError(`onnx: ${where}'s bias "${cName}" is not an initializer`);
           const C = param(cName);
@@ -196,7 +197,7 @@ export function decodeOnnx(bytes: ArrayBuffer | ArrayBufferView): DecodedModel {
           const name = node.input[k];
           if (!name) {
             if (fill === null) throw new FormatError(`onnx: ${where} has no ${what}`);
-            return new Float32Array(last.units).fill(fill);
+            return readerFloat32(last.units).fill(fill);
           }
           if (!init.has(name)) throw new FormatError(`onnx: ${where}'s ${what} "${name}" is not an initializer`);
           const t = param(name);
@@ -274,7 +275,7 @@ export function readOnnx(bytes: ArrayBuffer | ArrayBufferView, options: ImportOp
 }
 
 function transpose(data: Float32Array, rows: number, cols: number): Float32Array {
-  const out = new Float32Array(data.length);
+  const out = readerFloat32(data.length);
   for (let r = 0; r < rows; r++) for (let c = 0; c < cols; c++) out[c * rows + r] = data[r * cols + c];
   return out;
 }
