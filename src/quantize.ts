@@ -261,8 +261,7 @@ export class QuantizedNetwork {
         for (let i = 0; i < rows; i++) if (!Number.isFinite(sx[i])) assertFinite("x", x, data, this.inputSize);
       }
       const out = b.acts[l];
-      if (r) r.qmatmul7_nt_forward(rows, layer.units, layer.inputs, b.q, b.sx, b.zx, p.w, p.sw, p.rs, p.bias, out, p.act, layer.alpha);
-      else k.qmatmul_nt_forward(rows, layer.units, layer.inputs, b.q, b.sx, p.w, p.sw, p.bias, out, p.act, layer.alpha);
+      this.rt.parallel.qforward(r !== null, rows, layer.units, layer.inputs, b.q, b.sx, b.zx, p.w, p.sw, p.rs, p.bias, out, p.act, layer.alpha);
       if (layer.activation === "softmax") activationOps.softmax.kernels.forward(k, rows, layer.units, out, out);
       prev = out;
     }

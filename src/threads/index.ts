@@ -7,6 +7,7 @@ import type { ThreadsStarted } from "../dispatch.js";
 import type { Kernels } from "../kernels.js";
 import { base64ToBytes } from "../serialize.js";
 import { withSharedMemory } from "./module.js";
+import { RELAXED_THREADED_SIGNATURES } from "../kernel-signatures.js";
 import { Parallel, THREAD_SIGNATURES } from "./parallel.js";
 import { POLL_US_OWN_CORE, POLL_US_SHARED, Pool } from "./pool.js";
 import { spawnWorker } from "./spawn.js";
@@ -59,7 +60,8 @@ export async function startThreads(threads: number, timeoutMs?: number, wasm?: U
   const module = await WebAssembly.compile(withSharedMemory(wasm ?? base64ToBytes(WASM_BASE64), MAX_PAGES) as Uint8Array<ArrayBuffer>);
   const instance = await WebAssembly.instantiate(module, { env: { memory } });
   const pollMicros = threads <= (await availableCores()) ? POLL_US_OWN_CORE : POLL_US_SHARED;
-  const pool = await Pool.start({ workers: threads - 1, signatures: THREAD_SIGNATURES, local: instance.exports, module, memory, spawn: spawnWorker, timeoutMs, pollMicros });
+  const signatures = wasm ? new Map([...THREAD_SIGNATURES, ...Object.entries(RELAXED_THREADED_SIGNATURES)]) : THREAD_SIGNATURES;
+  const pool = await Pool.start({ workers: threads - 1, signatures, local: instance.exports, module, memory, spawn: spawnWorker, timeoutMs, pollMicros });
   return {
     exports: instance.exports, pool, threads: pool.size + 1,
     dispatcher: (kernels: Kernels, workspaces: readonly number[]) => new Parallel(kernels, pool, workspaces),

@@ -16,15 +16,25 @@ function data() {
 }
 const make = () => new Network({ inputSize: 300, layers: [{ units: 256, activation: "relu" }, { units: 128, activation: "sigmoid" }, { units: 10, activation: "softmax" }], optimizer: { type: "adam", learningRate: 1e-3 }, seed: 11 });
 
-test("2 threads and 1 thread train to the same bytes on the relaxed build; fitInWorker too", async () => {
+test("2 threads and 1 thread train to the same bytes on the relaxed build, int8 predicts the same bits; fitInWorker too", async () => {
   await init({ simd: "relaxed", threads: 2 });
-  expect(simdFeatures().build).toBe("relaxed");
+  expect(simdFeatures()).toEqual({ build: "relaxed", relaxedMadd: true, relaxedDot: true });
   expect(threadCount()).toBe(2);
   const { x, y } = data();
   const parallel = runtime().parallel;
-  const net2 = make();
-  net2.fit(x, y, { epochs: 2, batchSize: 128 });
+  // The relaxed int8 layers (qmatmul7_nt_forward) split across the pool: the same bits on 2 threads and on 1.
+  const big = make(), q = big.quantize();
+  const xq = x.subarray(0, 200 * 300);
+  const twoQ = q.predict(xq);
   expect(parallel.splitCalls).toBeGreaterThan(0);
+  parallel.useThreads(1);
+  expect(Array.from(q.predict(xq))).toEqual(Array.from(twoQ));
+  parallel.useThreads(2);
+  q.dispose(); big.dispose();
+  const net2 = make();
+  const before = parallel.splitCalls;
+  net2.fit(x, y, { epochs: 2, batchSize: 128 });
+  expect(parallel.splitCalls).toBeGreaterThan(before);
   const two = JSON.stringify(net2.toJSON());
   await parallel.close();
   const net1 = make();
