@@ -52,12 +52,27 @@ export function relaxedChecks(probes: RelaxedProbes): { madd: boolean; dot: bool
   return { madd, dot };
 }
 
+/** Whether this engine validates relaxed SIMD (f32x4.relaxed_madd and i32x4.relaxed_dot_i8x16_i7x16_add_s). */
+export function relaxedSimdSupported(): boolean {
+  // One function returning v128: relaxed_madd of three constants, then relaxed_dot_i8x16_i7x16_add_s.
+  const c = [0xfd, 0x0c, ...new Array<number>(16).fill(0)];
+  const body = [0, ...c, ...c, ...c, 0xfd, 0x85, 0x02, ...c, ...c, 0xfd, 0x93, 0x02, 0x0b];
+  return typeof WebAssembly === "object" && WebAssembly.validate(new Uint8Array([0, 97, 115, 109, 1, 0, 0, 0, 1, 5, 1, 0x60, 0, 1, 0x7b, 3, 2, 1, 0, 10, body.length + 2, 1, body.length, ...body]));
+}
+
+/** The notice where the engine has no relaxed SIMD; null: run the plain build. */
+export function unsupported(notice: (why: string) => void): null {
+  notice("is not available: this engine does not validate relaxed SIMD (Node 20 needs --experimental-wasm-relaxed-simd); running the plain build");
+  return null;
+}
+
 /**
  * Instantiates the relaxed build from its bytes and checks it: null (run the plain build) when it
  * fails to load or relaxed_madd is wrong; relaxedDot false keeps the plain int8 kernels.
  * `notice` says why, once (wasm.ts prints it only for an explicit "relaxed").
  */
-export async function instantiateRelaxed(found: BufferSource | Response, notice: (why: string) => void): Promise<{ bytes: Uint8Array; instance: WebAssembly.Instance; features: Features } | null> {
+export async function instantiateRelaxed(found: BufferSource | Response | WebAssembly.Module, notice: (why: string) => void): Promise<{ bytes: Uint8Array; instance: WebAssembly.Instance; features: Features } | null> {
+  if (found instanceof WebAssembly.Module) throw new TypeError("init() relaxedSource must be bytes, a URL or a Response: the threads derive their module from its bytes");
   let bytes: Uint8Array, instance: WebAssembly.Instance;
   try {
     bytes = found instanceof Response ? new Uint8Array(await found.arrayBuffer())

@@ -197,31 +197,17 @@ export function relaxedKernels(): RelaxedKernels | null {
   return features.relaxedDot ? (kernels() as unknown as RelaxedKernels) : null;
 }
 
-/** Whether this engine validates relaxed SIMD (f32x4.relaxed_madd and i32x4.relaxed_dot_i8x16_i7x16_add_s). */
-export function relaxedSimdSupported(): boolean {
-  // One function returning v128: relaxed_madd of three constants, then relaxed_dot_i8x16_i7x16_add_s.
-  const c = [0xfd, 0x0c, ...new Array<number>(16).fill(0)];
-  const body = [0, ...c, ...c, ...c, 0xfd, 0x85, 0x02, ...c, ...c, 0xfd, 0x93, 0x02, 0x0b];
-  return typeof WebAssembly === "object" && WebAssembly.validate(new Uint8Array([0, 97, 115, 109, 1, 0, 0, 0, 1, 5, 1, 0x60, 0, 1, 0x7b, 3, 2, 1, 0, 10, body.length + 2, 1, body.length, ...body]));
-}
-
 /**
  * The relaxed build, instantiated and checked (src/relaxed.ts, imported only now: the bundle
  * leaves it a file of its own), or null for the plain build, with the one notice when "relaxed"
  * was asked explicitly. Its bytes go to the threads, which derive their module from them.
  */
 async function loadRelaxed(mode: "relaxed" | "auto", source: Exclude<WasmSource, WebAssembly.Module> | undefined): Promise<{ bytes: Uint8Array; instance: WebAssembly.Instance; features: SimdFeatures } | null> {
+  const relaxed = await import("./relaxed.js");
   const notice = (why: string) => { if (mode === "relaxed") console.warn(`wasmlp: simd: "relaxed" ${why}`); };
-  if (!relaxedSimdSupported()) {
-    notice("is not available: this engine does not validate relaxed SIMD (Node 20 needs --experimental-wasm-relaxed-simd); running the plain build");
-    return null;
-  }
+  if (!relaxed.relaxedSimdSupported()) return relaxed.unsupported(notice);
   const found = await resolveSource(source ?? new URL("../build/wasmlp.relaxed.wasm", import.meta.url));
-  if (found instanceof WebAssembly.Module) {
-    throw new TypeError("init() expected relaxedSource to be a URL, string, Response, ArrayBuffer or typed array (the threads derive their module from its bytes), received a WebAssembly.Module");
-  }
-  const { instantiateRelaxed } = await import("./relaxed.js");
-  return instantiateRelaxed(found, notice);
+  return relaxed.instantiateRelaxed(found, notice);
 }
 
 /** The instantiated kernels; throws a clear error before init() has finished. */

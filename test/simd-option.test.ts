@@ -1,7 +1,8 @@
 // init({ simd }) where the engine has no relaxed SIMD (Node 20 without its flag): unknown values
 // are refused before anything loads; "relaxed" then runs the plain build with one notice.
 import { afterEach, expect, test, vi } from "vitest";
-import { init, Network, relaxedSimdSupported, simdFeatures } from "../src/index.js";
+import { init, Network, simdFeatures } from "../src/index.js";
+import { relaxedSimdSupported } from "../src/relaxed.js";
 
 afterEach(() => vi.restoreAllMocks());
 
