@@ -5,7 +5,7 @@ import type { ThreadsStarted } from "./dispatch.js";
 import { WASM_BASE64 } from "./generated/wasm-binary.js";
 import type { Kernels, RelaxedKernels } from "./kernels.js";
 import { base64ToBytes } from "./serialize.js";
-import { checkKeys, checkNumber } from "./validate.js";
+import { checkKeys, checkNumber, checkOneOf } from "./validate.js";
 
 export type { Kernels, RelaxedKernels } from "./kernels.js";
 
@@ -58,8 +58,6 @@ export interface SimdFeatures {
 
 const SIMD_MODES = ["plain", "relaxed", "auto"] as const;
 let features: SimdFeatures = { build: "plain", relaxedMadd: false, relaxedDot: false };
-/** The simd option of the init() call that loaded the kernels. */
-let firstSimd: SimdMode | null = null;
 
 /**
  * Which SIMD build init() loaded and which relaxed instruction families are in use (all false
@@ -124,10 +122,7 @@ export function init(sourceOrOptions?: WasmSource | InitOptions): Promise<Kernel
       const timeout = sourceOrOptions.threadTimeoutMs;
       // Atomics.wait and timers take at most 2^31 − 1 ms.
       if (timeout !== undefined) checkNumber("init() threadTimeoutMs", timeout, 0, 2 ** 31 - 1, true);
-      const simd = sourceOrOptions.simd;
-      if (simd !== undefined && !(SIMD_MODES as readonly unknown[]).includes(simd)) {
-        throw new (typeof simd === "string" ? RangeError : TypeError)(`init() expected simd to be "plain", "relaxed" or "auto", received ${typeof simd === "string" ? JSON.stringify(simd) : typeof simd}`);
-      }
+      if (sourceOrOptions.simd !== undefined) checkOneOf("init() simd", sourceOrOptions.simd, SIMD_MODES);
     } catch (e) {
       return Promise.reject(e);
     }
@@ -143,13 +138,9 @@ export function init(sourceOrOptions?: WasmSource | InitOptions): Promise<Kernel
     // Never ignore a thread count silently: say which one is in force.
     console.warn(`wasmlp: init() already ran with threads: ${JSON.stringify(firstRequest)}; threads: ${JSON.stringify(requested)} is ignored (call init({ threads }) before anything else)`);
   }
-  const simdAsked = isInitOptions(sourceOrOptions) ? sourceOrOptions.simd : undefined;
-  if (loading && simdAsked !== undefined && firstSimd !== null && simdAsked !== firstSimd) {
-    console.warn(`wasmlp: init() already ran with simd: ${JSON.stringify(firstSimd)}; simd: ${JSON.stringify(simdAsked)} is ignored (call init({ simd }) before anything else)`);
-  }
   if (loaded) return Promise.resolve(loaded);
   firstRequest ??= requested;
-  firstSimd ??= simdAsked ?? "plain";
+
   if (!loading) {
     loading = (async () => {
       if (!simdSupported()) {
@@ -182,7 +173,7 @@ export function init(sourceOrOptions?: WasmSource | InitOptions): Promise<Kernel
       loaded = result.instance.exports as unknown as Kernels;
       return loaded;
     })();
-    loading.catch(() => { loading = null; firstRequest = null; firstSimd = null; });
+    loading.catch(() => { loading = null; firstRequest = null; });
   }
   return loading;
 }
