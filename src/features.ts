@@ -123,6 +123,21 @@ export function isRowObjects(x: unknown): x is readonly Record<string, unknown>[
 /** A prediction for one row: a class name (or class number), a number, or numbers for several targets. */
 export type Prediction = string | number | boolean | number[];
 
+/**
+ * predict on row objects for any network with a spec: encodes the rows, runs `predict` on the
+ * encoded batch and decodes its outputs into class names or target values.
+ * @throws TypeError without a spec; RangeError for a row the spec cannot encode.
+ */
+export function predictRowObjects(spec: FeatureSpec | undefined, rows: readonly Record<string, unknown>[], predict: (x: Float32Array) => Float32Array): Prediction[] {
+  if (!spec) throw new TypeError("predict received row objects, but this network has no feature spec to encode them (create it with features from wasmlp/data's fitFeatures)");
+  const { x, kept } = spec.encode(objectRows(rows));
+  if (kept.length < rows.length) {
+    const dropped = kept.findIndex((r, i) => r !== i);
+    throw new RangeError(`predict: row ${dropped < 0 ? kept.length : dropped} has a missing value; a spec fitted with onMissing "drop" cannot predict it (fit with onMissing "fill")`);
+  }
+  return spec.decode(predict(x));
+}
+
 export class FeatureSpec {
   readonly columns: readonly Readonly<ColumnJSON>[];
   readonly target: Readonly<TargetJSON>;
