@@ -66,6 +66,9 @@ export function cellNumber(cell: Cell): number {
   if (typeof cell === "number") return cell;
   if (typeof cell === "boolean") return cell ? 1 : 0;
   if (typeof cell !== "string") return NaN;
+  // Most text cells are words: a first letter other than i (inf) settles it, as trim keeps letters.
+  const c = cell.charCodeAt(0) | 32;
+  if (c >= 97 && c <= 122 && c !== 105) return NaN;
   const t = cell.trim();
   if (NUMBER.test(t)) return Number(t);
   if (INFINITE.test(t)) return t.startsWith("-") ? -Infinity : Infinity;
@@ -76,6 +79,10 @@ export function cellNumber(cell: Cell): number {
 export function cellBoolean(cell: Cell): boolean | null {
   if (typeof cell === "boolean") return cell;
   if (typeof cell !== "string") return null;
+  if (cell === "true") return true;
+  if (cell === "false") return false;
+  const c = cell.charCodeAt(0) | 32; // a letter or digit other than t or f cannot start one (trim keeps those)
+  if (((c >= 97 && c <= 122) || (c >= 48 && c <= 57)) && c !== 116 && c !== 102) return null;
   const t = cell.trim().toLowerCase();
   return t === "true" ? true : t === "false" ? false : null;
 }

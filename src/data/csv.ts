@@ -76,8 +76,19 @@ export class CsvReader {
   private started = false;
   private ended = false;
   private delimiter: string;
+  /** Short texts seen lately, by a hash of their characters (parseUnquoted's cache). */
+  private readonly interned: (string | undefined)[] = new Array(256);
+  /** Rows per character of the last piece: the next block's first size. */
+  private rowsPerChar = 0.01;
 
-  constructor(options: CsvOptions = {}, private readonly onRows: (rows: string[][], lines: number[]) => void) {
+  /**
+   * @param onRows receives each piece's complete rows and the line each starts on.
+   * @param onBlock when given, receives the rows instead, as flat CellBlocks, in which a field
+   * spelled as a plain decimal number in canonical form (as `String(n)` writes it: "-12.5", not
+   * "012", "1.50" or "1e3") is that number instead of its text: every cell reader (cellNumber,
+   * cellText…) treats both the same, and the streaming readers create far fewer strings.
+   */
+  constructor(options: CsvOptions = {}, private readonly onRows: (rows: Cell[][], lines: number[]) => void, private readonly onBlock?: (block: CellBlock) => void) {
     this.o = resolved(options);
     this.delimiter = this.o.delimiter;
   }
@@ -111,10 +122,16 @@ export class CsvReader {
       cut = -1;
       const s = this.carry;
       const quote = this.o.quote.charCodeAt(0);
-      for (let i = this.scanned; i < s.length; i++) {
-        const c = s.charCodeAt(i);
-        if (c === quote) this.quotes++;
-        else if (c === 10 && (this.quotes & 1) === 0) cut = i + 1;
+      if ((this.quotes & 1) === 0 && s.indexOf(this.o.quote, this.scanned) < 0) {
+        // No quote in the new text (the common case): the cut is after its last newline.
+        const nl = s.lastIndexOf("\n");
+        if (nl >= this.scanned) cut = nl + 1;
+      } else {
+        for (let i = this.scanned; i < s.length; i++) {
+          const c = s.charCodeAt(i);
+          if (c === quote) this.quotes++;
+          else if (c === 10 && (this.quotes & 1) === 0) cut = i + 1;
+        }
       }
       this.scanned = s.length;
       if (cut < 0) {
@@ -143,6 +160,10 @@ export class CsvReader {
     else if (piece.endsWith("\n") || piece.endsWith("\r")) trailing = 1;
     const text = piece.slice(0, piece.length - trailing);
     if (this.delimiter === "auto") this.delimiter = guessDelimiter(text);
+    if (this.onBlock && text.indexOf(this.o.quote) < 0 && !loneCarriageReturn(text)) {
+      this.parseUnquoted(text);
+      return;
+    }
     const result = Papa.parse<string[]>(text, { delimiter: this.delimiter, quoteChar: this.o.quote, escapeChar: this.o.quote, header: false, dynamicTyping: false, skipEmptyLines: false });
     const data = result.data;
     const lines: number[] = new Array(data.length);
@@ -182,7 +203,68 @@ export class CsvReader {
       keep.push(row);
       keptLines.push(lines[r]);
     }
-    if (keep.length > 0) this.onRows(keep, keptLines);
+    if (keep.length === 0) return;
+    if (!this.onBlock) { this.onRows(keep, keptLines); return; }
+    const block = new BlockBuilder(this.columns.length, keep.length);
+    for (let r = 0; r < keep.length; r++) {
+      for (const f of keep[r]) block.text(f);
+      block.line(keptLines[r]);
+    }
+    this.onBlock(block.done());
+  }
+
+  /**
+   * A piece without quote characters, scanned once into a CellBlock: each field's characters
+   * are read as a canonical decimal number on the way (no string made), or taken as text
+   * (repeated short texts, such as categories, shared through a small cache). Rows, lines and
+   * checks are those of the papaparse path.
+   */
+  private parseUnquoted(text: string): void {
+    const max = this.o.maxFieldLength;
+    let i = 0;
+    let line = this.line;
+    let block: BlockBuilder | null = null;
+    let rows = 0;
+    if (this.columns.length === 0) {
+      // The first record that is not blank names the columns (or is the first row): no quotes, so split is exact.
+      for (;;) {
+        const nl = text.indexOf("\n", i);
+        const end = nl < 0 ? text.length : nl;
+        const record = text.slice(i, end > i && text.charCodeAt(end - 1) === 13 ? end - 1 : end);
+        i = nl < 0 ? text.length : nl + 1;
+        if (record !== "") {
+          const fields = record.split(this.delimiter);
+          this.setColumns(fields, line);
+          if (!this.o.header) {
+            for (let j = 0; j < fields.length; j++) if (fields[j].length > max) this.fail(line, `column ${this.columnName(j)}: a field of ${fields[j].length.toLocaleString("en-US")} characters; the limit is ${max.toLocaleString("en-US")} (maxFieldLength)`);
+            block = new BlockBuilder(fields.length, 16);
+            for (const f of fields) block.text(f);
+            block.line(line);
+            rows++;
+          }
+          line++;
+          break;
+        }
+        line++;
+        if (nl < 0) { this.line = line; return; }
+      }
+      if (i >= text.length) {
+        this.line = line;
+        if (block) this.onBlock!(block.done());
+        return;
+      }
+    }
+    const width = this.columns.length;
+    block ??= new BlockBuilder(width, Math.max(16, (this.rowsPerChar * (text.length - i)) | 0));
+    const scan = scanUnquoted(text, i, line, width, this.delimiter.charCodeAt(0), this.o.maxFieldLength, block, this.interned);
+    if (scan.error) {
+      const e = scan.error;
+      if (e.kind === "long") this.fail(e.line, `column ${this.columnName(e.column)}: a field of ${e.count.toLocaleString("en-US")} characters; the limit is ${this.o.maxFieldLength.toLocaleString("en-US")} (maxFieldLength)`);
+      this.fail(e.line, `${e.count} field${e.count === 1 ? "" : "s"}, expected ${width} (as ${this.o.header ? "the header has" : "the first row has"}); every row needs one value per column`);
+    }
+    this.line = scan.line;
+    if (text.length > i) this.rowsPerChar = (rows + scan.rows) / (text.length - i);
+    if (rows + scan.rows > 0) this.onBlock!(block.done());
   }
 
   private setColumns(row: string[], line: number): void {
@@ -201,6 +283,152 @@ export class CsvReader {
   private columnName(j: number): string {
     return j < this.columns.length ? `${j + 1} (${JSON.stringify(this.columns[j])})` : String(j + 1);
   }
+}
+
+/**
+ * Rows of one piece, flat: cell (r, j) is `texts[r·width + j]` when that is a string, else
+ * `nums[r·width + j]`; `lines[r]` is the line row r starts on.
+ */
+export interface CellBlock {
+  readonly width: number;
+  readonly count: number;
+  readonly nums: Float64Array;
+  readonly texts: readonly (string | undefined)[];
+  readonly lines: readonly number[];
+}
+
+/** The cell at row r, column j of a block. */
+export function blockCell(b: CellBlock, r: number, j: number): Cell {
+  const at = r * b.width + j;
+  const t = b.texts[at];
+  return t === undefined ? b.nums[at] : t;
+}
+
+/** Builds a CellBlock cell by cell, growing its number array by doubling. */
+class BlockBuilder {
+  private nums: Float64Array;
+  private readonly texts: (string | undefined)[] = [];
+  private readonly lines: number[] = [];
+  private size = 0;
+
+  constructor(private readonly width: number, rows: number) {
+    this.nums = new Float64Array(Math.max(1, rows) * width);
+  }
+
+  number(v: number): void {
+    if (this.size === this.nums.length) this.grow();
+    this.nums[this.size] = v;
+    this.texts.push(undefined);
+    this.size++;
+  }
+
+  text(t: string): void {
+    if (this.size === this.nums.length) this.grow();
+    this.texts.push(t);
+    this.size++;
+  }
+
+  line(l: number): void {
+    this.lines.push(l);
+  }
+
+  private grow(): void {
+    const next = new Float64Array(this.nums.length * 2);
+    next.set(this.nums);
+    this.nums = next;
+  }
+
+  done(): CellBlock {
+    return { width: this.width, count: this.lines.length, nums: this.nums, texts: this.texts, lines: this.lines };
+  }
+}
+
+/**
+ * The records of `text` from `i` (no quote characters in it) into `block`: each field's
+ * characters are read as a canonical decimal number on the way (no string made), or taken as
+ * text, repeated short texts (categories) shared through `interned`. Stops at the first ragged
+ * row or overlong field and says where. A function of its own, so that V8 optimizes it once.
+ */
+function scanUnquoted(text: string, i: number, line: number, width: number, delim: number, max: number, block: BlockBuilder, interned: (string | undefined)[]):
+  { line: number; rows: number; error?: { kind: "long" | "ragged"; line: number; column: number; count: number } } {
+  const n = text.length;
+  let rows = 0;
+  let j = 0; // the field's index in its record
+  for (;;) {
+    // One field from i: try a canonical number ([-](0|[1-9]d*)[.d*[1-9]], at most 15 digits).
+    const start = i;
+    let c = i < n ? text.charCodeAt(i) : -1;
+    let neg = false;
+    if (c === 45) { neg = true; c = ++i < n ? text.charCodeAt(i) : -1; }
+    let mant = 0, digits = 0, scale = 0, ok = c >= 48 && c <= 57;
+    if (c === 48) { i++; c = i < n ? text.charCodeAt(i) : -1; ok = !(c >= 48 && c <= 57); } // "0", "0.5": no leading zeros
+    while (c >= 48 && c <= 57) { mant = mant * 10 + (c - 48); digits++; c = ++i < n ? text.charCodeAt(i) : -1; }
+    if (ok && c === 46) {
+      c = ++i < n ? text.charCodeAt(i) : -1;
+      ok = c >= 48 && c <= 57;
+      let last = 0;
+      while (c >= 48 && c <= 57) { mant = mant * 10 + (c - 48); if (mant > 0) digits++; scale++; last = c; c = ++i < n ? text.charCodeAt(i) : -1; }
+      if (last === 48) ok = false; // "1.50" is not how String writes 1.5
+    }
+    let end = -1;
+    while (c !== delim && c !== 10 && c !== -1) {
+      if (c === 13 && (i + 1 === n || text.charCodeAt(i + 1) === 10)) { end = i; c = ++i < n ? text.charCodeAt(i) : -1; break; } // CRLF
+      ok = false;
+      c = ++i < n ? text.charCodeAt(i) : -1;
+    }
+    if (end < 0) end = i;
+    const blank = j === 0 && end === start && c !== delim; // an empty line
+    if (!blank) {
+      if (j >= width) return { line, rows, error: { kind: "ragged", line, column: j, count: j + 1 + countFields(text, i, delim) } };
+      // Exact: mant < 2^53 and 10^scale ≤ 10^22 are doubles, and one division rounds once
+      // (Clinger's fast path), so the value is Number(text); below 1e-6 String would write an exponent.
+      if (ok && digits <= 15 && scale <= 22 && !(neg && mant === 0) && (mant === 0 || mant / POWERS[scale] >= 1e-6)) {
+        block.number(neg ? -mant / POWERS[scale] : mant / POWERS[scale]);
+      } else {
+        const len = end - start;
+        if (len > max) return { line, rows, error: { kind: "long", line, column: j, count: len } };
+        if (len <= 24) {
+          let hash = 0;
+          for (let k = start; k < end; k++) hash = (Math.imul(hash, 31) + text.charCodeAt(k)) | 0;
+          const slot = (hash ^ (hash >>> 11)) & 255;
+          const seen = interned[slot];
+          if (seen !== undefined && seen.length === len && text.startsWith(seen, start)) block.text(seen);
+          else block.text((interned[slot] = text.slice(start, end)));
+        } else block.text(text.slice(start, end));
+      }
+    }
+    if (c === delim) { i++; j++; continue; }
+    // The end of a record.
+    if (!blank) {
+      if (j + 1 !== width) return { line, rows, error: { kind: "ragged", line, column: j, count: j + 1 } };
+      block.line(line);
+      rows++;
+    }
+    line++;
+    j = 0;
+    if (c === -1) return { line, rows };
+    i++;
+  }
+}
+
+/** How many more fields the rest of a record holds after position i (for the ragged-row error). */
+function countFields(text: string, i: number, delim: number): number {
+  let k = 0;
+  for (; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c === 10) break;
+    if (c === delim) k++;
+  }
+  return k;
+}
+
+/** 10^0 … 10^22, every one exact in float64 (written out: Math.pow need not be exact). */
+const POWERS = [1, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22];
+
+/** Whether the text has a carriage return that does not end a line (old Mac files: papaparse's path reads them). */
+function loneCarriageReturn(text: string): boolean {
+  for (let i = text.indexOf("\r"); i >= 0; i = text.indexOf("\r", i + 1)) if (text.charCodeAt(i + 1) !== 10) return true;
+  return false;
 }
 
 function countNewlines(s: string, from: number, to: number): number {
@@ -225,7 +453,7 @@ function guessDelimiter(text: string): string {
 
 /** A table collecting a CsvReader's rows. */
 function collector(options: CsvOptions): { reader: CsvReader; table: () => Table } {
-  const rows: string[][] = [];
+  const rows: Cell[][] = [];
   const lines: number[] = [];
   const reader = new CsvReader(options, (r, l) => {
     for (let i = 0; i < r.length; i++) { rows.push(r[i]); lines.push(l[i]); }
