@@ -47,7 +47,9 @@ export interface StreamOptions {
   seed?: number;
 }
 
-function pieceRows(piece: CsvPiece, pick: number[]): Rows {
+/** A piece's rows (all of them, or those at `pick`) as the Rows view feature specs encode. */
+export function pieceRows(piece: CsvPiece, pick?: readonly number[]): Rows {
+  if (!pick) pick = Array.from({ length: piece.block.count }, (_, i) => i);
   const at = new Map(piece.columns.map((c, j) => [c, j]));
   const b = piece.block;
   return {
