@@ -65,7 +65,7 @@ class ColumnStats {
   }
 
   add(cell: Cell, missing: ReadonlySet<string>, where: () => string): void {
-    if (typeof cell === "number" && cell === cell) {
+    if (typeof cell === "number" && !Number.isNaN(cell)) {
       // The path of a number cell, as below for a text one that holds a number.
       this.merged = null;
       this.present++;
