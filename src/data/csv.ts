@@ -136,6 +136,7 @@ export class CsvReader {
       this.scanned = s.length;
       if (cut < 0) {
         const limit = 4 * this.o.maxFieldLength + 65536;
+        if (s.length > limit) this.failLongRecord(s, limit);
         if (s.length > limit) this.fail(this.line, `a record runs past ${limit.toLocaleString("en-US")} characters without ending (a quoted field that never closes, or a field over maxFieldLength ${this.o.maxFieldLength.toLocaleString("en-US")})`);
         return;
       }
@@ -265,6 +266,21 @@ export class CsvReader {
     this.line = scan.line;
     if (text.length > i) this.rowsPerChar = (rows + scan.rows) / (text.length - i);
     if (rows + scan.rows > 0) this.onBlock!(block.done());
+  }
+
+  /** Names the column of an overlong field when the record has no quotes (its fields are plain to count). */
+  private failLongRecord(s: string, limit: number): void {
+    const head = s.slice(0, limit);
+    if (head.indexOf(this.o.quote) >= 0 || this.delimiter === "auto") return;
+    const line = this.line + countNewlines(head, 0, head.lastIndexOf("\n") + 1);
+    let start = head.lastIndexOf("\n") + 1, j = 0;
+    for (;;) {
+      const next = head.indexOf(this.delimiter, start);
+      if (next < 0 || next - start > this.o.maxFieldLength) break;
+      start = next + 1;
+      j++;
+    }
+    this.fail(line, `column ${this.columnName(j)}: a field of more than ${this.o.maxFieldLength.toLocaleString("en-US")} characters (maxFieldLength)`);
   }
 
   private setColumns(row: string[], line: number): void {

@@ -5,7 +5,7 @@
 // shuffle(bufferSize) and Keras generators), so memory holds one buffer, not the table.
 import type { FeatureSpec, Rows } from "../features.js";
 import { Random } from "../random.js";
-import { type CellBlock, type CsvOptions, CsvReader, type CsvSource, blockCell, textChunks } from "./csv.js";
+import { type CellBlock, type CsvOptions, CsvReader, type CsvSource, DataError, blockCell, textChunks } from "./csv.js";
 import { FeatureFitter, type FitFeaturesOptions } from "./fit.js";
 
 /** Whether row `row` (0-based, in file order) is held out: a seeded hash of its number below `fraction`. */
@@ -73,7 +73,8 @@ export async function fitFeaturesStream(source: CsvSource, fit: FitFeaturesOptio
       if (fitter.addCells((j) => blockCell(b, i, j), () => `${piece.source} line ${b.lines[i]}`)) train++;
     }
   }
-  return { spec: fitter!.spec(), rows: row, train, test: row - train };
+  if (!fitter) throw new DataError(`${options.csv?.name ?? "CSV text"} has a header line and no rows`);
+  return { spec: fitter.spec(), rows: row, train, test: row - train };
 }
 
 export interface BatchOptions extends StreamOptions {
