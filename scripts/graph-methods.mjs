@@ -22,7 +22,12 @@ export function renderActivationMethods(names) {
     lines.push(`export const ${methodName(name)} = (x: Tensor${alpha ? ", alpha?: number" : ""}): Tensor => activation(x, "${name}"${alpha ? ", alpha" : ""});`);
   }
   lines.push("", 'declare module "./tensor.js" {', "  interface Tensor {");
-  for (const name of names) lines.push(`    ${methodName(name)}(${name === "leaky-relu" ? "alpha?: number" : ""}): Tensor;`);
+  for (const name of names) {
+    const m = methodName(name);
+    const how = name === "softmax" ? ", along the last axis" : name === "leaky-relu" ? ", elementwise; alpha is the slope below 0 (default 0.01)" : ", elementwise";
+    lines.push(`    /** The "${name}" activation${how} (${m}(this${name === "leaky-relu" ? ", alpha" : ""})). */`);
+    lines.push(`    ${m}(${name === "leaky-relu" ? "alpha?: number" : ""}): Tensor;`);
+  }
   lines.push("  }", "}", "", "const p = Tensor.prototype;");
   for (const name of names) {
     const m = methodName(name);

@@ -7,6 +7,7 @@ import { describe } from "./validate.js";
 /** One table cell as read: CSV gives strings, JSON rows also numbers, booleans and null. */
 export type Cell = string | number | boolean | null | undefined;
 
+/** How a column is read: a number (standardized), an integer or a boolean (both standardized as numbers), or a category (one-hot). */
 export type ColumnType = "number" | "integer" | "boolean" | "category";
 
 /** What the network predicts: classes (softmax) or numbers. */
@@ -34,6 +35,7 @@ export interface CategoryColumnJSON {
   mode: string;
 }
 
+/** One input column of a feature spec as a model file holds it: a numeric column's mean and std, or a category column's categories. */
 export type ColumnJSON = NumericColumnJSON | CategoryColumnJSON;
 
 export type TargetJSON =
@@ -103,6 +105,7 @@ export interface Rows {
   count: number;
   /** The cell of `row` in column `name` (undefined when the row has no such column). */
   get(row: number, name: string): Cell;
+  /** Whether the rows have a column `name`. */
   has(name: string): boolean;
   locate: Locate;
 }
@@ -145,6 +148,13 @@ export function predictRowObjects(spec: FeatureSpec | undefined, rows: readonly 
   return spec.decode(predict(x));
 }
 
+/**
+ * The preprocessing a tabular model was trained with, saved in its model file: each input
+ * column's type and statistics (mean and std of a number, the categories of a category), the
+ * target (its classes, or its mean and std), and what to do with a missing value. It encodes row
+ * objects into network inputs and decodes outputs into class names or target values. Made by
+ * fitFeatures() from training rows, or from a model file's `features` (validated).
+ */
 export class FeatureSpec {
   readonly columns: readonly Readonly<ColumnJSON>[];
   readonly target: Readonly<TargetJSON>;
@@ -182,6 +192,7 @@ export class FeatureSpec {
     this.outputSize = spec.target.task === "classification" ? spec.target.classes.length : spec.target.names.length;
   }
 
+  /** "classification" (softmax over the target's classes) or "regression" (standardized numbers). */
   get task(): Task {
     return this.target.task;
   }
@@ -196,6 +207,7 @@ export class FeatureSpec {
     return this.target.task === "classification" ? [this.target.name] : [...this.target.names];
   }
 
+  /** The spec as a model file's `features` field (plain JSON; new FeatureSpec(json) reads it back). */
   toJSON(): FeaturesJSON {
     return {
       columns: this.columns.map((c) => (c.type === "category" ? { ...c, categories: [...c.categories] } : { ...c })),
@@ -205,6 +217,7 @@ export class FeatureSpec {
     };
   }
 
+  /** "FeatureSpec(4 columns (3 numeric, 1 categorical) → 6 inputs; classification of species (3 classes))". */
   toString(): string {
     const cats = this.columns.filter((c) => c.type === "category").length;
     const what = this.target.task === "classification" ? `${this.target.name} (${this.target.classes.length} classes)` : this.target.names.join(", ");

@@ -14,6 +14,7 @@ import { FeatureSpec, type FeaturesJSON, type Prediction, isRowObjects, predictR
 import { type FieldVersions, checkFileFields, checkFileVersion, fileVersionFor } from "./file-version.js";
 import { assertFinite, checkInt, checkKeys, checkObject, checkOneOf, checkTargetRange, describe, toMatrix, toTargets } from "./validate.js";
 
+/** The `format` field of a quantized model file ("wasmlp-quantized"); a float model file says "wasmlp-model". */
 export const QUANTIZED_FORMAT = "wasmlp-quantized";
 /** The newest quantized file version (2 added `features`); fromJSON reads every version up to it. */
 export const QUANTIZED_VERSION = 2;
@@ -42,6 +43,7 @@ export interface QuantizeSource {
   features?: FeatureSpec;
 }
 
+/** Options of Network.quantize(): how the activations between layers are quantized. */
 export interface QuantizeOptions {
   /** "int16" (default): activations to ±min(32767, ⌊(2³¹−1)/(127·inputs)⌋); "int8": to ±127. */
   activations?: ActivationType;
@@ -322,13 +324,21 @@ export class QuantizedNetwork {
     return this.layers.reduce((s, l) => s + l.weights.length + 4 * (l.scales.length + l.bias.length), 0);
   }
 
+  /** Always throws: a quantized network is inference-only; train the float Network and quantize it again. @throws {Error} Always. */
   fit(): never { throw new Error(`fit() ${TRAINING_REFUSED}`); }
+  /** Always throws: a quantized network is inference-only. @throws {Error} Always. */
   trainBatch(): never { throw new Error(`trainBatch() ${TRAINING_REFUSED}`); }
+  /** Always throws: a quantized network is inference-only (predict() runs it). @throws {Error} Always. */
   forwardPass(): never { throw new Error(`forward() ${TRAINING_REFUSED}`); }
+  /** Always throws: a quantized network is inference-only. @throws {Error} Always. */
   backward(): never { throw new Error(`backward() ${TRAINING_REFUSED}`); }
+  /** Always throws: a quantized network is inference-only. @throws {Error} Always. */
   gradients(): never { throw new Error(`gradients() ${TRAINING_REFUSED}`); }
+  /** Always throws: a quantized network is inference-only. @throws {Error} Always. */
   applyGradients(): never { throw new Error(`applyGradients() ${TRAINING_REFUSED}`); }
+  /** Always throws: its weights are fixed; set them on the float Network and quantize it again. @throws {Error} Always. */
   setWeights(): never { throw new Error(`setWeights() ${TRAINING_REFUSED}`); }
+  /** Always throws: the network is quantized already. @throws {Error} Always. */
   quantize(): never { throw new Error("quantize(): this network is quantized already"); }
 
   /** Frees its memory; every later call throws. */
@@ -339,10 +349,12 @@ export class QuantizedNetwork {
     for (const p of this.params) for (const r of [p.w, p.sw, p.bias]) this.rt.heap.release(r);
   }
 
+  /** `using q = net.quantize()` frees q when the block ends (as dispose()). */
   [Symbol.dispose](): void {
     this.dispose();
   }
 
+  /** "QuantizedNetwork(784 → 128 relu → 10 softmax; int8 weights, int16 activations; loss …; N bytes)". */
   toString(): string {
     const sizes = [String(this.inputSize), ...this.layers.map((l) => `${l.units} ${l.activation}`)].join(" → ");
     return `QuantizedNetwork(${sizes}; int8 weights, ${this.activations} activations; loss ${this.lossName}; ${this.byteLength.toLocaleString("en-US")} bytes)`;

@@ -2,42 +2,17 @@
 // ```ts / ```js block in docs/*.md runs as written (the README's own blocks: readme.test.ts).
 import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
 import { expect, test } from "vitest";
+import { anchors, relativeLinks } from "./markdown.js";
 import { ROOT, blockRunner, codeBlocks } from "./readme-blocks.js";
 
 const GUIDES = readdirSync(new URL("docs/", ROOT)).filter((f) => f.endsWith(".md")).sort().map((f) => `docs/${f}`);
-const LINKED = ["README.md", "CONTRIBUTING.md", "CHANGELOG.md", "bench/LOG.md", "examples/README.md", ...GUIDES];
+const LINKED = ["README.md", "CONTRIBUTING.md", "CHANGELOG.md", "bench/LOG.md", "bench/RESULTS.md", "assembly/README.md", "examples/README.md", ...GUIDES];
 
 /**
  * Blocks that cannot run in this process, each run by the test named instead (which must read
  * the guide): init({ threads }) has to be a process's first init().
  */
 const RUN_ELSEWHERE = new Map([["docs/using-threads.md", "test/threads/readme.test.ts"]]);
-
-/** GitHub's heading anchors: lower case, punctuation dropped, spaces to hyphens, repeats numbered. */
-export function anchors(markdown: string): Set<string> {
-  const seen = new Map<string, number>();
-  const out = new Set<string>();
-  for (const [, title] of markdown.replace(FENCED, "").matchAll(/^#{1,6} (.+?)\s*#*$/gm)) {
-    const base = title.replace(/<[^>]*>/g, "").toLowerCase().replace(/[^\p{L}\p{M}\p{N}\p{Pc}\- ]/gu, "").replace(/ /g, "-");
-    const n = seen.get(base) ?? 0;
-    seen.set(base, n + 1);
-    out.add(n === 0 ? base : `${base}-${n}`);
-  }
-  return out;
-}
-
-const FENCED = /^```[\s\S]*?^```/gm;
-
-/** The text with fenced blocks and inline code blanked (links there are not links). */
-function withoutCode(markdown: string): string {
-  return markdown.replace(FENCED, "").replace(/`[^`\n]*`/g, "");
-}
-
-/** [text](target) links, relative ones only: external URLs are not fetched by tests. */
-function relativeLinks(markdown: string): string[] {
-  const text = withoutCode(markdown);
-  return [...text.matchAll(/\]\(([^)\s]+)(?:\s+"[^"]*")?\)/g)].map((m) => m[1]).filter((t) => !/^[a-z][a-z0-9+.-]*:/i.test(t));
-}
 
 test("the guides exist and the README links the index", () => {
   expect(GUIDES).toContain("docs/index.md");
@@ -47,6 +22,10 @@ test("the guides exist and the README links the index", () => {
 test("the changelog has one line per change", () => {
   const entries = readFileSync(new URL("CHANGELOG.md", ROOT), "utf8").split("\n").filter((l) => /^\s/.test(l) && l.trim() !== "");
   expect(entries, "continuation lines").toEqual([]);
+});
+
+test("no markdown file holds a merge's conflict markers", () => {
+  for (const file of LINKED) expect(readFileSync(new URL(file, ROOT), "utf8"), file).not.toMatch(/^(<{7} |={7}$|>{7} )/m);
 });
 
 test("the README stays short", () => {

@@ -37,8 +37,8 @@ Run wasmlp <command> --help for a command's options; wasmlp --version prints the
   train: `Usage: wasmlp train [options]
 
 Trains an MLP (784 inputs, softmax over 10 classes) with categorical cross-entropy.
-Without --data it uses the Fashion-MNIST test set shipped with wasmlp: 8,000 images to
-train on and 2,000 held out.
+Without --data it uses the Fashion-MNIST test set in a clone of the repository (not in the
+npm package): 8,000 images to train on and 2,000 held out.
 
 Options:
   --data DIR           directory with train-/t10k-images-idx3-ubyte and -labels-idx1-ubyte (plain or .gz)
@@ -70,7 +70,7 @@ Evaluates a saved model on the test images: the 2,000 held-out embedded images, 
 t10k set of --data DIR. Prints loss and accuracy.
 
 Options:
-${modelFlagsHelp(18)}  --data DIR        MNIST-format directory (default: the embedded Fashion-MNIST split)
+${modelFlagsHelp(18)}  --data DIR        MNIST-format directory (default: a clone's Fashion-MNIST split)
   -h, --help        show this help
 `,
   predict: `Usage: wasmlp predict (${MODEL_USAGE}) [--data DIR] [--index LIST | --count N]
@@ -78,7 +78,7 @@ ${modelFlagsHelp(18)}  --data DIR        MNIST-format directory (default: the em
 Classifies test images with a saved model and prints the predicted and true classes.
 
 Options:
-${modelFlagsHelp(18)}  --data DIR        MNIST-format directory (default: the embedded Fashion-MNIST split)
+${modelFlagsHelp(18)}  --data DIR        MNIST-format directory (default: a clone's Fashion-MNIST split)
   --index LIST      comma-separated test image indices (default: the first --count)
   --count N         how many test images, from the first (default 10)
   -h, --help        show this help

@@ -4,6 +4,7 @@
 import Papa from "papaparse";
 import type { Cell, Rows } from "../features.js";
 
+/** Rows read from a CSV file or text, or from JSON rows: column names, cells, and where each row came from (for errors). */
 export interface Table {
   /** Where the rows came from, for errors: a file name, "CSV text" or "JSON rows". */
   readonly source: string;
@@ -16,6 +17,7 @@ export interface Table {
   readonly unit: "line" | "row";
 }
 
+/** How to read CSV text: the delimiter, the header, the quote, the size limits. */
 export interface CsvOptions {
   /** Field separator: one character; default ",". "auto" guesses among , ; tab and |. */
   delimiter?: string;
@@ -82,17 +84,20 @@ export class CsvReader {
   private rowsPerChar = 0.01;
 
   /**
-   * @param onRows receives each piece's complete rows and the line each starts on.
-   * @param onBlock when given, receives the rows instead, as flat CellBlocks, in which a field
+   * @param options How to read the text (see CsvOptions; every field has a default).
+   * @param onRows Called with each run of complete records (their cells, and the line each starts on) as push() finds them.
+   * @param onBlock When given, receives the records instead, as flat CellBlocks, in which a field
    * spelled as a plain decimal number in canonical form (as `String(n)` writes it: "-12.5", not
    * "012", "1.50" or "1e3") is that number instead of its text: every cell reader (cellNumber,
    * cellText…) treats both the same, and the streaming readers create far fewer strings.
+   * @throws {RangeError} For an option out of its range (a delimiter of two characters, a quote equal to the delimiter).
    */
   constructor(options: CsvOptions = {}, private readonly onRows: (rows: Cell[][], lines: number[]) => void, private readonly onBlock?: (block: CellBlock) => void) {
     this.o = resolved(options);
     this.delimiter = this.o.delimiter;
   }
 
+  /** The source's name in errors (options.name, default "CSV text"). */
   get source(): string {
     return this.o.name;
   }

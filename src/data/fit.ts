@@ -9,6 +9,7 @@ import {
 } from "../features.js";
 import { DataError, type Table } from "./csv.js";
 
+/** Options of fitFeatures() and FeatureFitter: the target, the input columns, their types, missing values and limits. */
 export interface FitFeaturesOptions {
   /** The column(s) to predict. Several names make a multi-target regression. */
   target: string | readonly string[];
@@ -157,6 +158,14 @@ export class FeatureFitter {
   private readonly columnStats: [ColumnStats, number][];
   private rows = 0;
 
+  /**
+   * @param columns The table's column names, in the order of the row arrays add() takes.
+   * @param source The rows' source, named in errors (a file name).
+   * @param options The target and the other choices (see FitFeaturesOptions).
+   * @throws {DataError} When a named column (target, ignored, typed) does not exist.
+   * @throws {RangeError} When no target is given.
+   * @throws {TypeError} When options is not an object.
+   */
   constructor(columns: readonly string[], private readonly source: string, options: FitFeaturesOptions) {
     if (options === null || typeof options !== "object") throw new TypeError("fitFeatures options must be an object with a target");
     this.targets = typeof options.target === "string" ? [options.target] : [...(options.target ?? [])];
@@ -207,6 +216,11 @@ export class FeatureFitter {
     return true;
   }
 
+  /**
+   * The feature spec fitted to the rows added so far.
+   * @throws {DataError} When no row had a target, a column had no values, a value was missing
+   * under onMissing "error", or a category column has more than maxCategories categories.
+   */
   spec(): FeatureSpec {
     const { source, o } = this;
     if (this.rows === 0) throw new DataError(`${source}: no training row has a target`);

@@ -1,6 +1,7 @@
 // Held-out metrics for tables: R², MAE and RMSE per regression target, and accuracy, confusion
 // matrix and per-class precision/recall/F1 for classification. Sums in float64.
 
+/** What regressionMetrics() returns: R², mean absolute error and root mean square error, overall and per target. */
 export interface RegressionMetrics {
   /** 1 − SS_res / SS_tot (averaged over targets): 1 is perfect, 0 is the mean's score. */
   r2: number;
@@ -36,6 +37,7 @@ export function regressionMetrics(truth: ArrayLike<number>, predicted: ArrayLike
   return { r2: avg("r2"), mae: avg("mae"), rmse: avg("rmse"), perTarget };
 }
 
+/** What classificationMetrics() returns: accuracy, the confusion matrix, per-class precision, recall and F1, and their macro averages. */
 export interface ClassificationMetrics {
   accuracy: number;
   /** counts[true class][predicted class]. */

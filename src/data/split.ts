@@ -4,6 +4,7 @@ import { cellText } from "../features.js";
 import { Random } from "../random.js";
 import { DataError, type Table, subset } from "./csv.js";
 
+/** Options of splitTable(): the fractions held out, the seed, and the column to stratify by. */
 export interface SplitOptions {
   /** Fractions held out, each in [0, 1); the rest trains. Default test 0.2, validation 0. */
   test?: number;
@@ -14,9 +15,13 @@ export interface SplitOptions {
   stratify?: string;
 }
 
+/** What splitTable() returns: the training rows, and the validation and test rows (null for a fraction of 0). */
 export interface TableSplit {
+  /** The rows left for training. */
   train: Table;
+  /** The validation rows, or null when options.validation is 0. */
   validation: Table | null;
+  /** The test rows, or null when options.test is 0. */
   test: Table | null;
 }
 

@@ -38,6 +38,7 @@ export async function* csvPieces(source: CsvSource, options: CsvOptions = {}): A
   while (queue.length > 0) yield { columns: reader.columns, block: queue.shift()!, source: reader.source };
 }
 
+/** Options of a CSV stream's passes: how to read it, and the held-out fraction and its seed. */
 export interface StreamOptions {
   /** How to read the CSV (delimiter, header, name…). */
   csv?: CsvOptions;
@@ -77,6 +78,7 @@ export async function fitFeaturesStream(source: CsvSource, fit: FitFeaturesOptio
   return { spec: fitter.spec(), rows: row, train, test: row - train };
 }
 
+/** Options of encodedBatches(): which part of the rows, the batch size and the shuffle buffer. */
 export interface BatchOptions extends StreamOptions {
   /** Which rows: the training rows (default) or the held-out ones. */
   part?: "train" | "test";
@@ -88,11 +90,13 @@ export interface BatchOptions extends StreamOptions {
   shuffleSeed?: number;
 }
 
+/** One encoded batch of m rows: inputs and targets ready for trainBatch. */
 export interface Batch {
   /** m × spec.inputSize inputs. */
   x: Float32Array;
   /** Class indices (m) or standardized targets (m × outputs). */
   y: Int32Array | Float32Array;
+  /** The rows in the batch (batchSize, or fewer for the last one). */
   m: number;
 }
 
@@ -157,6 +161,7 @@ export async function* encodedBatches(source: CsvSource, spec: FeatureSpec, opti
 
 /** What fitDataset trains: anything with trainBatch (a Network). */
 export interface Trainable {
+  /** One optimizer step on m samples (x: m × inputs; y: class indices or m × outputs targets); returns the batch's loss. */
   trainBatch(x: Float32Array, y: Int32Array | Float32Array): number;
 }
 

@@ -32,18 +32,31 @@ export const softmax = (x: Tensor): Tensor => activation(x, "softmax");
 
 declare module "./tensor.js" {
   interface Tensor {
+    /** The "sigmoid" activation, elementwise (sigmoid(this)). */
     sigmoid(): Tensor;
+    /** The "tanh" activation, elementwise (tanh(this)). */
     tanh(): Tensor;
+    /** The "relu" activation, elementwise (relu(this)). */
     relu(): Tensor;
+    /** The "leaky-relu" activation, elementwise; alpha is the slope below 0 (default 0.01) (leakyRelu(this, alpha)). */
     leakyRelu(alpha?: number): Tensor;
+    /** The "elu" activation, elementwise (elu(this)). */
     elu(): Tensor;
+    /** The "selu" activation, elementwise (selu(this)). */
     selu(): Tensor;
+    /** The "softsign" activation, elementwise (softsign(this)). */
     softsign(): Tensor;
+    /** The "hard-sigmoid" activation, elementwise (hardSigmoid(this)). */
     hardSigmoid(): Tensor;
+    /** The "softplus" activation, elementwise (softplus(this)). */
     softplus(): Tensor;
+    /** The "swish" activation, elementwise (swish(this)). */
     swish(): Tensor;
+    /** The "gelu" activation, elementwise (gelu(this)). */
     gelu(): Tensor;
+    /** The "linear" activation, elementwise (linear(this)). */
     linear(): Tensor;
+    /** The "softmax" activation, along the last axis (softmax(this)). */
     softmax(): Tensor;
   }
 }

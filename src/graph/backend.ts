@@ -11,6 +11,7 @@ import * as ref from "../reference/math.js";
 // resolve to the same module, so one init() serves both.
 import { runtime } from "../runtime.js";
 
+/** A tensor's number type: "float32" runs on the wasm kernels, "float64" on the pure-TypeScript reference. */
 export type Dtype = "float32" | "float64";
 
 /** A tensor's storage: its values as a typed array (valid until memory grows) and its release. */

@@ -17,40 +17,75 @@ export interface BackwardOptions {
 
 declare module "./tensor.js" {
   interface Tensor {
+    /** this + b, elementwise with broadcasting (add(this, b)). */
     add(b: Operand): Tensor;
+    /** this − b, elementwise with broadcasting (sub(this, b)). */
     sub(b: Operand): Tensor;
+    /** this · b, elementwise with broadcasting (mul(this, b)); matmul() is the matrix product. */
     mul(b: Operand): Tensor;
+    /** this / b, elementwise with broadcasting (div(this, b)). */
     div(b: Operand): Tensor;
+    /** The larger of this and b, elementwise (max(this, b)); reduceMax() reduces along an axis. */
     max(b: Operand): Tensor;
+    /** The smaller of this and b, elementwise (min(this, b)); reduceMin() reduces along an axis. */
     min(b: Operand): Tensor;
+    /** −this, elementwise. */
     neg(): Tensor;
+    /** eˣ, elementwise, with IEEE results (+Infinity past float32's range). */
     exp(): Tensor;
+    /** The natural logarithm, elementwise (−Infinity at 0, NaN below). */
     log(): Tensor;
+    /** thisᵖ, elementwise: p a number, or a tensor broadcast against this (pow(this, p)). */
     pow(p: Operand): Tensor;
+    /** 1 where this > b, else 0 (elementwise, with broadcasting; no gradient). */
     greater(b: Operand): Tensor;
+    /** 1 where this ≥ b, else 0 (elementwise, with broadcasting; no gradient). */
     greaterEqual(b: Operand): Tensor;
+    /** 1 where this < b, else 0 (elementwise, with broadcasting; no gradient). */
     less(b: Operand): Tensor;
+    /** 1 where this ≤ b, else 0 (elementwise, with broadcasting; no gradient). */
     lessEqual(b: Operand): Tensor;
+    /** 1 where this = b, else 0 (elementwise, with broadcasting; no gradient). */
     equal(b: Operand): Tensor;
+    /** 1 where this ≠ b, else 0 (elementwise, with broadcasting; no gradient). */
     notEqual(b: Operand): Tensor;
+    /** A copy whose gradient is zero: backward() stops here (stop-gradient). */
     detach(): Tensor;
+    /** A Dense layer's activation by name ("relu", or "softmax" along the last axis, …); alpha is leaky-relu's slope below 0 (default 0.01) and is refused for the others (activation(this, name, alpha)). */
     activation(name: Activation, alpha?: number): Tensor;
+    /** The matrix product this · b, either transposed as the options say (matmul(this, b, options)); throws a RangeError when the inner dimensions differ. */
     matmul(b: Tensor, options?: ops.MatmulOptions): Tensor;
+    /** The transpose of a matrix (a vector or a scalar comes back as a copy). */
     transpose(): Tensor;
+    /** The same values in another shape, one dimension of which may be −1 (whatever is left); throws a RangeError when the sizes differ. */
     reshape(shape: readonly number[]): Tensor;
+    /** The sum of all values (a scalar), or along an axis or axes, optionally keeping them as dimensions of 1. */
     sum(axisOrOptions?: number | readonly number[] | ops.ReduceOptions): Tensor;
+    /** The mean of all values (a scalar), or along an axis or axes, optionally keeping them as dimensions of 1. */
     mean(axisOrOptions?: number | readonly number[] | ops.ReduceOptions): Tensor;
+    /** |this|, elementwise (its gradient is sign(x)·g, and +g at 0). */
     abs(): Tensor;
+    /** √this, elementwise (NaN below 0). */
     sqrt(): Tensor;
+    /** this², elementwise. */
     square(): Tensor;
+    /** The values clamped to [lo, hi] (tfjs's clipByValue); the gradient passes where lo ≤ x ≤ hi; throws a RangeError unless lo ≤ hi, both finite. */
     clip(lo: number, hi: number): Tensor;
+    /** log(softmax) of each row, computed stably (for a cross-entropy over logits). */
     logSoftmax(): Tensor;
+    /** The slices at `indices` along `axis` (default 0), in that order (gather(this, indices, axis)); throws a RangeError for an index out of range. */
     gather(indices: readonly number[] | ArrayLike<number> | Tensor, axis?: number): Tensor;
+    /** Values picked along `axis` (default the last) by indices of the same rank, as numpy's take_along_axis (each row's value at its label: indices [m, 1]). */
     takeAlongAxis(indices: readonly (readonly number[])[] | Tensor, axis?: number): Tensor;
+    /** The block starting at `begin` (one index per dimension) of the given size (default: to the end; −1 also means to the end). */
     slice(begin: readonly number[], size?: readonly number[]): Tensor;
+    /** The largest value along `axis` (default: of all values); the gradient goes to the first largest. */
     reduceMax(axis?: number): Tensor;
+    /** The smallest value along `axis` (default: of all values); the gradient goes to the first smallest. */
     reduceMin(axis?: number): Tensor;
+    /** The index of the largest value along `axis` (default: of all values, flat), as a float tensor of whole numbers (no gradient). */
     argMax(axis?: number): Tensor;
+    /** The index of the smallest value along `axis` (default: of all values, flat), as a float tensor of whole numbers (no gradient). */
     argMin(axis?: number): Tensor;
     /**
      * Reverse mode from this tensor: a scalar (or any shape, given the gradient of its values).

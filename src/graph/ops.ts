@@ -112,6 +112,7 @@ const broadcastOp: GraphOp<readonly number[]> = {
 
 // ---- the table -----------------------------------------------------------------------------
 
+/** @internal The primitive ops' table (shape rule, forward pass, gradient rule), enumerated by the tests. */
 export const graphOps = {
   add: binaryOp("add", (g, [a, b], _o, _x, needs) => [needs[0] ? reduceTo(g, a.shape, false) : null, needs[1] ? reduceTo(g, b.shape, false) : null]),
   sub: binaryOp("sub", (g, [a, b], _o, _x, needs) => [needs[0] ? reduceTo(g, a.shape, false) : null, needs[1] ? reduceTo(neg(g), b.shape, true) : null]),
@@ -259,6 +260,7 @@ export const div = (a: Operand, b: Operand): Tensor => apply(graphOps.div, [a, b
 export const max = (a: Operand, b: Operand): Tensor => apply(graphOps.max, [a, b], undefined);
 /** The smaller of a and b, elementwise (its gradient goes to the smaller; to a on ties). */
 export const min = (a: Operand, b: Operand): Tensor => apply(graphOps.min, [a, b], undefined);
+/** −x, elementwise. */
 export const neg = (x: Tensor): Tensor => apply(graphOps.neg, [x], 0);
 /** eˣ with IEEE results (+Infinity past float32's range, subnormals and 0 below). */
 export const exp = (x: Tensor): Tensor => apply(graphOps.exp, [x], 0);
@@ -306,8 +308,11 @@ export const detach = (x: Tensor): Tensor => apply(graphOps.detach, [x], undefin
 /** @internal A recorded copy. */
 export const identity = (x: Tensor): Tensor => apply(graphOps.identity, [x], undefined);
 
+/** Options of matmul(): which operand to use transposed (neither by default). */
 export interface MatmulOptions {
+  /** Multiply by aᵀ instead of a (false by default; ignored for a vector). */
   transposeA?: boolean;
+  /** Multiply by bᵀ instead of b (false by default; ignored for a vector). */
   transposeB?: boolean;
 }
 
@@ -357,6 +362,7 @@ export function reshape(x: Tensor, shape: readonly number[]): Tensor {
   return apply(graphOps.reshape, [x], dims);
 }
 
+/** Options of sum() and mean(): which axes, and whether to keep them as dimensions of 1. */
 export interface ReduceOptions {
   /** The axis or axes to reduce (−1 is the last); all values when absent. */
   axis?: number | readonly number[];

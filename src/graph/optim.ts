@@ -19,7 +19,14 @@ export interface OptimizerState {
   variables: { shape: number[]; values: number[]; states: number[][] }[];
 }
 
+/**
+ * An optimizer over graph variables (tensors made by variable()): step() applies one update of
+ * each variable from its gradient, in place, keeping per-variable state (momentum, Adam's
+ * moments) between steps. The same update rules and defaults as a Network's optimizers. Make one
+ * with optimizer(), sgd(), momentum(), adam() or rmsprop().
+ */
 export class Optimizer {
+  /** The settings with every default filled in, e.g. { type: "adam", learningRate: 0.001, beta1: 0.9, beta2: 0.999, epsilon: 1e-7 }. */
   readonly spec: OptimizerSpec;
   private t = 0;
   private readonly slots = new Map<Tensor, Tensor[]>();
@@ -138,6 +145,7 @@ export class Optimizer {
     this.slots.clear();
   }
 
+  /** "Optimizer(adam, 2 variables, 10 steps)": the type, the variables it has state for, the steps taken. */
   toString(): string {
     return `Optimizer(${this.spec.type}, ${this.slots.size} variables, ${this.t} steps)`;
   }
@@ -162,7 +170,33 @@ export class Optimizer {
 
 /** An optimizer of the table by options ({ type: "adam", learningRate: 0.01 }) or name. */
 export const optimizer = (options: OptimizerOptions): Optimizer => new Optimizer(options);
+/**
+ * Plain gradient descent: v −= learningRate · g.
+ * @param learningRate The step size (default 0.01).
+ * @throws {RangeError} For a learning rate that is not a finite number > 0.
+ */
 export const sgd = (learningRate?: number): Optimizer => new Optimizer({ type: "sgd", learningRate });
+/**
+ * Gradient descent with momentum (Keras's form): u = momentum · u − learningRate · g, v += u.
+ * @param learningRate The step size (default 0.01).
+ * @param momentumValue The decay of the velocity u, in [0, 1) (default 0.9).
+ * @throws {RangeError} For a setting out of its range.
+ */
 export const momentum = (learningRate?: number, momentumValue?: number): Optimizer => new Optimizer({ type: "momentum", learningRate, momentum: momentumValue });
+/**
+ * Adam (Kingma and Ba), with Keras's defaults.
+ * @param learningRate The step size (default 0.001).
+ * @param beta1 The decay of the first moment, in [0, 1) (default 0.9).
+ * @param beta2 The decay of the second moment, in [0, 1) (default 0.999).
+ * @param epsilon Added to the root of the second moment (default 1e-7).
+ * @throws {RangeError} For a setting out of its range.
+ */
 export const adam = (learningRate?: number, beta1?: number, beta2?: number, epsilon?: number): Optimizer => new Optimizer({ type: "adam", learningRate, beta1, beta2, epsilon });
+/**
+ * RMSprop, with Keras's defaults.
+ * @param learningRate The step size (default 0.001).
+ * @param rho The decay of the mean square of the gradients, in [0, 1) (default 0.9).
+ * @param epsilon Added to the root of the mean square (default 1e-7).
+ * @throws {RangeError} For a setting out of its range.
+ */
 export const rmsprop = (learningRate?: number, rho?: number, epsilon?: number): Optimizer => new Optimizer({ type: "rmsprop", learningRate, rho, epsilon });

@@ -35,6 +35,7 @@ export interface GraphNode {
 /** Values a tensor can be made from: a number, number[] or number[][], or a flat array with a shape. */
 export type TensorLike = number | ArrayLike<number> | readonly (readonly number[])[];
 
+/** Options of tensor(), variable(), full(), zeros() and ones(). */
 export interface TensorOptions {
   /** "float32" (default): wasm kernels on the module's memory; "float64": the pure-TS reference. */
   dtype?: Dtype;
@@ -117,9 +118,19 @@ function free(t: Tensor): void {
 
 // ---- the tensor ----------------------------------------------------------------------------
 
+/**
+ * An n-dimensional array of float32 values in the wasm module's memory (or float64 values in
+ * JavaScript, for dtype "float64"), row-major, with the op that made it when it is recorded for
+ * reverse mode. Make one with tensor(), variable(), full(), zeros() or ones(), or with the ops
+ * (functions such as add(a, b), or the same as methods, a.add(b)). Its memory is released by
+ * dispose(), by the tidy() scope it was made in, or by `using`; reading it after that throws.
+ */
 export class Tensor {
+  /** The dimensions, outermost first ([] for a scalar, [n] for a vector, [rows, cols] for a matrix). */
   readonly shape: readonly number[];
+  /** The number of values: the product of the shape (1 for a scalar). */
   readonly size: number;
+  /** "float32" (wasm kernels) or "float64" (the reference): set when the tensor is made, kept by every op on it. */
   readonly dtype: Dtype;
   /** Whether backward() computes a gradient for this tensor (ops on it are recorded). */
   readonly requiresGrad: boolean;
@@ -151,6 +162,7 @@ export class Tensor {
     if (scope) { this.scope = scope; scope.add(this); }
   }
 
+  /** The number of dimensions: 0 for a scalar, 1 for a vector, 2 for a matrix. */
   get rank(): number {
     return this.shape.length;
   }
@@ -242,6 +254,7 @@ export class Tensor {
     this.dispose();
   }
 
+  /** "Tensor(float32, [2, 3], requiresGrad)": the dtype, the shape and the flags, never the values. */
   toString(): string {
     return `Tensor(${this.dtype}, [${this.shape.join(", ")}]${this.requiresGrad ? ", requiresGrad" : ""}${this.isDisposed ? ", disposed" : ""})`;
   }
@@ -349,10 +362,20 @@ export function full(shape: readonly number[], value = 0, options?: TensorOption
   return t;
 }
 
+/**
+ * A tensor of the given shape filled with 0 (full(shape, 0, options)).
+ * @param shape The dimensions, each a whole number ≥ 1 ([] for a scalar).
+ * @throws {RangeError} For a shape that is not a list of whole numbers ≥ 1, or too large.
+ */
 export function zeros(shape: readonly number[], options?: TensorOptions): Tensor {
   return full(shape, 0, options);
 }
 
+/**
+ * A tensor of the given shape filled with 1 (full(shape, 1, options)).
+ * @param shape The dimensions, each a whole number ≥ 1 ([] for a scalar).
+ * @throws {RangeError} For a shape that is not a list of whole numbers ≥ 1, or too large.
+ */
 export function ones(shape: readonly number[], options?: TensorOptions): Tensor {
   return full(shape, 1, options);
 }

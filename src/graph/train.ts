@@ -13,11 +13,17 @@ export type LossFunction = (yPred: Tensor, yTrue: Tensor) => Tensor;
 
 /** What training with a custom loss needs of a network: Network and ReferenceNetwork both fit. */
 export interface Trainable {
+  /** Values per input sample. */
   readonly inputSize: number;
+  /** Values per output row. */
   readonly outputSize: number;
+  /** The seed of the network's randomness (fitWithLoss shuffles with it by default). */
   readonly seed: number;
+  /** The outputs of a batch (m × outputSize, row-major), keeping what backward() needs. */
   forward(x: Batch): Float32Array | Float64Array;
+  /** Backpropagates the loss's gradient with respect to the last forward()'s outputs (m × outputSize). */
   backward(dOut: Batch): unknown;
+  /** One optimizer step from the gradients backward() left. */
   applyGradients(): void;
 }
 
@@ -51,13 +57,19 @@ export function trainBatchWithLoss(net: Trainable, x: Batch, y: Batch, loss: Los
   return value;
 }
 
+/** Options of fitWithLoss(). */
 export interface FitWithLossOptions {
+  /** The loss of a batch's outputs and targets (required). */
   loss: LossFunction;
+  /** Passes over the samples, 1 to 1e6 (default 1). */
   epochs?: number;
+  /** Samples per step, 1 to 2²⁰ (default 32; the last batch of an epoch may be smaller). */
   batchSize?: number;
+  /** Shuffle the samples before each epoch (default true). */
   shuffle?: boolean;
   /** Seed of the shuffles (the network's seed by default). */
   seed?: number;
+  /** Called after each epoch with its index (from 0) and its mean loss. */
   onEpochEnd?: (epoch: number, logs: { loss: number }) => void;
 }
 

@@ -1,9 +1,10 @@
 // The package as users take it (npm run test:consumers): the packed tarball in committed fixture
-// projects, built with esbuild, Vite (production build and dev server) and webpack 5 at their
-// defaults and run in Chromium, and run by Node as ES modules and through require(); a plain
-// <script type="module"> page with the single-file bundle; TypeScript consumers with
+// projects, built with esbuild, Vite (production build, `vite preview`, dev server) and webpack 5
+// at their defaults and run in Chromium, and run by Node as ES modules and through require(); a
+// plain <script type="module"> page with the single-file bundle; TypeScript consumers with
 // moduleResolution node16, nodenext and bundler, strict, skipLibCheck false, the default lib.
-// Every page computes Node's numbers, on 1 thread and on 2.
+// Every page computes Node's numbers, on 1 thread and on 2 where it is cross-origin isolated, and
+// on 1 thread with one notice where it is not.
 import { execFileSync } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
@@ -22,7 +23,7 @@ beforeAll(() => { expected = runNode(dir, "node-esm/index.js", 1); });
 
 /** The scenario's numbers, without the thread count they were computed on. */
 function numbers(result: Record<string, unknown>): Record<string, unknown> {
-  const { threads: _, notices: __, ...rest } = result;
+  const { threads: _, notices: __, isolated: ___, ...rest } = result;
   return rest;
 }
 
@@ -73,7 +74,7 @@ maybe("bundlers, in Chromium", () => {
       const result = (await handle.jsonValue()) as Record<string, unknown>;
       expect(errors).toEqual([]);
       if (result.error) throw new Error(`the page failed: ${result.error}`);
-      return result;
+      return { ...result, isolated: await page.evaluate(() => self.crossOriginIsolated) };
     } finally {
       await page.close();
     }
@@ -82,12 +83,28 @@ maybe("bundlers, in Chromium", () => {
   async function checkPage(root: string, path: string): Promise<void> {
     const server = await serveStatic(root);
     servers.push(server);
+    await checkIsolated(`${server.url}${path}`);
+  }
+
+  /** Threads start in the isolated page at `url`: 2 threads, not the fallback, and Node's bits on 1 and 2. */
+  async function checkIsolated(url: string): Promise<void> {
     for (const threads of [1, 2]) {
-      const got = await runPage(`${server.url}${path}`, threads);
+      const got = await runPage(url, threads);
+      expect(got.isolated).toBe(true);
       expect(got.threads).toBe(threads);
       expect(got.notices).toEqual([]);
       expect(numbers(got)).toEqual(numbers(expected));
     }
+  }
+
+  /** The page at `url` is not isolated: 2 threads asked, 1 given, one notice naming the cause, the same bits. */
+  async function checkFallback(url: string): Promise<void> {
+    const got = await runPage(url, 2);
+    expect(got.isolated).toBe(false);
+    expect(got.threads).toBe(1);
+    expect(numbers(got)).toEqual(numbers(expected));
+    expect(got.notices).toHaveLength(1);
+    expect((got.notices as string[])[0]).toMatch(/cross-origin isolated/);
   }
 
   test("esbuild (--bundle, its defaults: browser platform, iife)", async () => {
@@ -114,17 +131,34 @@ maybe("bundlers, in Chromium", () => {
     await checkPage(join(dir, "vite/dist"), "/index.html");
   });
 
+  test("Vite preview of the production build, cross-origin isolated by vite.config.js", async () => {
+    const { build, preview } = await import("vite");
+    await build({ root: join(dir, "vite"), logLevel: "error", build: { outDir: "dist-preview" } });
+    const server = await preview({ root: join(dir, "vite"), logLevel: "error", build: { outDir: "dist-preview" }, preview: { port: 0, host: "127.0.0.1" } });
+    try {
+      await checkIsolated(`${server.resolvedUrls!.local[0].replace(/\/$/, "")}/index.html`);
+    } finally {
+      await server.close();
+    }
+  });
+
   test("Vite dev server (its dependency pre-bundling), cross-origin isolated by vite.config.js", async () => {
     const { createServer } = await import("vite");
     const server = await createServer({ root: join(dir, "vite"), logLevel: "error", server: { port: 0, host: "127.0.0.1" } });
     await server.listen();
     try {
-      const url = server.resolvedUrls!.local[0].replace(/\/$/, "");
-      for (const threads of [1, 2]) {
-        const got = await runPage(`${url}/index.html`, threads);
-        expect(got.threads).toBe(threads);
-        expect(numbers(got)).toEqual(numbers(expected));
-      }
+      await checkIsolated(`${server.resolvedUrls!.local[0].replace(/\/$/, "")}/index.html`);
+    } finally {
+      await server.close();
+    }
+  });
+
+  test("Vite dev server without the headers: one thread and one notice", async () => {
+    const { createServer } = await import("vite");
+    const server = await createServer({ root: join(dir, "vite"), configFile: false, logLevel: "error", server: { port: 0, host: "127.0.0.1" } });
+    await server.listen();
+    try {
+      await checkFallback(`${server.resolvedUrls!.local[0].replace(/\/$/, "")}/index.html`);
     } finally {
       await server.close();
     }
