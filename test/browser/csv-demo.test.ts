@@ -51,10 +51,10 @@ function firstRows(target: string, n: number): Record<string, unknown>[] {
 maybe("a classifier: inferred types, a confusion matrix, and a downloaded model that predicts as the page did", async () => {
   const { page, model, predictions } = await trainOnPage("firm", 40);
   // The inferred types of the training rows' columns, with their encodings.
-  const types = await page.$$eval("#columns tbody tr", (trs) => trs.map((tr) => [...tr.querySelectorAll("td")].slice(0, 2).map((td) => td.textContent)));
+  const types = await page.$$eval("#columns tbody tr", (trs) => trs.map((tr) => Array.from(tr.querySelectorAll("td")).slice(0, 2).map((td) => td.textContent)));
   expect(types).toEqual([["invest", "number"], ["value", "number"], ["capital", "number"], ["year", "integer"]]);
   expect(await page.textContent("#task")).toBe("classification (3 classes)");
-  const cells = await page.$$eval("#confusion tr", (trs) => trs.map((tr) => [...tr.children].map((c) => c.textContent)));
+  const cells = await page.$$eval("#confusion tr", (trs) => trs.map((tr) => Array.from(tr.children).map((c) => c.textContent)));
   expect(cells[0]).toEqual(["", "General Electric", "General Motors", "US Steel"]);
   expect(cells.length).toBe(4);
   const held = cells.slice(1).flatMap((r) => r.slice(1).map(Number)).reduce((a, b) => a + b, 0);
