@@ -17,6 +17,37 @@
 }
 
 /**
+ * Layer norm of one row z(n) whose plain sums overflow (|z| near float32's limit): the row times c = 2^-e
+ * (exact, 2^e ≤ max|z| < 2^(e+1)) has a mean and a sum of squares that cannot overflow, and
+ * x̂ = (z·c − mean_c)/√(var_c + ε·c²). Writes xhat(n) and y(n) (either may be z) and returns invstd;
+ * NaN, writing nothing, when the row holds a non-finite value (the plain path's result then stands).
+ */
+function layerNormRowScaled(n: i32, zr: usize, gamma: usize, beta: usize, xr: usize, yr: usize, epsilon: f32): f32 {
+  let big: f32 = 0;
+  for (let j = 0; j < n; j++) big = Mathf.max(big, Mathf.abs(load<f32>(zr + (<usize>j << 2))));
+  if (!isFinite(big) || big < 1) return NaN;
+  const back = reinterpret<f32>(reinterpret<u32>(big) & 0x7f800000); // 2^e
+  const c: f32 = <f32>1 / back;
+  const inv = <f32>1 / <f32>n;
+  let s: f32 = 0;
+  for (let j = 0; j < n; j++) s += load<f32>(zr + (<usize>j << 2)) * c;
+  const mc = s * inv;
+  let q: f32 = 0;
+  for (let j = 0; j < n; j++) {
+    const d = load<f32>(zr + (<usize>j << 2)) * c - mc;
+    q += d * d;
+  }
+  const rc = <f32>1 / Mathf.sqrt(q * inv + epsilon * c * c);
+  for (let j = 0; j < n; j++) {
+    const o = <usize>j << 2;
+    const x = (load<f32>(zr + o) * c - mc) * rc;
+    store<f32>(xr + o, x);
+    store<f32>(yr + o, load<f32>(gamma + o) * x + load<f32>(beta + o));
+  }
+  return rc * c;
+}
+
+/**
  * Per row of z(m×n): invstd(m) = 1/√(var + ε), xhat(m×n) = (z − mean)·invstd, y(m×n) = γ(n)∘xhat + β(n).
  * In place allowed: xhat may be z, y may be xhat (then y is what remains).
  */
@@ -42,6 +73,14 @@ export function layer_norm_forward(m: i32, n: i32, z: usize, gamma: usize, beta:
     for (; j < n; j++) {
       const d = load<f32>(zr + (<usize>j << 2)) - mean;
       q += d * d;
+    }
+    // The plain sums overflow only for |z| near float32's limit: that row is redone scaled by a power of two (as BLAS snrm2 scales).
+    if (!isFinite(q)) {
+      const scaled = layerNormRowScaled(n, zr, gamma, beta, xhat + row, y + row, epsilon);
+      if (!isNaN(scaled)) {
+        store<f32>(invstd + (<usize>i << 2), scaled);
+        continue;
+      }
     }
     const r = rsqrt(q * inv, epsilon);
     store<f32>(invstd + (<usize>i << 2), r);

@@ -212,6 +212,18 @@ export function checkLossFits(loss: Loss, output: LayerSpec): void {
   }
 }
 
+/**
+ * Refuses a hidden "softmax" layer of one unit: softmax over one value is 1 whatever the input,
+ * so every layer after it would see a constant (the output layer's case is checkLossFits's).
+ */
+export function checkHiddenLayers(layers: readonly Pick<LayerSpec, "activation" | "units">[]): void {
+  layers.forEach((l, i) => {
+    if (i < layers.length - 1 && l.activation === "softmax" && l.units < 2) {
+      throw new RangeError(`layers[${i}]: a "softmax" layer needs at least 2 units, received 1 (softmax over one unit is always 1, so the layers after it would see a constant)`);
+    }
+  });
+}
+
 /** The loss a network gets when none is named: the natural pair of its output activation. */
 export function defaultLoss(output: LayerSpec): Loss {
   if (output.activation === "softmax") return "categorical-crossentropy";

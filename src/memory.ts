@@ -10,6 +10,28 @@ const PAGE = 65536;
  */
 const SMALL = 256;
 
+/** Who asked for a buffer: the heap (wasm linear memory) or a reader decoding a file into JS memory. */
+export type AllocationSource = "heap" | "reader";
+
+/**
+ * @internal Test hook: `request` sees the size in bytes of every region the heap is asked for and of
+ * every buffer a reader makes for decoded data, before it is made. The reader fuzz tests set it to
+ * check that no request exceeds the documented caps. null: no hook (the default).
+ */
+export const allocationHook: { request: ((bytes: number, source: AllocationSource) => void) | null } = { request: null };
+
+/** A zeroed Float32Array of `length` values for a reader's decoded data (seen by allocationHook). */
+export function readerFloat32(length: number): Float32Array {
+  allocationHook.request?.(length * 4, "reader");
+  return new Float32Array(length);
+}
+
+/** A zeroed Uint8Array of `length` bytes for a reader's file data (seen by allocationHook). */
+export function readerBytes(length: number): Uint8Array {
+  allocationHook.request?.(length, "reader");
+  return new Uint8Array(length);
+}
+
 /** Counters a test or a curious user can read to see that a warm step allocates nothing. */
 export interface HeapStats {
   /** Bytes currently handed out. */
@@ -52,6 +74,7 @@ export class Heap {
 
   /** A region of at least `bytes` bytes, aligned to 64; grows memory when needed. */
   alloc(bytes: number): number {
+    allocationHook.request?.(bytes, "heap");
     if (this.failIn !== null && this.failIn-- <= 0) {
       this.failIn = null;
       throw new RangeError(`injected allocation failure (${bytes} bytes)`);

@@ -3,7 +3,7 @@
 // engine (src/engine/), the training loop in src/training.ts, model files in src/model-file.ts.
 import "./disposable.js";
 import {
-  type LayerSpec, type Loss, type OptimizerSpec, LOSSES, checkLossFits, defaultLoss, describeOptimizer, parseLayer, parseOptimizer, tensorLayout,
+  type LayerSpec, type Loss, type OptimizerSpec, LOSSES, checkHiddenLayers, checkLossFits, defaultLoss, describeOptimizer, parseLayer, parseOptimizer, tensorLayout,
 } from "./config.js";
 import type { Engine, EngineSpec, Slot } from "./engine/engine.js";
 import { FeatureSpec, type Prediction, isRowObjects, objectRows } from "./features.js";
@@ -62,6 +62,7 @@ export class Model<A extends Float32Array | Float64Array> {
       return new Layer(l);
     });
     const specs: LayerSpec[] = layers.map((l) => ({ ...l.spec }));
+    checkHiddenLayers(specs);
     const output = specs[specs.length - 1];
     if (output.dropout > 0) {
       throw new RangeError(`the output layer cannot drop its outputs (layers[${specs.length - 1}].dropout is ${output.dropout}); put dropout on a hidden layer`);

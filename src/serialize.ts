@@ -1,5 +1,6 @@
 // Model files: float32 tensors as little-endian base64 (exact and about 5× smaller than
 // decimal JSON), with shape checks on the way back in.
+import { readerBytes } from "./memory.js";
 
 const CHUNK = 0x8000;
 
@@ -14,7 +15,7 @@ export function encodeFloat32(values: ArrayLike<number>): string {
 /** Bytes of a base64 string (atob, which browsers and Node 16+ both have). */
 export function base64ToBytes(text: string): Uint8Array {
   const binary = atob(text);
-  const bytes = new Uint8Array(binary.length);
+  const bytes = readerBytes(binary.length);
   for (let i = 0; i < binary.length; i++) bytes[i] = binary.charCodeAt(i);
   return bytes;
 }

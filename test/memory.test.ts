@@ -90,3 +90,34 @@ test("small regions wait in exact-size bins: reused at once, counted right, neve
   expect(() => heap.release(big)).toThrow(/unknown region/); // a second release of the same region
   expect(heap.stats()).toMatchObject({ bytesInUse: 0, liveRegions: 0 });
 });
+
+test("allocationHook sees every heap region and every reader buffer before it is made; a file claiming a huge shape asks for nothing", async () => {
+  const { allocationHook } = await import("../src/memory.js");
+  const { fromTfjs, toTfjs } = await import("../src/formats/tfjs.js");
+  const { fromOnnx, toOnnx } = await import("../src/formats/onnx.js");
+  const seen: [number, string][] = [];
+  allocationHook.request = (bytes, source) => { seen.push([bytes, source]); };
+  try {
+    const net = new Network(options);
+    expect(seen.some(([b, s]) => s === "heap" && b >= 20 * 16 * 4)).toBe(true); // the parameters, W of 20 × 16 among them
+    const { modelJson, weightData } = toTfjs(net);
+    const onnx = toOnnx(net);
+    seen.length = 0;
+    fromTfjs(modelJson, weightData).dispose();
+    expect(seen.some(([b, s]) => s === "reader" && b === 20 * 16 * 4)).toBe(true); // the decoded kernel, in JS
+    seen.length = 0;
+    fromOnnx(onnx).dispose();
+    expect(seen.some(([b, s]) => s === "reader" && b === 20 * 16 * 4)).toBe(true);
+    // A manifest claiming a 65,536 × 65,536 kernel over the same few bytes: refused before any buffer is asked for.
+    const huge = structuredClone(modelJson) as typeof modelJson;
+    const spec = huge.weightsManifest[0].weights[0] as { shape: number[] };
+    spec.shape = [65_536, 65_536];
+    (huge.modelTopology as unknown as { config: { layers: { config: { units: number } }[] } }).config.layers[0].config.units = 65_536;
+    seen.length = 0;
+    expect(() => fromTfjs(huge, weightData)).toThrow(/^tfjs/);
+    expect(Math.max(0, ...seen.map(([b]) => b))).toBeLessThanOrEqual(weightData.byteLength);
+    net.dispose();
+  } finally {
+    allocationHook.request = null;
+  }
+});

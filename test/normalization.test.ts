@@ -119,6 +119,47 @@ test("batch normalization of a batch of 1 (variance 0, only ε) and layer normal
   }
 });
 
+test("layer normalization of rows near float32's limit (plain sums overflow) matches the float64 reference, not 0", () => {
+  // Found by the reader fuzz (a flipped shard byte gave a weight of 1.6e38): the sum of squares overflowed,
+  // 1/√∞ = 0 normalized the row to 0 and the layer silently output β. Such rows are redone scaled.
+  const rows = [
+    [1.6e38, 0.25, -0.5, 0.1, 2, -3, 0.7], // one huge value (the fuzz case), SIMD body and tail
+    [3.4e38, -3.4e38, 3.4e38, -3.4e38, 3.3e38], // differences above float32's limit, and a sum that overflows
+    [2e19, -1e19, 5, 4e19, 0, 1, -2], // squares overflow, values do not
+    [0.5, -1, 2, 0.25, 3, -0.75, 1.5], // an ordinary row in the same call keeps the plain path
+  ];
+  const m = rows.length, n = 7;
+  const z = new Float32Array(m * n);
+  rows.forEach((r, i) => z.set(Array.from({ length: n }, (_, j) => r[j % r.length]), i * n));
+  const p = problem(new Random(68), m, n);
+  const stats = { mean: p.mean, variance: p.variance };
+  const got = kernels("layer", m, n, z, p.gamma, p.beta, stats, p.dy);
+  const want = reference("layer", m, n, z, p.gamma, p.beta, { mean: Float64Array.from(p.mean), variance: Float64Array.from(p.variance) }, p.dy);
+  expectClose(got.y, want.y, 8 * n * 2 ** -24 * (1 + maxAbs(want.y)), "y");
+  expect(got.dz.every(Number.isFinite)).toBe(true);
+  expectClose(got.dgamma, want.dgamma, 8 * m * 2 ** -24 * (1 + maxAbs(want.dgamma)) * 4, "dγ");
+  // The ordinary row's bits equal those of the same row normalized alone.
+  const alone = kernels("layer", 1, n, z.slice(3 * n), p.gamma, p.beta, stats, p.dy.slice(3 * n));
+  expect(got.y.slice(3 * n)).toEqual(alone.y);
+  // A row holding ∞ still gives NaN (the network's finite-output probe refuses it), not a made-up number.
+  const inf = kernels("layer", 1, n, Float32Array.from({ length: n }, (_, j) => (j === 2 ? Infinity : j)), p.gamma, p.beta, stats, p.dy.slice(0, n));
+  expect(inf.y.some(Number.isNaN)).toBe(true);
+});
+
+test("a network whose layer-normalized layer has a weight of 1.6e38 predicts what wasmlp/reference predicts", () => {
+  const layers = [{ units: 4, activation: "tanh" as const }, { units: 7, activation: "gelu" as const, normalization: "layer" as const }, { units: 1 }];
+  const a = new Network({ inputSize: 5, layers, seed: 3 });
+  const w = a.getWeights();
+  w[2][5] = 1.6e38;
+  a.setWeights(w);
+  const ref = ReferenceNetwork.fromJSON(a.toJSON());
+  const x = Float32Array.from({ length: 10 }, (_, i) => ((i * 7919) % 13) / 6.5 - 1);
+  const want = ref.predict(x);
+  expectClose(a.predict(x), want, 1e-5 * (1 + maxAbs(want)), "predict");
+  expect(Math.abs(want[0] - a.getWeights()[5][0])).toBeGreaterThan(1e-3); // not the bias alone: the layer did not collapse to β
+  [a, ref].forEach((n) => n.dispose());
+});
+
 // ---- the Network option ------------------------------------------------------------------
 
 const NORMS = ["layer", "batch"] as const;

@@ -68,6 +68,28 @@ describe("a softmax over one unit always outputs 1: refused whatever the loss", 
   test("two units with mse are fine", () => {
     new Network({ inputSize: 3, layers: [{ units: 2, activation: "softmax" }], loss: "mse" }).dispose();
   });
+  test("as a hidden layer too: Network, ReferenceNetwork, a model file and an import refuse it, holding no memory", async () => {
+    const { memoryStats } = await import("wasmlp");
+    const { fromTfjs, readTfjs, toTfjs } = await import("wasmlp/tfjs");
+    const message = 'layers[1]: a "softmax" layer needs at least 2 units, received 1 (softmax over one unit is always 1, so the layers after it would see a constant)';
+    const hidden = { inputSize: 3, layers: [{ units: 4 }, { units: 1, activation: "softmax" as const }, { units: 2, activation: "sigmoid" as const }], seed: 1 };
+    const before = memoryStats();
+    for (const N of [Network, ReferenceNetwork]) {
+      expect(() => new N(hidden)).toThrow(RangeError);
+      expect(() => new N(hidden)).toThrow(message);
+    }
+    // A model file and a tfjs model with that layer: a 1-unit sigmoid layer renamed by hand.
+    const ok = new Network({ ...hidden, layers: [{ units: 4 }, { units: 1, activation: "sigmoid" as const }, { units: 2, activation: "sigmoid" as const }] });
+    const file = JSON.parse(JSON.stringify(ok.toJSON()).replace('"sigmoid"', '"softmax"'));
+    const { modelJson, weightData: data } = toTfjs(ok);
+    ok.dispose();
+    expect(() => Network.fromJSON(file)).toThrow(message);
+    const layers = (modelJson.modelTopology as unknown as { config: { layers: { config: { activation: string } }[] } }).config.layers;
+    layers[1].config.activation = "softmax";
+    expect(() => fromTfjs(modelJson, data)).toThrow(`tfjs model: ${message}`);
+    expect(() => readTfjs(modelJson, data)).toThrow(`tfjs model: ${message}`);
+    expect(memoryStats()).toMatchObject({ liveRegions: before.liveRegions, bytesInUse: before.bytesInUse });
+  });
 });
 
 describe("classWeight as an array (one weight per class), as the README says", () => {

@@ -1,7 +1,7 @@
 // The data level beneath the format functions: a model as a reader decodes it (layers and
 // float32 weights), and the conversions between it and wasmlp's model file (ModelJSON).
 // Needs no wasm: readTfjs, readOnnx and the writers run before init(), or without it.
-import { LOSSES, type Loss, type NetworkSpec, checkLossFits, defaultLoss, parseLayer, parseOptimizer } from "../config.js";
+import { LOSSES, type Loss, type NetworkSpec, checkHiddenLayers, checkLossFits, defaultLoss, parseLayer, parseOptimizer } from "../config.js";
 import type { Layer } from "../layer.js";
 import { parseModelJSON, toModelJSON } from "../model-file.js";
 import { randomSeed } from "../random.js";
@@ -45,6 +45,7 @@ export function modelJSONOf(decoded: DecodedModel, options: ImportOptions, prefi
   let spec: NetworkSpec;
   try {
     const layers = decoded.layers.map((l, i) => parseLayer(layerOptions(l), `layers[${i}]`));
+    checkHiddenLayers(layers);
     const output = layers[layers.length - 1];
     const given = importedLoss(decoded, options);
     const loss = given === undefined ? defaultLoss(output) : checkOneOf("loss", given, LOSSES);

@@ -8,6 +8,7 @@
 import { closeSync, constants, fstatSync, openSync, readSync, realpathSync, statSync, type Stats } from "node:fs";
 import { dirname, isAbsolute, join, relative, resolve, sep } from "node:path";
 import { FormatError } from "./errors.js";
+import { readerBytes } from "../memory.js";
 
 export interface FileInfo {
   /** "file", "folder", "FIFO (named pipe)", "device", "socket", or "not a regular file". */
@@ -41,7 +42,7 @@ function readBounded(path: string, maxBytes: number): Uint8Array {
     const s = fstatSync(fd);
     if (!s.isFile()) throw new FormatError(`${path} is a ${kindOf(s)}; expected a regular file`);
     if (s.size > maxBytes) throw new FormatError(`${path} is ${s.size} bytes, over its cap of ${maxBytes}`);
-    const out = new Uint8Array(s.size);
+    const out = readerBytes(s.size);
     let at = 0;
     while (at < out.length) {
       const n = readSync(fd, out, at, out.length - at, null);

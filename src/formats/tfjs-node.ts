@@ -2,10 +2,10 @@
 // as tfjs-layers' file:// saver and tensorflowjs_converter write them. Every file is read
 // through files.ts (the folder rule and the size caps); readTfjsFolder / writeTfjsFolder are
 // the data level (a wasmlp model file, no wasm), loadTfjs / saveTfjs the same with a Network.
-import { mkdirSync } from "node:fs";
 import { join } from "node:path";
 import type { Network } from "../network.js";
-import { writeAtomically } from "../atomic-write.js";
+import { checkFileTarget, prepareFolder, writeAtomically } from "../atomic-write.js";
+export { WriteTargetError } from "../atomic-write.js";
 import type { ModelJSON } from "../types.js";
 import { describe } from "./describe.js";
 import { FormatError, FormatSyntaxError, FormatTypeError } from "./errors.js";
@@ -85,19 +85,20 @@ function checkShardBytes(options: { shardBytes?: number }): number {
 }
 
 /** Writes the shards first and model.json last, each through a temporary file and a rename. */
-function writeFolder({ modelJson, weightData }: { modelJson: TfjsModelJson; weightData: ArrayBuffer }, dir: string, shardBytes: number): string[] {
+function writeFolder({ modelJson, weightData }: { modelJson: TfjsModelJson; weightData: ArrayBuffer }, dir: string, shardBytes: number, label: string): string[] {
   const bytes = new Uint8Array(weightData);
   const count = Math.max(1, Math.ceil(bytes.length / shardBytes));
   const names = Array.from({ length: count }, (_, i) => `group1-shard${i + 1}of${count}.bin`);
   const json: TfjsModelJson = { ...modelJson, weightsManifest: [{ paths: names, weights: modelJson.weightsManifest[0].weights }] };
-  mkdirSync(dir, { recursive: true });
+  prepareFolder(dir, label); // checked, then made one level at a time: a recursive mkdir spins on /proc/self/x
+  const modelPath = join(dir, "model.json");
+  for (const path of [...names.map((name) => join(dir, name)), modelPath]) checkFileTarget(path, label); // all of them before the first write
   const written = names.map((name, i) => {
     const path = join(dir, name);
-    writeAtomically(path, bytes.subarray(i * shardBytes, (i + 1) * shardBytes));
+    writeAtomically(path, bytes.subarray(i * shardBytes, (i + 1) * shardBytes), label);
     return path;
   });
-  const modelPath = join(dir, "model.json");
-  writeAtomically(modelPath, JSON.stringify(json));
+  writeAtomically(modelPath, JSON.stringify(json), label);
   return [modelPath, ...written];
 }
 
@@ -105,15 +106,21 @@ function writeFolder({ modelJson, weightData }: { modelJson: TfjsModelJson; weig
  * Writes a network as a tfjs layers model into `dir` (created if missing): model.json and
  * weight shards of at most `shardBytes` (group1-shard1ofN.bin, …). The shards are written
  * first and model.json last, each through a temporary file and a rename, so a reader never
- * sees a model.json whose shards are missing. Returns the paths written.
+ * sees a model.json whose shards are missing. Returns the paths written. `dir` is checked
+ * before anything is written and missing folders are made one level at a time, so a path that
+ * cannot be a folder (`/proc/self/x`, a file among its parents) fails at once.
+ * @throws WriteTargetError when `dir` cannot be written or created (message "saveTfjs DIR: …").
  */
 export function saveTfjs(net: TfjsExportable, dir: string, options: { shardBytes?: number } = {}): string[] {
   const shardBytes = checkShardBytes(options);
-  return writeFolder(toTfjs(net), dir, shardBytes);
+  return writeFolder(toTfjs(net), dir, shardBytes, "saveTfjs");
 }
 
-/** saveTfjs of a wasmlp model file (toJSON's object or its JSON text), without wasm. */
+/**
+ * saveTfjs of a wasmlp model file (toJSON's object or its JSON text), without wasm.
+ * @throws WriteTargetError when `dir` cannot be written or created (message "writeTfjsFolder DIR: …").
+ */
 export function writeTfjsFolder(model: ModelJSON | string, dir: string, options: { shardBytes?: number } = {}): string[] {
   const shardBytes = checkShardBytes(options);
-  return writeFolder(writeTfjs(model), dir, shardBytes);
+  return writeFolder(writeTfjs(model), dir, shardBytes, "writeTfjsFolder");
 }

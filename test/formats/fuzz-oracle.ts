@@ -5,6 +5,7 @@
 // (a running error analysis of the float64 forward pass: see boundedForward).
 import { expect } from "vitest";
 import { Network, memoryStats } from "wasmlp";
+import { allocationHook } from "../../src/memory.js";
 import { ReferenceNetwork } from "wasmlp/reference";
 import { activationOps } from "../../src/activations.js";
 import { tensorLayout } from "../../src/config.js";
@@ -18,6 +19,47 @@ const U = 2 ** -24;
 
 /** What the oracle saw, for the property's counts. */
 export interface Tally { built: number; refused: number }
+
+/**
+ * The largest buffer asked for so far, from the heap (wasm memory) and from the readers (decoded
+ * data in JS), and the largest reader request relative to the file's bytes; the fuzz tests print them.
+ */
+export const allocationHighWater = { heap: 0, reader: 0, readerOverFile: 0 };
+
+/**
+ * What a file of `fileBytes` bytes may make wasmlp ask for in one allocation: nothing above the
+ * format's documented cap (`cap`), and nothing sized by a number in the file beyond what the file
+ * holds: a reader's buffer at most the file's bytes, or a vector of MAX_UNITS floats (a γ of ones,
+ * a zero bias); a heap region at most the file's bytes (a weight tensor) or a batch's workspace.
+ */
+export interface AllocationLimits { cap: number; fileBytes: number }
+
+const MAX_UNITS_BYTES = 4 * 65_536;
+
+/** Runs `f` with the heap hook recording every request; fails on one above the limits. */
+function watched<T>(limits: AllocationLimits, f: () => T): T {
+  const seen: { bytes: number; source: string }[] = [];
+  allocationHook.request = (bytes, source) => {
+    seen.push({ bytes, source });
+  };
+  try {
+    return f();
+  } finally {
+    allocationHook.request = null;
+    for (const { bytes, source } of seen) {
+      expect(bytes, `${source} request of ${bytes} bytes over the cap ${limits.cap}`).toBeLessThanOrEqual(limits.cap);
+      if (source === "reader") {
+        expect(bytes, `reader request of ${bytes} bytes for a file of ${limits.fileBytes}`).toBeLessThanOrEqual(Math.max(limits.fileBytes, MAX_UNITS_BYTES));
+        allocationHighWater.reader = Math.max(allocationHighWater.reader, bytes);
+        allocationHighWater.readerOverFile = Math.max(allocationHighWater.readerOverFile, bytes / limits.fileBytes);
+      } else {
+        // A weight tensor is at most the file's bytes; a workspace holds a batch's rows of a layer no wider than MAX_UNITS.
+        expect(bytes, `heap request of ${bytes} bytes for a file of ${limits.fileBytes}`).toBeLessThanOrEqual(Math.max(limits.fileBytes, 256 * MAX_UNITS_BYTES));
+        allocationHighWater.heap = Math.max(allocationHighWater.heap, bytes);
+      }
+    }
+  }
+}
 
 /**
  * The float64 forward pass of a decoded model with, per output, a bound on how far a float32
@@ -92,12 +134,12 @@ export function boundedForward(model: ModelJSON, x: ArrayLike<number>): { value:
  * Runs one mutated input through the network builder and the data-level reader and checks the
  * oracle. `prefix` is the format's name, which every message starts with.
  */
-export function checkOutcome(prefix: string, build: () => Network, read: () => ModelJSON, tally: Tally): void {
+export function checkOutcome(prefix: string, build: () => Network, read: () => ModelJSON, tally: Tally, limits: AllocationLimits): void {
   const before = memoryStats();
   let net: Network | null = null;
   let error: unknown = null;
   try {
-    net = build();
+    net = watched(limits, build);
   } catch (e) {
     error = e;
   }
@@ -111,7 +153,7 @@ export function checkOutcome(prefix: string, build: () => Network, read: () => M
     // The data level refuses it too, with a named error (the probe for overflowing outputs is the network's alone).
     let readError: unknown = null;
     try {
-      read();
+      watched(limits, read);
     } catch (e) {
       readError = e;
     }
@@ -120,7 +162,7 @@ export function checkOutcome(prefix: string, build: () => Network, read: () => M
     return;
   }
   try {
-    const model = read();
+    const model = watched(limits, read);
     const again = Network.fromJSON(model);
     expect(again.layers.map(String)).toEqual(net.layers.map(String));
     again.getWeights().forEach((w, i) => expect(w).toEqual(net!.getWeights()[i]));

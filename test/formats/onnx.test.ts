@@ -55,6 +55,17 @@ describe("networks wasmlp exports run in onnxruntime-web", () => {
     }
   });
 
+  test("toOnnx returns a plain Uint8Array that owns exactly its bytes (not a Node Buffer in a shared pool, whose slice() is a view)", () => {
+    const net = new Network({ inputSize: 3, layers: [{ units: 2, activation: "softmax" }], seed: 1 });
+    const bytes = toOnnx(net);
+    expect(Object.getPrototypeOf(bytes)).toBe(Uint8Array.prototype);
+    expect([bytes.byteOffset, bytes.buffer.byteLength]).toEqual([0, bytes.length]);
+    const copy = bytes.slice();
+    copy[0] ^= 1;
+    expect(copy[0]).not.toBe(bytes[0]); // slice() copied: mutating a copy leaves the export alone
+    net.dispose();
+  });
+
   test("batch- and layer-normalized layers export as BatchNormalization and LayerNormalization, run in onnxruntime and come back bit for bit", async () => {
     const net = new Network({ inputSize: 11, layers: [
       { units: 8, activation: "relu", normalization: { type: "batch", momentum: 0.8, epsilon: 0.01 } }, { units: 6, activation: "gelu", normalization: "layer" },

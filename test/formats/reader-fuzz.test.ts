@@ -2,7 +2,8 @@
 // mutated (bytes flipped, cut, inserted; values replaced, deleted, renamed, retyped; shapes and
 // dims changed; nesting deepened), must each give one of wasmlp's named format errors or a
 // network that agrees with wasmlp/reference (fuzz-oracle.ts). The walkers' counters must stay
-// under the caps. Fixed seeds; `npm run fuzz -- --runs N` runs each property N times.
+// under the caps, and no allocation asked of the heap or by a reader may pass the documented cap
+// or what the file's bytes justify (fuzz-oracle.ts). Fixed seeds; `npm run fuzz -- --runs N` runs each property N times.
 import fc from "fast-check";
 import protobuf from "protobufjs/light.js";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
@@ -11,7 +12,9 @@ import { fromOnnx, readOnnx, toOnnx } from "wasmlp/onnx";
 import { fromTfjs, readTfjs, toTfjs } from "wasmlp/tfjs";
 import { MAX_JSON_DEPTH, MAX_JSON_VALUES, MAX_PROTO_DEPTH, MAX_PROTO_FIELDS, resetWalkerHighWater, walkerHighWater } from "../../src/formats/limits.js";
 import { ONNX_SCHEMA } from "../../src/formats/onnx-schema.js";
-import { type Tally, checkOutcome } from "./fuzz-oracle.js";
+import { MAX_ONNX_BYTES } from "../../src/formats/onnx/read.js";
+import { MAX_TFJS_WEIGHT_BYTES } from "../../src/formats/tfjs/manifest.js";
+import { type AllocationLimits, type Tally, allocationHighWater, checkOutcome } from "./fuzz-oracle.js";
 
 /** Runs per property: WASMLP_FUZZ_RUNS (npm run fuzz -- --runs N), else what fits npm test's budget. */
 const RUNS = Number(process.env.WASMLP_FUZZ_RUNS ?? 0) || 0;
@@ -25,6 +28,8 @@ type Json = unknown;
 type Path = (string | number)[];
 const tallies: Record<string, Tally> = {};
 const tally = (name: string): Tally => (tallies[name] ??= { built: 0, refused: 0 });
+/** A tfjs model's bytes: its model.json text and its weight shards. */
+const tfjsLimits = (json: string, shards: Uint8Array[]): AllocationLimits => ({ cap: MAX_TFJS_WEIGHT_BYTES, fileBytes: json.length + shards.reduce((n, s) => n + s.length, 0) });
 
 /** Small valid models wasmlp writes: every kind of layer the readers map. */
 function networks(): Network[] {
@@ -61,7 +66,7 @@ afterAll(() => {
   expect(walkerHighWater.protoFields).toBeLessThanOrEqual(MAX_PROTO_FIELDS);
   // Each property both built networks (checked against the reference) and met refusals.
   for (const [name, t] of Object.entries(tallies)) expect(t.built > 0 && t.refused > 0, `${name}: ${JSON.stringify(t)}`).toBe(true);
-  if (process.env.WASMLP_FUZZ_RUNS) console.log(`fuzz runs per property ${RUNS}, seed ${SEED}:`, JSON.stringify(tallies), "walkers' high water", JSON.stringify(walkerHighWater));
+  if (process.env.WASMLP_FUZZ_RUNS) console.log(`fuzz runs per property ${RUNS}, seed ${SEED}:`, JSON.stringify(tallies), "walkers' high water", JSON.stringify(walkerHighWater), "largest allocation requests", JSON.stringify(allocationHighWater));
 });
 
 /** Every path to a value in a JSON tree. */
@@ -120,7 +125,7 @@ describe("tfjs", () => {
     fc.assert(fc.property(fc.nat({ max: 2 }), jsonMutation, (which, m) => {
       const base = tfjsBases[which];
       const json = mutateJson(base.modelJson, m);
-      checkOutcome("tfjs", () => fromTfjs(json, base.weightData), () => readTfjs(json, base.weightData, { seed: 1 }), tally("tfjs json"));
+      checkOutcome("tfjs", () => fromTfjs(json, base.weightData), () => readTfjs(json, base.weightData, { seed: 1 }), tally("tfjs json"), tfjsLimits(JSON.stringify(base.modelJson), [base.weightData]));
     }), { seed: SEED, numRuns: runs(200) });
   });
 
@@ -130,7 +135,7 @@ describe("tfjs", () => {
       const s = JSON.stringify(base.modelJson);
       const i = at % s.length;
       const json = op === 0 ? s.slice(0, i) : op === 1 ? s.slice(0, i) + text + s.slice(i + 1) : s.slice(0, i) + text + s.slice(i);
-      checkOutcome("tfjs", () => fromTfjs(json, base.weightData), () => readTfjs(json, base.weightData, { seed: 1 }), tally("tfjs text"));
+      checkOutcome("tfjs", () => fromTfjs(json, base.weightData), () => readTfjs(json, base.weightData, { seed: 1 }), tally("tfjs text"), tfjsLimits(json, [base.weightData]));
     }), { seed: SEED + 1, numRuns: runs(300) });
   });
 
@@ -142,7 +147,7 @@ describe("tfjs", () => {
       data = resize < 0 ? data.slice(0, Math.max(0, data.length + resize)) : Uint8Array.from([...data, ...new Array(resize).fill(7)]);
       const points = [...new Set(cuts.map((c) => (data.length ? c % data.length : 0)))].sort((a, b) => a - b);
       const shards = [0, ...points].map((p, i, all) => data.slice(p, i + 1 < all.length ? all[i + 1] : data.length));
-      checkOutcome("tfjs", () => fromTfjs(base.modelJson, shards), () => readTfjs(base.modelJson, shards, { seed: 1 }), tally("tfjs shards"));
+      checkOutcome("tfjs", () => fromTfjs(base.modelJson, shards), () => readTfjs(base.modelJson, shards, { seed: 1 }), tally("tfjs shards"), tfjsLimits(JSON.stringify(base.modelJson), shards));
     }), { seed: SEED + 2, numRuns: runs(300) });
   });
 });
@@ -214,7 +219,7 @@ describe("onnx", () => {
   test("structure: dims, op types, data types, names, attributes, input shape, opset and nesting changed", () => {
     fc.assert(fc.property(fc.nat({ max: 2 }), onnxMutation, (which, m) => {
       const bytes = mutateOnnx(onnxBases[which], m);
-      checkOutcome("onnx", () => fromOnnx(bytes), () => readOnnx(bytes, { seed: 1 }), tally("onnx structure"));
+      checkOutcome("onnx", () => fromOnnx(bytes), () => readOnnx(bytes, { seed: 1 }), tally("onnx structure"), { cap: MAX_ONNX_BYTES, fileBytes: bytes.length });
     }), { seed: SEED + 3, numRuns: runs(200) });
   });
 
@@ -226,7 +231,7 @@ describe("onnx", () => {
       if (op === 1) bytes = bytes.slice(0, i);
       else if (op === 2) bytes = Uint8Array.from([...bytes.slice(0, i), ...extra, ...bytes.slice(i)]);
       else if (op === 3) bytes = Uint8Array.from([...bytes, ...bytes.slice(i, i + 40)]);
-      checkOutcome("onnx", () => fromOnnx(bytes), () => readOnnx(bytes, { seed: 1 }), tally("onnx bytes"));
+      checkOutcome("onnx", () => fromOnnx(bytes), () => readOnnx(bytes, { seed: 1 }), tally("onnx bytes"), { cap: MAX_ONNX_BYTES, fileBytes: bytes.length });
     }), { seed: SEED + 4, numRuns: runs(300) });
   });
 
@@ -241,8 +246,10 @@ describe("onnx", () => {
     const out: number[] = [];
     for (let l = 0; l < LEVELS; l++) out.push(...varint((fieldOf(l) << 3) | 2), ...varint(lengths[l]));
     const bytes = Uint8Array.from(out);
+    const before = { ...walkerHighWater }; // the other properties' high water, which afterAll checks
     resetWalkerHighWater();
     expect(() => fromOnnx(bytes)).toThrow(`onnx: protobuf messages nest deeper than MAX_PROTO_DEPTH (${MAX_PROTO_DEPTH}) levels`);
     expect(walkerHighWater.protoDepth).toBe(MAX_PROTO_DEPTH);
+    for (const k of Object.keys(before) as (keyof typeof before)[]) walkerHighWater[k] = Math.max(walkerHighWater[k], before[k]);
   });
 });

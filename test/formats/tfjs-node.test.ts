@@ -1,10 +1,10 @@
 // tfjs layers models as directories: model.json plus weight shards, read in manifest order
 // (several groups, several shards, shards that split a tensor), written atomically in shards.
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, truncateSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, truncateSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { beforeAll, describe, expect, test } from "vitest";
-import { MAX_TFJS_JSON_BYTES, MAX_TFJS_WEIGHT_BYTES, TFJS_SHARD_BYTES, loadTfjs, saveTfjs } from "wasmlp/tfjs/node";
+import { MAX_TFJS_JSON_BYTES, MAX_TFJS_WEIGHT_BYTES, TFJS_SHARD_BYTES, WriteTargetError, loadTfjs, saveTfjs, writeTfjsFolder } from "wasmlp/tfjs/node";
 import { init, memoryStats, Network } from "../../src/index.js";
 import { maxRelDiff, predictTf, randomInputs, randomizeWeights, save, tf, tfl, tfReady } from "./tfjs-helpers.js";
 
@@ -82,6 +82,40 @@ describe("saveTfjs writes what tfjs-layers loads", () => {
     }
     expect(() => saveTfjs(net, join(root, "bad"), { shardBytes: 6 })).toThrow(/shardBytes must be a positive multiple of 4, received 6/);
     net.dispose();
+  });
+});
+
+describe("saveTfjs and writeTfjsFolder check the folder before writing (one helper with the command line's --out)", () => {
+  const net = () => new Network({ inputSize: 3, layers: [{ units: 2, activation: "sigmoid" }], seed: 1 });
+  const writers = [
+    ["saveTfjs", (dir: string) => { const n = net(); try { return saveTfjs(n, dir); } finally { n.dispose(); } }],
+    ["writeTfjsFolder", (dir: string) => { const n = net(); try { return writeTfjsFolder(n.toJSON(), dir); } finally { n.dispose(); } }],
+  ] as const;
+
+  test.each(writers)("%s /proc/self/x fails at once with a WriteTargetError (a recursive mkdir spins there)", (name, write) => {
+    if (!existsSync("/proc/self")) return;
+    expect(() => write("/proc/self/x")).toThrow(WriteTargetError);
+    expect(() => write("/proc/self/x")).toThrow(`${name} /proc/self/x: the folder /proc/self is not writable`);
+  });
+
+  test.each(writers)("%s: a file where the folder should be, or among its parents, is refused and nothing is written", (name, write) => {
+    const file = join(root, `${name}-file`);
+    writeFileSync(file, "not a folder");
+    expect(() => write(file)).toThrow(`${name} ${file} is a file; expected a folder`);
+    expect(() => write(join(file, "sub"))).toThrow(`${name} ${join(file, "sub")}: ${file} is a file, not a folder`);
+    expect(readFileSync(file, "utf8")).toBe("not a folder");
+  });
+
+  test.each(writers)("%s: a folder named model.json inside the target is refused before any shard is written", (name, write) => {
+    const dir = join(root, `${name}-dir`);
+    mkdirSync(join(dir, "model.json"), { recursive: true });
+    expect(() => write(dir)).toThrow(WriteTargetError);
+    expect(readdirSync(dir)).toEqual(["model.json"]);
+  });
+
+  test.each(writers)("%s makes missing folders one level at a time", (name, write) => {
+    const dir = join(root, `${name}-deep`, "a", "b");
+    expect(write(dir).map((p) => p.slice(dir.length + 1))).toEqual(["model.json", "group1-shard1of1.bin"]);
   });
 });
 

@@ -93,5 +93,7 @@ export function decodeModel(bytes: Uint8Array): Model {
 }
 
 export function encodeModel(model: object): Uint8Array {
-  return ModelProto.encode(ModelProto.fromObject(model)).finish();
+  // In Node protobufjs returns a Buffer, often a view into a shared 8 KiB pool: its .slice() is a view and its
+  // .buffer holds other bytes. A plain Uint8Array that owns exactly the model's bytes surprises no one.
+  return Uint8Array.from(ModelProto.encode(ModelProto.fromObject(model)).finish());
 }

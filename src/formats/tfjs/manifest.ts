@@ -3,6 +3,7 @@
 import { describe } from "../describe.js";
 import { FormatError, FormatSyntaxError, FormatTypeError, UnsupportedFormatError } from "../errors.js";
 import { checkJsonTree } from "../limits.js";
+import { readerBytes } from "../../memory.js";
 
 /** Largest model.json text read (the topology is small; the weights live in the binary part). */
 export const MAX_TFJS_JSON_BYTES = 16 * 1024 * 1024;
@@ -64,7 +65,7 @@ export function weightBytes(data: unknown): Uint8Array {
   const total = views.reduce((n, v) => n + v.byteLength, 0);
   if (total > MAX_TFJS_WEIGHT_BYTES) throw new FormatError(`tfjs weight data is ${total} bytes, over the cap MAX_TFJS_WEIGHT_BYTES (${MAX_TFJS_WEIGHT_BYTES})`);
   if (views.length === 1) return views[0];
-  const out = new Uint8Array(total);
+  const out = readerBytes(total);
   let at = 0;
   for (const v of views) { out.set(v, at); at += v.byteLength; }
   return out;

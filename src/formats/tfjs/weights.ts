@@ -4,6 +4,7 @@
 import { FormatError, UnsupportedFormatError } from "../errors.js";
 import type { TfjsWeightSpec } from "./manifest.js";
 import { type DensePlan, MAX_TFJS_UNITS, type NormalizationPlan } from "./topology.js";
+import { readerFloat32 } from "../../memory.js";
 
 function findWeight(specs: TfjsWeightSpec[], layer: string, part: string): number {
   // TensorFlow's variable names may end in an output index ("dense/kernel:0").
@@ -35,13 +36,13 @@ export function bindWeights(layers: DensePlan[], declaredInput: number, specs: T
       throw new FormatError(`${where}: kernel "${kernel.name}" has shape [${kernel.shape.join(", ")}], expected [${fanIn}, ${l.units}] (${li === 0 ? "the declared input size" : `the ${fanIn} units of "${layers[li - 1].name}"`})`);
     }
     used.add(k);
-    const w = new Float32Array(l.units * fanIn);
+    const w = readerFloat32(l.units * fanIn);
     const base = offsets[k];
     for (let i = 0; i < fanIn; i++) {
       for (let o = 0; o < l.units; o++) w[o * fanIn + i] = readFinite(view, base + 4 * (i * l.units + o), kernel.name, i * l.units + o);
     }
     out.push(w);
-    const b = new Float32Array(l.units);
+    const b = readerFloat32(l.units);
     const bi = findWeight(specs, l.name, "bias");
     if (l.useBias) {
       if (bi < 0) throw new FormatError(`${where}: use_bias is true but there is no weight "${l.name}/bias"`);
@@ -57,7 +58,7 @@ export function bindWeights(layers: DensePlan[], declaredInput: number, specs: T
   });
   // Then wasmlp's order: γ and β of each normalized layer, then each batch-normalized layer's moving mean and variance.
   const vector = (n: NormalizationPlan, part: string, units: number, present: boolean, fill: number): Float32Array => {
-    const v = new Float32Array(units).fill(fill);
+    const v = readerFloat32(units).fill(fill);
     const i = findWeight(specs, n.name, part);
     if (!present) {
       if (i >= 0) throw new FormatError(`tfjs layer "${n.name}": the weights hold "${specs[i].name}" although the layer's config leaves it out`);
