@@ -29,9 +29,9 @@ export function checkFileFields(what: string, data: object, fields: FieldVersion
     const since = fields.get(key);
     if (since === undefined) {
       const known = [...fields].filter(([, v]) => v <= version).map(([k]) => k);
-      throw new RangeError(`${what} has an unknown field "${key}" (format ${version} has ${known.join(", ")}); refused rather than ignored, as it could change what the model computes`);
+      throw new RangeError(`${what} has an unknown field "${key}" (format ${version} has ${known.join(", ")})`);
     }
-    if (since > version) throw new RangeError(`${what}.${key} is not part of format ${version} (it came with format ${since}); the file's version was edited or the file is damaged`);
+    if (since > version) throw new RangeError(`${what}.${key} is not part of format ${version} (it came with format ${since})`);
   }
 }
 
