@@ -11,11 +11,14 @@ import type { Batch, Evaluation, Labels } from "./types.js";
 import { type Runtime, runtime } from "./runtime.js";
 import { type RelaxedKernels, relaxedKernels } from "./wasm.js";
 import { base64ToBytes, decodeFloat32, encodeFloat32 } from "./serialize.js";
+import { FeatureSpec, type FeaturesJSON, type Prediction, isRowObjects, predictRowObjects } from "./features.js";
+import { type FieldVersions, checkFileFields, checkFileVersion, fileVersionFor } from "./file-version.js";
 import { assertFinite, checkInt, checkKeys, checkObject, checkOneOf, checkTargetRange, describe, toMatrix, toTargets } from "./validate.js";
 
 /** The `format` field of a quantized model file ("wasmlp-quantized"); a float model file says "wasmlp-model". */
 export const QUANTIZED_FORMAT = "wasmlp-quantized";
-export const QUANTIZED_VERSION = 1;
+/** The newest quantized file version (2 added `features`); fromJSON reads every version up to it. */
+export const QUANTIZED_VERSION = 2;
 /** How activations are quantized: to ±127 (int8) or to as much of ±32767 as int32 sums allow (int16). */
 export const ACTIVATION_TYPES = ["int16", "int8"] as const;
 export type ActivationType = (typeof ACTIVATION_TYPES)[number];
@@ -37,6 +40,8 @@ export interface QuantizeSource {
   inputShape: readonly number[] | undefined;
   lossName: Loss;
   layers: readonly { units: number; activation: Activation; alpha: number; normalization: unknown; weights: ArrayLike<number>; bias: ArrayLike<number> }[];
+  /** The float network's feature spec, kept by the quantized copy. */
+  features?: FeatureSpec;
 }
 
 /** Options of Network.quantize(): how the activations between layers are quantized. */
@@ -54,6 +59,8 @@ export interface QuantizedModelJSON {
   loss: Loss;
   activations: ActivationType;
   layers: { units: number; activation: Activation; alpha?: number; weights: string; scales: string; bias: string }[];
+  /** The feature spec (format 2), as in the float model file. */
+  features?: FeaturesJSON;
 }
 
 /**
@@ -115,7 +122,7 @@ export function quantizeNetwork(src: QuantizeSource, options: QuantizeOptions = 
   checkObject("quantize options", options);
   checkKeys("quantize options", options, ["activations"]);
   const activations = options.activations === undefined ? "int16" : checkOneOf("quantize options.activations", options.activations, ACTIVATION_TYPES);
-  return new QuantizedNetwork(src.inputSize, src.inputShape, src.lossName, quantizeLayers(src), activations);
+  return new QuantizedNetwork(src.inputSize, src.inputShape, src.lossName, quantizeLayers(src), activations, src.features);
 }
 
 /** Builds the quantized layers of a network (validated: dense layers without normalization). */
@@ -147,6 +154,8 @@ export class QuantizedNetwork {
   readonly lossName: Loss;
   readonly activations: ActivationType;
   readonly layers: readonly Readonly<QuantizedLayer>[];
+  /** The feature spec of the network it was quantized from, if any: predict takes row objects then. */
+  readonly features: FeatureSpec | undefined;
   private readonly rt: Runtime;
   /** Per layer: padded int8 W, scales, bias (one region each), and W's row sums for the relaxed kernels (0: none). */
   private readonly params: { w: number; sw: number; bias: number; rs: number; range: number; act: number }[];
@@ -157,8 +166,9 @@ export class QuantizedNetwork {
   private disposed = false;
 
   /** @internal Use Network.quantize() or QuantizedNetwork.fromJSON. */
-  constructor(inputSize: number, inputShape: readonly number[] | undefined, loss: Loss, layers: QuantizedLayer[], activations: ActivationType = "int16") {
+  constructor(inputSize: number, inputShape: readonly number[] | undefined, loss: Loss, layers: QuantizedLayer[], activations: ActivationType = "int16", features?: FeatureSpec) {
     this.inputSize = inputSize;
+    this.features = features;
     this.inputShape = inputShape === undefined ? undefined : Object.freeze([...inputShape]);
     this.outputSize = layers[layers.length - 1].units;
     this.lossName = loss;
@@ -189,9 +199,15 @@ export class QuantizedNetwork {
     }
   }
 
-  /** Outputs (m × outputSize) for a batch, chunked as Network.predict. */
-  predict(x: Batch): Float32Array {
+  /**
+   * Outputs (m × outputSize) for a batch, chunked as Network.predict; with a feature spec, one
+   * prediction per row object (a class name or the target value(s)), as Network.predict.
+   */
+  predict(rows: readonly Record<string, unknown>[]): Prediction[];
+  predict(x: Batch): Float32Array;
+  predict(x: Batch | readonly Record<string, unknown>[]): Float32Array | Prediction[] {
     this.alive();
+    if (isRowObjects(x)) return predictRowObjects(this.features, x, (encoded) => this.predict(encoded));
     const { data, m } = toMatrix("x", x, this.inputSize, { finite: false });
     const out = new Float32Array(m * this.outputSize);
     for (let start = 0; start < m; start += CHUNK_ROWS) {
@@ -298,9 +314,9 @@ export class QuantizedNetwork {
   /** The model file: int8 weights and float32 scales and biases as base64 (QuantizedNetwork.fromJSON reads it). */
   toJSON(): QuantizedModelJSON {
     this.alive();
-    return {
+    const file: QuantizedModelJSON = {
       format: QUANTIZED_FORMAT,
-      version: QUANTIZED_VERSION,
+      version: 1,
       inputSize: this.inputSize,
       ...(this.inputShape === undefined ? {} : { inputShape: [...this.inputShape] }),
       loss: this.lossName,
@@ -310,13 +326,17 @@ export class QuantizedNetwork {
         weights: bytesToBase64(new Uint8Array(l.weights.buffer, l.weights.byteOffset, l.weights.byteLength)),
         scales: encodeFloat32(l.scales), bias: encodeFloat32(l.bias),
       })),
+      ...(this.features === undefined ? {} : { features: this.features.toJSON() }),
     };
+    // The lowest version that holds its fields, so files without a spec stay readable by format-1 readers.
+    file.version = fileVersionFor(file, QUANTIZED_FIELDS);
+    return file;
   }
 
   /** Rebuilds a quantized network from toJSON()'s object or its JSON text, validating every field. */
   static fromJSON(json: QuantizedModelJSON | string): QuantizedNetwork {
-    const { inputSize, inputShape, loss, activations, layers } = parseQuantizedJSON(json);
-    return new QuantizedNetwork(inputSize, inputShape, loss, layers, activations);
+    const { inputSize, inputShape, loss, activations, layers, features } = parseQuantizedJSON(json);
+    return new QuantizedNetwork(inputSize, inputShape, loss, layers, activations, features);
   }
 
   /** Bytes of the int8 weights, scales and biases (what the model file encodes). */
@@ -375,19 +395,19 @@ export function bytesToBase64(bytes: Uint8Array): string {
   return btoa(binary);
 }
 
-const FILE_KEYS = ["format", "version", "inputSize", "inputShape", "loss", "activations", "layers"] as const;
+/** Every field a quantized model file may hold, with the version that introduced it (src/file-version.ts). */
+const QUANTIZED_FIELDS: FieldVersions = new Map([...["format", "version", "inputSize", "inputShape", "loss", "activations", "layers"].map((k): [string, number] => [k, 1]), ["features", 2]]);
 const LAYER_KEYS = ["units", "activation", "alpha", "weights", "scales", "bias"] as const;
 
 /** Validates a quantized model file: sizes, scales finite and > 0, int8 in [−127, 127], biases finite. */
-export function parseQuantizedJSON(json: unknown): { inputSize: number; inputShape: number[] | undefined; loss: Loss; activations: ActivationType; layers: QuantizedLayer[] } {
+export function parseQuantizedJSON(json: unknown): { inputSize: number; inputShape: number[] | undefined; loss: Loss; activations: ActivationType; layers: QuantizedLayer[]; features: FeatureSpec | undefined } {
   let data = json;
   if (typeof json === "string") {
     try { data = JSON.parse(json); } catch (e) { throw new SyntaxError(`quantized model file is not valid JSON: ${(e as Error).message}`); }
   }
   checkObject("model", data);
   if (data.format !== QUANTIZED_FORMAT) throw new RangeError(`not a wasmlp quantized model: format is ${describe(data.format)}, expected "${QUANTIZED_FORMAT}"${data.format === "wasmlp-model" ? " (a float model: load it with Network.fromJSON)" : ""}`);
-  if (data.version !== QUANTIZED_VERSION) throw new RangeError(`quantized model version ${describe(data.version)} is not supported; this wasmlp reads version ${QUANTIZED_VERSION}`);
-  checkKeys("model", data, FILE_KEYS);
+  checkFileFields("model", data, QUANTIZED_FIELDS, checkFileVersion("model", data.version, QUANTIZED_VERSION));
   const inputSize = checkInt("model.inputSize", data.inputSize, 1, 1 << 16);
   let inputShape: number[] | undefined;
   if (data.inputShape !== undefined) {
@@ -421,7 +441,12 @@ export function parseQuantizedJSON(json: unknown): { inputSize: number; inputSha
     inputs = units;
     return layer;
   });
-  return { inputSize, inputShape, loss, activations, layers };
+  const features = data.features === undefined ? undefined : new FeatureSpec(data.features, "model.features");
+  const outputs = layers[layers.length - 1].units;
+  if (features && (features.inputSize !== inputSize || features.outputSize !== outputs)) {
+    throw new RangeError(`model.features encode ${features.inputSize} inputs and ${features.outputSize} outputs, but the network has ${inputSize} inputs and ${outputs} outputs`);
+  }
+  return { inputSize, inputShape, loss, activations, layers, features };
 }
 
 function checkAlpha(name: string, v: unknown): number {
