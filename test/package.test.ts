@@ -51,8 +51,9 @@ test("the package holds the build, the wasm, the types and the guides: no data, 
   // the examples, the changelog and the performance log (81 KiB of markdown and scripts, gzipped);
   // 551 KiB with int8 ONNX export and import, and the graph's tensors up to rank 6; 596 KiB with
   // the relaxed-SIMD build (build/wasmlp.relaxed.wasm, 20 KB gzipped, 60 KB unpacked, loaded only by init({ simd })).
-  expect(pack.size).toBeLessThan(596 * 1024);
-  expect(pack.unpackedSize).toBeLessThan(1920 * 1024);
+  // 602 KiB measured after merging the CSV work (its guides and streaming readers).
+  expect(pack.size).toBeLessThan(608 * 1024);
+  expect(pack.unpackedSize).toBeLessThan(1952 * 1024);
 });
 
 test("every relative link in the packed markdown leads to a packed file", () => {
@@ -106,11 +107,11 @@ test("every relative link in the packed markdown leads to a packed file", () => 
 // classWeight arrays, one fitInWorker per network, each with a message naming what is wrong). The
 // graph's IEEE exp, Φ, x^y of two tensors and where took the wasm to 55 KiB (977 B) and the bundle to 185 KiB.
 // init({ simd }) and the int8 layers' split across threads (Dispatcher.qforward, splitRows) took
-// the bundle to 186 KiB; the relaxed build's loader and checks stay out of it (src/relaxed.ts,
+// the bundle 2.3 KiB more (188 KiB with the feature specs of quantized files); the relaxed build's loader and checks stay out of it (src/relaxed.ts,
 // imported on demand) and its wasm is a file of its own.
-test("size budget: wasm under 55 KiB, the browser bundle under 186 KiB (of which the wasm in base64 is 73 KiB)", () => {
+test("size budget: wasm under 55 KiB, the browser bundle under 188 KiB (of which the wasm in base64 is 73 KiB)", () => {
   expect(statSync(`${ROOT}/build/wasmlp.wasm`).size).toBeLessThan(55 * 1024);
-  expect(statSync(`${ROOT}/dist/wasmlp.browser.js`).size).toBeLessThan(186 * 1024);
+  expect(statSync(`${ROOT}/dist/wasmlp.browser.js`).size).toBeLessThan(188 * 1024);
 });
 
 test("no file of dist/ imports wasmlp by its own name, and no entry but the bundles holds a copy of the runtime", () => {
