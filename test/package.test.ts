@@ -51,9 +51,10 @@ test("the package holds the build, the wasm, the types and the guides: no data, 
   // the examples, the changelog and the performance log (81 KiB of markdown and scripts, gzipped);
   // 551 KiB with int8 ONNX export and import, and the graph's tensors up to rank 6; 596 KiB with
   // the relaxed-SIMD build (build/wasmlp.relaxed.wasm, 20 KB gzipped, 60 KB unpacked, loaded only by init({ simd })).
-  // 602 KiB measured after merging the CSV work (its guides and streaming readers).
-  expect(pack.size).toBeLessThan(608 * 1024);
-  expect(pack.unpackedSize).toBeLessThan(1952 * 1024);
+  // 602 KiB measured after merging the CSV work (its guides and streaming readers); 610 KiB with
+  // one schedule over a Backend (its interface, two backends and the batch buffers as modules).
+  expect(pack.size).toBeLessThan(614 * 1024);
+  expect(pack.unpackedSize).toBeLessThan(1984 * 1024);
 });
 
 test("every relative link in the packed markdown leads to a packed file", () => {
