@@ -1,5 +1,6 @@
 // Network: the façade (src/model.ts) over the wasm float32 engine (src/engine/wasm.ts).
 import { WasmEngine } from "./engine/wasm.js";
+import { ExportOmissionError } from "./formats/errors.js";
 import { Model } from "./model.js";
 import { type QuantizeOptions, type QuantizeSource, type QuantizedNetwork, quantizeNetwork } from "./quantize.js";
 import type { ModelJSON, NetworkOptions } from "./types.js";
@@ -28,8 +29,16 @@ export class Network extends Model<Float32Array> {
   /**
    * An inference-only copy with int8 weights (one float32 scale per unit) and activations
    * quantized per sample (docs/quantization.md); this network is unchanged.
+   * @throws ExportOmissionError when the network has a feature spec and `options.omit` does not name "featureSpec".
    */
   quantize(options?: QuantizeOptions): QuantizedNetwork {
+    const omit = typeof options === "object" && options !== null ? options.omit : undefined;
+    if (omit !== undefined && !(Array.isArray(omit) && omit.every((o) => o === "featureSpec"))) {
+      throw new RangeError(`quantize options.omit must be ["featureSpec"] or left out, received ${JSON.stringify(omit) ?? String(omit)}`);
+    }
+    if (this.features && !omit?.includes("featureSpec")) {
+      throw new ExportOmissionError('quantize(): this network has a feature spec, which a QuantizedNetwork does not hold (it takes encoded inputs and gives raw outputs); pass { omit: ["featureSpec"] } to quantize without it');
+    }
     return quantizeNetwork({ inputSize: this.inputSize, inputShape: this.inputShape, lossName: this.lossName, layers: foldedLayers(this) }, options);
   }
 

@@ -42,6 +42,12 @@ export interface QuantizeSource {
 export interface QuantizeOptions {
   /** "int16" (default): activations to ±min(32767, ⌊(2³¹−1)/(127·inputs)⌋); "int8": to ±127. */
   activations?: ActivationType;
+  /**
+   * With `["featureSpec"]`, quantize a network that has a feature spec, leaving the spec out (a
+   * QuantizedNetwork takes encoded inputs and gives raw outputs). Without it such a network is
+   * refused with an ExportOmissionError, so that the spec is never dropped silently.
+   */
+  omit?: readonly "featureSpec"[];
 }
 
 /** The file of a quantized network (toJSON / QuantizedNetwork.fromJSON). */
@@ -101,7 +107,7 @@ function padRows(q: Int8Array, units: number, inputs: number): Int8Array {
 /** Network.quantize(): the quantized twin of a network, built from its public weights. */
 export function quantizeNetwork(src: QuantizeSource, options: QuantizeOptions = {}): QuantizedNetwork {
   checkObject("quantize options", options);
-  checkKeys("quantize options", options, ["activations"]);
+  checkKeys("quantize options", options, ["activations", "omit"]);
   const activations = options.activations === undefined ? "int16" : checkOneOf("quantize options.activations", options.activations, ACTIVATION_TYPES);
   return new QuantizedNetwork(src.inputSize, src.inputShape, src.lossName, quantizeLayers(src), activations);
 }

@@ -30,12 +30,13 @@ export async function quantize(argv: string[], out: Output): Promise<number> {
   await init();
   const { net } = loadModel(a, "quantize");
   try {
-    const q = net.quantize({ activations });
+    const q = net.quantize({ activations, ...(net.features ? { omit: ["featureSpec"] as const } : {}) });
     try {
       const json = JSON.stringify(q);
       writeAtomically(target, json);
       const before = JSON.stringify(net).length;
       out.write(`${q}\nwrote ${target}: ${json.length.toLocaleString("en-US")} bytes, ${(json.length / before).toFixed(2)}× the float model's ${before.toLocaleString("en-US")}\n`);
+      if (net.features) out.write("note: the quantized model does not carry the feature spec: it takes the encoded vector and gives the network's raw outputs; the spec stays in the float model file\n");
     } finally {
       q.dispose();
     }

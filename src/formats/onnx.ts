@@ -11,8 +11,10 @@ import type { Exportable, ImportOptions } from "./common.js";
 import { checkImportOptions, exportableOf } from "./decoded.js";
 import { decodeOnnx } from "./onnx/read.js";
 import { onnxOf } from "./onnx/write.js";
+import { type ExportOptions, checkExportOptions, planExport } from "./export-plan.js";
 
-export { FormatError, FormatSyntaxError, FormatTypeError, UnsupportedFormatError, isFormatError } from "./errors.js";
+export { ExportOmissionError, FormatError, FormatSyntaxError, FormatTypeError, UnsupportedFormatError, isFormatError } from "./errors.js";
+export { EXPORT_OMISSIONS, type ExportOmission, type ExportOptions } from "./export-plan.js";
 export { MAX_PROTO_DEPTH, MAX_PROTO_FIELDS } from "./limits.js";
 export { MAX_ONNX_BYTES, ONNX_OPSETS, readOnnx } from "./onnx/read.js";
 export { ONNX_EXPORT_OPSET } from "./onnx/write.js";
@@ -42,12 +44,24 @@ export function fromOnnx(bytes: ArrayBuffer | ArrayBufferView, options: FromOnnx
  * [batch, ...inputShape]), one Gemm (transB 1, W as stored), its BatchNormalization (inference) or
  * LayerNormalization when the layer is normalized, and its activation node(s) per layer,
  * output "output". onnxruntime and PyTorch's onnx tools read it.
+ *
+ * An ONNX inference graph has no place for training settings: a network with dropout or a
+ * kernelRegularizer is refused unless `options.omit` names "dropout" / "kernelRegularizer". A
+ * feature spec of numeric columns and regression targets is folded into the first and last
+ * layers; any other is refused unless `options.omit` names "featureSpec". What is left out is
+ * listed in the model's metadata_props under "wasmlp.omitted".
+ * @throws ExportOmissionError when the network holds what the file cannot carry and `options.omit` does not name it.
  */
-export function toOnnx(net: OnnxExportable): Uint8Array {
-  return onnxOf(net);
+export function toOnnx(net: OnnxExportable, options: ExportOptions = {}): Uint8Array {
+  const omit = checkExportOptions("toOnnx", options);
+  return onnxOf(planExport("toOnnx", "onnx", net, omit));
 }
 
-/** toOnnx of a wasmlp model file (toJSON's object or its JSON text), without wasm. */
-export function writeOnnx(model: ModelJSON | string): Uint8Array {
-  return onnxOf(exportableOf(model));
+/**
+ * toOnnx of a wasmlp model file (toJSON's object or its JSON text), without wasm.
+ * @throws ExportOmissionError as toOnnx.
+ */
+export function writeOnnx(model: ModelJSON | string, options: ExportOptions = {}): Uint8Array {
+  const omit = checkExportOptions("writeOnnx", options);
+  return onnxOf(planExport("writeOnnx", "onnx", exportableOf(model), omit));
 }
