@@ -26,7 +26,7 @@ Commands:
   train     train a classifier on Fashion-MNIST (or any MNIST-format directory)
   eval      evaluate a saved model on a data set's test images
   predict   classify test images with a saved model
-  export    write a model in another library's format (TensorFlow.js)
+  export    write a model in another library's format (TensorFlow.js or ONNX)
   quantize  write an inference-only int8 copy of a model (about 4× smaller)
 
 Tables: wasmlp train --csv FILE --target COLUMN trains on a CSV file; eval and predict take
