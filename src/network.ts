@@ -1,9 +1,9 @@
 // Network: the façade (src/model.ts) over the wasm float32 engine (src/engine/wasm.ts).
 import { WasmEngine } from "./engine/wasm.js";
-import { ExportOmissionError } from "./formats/errors.js";
 import { Model } from "./model.js";
 import { type QuantizeOptions, type QuantizeSource, type QuantizedNetwork, quantizeNetwork } from "./quantize.js";
 import type { ModelJSON, NetworkOptions } from "./types.js";
+import { ExportOmissionError } from "./validate.js";
 
 /**
  * A multilayer perceptron on the wasm float32 kernels: layers, a loss, an optimizer and a seed.

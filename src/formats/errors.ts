@@ -18,14 +18,8 @@ export class UnsupportedFormatError extends FormatError {
   override name = "UnsupportedFormatError";
 }
 
-/**
- * An export asked to write a network holding something its format cannot carry (an ONNX model
- * has no place for dropout; a one-hot feature spec is not weights): the message names it and
- * the `omit` option that leaves it out. Not a file's fault, so not a format error.
- */
-export class ExportOmissionError extends RangeError {
-  override name = "ExportOmissionError";
-}
+// Not a file's fault, so not a format error; defined beneath the networks, which raise it too (quantize).
+export { ExportOmissionError } from "../validate.js";
 
 /** A model.json that is not JSON. */
 export class FormatSyntaxError extends SyntaxError {
