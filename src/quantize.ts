@@ -354,7 +354,8 @@ export class QuantizedNetwork {
 /** Samples per pass through the layers (the buffers hold this many at most). */
 const CHUNK_ROWS = 1024;
 
-function bytesToBase64(bytes: Uint8Array): string {
+/** Base64 of bytes (the model file's int8 weights). */
+export function bytesToBase64(bytes: Uint8Array): string {
   let binary = "";
   for (let i = 0; i < bytes.length; i += 0x8000) binary += String.fromCharCode(...bytes.subarray(i, i + 0x8000));
   return btoa(binary);

@@ -8,7 +8,8 @@ import { describeOptimizer, tensorLayout } from "../config.js";
 import { parseModelJSON } from "../model-file.js";
 import type { Layer } from "../layer.js";
 import type { ModelJSON } from "../types.js";
-import { checkOutFolder, checkSaveTarget } from "./files.js";
+import { QUANTIZED_FORMAT, parseQuantizedJSON } from "../quantize.js";
+import { checkOutFolder, checkSaveTarget, readModelText } from "./files.js";
 import { UsageError, oneOf, parse, text } from "./args.js";
 import { MODEL_FLAGS, MODEL_USAGE, loadModelJSON, modelFlagsHelp } from "./models.js";
 import type { Output } from "./progress.js";
@@ -48,7 +49,8 @@ const FORMAT_NAMES = Object.keys(EXPORT_FORMATS).join(", ");
 
 export const EXPORT_HELP = `Usage: wasmlp export --format NAME (${MODEL_USAGE}) --out PATH
 
-Writes a model in another library's format.
+Writes a model in another library's format. A quantized model (wasmlp quantize's file) exports
+to onnx: int8 weights, run by onnxruntime as its quantize_dynamic models (docs/quantization.md).
 
 Formats:
 ${Object.entries(EXPORT_FORMATS).map(([name, f]) => `  ${name.padEnd(8)}--out ${f.out.padEnd(6)}${f.help}\n`).join("")}
@@ -77,6 +79,23 @@ export async function exportModel(argv: string[], out: Output): Promise<number> 
   const target = text("out", a.out);
   if (target === undefined) throw new UsageError(`export: --out ${format.out} is required (see wasmlp export --help)`);
   format.check(target);
+  if (typeof a.model === "string" && a.model !== "") {
+    const quantized = quantizedModelText(a.model);
+    if (quantized !== null) {
+      if (name !== "onnx") throw new UsageError(`export: ${a.model} is a quantized model, which wasmlp exports as onnx only (${name} has no int8 layers: export the float model)`);
+      let bytes: Uint8Array, described: string;
+      try {
+        const { inputSize, layers } = parseQuantizedJSON(quantized);
+        described = `QuantizedNetwork(${[String(inputSize), ...layers.map((l) => `${l.units} ${l.activation}`)].join(" → ")}; int8 weights)`;
+        bytes = writeOnnx(quantized);
+      } catch (e) {
+        throw new Error(`${a.model} is not a usable wasmlp quantized model: ${(e as Error).message}`);
+      }
+      writeAtomically(target, bytes);
+      out.write(`${described}\nwrote onnx: ${target} (${bytes.length.toLocaleString("en-US")} bytes; DynamicQuantizeLinear + MatMulInteger per layer, as onnxruntime's quantize_dynamic writes)\n`);
+      return 0;
+    }
+  }
   const { model } = loadModelJSON(a, "export"); // validated: summary and the writers read it as it is
   const described = summary(model);
   // The command line exports what the library would refuse only with { omit }: it leaves out what the format cannot carry and says so.
@@ -96,3 +115,14 @@ export async function exportModel(argv: string[], out: Output): Promise<number> 
 }
 
 export { trainingOnlySettings };
+
+/** The text of a --model file when it is a quantized model ("wasmlp-quantized"), else null. */
+function quantizedModelText(path: string): string | null {
+  const text = readModelText(path);
+  try {
+    const data: unknown = JSON.parse(text);
+    return typeof data === "object" && data !== null && (data as { format?: unknown }).format === QUANTIZED_FORMAT ? text : null;
+  } catch {
+    return null; // the usual path reports it
+  }
+}

@@ -1,10 +1,12 @@
 // wasmlp quantize: a trained model's int8 twin (src/quantize.ts), written as a
 // "wasmlp-quantized" model file; prints both sizes.
 import { writeAtomically } from "../atomic-write.js";
-import { ACTIVATION_TYPES } from "../quantize.js";
+import { fromQuantizedOnnx } from "../formats/onnx.js";
+import type { Network } from "../network.js";
+import { ACTIVATION_TYPES, type ActivationType, type QuantizedNetwork } from "../quantize.js";
 import { init } from "../wasm.js";
 import { UsageError, oneOf, parse, text } from "./args.js";
-import { checkSaveTarget } from "./files.js";
+import { checkSaveTarget, readModelBytes } from "./files.js";
 import { MODEL_FLAGS, MODEL_USAGE, loadModel, modelFlagsHelp } from "./models.js";
 import type { Output } from "./progress.js";
 
@@ -12,7 +14,8 @@ export const QUANTIZE_HELP = `Usage: wasmlp quantize (${MODEL_USAGE}) --out FILE
 
 Writes an inference-only copy of a trained model with int8 weights (one float32 scale per
 unit) and activations quantized per sample when it runs (docs/quantization.md). Load it with
-QuantizedNetwork.fromJSON.
+QuantizedNetwork.fromJSON. An ONNX model with int8 weights (onnxruntime's quantize_dynamic,
+zero point 0) keeps its weights as they are; wasmlp export --format onnx writes one.
 
 Options:
 ${modelFlagsHelp(20)}  --out FILE          where to write the quantized model (JSON, written atomically)
@@ -28,7 +31,15 @@ export async function quantize(argv: string[], out: Output): Promise<number> {
   const activations = oneOf("activations", a.activations, "int16", ACTIVATION_TYPES);
   checkSaveTarget(target);
   await init();
-  const { net } = loadModel(a, "quantize");
+  let loaded: { net: Network } | null = null;
+  try {
+    loaded = loadModel(a, "quantize");
+  } catch (e) {
+    // An int8 ONNX model (the float reader names its quantized operators): its weights are kept.
+    if (typeof a["from-onnx"] !== "string" || !/belongs to a quantized model/.test((e as Error).message)) throw e;
+  }
+  if (!loaded) return quantizedOnnx(a["from-onnx"] as string, target, activations, out);
+  const { net } = loaded;
   try {
     const q = net.quantize({ activations, ...(net.features ? { omit: ["featureSpec"] as const } : {}) });
     try {
@@ -46,3 +57,21 @@ export async function quantize(argv: string[], out: Output): Promise<number> {
   return 0;
 }
 
+
+/** wasmlp quantize --from-onnx of an int8 ONNX model: its weights as they are, activations in wasmlp's scheme. */
+function quantizedOnnx(path: string, target: string, activations: ActivationType, out: Output): number {
+  let q: QuantizedNetwork;
+  try {
+    q = fromQuantizedOnnx(readModelBytes(path), { activations });
+  } catch (e) {
+    throw new Error(`${path} is not a usable int8 ONNX model: ${(e as Error).message}`);
+  }
+  try {
+    const json = JSON.stringify(q);
+    writeAtomically(target, json);
+    out.write(`${q}\nwrote ${target}: ${json.length.toLocaleString("en-US")} bytes (the ONNX file's int8 weights; activations quantized in wasmlp's scheme)\n`);
+  } finally {
+    q.dispose();
+  }
+  return 0;
+}

@@ -33,3 +33,17 @@ test("quantize --model m.json --out q.json writes a quantized model about a quar
   expect(wasmlp("quantize", "--model", model, "--out", out, "--activations", "int4").code).toBe(2);
   expect(wasmlp("quantize", "--model", out, "--out", join(dir, "r.json")).stderr).toMatch(/not a wasmlp model/);
 });
+
+test("export --format onnx of a quantized model writes the int8 ONNX graph; quantize --from-onnx reads one back, weights as they are", async () => {
+  const model = join(dir, "m2.json"), q = join(dir, "q2.json"), onnx = join(dir, "q2.onnx"), back = join(dir, "back.json");
+  expect(wasmlp("train", "--limit", "200", "--epochs", "1", "--layers", "16", "--save", model).code).toBe(0);
+  expect(wasmlp("quantize", "--model", model, "--out", q).code).toBe(0);
+  const r = wasmlp("export", "--format", "onnx", "--model", q, "--out", onnx);
+  expect(r.stderr).toBe("");
+  expect(r.stdout).toMatch(/^QuantizedNetwork\(784 → 16 relu → 10 softmax; int8 weights\)\nwrote onnx: .*DynamicQuantizeLinear \+ MatMulInteger/);
+  const r2 = wasmlp("quantize", "--from-onnx", onnx, "--out", back);
+  expect(r2.stderr).toBe("");
+  expect(r2.stdout).toMatch(/^QuantizedNetwork\(784 → 16 relu → 10 softmax; int8 weights, int16 activations/);
+  expect(JSON.parse(readFileSync(back, "utf8"))).toEqual(JSON.parse(readFileSync(q, "utf8")));
+  expect(wasmlp("export", "--format", "tfjs", "--model", q, "--out", join(dir, "tf")).stderr).toMatch(/is a quantized model, which wasmlp exports as onnx only/);
+});

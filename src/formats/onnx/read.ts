@@ -11,6 +11,7 @@ import { type DecodedModel, checkImportOptions, modelJSONOf } from "../decoded.j
 import { describe } from "../describe.js";
 import { FormatError, UnsupportedFormatError } from "../errors.js";
 import { fusePatterns, onnxActivation, shortestFloat } from "./names.js";
+import { type Int8Weights, QMATMUL_PATTERN, QUANTIZED_OPERATORS, dequantized, fuseQuantized } from "./quantized.js";
 import { FLOAT, type Node, type Tensor, decodeModel, num } from "./proto.js";
 import type { Activation } from "../../config.js";
 import { readerFloat32 } from "../../memory.js";
@@ -23,7 +24,7 @@ export const ONNX_OPSETS = { min: 11, max: 21 } as const;
 const nodeName = (n: Node, i: number): string => `node ${i} (${n.opType}${n.name ? ` "${n.name}"` : ""})`;
 
 /** A float32 tensor's values (raw_data little-endian, or float_data). */
-function floats(t: Tensor, where: string): { dims: number[]; data: Float32Array } {
+export function floats(t: Tensor, where: string): { dims: number[]; data: Float32Array } {
   if (t.dataLocation === 1 || (t.externalData && t.externalData.length > 0)) throw new FormatError(`onnx: ${where} ("${t.name}") keeps its data in an external file, which wasmlp does not read`);
   if (t.dataType !== FLOAT) throw new FormatError(`onnx: ${where} ("${t.name}") has data type ${t.dataType}; wasmlp reads float32 (1) only`);
   const dims = t.dims.map(num);
@@ -54,14 +55,20 @@ interface Dense {
   W: Float32Array; b: Float32Array; units: number; activation: Activation; alpha?: number;
   /** false: a Gemm without C, or a MatMul without an Add. */
   useBias: boolean;
+  /** The int8 weights of quantize_dynamic's pattern (W holds them dequantized). */
+  int8?: Int8Weights;
   /** A BatchNormalization (γ, β, mean, variance) or LayerNormalization (γ, β) between the layer's product and its activation. */
   normalization?: { type: "batch"; epsilon: number; momentum: number; gamma: Float32Array; beta: Float32Array; mean: Float32Array; variance: Float32Array }
     | { type: "layer"; epsilon: number; gamma: Float32Array; beta: Float32Array };
 }
 
 
-/** Decodes ONNX bytes into layers and weights; everything is checked, nothing is built. */
-export function decodeOnnx(bytes: ArrayBuffer | ArrayBufferView): DecodedModel {
+/**
+ * Decodes ONNX bytes into layers and weights; everything is checked, nothing is built. With `int8`,
+ * quantize_dynamic's int8 MatMul patterns are read too (their weights dequantized in `weights`,
+ * and as they are in `int8`); without it they are refused, pointing at readQuantizedOnnx.
+ */
+export function decodeOnnx(bytes: ArrayBuffer | ArrayBufferView, int8 = false): DecodedModel & { int8: (Int8Weights | null)[] } {
   const view = ArrayBuffer.isView(bytes) ? new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength)
     : bytes instanceof ArrayBuffer ? new Uint8Array(bytes) : null;
   if (!view) throw new TypeError(`onnx: fromOnnx expects the model's bytes (a Uint8Array or ArrayBuffer), received ${describe(bytes)}`);
@@ -92,9 +99,9 @@ export function decodeOnnx(bytes: ArrayBuffer | ArrayBufferView): DecodedModel {
   let current = input.name;
   let flattened = false;
   const layers: Dense[] = [];
-  let pendingMatMul: { W: Float32Array; units: number; out: string } | null = null;
+  let pendingMatMul: { W: Float32Array; units: number; out: string; int8?: Int8Weights } | null = null;
   const finishMatMul = (b: Float32Array | null): void => {
-    layers.push({ W: pendingMatMul!.W, b: b ?? readerFloat32(pendingMatMul!.units), units: pendingMatMul!.units, activation: "linear", useBias: b !== null });
+    layers.push({ W: pendingMatMul!.W, b: b ?? readerFloat32(pendingMatMul!.units), units: pendingMatMul!.units, activation: "linear", useBias: b !== null, int8: pendingMatMul!.int8 });
     pendingMatMul = null;
   };
   const scalar = (name: string): number | null => {
@@ -113,9 +120,14 @@ export function decodeOnnx(bytes: ArrayBuffer | ArrayBufferView): DecodedModel {
     init.set(n.output[0], a.name === "value" ? { ...a.t!, name: n.output[0] } : { name: n.output[0], dims: [], dataType: FLOAT, floatData: [a.f ?? 0] });
     return false;
   });
-  fusePatterns(nodes, scalar).forEach((node, i) => {
+  const quantized = int8 ? fuseQuantized(nodes, init, floats) : { nodes, int8: new Map<string, Int8Weights>() };
+  fusePatterns(quantized.nodes, scalar).forEach((node, i) => {
     const where = nodeName(node, i);
     if (node.domain && node.domain !== "ai.onnx") throw new FormatError(`onnx: ${where} is in domain "${node.domain}", which wasmlp does not read`);
+    if (QUANTIZED_OPERATORS.has(node.opType)) {
+      throw new UnsupportedFormatError(int8 ? `onnx: ${where}: operator ${node.opType} outside quantize_dynamic's int8 MatMul pattern is not supported (wasmlp reads DynamicQuantizeLinear → MatMulInteger → Cast → Mul)`
+        : `onnx: ${where}: operator ${node.opType} belongs to a quantized model; read int8 models with readQuantizedOnnx or fromQuantizedOnnx`);
+    }
     const dataInputs = node.input.filter((n) => n !== "" && !init.has(n));
     if (dataInputs.length !== 1 || dataInputs[0] !== current) {
       throw new FormatError(`onnx: ${where} reads ${dataInputs.map((n) => `"${n}"`).join(", ") || "no tensor"}, not just the previous node's output "${current}": only chains of layers (no branches, residual or multi-input graphs) are supported`);
@@ -171,6 +183,11 @@ export function decodeOnnx(bytes: ArrayBuffer | ArrayBufferView): DecodedModel {
         const B = param(bName);
         if (B.dims.length !== 2) throw new FormatError(`onnx: ${where}'s weights have shape [${B.dims.join(", ")}]; expected a matrix`);
         pendingMatMul = { W: transpose(B.data, B.dims[0], B.dims[1]), units: B.dims[1], out: node.output[0] };
+        break;
+      }
+      case QMATMUL_PATTERN: {
+        const q = quantized.int8.get(node.output[0])!;
+        pendingMatMul = { W: dequantized(q), units: q.units, out: node.output[0], int8: q };
         break;
       }
       case "Add": {
@@ -255,6 +272,7 @@ export function decodeOnnx(bytes: ArrayBuffer | ArrayBufferView): DecodedModel {
   return {
     inputSize,
     ...(sample.length > 1 ? { inputShape: sample } : {}),
+    int8: layers.map((l) => l.int8 ?? null),
     layers: layers.map((l) => ({
       units: l.units, activation: l.activation, alpha: l.alpha, useBias: l.useBias,
       normalization: l.normalization ? { type: l.normalization.type, epsilon: l.normalization.epsilon, ...(l.normalization.type === "batch" ? { momentum: l.normalization.momentum } : {}) } : null,

@@ -1,4 +1,5 @@
 // A network (or what exportableOf makes of a model file) as ONNX bytes. Needs no wasm.
+import type { Activation } from "../../config.js";
 import { type Exportable, normalizationIndices } from "../common.js";
 import type { ExportPlan } from "../export-plan.js";
 import { onnxNodeOf } from "./names.js";
@@ -51,14 +52,7 @@ export function onnxOf(plan: ExportPlan): Uint8Array {
       });
       current = `${gemm}.y`;
     }
-    const written = onnxNodeOf(layer.activation);
-    const act = typeof written === "function" ? written(layer.alpha) : null;
-    if (act) {
-      nodes.push({ name: `${gemm}.${act.opType.toLowerCase()}`, ...act, input: [current], output: [`${gemm}.a`] });
-      current = `${gemm}.a`;
-    } else if (written === "pattern") {
-      current = activationNodes(layer.activation as "swish" | "gelu", gemm, current, nodes, initializer);
-    }
+    current = appendActivation(layer, gemm, current, nodes, initializer);
   });
   nodes.push({ name: "output", opType: "Identity", input: [current], output: ["output"], attribute: [] });
   const units = net.layers[net.layers.length - 1].units;
@@ -77,6 +71,18 @@ export function onnxOf(plan: ExportPlan): Uint8Array {
     },
   };
   return encodeModel(model);
+}
+
+/** Appends a layer's activation node(s) after `current` (none for linear); returns the output's name. */
+export function appendActivation(layer: { activation: Activation; alpha: number }, gemm: string, current: string, nodes: object[], initializer: object[]): string {
+  const written = onnxNodeOf(layer.activation);
+  const act = typeof written === "function" ? written(layer.alpha) : null;
+  if (act) {
+    nodes.push({ name: `${gemm}.${act.opType.toLowerCase()}`, ...act, input: [current], output: [`${gemm}.a`] });
+    return `${gemm}.a`;
+  }
+  if (written === "pattern") return activationNodes(layer.activation as "swish" | "gelu", gemm, current, nodes, initializer);
+  return current;
 }
 
 /** swish as x·Sigmoid(x); exact gelu as x·(1 + Erf(x/√2))·0.5 (PyTorch's export before opset 20). Returns the output's name. */
@@ -99,6 +105,6 @@ function activationNodes(act: "swish" | "gelu", gemm: string, x: string, nodes: 
   return `${gemm}.a`;
 }
 
-function bytesOf(values: ArrayLike<number>): Uint8Array {
+export function bytesOf(values: ArrayLike<number>): Uint8Array {
   return new Uint8Array(Float32Array.from(values).buffer);
 }
