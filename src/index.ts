@@ -1,7 +1,7 @@
 // wasmlp: fast small multilayer perceptrons on SIMD WebAssembly. The float64 reference and
 // gradCheck are in wasmlp/reference, the data readers in wasmlp/data, so that this entry (the
 // browser bundle) carries only what inference and training need.
-export { init, simdSupported, type InitOptions, type WasmSource } from "./wasm.js";
+export { init, simdFeatures, simdSupported, type InitOptions, type SimdFeatures, type SimdMode, type WasmSource } from "./wasm.js";
 export { Network } from "./network.js";
 export { Layer } from "./layer.js";
 export { QuantizedNetwork, QUANTIZED_FORMAT, type QuantizeOptions, type QuantizedModelJSON } from "./quantize.js";

@@ -3,7 +3,6 @@ import { WasmEngine } from "./engine/wasm.js";
 import { Model } from "./model.js";
 import { type QuantizeOptions, type QuantizeSource, type QuantizedNetwork, quantizeNetwork } from "./quantize.js";
 import type { ModelJSON, NetworkOptions } from "./types.js";
-import { ExportOmissionError } from "./validate.js";
 
 /**
  * A multilayer perceptron on the wasm float32 kernels: layers, a loss, an optimizer and a seed.
@@ -29,17 +28,9 @@ export class Network extends Model<Float32Array> {
   /**
    * An inference-only copy with int8 weights (one float32 scale per unit) and activations
    * quantized per sample (docs/quantization.md); this network is unchanged.
-   * @throws ExportOmissionError when the network has a feature spec and `options.omit` does not name "featureSpec".
    */
   quantize(options?: QuantizeOptions): QuantizedNetwork {
-    const omit = typeof options === "object" && options !== null ? options.omit : undefined;
-    if (omit !== undefined && !(Array.isArray(omit) && omit.every((o) => o === "featureSpec"))) {
-      throw new RangeError(`quantize options.omit must be ["featureSpec"] or left out, received ${JSON.stringify(omit) ?? String(omit)}`);
-    }
-    if (this.features && !omit?.includes("featureSpec")) {
-      throw new ExportOmissionError('quantize(): this network has a feature spec, which a QuantizedNetwork does not hold (it takes encoded inputs and gives raw outputs); pass { omit: ["featureSpec"] } to quantize without it');
-    }
-    return quantizeNetwork({ inputSize: this.inputSize, inputShape: this.inputShape, lossName: this.lossName, layers: foldedLayers(this) }, options);
+    return quantizeNetwork({ inputSize: this.inputSize, inputShape: this.inputShape, lossName: this.lossName, layers: foldedLayers(this), features: this.features }, options);
   }
 
   /** Rebuilds a network from toJSON()'s object (or its JSON text), validating every field. */

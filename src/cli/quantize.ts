@@ -41,13 +41,12 @@ export async function quantize(argv: string[], out: Output): Promise<number> {
   if (!loaded) return quantizedOnnx(a["from-onnx"] as string, target, activations, out);
   const { net } = loaded;
   try {
-    const q = net.quantize({ activations, ...(net.features ? { omit: ["featureSpec"] as const } : {}) });
+    const q = net.quantize({ activations });
     try {
       const json = JSON.stringify(q);
       writeAtomically(target, json);
       const before = JSON.stringify(net).length;
       out.write(`${q}\nwrote ${target}: ${json.length.toLocaleString("en-US")} bytes, ${(json.length / before).toFixed(2)}× the float model's ${before.toLocaleString("en-US")}\n`);
-      if (net.features) out.write("note: the quantized model does not carry the feature spec: it takes the encoded vector and gives the network's raw outputs; the spec stays in the float model file\n");
     } finally {
       q.dispose();
     }

@@ -6,7 +6,7 @@
 // written by protobufjs with the official onnx.proto schema (onnx-schema.ts).
 import { LOSSES, type Loss } from "../config.js";
 import type { Network } from "../network.js";
-import { ACTIVATION_TYPES, type ActivationType, QUANTIZED_FORMAT, QUANTIZED_VERSION, QuantizedNetwork, type QuantizedModelJSON, bytesToBase64, parseQuantizedJSON, quantizeWeights } from "../quantize.js";
+import { ACTIVATION_TYPES, type ActivationType, QUANTIZED_FORMAT, QuantizedNetwork, type QuantizedModelJSON, bytesToBase64, parseQuantizedJSON, quantizeWeights } from "../quantize.js";
 import { encodeFloat32 } from "../serialize.js";
 import type { ModelJSON } from "../types.js";
 import { checkOneOf } from "../validate.js";
@@ -158,7 +158,8 @@ export function readQuantizedOnnx(bytes: ArrayBuffer | ArrayBufferView, options:
     };
   });
   return {
-    format: QUANTIZED_FORMAT, version: QUANTIZED_VERSION, inputSize: decoded.inputSize,
+    // Format 1: an ONNX file brings no feature spec, the one field format 2 added (src/file-version.ts).
+    format: QUANTIZED_FORMAT, version: 1, inputSize: decoded.inputSize,
     ...(decoded.inputShape ? { inputShape: decoded.inputShape } : {}),
     loss: file.loss as Loss, activations, layers,
   };

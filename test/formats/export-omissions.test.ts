@@ -220,16 +220,11 @@ describe("later transformations keep the feature spec or refuse it", () => {
     [net, copy].forEach((n) => n.dispose());
   });
 
-  test("quantize() refuses a network with a feature spec unless omit names it (the int8 twin takes encoded inputs)", () => {
+  test("quantize() keeps it: the int8 twin predicts raw rows and its file holds the spec", () => {
     const net = new Network({ inputSize: 3, layers: [{ units: 4, activation: "relu" }, { units: 2, activation: "softmax" }], seed: 3, features: spec as never });
-    expect(() => net.quantize()).toThrow(ExportOmissionError);
-    expect(() => net.quantize()).toThrow('quantize(): this network has a feature spec, which a QuantizedNetwork does not hold (it takes encoded inputs and gives raw outputs); pass { omit: ["featureSpec"] } to quantize without it');
-    expect(() => net.quantize({ omit: ["dropout" as never] })).toThrow('quantize options.omit must be ["featureSpec"] or left out, received ["dropout"]');
-    const q = net.quantize({ omit: ["featureSpec"] });
-    expect(q.predict(Float32Array.of(0.1, 1, 0)).length).toBe(2);
-    q.dispose();
-    const plain = new Network({ inputSize: 3, layers: [{ units: 2, activation: "softmax" }], seed: 3 });
-    plain.quantize().dispose(); // no spec, no option needed
-    [net, plain].forEach((n) => n.dispose());
+    const q = net.quantize();
+    expect(q.features?.toJSON()).toEqual(net.features?.toJSON());
+    expect((JSON.parse(JSON.stringify(q)) as { features?: unknown }).features).toEqual(net.features?.toJSON());
+    [q, net].forEach((n) => n.dispose());
   });
 });
