@@ -12,6 +12,7 @@ export type {
 } from "./types.js";
 export { memoryStats, threadCount } from "./runtime.js";
 export { ThreadError } from "./threads/error.js";
+export { ExportOmissionError } from "./validate.js";
 export { fitInWorker, type WorkerFitOptions } from "./threads/fit-worker.js";
 export type { HeapStats } from "./memory.js";
 export { HIDDEN_ACTIVATIONS } from "./activations.js";

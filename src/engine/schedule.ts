@@ -16,6 +16,9 @@ import { allocAll, type Batch, freeBatch, makeBatch, ReadAhead, type Values } fr
 import type { Engine, EngineSpec, Slot } from "./engine.js";
 import { gatherRows } from "./gather.js";
 
+/** The largest finite float32. */
+const F32_MAX = 3.4028234663852886e38;
+
 /** Where one layer's tensors live: W and b (and their gradients); γ, β and the statistics of a normalized layer. */
 interface LayerHandles<H> {
   w: H;
@@ -355,6 +358,12 @@ export class Schedule<H, A extends Values> implements Engine<A> {
   gradientsFinite(): boolean {
     this.live();
     return Number.isFinite(this.backend.maxAbs(this.parameterCount, this.grads.handle));
+  }
+
+  batchStatsFinite(): boolean {
+    this.live();
+    // The moving statistics are float32 in a model file: a batch variance beyond its range would not fit.
+    return !this.statsPending || this.backend.maxAbs(this.batchStats!.view.length, this.batchStats!.handle) <= F32_MAX;
   }
 
   inputFinite(slot: Slot, m: number): boolean {
