@@ -1,8 +1,9 @@
 // Running an op: checking its operands, making its output and, when an input requires gradients
 // and recording is on, the node backward() walks. Also the shape rules every op shares (numpy
-// broadcasting on rank ≤ 2, a shape seen as rows × cols).
+// broadcasting, a shape seen as rows × cols).
 import { describe } from "../validate.js";
 import type { Storage, Strided } from "./backend.js";
+import { sizeOf } from "./layout.js";
 import { type GraphOp, Tensor, checkTensor, constant, emptyTensor } from "./tensor.js";
 
 /** A number operand becomes a scalar constant on the other operand's backend. */
@@ -87,14 +88,18 @@ export function apply<A>(op: GraphOp<A>, operands: readonly Operand[], attrs: A)
 
 export const shapeText = (s: readonly number[]): string => `[${s.join(", ")}]`;
 
-export const sizeOf = (s: readonly number[]): number => s.reduce((a, b) => a * b, 1);
+export { sizeOf } from "./layout.js";
 
-/** A shape of rank ≤ 2 as rows × cols (a scalar is 1×1, a vector one row). */
+/** A shape as rows × cols: the last axis is the columns, every axis before it the rows (a scalar is 1×1, a vector one row). */
 export function as2d(s: readonly number[]): [number, number] {
-  return s.length === 2 ? [s[0], s[1]] : s.length === 1 ? [1, s[0]] : [1, 1];
+  if (s.length === 2) return [s[0], s[1]];
+  if (s.length === 1) return [1, s[0]];
+  if (s.length === 0) return [1, 1];
+  const cols = s[s.length - 1];
+  return [sizeOf(s) / cols, cols];
 }
 
-/** The broadcast shape of two shapes (numpy's rule on rank ≤ 2): each dimension equal or 1. */
+/** The broadcast shape of two shapes (numpy's rule: aligned from the last axis, each dimension equal or 1). */
 export function broadcastShape(name: string, a: readonly number[], b: readonly number[]): number[] {
   const rank = Math.max(a.length, b.length);
   const out: number[] = [];
@@ -108,7 +113,7 @@ export function broadcastShape(name: string, a: readonly number[], b: readonly n
   return out;
 }
 
-/** An operand of shape s read over an output of shape o: its strides (0 where broadcast). */
+/** An operand of shape s read over an output of shape o, both of rank ≤ 2: its strides (0 where broadcast). */
 export function strided(store: Storage, s: readonly number[], o: readonly number[]): Strided<Storage> {
   const [r, c] = as2d(s), [R, C] = as2d(o);
   return { s: store, row: r === 1 && R > 1 ? 0 : c, col: c === 1 && C > 1 ? 0 : 1 };

@@ -59,40 +59,58 @@ export interface Backend<S extends Storage = Storage> {
   optimizerStep(spec: OptimizerSpec, t: number, n: number, g: S, w: S, states: S[]): void;
   /** Whether every one of the n values is finite. */
   allFinite(n: number, x: S): boolean;
+  /** Σ x², accumulated in double precision (the networks' clipNorm reads the same kernel). */
+  sumSquares(n: number, x: S): number;
+  /**
+   * The storage that starts `by` values into s's memory (a batch slice): no copy, no allocation
+   * of memory; disposing it does nothing. Passing a slice made before as `reuse` re-points it.
+   */
+  offset(s: S, by: number, reuse?: S): S;
+}
+
+/** What the wasm backend's primitives read of a region: its address and its values. */
+type F32Memory = Pick<F32Region, "ptr" | "view" | "dispose">;
+
+/** A batch slice of a region: its address moved by `by` floats (valid while the region is). */
+class F32Slice implements F32Memory {
+  constructor(public base: F32Memory, public by: number) {}
+  get ptr(): number { return this.base.ptr + 4 * this.by; }
+  get view(): Float32Array { return this.base.view.subarray(this.by); }
+  dispose(): void {}
 }
 
 /** The wasm float32 backend: every tensor is a region of the one heap the networks use. */
-class WasmBackend implements Backend<F32Region> {
+class WasmBackend implements Backend<F32Memory> {
   readonly dtype = "float32";
 
   alloc(n: number): F32Region {
     return new F32Region(runtime().heap, n);
   }
 
-  binary(kind: BinaryKind, rows: number, cols: number, a: Strided<F32Region>, b: Strided<F32Region>, out: F32Region): void {
+  binary(kind: BinaryKind, rows: number, cols: number, a: Strided<F32Memory>, b: Strided<F32Memory>, out: F32Memory): void {
     runtime().kernels.elementwise_binary(BINARY[kind], rows, cols, a.s.ptr, a.row, a.col, b.s.ptr, b.row, b.col, out.ptr);
   }
 
-  select(rows: number, cols: number, c: Strided<F32Region>, a: Strided<F32Region>, b: Strided<F32Region>, out: F32Region): void {
+  select(rows: number, cols: number, c: Strided<F32Memory>, a: Strided<F32Memory>, b: Strided<F32Memory>, out: F32Memory): void {
     runtime().kernels.elementwise_select(rows, cols, c.s.ptr, c.row, c.col, a.s.ptr, a.row, a.col, b.s.ptr, b.row, b.col, out.ptr);
   }
 
-  unary(kind: UnaryKind, n: number, x: F32Region, out: F32Region, p: number): void {
+  unary(kind: UnaryKind, n: number, x: F32Memory, out: F32Memory, p: number): void {
     runtime().kernels.elementwise_unary(UNARY[kind], n, x.ptr, out.ptr, p);
   }
 
-  activation(act: Activation, rows: number, cols: number, x: F32Region, out: F32Region, alpha: number): void {
+  activation(act: Activation, rows: number, cols: number, x: F32Memory, out: F32Memory, alpha: number): void {
     // The identity's kernel moves nothing (the networks pass one region in and out).
     if (act === "linear") this.copy(rows * cols, x, out);
     else activationOps[act].kernels.forward(runtime().kernels, rows, cols, x.ptr, out.ptr, alpha);
   }
 
-  activationBackward(act: Activation, rows: number, cols: number, y: F32Region, dy: F32Region, out: F32Region, alpha: number): void {
+  activationBackward(act: Activation, rows: number, cols: number, y: F32Memory, dy: F32Memory, out: F32Memory, alpha: number): void {
     if (act === "linear") this.copy(rows * cols, dy, out);
     else activationOps[act].kernels.backward(runtime().kernels, rows, cols, y.ptr, dy.ptr, out.ptr, alpha);
   }
 
-  matmul(transA: boolean, transB: boolean, m: number, n: number, k: number, a: F32Region, b: F32Region, out: F32Region): void {
+  matmul(transA: boolean, transB: boolean, m: number, n: number, k: number, a: F32Memory, b: F32Memory, out: F32Memory): void {
     const rt = runtime();
     const kern = rt.kernels;
     if (transA && transB) {
@@ -109,35 +127,45 @@ class WasmBackend implements Backend<F32Region> {
     else kern.matmul_nn(m, n, k, a.ptr, b.ptr, out.ptr, rt.workspace, 0);
   }
 
-  transpose(rows: number, cols: number, x: F32Region, out: F32Region): void {
+  transpose(rows: number, cols: number, x: F32Memory, out: F32Memory): void {
     runtime().kernels.transpose(rows, cols, x.ptr, out.ptr);
   }
 
-  sumRows(rows: number, cols: number, x: F32Region, out: F32Region, scale: number): void {
+  sumRows(rows: number, cols: number, x: F32Memory, out: F32Memory, scale: number): void {
     runtime().kernels.sum_rows(rows, cols, x.ptr, out.ptr, scale);
   }
 
-  sumCols(rows: number, cols: number, x: F32Region, out: F32Region, scale: number): void {
+  sumCols(rows: number, cols: number, x: F32Memory, out: F32Memory, scale: number): void {
     runtime().kernels.sum_cols(rows, cols, x.ptr, out.ptr, scale, 0);
   }
 
-  copy(n: number, x: F32Region, out: F32Region): void {
+  copy(n: number, x: F32Memory, out: F32Memory): void {
     out.view.set(x.view.subarray(0, n));
   }
 
-  optimizerStep(spec: OptimizerSpec, t: number, n: number, g: F32Region, w: F32Region, states: F32Region[]): void {
+  optimizerStep(spec: OptimizerSpec, t: number, n: number, g: F32Memory, w: F32Memory, states: F32Memory[]): void {
     optimizerOp(spec).kernels.step(runtime().kernels, n, g.ptr, w.ptr, states.map((s) => s.ptr), spec, t);
   }
 
-  allFinite(n: number, x: F32Region): boolean {
+  allFinite(n: number, x: F32Memory): boolean {
     // max_abs is NaN or ∞ as soon as one value is (the networks' own check of a step).
     return Number.isFinite(runtime().kernels.max_abs(n, x.ptr));
   }
+
+  sumSquares(n: number, x: F32Memory): number {
+    return runtime().kernels.sum_squares(n, x.ptr);
+  }
+
+  offset(s: F32Memory, by: number, reuse?: F32Memory): F32Memory {
+    const base = s instanceof F32Slice ? s.base : s, at = s instanceof F32Slice ? s.by + by : by;
+    if (reuse instanceof F32Slice) { reuse.base = base; reuse.by = at; return reuse; }
+    return new F32Slice(base, at);
+  }
 }
 
-/** A float64 tensor's storage: a plain array. */
+/** A float64 tensor's storage: a plain array (or a batch slice of one). */
 class F64Storage implements Storage {
-  constructor(readonly view: Float64Array) {}
+  constructor(public view: Float64Array) {}
   dispose(): void {}
 }
 
@@ -210,6 +238,18 @@ class ReferenceBackend implements Backend<F64Storage> {
   allFinite(n: number, x: F64Storage): boolean {
     for (let i = 0; i < n; i++) if (!Number.isFinite(x.view[i])) return false;
     return true;
+  }
+
+  sumSquares(n: number, x: F64Storage): number {
+    let s = 0;
+    for (let i = 0; i < n; i++) s += x.view[i] * x.view[i];
+    return s;
+  }
+
+  offset(s: F64Storage, by: number, reuse?: F64Storage): F64Storage {
+    const view = s.view.subarray(by);
+    if (reuse) { reuse.view = view; return reuse; }
+    return new F64Storage(view);
   }
 }
 

@@ -6,6 +6,7 @@ import "./activations.generated.js";
 import { backpropagate } from "./autodiff.js";
 import * as comp from "./composites.js";
 import * as idx from "./indexing.js";
+import * as mm from "./matmul.js";
 import * as ops from "./ops.js";
 import { Tensor } from "./tensor.js";
 
@@ -53,10 +54,12 @@ declare module "./tensor.js" {
     detach(): Tensor;
     /** A Dense layer's activation by name ("relu", or "softmax" along the last axis, …); alpha is leaky-relu's slope below 0 (default 0.01) and is refused for the others (activation(this, name, alpha)). */
     activation(name: Activation, alpha?: number): Tensor;
-    /** The matrix product this · b, either transposed as the options say (matmul(this, b, options)); throws a RangeError when the inner dimensions differ. */
-    matmul(b: Tensor, options?: ops.MatmulOptions): Tensor;
-    /** The transpose of a matrix (a vector or a scalar comes back as a copy). */
-    transpose(): Tensor;
+    /** The matrix product this · b, the last two axes transposed as the options say, batch axes broadcasting (matmul(this, b, options)); throws a RangeError when the inner dimensions differ or the batch axes do not broadcast. */
+    matmul(b: Tensor, options?: mm.MatmulOptions): Tensor;
+    /** The axes in the order perm (default reversed: a matrix's transpose) (transpose(this, perm)); throws a RangeError when perm is not an order of the axes. */
+    transpose(perm?: readonly number[]): Tensor;
+    /** PyTorch's permute: the axes in the order perm (permute(this, perm)). */
+    permute(perm: readonly number[]): Tensor;
     /** The same values in another shape, one dimension of which may be −1 (whatever is left); throws a RangeError when the sizes differ. */
     reshape(shape: readonly number[]): Tensor;
     /** The sum of all values (a scalar), or along an axis or axes, optionally keeping them as dimensions of 1. */
@@ -71,8 +74,8 @@ declare module "./tensor.js" {
     square(): Tensor;
     /** The values clamped to [lo, hi] (tfjs's clipByValue); the gradient passes where lo ≤ x ≤ hi; throws a RangeError unless lo ≤ hi, both finite. */
     clip(lo: number, hi: number): Tensor;
-    /** log(softmax) of each row, computed stably (for a cross-entropy over logits). */
-    logSoftmax(): Tensor;
+    /** log(softmax) along `axis` (default the last), computed stably (for a cross-entropy over logits) (logSoftmax(this, axis)). */
+    logSoftmax(axis?: number): Tensor;
     /** The slices at `indices` along `axis` (default 0), in that order (gather(this, indices, axis)); throws a RangeError for an index out of range. */
     gather(indices: readonly number[] | ArrayLike<number> | Tensor, axis?: number): Tensor;
     /** Values picked along `axis` (default the last) by indices of the same rank, as numpy's take_along_axis (each row's value at its label: indices [m, 1]). */
@@ -116,8 +119,9 @@ p.equal = function (b) { return ops.equal(this, b); };
 p.notEqual = function (b) { return ops.notEqual(this, b); };
 p.detach = function () { return ops.detach(this); };
 p.activation = function (name, alpha) { return acts.activation(this, name, alpha); };
-p.matmul = function (b, options) { return ops.matmul(this, b, options); };
-p.transpose = function () { return ops.transpose(this); };
+p.matmul = function (b, options) { return mm.matmul(this, b, options); };
+p.transpose = function (perm) { return mm.transpose(this, perm); };
+p.permute = function (perm) { return mm.permute(this, perm); };
 p.reshape = function (shape) { return ops.reshape(this, shape); };
 p.sum = function (axisOrOptions) { return ops.sum(this, axisOrOptions); };
 p.mean = function (axisOrOptions) { return ops.mean(this, axisOrOptions); };
@@ -125,7 +129,7 @@ p.abs = function () { return comp.abs(this); };
 p.sqrt = function () { return comp.sqrt(this); };
 p.square = function () { return comp.square(this); };
 p.clip = function (lo, hi) { return comp.clip(this, lo, hi); };
-p.logSoftmax = function () { return comp.logSoftmax(this); };
+p.logSoftmax = function (axis) { return comp.logSoftmax(this, axis); };
 p.gather = function (indices, axis) { return idx.gather(this, indices, axis); };
 p.takeAlongAxis = function (indices, axis) { return idx.takeAlongAxis(this, indices, axis); };
 p.slice = function (begin, size) { return idx.slice(this, begin, size); };

@@ -1,7 +1,8 @@
 // Ops written with the primitive ops (their gradients, of every order, follow from those). Each
 // disposes its temporaries; a recorded graph that reads one keeps its memory as long as needed.
 import { describe } from "../validate.js";
-import { as2d, readable } from "./apply.js";
+import { readable } from "./apply.js";
+import { checkAxis } from "./indexing.js";
 import { after, consume, exp, log, max, min, mul, neg, pow, sub, sum } from "./ops.js";
 import { type Tensor, checkTensor, emptyTensor } from "./tensor.js";
 
@@ -26,22 +27,29 @@ export function clip(x: Tensor, lo: number, hi: number): Tensor {
 }
 
 /**
- * log(softmax(x)) along the last axis, as x − m − log Σ e^(x − m) with m each row's largest value
- * (a constant for the gradient), so that no probability underflows to log(0).
+ * log(softmax(x)) along an axis, as x − m − log Σ e^(x − m) with m the largest value along it (a
+ * constant for the gradient), so that no probability underflows to log(0).
+ *
+ * @param axis - the axis the probabilities run along (default −1, the last; negative counts from the end).
+ * @throws RangeError when the axis does not exist in x.
  */
-export function logSoftmax(x: Tensor): Tensor {
+export function logSoftmax(x: Tensor, axis = -1): Tensor {
   checkTensor("logSoftmax", x);
-  const [rows, cols] = as2d(x.shape);
+  const ax = x.rank === 0 ? 0 : checkAxis("logSoftmax", x, axis);
+  const shape = x.shape.map((d, i) => (i === ax ? 1 : d));
   const values = readable(x, "logSoftmax").view;
-  const m = new Float64Array(rows);
-  for (let i = 0; i < rows; i++) {
-    let best = -Infinity;
-    for (let j = 0; j < cols; j++) best = Math.max(best, values[i * cols + j]);
-    m[i] = Number.isFinite(best) ? best : 0;
+  const shift = emptyTensor(x.backend, shape, false, null, "tensor");
+  const m = shift.memory("logSoftmax").view;
+  // The lines along the axis: outer × inner of them, the axis's values `inner` apart.
+  const len = x.rank === 0 ? 1 : x.shape[ax], inner = x.shape.slice(ax + 1).reduce((a, b) => a * b, 1), outer = x.size / (len * inner);
+  for (let o = 0; o < outer; o++) {
+    for (let i = 0; i < inner; i++) {
+      let best = -Infinity;
+      for (let j = 0; j < len; j++) best = Math.max(best, values[(o * len + j) * inner + i]);
+      m[o * inner + i] = Number.isFinite(best) ? best : 0;
+    }
   }
-  const shift = emptyTensor(x.backend, x.rank === 2 ? [rows, 1] : [], false, null, "tensor");
-  shift.memory("logSoftmax").view.set(m);
   const centered = consume(shift, shift, (s) => sub(x, s));
-  const logTotal = after(after(exp(centered), (e) => sum(e, x.rank === 0 ? undefined : { axis: -1, keepDims: true })), log);
+  const logTotal = after(after(exp(centered), (e) => sum(e, x.rank === 0 ? undefined : { axis: ax, keepDims: true })), log);
   return consume(centered, logTotal, sub);
 }

@@ -5,21 +5,23 @@
 import "./chain.js";
 
 export {
-  Tensor, tensor, variable, zeros, ones, full, tidy, keep,
-  type GraphOp, type TensorLike, type TensorOptions,
+  Tensor, tensor, variable, zeros, ones, full, tidy, keep, MAX_RANK,
+  type GraphOp, type NestedArray, type TensorLike, type TensorOptions,
 } from "./tensor.js";
 export type { Dtype } from "./backend.js";
 export { noGrad, type Operand } from "./apply.js";
 export {
-  add, sub, mul, div, max, min, neg, exp, log, pow, matmul, transpose, reshape, sum, mean,
+  add, sub, mul, div, max, min, neg, exp, log, pow, reshape, sum, mean,
   greater, greaterEqual, less, lessEqual, equal, notEqual, where, detach,
-  graphOps, type MatmulOptions, type ReduceOptions,
+  graphOps, type ReduceOptions,
 } from "./ops.js";
+export { matmul, transpose, permute, type MatmulOptions } from "./matmul.js";
 export { activation, activationGraphOps } from "./activation-ops.js";
 export {
   sigmoid, tanh, relu, leakyRelu, elu, selu, softsign, hardSigmoid, softplus, swish, gelu, linear, softmax,
 } from "./activations.generated.js";
 export { abs, sqrt, square, clip, logSoftmax } from "./composites.js";
+export { softmaxAlong } from "./softmax.js";
 export { gather, takeAlongAxis, slice, concat, stack, reduceMax, reduceMin, argMax, argMin } from "./indexing.js";
 export type { BackwardOptions } from "./chain.js";
 export { Optimizer, optimizer, sgd, momentum, adam, rmsprop, type OptimizerState } from "./optim.js";

@@ -65,7 +65,8 @@ function eachIndex(shape: readonly number[], f: (at: number[], flat: number) => 
   }
 }
 
-function checkAxis(name: string, x: Tensor, axis: unknown, rank = x.rank): number {
+/** An axis of x (negative ones count from the end), or a RangeError naming x. */
+export function checkAxis(name: string, x: Tensor, axis: unknown, rank = x.rank): number {
   if (typeof axis !== "number" || !Number.isInteger(axis) || axis < -rank || axis >= rank) {
     throw new RangeError(`${name}: axis ${describe(axis)} does not exist in ${x.describe()}; axes are 0 to ${rank - 1} (or negative from the end)`);
   }

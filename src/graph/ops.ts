@@ -7,6 +7,8 @@ import type { BinaryKind, UnaryKind } from "./backend.js";
 import {
   type Operand, apply, as2d, broadcastShape, checkOptions, readable, sameShape, shapeText, sizeOf, strided,
 } from "./apply.js";
+import type { Backend, Storage } from "./backend.js";
+import { broadcastStrides, eachOffset, forEachSlice, permuteInto, sumAxes } from "./layout.js";
 import { type GraphOp, type Tensor, checkShape, checkTensor, emptyTensor } from "./tensor.js";
 
 // ---- gradient helpers ----------------------------------------------------------------------
@@ -14,11 +16,12 @@ import { type GraphOp, type Tensor, checkShape, checkTensor, emptyTensor } from 
 /** Sums g (shape of an op's output) down to `shape` (an input broadcast into it). */
 export function reduceTo(g: Tensor, shape: readonly number[], owned: boolean): Tensor {
   if (sameShape(g.shape, shape)) return g;
-  const [r, c] = as2d(shape), [R, C] = as2d(g.shape);
-  let t = g, own = owned;
-  if (r === 1 && R > 1) { t = swap(t, sum(t, 0), own); own = true; }
-  if (c === 1 && C > 1) { t = swap(t, sum(t, -1), own); own = true; }
-  return swap(t, reshape(t, shape), own);
+  // The axes numpy's rule added in front of `shape`, and those where it is 1 and g is not.
+  const lead = g.rank - shape.length;
+  const axes: number[] = [];
+  for (let i = 0; i < g.rank; i++) if (i < lead || (shape[i - lead] === 1 && g.shape[i] !== 1)) axes.push(i);
+  const t = axes.length === 0 ? g : swap(g, sum(g, axes), owned);
+  return swap(t, reshape(t, shape), owned || t !== g);
 }
 
 /** Returns next, disposing prev when the caller owned it. */
@@ -55,8 +58,10 @@ function binaryOp(kind: BinaryKind, backward: GraphOp<undefined>["backward"], co
     shape: ([a, b]) => broadcastShape(kind, a.shape, b.shape),
     forward(be, out, [a, b], [sa, sb]) {
       const o = broadcastShape(kind, sa, sb);
-      const [R, C] = as2d(o);
-      be.binary(kind, R, C, strided(a, sa, o), strided(b, sb, o), out);
+      if (o.length <= 2) {
+        const [R, C] = as2d(o);
+        be.binary(kind, R, C, strided(a, sa, o), strided(b, sb, o), out);
+      } else forEachSlice(be, o, [{ s: a, shape: sa }, { s: b, shape: sb }], out, (R, C, [x, y], o) => be.binary(kind, R, C, x, y, o));
     },
     backward,
   };
@@ -104,11 +109,44 @@ const broadcastOp: GraphOp<readonly number[]> = {
   name: "broadcast",
   shape: ([g], shape) => (broadcastShape("broadcast", g.shape, shape), [...shape]),
   forward(be, out, [g], [sg], shape) {
-    const [R, C] = as2d(shape);
-    be.binary("copy", R, C, { s: g, row: 0, col: 0 }, strided(g, sg, shape), out);
+    if (shape.length <= 2) {
+      const [R, C] = as2d(shape);
+      be.binary("copy", R, C, { s: g, row: 0, col: 0 }, strided(g, sg, shape), out);
+    } else forEachSlice(be, shape, [{ s: g, shape: sg }], out, (R, C, [x], o) => be.binary("copy", R, C, { s: x.s, row: 0, col: 0 }, x, o));
   },
   backward: (g, [x]) => [reduceTo(g, x.shape, false)],
 };
+
+/**
+ * out[…, m, n] = op(a)[…]·op(b)[…] for each slice of the broadcast batch axes, each a call of the
+ * backend's matrix product on offset views (aᵀ·bᵀ as (b·a)ᵀ through one scratch block).
+ */
+function batchedMatmul(be: Backend, ta: boolean, tb: boolean, m: number, n: number, k: number, a: Storage, sa: readonly number[], b: Storage, sb: readonly number[], out: Storage): void {
+  const [ba, bb] = [sa.slice(0, -2), sb.slice(0, -2)];
+  const batch = broadcastShape("matmul", ba, bb);
+  const steps = [broadcastStrides(ba, batch).map((s) => s * m * k), broadcastStrides(bb, batch).map((s) => s * k * n)];
+  const scratch = ta && tb ? be.alloc(m * n) : null;
+  let [av, bv, ov] = [be.offset(a, 0), be.offset(b, 0), be.offset(out, 0)];
+  try {
+    eachOffset(batch, steps, (i, [ao, bo]) => {
+      av = be.offset(a, ao, av);
+      bv = be.offset(b, bo, bv);
+      ov = be.offset(out, i * m * n, ov);
+      if (scratch) {
+        be.matmul(false, false, n, m, k, bv, av, scratch);
+        be.transpose(n, m, scratch, ov);
+      } else be.matmul(ta, tb, m, n, k, av, bv, ov);
+    });
+  } finally {
+    scratch?.dispose();
+  }
+}
+
+function inversePermutation(perm: readonly number[]): number[] {
+  const inv = new Array<number>(perm.length);
+  perm.forEach((p, i) => { inv[p] = i; });
+  return inv;
+}
 
 // ---- the table -----------------------------------------------------------------------------
 
@@ -159,8 +197,10 @@ export const graphOps = {
     shape: ([c, a, b]) => broadcastShape("where", c.shape, broadcastShape("where", a.shape, b.shape)),
     forward(be, out, [c, a, b], [sc, sa, sb]) {
       const o = broadcastShape("where", sc, broadcastShape("where", sa, sb));
-      const [R, C] = as2d(o);
-      be.select(R, C, strided(c, sc, o), strided(a, sa, o), strided(b, sb, o), out);
+      if (o.length <= 2) {
+        const [R, C] = as2d(o);
+        be.select(R, C, strided(c, sc, o), strided(a, sa, o), strided(b, sb, o), out);
+      } else forEachSlice(be, o, [{ s: c, shape: sc }, { s: a, shape: sa }, { s: b, shape: sb }], out, (R, C, [x, y, z], o) => be.select(R, C, x, y, z, o));
     },
     backward(g, [c, a, b], _o, _x, needs) {
       const da = needs[1] ? reduceTo(where(c, g, 0), a.shape, true) : null;
@@ -183,39 +223,55 @@ export const graphOps = {
     backward: () => [null],
     constant: true,
   } satisfies GraphOp<undefined>,
+  // Matrices, or stacks of them: the last two axes multiply, the axes before them broadcast
+  // (numpy's matmul and PyTorch's); a rank-2 operand is one matrix shared by every slice.
   matmul: {
     name: "matmul",
     shape([a, b], { transposeA, transposeB }) {
-      if (a.rank !== 2 || b.rank !== 2) throw new RangeError(`matmul needs two matrices (rank 2); received shapes ${shapeText(a.shape)} and ${shapeText(b.shape)} (reshape a vector to [1, n] or [n, 1])`);
-      const [m, k] = transposeA ? [a.shape[1], a.shape[0]] : a.shape;
-      const [k2, n] = transposeB ? [b.shape[1], b.shape[0]] : b.shape;
+      if (a.rank < 2 || b.rank < 2) throw new RangeError(`matmul needs matrices or stacks of them (rank ≥ 2); received shapes ${shapeText(a.shape)} and ${shapeText(b.shape)} (reshape a vector to [1, n] or [n, 1])`);
+      const [ar, ac] = a.shape.slice(-2), [br, bc] = b.shape.slice(-2);
+      const [m, k] = transposeA ? [ac, ar] : [ar, ac];
+      const [k2, n] = transposeB ? [bc, br] : [br, bc];
       if (k !== k2) {
         throw new RangeError(`matmul: inner dimensions differ: ${shapeText(a.shape)}${transposeA ? "ᵀ" : ""} · ${shapeText(b.shape)}${transposeB ? "ᵀ" : ""} is (${m} × ${k}) · (${k2} × ${n})`);
       }
-      return [m, n];
+      const [ba, bb] = [a.shape.slice(0, -2), b.shape.slice(0, -2)];
+      const rank = Math.max(ba.length, bb.length);
+      const batch: number[] = [];
+      for (let i = 0; i < rank; i++) {
+        const da = ba[ba.length - rank + i] ?? 1, db = bb[bb.length - rank + i] ?? 1;
+        if (da !== db && da !== 1 && db !== 1) {
+          throw new RangeError(`matmul: the batch dimensions of ${shapeText(a.shape)} and ${shapeText(b.shape)}, ${shapeText(ba)} and ${shapeText(bb)}, do not broadcast (batch axis ${i}: ${da} vs ${db}; each must be equal or 1)`);
+        }
+        batch.push(Math.max(da, db));
+      }
+      return [...batch, m, n];
     },
     forward(be, out, [a, b], [sa, sb], { transposeA, transposeB }) {
-      const [m, k] = transposeA ? [sa[1], sa[0]] : sa;
-      const n = transposeB ? sb[0] : sb[1];
-      be.matmul(transposeA, transposeB, m, n, k, a, b, out);
+      const [m, k] = transposeA ? [sa[sa.length - 1], sa[sa.length - 2]] : sa.slice(-2);
+      const n = transposeB ? sb[sb.length - 2] : sb[sb.length - 1];
+      if (sa.length === 2 && sb.length === 2) be.matmul(transposeA, transposeB, m, n, k, a, b, out);
+      else batchedMatmul(be, transposeA, transposeB, m, n, k, a, sa, b, sb, out);
     },
-    // C = op(A)·op(B): each input's gradient is another product of g with the other input.
+    // C = op(A)·op(B): each input's gradient is another product of g with the other input,
+    // summed over the batch axes the input was broadcast along.
     backward(g, [a, b], _out, { transposeA: ta, transposeB: tb }, needs) {
       const mm = (x: Tensor, y: Tensor, tx: boolean, ty: boolean): Tensor => apply(graphOps.matmul, [x, y], { transposeA: tx, transposeB: ty });
       const da = !needs[0] ? null : ta ? (tb ? mm(b, g, true, true) : mm(b, g, false, true)) : mm(g, b, false, !tb);
       const db = !needs[1] ? null : tb ? (ta ? mm(g, a, true, true) : mm(g, a, true, false)) : mm(a, g, !ta, false);
-      return [da, db];
+      return [da && reduceTo(da, a.shape, true), db && reduceTo(db, b.shape, true)];
     },
   } satisfies GraphOp<MatmulAttrs>,
+  // Out's axis i is x's axis perm[i]; its gradient permutes back.
   transpose: {
     name: "transpose",
-    shape: ([x]) => [...x.shape].reverse(),
-    forward(be, out, [x], [s]) {
-      if (s.length === 2) be.transpose(s[0], s[1], x, out);
-      else be.copy(sizeOf(s), x, out);
+    shape: ([x], perm) => perm.map((p) => x.shape[p]),
+    forward(be, out, [x], [s], perm) {
+      if (s.length === 2 && perm[0] === 1) be.transpose(s[0], s[1], x, out);
+      else permuteInto(be, x, s, perm, out);
     },
-    backward: (g) => [transpose(g)],
-  } satisfies GraphOp<undefined>,
+    backward: (g, _x, _o, perm): Tensor[] => [apply<readonly number[]>(graphOps.transpose, [g], inversePermutation(perm))],
+  } satisfies GraphOp<readonly number[]>,
   reshape: {
     name: "reshape",
     shape([x], shape) {
@@ -230,11 +286,8 @@ export const graphOps = {
     name: "sum",
     shape: ([x], attrs) => reducedShape(x.shape, attrs),
     forward(be, out, [x], [s], { axes, mean }) {
-      const [r, c] = as2d(s);
-      const size = r * c;
-      if (axes === null || s.length === 1 || axes.length === 2) be.sumRows(1, size, x, out, mean ? 1 / size : 1);
-      else if (axes[0] === 0) be.sumCols(r, c, x, out, mean ? 1 / r : 1);
-      else be.sumRows(r, c, x, out, mean ? 1 / c : 1);
+      const count = axes === null ? sizeOf(s) : axes.reduce((n, a) => n * s[a], 1);
+      sumAxes(be, x, s, axes, out, mean ? 1 / count : 1);
     },
     // Every input element feeds the sum once: g broadcast back (scaled by 1/count for a mean).
     backward(g, [x], _out, attrs) {
@@ -308,45 +361,6 @@ export const detach = (x: Tensor): Tensor => apply(graphOps.detach, [x], undefin
 /** @internal A recorded copy. */
 export const identity = (x: Tensor): Tensor => apply(graphOps.identity, [x], undefined);
 
-/** Options of matmul(): which operand to use transposed (neither by default). */
-export interface MatmulOptions {
-  /** Multiply by aᵀ instead of a (false by default; ignored for a vector). */
-  transposeA?: boolean;
-  /** Multiply by bᵀ instead of b (false by default; ignored for a vector). */
-  transposeB?: boolean;
-}
-
-/**
- * The matrix product op(a)·op(b), op transposing where the options say. Vectors follow numpy:
- * a vector first is a row [1, n], a vector second a column [n, 1], and that dimension is dropped
- * from the result (two vectors give their dot product, a scalar).
- */
-export function matmul(a: Tensor, b: Tensor, options: MatmulOptions = {}): Tensor {
-  const { transposeA = false, transposeB = false } = checkOptions("matmul", options, ["transposeA", "transposeB"]) as MatmulOptions;
-  if (typeof transposeA !== "boolean" || typeof transposeB !== "boolean") {
-    throw new TypeError(`matmul's transposeA and transposeB must be true or false, received ${describe(transposeA)} and ${describe(transposeB)}`);
-  }
-  checkTensor("matmul input 0", a);
-  checkTensor("matmul input 1", b);
-  if (a.rank === 0 || b.rank === 0) throw new RangeError(`matmul needs vectors or matrices; received shapes ${shapeText(a.shape)} and ${shapeText(b.shape)} (use mul for a scalar)`);
-  if (a.rank === 2 && b.rank === 2) return apply(graphOps.matmul, [a, b], { transposeA, transposeB });
-  const a2 = a.rank === 1 ? reshape(a, [1, a.size]) : a;
-  const b2 = b.rank === 1 ? reshape(b, [b.size, 1]) : b;
-  const ta = a.rank === 1 ? false : transposeA, tb = b.rank === 1 ? false : transposeB;
-  let c: Tensor;
-  try {
-    c = apply(graphOps.matmul, [a2, b2], { transposeA: ta, transposeB: tb });
-  } finally {
-    if (a2 !== a) a2.dispose();
-    if (b2 !== b) b2.dispose();
-  }
-  const shape = a.rank === 1 && b.rank === 1 ? [] : a.rank === 1 ? [c.shape[1]] : [c.shape[0]];
-  return swap(c, reshape(c, shape), true);
-}
-
-/** The transpose of a matrix (a vector or a scalar is returned as a copy). */
-export const transpose = (x: Tensor): Tensor => apply(graphOps.transpose, [x], undefined);
-
 /** The same values in another shape (one dimension may be −1: whatever is left). */
 export function reshape(x: Tensor, shape: readonly number[]): Tensor {
   checkTensor("reshape", x);
@@ -399,11 +413,12 @@ export function reduceAttrs(name: string, x: Tensor, options: number | readonly 
   return { axes: axes.sort((a, b) => a - b), keepDims, mean: isMean };
 }
 
-/** @internal Adds g into acc in place (the accumulation of an unrecorded backward()). */
+/** @internal Adds g (acc's shape) into acc in place (the accumulation of an unrecorded backward()). */
 export function addInto(acc: Tensor, g: Tensor): void {
   const s = acc.memory("backward()");
-  const [R, C] = as2d(acc.shape);
-  acc.backend.binary("add", R, C, { s, row: C, col: 1 }, strided(readable(g, "backward()"), g.shape, acc.shape), s);
+  const gs = readable(g, "backward()");
+  if (sameShape(acc.shape, g.shape)) acc.backend.binary("add", 1, acc.size, { s, row: 0, col: 1 }, { s: gs, row: 0, col: 1 }, s);
+  else forEachSlice(acc.backend, acc.shape, [{ s, shape: acc.shape }, { s: gs, shape: g.shape }], s, (R, C, [x, y], o) => acc.backend.binary("add", R, C, x, y, o));
 }
 
 /** @internal A copy of a tensor's values, unrecorded. */

@@ -32,8 +32,11 @@ export interface GraphNode {
   attrs: unknown;
 }
 
-/** Values a tensor can be made from: a number, number[] or number[][], or a flat array with a shape. */
-export type TensorLike = number | ArrayLike<number> | readonly (readonly number[])[];
+/** Nested arrays of numbers, as many levels deep as the tensor has axes (every level rectangular). */
+export type NestedArray = readonly (number | NestedArray)[];
+
+/** Values a tensor can be made from: a number, nested arrays (number[], number[][], …), or a flat array with a shape. */
+export type TensorLike = number | ArrayLike<number> | NestedArray;
 
 /** Options of tensor(), variable(), full(), zeros() and ones(). */
 export interface TensorOptions {
@@ -43,8 +46,8 @@ export interface TensorOptions {
   requiresGrad?: boolean;
 }
 
-/** Tensors have rank 0 (a scalar), 1 (a vector) or 2 (a matrix, rows × columns). */
-export const MAX_RANK = 2;
+/** Tensors have rank 0 (a scalar) to 6; the last two axes of a matrix are rows × columns. */
+export const MAX_RANK = 6;
 
 // ---- scopes --------------------------------------------------------------------------------
 
@@ -218,13 +221,17 @@ export class Tensor {
     return this.storage("item()").view[0];
   }
 
-  /** The values as a number (rank 0), number[] (rank 1) or number[][] (rank 2). */
-  toArray(): number | number[] | number[][] {
+  /** The values as a number (rank 0), number[] (rank 1), number[][] (rank 2), and so on: one array level per axis. */
+  toArray(): number | number[] | number[][] | NestedArray {
     const v = Array.from(this.data());
     if (this.rank === 0) return v[0];
-    if (this.rank === 1) return v;
-    const [rows, cols] = this.shape;
-    return Array.from({ length: rows }, (_, i) => v.slice(i * cols, (i + 1) * cols));
+    const nest = (axis: number, at: number): NestedArray => {
+      const d = this.shape[axis];
+      if (axis === this.rank - 1) return v.slice(at, at + d);
+      const inner = this.size / this.shape.slice(0, axis + 1).reduce((a, b) => a * b, 1);
+      return Array.from({ length: d }, (_, i) => nest(axis + 1, at + i * inner));
+    };
+    return nest(0, 0) as number[] | number[][] | NestedArray;
   }
 
   /**
@@ -301,7 +308,7 @@ function parseOptions(options: TensorOptions | undefined): { backend: Backend; r
 /** Checks a shape: at most MAX_RANK whole numbers ≥ 1. */
 export function checkShape(where: string, shape: unknown): number[] {
   if (!Array.isArray(shape)) throw new TypeError(`${where} must be an array of whole numbers, received ${describe(shape)}`);
-  if (shape.length > MAX_RANK) throw new RangeError(`${where} [${shape.join(", ")}] has rank ${shape.length}; tensors have rank 0, 1 or 2`);
+  if (shape.length > MAX_RANK) throw new RangeError(`${where} [${shape.join(", ")}] has rank ${shape.length}; tensors have rank 0 to ${MAX_RANK}`);
   shape.forEach((d, i) => {
     if (typeof d !== "number" || !Number.isInteger(d) || d < 1 || d > 2 ** 30) throw new RangeError(`${where}[${i}] is ${describe(d)}; dimensions must be whole numbers from 1`);
   });
@@ -314,23 +321,37 @@ function flatten(values: unknown): { flat: ArrayLike<number>; shape: number[] } 
   if (ArrayBuffer.isView(values) && !(values instanceof DataView)) {
     return { flat: values as unknown as ArrayLike<number>, shape: [(values as unknown as ArrayLike<number>).length] };
   }
-  if (!Array.isArray(values)) throw new TypeError(`tensor values must be a number, an array of numbers or an array of rows, received ${describe(values)}`);
-  if (values.length > 0 && Array.isArray(values[0])) {
-    const cols = values[0].length;
-    const flat = new Array<number>(values.length * cols);
-    values.forEach((row: unknown, i) => {
-      if (!Array.isArray(row) || row.length !== cols) throw new RangeError(`tensor row ${i} is ${describe(row)}; every row must have ${cols} numbers like row 0`);
-      for (let j = 0; j < cols; j++) flat[i * cols + j] = row[j];
-    });
-    return { flat, shape: [values.length, cols] };
+  if (!Array.isArray(values)) throw new TypeError(`tensor values must be a number, nested arrays of numbers or a typed array, received ${describe(values)}`);
+  if (values.length === 0 || !Array.isArray(values[0])) return { flat: values, shape: [values.length] };
+  // The shape from the first element at each level; every other array must match it.
+  const shape: number[] = [];
+  for (let level: unknown = values; Array.isArray(level); level = level[0]) {
+    shape.push(level.length);
+    if (shape.length > MAX_RANK) checkShape("shape", shape);
   }
-  return { flat: values, shape: [values.length] };
+  const flat: unknown[] = [];
+  const walk = (v: unknown, axis: number, path: string): void => {
+    if (axis === shape.length) { flat.push(v); return; }
+    if (!Array.isArray(v) || v.length !== shape[axis]) {
+      if (shape.length === 2) throw new RangeError(`tensor row ${path} is ${describe(v)}; every row must have ${shape[1]} numbers like row 0`);
+      throw new RangeError(`tensor values[${path}] is ${describe(v)}; every array at depth ${axis} must have ${shape[axis]} ${axis === shape.length - 1 ? "numbers" : "arrays"} like values${"[0]".repeat(axis)}`);
+    }
+    for (let i = 0; i < v.length; i++) walk(v[i], axis + 1, `${path}][${i}`);
+  };
+  for (let i = 0; i < values.length; i++) walk(values[i], 1, `${i}`);
+  return { flat: flat as ArrayLike<number>, shape };
 }
 
 /**
- * A tensor from values: a number (a scalar), number[], number[][] (rows) or a typed array,
- * with an optional shape for flat values (e.g. tensor(data, [rows, cols])). Every value must be
- * a finite number (and within float32's range for float32 tensors).
+ * A tensor from values: a number (a scalar), nested arrays (number[], number[][] rows,
+ * number[][][], … up to rank 6, every level rectangular) or a typed array, with an optional shape
+ * for flat values (e.g. tensor(data, [batch, channels, height, width])).
+ *
+ * @param values - the numbers: each must be finite (and within float32's range for float32 tensors).
+ * @param shape - the dimensions (whole numbers ≥ 1, at most 6 of them); default: the nesting's.
+ * @param options - `dtype` ("float32", default, or "float64") and `requiresGrad` (default false).
+ * @throws RangeError when a value is not finite, the arrays are ragged, or the shape does not hold the values.
+ * @throws TypeError when values are not numbers or arrays, or an option is unknown.
  */
 export function tensor(values: TensorLike, shape?: readonly number[], options?: TensorOptions): Tensor {
   const { backend, requiresGrad } = parseOptions(options);
