@@ -48,8 +48,9 @@ test("the package holds the build, the wasm, the types and the guides: no data, 
   // The Fashion-MNIST test set (4.3 MB) stays in the repository for npm start; see src/data/node.ts.
   // 316 KB packed when the data left; 437 KiB with the tables (wasmlp/data's bundle: 56 KB),
   // the formats' data level, int8 inference and the graph's kernels; 518 KiB with the guides,
-  // the examples, the changelog and the performance log (81 KiB of markdown and scripts, gzipped).
-  expect(pack.size).toBeLessThan(544 * 1024);
+  // the examples, the changelog and the performance log (81 KiB of markdown and scripts, gzipped);
+  // 552 KiB with int8 networks in ONNX (src/formats/onnx/quantized.ts, its CLI and guide: about 10 KB gzipped).
+  expect(pack.size).toBeLessThan(560 * 1024);
   expect(pack.unpackedSize).toBeLessThan(1792 * 1024);
 });
 
