@@ -2,7 +2,8 @@
 // scalars (the notes' circuits are a handful of scalars), the notes' circuit with its gradients,
 // and a dense layer's forward and backward through the graph: wasmlp float32 (wasm), the same
 // graph on the float64 reference (pure TS), and TensorFlow.js's tf.grads on its cpu backend, side
-// by side in one run (alternating rounds, medians).
+// by side in one run (alternating rounds, medians); then a 2-layer training step written in
+// tensors with an optimizer over variables against Network.trainBatch on the same shapes.
 //   node bench/graph.js [--quick]
 //   node bench/graph.js --baseline .baseline/dist [--rounds R]: this build's float32 graph against
 //   another build's dist/ (copied inside the repository with its package.json beside it, e.g.
@@ -13,7 +14,7 @@ import { pathToFileURL } from "node:url";
 import "@tensorflow/tfjs-backend-cpu";
 import * as tf from "@tensorflow/tfjs-core";
 import "@tensorflow/tfjs-layers"; // registers tfjs-core's gradients (as @tensorflow/tfjs does)
-import { init, memoryStats } from "../dist/index.js";
+import { Network, init, memoryStats } from "../dist/index.js";
 import * as graph from "../dist/graph/index.js";
 import { machine, measure, table } from "./util.js";
 
@@ -36,13 +37,23 @@ function graphCases(dtype, g = graph) {
   const x64 = g.tensor(new Float32Array(64 * 784).map((_, i) => Math.sin(i)), [64, 784], o);
   const W = g.tensor(new Float32Array(128 * 784).map((_, i) => 0.01 * Math.cos(i)), [128, 784], o);
   const dense = g.grads((W) => g.mean(g.sigmoid(g.matmul(x64, W, { transposeB: true }))));
-  return {
+  const cases = {
     "scalar add, not recorded": () => g.tidy(() => { let t = a; for (let i = 0; i < CHAIN; i++) t = g.add(t, b); }),
     "scalar add, recorded": () => g.tidy(() => { let t = w; for (let i = 0; i < CHAIN; i++) t = g.add(t, b); }),
     "scalar add, recorded + backward": () => g.tidy(() => { let t = w; for (let i = 0; i < CHAIN; i++) t = g.add(t, b); t.backward(); w.zeroGrad(); }),
     "notes' f(x, y) with gradients": () => g.tidy(() => { circuitGrads(a, b); }),
     "dense 64×784·784×128ᵀ, sigmoid, mean: gradient": () => g.tidy(() => { dense(W); }),
   };
+  // Attention scores, [batch, heads, t, d]·[batch, heads, t, d]ᵀ, softmax, weighted values: the
+  // gradient w.r.t. q (this build only: the baseline's graph has rank ≤ 2).
+  if (g === graph) {
+    const shape = [8, 4, 32, 16], n = shape.reduce((a, b) => a * b, 1);
+    const k = g.tensor(new Float32Array(n).map((_, i) => Math.cos(i)), shape, o), v = g.tensor(new Float32Array(n).map((_, i) => Math.sin(2 * i)), shape, o);
+    const q = g.tensor(new Float32Array(n).map((_, i) => Math.sin(i)), shape, o);
+    const attention = g.grad((q) => g.sum(g.matmul(g.softmax(g.matmul(q, k, { transposeB: true }).mul(0.25)), v)));
+    cases["attention [8, 4, 32, 16], batched matmul: gradient"] = () => g.tidy(() => { attention(q); });
+  }
+  return cases;
 }
 
 function tfCases() {
@@ -51,12 +62,17 @@ function tfCases() {
   const x64 = tf.tensor2d(new Float32Array(64 * 784).map((_, i) => Math.sin(i)), [64, 784]);
   const W = tf.tensor2d(new Float32Array(128 * 784).map((_, i) => 0.01 * Math.cos(i)), [128, 784]);
   const dense = tf.grad((W) => tf.mean(tf.sigmoid(tf.matMul(x64, W, false, true))));
+  const shape = [8, 4, 32, 16], n = shape.reduce((a, b) => a * b, 1);
+  const k = tf.tensor(new Float32Array(n).map((_, i) => Math.cos(i)), shape), v = tf.tensor(new Float32Array(n).map((_, i) => Math.sin(2 * i)), shape);
+  const q = tf.tensor(new Float32Array(n).map((_, i) => Math.sin(i)), shape);
+  const attention = tf.grad((q) => tf.sum(tf.matMul(tf.softmax(tf.mul(tf.matMul(q, k, false, true), 0.25)), v)));
   return {
     "scalar add, not recorded": () => tf.tidy(() => { let t = a; for (let i = 0; i < CHAIN; i++) t = tf.add(t, b); }),
     "scalar add, recorded": null, // tfjs records for variableGrads only, which runs backward too
     "scalar add, recorded + backward": () => tf.tidy(() => { tf.variableGrads(() => { let t = w; for (let i = 0; i < CHAIN; i++) t = tf.add(t, b); return t; }, [w]); }),
     "notes' f(x, y) with gradients": () => tf.tidy(() => { circuitGrads([a, b]); }),
     "dense 64×784·784×128ᵀ, sigmoid, mean: gradient": () => tf.tidy(() => { dense(W); }),
+    "attention [8, 4, 32, 16], batched matmul: gradient": () => tf.tidy(() => { attention(q); }),
   };
 }
 
@@ -67,7 +83,7 @@ if (args.baseline) {
   await base.init();
   const baseGraph = await import(pathToFileURL(resolve(dir, "graph/index.js")).href);
   const [head, before] = [graphCases("float32"), graphCases("float32", baseGraph)];
-  const names = Object.keys(head);
+  const names = Object.keys(head).filter((name) => before[name]);
   const R = Number(args.rounds ?? (quick ? 3 : 7));
   const ratios = names.map(() => []);
   const times = names.map(() => [[], []]);
@@ -103,8 +119,41 @@ const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 const perOp = (name) => (name.startsWith("scalar") ? CHAIN : 1);
 const fmt = (s) => (Number.isNaN(s) ? "—" : s < 1e-3 ? `${(s * 1e6).toFixed(2)} µs` : `${(s * 1e3).toFixed(2)} ms`);
 console.log(`wasmlp/graph, per op (scalar chains of ${CHAIN}) or per call — ${machine()}\n`);
-console.log(table(["case", ...engines.map(([l]) => l), "tfjs-cpu / wasmlp"], names.map((name, c) => {
+console.log(table(["case", ...engines.map(([l]) => l), "float64 / float32", "tfjs-cpu / wasmlp"], names.map((name, c) => {
   const t = engines.map((_, e) => median(samples[e][c]) / perOp(name));
-  return [name, ...t.map(fmt), Number.isNaN(t[2]) ? "—" : `${(t[2] / t[0]).toFixed(1)}×`];
+  return [name, ...t.map(fmt), `${(t[1] / t[0]).toFixed(1)}×`, Number.isNaN(t[2]) ? "—" : `${(t[2] / t[0]).toFixed(1)}×`];
 })));
 console.log("\n(tfjs records ops only inside variableGrads/grads, which also run the backward pass: no \"recorded\" row.)");
+
+// A training step of a 2-layer network, m×784 → 128 relu → 10 softmax, cross-entropy, Adam: written
+// in tensors with an optimizer over variables, against Network.trainBatch (fused kernels, one
+// thread) from the same weights, in alternating rounds.
+const [m, nIn, nHidden, nOut] = [64, 784, 128, 10];
+const net = new Network({ inputSize: nIn, layers: [{ units: nHidden, activation: "relu" }, { units: nOut, activation: "softmax" }], optimizer: { type: "adam", learningRate: 1e-3 }, seed: 1 });
+const xs = new Float32Array(m * nIn).map((_, i) => Math.sin(i) * 0.5 + 0.5);
+const labels = Array.from({ length: m }, (_, i) => i % nOut);
+const ys = new Float32Array(m * nOut).map((_, i) => (i % nOut === labels[Math.floor(i / nOut)] ? 1 : 0));
+const sizes = [nIn, nHidden, nOut];
+const vars = net.getWeights().map((w, i) => (i % 2 ? graph.variable(w) : graph.variable(w, [sizes[(i >> 1) + 1], sizes[i >> 1]])));
+const [W1, b1, W2, b2] = vars;
+const X = graph.tensor(xs, [m, nIn]), column = labels.map((c) => [c]);
+const opt = graph.adam(1e-3);
+const tensorStep = () => opt.minimize(() => {
+  const hidden = graph.relu(graph.add(graph.matmul(X, W1, { transposeB: true }), b1));
+  const logits = graph.add(graph.matmul(hidden, W2, { transposeB: true }), b2);
+  return graph.mean(graph.takeAlongAxis(graph.logSoftmax(logits), column)).neg();
+}, vars);
+const networkStep = () => net.trainBatch(xs, ys);
+const steps = [[], []];
+for (let r = 0; r < rounds; r++) {
+  steps[0].push(measure("network step", networkStep, { maxTime }));
+  steps[1].push(measure("tensor step", tensorStep, { maxTime }));
+}
+const [tn, tt] = steps.map(median);
+console.log(`\nTraining step, ${m}×${nIn} → ${nHidden} relu → ${nOut} softmax, cross-entropy, Adam (float32, one thread), ${rounds} alternating rounds\n`);
+console.log(table(["path", "per step", "samples/s", "/ Network.trainBatch"], [
+  ["Network.trainBatch (fused)", fmt(tn), (m / tn).toFixed(0), "1.00×"],
+  ["tensors + adam over variables", fmt(tt), (m / tt).toFixed(0), `${(tt / tn).toFixed(2)}×`],
+]));
+[...vars, X].forEach((t) => t.dispose());
+opt.dispose(); net.dispose();

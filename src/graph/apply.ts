@@ -49,30 +49,46 @@ export function readable(t: Tensor, where: string): Storage {
 
 /** Runs an op of the table on tensors or numbers (at least one tensor). */
 export function apply<A>(op: GraphOp<A>, operands: readonly Operand[], attrs: A): Tensor {
-  const first = operands.find((x) => x instanceof Tensor) as Tensor | undefined;
-  if (!first) {
+  // Plain loops and no closures: this runs once per op, and a scalar op costs little else.
+  const n = operands.length;
+  let first: Tensor | null = null;
+  for (let i = 0; i < n && first === null; i++) {
+    const x = operands[i];
+    if (x instanceof Tensor) first = x;
+  }
+  if (first === null) {
     operands.forEach((x, i) => { if (typeof x !== "number") checkTensor(`${op.name} input ${i}`, x); });
     throw new TypeError(`${op.name} needs at least one Tensor operand; received only numbers (make one with tensor())`);
   }
   const backend = first.backend;
-  const constants: Tensor[] = [];
+  let constants: Tensor[] | null = null;
   try {
-    const inputs = operands.map((x, i) => {
+    const inputs = new Array<Tensor>(n);
+    for (let i = 0; i < n; i++) {
+      const x = operands[i];
       if (typeof x === "number") {
         const c = constant(backend, x, op.name);
-        constants.push(c);
-        return c;
+        (constants ??= []).push(c);
+        inputs[i] = c;
+        continue;
       }
-      checkTensor(`${op.name} input ${i}`, x);
+      if (!(x instanceof Tensor)) checkTensor(`${op.name} input ${i}`, x);
       if (x.backend !== backend) throw new TypeError(`${op.name} mixes ${first.describe()} with ${x.describe()}; convert one (tensor(t.data(), t.shape, { dtype }))`);
-      return x;
-    });
-    const stores = inputs.map((t) => readable(t, op.name));
+      inputs[i] = x;
+    }
+    const stores = new Array<Storage>(n), shapes = new Array<readonly number[]>(n);
+    let needsGrad = false;
+    for (let i = 0; i < n; i++) {
+      const t = inputs[i];
+      stores[i] = readable(t, op.name);
+      shapes[i] = t.shape;
+      if (t.requiresGrad) needsGrad = true;
+    }
     const shape = op.shape(inputs, attrs);
-    const record = recording && op.constant !== true && inputs.some((t) => t.requiresGrad);
+    const record = recording && needsGrad && op.constant !== true;
     const out = emptyTensor(backend, shape, record, record ? { op, inputs, attrs } : null, op.name);
     try {
-      op.forward(backend, out.memory(op.name), stores, inputs.map((t) => t.shape), attrs);
+      op.forward(backend, out.memory(op.name), stores, shapes, attrs);
     } catch (e) {
       out.dispose();
       throw e;
@@ -80,7 +96,7 @@ export function apply<A>(op: GraphOp<A>, operands: readonly Operand[], attrs: A)
     return out;
   } finally {
     // A recorded node keeps its constants' memory; they need no other handle.
-    for (const c of constants) c.dispose();
+    if (constants !== null) for (const c of constants) c.dispose();
   }
 }
 

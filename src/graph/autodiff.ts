@@ -15,16 +15,19 @@ import { Tensor, checkTensor, emptyTensor, tidy } from "./tensor.js";
 function topologicalOrder(root: Tensor): Tensor[] {
   const order: Tensor[] = [];
   const seen = new Set<Tensor>([root]);
-  const stack: { t: Tensor; next: number }[] = [{ t: root, next: 0 }];
+  // The depth-first stack as two parallel lists: each tensor and the index of its next input.
+  const stack: Tensor[] = [root], next: number[] = [0];
   while (stack.length > 0) {
-    const top = stack[stack.length - 1];
-    const inputs = top.t.node?.inputs ?? [];
-    if (top.next < inputs.length) {
-      const input = inputs[top.next++];
-      if (input.requiresGrad && !seen.has(input)) { seen.add(input); stack.push({ t: input, next: 0 }); }
+    const top = stack.length - 1;
+    const t = stack[top];
+    const inputs = t.node === null ? null : t.node.inputs;
+    if (inputs !== null && next[top] < inputs.length) {
+      const input = inputs[next[top]++];
+      if (input.requiresGrad && !seen.has(input)) { seen.add(input); stack.push(input); next.push(0); }
     } else {
       stack.pop();
-      order.push(top.t);
+      next.pop();
+      order.push(t);
     }
   }
   return order.reverse();
@@ -72,20 +75,28 @@ export function backpropagate(root: Tensor, seed: Tensor | null, targets: readon
           continue;
         }
         grads.delete(t);
-        const needs = node.inputs.map((x) => x.requiresGrad);
-        const results = node.op.backward(g, node.inputs, t, node.attrs, needs);
-        const moved = new Set<Tensor>();
-        results.forEach((r, i) => {
-          const x = node.inputs[i];
-          if (!r || !needs[i]) return;
+        const inputs = node.inputs;
+        const needs = new Array<boolean>(inputs.length);
+        for (let i = 0; i < inputs.length; i++) needs[i] = inputs[i].requiresGrad;
+        const results = node.op.backward(g, inputs, t, node.attrs, needs);
+        // The results stored as an input's gradient (no copy); every other one is disposed.
+        const moved: Tensor[] = [];
+        for (let i = 0; i < results.length; i++) {
+          const r = results[i];
+          if (!r || !needs[i]) continue;
+          const x = inputs[i];
           const acc = grads.get(x);
           // Recorded, a sum is a new node (acc may be read by recorded rules); else in place.
           if (acc && createGraph) { grads.set(x, add(acc, r)); acc.dispose(); }
           else if (acc) addInto(acc, r);
-          else if (!moved.has(r)) { grads.set(x, r); moved.add(r); }
+          else if (!moved.includes(r)) { grads.set(x, r); moved.push(r); }
           else grads.set(x, createGraph ? identity(r) : clone(r));
-        });
-        for (const r of new Set([g, ...results])) if (r && !moved.has(r)) r.dispose();
+        }
+        if (!moved.includes(g)) g.dispose();
+        for (let i = 0; i < results.length; i++) {
+          const r = results[i];
+          if (r && !moved.includes(r)) r.dispose();
+        }
         current = null;
       }
     } catch (e) {

@@ -57,6 +57,11 @@ function binaryOp(kind: BinaryKind, backward: GraphOp<undefined>["backward"], co
     name: kind,
     shape: ([a, b]) => broadcastShape(kind, a.shape, b.shape),
     forward(be, out, [a, b], [sa, sb]) {
+      if (sameShape(sa, sb)) {
+        // No broadcasting (scalars, the common case): one flat pass.
+        be.binary(kind, 1, sizeOf(sa), { s: a, row: 0, col: 1 }, { s: b, row: 0, col: 1 }, out);
+        return;
+      }
       const o = broadcastShape(kind, sa, sb);
       if (o.length <= 2) {
         const [R, C] = as2d(o);

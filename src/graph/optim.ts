@@ -2,10 +2,16 @@
 // kernels, or their float64 references) over a list of variables, as tfjs's
 // optimizer.minimize(f, varList) or a step from gradients you computed. A step whose gradients
 // are not all finite is refused before anything changes, as Network.trainBatch refuses one.
+// Clipping and learning-rate schedules follow the Network's update: clipValue, then clipNorm over
+// all the step's gradients together, then the kernel at the schedule's rate for this update.
 import { type OptimizerOptions, type OptimizerSpec, parseOptimizer } from "../config.js";
 import { optimizerOps } from "../optimizers.js";
+import { type Schedule, learningRateAt } from "../schedules.js";
 import { describe } from "../validate.js";
 import { backpropagate } from "./autodiff.js";
+import { noGrad } from "./apply.js";
+import { clip } from "./composites.js";
+import { mul } from "./ops.js";
 import { Tensor, checkTensor, emptyTensor, tidy } from "./tensor.js";
 
 /** An optimizer's state, as plain JSON (save() and load()). */
@@ -33,11 +39,7 @@ export class Optimizer {
 
   /** @internal Use optimizer(), sgd(), adam(), …. */
   constructor(options: OptimizerOptions) {
-    const spec = parseOptimizer(options);
-    for (const key of ["clipNorm", "clipValue", "schedule"] as const) {
-      if (key in spec) throw new TypeError(`optimizer.${key} applies to networks; over variables, clip or schedule yourself (the gradients are tensors)`);
-    }
-    this.spec = spec;
+    this.spec = parseOptimizer(options);
   }
 
   /** Steps taken so far. */
@@ -45,9 +47,20 @@ export class Optimizer {
     return this.t;
   }
 
+  /** The learning rate the next step() takes: the schedule's rate for it, or the fixed rate. */
+  get learningRate(): number {
+    return this.spec.schedule ? learningRateAt(this.spec.schedule, this.t) : this.spec.learningRate;
+  }
+
   /**
-   * One update of each variable from its gradient (pairs, or a Map). Every gradient must be
-   * finite: otherwise it throws and no variable or state changes.
+   * One update of each variable from its gradient (pairs, or a Map), as a Network's update: each
+   * gradient entry clipped to ±clipValue, then all the gradients scaled together so that their
+   * global L2 norm is at most clipNorm, then the optimizer's kernel at the schedule's rate for
+   * this update (counting updates from 0). The gradients you pass are not modified.
+   *
+   * @param gradients - [variable, gradient] pairs (or a Map), each gradient of its variable's shape and dtype.
+   * @throws RangeError when a gradient is not finite (no variable or state changes) or has the wrong shape.
+   * @throws TypeError when a variable is not a leaf that requires gradients.
    */
   step(gradients: ReadonlyMap<Tensor, Tensor> | readonly (readonly [Tensor, Tensor])[]): void {
     const pairs = [...(gradients instanceof Map ? gradients.entries() : (gradients as readonly (readonly [Tensor, Tensor])[]))];
@@ -62,11 +75,15 @@ export class Optimizer {
       }
       if (!g.backend.allFinite(g.size, g.storage("step"))) throw new RangeError(`step: gradient ${i} (of ${v.describe()}) has a non-finite value, so no update was applied (variables and optimizer state are unchanged)`);
     });
+    const o = this.spec.schedule ? { ...this.spec, learningRate: learningRateAt(this.spec.schedule, this.t) } : this.spec;
     this.t++;
-    for (const [v, g] of pairs) {
-      const states = this.statesOf(v);
-      v.backend.optimizerStep(this.spec, this.t, v.size, g.storage("step"), v.storage("step"), states.map((s) => s.storage("step")));
-    }
+    tidy(() => noGrad(() => {
+      const used = clipped(pairs.map(([, g]) => g), o.clipValue, o.clipNorm);
+      pairs.forEach(([v], i) => {
+        const states = this.statesOf(v);
+        v.backend.optimizerStep(o, this.t, v.size, used[i].storage("step"), v.storage("step"), states.map((s) => s.storage("step")));
+      });
+    }));
   }
 
   /**
@@ -168,35 +185,58 @@ export class Optimizer {
   }
 }
 
-/** An optimizer of the table by options ({ type: "adam", learningRate: 0.01 }) or name. */
+/**
+ * The gradients a Network's update would use: each entry clipped to ±clipValue, then all scaled
+ * by clipNorm / ‖g‖ when their global norm ‖g‖ (accumulated in double precision) exceeds clipNorm.
+ * New tensors where anything changes (the caller's scope frees them), else the given ones.
+ */
+function clipped(gs: readonly Tensor[], clipValue: number | undefined, clipNorm: number | undefined): readonly Tensor[] {
+  let out = gs;
+  if (clipValue !== undefined) out = out.map((g) => clip(g, -clipValue, clipValue));
+  if (clipNorm !== undefined) {
+    let squares = 0;
+    for (const g of out) squares += g.backend.sumSquares(g.size, g.storage("step"));
+    const norm = Math.sqrt(squares);
+    if (norm > clipNorm) out = out.map((g) => mul(g, clipNorm / norm));
+  }
+  return out;
+}
+
+/**
+ * An optimizer of the table by options or name, with the Network's options: e.g.
+ * { type: "adam", learningRate: 0.01 }, a schedule as learningRate
+ * ({ type: "cosine", initialLearningRate: 0.1, decaySteps: 1000 }), and clipNorm or clipValue.
+ * @param options - the optimizer's type and settings (defaults: the Network's).
+ * @throws RangeError for a setting out of its range; TypeError for an unknown one, or clipNorm with clipValue.
+ */
 export const optimizer = (options: OptimizerOptions): Optimizer => new Optimizer(options);
 /**
  * Plain gradient descent: v −= learningRate · g.
- * @param learningRate The step size (default 0.01).
+ * @param learningRate The step size (default 0.01), or a learning-rate schedule.
  * @throws {RangeError} For a learning rate that is not a finite number > 0.
  */
-export const sgd = (learningRate?: number): Optimizer => new Optimizer({ type: "sgd", learningRate });
+export const sgd = (learningRate?: number | Schedule): Optimizer => new Optimizer({ type: "sgd", learningRate });
 /**
  * Gradient descent with momentum (Keras's form): u = momentum · u − learningRate · g, v += u.
- * @param learningRate The step size (default 0.01).
+ * @param learningRate The step size (default 0.01), or a learning-rate schedule.
  * @param momentumValue The decay of the velocity u, in [0, 1) (default 0.9).
  * @throws {RangeError} For a setting out of its range.
  */
-export const momentum = (learningRate?: number, momentumValue?: number): Optimizer => new Optimizer({ type: "momentum", learningRate, momentum: momentumValue });
+export const momentum = (learningRate?: number | Schedule, momentumValue?: number): Optimizer => new Optimizer({ type: "momentum", learningRate, momentum: momentumValue });
 /**
  * Adam (Kingma and Ba), with Keras's defaults.
- * @param learningRate The step size (default 0.001).
+ * @param learningRate The step size (default 0.001), or a learning-rate schedule.
  * @param beta1 The decay of the first moment, in [0, 1) (default 0.9).
  * @param beta2 The decay of the second moment, in [0, 1) (default 0.999).
  * @param epsilon Added to the root of the second moment (default 1e-7).
  * @throws {RangeError} For a setting out of its range.
  */
-export const adam = (learningRate?: number, beta1?: number, beta2?: number, epsilon?: number): Optimizer => new Optimizer({ type: "adam", learningRate, beta1, beta2, epsilon });
+export const adam = (learningRate?: number | Schedule, beta1?: number, beta2?: number, epsilon?: number): Optimizer => new Optimizer({ type: "adam", learningRate, beta1, beta2, epsilon });
 /**
  * RMSprop, with Keras's defaults.
- * @param learningRate The step size (default 0.001).
+ * @param learningRate The step size (default 0.001), or a learning-rate schedule.
  * @param rho The decay of the mean square of the gradients, in [0, 1) (default 0.9).
  * @param epsilon Added to the root of the mean square (default 1e-7).
  * @throws {RangeError} For a setting out of its range.
  */
-export const rmsprop = (learningRate?: number, rho?: number, epsilon?: number): Optimizer => new Optimizer({ type: "rmsprop", learningRate, rho, epsilon });
+export const rmsprop = (learningRate?: number | Schedule, rho?: number, epsilon?: number): Optimizer => new Optimizer({ type: "rmsprop", learningRate, rho, epsilon });

@@ -105,19 +105,29 @@ function collect(value: unknown, out: Set<Tensor>, depth: number): void {
   }
 }
 
+/** Released tensors whose memory free() has still to release (one list: free() never re-enters). */
+const freeing: Tensor[] = [];
+
 /** Frees t's memory and then, iteratively, that of released inputs no other live node reads. */
 function free(t: Tensor): void {
-  const stack = [t];
-  while (stack.length > 0) {
-    const u = stack.pop()!;
+  let u: Tensor | undefined = t;
+  while (u !== undefined) {
     u.freeMemory();
-    const node = u.node;
+    const node: GraphNode | null = u.node;
     u.node = null;
     if (node) {
-      for (const x of node.inputs) if (--x.readers === 0 && x.isDisposed && !x.isFreed) stack.push(x);
+      const inputs = node.inputs;
+      for (let i = 0; i < inputs.length; i++) {
+        const x = inputs[i];
+        if (--x.readers === 0 && x.isDisposed && !x.isFreed) freeing.push(x);
+      }
     }
+    u = freeing.pop();
   }
 }
+
+/** The shape of every scalar (frozen, so tensors can share it). */
+const SCALAR: readonly number[] = Object.freeze([]);
 
 // ---- the tensor ----------------------------------------------------------------------------
 
@@ -154,13 +164,19 @@ export class Tensor {
   constructor(backend: Backend, shape: readonly number[], store: Storage, requiresGrad: boolean, node: GraphNode | null, madeBy: string) {
     this.backend = backend;
     this.dtype = backend.dtype;
-    this.shape = Object.freeze([...shape]);
-    this.size = shape.reduce((a, b) => a * b, 1);
+    // A frozen shape cannot change under the tensor, so it is shared rather than copied.
+    this.shape = shape.length === 0 ? SCALAR : Object.isFrozen(shape) ? shape : Object.freeze(shape.slice());
+    let size = 1;
+    for (let i = 0; i < shape.length; i++) size *= shape[i];
+    this.size = size;
     this.store = store;
     this.requiresGrad = requiresGrad;
     this.node = node;
     this.madeBy = madeBy;
-    if (node) for (const x of node.inputs) x.readers++;
+    if (node) {
+      const inputs = node.inputs;
+      for (let i = 0; i < inputs.length; i++) inputs[i].readers++;
+    }
     const scope = scopes[scopes.length - 1];
     if (scope) { this.scope = scope; scope.add(this); }
   }
@@ -280,7 +296,8 @@ export function checkTensor(where: string, t: unknown): asserts t is Tensor {
 
 /** @internal A tensor of the given shape with uninitialised values (the ops fill them). */
 export function emptyTensor(backend: Backend, shape: readonly number[], requiresGrad: boolean, node: GraphNode | null, madeBy: string): Tensor {
-  const size = shape.reduce((a, b) => a * b, 1);
+  let size = 1;
+  for (let i = 0; i < shape.length; i++) size *= shape[i];
   let store: Storage;
   try {
     store = backend.alloc(size);
