@@ -1,6 +1,11 @@
 import { fileURLToPath } from "node:url";
 import { defineConfig } from "vitest/config";
 
+// Under npm run test:debug the debug module is the process's first init(); these files need
+// init({ threads }) to come first (threads use the embedded release build), so they run only
+// in npm test; formats/no-init.test.ts checks that init() was never called, which the debug setup does.
+const DEBUG_EXCLUDE = ["test/threads/fallback.test.ts", "test/threads/readme.test.ts", "test/threads/training.test.ts", "test/formats/no-init.test.ts", "test/relaxed/**"];
+
 export default defineConfig({
   resolve: {
     // README examples import the package by name; tests run them against the sources.
@@ -17,15 +22,16 @@ export default defineConfig({
     ],
   },
   test: {
-    include: ["test/**/*.test.ts"],
-    // Under npm run test:debug the debug module is the process's first init(); these files need
-    // init({ threads }) to come first (threads use the embedded release build), so they run only
-    // in npm test; formats/no-init.test.ts checks that init() was never called, which the debug setup does.
-    exclude: process.env.WASMLP_DEBUG_WASM
-      ? ["test/threads/fallback.test.ts", "test/threads/readme.test.ts", "test/threads/training.test.ts", "test/formats/no-init.test.ts", "**/node_modules/**"]
-      : ["**/node_modules/**"],
+    exclude: process.env.WASMLP_DEBUG_WASM ? [...DEBUG_EXCLUDE, "**/node_modules/**"] : ["**/node_modules/**"],
     setupFiles: ["test/setup-wasm.ts"],
     testTimeout: 60_000,
     pool: "forks",
+    // test/relaxed/ runs in a second project with the flags Node 20 needs for relaxed SIMD, and
+    // without its baseline compiler (Liftoff computes relaxed_dot wrongly); test/relaxed/liftoff
+    // starts its own child process with Liftoff on.
+    projects: [
+      { extends: true, test: { name: "main", include: ["test/**/*.test.ts"], exclude: ["test/relaxed/**", ...(process.env.WASMLP_DEBUG_WASM ? DEBUG_EXCLUDE : []), "**/node_modules/**"] } },
+      { extends: true, test: { name: "relaxed", include: ["test/relaxed/**/*.test.ts"], execArgv: ["--experimental-wasm-relaxed-simd", "--no-liftoff"] } },
+    ],
   },
 });

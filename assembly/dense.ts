@@ -13,7 +13,7 @@
 // combined as (l0+l2)+(l1+l3), then the k mod 4 tail, then the bias), so a sample's output is
 // bit-identical alone or inside a batch of any size.
 
-import { activate4, epilogueRow, store4 } from "./simd";
+import { activate4, epilogueRow, madd, store4 } from "./simd";
 
 /** Samples per chunk: CHUNK_M rows of A (≤ 8·784·4 = 25 KiB for MNIST) stay in L1. */
 const CHUNK_M: i32 = 8;
@@ -31,16 +31,16 @@ const CHUNK_M: i32 = 8;
     const o = <usize>p << 2;
     const a = v128.load(w0 + o), b = v128.load(w1 + o), c = v128.load(w2 + o), d = v128.load(w3 + o);
     const u = v128.load(x0 + o);
-    s00 = f32x4.add(s00, f32x4.mul(u, a));
-    s01 = f32x4.add(s01, f32x4.mul(u, b));
-    s02 = f32x4.add(s02, f32x4.mul(u, c));
-    s03 = f32x4.add(s03, f32x4.mul(u, d));
+    s00 = madd(u, a, s00);
+    s01 = madd(u, b, s01);
+    s02 = madd(u, c, s02);
+    s03 = madd(u, d, s03);
     if (two) {
       const v = v128.load(x1 + o);
-      s10 = f32x4.add(s10, f32x4.mul(v, a));
-      s11 = f32x4.add(s11, f32x4.mul(v, b));
-      s12 = f32x4.add(s12, f32x4.mul(v, c));
-      s13 = f32x4.add(s13, f32x4.mul(v, d));
+      s10 = madd(v, a, s10);
+      s11 = madd(v, b, s11);
+      s12 = madd(v, c, s12);
+      s13 = madd(v, d, s13);
     }
   }
   let r0 = reduce4(s00, s01, s02, s03);
@@ -48,8 +48,8 @@ const CHUNK_M: i32 = 8;
   for (; p < k; p++) {
     const o = <usize>p << 2;
     const wv = f32x4(load<f32>(w0 + o), load<f32>(w1 + o), load<f32>(w2 + o), load<f32>(w3 + o));
-    r0 = f32x4.add(r0, f32x4.mul(v128.load32_splat(x0 + o), wv));
-    if (two) r1 = f32x4.add(r1, f32x4.mul(v128.load32_splat(x1 + o), wv));
+    r0 = madd(v128.load32_splat(x0 + o), wv, r0);
+    if (two) r1 = madd(v128.load32_splat(x1 + o), wv, r1);
   }
   store4(z0, activate4(act, f32x4.add(r0, bias), alpha), nr);
   if (two) store4(z1, activate4(act, f32x4.add(r1, bias), alpha), nr);
@@ -73,16 +73,16 @@ const CHUNK_M: i32 = 8;
   for (; p < k4; p += 4) {
     const o = <usize>p << 2;
     const u = v128.load(x0 + o);
-    s0 = f32x4.add(s0, f32x4.mul(u, v128.load(w0 + o)));
-    s1 = f32x4.add(s1, f32x4.mul(u, v128.load(w1 + o)));
-    s2 = f32x4.add(s2, f32x4.mul(u, v128.load(w2 + o)));
-    s3 = f32x4.add(s3, f32x4.mul(u, v128.load(w3 + o)));
+    s0 = madd(u, v128.load(w0 + o), s0);
+    s1 = madd(u, v128.load(w1 + o), s1);
+    s2 = madd(u, v128.load(w2 + o), s2);
+    s3 = madd(u, v128.load(w3 + o), s3);
   }
   let r = reduce4(s0, s1, s2, s3);
   for (; p < k; p++) {
     const o = <usize>p << 2;
     const wv = f32x4(load<f32>(w0 + o), load<f32>(w1 + o), load<f32>(w2 + o), load<f32>(w3 + o));
-    r = f32x4.add(r, f32x4.mul(v128.load32_splat(x0 + o), wv));
+    r = madd(v128.load32_splat(x0 + o), wv, r);
   }
   store4(z0, r, nr);
 }

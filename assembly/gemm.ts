@@ -36,7 +36,7 @@ const A_KEPT: i32 = 2;
 
 /** Below this many rows of C, the unpacked streaming paths win (measured: bench/peers). */
 const SMALL_M: i32 = 4;
-import { activate4 } from "./simd";
+import { activate4, madd } from "./simd";
 
 /** Bytes of `work` every matmul needs (one packed block of B, one of A). */
 export function matmul_workspace_bytes(): i32 {
@@ -193,17 +193,17 @@ export function matmul_workspace_bytes(): i32 {
     const b0 = v128.load(bp);
     const b1 = v128.load(bp, 16);
     let av = v128.load32_splat(ap);
-    c00 = f32x4.add(c00, f32x4.mul(av, b0));
-    c01 = f32x4.add(c01, f32x4.mul(av, b1));
+    c00 = madd(av, b0, c00);
+    c01 = madd(av, b1, c01);
     av = v128.load32_splat(ap, 4);
-    c10 = f32x4.add(c10, f32x4.mul(av, b0));
-    c11 = f32x4.add(c11, f32x4.mul(av, b1));
+    c10 = madd(av, b0, c10);
+    c11 = madd(av, b1, c11);
     av = v128.load32_splat(ap, 8);
-    c20 = f32x4.add(c20, f32x4.mul(av, b0));
-    c21 = f32x4.add(c21, f32x4.mul(av, b1));
+    c20 = madd(av, b0, c20);
+    c21 = madd(av, b1, c21);
     av = v128.load32_splat(ap, 12);
-    c30 = f32x4.add(c30, f32x4.mul(av, b0));
-    c31 = f32x4.add(c31, f32x4.mul(av, b1));
+    c30 = madd(av, b0, c30);
+    c31 = madd(av, b1, c31);
     ap += MR * 4;
     bp += NR * 4;
   }
@@ -230,10 +230,10 @@ export function matmul_workspace_bytes(): i32 {
       let ap = ai;
       for (let p = 0; p < k; p++) {
         const av = v128.load32_splat(ap);
-        c0 = f32x4.add(c0, f32x4.mul(av, v128.load(bp)));
-        c1 = f32x4.add(c1, f32x4.mul(av, v128.load(bp, 16)));
-        c2 = f32x4.add(c2, f32x4.mul(av, v128.load(bp, 32)));
-        c3 = f32x4.add(c3, f32x4.mul(av, v128.load(bp, 48)));
+        c0 = madd(av, v128.load(bp), c0);
+        c1 = madd(av, v128.load(bp, 16), c1);
+        c2 = madd(av, v128.load(bp, 32), c2);
+        c3 = madd(av, v128.load(bp, 48), c3);
         ap += aks; bp += ldb;
       }
       if (accumulate) {
@@ -272,10 +272,10 @@ export function matmul_workspace_bytes(): i32 {
       for (; p < k4; p += 4) {
         const o = <usize>p << 2;
         const av = v128.load(ai + o);
-        s0 = f32x4.add(s0, f32x4.mul(av, v128.load(b0 + o)));
-        s1 = f32x4.add(s1, f32x4.mul(av, v128.load(b1 + o)));
-        s2 = f32x4.add(s2, f32x4.mul(av, v128.load(b2 + o)));
-        s3 = f32x4.add(s3, f32x4.mul(av, v128.load(b3 + o)));
+        s0 = madd(av, v128.load(b0 + o), s0);
+        s1 = madd(av, v128.load(b1 + o), s1);
+        s2 = madd(av, v128.load(b2 + o), s2);
+        s3 = madd(av, v128.load(b3 + o), s3);
       }
       // Transpose-add: lane q of the result is the sum of the lanes of s_q.
       const t0 = f32x4.add(i32x4.shuffle(s0, s1, 0, 4, 1, 5), i32x4.shuffle(s0, s1, 2, 6, 3, 7));
@@ -284,7 +284,7 @@ export function matmul_workspace_bytes(): i32 {
       for (; p < k; p++) {
         const o = <usize>p << 2;
         const x = load<f32>(ai + o);
-        r = f32x4.add(r, f32x4.mul(f32x4.splat(x), f32x4(load<f32>(b0 + o), load<f32>(b1 + o), load<f32>(b2 + o), load<f32>(b3 + o))));
+        r = madd(f32x4.splat(x), f32x4(load<f32>(b0 + o), load<f32>(b1 + o), load<f32>(b2 + o), load<f32>(b3 + o)), r);
       }
       const cj = ci + (<usize>j << 2);
       if (accumulate) r = f32x4.add(r, v128.load(cj));

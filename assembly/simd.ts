@@ -31,6 +31,16 @@
   return f32x4.mul(f32x4.mul(p, s1), s2);
 }
 
+/**
+ * a·b + c on four lanes: two roundings in the plain build; in the relaxed build (asc --enable
+ * relaxed-simd) f32x4.relaxed_madd, which the engine may fuse (one rounding on CPUs with FMA).
+ */
+// @ts-ignore: decorator
+@inline export function madd(a: v128, b: v128, c: v128): v128 {
+  if (ASC_FEATURE_RELAXED_SIMD) return f32x4.relaxed_madd(a, b, c);
+  return f32x4.add(c, f32x4.mul(a, b));
+}
+
 /** Sum of the four lanes. */
 // @ts-ignore: decorator
 @inline export function hsum(v: v128): f32 {

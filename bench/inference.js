@@ -11,16 +11,19 @@
 // read_peak reading as many bytes in one stream (L2 bandwidth, as wasm loads see it); batch
 // 1,024 is multiply-adds, set against simd_peak (the GEMM's register tile on L1-resident data).
 // Both live in build/peak.wasm (npm run asbuild:bench). They are probes: a kernel could beat them.
-// Int8: net.quantize() (both activation types) against the float path in the same rounds, and
-// the model files' sizes.
-//   node bench/inference.js [--baseline DIR] [--quick]
-import { readFileSync } from "node:fs";
+// Int8: net.quantize() (both activation types) against the float path in the same rounds, with
+// an int8 read_peak probe (reading the int8 weights, scales and biases once), and the model
+// files' sizes. --relaxed adds this build's relaxed-SIMD variant (a copy of dist/ in
+// .baseline/relaxed, init({ simd: "relaxed" })) to the same rounds: Node 20 needs
+// --experimental-wasm-relaxed-simd --no-liftoff.
+//   node bench/inference.js [--baseline DIR] [--relaxed] [--quick]
+import { cpSync, mkdirSync, readFileSync } from "node:fs";
 import { parseArgs } from "node:util";
 import { pathToFileURL } from "node:url";
 import { resolve } from "node:path";
 import { machine, measure, table } from "./util.js";
 
-const { values } = parseArgs({ options: { baseline: { type: "string" }, quick: { type: "boolean" } } });
+const { values } = parseArgs({ options: { baseline: { type: "string" }, relaxed: { type: "boolean" }, quick: { type: "boolean" } } });
 const quick = values.quick ?? false;
 const builds = [["this build", new URL("../dist/index.js", import.meta.url).href]];
 if (values.baseline) builds.push(["baseline", pathToFileURL(resolve(values.baseline, "index.js")).href]);
@@ -30,6 +33,19 @@ for (const [name, url] of builds) {
   const lib = await import(url);
   await lib.init();
   libs.push({ name, lib });
+}
+let relaxed = null;
+if (values.relaxed) {
+  // A second copy of the runtime: init() loads once per module instance.
+  const dir = new URL("../.baseline/relaxed/", import.meta.url);
+  mkdirSync(new URL("build/", dir), { recursive: true });
+  cpSync(new URL("../dist/", import.meta.url), new URL("dist/", dir), { recursive: true });
+  cpSync(new URL("../build/wasmlp.relaxed.wasm", import.meta.url), new URL("build/wasmlp.relaxed.wasm", dir));
+  relaxed = await import(new URL("dist/index.js", dir).href);
+  await relaxed.init({ simd: "relaxed" });
+  const f = relaxed.simdFeatures();
+  if (f.build !== "relaxed") throw new Error("--relaxed: this engine has no relaxed SIMD (Node 20: --experimental-wasm-relaxed-simd --no-liftoff)");
+  console.log(`relaxed build: ${JSON.stringify(f)}`);
 }
 
 const NETS = [
@@ -94,17 +110,31 @@ const qrows = [];
 {
   const { lib } = libs[0];
   for (const [label, hidden] of NETS) {
-    const net = new lib.Network({ inputSize: 784, layers: [...hidden.map((units) => ({ units, activation: "relu" })), { units: 10, activation: "softmax" }], seed: 1 });
+    const spec = { inputSize: 784, layers: [...hidden.map((units) => ({ units, activation: "relu" })), { units: 10, activation: "softmax" }], seed: 1 };
+    const net = new lib.Network(spec);
     const variants = [["float", net], ["int8 weights, int16 activations", net.quantize()], ["int8 weights, int8 activations", net.quantize({ activations: "int8" })]];
+    if (relaxed) {
+      const rnet = new relaxed.Network(spec);
+      variants.push(["relaxed float", rnet], [`relaxed int8${relaxed.simdFeatures().relaxedDot ? " (7-bit activations)" : " (plain int8 kernels)"}`, rnet.quantize()]);
+    }
+    const widths = [784, ...hidden, 10];
+    const int8Bytes = widths.slice(1).reduce((sum, n, l) => sum + n * (((widths[l] + 7) & ~7) + 8), 0);
+    const readInt8 = readProbe(int8Bytes);
     for (const [what, x, per] of [["1 sample", sample, 1], ["batch 1,024", batch, 1024]]) {
-      const samples = variants.map(() => []);
-      for (let r = 0; r < rounds; r++) variants.forEach(([, n], i) => samples[i].push(measure(`${label} ${what} q${i}`, () => n.predict(x), { maxTime })));
+      const samples = variants.map(() => []), probes = [];
+      for (let r = 0; r < rounds; r++) {
+        variants.forEach(([, n], i) => samples[i].push(measure(`${label} ${what} q${i}`, () => n.predict(x), { maxTime })));
+        if (per === 1) probes.push(readInt8());
+      }
       const t = samples.map(median);
+      const relFloat = variants.findIndex(([name]) => name === "relaxed float");
       variants.forEach(([name], i) => qrows.push([label, what, name, per === 1 ? `${(t[i] * 1e6).toFixed(1)} µs` : `${Math.round(per / t[i]).toLocaleString("en-US")}/s`,
-        i === 0 ? "" : per === 1 ? `${(t[i] / t[0]).toFixed(2)}× the time` : `${(t[0] / t[i]).toFixed(2)}× the rate`]));
+        i === 0 ? "" : per === 1 ? `${(t[i] / t[0]).toFixed(2)}× the time` : `${(t[0] / t[i]).toFixed(2)}× the rate`,
+        relFloat < 0 || i <= relFloat ? "" : per === 1 ? `${(t[i] / t[relFloat]).toFixed(2)}× the time` : `${(t[relFloat] / t[i]).toFixed(2)}× the rate`]));
+      if (per === 1) qrows.push([label, what, `probe: read_peak over the int8 weights (${(int8Bytes / 1024).toFixed(0)} KiB)`, `${(median(probes) * 1e6).toFixed(1)} µs`, `${(median(probes) / t[0]).toFixed(2)}× the time`, ""]);
     }
     const floatBytes = JSON.stringify(net).length, intBytes = JSON.stringify(variants[1][1]).length;
-    qrows.push([label, "model file", "int8 / float", `${intBytes.toLocaleString("en-US")} B`, `${(intBytes / floatBytes).toFixed(2)}× of ${floatBytes.toLocaleString("en-US")} B`]);
+    qrows.push([label, "model file", "int8 / float", `${intBytes.toLocaleString("en-US")} B`, `${(intBytes / floatBytes).toFixed(2)}× of ${floatBytes.toLocaleString("en-US")} B`, ""]);
     variants.forEach(([, n]) => n.dispose());
   }
 }
@@ -114,4 +144,4 @@ console.log(table(["network", "input", ...libs.map((l) => l.name), ...(libs.leng
 console.log(`\nBounds (probes from build/peak.wasm, measured in the same rounds; ${libs[0].name})\n`);
 console.log(table(["network", "input", "probe", "probe", libs[0].name, "of probe"], bounds));
 console.log(`\nInt8 inference (net.quantize(), ${libs[0].name}), against float in the same rounds\n`);
-console.log(table(["network", "input", "path", "time or rate", "vs float"], qrows));
+console.log(table(["network", "input", "path", "time or rate", "vs float", "vs relaxed float"], qrows));

@@ -1,4 +1,4 @@
-// npm run fuzz -- --runs N [--seed S]: the reader fuzz properties (test/formats/reader-fuzz.test.ts)
+// npm run fuzz -- --runs N [--seed S]: the reader fuzz properties (test/formats/reader-fuzz.test.ts, test/checkpoint-fuzz.test.ts)
 // with N runs each instead of npm test's budget; prints the outcome counts and the walkers' high water.
 import { spawnSync } from "node:child_process";
 import { parseArgs } from "node:util";
@@ -10,5 +10,5 @@ if (!Number.isInteger(runs) || runs < 1) {
   process.exit(2);
 }
 const env = { ...process.env, WASMLP_FUZZ_RUNS: String(runs), ...(values.seed === undefined ? {} : { WASMLP_FUZZ_SEED: values.seed }) };
-const r = spawnSync("npx", ["vitest", "run", "test/formats/reader-fuzz.test.ts", "--testTimeout", "0"], { stdio: "inherit", env });
+const r = spawnSync("npx", ["vitest", "run", "test/formats/reader-fuzz.test.ts", "test/checkpoint-fuzz.test.ts", "--testTimeout", "0"], { stdio: "inherit", env });
 process.exit(r.status ?? 1);

@@ -2,7 +2,7 @@
 // max|x|, and the kernels whose elementwise passes may be shared. One thread answers with the
 // kernels themselves (Serial, here); init({ threads }) loads the threaded dispatcher
 // (src/threads/parallel.ts) instead, and only then, so one-thread programs never load the pool.
-import type { Kernels } from "./kernels.js";
+import type { Kernels, RelaxedKernels } from "./kernels.js";
 
 /** Operand forms of a product, as in assembly/gemm.ts: C = A·B, A·Bᵀ, Aᵀ·B. */
 export type Form = "nn" | "nt" | "tn";
@@ -31,6 +31,13 @@ export interface Dispatcher {
   forwardNT(m: number, n: number, k: number, a: number, w: number, bias: number, z: number, epilogue: number, alpha: number, packed?: number): void;
   /** max_i |x(n)[i]| (NaN if any is NaN). */
   maxAbs(n: number, x: number): number;
+  /**
+   * An int8 layer, Z(m×n) = qmatmul_nt_forward(m, n, k, q, sx, w, sw, bias, z, act, alpha), or
+   * with `relaxed` the relaxed build's qmatmul7_nt_forward (zx: the zero points, rs: W's row
+   * sums; both 0 otherwise). Each sample's outputs depend only on its row, so threads take
+   * blocks of rows and the bits do not depend on the thread count.
+   */
+  qforward(relaxed: boolean, m: number, n: number, k: number, q: number, sx: number, zx: number, w: number, sw: number, rs: number, bias: number, z: number, act: number, alpha: number): void;
   /** Uses at most `n` of the started threads from now on. */
   useThreads(n: number): void;
   /** Stops the threads, if any; later work runs on the calling thread. */
@@ -80,9 +87,19 @@ export class Serial implements Dispatcher {
     return this.kernelsShared.max_abs(n, x);
   }
 
+  qforward(relaxed: boolean, m: number, n: number, k: number, q: number, sx: number, zx: number, w: number, sw: number, rs: number, bias: number, z: number, act: number, alpha: number): void {
+    qforwardOnOneThread(this.kernelsShared, relaxed, m, n, k, q, sx, zx, w, sw, rs, bias, z, act, alpha);
+  }
+
   useThreads(_n: number): void {}
 
   async close(): Promise<void> {}
+}
+
+/** An int8 layer on the calling thread (Dispatcher.qforward). */
+export function qforwardOnOneThread(k: Kernels, relaxed: boolean, m: number, n: number, kk: number, q: number, sx: number, zx: number, w: number, sw: number, rs: number, bias: number, z: number, act: number, alpha: number): void {
+  if (relaxed) (k as unknown as RelaxedKernels).qmatmul7_nt_forward(m, n, kk, q, sx, zx, w, sw, rs, bias, z, act, alpha);
+  else k.qmatmul_nt_forward(m, n, kk, q, sx, w, sw, bias, z, act, alpha);
 }
 
 /**

@@ -68,6 +68,9 @@ export function cellNumber(cell: Cell): number {
   if (typeof cell === "number") return cell;
   if (typeof cell === "boolean") return cell ? 1 : 0;
   if (typeof cell !== "string") return NaN;
+  // Most text cells are words: a first letter other than i (inf) settles it, as trim keeps letters.
+  const c = cell.charCodeAt(0) | 32;
+  if (c >= 97 && c <= 122 && c !== 105) return NaN;
   const t = cell.trim();
   if (NUMBER.test(t)) return Number(t);
   if (INFINITE.test(t)) return t.startsWith("-") ? -Infinity : Infinity;
@@ -78,6 +81,10 @@ export function cellNumber(cell: Cell): number {
 export function cellBoolean(cell: Cell): boolean | null {
   if (typeof cell === "boolean") return cell;
   if (typeof cell !== "string") return null;
+  if (cell === "true") return true;
+  if (cell === "false") return false;
+  const c = cell.charCodeAt(0) | 32; // a letter or digit other than t or f cannot start one (trim keeps those)
+  if (((c >= 97 && c <= 122) || (c >= 48 && c <= 57)) && c !== 116 && c !== 102) return null;
   const t = cell.trim().toLowerCase();
   return t === "true" ? true : t === "false" ? false : null;
 }
@@ -125,6 +132,21 @@ export function isRowObjects(x: unknown): x is readonly Record<string, unknown>[
 
 /** A prediction for one row: a class name (or class number), a number, or numbers for several targets. */
 export type Prediction = string | number | boolean | number[];
+
+/**
+ * predict on row objects for any network with a spec: encodes the rows, runs `predict` on the
+ * encoded batch and decodes its outputs into class names or target values.
+ * @throws TypeError without a spec; RangeError for a row the spec cannot encode.
+ */
+export function predictRowObjects(spec: FeatureSpec | undefined, rows: readonly Record<string, unknown>[], predict: (x: Float32Array) => Float32Array): Prediction[] {
+  if (!spec) throw new TypeError("predict received row objects, but this network has no feature spec to encode them (create it with features from wasmlp/data's fitFeatures)");
+  const { x, kept } = spec.encode(objectRows(rows));
+  if (kept.length < rows.length) {
+    const dropped = kept.findIndex((r, i) => r !== i);
+    throw new RangeError(`predict: row ${dropped < 0 ? kept.length : dropped} has a missing value; a spec fitted with onMissing "drop" cannot predict it (fit with onMissing "fill")`);
+  }
+  return spec.decode(predict(x));
+}
 
 /**
  * The preprocessing a tabular model was trained with, saved in its model file: each input

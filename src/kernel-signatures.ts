@@ -15,6 +15,7 @@ export const THREADED_SIGNATURES = {
   matmul_strided_tn: "ssspspspspii",
   matmul_strided_nt_forward: "ssspspspsppifi",
   max_abs: "sp>f",
+  qmatmul_nt_forward: "sssppppppif",
 } as const;
 
 /**
@@ -66,7 +67,19 @@ export const KERNEL_SIGNATURES = {
   batch_norm_backward: "sspppppppfi",
   moving_average_step: "sppf",
   quantize_rows: "sspppi",
-  qmatmul_nt_forward: "sssppppppif",
+} as const;
+
+/** The relaxed build's kernels besides every one above (assembly/relaxed.ts); j is an i64 (a BigInt). */
+export const RELAXED_SIGNATURES = {
+  quantize_rows7: "sspppp",
+  qmatmul7_nt_forward: "sssppppppppif",
+  relaxed_madd_probe: "fffi>f",
+  relaxed_dot_probe: "jjjjii>i",
+} as const;
+
+/** The relaxed build's kernels the threads run (its pool's signatures add these to THREADED_SIGNATURES). */
+export const RELAXED_THREADED_SIGNATURES = {
+  qmatmul7_nt_forward: RELAXED_SIGNATURES.qmatmul7_nt_forward,
 } as const;
 
 /** Kernels not tied to a registry op, by name. */

@@ -78,5 +78,15 @@ export interface Kernels extends ActivationKernels {
   qmatmul_nt_forward(m: number, n: number, k: number, q: number, sx: number, w: number, sw: number, bias: number, z: number, act: number, alpha: number): void;
 }
 
+/** The relaxed build's own kernels (assembly/relaxed.ts): int8 inference with 7-bit activations for i32x4.relaxed_dot_i8x16_i7x16_add_s. */
+export interface RelaxedKernels {
+  /** x (m×k f32) to u (m×kp u8 in [0, 127], kp = (k+7)&~7), a scale (f32) and a zero point (i32) per row. */
+  quantize_rows7(m: number, k: number, x: number, q: number, scales: number, zeros: number): void;
+  /** Z = act(f32(U·Wᵀ − zx ⊗ rs)·(sx ⊗ sw) + bias): W int8 rows padded to kp, their scales sw and sums rs (i32). */
+  qmatmul7_nt_forward(m: number, n: number, k: number, q: number, sx: number, zx: number, w: number, sw: number, rs: number, bias: number, z: number, act: number, alpha: number): void;
+  relaxed_madd_probe(a: number, b: number, c: number, lane: number): number;
+  relaxed_dot_probe(a0: bigint, a1: bigint, b0: bigint, b1: bigint, c: number, lane: number): number;
+}
+
 /** The activations' `<kernel>_forward` / `_backward` exports, named by the registry (arity: src/kernel-signatures.ts). */
 type ActivationKernels = Record<`${string}_forward` | `${string}_backward`, (...args: number[]) => void>;

@@ -6,6 +6,7 @@ import { optimizerOp } from "./optimizers.js";
 import { FeatureSpec } from "./features.js";
 import type { ModelJSON, NetworkOptions, TrainingPlan, TrainingState } from "./types.js";
 import { checkInt, checkKeys, checkObject, describe } from "./validate.js";
+import { type FieldVersions, checkFileFields, checkFileVersion } from "./file-version.js";
 
 /** A checkpoint's training state, decoded. */
 export interface DecodedTraining {
@@ -18,12 +19,15 @@ export interface DecodedTraining {
 
 /** Model file format written by toJSON. */
 export const MODEL_FORMAT = "wasmlp-model";
-/** Model file version written by toJSON; fromJSON reads files of this version. */
+/**
+ * The newest model file version: fromJSON reads every version up to it and refuses a newer one
+ * (docs/model-files.md has the rule).
+ */
 export const MODEL_VERSION = 1;
 
 const MODEL_KEYS = ["format", "version", "inputSize", "layers", "loss", "optimizer", "seed", "weights"] as const;
-/** Fields a model file may hold besides MODEL_KEYS. */
-const OPTIONAL_KEYS = ["inputShape", "training", "features"] as const;
+/** Every field a model file may hold, with the version that introduced it. */
+const MODEL_FIELDS: FieldVersions = new Map([...MODEL_KEYS, "inputShape", "training", "features"].map((k) => [k, 1]));
 const TRAINING_KEYS = ["epoch", "steps", "optimizerState", "shuffle"] as const;
 const PLAN_KEYS = ["epochs", "stepsPerEpoch"] as const;
 
@@ -64,8 +68,8 @@ export function parseModelJSON(json: unknown): { options: NetworkOptions; weight
   const data = typeof json === "string" ? parseText(json) : json;
   checkObject("model", data);
   if (data.format !== MODEL_FORMAT) throw new RangeError(`not a wasmlp model: format is ${describe(data.format)}, expected "${MODEL_FORMAT}"`);
-  if (data.version !== MODEL_VERSION) throw new RangeError(`model version ${describe(data.version)} is not supported; this wasmlp reads version ${MODEL_VERSION}`);
-  checkKeys("model", data, [...MODEL_KEYS, ...OPTIONAL_KEYS]);
+  const version = checkFileVersion("model", data.version, MODEL_VERSION);
+  checkFileFields("model", data, MODEL_FIELDS, version);
   for (const key of MODEL_KEYS) {
     // toJSON always writes every field; a file without one is damaged or hand-made, and
     // guessing a loss, optimizer or seed would silently change what training does next.

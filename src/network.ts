@@ -30,7 +30,7 @@ export class Network extends Model<Float32Array> {
    * quantized per sample (docs/quantization.md); this network is unchanged.
    */
   quantize(options?: QuantizeOptions): QuantizedNetwork {
-    return quantizeNetwork({ inputSize: this.inputSize, inputShape: this.inputShape, lossName: this.lossName, layers: foldedLayers(this) }, options);
+    return quantizeNetwork({ inputSize: this.inputSize, inputShape: this.inputShape, lossName: this.lossName, layers: foldedLayers(this), features: this.features }, options);
   }
 
   /** Rebuilds a network from toJSON()'s object (or its JSON text), validating every field. */

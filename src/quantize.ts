@@ -9,12 +9,16 @@ import { lossOps } from "./losses.js";
 import { checkOutputsFinite } from "./training.js";
 import type { Batch, Evaluation, Labels } from "./types.js";
 import { type Runtime, runtime } from "./runtime.js";
+import { type RelaxedKernels, relaxedKernels } from "./wasm.js";
 import { base64ToBytes, decodeFloat32, encodeFloat32 } from "./serialize.js";
+import { FeatureSpec, type FeaturesJSON, type Prediction, isRowObjects, predictRowObjects } from "./features.js";
+import { type FieldVersions, checkFileFields, checkFileVersion, fileVersionFor } from "./file-version.js";
 import { assertFinite, checkInt, checkKeys, checkObject, checkOneOf, checkTargetRange, describe, toMatrix, toTargets } from "./validate.js";
 
 /** The `format` field of a quantized model file ("wasmlp-quantized"); a float model file says "wasmlp-model". */
 export const QUANTIZED_FORMAT = "wasmlp-quantized";
-export const QUANTIZED_VERSION = 1;
+/** The newest quantized file version (2 added `features`); fromJSON reads every version up to it. */
+export const QUANTIZED_VERSION = 2;
 /** How activations are quantized: to ±127 (int8) or to as much of ±32767 as int32 sums allow (int16). */
 export const ACTIVATION_TYPES = ["int16", "int8"] as const;
 export type ActivationType = (typeof ACTIVATION_TYPES)[number];
@@ -36,6 +40,8 @@ export interface QuantizeSource {
   inputShape: readonly number[] | undefined;
   lossName: Loss;
   layers: readonly { units: number; activation: Activation; alpha: number; normalization: unknown; weights: ArrayLike<number>; bias: ArrayLike<number> }[];
+  /** The float network's feature spec, kept by the quantized copy. */
+  features?: FeatureSpec;
 }
 
 /** Options of Network.quantize(): how the activations between layers are quantized. */
@@ -53,6 +59,8 @@ export interface QuantizedModelJSON {
   loss: Loss;
   activations: ActivationType;
   layers: { units: number; activation: Activation; alpha?: number; weights: string; scales: string; bias: string }[];
+  /** The feature spec (format 2), as in the float model file. */
+  features?: FeaturesJSON;
 }
 
 /**
@@ -98,12 +106,23 @@ function padRows(q: Int8Array, units: number, inputs: number): Int8Array {
   return out;
 }
 
+/** Σ_p W[j][p] per unit: the relaxed kernels take the activations' zero point out of the sums with them. */
+export function rowSums(q: Int8Array, units: number, inputs: number): Int32Array {
+  const out = new Int32Array(units);
+  for (let j = 0; j < units; j++) {
+    let s = 0;
+    for (let p = 0; p < inputs; p++) s += q[j * inputs + p];
+    out[j] = s;
+  }
+  return out;
+}
+
 /** Network.quantize(): the quantized twin of a network, built from its public weights. */
 export function quantizeNetwork(src: QuantizeSource, options: QuantizeOptions = {}): QuantizedNetwork {
   checkObject("quantize options", options);
   checkKeys("quantize options", options, ["activations"]);
   const activations = options.activations === undefined ? "int16" : checkOneOf("quantize options.activations", options.activations, ACTIVATION_TYPES);
-  return new QuantizedNetwork(src.inputSize, src.inputShape, src.lossName, quantizeLayers(src), activations);
+  return new QuantizedNetwork(src.inputSize, src.inputShape, src.lossName, quantizeLayers(src), activations, src.features);
 }
 
 /** Builds the quantized layers of a network (validated: dense layers without normalization). */
@@ -135,22 +154,28 @@ export class QuantizedNetwork {
   readonly lossName: Loss;
   readonly activations: ActivationType;
   readonly layers: readonly Readonly<QuantizedLayer>[];
+  /** The feature spec of the network it was quantized from, if any: predict takes row objects then. */
+  readonly features: FeatureSpec | undefined;
   private readonly rt: Runtime;
-  /** Per layer: padded int8 W, scales, bias (one region each). */
-  private readonly params: { w: number; sw: number; bias: number; range: number; act: number }[];
+  /** Per layer: padded int8 W, scales, bias (one region each), and W's row sums for the relaxed kernels (0: none). */
+  private readonly params: { w: number; sw: number; bias: number; rs: number; range: number; act: number }[];
+  /** The relaxed build's 7-bit kernels when init({ simd }) enabled them (docs/inference.md), else null. */
+  private readonly relaxed: RelaxedKernels | null;
   private rows = 0;
-  private buffers: { x: number; q: number; sx: number; acts: number[] } | null = null;
+  private buffers: { x: number; q: number; sx: number; zx: number; acts: number[] } | null = null;
   private disposed = false;
 
   /** @internal Use Network.quantize() or QuantizedNetwork.fromJSON. */
-  constructor(inputSize: number, inputShape: readonly number[] | undefined, loss: Loss, layers: QuantizedLayer[], activations: ActivationType = "int16") {
+  constructor(inputSize: number, inputShape: readonly number[] | undefined, loss: Loss, layers: QuantizedLayer[], activations: ActivationType = "int16", features?: FeatureSpec) {
     this.inputSize = inputSize;
+    this.features = features;
     this.inputShape = inputShape === undefined ? undefined : Object.freeze([...inputShape]);
     this.outputSize = layers[layers.length - 1].units;
     this.lossName = loss;
     this.activations = activations;
     this.layers = Object.freeze(layers.map((l) => Object.freeze({ ...l })));
     this.rt = runtime();
+    this.relaxed = relaxedKernels();
     const heap = this.rt.heap;
     const made: number[] = [];
     try {
@@ -159,11 +184,14 @@ export class QuantizedNetwork {
         const w = heap.alloc(padded.length); made.push(w);
         const sw = heap.alloc(4 * l.units); made.push(sw);
         const bias = heap.alloc(4 * l.units); made.push(bias);
+        let rs = 0;
+        if (this.relaxed) { rs = heap.alloc(4 * l.units); made.push(rs); }
         const buf = heap.memory.buffer;
         new Int8Array(buf, w, padded.length).set(padded);
         new Float32Array(buf, sw, l.units).set(l.scales);
         new Float32Array(buf, bias, l.units).set(l.bias);
-        return { w, sw, bias, range: activationRange(activations, l.inputs), act: activationOps[l.activation].epilogue };
+        if (rs) new Int32Array(buf, rs, l.units).set(rowSums(l.weights, l.units, l.inputs));
+        return { w, sw, bias, rs, range: activationRange(activations, l.inputs), act: activationOps[l.activation].epilogue };
       });
     } catch (e) {
       for (const p of made) heap.release(p);
@@ -171,9 +199,15 @@ export class QuantizedNetwork {
     }
   }
 
-  /** Outputs (m × outputSize) for a batch, chunked as Network.predict. */
-  predict(x: Batch): Float32Array {
+  /**
+   * Outputs (m × outputSize) for a batch, chunked as Network.predict; with a feature spec, one
+   * prediction per row object (a class name or the target value(s)), as Network.predict.
+   */
+  predict(rows: readonly Record<string, unknown>[]): Prediction[];
+  predict(x: Batch): Float32Array;
+  predict(x: Batch | readonly Record<string, unknown>[]): Float32Array | Prediction[] {
     this.alive();
+    if (isRowObjects(x)) return predictRowObjects(this.features, x, (encoded) => this.predict(encoded));
     const { data, m } = toMatrix("x", x, this.inputSize, { finite: false });
     const out = new Float32Array(m * this.outputSize);
     for (let start = 0; start < m; start += CHUNK_ROWS) {
@@ -233,26 +267,28 @@ export class QuantizedNetwork {
     const buf = this.rt.heap.memory.buffer;
     new Float32Array(buf, b.x, rows * this.inputSize).set(data.subarray(start * this.inputSize, (start + rows) * this.inputSize));
     let prev = b.x;
+    const r = this.relaxed;
     for (let l = 0; l < this.layers.length; l++) {
       const layer = this.layers[l], p = this.params[l];
-      k.quantize_rows(rows, layer.inputs, prev, b.q, b.sx, p.range);
+      if (r) r.quantize_rows7(rows, layer.inputs, prev, b.q, b.sx, b.zx);
+      else k.quantize_rows(rows, layer.inputs, prev, b.q, b.sx, p.range);
       if (l === 0) {
         const sx = new Float32Array(k.memory.buffer, b.sx, rows);
         for (let i = 0; i < rows; i++) if (!Number.isFinite(sx[i])) assertFinite("x", x, data, this.inputSize);
       }
       const out = b.acts[l];
-      k.qmatmul_nt_forward(rows, layer.units, layer.inputs, b.q, b.sx, p.w, p.sw, p.bias, out, p.act, layer.alpha);
+      this.rt.parallel.qforward(r !== null, rows, layer.units, layer.inputs, b.q, b.sx, b.zx, p.w, p.sw, p.rs, p.bias, out, p.act, layer.alpha);
       if (layer.activation === "softmax") activationOps.softmax.kernels.forward(k, rows, layer.units, out, out);
       prev = out;
     }
     return new Float32Array(k.memory.buffer, b.acts[b.acts.length - 1], rows * this.outputSize);
   }
 
-  private ensureRows(rows: number): { x: number; q: number; sx: number; acts: number[] } {
+  private ensureRows(rows: number): { x: number; q: number; sx: number; zx: number; acts: number[] } {
     if (this.buffers && this.rows >= rows) return this.buffers;
     const heap = this.rt.heap;
     const widest = Math.max(this.inputSize, ...this.layers.map((l) => l.inputs));
-    const sizes = [4 * rows * this.inputSize, 2 * rows * ((widest + 7) & ~7), 4 * rows, ...this.layers.map((l) => 4 * rows * l.units)];
+    const sizes = [4 * rows * this.inputSize, 2 * rows * ((widest + 7) & ~7), 4 * rows, 4 * rows, ...this.layers.map((l) => 4 * rows * l.units)];
     const made: number[] = [];
     try {
       for (const s of sizes) made.push(heap.alloc(s));
@@ -261,8 +297,8 @@ export class QuantizedNetwork {
       throw new RangeError(`out of memory: could not allocate the buffers of ${rows} samples (${(e as Error).message}); nothing was changed`);
     }
     this.freeBuffers();
-    const [x, q, sx, ...acts] = made;
-    this.buffers = { x, q, sx, acts };
+    const [x, q, sx, zx, ...acts] = made;
+    this.buffers = { x, q, sx, zx, acts };
     this.rows = rows;
     return this.buffers;
   }
@@ -270,7 +306,7 @@ export class QuantizedNetwork {
   private freeBuffers(): void {
     const b = this.buffers;
     if (!b) return;
-    for (const p of [b.x, b.q, b.sx, ...b.acts]) this.rt.heap.release(p);
+    for (const p of [b.x, b.q, b.sx, b.zx, ...b.acts]) this.rt.heap.release(p);
     this.buffers = null;
     this.rows = 0;
   }
@@ -278,9 +314,9 @@ export class QuantizedNetwork {
   /** The model file: int8 weights and float32 scales and biases as base64 (QuantizedNetwork.fromJSON reads it). */
   toJSON(): QuantizedModelJSON {
     this.alive();
-    return {
+    const file: QuantizedModelJSON = {
       format: QUANTIZED_FORMAT,
-      version: QUANTIZED_VERSION,
+      version: 1,
       inputSize: this.inputSize,
       ...(this.inputShape === undefined ? {} : { inputShape: [...this.inputShape] }),
       loss: this.lossName,
@@ -290,13 +326,17 @@ export class QuantizedNetwork {
         weights: bytesToBase64(new Uint8Array(l.weights.buffer, l.weights.byteOffset, l.weights.byteLength)),
         scales: encodeFloat32(l.scales), bias: encodeFloat32(l.bias),
       })),
+      ...(this.features === undefined ? {} : { features: this.features.toJSON() }),
     };
+    // The lowest version that holds its fields, so files without a spec stay readable by format-1 readers.
+    file.version = fileVersionFor(file, QUANTIZED_FIELDS);
+    return file;
   }
 
   /** Rebuilds a quantized network from toJSON()'s object or its JSON text, validating every field. */
   static fromJSON(json: QuantizedModelJSON | string): QuantizedNetwork {
-    const { inputSize, inputShape, loss, activations, layers } = parseQuantizedJSON(json);
-    return new QuantizedNetwork(inputSize, inputShape, loss, layers, activations);
+    const { inputSize, inputShape, loss, activations, layers, features } = parseQuantizedJSON(json);
+    return new QuantizedNetwork(inputSize, inputShape, loss, layers, activations, features);
   }
 
   /** Bytes of the int8 weights, scales and biases (what the model file encodes). */
@@ -326,7 +366,7 @@ export class QuantizedNetwork {
     if (this.disposed) return;
     this.disposed = true;
     this.freeBuffers();
-    for (const p of this.params) for (const r of [p.w, p.sw, p.bias]) this.rt.heap.release(r);
+    for (const p of this.params) for (const r of [p.w, p.sw, p.bias, p.rs]) if (r) this.rt.heap.release(r);
   }
 
   /** `using q = net.quantize()` frees q when the block ends (as dispose()). */
@@ -355,19 +395,19 @@ export function bytesToBase64(bytes: Uint8Array): string {
   return btoa(binary);
 }
 
-const FILE_KEYS = ["format", "version", "inputSize", "inputShape", "loss", "activations", "layers"] as const;
+/** Every field a quantized model file may hold, with the version that introduced it (src/file-version.ts). */
+const QUANTIZED_FIELDS: FieldVersions = new Map([...["format", "version", "inputSize", "inputShape", "loss", "activations", "layers"].map((k): [string, number] => [k, 1]), ["features", 2]]);
 const LAYER_KEYS = ["units", "activation", "alpha", "weights", "scales", "bias"] as const;
 
 /** Validates a quantized model file: sizes, scales finite and > 0, int8 in [−127, 127], biases finite. */
-export function parseQuantizedJSON(json: unknown): { inputSize: number; inputShape: number[] | undefined; loss: Loss; activations: ActivationType; layers: QuantizedLayer[] } {
+export function parseQuantizedJSON(json: unknown): { inputSize: number; inputShape: number[] | undefined; loss: Loss; activations: ActivationType; layers: QuantizedLayer[]; features: FeatureSpec | undefined } {
   let data = json;
   if (typeof json === "string") {
     try { data = JSON.parse(json); } catch (e) { throw new SyntaxError(`quantized model file is not valid JSON: ${(e as Error).message}`); }
   }
   checkObject("model", data);
   if (data.format !== QUANTIZED_FORMAT) throw new RangeError(`not a wasmlp quantized model: format is ${describe(data.format)}, expected "${QUANTIZED_FORMAT}"${data.format === "wasmlp-model" ? " (a float model: load it with Network.fromJSON)" : ""}`);
-  if (data.version !== QUANTIZED_VERSION) throw new RangeError(`quantized model version ${describe(data.version)} is not supported; this wasmlp reads version ${QUANTIZED_VERSION}`);
-  checkKeys("model", data, FILE_KEYS);
+  checkFileFields("model", data, QUANTIZED_FIELDS, checkFileVersion("model", data.version, QUANTIZED_VERSION));
   const inputSize = checkInt("model.inputSize", data.inputSize, 1, 1 << 16);
   let inputShape: number[] | undefined;
   if (data.inputShape !== undefined) {
@@ -401,7 +441,12 @@ export function parseQuantizedJSON(json: unknown): { inputSize: number; inputSha
     inputs = units;
     return layer;
   });
-  return { inputSize, inputShape, loss, activations, layers };
+  const features = data.features === undefined ? undefined : new FeatureSpec(data.features, "model.features");
+  const outputs = layers[layers.length - 1].units;
+  if (features && (features.inputSize !== inputSize || features.outputSize !== outputs)) {
+    throw new RangeError(`model.features encode ${features.inputSize} inputs and ${features.outputSize} outputs, but the network has ${inputSize} inputs and ${outputs} outputs`);
+  }
+  return { inputSize, inputShape, loss, activations, layers, features };
 }
 
 function checkAlpha(name: string, v: unknown): number {

@@ -61,6 +61,10 @@ export function step<A extends Float32Array | Float64Array>(
   if (!t.engine.gradientsFinite()) {
     throw new Error(`${where}: the gradients became non-finite (the loss was ${loss}), so no update was applied (the weights are those from before this batch); try a smaller learning rate`);
   }
+  if (!t.engine.batchStatsFinite()) {
+    // A batch whose pre-activations reach ~1e19 has a variance beyond float32: folding it would make the moving variance ∞.
+    throw new Error(`${where}: a batch-normalized layer's batch variance overflowed float32 (its inputs are too large: a weight near float32's limit?), so no update was applied (the weights are those from before this batch)`);
+  }
   t.engine.applyStep();
   return result;
 }

@@ -229,3 +229,12 @@ export function checkOneOf<T extends string>(name: string, value: unknown, allow
   }
   return value as T;
 }
+
+/**
+ * An export asked to write a network holding something its format cannot carry (an ONNX model
+ * has no place for dropout; a one-hot feature spec is not weights): the message names it and
+ * the `omit` option that leaves it out. Not a file's fault, so not a format error.
+ */
+export class ExportOmissionError extends RangeError {
+  override name = "ExportOmissionError";
+}

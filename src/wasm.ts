@@ -3,11 +3,11 @@ import { readFileUrl } from "#platform";
 import { instantiate } from "@assemblyscript/loader";
 import type { ThreadsStarted } from "./dispatch.js";
 import { WASM_BASE64 } from "./generated/wasm-binary.js";
-import type { Kernels } from "./kernels.js";
+import type { Kernels, RelaxedKernels } from "./kernels.js";
 import { base64ToBytes } from "./serialize.js";
-import { checkKeys, checkNumber } from "./validate.js";
+import { checkKeys, checkNumber, checkOneOf } from "./validate.js";
 
-export type { Kernels } from "./kernels.js";
+export type { Kernels, RelaxedKernels } from "./kernels.js";
 
 /** Where the module's bytes may come from when the default location does not suit. */
 export type WasmSource = string | URL | Response | ArrayBuffer | ArrayBufferView | WebAssembly.Module;
@@ -27,6 +27,44 @@ export interface InitOptions {
    * call, before the step fails and the threads are let go (default 60000).
    */
   threadTimeoutMs?: number;
+  /**
+   * Which SIMD build runs the kernels: "plain" (default: 128-bit SIMD, the same bits on every
+   * machine), "relaxed" (relaxed SIMD: fused multiply-adds in the float matmuls and a 7-bit int8
+   * dot product; faster, last bits may differ between machines; see docs/inference.md) or "auto"
+   * (relaxed where the engine runs it correctly, else plain, silently). Where "relaxed" cannot be
+   * honoured wasmlp runs the plain build (or keeps the plain int8 kernels) and says so once with
+   * console.warn. Node 20 needs --experimental-wasm-relaxed-simd; Chromium has it since 114.
+   */
+  simd?: SimdMode;
+  /**
+   * Where the relaxed build comes from when simd is "relaxed" or "auto" (a WasmSource; default
+   * build/wasmlp.relaxed.wasm of the package, found beside the module through import.meta.url).
+   */
+  relaxedSource?: Exclude<WasmSource, WebAssembly.Module>;
+}
+
+/** init()'s simd option. */
+export type SimdMode = "plain" | "relaxed" | "auto";
+
+/** What simdFeatures() reports. */
+export interface SimdFeatures {
+  /** The build the kernels run: "plain" or "relaxed". */
+  build: "plain" | "relaxed";
+  /** Whether the float matmul and inference kernels use f32x4.relaxed_madd (true exactly when build is "relaxed"). */
+  relaxedMadd: boolean;
+  /** Whether int8 inference uses i32x4.relaxed_dot_i8x16_i7x16_add_s (the 7-bit scheme of docs/quantization.md); false keeps the plain int8 kernels. */
+  relaxedDot: boolean;
+}
+
+const SIMD_MODES = ["plain", "relaxed", "auto"] as const;
+let features: SimdFeatures = { build: "plain", relaxedMadd: false, relaxedDot: false };
+
+/**
+ * Which SIMD build init() loaded and which relaxed instruction families are in use (all false
+ * before init() and with the plain build).
+ */
+export function simdFeatures(): SimdFeatures {
+  return { ...features };
 }
 
 let loaded: Kernels | null = null;
@@ -41,7 +79,7 @@ export function threadsStarted(): ThreadsStarted | null {
   return started;
 }
 
-const INIT_KEYS = ["source", "threads", "threadTimeoutMs"] as const;
+const INIT_KEYS = ["source", "threads", "threadTimeoutMs", "simd", "relaxedSource"] as const;
 
 function isInitOptions(x: unknown): x is InitOptions {
   return typeof x === "object" && x !== null && Object.getPrototypeOf(x) === Object.prototype;
@@ -84,6 +122,7 @@ export function init(sourceOrOptions?: WasmSource | InitOptions): Promise<Kernel
       const timeout = sourceOrOptions.threadTimeoutMs;
       // Atomics.wait and timers take at most 2^31 − 1 ms.
       if (timeout !== undefined) checkNumber("init() threadTimeoutMs", timeout, 0, 2 ** 31 - 1, true);
+      if (sourceOrOptions.simd !== undefined) checkOneOf("init() simd", sourceOrOptions.simd, SIMD_MODES);
     } catch (e) {
       return Promise.reject(e);
     }
@@ -101,6 +140,7 @@ export function init(sourceOrOptions?: WasmSource | InitOptions): Promise<Kernel
   }
   if (loaded) return Promise.resolve(loaded);
   firstRequest ??= requested;
+
   if (!loading) {
     loading = (async () => {
       if (!simdSupported()) {
@@ -109,17 +149,24 @@ export function init(sourceOrOptions?: WasmSource | InitOptions): Promise<Kernel
       const options = isInitOptions(sourceOrOptions) ? sourceOrOptions : { source: sourceOrOptions };
       const source = options.source;
       const threads = await resolveThreads(options);
+      const relaxed = options.simd === "relaxed" || options.simd === "auto" ? await loadRelaxed(options.simd, options.relaxedSource) : null;
       if (threads > 1) {
         const threadsModule = await import("./threads/index.js");
         const why = threadsModule.threadsUnavailable();
         if (why) {
           console.warn(`wasmlp: running on 1 thread instead of ${threads}: ${why}`);
         } else {
-          const threaded = await threadsModule.startThreads(threads, options.threadTimeoutMs);
+          const threaded = await threadsModule.startThreads(threads, options.threadTimeoutMs, relaxed?.bytes);
           started = threaded;
           loaded = threaded.exports as unknown as Kernels;
+          if (relaxed) features = relaxed.features;
           return loaded;
         }
+      }
+      if (relaxed) {
+        loaded = relaxed.instance.exports as unknown as Kernels;
+        features = relaxed.features;
+        return loaded;
       }
       const result = await instantiate<Record<string, unknown>>(await resolveSource(source));
       // The raw exports, not the loader's demangled wrappers: those add a rest-args call per kernel.
@@ -134,6 +181,24 @@ export function init(sourceOrOptions?: WasmSource | InitOptions): Promise<Kernel
 /** Whether this runtime has WebAssembly with 128-bit SIMD, which wasmlp needs. */
 export function simdSupported(): boolean {
   return typeof WebAssembly === "object" && WebAssembly.validate(new Uint8Array(SIMD_PROBE));
+}
+
+/** The relaxed build's 7-bit int8 kernels when their instruction family passed its check, else null. */
+export function relaxedKernels(): RelaxedKernels | null {
+  return features.relaxedDot ? (kernels() as unknown as RelaxedKernels) : null;
+}
+
+/**
+ * The relaxed build, instantiated and checked (src/relaxed.ts, imported only now: the bundle
+ * leaves it a file of its own), or null for the plain build, with the one notice when "relaxed"
+ * was asked explicitly. Its bytes go to the threads, which derive their module from them.
+ */
+async function loadRelaxed(mode: "relaxed" | "auto", source: Exclude<WasmSource, WebAssembly.Module> | undefined): Promise<{ bytes: Uint8Array; instance: WebAssembly.Instance; features: SimdFeatures } | null> {
+  const relaxed = await import("./relaxed.js");
+  const notice = (why: string) => { if (mode === "relaxed") console.warn(`wasmlp: simd: "relaxed" ${why}`); };
+  if (!relaxed.relaxedSimdSupported()) return relaxed.unsupported(notice);
+  const found = await resolveSource(source ?? new URL("../build/wasmlp.relaxed.wasm", import.meta.url));
+  return relaxed.instantiateRelaxed(found, notice);
 }
 
 /** The instantiated kernels; throws a clear error before init() has finished. */

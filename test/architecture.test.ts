@@ -17,9 +17,9 @@ const ROOT = fileURLToPath(new URL("..", import.meta.url));
 const LAYERS: readonly (readonly string[])[] = [
   ["src/validate.ts", "src/random.ts", "src/serialize.ts", "src/memory.ts", "src/atomic-write.ts", "src/dropout.ts", "src/generated/",
     "src/schedules.ts", "src/engine/gather.ts", "src/threads/split.ts", "src/threads/module.ts", "src/kernels.ts",
-    "src/dispatch.ts", "src/threads/protocol.ts", "src/threads/error.ts"],
+    "src/dispatch.ts", "src/threads/protocol.ts", "src/threads/error.ts", "src/file-version.ts"],
   ["src/activations.ts", "src/losses.ts", "src/optimizer-spec.ts", "src/optimizers.ts", "src/kernel-signatures.ts"],
-  ["src/threads/pool.ts", "src/threads/parallel.ts", "src/threads/", "src/wasm.ts", "src/runtime.ts"],
+  ["src/threads/pool.ts", "src/threads/parallel.ts", "src/threads/", "src/wasm.ts", "src/relaxed.ts", "src/runtime.ts"],
   ["src/config.ts", "src/layer.ts", "src/types.ts", "src/model-file.ts", "src/features.ts"],
   ["src/engine/", "src/reference/math.ts", "src/reference/engine.ts", "src/training.ts"],
   ["src/model.ts", "src/network.ts", "src/reference/", "src/threads/fit-worker.ts", "src/threads/fit-worker-main.ts", "src/"],

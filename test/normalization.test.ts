@@ -160,6 +160,21 @@ test("a network whose layer-normalized layer has a weight of 1.6e38 predicts wha
   [a, ref].forEach((n) => n.dispose());
 });
 
+test("a batch whose variance overflows float32 (a weight of 1e38 before batch normalization) is refused by name, nothing changed", () => {
+  // Found by the checkpoint fuzz: the step folded an infinite batch variance into the moving one.
+  for (const N of [Network, ReferenceNetwork]) {
+    const net = new N({ inputSize: 4, layers: [{ units: 5, activation: "tanh", normalization: "batch" }, { units: 3, activation: "softmax" }], seed: 5 });
+    const w = net.getWeights();
+    w[0][7] = 1.0561920795993421e38;
+    net.setWeights(w);
+    const before = net.getWeights();
+    const x = Float32Array.from({ length: 8 * 4 }, (_, i) => ((i * 37) % 11) / 5.5 - 1), y = Int32Array.from({ length: 8 }, (_, i) => i % 3);
+    expect(() => net.trainBatch(x, y)).toThrow("trainBatch: a batch-normalized layer's batch variance overflowed float32 (its inputs are too large: a weight near float32's limit?), so no update was applied (the weights are those from before this batch)");
+    expect(net.getWeights()).toEqual(before);
+    net.dispose();
+  }
+});
+
 // ---- the Network option ------------------------------------------------------------------
 
 const NORMS = ["layer", "batch"] as const;

@@ -43,15 +43,17 @@ test("the package holds the build, the wasm, the types and the guides: no data, 
   }
   // The markdown ships so that the README's and the guides' links resolve wherever the package is
   // read (npm's file browser, unpkg, node_modules): package.json names no repository to send them to.
-  const allowed = /^(package\.json|README\.md|LICENSE|CHANGELOG\.md|CONTRIBUTING\.md|build\/wasmlp\.wasm|dist\/.+\.(js|d\.ts)|dist\/wasmlp(-data)?\.browser\.js\.map|docs\/[\w-]+\.md|examples\/[\w-]+\.(js|html|md)|bench\/(RESULTS|LOG)\.md|assembly\/README\.md)$/;
+  const allowed = /^(package\.json|README\.md|LICENSE|CHANGELOG\.md|CONTRIBUTING\.md|build\/wasmlp(\.relaxed)?\.wasm|dist\/.+\.(js|d\.ts)|dist\/wasmlp(-data)?\.browser\.js\.map|docs\/[\w-]+\.md|examples\/[\w-]+\.(js|html|md)|bench\/(RESULTS|LOG)\.md|assembly\/README\.md)$/;
   expect(pack.files.filter((f) => !allowed.test(f))).toEqual([]);
   // The Fashion-MNIST test set (4.3 MB) stays in the repository for npm start; see src/data/node.ts.
   // 316 KB packed when the data left; 437 KiB with the tables (wasmlp/data's bundle: 56 KB),
   // the formats' data level, int8 inference and the graph's kernels; 518 KiB with the guides,
   // the examples, the changelog and the performance log (81 KiB of markdown and scripts, gzipped);
-  // 551 KiB with int8 ONNX export and import, and the graph's tensors up to rank 6.
-  expect(pack.size).toBeLessThan(576 * 1024);
-  expect(pack.unpackedSize).toBeLessThan(1856 * 1024);
+  // 551 KiB with int8 ONNX export and import, and the graph's tensors up to rank 6; 596 KiB with
+  // the relaxed-SIMD build (build/wasmlp.relaxed.wasm, 20 KB gzipped, 60 KB unpacked, loaded only by init({ simd })).
+  // 602 KiB measured after merging the CSV work (its guides and streaming readers).
+  expect(pack.size).toBeLessThan(608 * 1024);
+  expect(pack.unpackedSize).toBeLessThan(1952 * 1024);
 });
 
 test("every relative link in the packed markdown leads to a packed file", () => {
@@ -104,9 +106,12 @@ test("every relative link in the packed markdown leads to a packed file", () => 
 // issue 25's checks to 183 KiB (2.4 KB: checkpoint state domains and run plans, null refused,
 // classWeight arrays, one fitInWorker per network, each with a message naming what is wrong). The
 // graph's IEEE exp, Φ, x^y of two tensors and where took the wasm to 55 KiB (977 B) and the bundle to 185 KiB.
-test("size budget: wasm under 55 KiB, the browser bundle under 185 KiB (of which the wasm in base64 is 73 KiB)", () => {
+// init({ simd }) and the int8 layers' split across threads (Dispatcher.qforward, splitRows) took
+// the bundle 2.3 KiB more (188 KiB with the feature specs of quantized files); the relaxed build's loader and checks stay out of it (src/relaxed.ts,
+// imported on demand) and its wasm is a file of its own.
+test("size budget: wasm under 55 KiB, the browser bundle under 188 KiB (of which the wasm in base64 is 73 KiB)", () => {
   expect(statSync(`${ROOT}/build/wasmlp.wasm`).size).toBeLessThan(55 * 1024);
-  expect(statSync(`${ROOT}/dist/wasmlp.browser.js`).size).toBeLessThan(185 * 1024);
+  expect(statSync(`${ROOT}/dist/wasmlp.browser.js`).size).toBeLessThan(188 * 1024);
 });
 
 test("no file of dist/ imports wasmlp by its own name, and no entry but the bundles holds a copy of the runtime", () => {

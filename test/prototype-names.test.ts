@@ -55,7 +55,7 @@ const LIBRARY: [string, RegExp, (name: string) => unknown][] = [
   // Names used as option keys: own keys of a parsed object, refused as unknown options.
   ["a Network option named so", /Network options has an unknown option "NAME"/, (n) => new Network(JSON.parse(`{"inputSize": 2, "layers": [{"units": 2}], "${n}": 1}`))],
   ["a Layer option named so", /Layer options has an unknown option "NAME"/, (n) => new Layer(JSON.parse(`{"units": 2, "${n}": 1}`))],
-  ["a model file field named so", /model has an unknown option "NAME"/, (n) => Network.fromJSON(edited((f) => { Object.defineProperty(f, n, { value: 1, enumerable: true }); }))],
+  ["a model file field named so", /model has an unknown field "NAME"/, (n) => Network.fromJSON(edited((f) => { Object.defineProperty(f, n, { value: 1, enumerable: true }); }))],
   ["a checkpoint training field named so", /model\.training has an unknown option "NAME"/, (n) => Network.fromJSON(edited((f) => { Object.defineProperty(f.training, n, { value: 1, enumerable: true }); }))],
   ["an optimizer setting named so", /optimizer \(adam\) has an unknown option "NAME"/, (n) => new Network({ ...base(), optimizer: JSON.parse(`{"type": "adam", "${n}": 1}`) })],
   ["a fit option named so", /fit options has an unknown option "NAME"/, (n) => { const net = new Network(base()); try { return net.fit([[1, 2]], [0], JSON.parse(`{"${n}": 1}`)); } finally { net.dispose(); } }],

@@ -1,19 +1,20 @@
 // wasmlp train/eval/predict --csv: tables from a CSV file to a saved model that takes raw rows
 // (its feature spec saved with it), held-out metrics, and predictions written as CSV.
-import { statSync } from "node:fs";
+import { closeSync, openSync, renameSync, rmSync, statSync, writeSync } from "node:fs";
 import Papa from "papaparse";
 import { writeAtomically } from "../atomic-write.js";
 import { ACTIVATIONS, LOSSES, OPTIMIZERS, type Activation, type Loss } from "../config.js";
 import { readCsvFile } from "../data/csv-file.js";
-import { type Table, tableRows } from "../data/csv.js";
+import { DataError, type Table, blockCell, tableRows } from "../data/csv.js";
 import { fitFeatures } from "../data/fit.js";
-import { argmaxRows, classificationMetrics, regressionMetrics } from "../data/metrics.js";
+import { type ClassificationMetrics, type RegressionMetrics, StreamingMetrics } from "../data/metrics.js";
+import { type CsvPiece, csvPieces, pieceRows } from "../data/stream.js";
 import { splitTable } from "../data/split.js";
 import { type ColumnType, type FeatureSpec, classValue } from "../features.js";
 import { Network } from "../network.js";
 import { init } from "../wasm.js";
 import { UsageError, int, intList, oneOf, parse, positive, text } from "./args.js";
-import { STREAM_BYTES, fitSpecStreaming, trainStreaming } from "./csv-stream.js";
+import { STREAM_BYTES, addScores, fitSpecStreaming, open, trainStreaming } from "./csv-stream.js";
 import { checkSaveTarget } from "./files.js";
 import { MODEL_FLAGS, MODEL_USAGE, loadModel, modelFlagsHelp } from "./models.js";
 import { EpochProgress, type Output, renderConfusion, renderTable } from "./progress.js";
@@ -200,7 +201,7 @@ export async function trainCsv(argv: string[], out: Output): Promise<number> {
     const net = buildNetwork(spec, model);
     try {
       out.write(`${net}\ndata: ${csvPath} (streamed), ${rows.toLocaleString("en-US")} rows; training on ${train.toLocaleString("en-US")}, testing on ${test.toLocaleString("en-US")} (split by a seeded hash of the row number); target ${describeTarget(spec)}\ncolumns: ${describeColumns(spec)}\n`);
-      await trainStreaming(net, spec, run, out, (truth, outputs) => reportMetrics(spec, outputs, truth, "held-out "));
+      await trainStreaming(net, spec, run, out, (metrics) => renderMetrics(spec, metrics, "held-out "));
       if (save !== undefined) {
         writeAtomically(save, JSON.stringify(net.toJSON()));
         out.write(`saved model with its feature spec to ${save}\n`);
@@ -259,15 +260,20 @@ export async function trainCsv(argv: string[], out: Output): Promise<number> {
 
 /** Classification: accuracy and the confusion matrix with class names; regression: R², MAE, RMSE per target in its units. */
 function reportMetrics(features: FeatureSpec, outputs: Float32Array, y: ArrayLike<number>, what: string): string {
-  const k = features.outputSize;
-  const m = outputs.length / k;
+  const metrics = new StreamingMetrics(features.task, features.outputSize);
+  addScores(metrics, features, y, outputs);
+  return renderMetrics(features, metrics, what);
+}
+
+function renderMetrics(features: FeatureSpec, scores: StreamingMetrics, what: string): string {
   const t = features.target;
+  const m = scores.rows;
   if (t.task === "classification") {
-    const metrics = classificationMetrics(y, argmaxRows(outputs, k), k);
+    const metrics = scores.metrics() as ClassificationMetrics;
     const names = t.classes.map((c) => String(classValue(c, t.type)));
     return `${what}accuracy ${metrics.accuracy.toFixed(4)} on ${m.toLocaleString("en-US")} rows (macro F1 ${metrics.macro.f1.toFixed(4)})\n\n${renderConfusion(metrics, names)}`;
   }
-  const metrics = regressionMetrics(features.unscale(y), features.unscale(outputs), k);
+  const metrics = scores.metrics() as RegressionMetrics;
   const rows = t.names.map((n, j) => [n, metrics.perTarget[j].r2.toFixed(4), metrics.perTarget[j].mae.toPrecision(5), metrics.perTarget[j].rmse.toPrecision(5)]);
   return `${what}R² ${metrics.r2.toFixed(4)} on ${m.toLocaleString("en-US")} rows\n${renderTable(["target", "R²", "MAE", "RMSE"], rows)}`;
 }
@@ -281,21 +287,62 @@ function loadTabular(a: Record<string, string | boolean | undefined>, command: s
   return { net, features: net.features, path };
 }
 
+/** The pieces of the --csv file, read as they are needed (eval and predict hold one piece at a time). */
+function csvFilePieces(a: Record<string, string | boolean | undefined>): AsyncGenerator<CsvPiece> {
+  const path = text("csv", a.csv)!;
+  let stats: ReturnType<typeof statSync>;
+  try {
+    stats = statSync(path);
+  } catch {
+    throw new DataError(`CSV file ${path} does not exist`);
+  }
+  if (!stats.isFile()) throw new DataError(`CSV file ${path} is ${stats.isDirectory() ? "a folder" : "not a regular file"}; expected a file`);
+  const options = { name: path, delimiter: delimiter(a.delimiter), header: a["no-header"] !== true };
+  // Opened when the first piece is asked for, and closed when the loop over it ends or throws.
+  return (async function* () { yield* csvPieces(open(path), options); })();
+}
+
 export async function evalCsv(argv: string[], out: Output): Promise<number> {
   const a = parse(argv, { ...MODEL_FLAGS, ...READ_FLAGS }, "eval");
   if (a.help) { out.write(CSV_HELP.eval); return 0; }
-  const table = await readTable(a);
+  const pieces = csvFilePieces(a);
   await init();
   const { net, features } = loadTabular(a, "eval");
   try {
-    const rows = tableRows(table);
-    const { x, kept } = features.encode(rows);
-    const y = features.encodeTarget(rows, kept);
-    out.write(`${net}\ndata: ${table.source}\n${reportMetrics(features, net.predict(x), y, "")}`);
+    // Streamed: each piece is encoded, predicted and counted, then dropped.
+    const metrics = new StreamingMetrics(features.task, features.outputSize);
+    for await (const piece of pieces) {
+      const rows = pieceRows(piece);
+      const { x, kept } = features.encode(rows);
+      addScores(metrics, features, features.encodeTarget(rows, kept), net.predict(x));
+    }
+    if (metrics.rows === 0) throw new DataError(`${text("csv", a.csv)} has a header line and no rows`);
+    out.write(`${net}\ndata: ${text("csv", a.csv)}\n${renderMetrics(features, metrics, "")}`);
   } finally {
     net.dispose();
   }
   return 0;
+}
+
+/** A CSV field as RFC 4180 writes it: quoted (quotes doubled) when it holds a comma, a quote or a line break. */
+function csvField(s: string): string {
+  return /[",\r\n]/.test(s) ? `"${s.replaceAll('"', '""')}"` : s;
+}
+
+/** Where predict writes: the terminal, or a temporary file renamed to --out only once every row is written. */
+function predictionSink(target: string | undefined, out: Output): { write(text: string): void; commit(): void; abandon(): void } {
+  if (target === undefined) return { write: (t) => out.write(t), commit: () => {}, abandon: () => {} };
+  const tmp = `${target}.${process.pid}.tmp`;
+  let fd: number | null = openSync(tmp, "w");
+  const close = (): void => { if (fd !== null) { closeSync(fd); fd = null; } };
+  return {
+    write: (t) => { writeSync(fd!, t); },
+    commit: () => {
+      close();
+      try { renameSync(tmp, target); } catch (e) { rmSync(tmp, { force: true }); throw new Error(`could not write ${target}: ${(e as Error).message}`); }
+    },
+    abandon: () => { close(); rmSync(tmp, { force: true }); },
+  };
 }
 
 export async function predictCsv(argv: string[], out: Output): Promise<number> {
@@ -303,31 +350,53 @@ export async function predictCsv(argv: string[], out: Output): Promise<number> {
   if (a.help) { out.write(CSV_HELP.predict); return 0; }
   const target = text("out", a.out);
   if (target !== undefined) checkSaveTarget(target);
-  const table = await readTable(a);
+  const pieces = csvFilePieces(a);
   await init();
   const { net, features } = loadTabular(a, "predict");
+  const t = features.target;
+  const k = features.outputSize;
+  const probabilities = a.probabilities === true && t.task === "classification";
+  let sink: ReturnType<typeof predictionSink> | null = null;
+  let count = 0;
   try {
-    const rows = tableRows(table);
-    const { x, kept } = features.encode(rows);
-    if (kept.length < table.rows.length) throw new Error(`${rows.locate(kept.findIndex((r, i) => r !== i) < 0 ? kept.length : kept.findIndex((r, i) => r !== i))}: a missing value; the model's feature spec drops such rows, so it cannot predict them`);
-    const outputs = net.predict(x);
-    const predictions = features.decode(outputs);
-    const t = features.target;
-    const k = features.outputSize;
-    const header = [...table.columns, ...features.targetNames.map((n) => `predicted ${n}`)];
-    if (a.probabilities && t.task === "classification") header.push(...t.classes.map((c) => `p(${c})`));
-    const body = table.rows.map((row, i) => {
-      const p = predictions[i];
-      const cells = [...row.map((c) => (c === null || c === undefined ? "" : String(c))), ...(Array.isArray(p) ? p.map(String) : [String(p)])];
-      if (a.probabilities && t.task === "classification") for (let j = 0; j < k; j++) cells.push(outputs[i * k + j].toPrecision(6));
-      return cells;
-    });
-    const csv = `${Papa.unparse({ fields: header, data: body }, { newline: "\n" })}\n`;
-    if (target === undefined) out.write(csv);
-    else {
-      writeAtomically(target, csv);
-      out.write(`${net}\nwrote ${table.rows.length.toLocaleString("en-US")} predictions to ${target}\n`);
+    // Streamed: each piece's rows go out with their predictions as soon as they are read.
+    for await (const piece of pieces) {
+      const rows = pieceRows(piece);
+      const { x, kept } = features.encode(rows);
+      if (kept.length < rows.count) {
+        const r = kept.findIndex((v, i) => v !== i);
+        throw new Error(`${rows.locate(r < 0 ? kept.length : r)}: a missing value; the model's feature spec drops such rows, so it cannot predict them`);
+      }
+      const outputs = net.predict(x);
+      const predictions = features.decode(outputs);
+      if (!sink) {
+        sink = predictionSink(target, out);
+        const header = [...piece.columns, ...features.targetNames.map((n) => `predicted ${n}`)];
+        if (probabilities) header.push(...t.classes.map((c) => `p(${c})`));
+        sink.write(`${Papa.unparse([header], { newline: "\n" })}\n`);
+      }
+      const b = piece.block;
+      const lines: string[] = new Array(predictions.length);
+      for (let i = 0; i < predictions.length; i++) {
+        let line = "";
+        for (let j = 0; j < b.width; j++) {
+          const c = blockCell(b, i, j);
+          line += `${j > 0 ? "," : ""}${typeof c === "number" ? String(c) : csvField(c === null || c === undefined ? "" : String(c))}`;
+        }
+        const p = predictions[i];
+        for (const v of Array.isArray(p) ? p : [p]) line += `,${csvField(String(v))}`;
+        if (probabilities) for (let j = 0; j < k; j++) line += `,${outputs[i * k + j].toPrecision(6)}`;
+        lines[i] = line;
+      }
+      sink.write(`${lines.join("\n")}\n`);
+      count += lines.length;
     }
+    if (!sink) throw new DataError(`${text("csv", a.csv)} has a header line and no rows`);
+    sink.commit();
+    if (target !== undefined) out.write(`${net}\nwrote ${count.toLocaleString("en-US")} predictions to ${target}\n`);
+  } catch (e) {
+    sink?.abandon(); // nothing is saved after a bad row
+    throw e;
   } finally {
     net.dispose();
   }

@@ -14,6 +14,8 @@ import { UsageError, oneOf, parse, text } from "./args.js";
 import { MODEL_FLAGS, MODEL_USAGE, loadModelJSON, modelFlagsHelp } from "./models.js";
 import type { Output } from "./progress.js";
 import { FeatureSpec } from "../features.js";
+import { exportableOf } from "../formats/decoded.js";
+import { type ExportOmission, featureSpecUnfoldable, trainingOnlySettings } from "../formats/export-plan.js";
 import { featuresLeftOut } from "./csv.js";
 
 interface ExportFormat {
@@ -22,8 +24,8 @@ interface ExportFormat {
   help: string;
   /** Checks --out before the model is read (a folder that cannot be written fails at once). */
   check(out: string): void;
-  /** Writes the model; returns the paths written. */
-  write(model: ModelJSON, out: string): string[];
+  /** Writes the model, leaving out `omit`; returns the paths written. */
+  write(model: ModelJSON, out: string, omit: ExportOmission[]): string[];
 }
 
 /** Keyed by a name the user types: looked up with Object.hasOwn, so "constructor" is an unknown format. */
@@ -31,13 +33,13 @@ export const EXPORT_FORMATS: Readonly<Record<string, ExportFormat>> = Object.fre
   tfjs: {
     out: "DIR", help: "TensorFlow.js layers model: DIR/model.json and its weight shards (tf.loadLayersModel reads it)",
     check: (out) => checkOutFolder(out),
-    write: (model, out) => writeTfjsFolder(model, out), // makes missing folders one level at a time
+    write: (model, out, omit) => writeTfjsFolder(model, out, { omit }), // makes missing folders one level at a time
   },
   onnx: {
     out: "FILE", help: "ONNX model (opset 17): onnxruntime and PyTorch's onnx tools read it",
     check: (out) => checkSaveTarget(out, "--out"),
-    write: (model, out) => {
-      writeAtomically(out, writeOnnx(model), "--out");
+    write: (model, out, omit) => {
+      writeAtomically(out, writeOnnx(model, { omit }), "--out");
       return [out];
     },
   },
@@ -96,15 +98,23 @@ export async function exportModel(argv: string[], out: Output): Promise<number> 
   }
   const { model } = loadModelJSON(a, "export"); // validated: summary and the writers read it as it is
   const described = summary(model);
-  const files = format.write(model, target);
+  // The command line exports what the library would refuse only with { omit }: it leaves out what the format cannot carry and says so.
+  const exportable = exportableOf(model);
+  const plain = (format === EXPORT_FORMATS.onnx ? ["dropout", "kernelRegularizer"] : []) as ExportOmission[];
+  const spec = model.features === undefined ? undefined : new FeatureSpec(model.features);
+  const omit: ExportOmission[] = [...plain, ...(spec && featureSpecUnfoldable(spec.toJSON(), exportable) !== null ? ["featureSpec" as const] : [])];
+  const files = format.write(model, target, omit);
   out.write(`${described}\nwrote ${name}: ${files.join(", ")}\n`);
-  const dropped = trainingOnlySettings(parseModelJSON(model).options.layers as Layer[]);
+  const dropped = trainingOnlySettings(exportable.layers).filter((s) => plain.some((key) => s.includes(` ${key} `)));
   if (dropped.length > 0) {
     out.write(`note: the ${name} files hold what inference computes, not these training settings: ${dropped.join("; ")}. Predictions are the same; training the exported model elsewhere starts without them.\n`);
   }
-  if (model.features !== undefined) out.write(featuresLeftOut(new FeatureSpec(model.features)));
+  if (spec && omit.includes("featureSpec")) out.write(featuresLeftOut(spec));
+  else if (spec) out.write(`note: the feature spec's standardization is folded into the weights: the ${name} model takes the raw columns ${spec.inputNames.join(", ")} in that order and gives ${spec.targetNames.join(", ")} in their units\n`);
   return 0;
 }
+
+export { trainingOnlySettings };
 
 /** The text of a --model file when it is a quantized model ("wasmlp-quantized"), else null. */
 function quantizedModelText(path: string): string | null {
@@ -115,13 +125,4 @@ function quantizedModelText(path: string): string | null {
   } catch {
     return null; // the usual path reports it
   }
-}
-
-/** The settings of a network's layers that only training uses, which the export formats leave out. */
-export function trainingOnlySettings(layers: readonly Pick<Layer, "dropout" | "kernelRegularizer">[]): string[] {
-  return layers.flatMap((l, i) => {
-    const r = l.kernelRegularizer;
-    const penalty = [r.l1 > 0 ? `l1 ${r.l1}` : "", r.l2 > 0 ? `l2 ${r.l2}` : ""].filter(Boolean).join(", ");
-    return [l.dropout > 0 ? `layer ${i} dropout ${l.dropout}` : "", penalty ? `layer ${i} kernelRegularizer (${penalty})` : ""].filter(Boolean);
-  });
 }

@@ -3,6 +3,9 @@
 // this module adds the checks, line numbers and streaming around it.
 import Papa from "papaparse";
 import type { Cell, Rows } from "../features.js";
+import { BlockBuilder, type CellBlock, loneCarriageReturn, scanUnquoted } from "./csv-blocks.js";
+
+export { blockCell, type CellBlock } from "./csv-blocks.js";
 
 /** Rows read from a CSV file or text, or from JSON rows: column names, cells, and where each row came from (for errors). */
 export interface Table {
@@ -78,13 +81,21 @@ export class CsvReader {
   private started = false;
   private ended = false;
   private delimiter: string;
+  /** Short texts seen lately, by a hash of their characters (parseUnquoted's cache). */
+  private readonly interned: (string | undefined)[] = new Array(256);
+  /** Rows per character of the last piece: the next block's first size. */
+  private rowsPerChar = 0.01;
 
   /**
    * @param options How to read the text (see CsvOptions; every field has a default).
    * @param onRows Called with each run of complete records (their cells, and the line each starts on) as push() finds them.
+   * @param onBlock When given, receives the records instead, as flat CellBlocks, in which a field
+   * spelled as a plain decimal number in canonical form (as `String(n)` writes it: "-12.5", not
+   * "012", "1.50" or "1e3") is that number instead of its text: every cell reader (cellNumber,
+   * cellText…) treats both the same, and the streaming readers create far fewer strings.
    * @throws {RangeError} For an option out of its range (a delimiter of two characters, a quote equal to the delimiter).
    */
-  constructor(options: CsvOptions = {}, private readonly onRows: (rows: string[][], lines: number[]) => void) {
+  constructor(options: CsvOptions = {}, private readonly onRows: (rows: Cell[][], lines: number[]) => void, private readonly onBlock?: (block: CellBlock) => void) {
     this.o = resolved(options);
     this.delimiter = this.o.delimiter;
   }
@@ -119,14 +130,21 @@ export class CsvReader {
       cut = -1;
       const s = this.carry;
       const quote = this.o.quote.charCodeAt(0);
-      for (let i = this.scanned; i < s.length; i++) {
-        const c = s.charCodeAt(i);
-        if (c === quote) this.quotes++;
-        else if (c === 10 && (this.quotes & 1) === 0) cut = i + 1;
+      if ((this.quotes & 1) === 0 && s.indexOf(this.o.quote, this.scanned) < 0) {
+        // No quote in the new text (the common case): the cut is after its last newline.
+        const nl = s.lastIndexOf("\n");
+        if (nl >= this.scanned) cut = nl + 1;
+      } else {
+        for (let i = this.scanned; i < s.length; i++) {
+          const c = s.charCodeAt(i);
+          if (c === quote) this.quotes++;
+          else if (c === 10 && (this.quotes & 1) === 0) cut = i + 1;
+        }
       }
       this.scanned = s.length;
       if (cut < 0) {
         const limit = 4 * this.o.maxFieldLength + 65536;
+        if (s.length > limit) this.failLongRecord(s, limit);
         if (s.length > limit) this.fail(this.line, `a record runs past ${limit.toLocaleString("en-US")} characters without ending (a quoted field that never closes, or a field over maxFieldLength ${this.o.maxFieldLength.toLocaleString("en-US")})`);
         return;
       }
@@ -151,6 +169,10 @@ export class CsvReader {
     else if (piece.endsWith("\n") || piece.endsWith("\r")) trailing = 1;
     const text = piece.slice(0, piece.length - trailing);
     if (this.delimiter === "auto") this.delimiter = guessDelimiter(text);
+    if (this.onBlock && text.indexOf(this.o.quote) < 0 && !loneCarriageReturn(text)) {
+      this.parseUnquoted(text);
+      return;
+    }
     const result = Papa.parse<string[]>(text, { delimiter: this.delimiter, quoteChar: this.o.quote, escapeChar: this.o.quote, header: false, dynamicTyping: false, skipEmptyLines: false });
     const data = result.data;
     const lines: number[] = new Array(data.length);
@@ -190,7 +212,83 @@ export class CsvReader {
       keep.push(row);
       keptLines.push(lines[r]);
     }
-    if (keep.length > 0) this.onRows(keep, keptLines);
+    if (keep.length === 0) return;
+    if (!this.onBlock) { this.onRows(keep, keptLines); return; }
+    const block = new BlockBuilder(this.columns.length, keep.length);
+    for (let r = 0; r < keep.length; r++) {
+      for (const f of keep[r]) block.text(f);
+      block.line(keptLines[r]);
+    }
+    this.onBlock(block.done());
+  }
+
+  /**
+   * A piece without quote characters, scanned once into a CellBlock: each field's characters
+   * are read as a canonical decimal number on the way (no string made), or taken as text
+   * (repeated short texts, such as categories, shared through a small cache). Rows, lines and
+   * checks are those of the papaparse path.
+   */
+  private parseUnquoted(text: string): void {
+    const max = this.o.maxFieldLength;
+    let i = 0;
+    let line = this.line;
+    let block: BlockBuilder | null = null;
+    let rows = 0;
+    if (this.columns.length === 0) {
+      // The first record that is not blank names the columns (or is the first row): no quotes, so split is exact.
+      for (;;) {
+        const nl = text.indexOf("\n", i);
+        const end = nl < 0 ? text.length : nl;
+        const record = text.slice(i, end > i && text.charCodeAt(end - 1) === 13 ? end - 1 : end);
+        i = nl < 0 ? text.length : nl + 1;
+        if (record !== "") {
+          const fields = record.split(this.delimiter);
+          this.setColumns(fields, line);
+          if (!this.o.header) {
+            for (let j = 0; j < fields.length; j++) if (fields[j].length > max) this.fail(line, `column ${this.columnName(j)}: a field of ${fields[j].length.toLocaleString("en-US")} characters; the limit is ${max.toLocaleString("en-US")} (maxFieldLength)`);
+            block = new BlockBuilder(fields.length, 16);
+            for (const f of fields) block.text(f);
+            block.line(line);
+            rows++;
+          }
+          line++;
+          break;
+        }
+        line++;
+        if (nl < 0) { this.line = line; return; }
+      }
+      if (i >= text.length) {
+        this.line = line;
+        if (block) this.onBlock!(block.done());
+        return;
+      }
+    }
+    const width = this.columns.length;
+    block ??= new BlockBuilder(width, Math.max(16, (this.rowsPerChar * (text.length - i)) | 0));
+    const scan = scanUnquoted(text, i, line, width, this.delimiter.charCodeAt(0), this.o.maxFieldLength, block, this.interned);
+    if (scan.error) {
+      const e = scan.error;
+      if (e.kind === "long") this.fail(e.line, `column ${this.columnName(e.column)}: a field of ${e.count.toLocaleString("en-US")} characters; the limit is ${this.o.maxFieldLength.toLocaleString("en-US")} (maxFieldLength)`);
+      this.fail(e.line, `${e.count} field${e.count === 1 ? "" : "s"}, expected ${width} (as ${this.o.header ? "the header has" : "the first row has"}); every row needs one value per column`);
+    }
+    this.line = scan.line;
+    if (text.length > i) this.rowsPerChar = (rows + scan.rows) / (text.length - i);
+    if (rows + scan.rows > 0) this.onBlock!(block.done());
+  }
+
+  /** Names the column of an overlong field when the record has no quotes (its fields are plain to count). */
+  private failLongRecord(s: string, limit: number): void {
+    const head = s.slice(0, limit);
+    if (head.indexOf(this.o.quote) >= 0 || this.delimiter === "auto") return;
+    const line = this.line + countNewlines(head, 0, head.lastIndexOf("\n") + 1);
+    let start = head.lastIndexOf("\n") + 1, j = 0;
+    for (;;) {
+      const next = head.indexOf(this.delimiter, start);
+      if (next < 0 || next - start > this.o.maxFieldLength) break;
+      start = next + 1;
+      j++;
+    }
+    this.fail(line, `column ${this.columnName(j)}: a field of more than ${this.o.maxFieldLength.toLocaleString("en-US")} characters (maxFieldLength)`);
   }
 
   private setColumns(row: string[], line: number): void {
@@ -233,7 +331,7 @@ function guessDelimiter(text: string): string {
 
 /** A table collecting a CsvReader's rows. */
 function collector(options: CsvOptions): { reader: CsvReader; table: () => Table } {
-  const rows: string[][] = [];
+  const rows: Cell[][] = [];
   const lines: number[] = [];
   const reader = new CsvReader(options, (r, l) => {
     for (let i = 0; i < r.length; i++) { rows.push(r[i]); lines.push(l[i]); }

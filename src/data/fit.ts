@@ -48,20 +48,53 @@ class ColumnStats {
   firstInfinite: { where: string; value: string } | null = null;
   firstMissing: { where: string; value: string } | null = null;
   firstNonBoolean: { where: string; value: string } | null = null;
-  counts = new Map<string, number>();
+  /** Category counts of text cells, and of number cells keyed by the number (no string made per cell). */
+  private texts = new Map<string, number>();
+  private numberCounts = new Map<number, number>();
+  private merged: Map<string, number> | null = null;
   /** Where the category past the cap first appeared. */
   overflow: string | null = null;
 
   constructor(private readonly cap: number) {}
 
+  /** Every value's count by its text (numbers as String writes them, as cellText does). */
+  get counts(): Map<string, number> {
+    if (this.merged) return this.merged;
+    const all = new Map(this.texts);
+    for (const [v, n] of this.numberCounts) { const t = String(v); all.set(t, (all.get(t) ?? 0) + n); }
+    return (this.merged = all);
+  }
+
   add(cell: Cell, missing: ReadonlySet<string>, where: () => string): void {
+    if (typeof cell === "number" && !Number.isNaN(cell)) {
+      // The path of a number cell, as below for a text one that holds a number.
+      this.merged = null;
+      this.present++;
+      const seen = this.numberCounts.get(cell);
+      if (seen !== undefined) this.numberCounts.set(cell, seen + 1);
+      else if (this.texts.size + this.numberCounts.size < this.cap) this.numberCounts.set(cell, 1);
+      else if (this.overflow === null) this.overflow = where();
+      if (cell !== 0 && cell !== 1 && this.firstNonBoolean === null) this.firstNonBoolean = { where: where(), value: String(cell) };
+      if (!(Math.abs(cell) <= 3.4028234663852886e38)) {
+        if (this.firstInfinite === null) this.firstInfinite = { where: where(), value: String(cell) };
+        return;
+      }
+      this.numbers++;
+      if (Number.isInteger(cell)) this.integers++;
+      const n = ++this.n;
+      const d = cell - this.mean;
+      this.mean += d / n;
+      this.m2 += d * (cell - this.mean);
+      return;
+    }
+    this.merged = null;
     if (isMissing(cell, missing)) {
       if (this.firstMissing === null) this.firstMissing = { where: where(), value: typeof cell === "string" ? cell : "" };
       return;
     }
     this.present++;
     const text = cellText(cell);
-    if (this.counts.size < this.cap || this.counts.has(text)) this.counts.set(text, (this.counts.get(text) ?? 0) + 1);
+    if (this.texts.size + this.numberCounts.size < this.cap || this.texts.has(text)) this.texts.set(text, (this.texts.get(text) ?? 0) + 1);
     else if (this.overflow === null) this.overflow = where();
     const b = cellBoolean(cell);
     if (b !== null) this.booleans++;
@@ -121,6 +154,8 @@ export class FeatureFitter {
   private readonly missing: ReadonlySet<string>;
   private readonly index: Map<string, number>;
   private readonly stats: Map<string, ColumnStats>;
+  /** Each column's statistics with its index in a row (add's loop). */
+  private readonly columnStats: [ColumnStats, number][];
   private rows = 0;
 
   /**
@@ -160,18 +195,24 @@ export class FeatureFitter {
     if (this.inputs.length > FEATURE_LIMITS.columns) throw new DataError(`${source}: ${this.inputs.length} input columns; the limit is ${FEATURE_LIMITS.columns}`);
     // Category sets are capped while reading, so a column of identifiers cannot fill memory.
     this.stats = new Map([...this.inputs, ...this.targets].map((c) => [c, new ColumnStats(Math.max(this.o.maxCategories, FEATURE_LIMITS.categories) + 1)]));
+    this.columnStats = [...this.stats].map(([c, s]) => [s, this.index.get(c)!]);
   }
 
   /** Adds one training row; `where` names it for errors ("data.csv line 5"). Returns false when its target is missing (the row does not train). */
   add(row: readonly Cell[], where: () => string): boolean {
+    return this.addCells((j) => row[j], where);
+  }
+
+  /** add() for a row read cell by cell: `cell(j)` is the cell of column j. */
+  addCells(cell: (j: number) => Cell, where: () => string): boolean {
     for (const t of this.targets) {
-      if (isMissing(row[this.index.get(t)!], this.missing)) {
+      if (isMissing(cell(this.index.get(t)!), this.missing)) {
         if (this.o.onMissing === "error") throw new DataError(`${where()}, column "${t}": the target is missing; choose onMissing "drop" (CLI --on-missing drop) to leave such rows out`);
         return false;
       }
     }
     this.rows++;
-    for (const [name, s] of this.stats) s.add(row[this.index.get(name)!], this.missing, where);
+    for (const [s, j] of this.columnStats) s.add(cell(j), this.missing, where);
     return true;
   }
 

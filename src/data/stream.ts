@@ -3,9 +3,9 @@
 // fitted in one pass over the training rows (Welford statistics, capped category sets); training
 // reads the file again each epoch, through a shuffle buffer, in encoded batches (as tf.data's
 // shuffle(bufferSize) and Keras generators), so memory holds one buffer, not the table.
-import type { Cell, FeatureSpec, Rows } from "../features.js";
+import type { FeatureSpec, Rows } from "../features.js";
 import { Random } from "../random.js";
-import { type CsvOptions, CsvReader, type CsvSource, textChunks } from "./csv.js";
+import { type CellBlock, type CsvOptions, CsvReader, type CsvSource, DataError, blockCell, textChunks } from "./csv.js";
 import { FeatureFitter, type FitFeaturesOptions } from "./fit.js";
 
 /** Whether row `row` (0-based, in file order) is held out: a seeded hash of its number below `fraction`. */
@@ -19,16 +19,23 @@ export function holdsOut(row: number, fraction: number, seed: number): boolean {
   return h / 4294967296 < fraction;
 }
 
-/** Pieces of a CSV source as they are parsed: the columns and some complete rows with their lines. */
-export async function* csvPieces(source: CsvSource, options: CsvOptions = {}): AsyncGenerator<{ columns: readonly string[]; rows: string[][]; lines: number[]; source: string }> {
-  const queue: { rows: string[][]; lines: number[] }[] = [];
-  const reader = new CsvReader(options, (rows, lines) => queue.push({ rows, lines }));
+/** A piece of a CSV source as it is parsed: the columns and some complete rows (a CellBlock) with their lines. */
+export interface CsvPiece {
+  columns: readonly string[];
+  block: CellBlock;
+  source: string;
+}
+
+/** Pieces of a CSV source as they are parsed (numbers arrive as numbers: see CsvReader's onBlock). */
+export async function* csvPieces(source: CsvSource, options: CsvOptions = {}): AsyncGenerator<CsvPiece> {
+  const queue: CellBlock[] = [];
+  const reader = new CsvReader(options, () => {}, (block) => queue.push(block));
   for await (const text of textChunks(source, reader.source)) {
     reader.push(text);
-    while (queue.length > 0) yield { columns: reader.columns, ...queue.shift()!, source: reader.source };
+    while (queue.length > 0) yield { columns: reader.columns, block: queue.shift()!, source: reader.source };
   }
   reader.push("", true);
-  while (queue.length > 0) yield { columns: reader.columns, ...queue.shift()!, source: reader.source };
+  while (queue.length > 0) yield { columns: reader.columns, block: queue.shift()!, source: reader.source };
 }
 
 /** Options of a CSV stream's passes: how to read it, and the held-out fraction and its seed. */
@@ -41,13 +48,16 @@ export interface StreamOptions {
   seed?: number;
 }
 
-function pieceRows(piece: { columns: readonly string[]; rows: string[][]; lines: number[]; source: string }, pick: number[]): Rows {
+/** A piece's rows (all of them, or those at `pick`) as the Rows view feature specs encode. */
+export function pieceRows(piece: CsvPiece, pick?: readonly number[]): Rows {
+  if (!pick) pick = Array.from({ length: piece.block.count }, (_, i) => i);
   const at = new Map(piece.columns.map((c, j) => [c, j]));
+  const b = piece.block;
   return {
     count: pick.length,
-    get: (r, name) => { const j = at.get(name); return j === undefined ? undefined : (piece.rows[pick[r]][j] as Cell); },
+    get: (r, name) => { const j = at.get(name); return j === undefined ? undefined : blockCell(b, pick[r], j); },
     has: (name) => at.has(name),
-    locate: (r) => `${piece.source} line ${piece.lines[pick[r]]}`,
+    locate: (r) => `${piece.source} line ${b.lines[pick[r]]}`,
   };
 }
 
@@ -58,12 +68,14 @@ export async function fitFeaturesStream(source: CsvSource, fit: FitFeaturesOptio
   let row = 0, train = 0;
   for await (const piece of csvPieces(source, options.csv)) {
     fitter ??= new FeatureFitter(piece.columns, piece.source, fit);
-    for (let i = 0; i < piece.rows.length; i++, row++) {
+    const b = piece.block;
+    for (let i = 0; i < b.count; i++, row++) {
       if (holdsOut(row, test, seed)) continue;
-      if (fitter.add(piece.rows[i], () => `${piece.source} line ${piece.lines[i]}`)) train++;
+      if (fitter.addCells((j) => blockCell(b, i, j), () => `${piece.source} line ${b.lines[i]}`)) train++;
     }
   }
-  return { spec: fitter!.spec(), rows: row, train, test: row - train };
+  if (!fitter) throw new DataError(`${options.csv?.name ?? "CSV text"} has a header line and no rows`);
+  return { spec: fitter.spec(), rows: row, train, test: row - train };
 }
 
 /** Options of encodedBatches(): which part of the rows, the batch size and the shuffle buffer. */
@@ -114,7 +126,7 @@ export async function* encodedBatches(source: CsvSource, spec: FeatureSpec, opti
   let row = 0;
   for await (const piece of csvPieces(source, options.csv)) {
     const pick: number[] = [];
-    for (let i = 0; i < piece.rows.length; i++, row++) if (holdsOut(row, test, seed) === wantTest) pick.push(i);
+    for (let i = 0; i < piece.block.count; i++, row++) if (holdsOut(row, test, seed) === wantTest) pick.push(i);
     if (pick.length === 0) continue;
     const rows = pieceRows(piece, pick);
     const { x, kept } = spec.encode(rows);

@@ -47,6 +47,8 @@ export interface Engine<A extends Float32Array | Float64Array> {
   runBackwardFrom(dOut: Float32Array, m: number): A;
   /** Whether every gradient entry is finite (checked before each update). */
   gradientsFinite(): boolean;
+  /** Whether the batch statistics a training forward pass left for the next update (batch normalization) are finite float32 values. */
+  batchStatsFinite(): boolean;
   /** Whether the m samples last loaded into the slot's input are all finite. */
   inputFinite(slot: Slot, m: number): boolean;
   /** One optimizer update from the gradient buffers. */

@@ -453,6 +453,11 @@ export class WasmEngine implements Engine<Float32Array> {
     return Number.isFinite(this.rt.parallel.maxAbs(this.parameterCount, this.grads.ptr));
   }
 
+  batchStatsFinite(): boolean {
+    this.live();
+    return !this.statsPending || Number.isFinite(this.rt.parallel.maxAbs(this.batchStats!.length, this.batchStats!.ptr));
+  }
+
   inputFinite(slot: Slot, m: number): boolean {
     this.live();
     return Number.isFinite(this.rt.parallel.maxAbs(m * this.inputSize, this.slots[slot]!.x.ptr));

@@ -1,6 +1,7 @@
 // What the model formats share: the options an import takes for later training, and the parts
 // of a network an export reads (Network and ReferenceNetwork both have them).
 import type { Activation, LayerOptions, Loss, OptimizerOptions } from "../config.js";
+import type { FeaturesJSON } from "../features.js";
 
 export interface ImportOptions {
   /** The loss for later training; defaults to the output activation's natural pair. */
@@ -20,7 +21,13 @@ export interface Exportable {
     readonly normalization?: Readonly<{ type: "batch" | "layer"; epsilon: number; momentum?: number }> | null;
     /** false: the layer has no bias (exported without one). */
     readonly useBias?: boolean;
+    /** Dropout on the layer's outputs in training (a tfjs Dropout layer after it). */
+    readonly dropout?: number;
+    /** The L1L2 penalty on the layer's kernel (tfjs kernel_regularizer). */
+    readonly kernelRegularizer?: Readonly<{ l1: number; l2: number }>;
   }[];
+  /** The feature spec, folded into the weights where exact (see ExportOptions). */
+  readonly features?: { toJSON(): FeaturesJSON } | undefined;
   getWeights(): ArrayLike<number>[];
 }
 
@@ -31,6 +38,10 @@ export interface ImportedLayer {
   alpha?: number;
   useBias: boolean;
   normalization?: { type: "batch" | "layer"; epsilon: number; momentum?: number } | null;
+  /** A tfjs Dropout layer after it. */
+  dropout?: number;
+  /** A tfjs kernel_regularizer. */
+  kernelRegularizer?: { l1: number; l2: number };
 }
 
 /** The Layer options of an imported layer (alpha for leaky-relu only, momentum for batch normalization only). */
@@ -39,6 +50,7 @@ export function layerOptions(l: ImportedLayer): LayerOptions {
   return {
     units: l.units, activation: l.activation, ...(l.activation === "leaky-relu" ? { alpha: l.alpha } : {}), ...(l.useBias ? {} : { useBias: false }),
     ...(n ? { normalization: n.type === "batch" ? { type: "batch", epsilon: n.epsilon, momentum: n.momentum } : { type: "layer", epsilon: n.epsilon } } : {}),
+    ...(l.dropout ? { dropout: l.dropout } : {}), ...(l.kernelRegularizer ? { kernelRegularizer: { ...l.kernelRegularizer } } : {}),
   };
 }
 

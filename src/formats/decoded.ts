@@ -6,6 +6,7 @@ import type { Layer } from "../layer.js";
 import { parseModelJSON, toModelJSON } from "../model-file.js";
 import { randomSeed } from "../random.js";
 import type { ModelJSON } from "../types.js";
+import type { FeaturesJSON } from "../features.js";
 import { checkInt, checkOneOf } from "../validate.js";
 import { type Exportable, type ImportOptions, type ImportedLayer, layerOptions } from "./common.js";
 import { describe } from "./describe.js";
@@ -70,5 +71,9 @@ export function exportableOf(model: ModelJSON | string): Exportable {
     }
   }
   const layers = options.layers as Layer[];
-  return { inputSize, ...(shape === undefined ? {} : { inputShape: shape }), layers, getWeights: () => weights };
+  const features = options.features as FeaturesJSON | { toJSON(): FeaturesJSON } | undefined;
+  return {
+    inputSize, ...(shape === undefined ? {} : { inputShape: shape }), layers, getWeights: () => weights,
+    ...(features === undefined ? {} : { features: "toJSON" in features ? features : { toJSON: () => features } }),
+  };
 }

@@ -18,6 +18,9 @@ export class UnsupportedFormatError extends FormatError {
   override name = "UnsupportedFormatError";
 }
 
+// Not a file's fault, so not a format error; defined beneath the networks, which raise it too (quantize).
+export { ExportOmissionError } from "../validate.js";
+
 /** A model.json that is not JSON. */
 export class FormatSyntaxError extends SyntaxError {
   override name = "FormatSyntaxError";

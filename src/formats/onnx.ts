@@ -6,7 +6,7 @@
 // written by protobufjs with the official onnx.proto schema (onnx-schema.ts).
 import { LOSSES, type Loss } from "../config.js";
 import type { Network } from "../network.js";
-import { ACTIVATION_TYPES, type ActivationType, QUANTIZED_FORMAT, QUANTIZED_VERSION, QuantizedNetwork, type QuantizedModelJSON, bytesToBase64, parseQuantizedJSON, quantizeWeights } from "../quantize.js";
+import { ACTIVATION_TYPES, type ActivationType, QUANTIZED_FORMAT, QuantizedNetwork, type QuantizedModelJSON, bytesToBase64, parseQuantizedJSON, quantizeWeights } from "../quantize.js";
 import { encodeFloat32 } from "../serialize.js";
 import type { ModelJSON } from "../types.js";
 import { checkOneOf } from "../validate.js";
@@ -18,8 +18,10 @@ import { FormatError, UnsupportedFormatError } from "./errors.js";
 import { type QuantizedExportable, quantizedOnnxOf } from "./onnx/quantized.js";
 import { decodeOnnx } from "./onnx/read.js";
 import { ONNX_EXPORT_OPSET, onnxOf } from "./onnx/write.js";
+import { type ExportOptions, checkExportOptions, planExport } from "./export-plan.js";
 
-export { FormatError, FormatSyntaxError, FormatTypeError, UnsupportedFormatError, isFormatError } from "./errors.js";
+export { ExportOmissionError, FormatError, FormatSyntaxError, FormatTypeError, UnsupportedFormatError, isFormatError } from "./errors.js";
+export { EXPORT_OMISSIONS, type ExportOmission, type ExportOptions } from "./export-plan.js";
 export { MAX_PROTO_DEPTH, MAX_PROTO_FIELDS } from "./limits.js";
 export { MAX_ONNX_BYTES, ONNX_OPSETS, readOnnx } from "./onnx/read.js";
 export { ONNX_EXPORT_OPSET } from "./onnx/write.js";
@@ -52,7 +54,12 @@ export type QuantizedOnnxExportable = QuantizedExportable;
  * [batch, ...inputShape]), output "output"; onnxruntime and PyTorch's onnx tools read it.
  *
  * A float network: one Gemm (transB 1, W as stored) per layer, its BatchNormalization (inference)
- * or LayerNormalization when the layer is normalized, and its activation node(s).
+ * or LayerNormalization when the layer is normalized, and its activation node(s). An ONNX
+ * inference graph has no place for training settings: a network with dropout or a
+ * kernelRegularizer is refused unless `options.omit` names "dropout" / "kernelRegularizer". A
+ * feature spec of numeric columns and regression targets is folded into the first and last
+ * layers; any other is refused unless `options.omit` names "featureSpec". What is left out is
+ * listed in the model's metadata_props under "wasmlp.omitted".
  *
  * A QuantizedNetwork: per layer the pattern onnxruntime's `quantize_dynamic` writes, which
  * onnxruntime fuses into one int8 GEMM: DynamicQuantizeLinear of the input, MatMulInteger with the
@@ -61,25 +68,30 @@ export type QuantizedOnnxExportable = QuantizedExportable;
  * scale per tensor), so its outputs differ from `predict`'s within the bound in docs/quantization.md.
  *
  * @param net a Network, a ReferenceNetwork or a QuantizedNetwork (anything with their parts).
+ * @param options `omit`: the parts of a float network to leave out (see ExportOptions).
  * @returns the model's protobuf bytes.
- * @throws Error when a Network has been disposed.
+ * @throws Error when a Network has been disposed; ExportOmissionError when the network holds what
+ *   the file cannot carry and `options.omit` does not name it.
  */
-export function toOnnx(net: OnnxExportable | QuantizedOnnxExportable): Uint8Array {
-  return isQuantized(net) ? quantizedOnnxOf(net, ONNX_EXPORT_OPSET) : onnxOf(net);
+export function toOnnx(net: OnnxExportable | QuantizedOnnxExportable, options: ExportOptions = {}): Uint8Array {
+  const omit = checkExportOptions("toOnnx", options);
+  return isQuantized(net) ? quantizedOnnxOf(net, ONNX_EXPORT_OPSET) : onnxOf(planExport("toOnnx", "onnx", net, omit));
 }
 
 /**
  * toOnnx of a wasmlp model file, without wasm: a float one (format "wasmlp-model") or a quantized
  * one (format "wasmlp-quantized", QuantizedNetwork's toJSON), as its object or JSON text.
- * @throws RangeError, TypeError or SyntaxError naming the field when the file is not valid.
+ * @throws RangeError, TypeError or SyntaxError naming the field when the file is not valid;
+ *   ExportOmissionError as toOnnx.
  */
-export function writeOnnx(model: ModelJSON | QuantizedModelJSON | string): Uint8Array {
+export function writeOnnx(model: ModelJSON | QuantizedModelJSON | string, options: ExportOptions = {}): Uint8Array {
+  const omit = checkExportOptions("writeOnnx", options);
   const parsed = typeof model === "string" ? parseJSONText(model) : model;
   if (typeof parsed === "object" && parsed !== null && (parsed as { format?: unknown }).format === QUANTIZED_FORMAT) {
     const { inputSize, inputShape, layers } = parseQuantizedJSON(parsed);
     return quantizedOnnxOf({ inputSize, inputShape, layers }, ONNX_EXPORT_OPSET);
   }
-  return onnxOf(exportableOf(parsed as ModelJSON));
+  return onnxOf(planExport("writeOnnx", "onnx", exportableOf(parsed as ModelJSON), omit));
 }
 
 function isQuantized(net: OnnxExportable | QuantizedOnnxExportable): net is QuantizedOnnxExportable {
@@ -146,7 +158,8 @@ export function readQuantizedOnnx(bytes: ArrayBuffer | ArrayBufferView, options:
     };
   });
   return {
-    format: QUANTIZED_FORMAT, version: QUANTIZED_VERSION, inputSize: decoded.inputSize,
+    // Format 1: an ONNX file brings no feature spec, the one field format 2 added (src/file-version.ts).
+    format: QUANTIZED_FORMAT, version: 1, inputSize: decoded.inputSize,
     ...(decoded.inputShape ? { inputShape: decoded.inputShape } : {}),
     loss: file.loss as Loss, activations, layers,
   };

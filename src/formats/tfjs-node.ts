@@ -11,8 +11,9 @@ import { describe } from "./describe.js";
 import { FormatError, FormatSyntaxError, FormatTypeError } from "./errors.js";
 import { type CheckedFile, checkFile, dirname, insideByName, readChecked, realFolder, statOrNull } from "./files.js";
 import {
-  type FromTfjsOptions, MAX_TFJS_JSON_BYTES, MAX_TFJS_WEIGHT_BYTES, type TfjsExportable, type TfjsModelJson, fromTfjs, readTfjs, toTfjs, writeTfjs,
+  type FromTfjsOptions, MAX_TFJS_JSON_BYTES, MAX_TFJS_WEIGHT_BYTES, type TfjsExport, type TfjsExportable, type TfjsModelJson, fromTfjs, readTfjs, toTfjs, writeTfjs,
 } from "./tfjs.js";
+import { type ExportOmission, type ExportOptions, checkExportOptions } from "./export-plan.js";
 
 export * from "./tfjs.js";
 
@@ -78,18 +79,31 @@ export function readTfjsFolder(path: string, options: FromTfjsOptions = {}): Mod
   return readTfjs(model, shards, options);
 }
 
-function checkShardBytes(options: { shardBytes?: number }): number {
+function checkShardBytes(fn: string, options: { shardBytes?: number; omit?: readonly ExportOmission[] }): number {
+  checkExportOptions(fn, options, ["shardBytes"]);
   const shardBytes = options.shardBytes ?? TFJS_SHARD_BYTES;
   if (!Number.isInteger(shardBytes) || shardBytes < 4 || shardBytes % 4 !== 0) throw new RangeError(`shardBytes must be a positive multiple of 4, received ${describe(shardBytes)}`);
   return shardBytes;
 }
 
 /** Writes the shards first and model.json last, each through a temporary file and a rename. */
-function writeFolder({ modelJson, weightData }: { modelJson: TfjsModelJson; weightData: ArrayBuffer }, dir: string, shardBytes: number, label: string): string[] {
+/** saveTfjs's and writeTfjsFolder's options: toTfjs's, and the largest shard in bytes (default TFJS_SHARD_BYTES). */
+export interface SaveTfjsOptions extends ExportOptions {
+  shardBytes?: number;
+}
+
+function omitOnly(options: SaveTfjsOptions): ExportOptions {
+  return options.omit === undefined ? {} : { omit: options.omit };
+}
+
+function writeFolder({ modelJson, weightData, omitted }: TfjsExport, dir: string, shardBytes: number, label: string): string[] {
   const bytes = new Uint8Array(weightData);
   const count = Math.max(1, Math.ceil(bytes.length / shardBytes));
   const names = Array.from({ length: count }, (_, i) => `group1-shard${i + 1}of${count}.bin`);
-  const json: TfjsModelJson = { ...modelJson, weightsManifest: [{ paths: names, weights: modelJson.weightsManifest[0].weights }] };
+  const json: TfjsModelJson = {
+    ...modelJson, weightsManifest: [{ paths: names, weights: modelJson.weightsManifest[0].weights }],
+    ...(omitted.length > 0 ? { userDefinedMetadata: { wasmlp: { omitted } } } : {}),
+  };
   prepareFolder(dir, label); // checked, then made one level at a time: a recursive mkdir spins on /proc/self/x
   const modelPath = join(dir, "model.json");
   for (const path of [...names.map((name) => join(dir, name)), modelPath]) checkFileTarget(path, label); // all of them before the first write
@@ -109,18 +123,22 @@ function writeFolder({ modelJson, weightData }: { modelJson: TfjsModelJson; weig
  * sees a model.json whose shards are missing. Returns the paths written. `dir` is checked
  * before anything is written and missing folders are made one level at a time, so a path that
  * cannot be a folder (`/proc/self/x`, a file among its parents) fails at once.
+ * Dropout, kernel regularizers and feature specs travel as toTfjs says (`options.omit` as toTfjs's);
+ * what is left out is listed in model.json's `userDefinedMetadata.wasmlp.omitted`.
  * @throws WriteTargetError when `dir` cannot be written or created (message "saveTfjs DIR: …").
+ * @throws ExportOmissionError as toTfjs.
  */
-export function saveTfjs(net: TfjsExportable, dir: string, options: { shardBytes?: number } = {}): string[] {
-  const shardBytes = checkShardBytes(options);
-  return writeFolder(toTfjs(net), dir, shardBytes, "saveTfjs");
+export function saveTfjs(net: TfjsExportable, dir: string, options: SaveTfjsOptions = {}): string[] {
+  const shardBytes = checkShardBytes("saveTfjs", options);
+  return writeFolder(toTfjs(net, omitOnly(options)), dir, shardBytes, "saveTfjs");
 }
 
 /**
  * saveTfjs of a wasmlp model file (toJSON's object or its JSON text), without wasm.
  * @throws WriteTargetError when `dir` cannot be written or created (message "writeTfjsFolder DIR: …").
+ * @throws ExportOmissionError as toTfjs.
  */
-export function writeTfjsFolder(model: ModelJSON | string, dir: string, options: { shardBytes?: number } = {}): string[] {
-  const shardBytes = checkShardBytes(options);
-  return writeFolder(writeTfjs(model), dir, shardBytes, "writeTfjsFolder");
+export function writeTfjsFolder(model: ModelJSON | string, dir: string, options: SaveTfjsOptions = {}): string[] {
+  const shardBytes = checkShardBytes("writeTfjsFolder", options);
+  return writeFolder(writeTfjs(model, omitOnly(options)), dir, shardBytes, "writeTfjsFolder");
 }

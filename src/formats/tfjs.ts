@@ -12,8 +12,10 @@ import { checkImportOptions, exportableOf } from "./decoded.js";
 import type { TfjsModelJson, TfjsWeightData } from "./tfjs/manifest.js";
 import { decodeTfjs } from "./tfjs/read.js";
 import { tfjsOf } from "./tfjs/write.js";
+import { type ExportOptions, checkExportOptions, planExport } from "./export-plan.js";
 
-export { FormatError, FormatSyntaxError, FormatTypeError, UnsupportedFormatError, isFormatError } from "./errors.js";
+export { ExportOmissionError, FormatError, FormatSyntaxError, FormatTypeError, UnsupportedFormatError, isFormatError } from "./errors.js";
+export { EXPORT_OMISSIONS, type ExportOmission, type ExportOptions } from "./export-plan.js";
 export { MAX_JSON_DEPTH, MAX_JSON_VALUES } from "./limits.js";
 export { MAX_TFJS_JSON_BYTES, MAX_TFJS_WEIGHT_BYTES, type TfjsModelJson, type TfjsWeightData, type TfjsWeightSpec } from "./tfjs/manifest.js";
 export { readTfjs } from "./tfjs/read.js";
@@ -25,6 +27,14 @@ export type FromTfjsOptions = ImportOptions;
 
 /** The parts of a network toTfjs reads (see formats/common.ts). */
 export type TfjsExportable = Exportable;
+
+/** What toTfjs and writeTfjs return: model.json's object, the weight bytes, and what the file leaves out. */
+export interface TfjsExport {
+  modelJson: TfjsModelJson;
+  weightData: ArrayBuffer;
+  /** What the file leaves out because `options.omit` named it, one line each ("layer 0 dropout 0.25"); empty when nothing. */
+  omitted: string[];
+}
 
 /**
  * Builds a Network from a tfjs layers model: `modelJson` is model.json's object or text (or
@@ -44,12 +54,25 @@ export function fromTfjs(modelJson: unknown, weightData?: TfjsWeightData, option
  * LayerNormalization, then its activation) and the float32 weights,
  * kernels transposed to Keras's inputs × units. Load it with
  * `tf.loadLayersModel(tf.io.fromMemory({ modelTopology: modelJson.modelTopology, weightSpecs: modelJson.weightsManifest[0].weights, weightData }))`.
+ *
+ * Everything the network holds travels or is named: a layer's dropout becomes a Dropout layer
+ * after it and its kernelRegularizer a Keras L1L2 `kernel_regularizer`; a feature spec of numeric
+ * columns and regression targets is folded into the first and last layers (the file takes the
+ * raw columns in the spec's order and gives the targets in their units). A feature spec that
+ * cannot be folded (a category column, class names, a fill policy) is refused unless
+ * `options.omit` names "featureSpec"; `omitted` lists what the file leaves out.
+ * @throws ExportOmissionError when the network holds what the file cannot carry and `options.omit` does not name it.
  */
-export function toTfjs(net: TfjsExportable): { modelJson: TfjsModelJson; weightData: ArrayBuffer } {
-  return tfjsOf(net);
+export function toTfjs(net: TfjsExportable, options: ExportOptions = {}): TfjsExport {
+  const omit = checkExportOptions("toTfjs", options);
+  return tfjsOf(planExport("toTfjs", "tfjs", net, omit));
 }
 
-/** toTfjs of a wasmlp model file (toJSON's object or its JSON text), without wasm. */
-export function writeTfjs(model: ModelJSON | string): { modelJson: TfjsModelJson; weightData: ArrayBuffer } {
-  return tfjsOf(exportableOf(model));
+/**
+ * toTfjs of a wasmlp model file (toJSON's object or its JSON text), without wasm.
+ * @throws ExportOmissionError as toTfjs.
+ */
+export function writeTfjs(model: ModelJSON | string, options: ExportOptions = {}): TfjsExport {
+  const omit = checkExportOptions("writeTfjs", options);
+  return tfjsOf(planExport("writeTfjs", "tfjs", exportableOf(model), omit));
 }

@@ -246,6 +246,11 @@ export class ReferenceEngine implements Engine<Float64Array> {
     return this.grads.every((g) => g.every(Number.isFinite));
   }
 
+  batchStatsFinite(): boolean {
+    // The moving statistics are float32 in a model file: a batch variance beyond float32's range would not fit.
+    return !this.statsPending || this.batchStats.every((s) => s.every((v) => Math.abs(v) <= 3.4028234663852886e38));
+  }
+
   inputFinite(slot: Slot, m: number): boolean {
     return this.slots[slot]!.x.subarray(0, m * this.inputSize).every(Number.isFinite);
   }

@@ -38,3 +38,33 @@ export function qmatmulReference(
   }
   return z;
 }
+
+/**
+ * quantize_rows7 (the relaxed build's 7-bit scheme): per row lo = min(x, 0), hi = max(x, 0),
+ * d = f32(hi/2 − lo/2), inv = f32(63.5/d), scale = f32(d/63.5), zp = clamp(round(−lo·inv), 0, 127),
+ * u = clamp(round(f32(x·inv)) + zp, 0, 127); a row of zeros: scale 0, zp 0, u 0.
+ */
+export function quantizeRows7Reference(m: number, k: number, x: ArrayLike<number>): { q: Uint8Array; scales: Float32Array; zeros: Int32Array } {
+  const q = new Uint8Array(m * k), scales = new Float32Array(m), zeros = new Int32Array(m);
+  for (let i = 0; i < m; i++) {
+    let lo = 0, hi = 0;
+    for (let p = 0; p < k; p++) { lo = Math.min(lo, x[i * k + p]); hi = Math.max(hi, x[i * k + p]); }
+    const d = Math.fround(Math.fround(hi * 0.5) - Math.fround(lo * 0.5));
+    const inv = d > 0 ? Math.fround(63.5 / d) : 0;
+    scales[i] = Math.fround(d / 63.5);
+    const zp = Math.min(127, Math.max(0, roundHalfEven(Math.fround(-lo * inv))));
+    zeros[i] = zp;
+    for (let p = 0; p < k; p++) q[i * k + p] = Math.max(0, Math.min(127, roundHalfEven(Math.fround(x[i * k + p] * inv)) + zp));
+  }
+  return { q, scales, zeros };
+}
+
+/** qmatmul7_nt_forward before the activation: z = f32(Σ w·(u − zp))·f32(sx·sw) + bias, then act as qmatmulReference. */
+export function qmatmul7Reference(
+  m: number, n: number, k: number, q: ArrayLike<number>, sx: ArrayLike<number>, zx: ArrayLike<number>, w: ArrayLike<number>, sw: ArrayLike<number>, bias: ArrayLike<number>,
+  act: "linear" | "relu" | "leaky-relu" = "linear", alpha = 0,
+): Float32Array {
+  const shifted = new Float64Array(m * k);
+  for (let i = 0; i < m; i++) for (let p = 0; p < k; p++) shifted[i * k + p] = q[i * k + p] - zx[i];
+  return qmatmulReference(m, n, k, shifted, sx, w, sw, bias, act, alpha);
+}

@@ -4,11 +4,11 @@ import { Network } from "../network.js";
 import { init } from "../wasm.js";
 import type { FitMessage } from "./fit-worker.js";
 
-const { model, x, y, options, threads, wantsBatches, wantsEpochs } = workerData;
+const { model, x, y, options, threads, simd, wantsBatches, wantsEpochs } = workerData;
 const answer: Int32Array = workerData.answer;
 const post = (m: FitMessage, transfer?: ArrayBuffer[]) => parentPort!.postMessage(m, transfer);
 try {
-  await init({ threads: threads ?? 1 });
+  await init({ threads: threads ?? 1, simd: simd ?? "plain" });
   const net = Network.fromJSON(model);
   const history = net.fit(x, y, {
     ...options,

@@ -6,6 +6,7 @@ import { NodeWorker } from "#platform";
 import { parseModelJSON } from "../model-file.js";
 import type { Batch, FitOptions, History, Labels, ModelJSON } from "../types.js";
 import type { Network } from "../network.js";
+import { simdFeatures } from "../wasm.js";
 
 /** fitInWorker's options: fit's, plus the worker's thread count. */
 export interface WorkerFitOptions extends FitOptions {
@@ -51,7 +52,8 @@ async function trainInWorker(Worker: NonNullable<typeof NodeWorker>, net: Networ
   const here = import.meta.url;
   const script = here.endsWith(".ts") ? new URL("../../dist/threads/fit-worker-main.js", here) : new URL("./fit-worker-main.js", here);
   const worker = new Worker(script, {
-    workerData: { model: net.toJSON({ includeOptimizerState: true }), x, y, options: plain, threads, answer, wantsBatches: onBatchEnd !== undefined, wantsEpochs: onEpochEnd !== undefined },
+    // The worker loads the calling thread's SIMD build, so its training gives the same bits.
+    workerData: { model: net.toJSON({ includeOptimizerState: true }), x, y, options: plain, threads, simd: simdFeatures().build, answer, wantsBatches: onBatchEnd !== undefined, wantsEpochs: onEpochEnd !== undefined },
   });
   return new Promise<History>((resolve, reject) => {
     let settled = false;

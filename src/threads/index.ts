@@ -7,6 +7,7 @@ import type { ThreadsStarted } from "../dispatch.js";
 import type { Kernels } from "../kernels.js";
 import { base64ToBytes } from "../serialize.js";
 import { withSharedMemory } from "./module.js";
+import { RELAXED_THREADED_SIGNATURES } from "../kernel-signatures.js";
 import { Parallel, THREAD_SIGNATURES } from "./parallel.js";
 import { POLL_US_OWN_CORE, POLL_US_SHARED, Pool } from "./pool.js";
 import { spawnWorker } from "./spawn.js";
@@ -50,14 +51,17 @@ export async function availableCores(): Promise<number> {
 /**
  * The threads build's kernels (derived from the embedded module, see module.ts) on this thread,
  * and `threads - 1` workers, over one new shared memory. Workers poll between a step's calls only
- * where every thread has a core of its own.
+ * where every thread has a core of its own. `wasm`: the single-threaded build to derive the
+ * threads' module from (the relaxed one after init({ simd })); default the embedded plain build.
+ * The workers get the compiled module, so they run the same build as the calling thread.
  */
-export async function startThreads(threads: number, timeoutMs?: number): Promise<ThreadsStarted & { exports: WebAssembly.Exports; pool: Pool }> {
+export async function startThreads(threads: number, timeoutMs?: number, wasm?: Uint8Array): Promise<ThreadsStarted & { exports: WebAssembly.Exports; pool: Pool }> {
   const memory = new WebAssembly.Memory({ initial: 1, maximum: MAX_PAGES, shared: true });
-  const module = await WebAssembly.compile(withSharedMemory(base64ToBytes(WASM_BASE64), MAX_PAGES) as Uint8Array<ArrayBuffer>);
+  const module = await WebAssembly.compile(withSharedMemory(wasm ?? base64ToBytes(WASM_BASE64), MAX_PAGES) as Uint8Array<ArrayBuffer>);
   const instance = await WebAssembly.instantiate(module, { env: { memory } });
   const pollMicros = threads <= (await availableCores()) ? POLL_US_OWN_CORE : POLL_US_SHARED;
-  const pool = await Pool.start({ workers: threads - 1, signatures: THREAD_SIGNATURES, local: instance.exports, module, memory, spawn: spawnWorker, timeoutMs, pollMicros });
+  const signatures = wasm ? new Map([...THREAD_SIGNATURES, ...Object.entries(RELAXED_THREADED_SIGNATURES)]) : THREAD_SIGNATURES;
+  const pool = await Pool.start({ workers: threads - 1, signatures, local: instance.exports, module, memory, spawn: spawnWorker, timeoutMs, pollMicros });
   return {
     exports: instance.exports, pool, threads: pool.size + 1,
     dispatcher: (kernels: Kernels, workspaces: readonly number[]) => new Parallel(kernels, pool, workspaces),

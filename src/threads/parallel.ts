@@ -5,13 +5,13 @@
 // the undivided kernel's arithmetic, whichever thread runs it, so the bits do not depend on the
 // thread count.
 import { activationKernels, type CostClass } from "../activations.js";
-import { DENSE_MAX_M, type Dispatcher, type Form, forwardOnOneThread } from "../dispatch.js";
+import { DENSE_MAX_M, type Dispatcher, type Form, forwardOnOneThread, qforwardOnOneThread } from "../dispatch.js";
 import { pointerCount, THREADED_SIGNATURES } from "../kernel-signatures.js";
 import type { Kernels } from "../kernels.js";
 import { optimizerKernels } from "../optimizers.js";
 import { type Pool, ThreadError, type Workspace } from "./pool.js";
 import { callWith, MAX_ARGS, RESULT } from "./protocol.js";
-import { MIN_ELEMENTWISE, splitElements, splitMatmul, type Tile } from "./split.js";
+import { MIN_ELEMENTWISE, splitElements, splitMatmul, splitRows, type Tile } from "./split.js";
 
 /**
  * Per-element cost of each class relative to the cheapest (see MIN_ELEMENTWISE), timed on one
@@ -61,6 +61,14 @@ const MAX_ABS_COST = 1 / 4;
 function perThread(name: ElementwiseKernel | "max_abs"): number {
   return MIN_ELEMENTWISE / (name === "max_abs" ? MAX_ABS_COST : ELEMENTWISE.get(name)!.cost);
 }
+
+/**
+ * The int8 matmuls' cost class against the float ones': a multiply-add costs half as much
+ * (i32x4.dot_i16x8_s takes 8 a step where f32x4 takes 4, on a quarter of the bytes), so an int8
+ * layer is shared from twice the multiply-adds of a float one. The relaxed 7-bit kernel takes 16
+ * a step: a quarter.
+ */
+const INT8_MAC_COST = 1 / 2, INT7_MAC_COST = 1 / 4;
 
 /** Multiply-adds per thread of a split matmul that hide the calling thread's idle work (hidesIdle). */
 const IDLE_FIRST_WORK = 1 << 20;
@@ -258,6 +266,35 @@ export class Parallel implements Dispatcher {
       args[at + 13] = columns ? A_KEEP : A_BLOCKWISE;
     }
     this.run("matmul_strided_nt_forward", tiles.length, columns ? this.matmulWork.forwardColumns : this.matmulWork.rows);
+  }
+
+  /** An int8 layer cut into blocks of samples (Dispatcher.qforward), each tile the same kernel on its rows. */
+  qforward(relaxed: boolean, m: number, n: number, k: number, q: number, sx: number, zx: number, w: number, sw: number, rs: number, bias: number, z: number, act: number, alpha: number): void {
+    const parts = this.pool ? this.rowParts(m, n * k * (relaxed ? INT7_MAC_COST : INT8_MAC_COST)) : null;
+    if (!parts || parts.length === 1) {
+      qforwardOnOneThread(this.kernels, relaxed, m, n, k, q, sx, zx, w, sw, rs, bias, z, act, alpha);
+      return;
+    }
+    const args = this.pool!.args;
+    const qRow = relaxed ? (k + 7) & ~7 : 2 * ((k + 7) & ~7);
+    for (let t = 0; t < parts.length; t++) {
+      const [s, e] = parts[t];
+      const at = t * MAX_ARGS;
+      args[at] = e - s; args[at + 1] = n; args[at + 2] = k;
+      args[at + 3] = q + s * qRow; args[at + 4] = sx + 4 * s;
+      let i = at + 5;
+      if (relaxed) args[i++] = zx + 4 * s;
+      args[i++] = w; args[i++] = sw;
+      if (relaxed) args[i++] = rs;
+      args[i++] = bias; args[i++] = z + 4 * s * n; args[i++] = act; args[i] = alpha;
+    }
+    this.run(relaxed ? "qmatmul7_nt_forward" : "qmatmul_nt_forward", parts.length);
+  }
+
+  /** splitRows for m samples of `work` (cost-weighted multiply-adds) each and the current thread count, remembered. */
+  private rowParts(m: number, work: number): [number, number][] {
+    const threads = this.threads;
+    return this.ranges.get(m, work, threads, 1) ?? this.ranges.add(m, work, threads, 1, splitRows(m, work, threads));
   }
 
   /**

@@ -39,6 +39,23 @@ export interface Tile {
   cols: number;
 }
 
+/**
+ * Blocks of samples [start, end) for a kernel whose samples are independent (the int8 layers):
+ * m rows of `work` multiply-adds each (weighted by the kernel's cost class), cut in multiples of
+ * 8 rows (the int8 kernels' chunk) into up to TILES_PER_THREAD parts per thread of at least
+ * MIN_TILE_WORK each; one part when the whole is below 2·MIN_MATMUL_WORK or there is one thread.
+ */
+export function splitRows(m: number, work: number, threads: number): [number, number][] {
+  const units = Math.ceil(m / 8);
+  const parts = threads <= 1 || m * work < 2 * MIN_MATMUL_WORK ? 1 : Math.min(threads * TILES_PER_THREAD, MAX_TILES, units, Math.floor((m * work) / MIN_TILE_WORK));
+  const out: [number, number][] = [];
+  for (let i = 0; i < Math.max(1, parts); i++) {
+    const [a, b] = run(units, Math.max(1, parts), i);
+    out.push([a * 8, Math.min(m, b * 8)]);
+  }
+  return out;
+}
+
 /** [start, end) of part `i` of `units` units cut into `parts` near-equal runs. */
 function run(units: number, parts: number, i: number): [number, number] {
   return [Math.floor((i * units) / parts), Math.floor(((i + 1) * units) / parts)];

@@ -1,7 +1,7 @@
 // wasmlp train/eval/predict --csv: in process (the subcommands take argv and an output), plus a
 // few runs of the built command for exit codes and one-line errors.
 import { spawnSync } from "node:child_process";
-import { existsSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -93,6 +93,8 @@ describe("bad input: one line, exit code, nothing saved", () => {
     ["Infinity spelled out", "a,y\n1,0\n-Infinity,1\n3,0\n4,1\n", [], 'line 3, column "a": "-Infinity" is not a finite number'],
     ["empty file", "", [], "is empty"],
     ["only a header", "a,y\n", [], "has a header line and no rows"],
+    ["NaN spelled out", "a,y\n1,0\nNaN,1\n3,0\n4,1\n", [], 'line 3, column "a": the value is missing ("NaN")'],
+    ["a 10 MB single field", `a,y\n1,0\n${"7".repeat(10 << 20)},1\n`, [], "line 3: column 1 (\"a\"): a field of more than 1,048,576 characters (maxFieldLength)"],
   ];
   test.each(cases)("%s", async (_, text, extra, message) => {
     const path = join(dir, `bad-${message.length}.csv`);
@@ -100,6 +102,33 @@ describe("bad input: one line, exit code, nothing saved", () => {
     const save = join(dir, `never-${message.length}.json`);
     await expect(run(trainCsv, "--csv", path, "--target", "y", "--save", save, "--epochs", "1", ...extra)).rejects.toThrow(message);
     expect(existsSync(save)).toBe(false);
+  });
+  // The streamed path (files over 16 MiB) reads through the block scanner: the same errors.
+  // A category seen only in held-out rows is the one exception: the hash split holds out other rows.
+  test.each(cases.filter(([name]) => !name.startsWith("a category")))("%s, streamed", async (_, text, extra, message) => {
+    const path = join(dir, `bad-stream-${message.length}.csv`);
+    writeFileSync(path, text);
+    const save = join(dir, `never-stream-${message.length}.json`);
+    await expect(run(trainCsv, "--csv", path, "--target", "y", "--save", save, "--epochs", "1", "--stream", "--test-fraction", "0", ...extra)).rejects.toThrow(message);
+    expect(existsSync(save)).toBe(false);
+  });
+
+  test("eval and predict --csv name the bad row, and predict leaves no --out behind", async () => {
+    const model = join(dir, "iris.json"); // trained above
+    const bad = join(dir, "iris-ragged.csv");
+    const lines = readFileSync(irisCsv, "utf8").split("\n");
+    lines[12] = "5.1,3.5";
+    writeFileSync(bad, lines.join("\n"));
+    await expect(run(evalCsv, "--model", model, "--csv", bad)).rejects.toThrow(`${bad} line 13: 2 fields, expected 5`);
+    const out = join(dir, "never-predicted.csv");
+    await expect(run(predictCsv, "--model", model, "--csv", bad, "--out", out)).rejects.toThrow(`${bad} line 13: 2 fields, expected 5`);
+    expect(existsSync(out)).toBe(false);
+    expect(readdirSync(dir).filter((f) => f.startsWith("never-predicted"))).toEqual([]);
+    const text = join(dir, "iris-text.csv");
+    lines[12] = "5.1,3.5,tall,0.2,setosa";
+    writeFileSync(text, lines.join("\n"));
+    await expect(run(predictCsv, "--model", model, "--csv", text, "--out", out)).rejects.toThrow(`${text} line 13, column "petal_length": "tall" is not a number`);
+    expect(existsSync(out)).toBe(false);
   });
 
   test("the command prints one line without a stack and exits 1 (2 for usage)", () => {

@@ -70,7 +70,17 @@ describe("exports say which training settings they leave out", () => {
     expect(trainingOnlySettings(net.layers)).toEqual(["layer 0 dropout 0.25", "layer 0 kernelRegularizer (l2 0.01)", "layer 1 kernelRegularizer (l1 0.001, l2 0.002)"]);
   });
 
-  test.each(["tfjs", "onnx"])("%s: a note after the files written; none for a network without them", async (format) => {
+  test("tfjs carries them (Dropout layers, L1L2 kernel regularizers): no note", async () => {
+    const target = join(dir, "carried-tfjs");
+    const { text } = await run("--format", "tfjs", "--model", model, "--out", target);
+    expect(text).toContain("wrote tfjs");
+    expect(text).not.toContain("note:");
+    const layers = JSON.parse(readFileSync(join(target, "model.json"), "utf8")).modelTopology.config.layers;
+    expect(layers.map((l: { class_name: string }) => l.class_name)).toEqual(["Dense", "Dropout", "Dense", "Dense"]);
+    expect(layers[2].config.kernel_regularizer).toEqual({ class_name: "L1L2", config: { l1: 0.001, l2: 0.002 } });
+  });
+
+  test.each(["onnx"])("%s: a note after the files written; none for a network without them", async (format) => {
     const target = join(dir, `noted-${format}${format === "onnx" ? ".onnx" : ""}`);
     const { text } = await run("--format", format, "--model", model, "--out", target);
     expect(text).toContain(`note: the ${format} files hold what inference computes, not these training settings: layer 0 dropout 0.25; layer 0 kernelRegularizer (l2 0.01); layer 1 kernelRegularizer (l1 0.001, l2 0.002). Predictions are the same; training the exported model elsewhere starts without them.\n`);

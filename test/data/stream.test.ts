@@ -1,6 +1,6 @@
 // Streaming tables: a seeded hash split, a spec fitted in one pass equal to the in-memory fit of
 // the same training rows, shuffled batches that depend only on the seeds, fitDataset, and the CLI
-// training a 30 MB file in a 64 MB heap.
+// training, evaluating and predicting a 30 MB file in a 64 MB heap.
 import { spawnSync } from "node:child_process";
 import { closeSync, mkdtempSync, openSync, readFileSync, rmSync, writeSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -65,7 +65,7 @@ describe("streaming", () => {
     await expect(fitFeaturesStream(Readable.from([bad]), { target: "y" }, { csv: { name: "s.csv" } })).rejects.toThrow("s.csv line 502: 2 fields, expected 3");
   });
 
-  test("the CLI trains on a 30 MB file in a 64 MB heap (streamed, as files over 16 MiB are)", () => {
+  test("the CLI trains, evaluates and predicts on a 30 MB file in a 64 MB heap (streamed)", () => {
     const dir = mkdtempSync(join(tmpdir(), "wasmlp-big-"));
     const path = join(dir, "big.csv");
     const fd = openSync(path, "w");
@@ -83,12 +83,23 @@ describe("streaming", () => {
     closeSync(fd);
     const bin = fileURLToPath(new URL("../../dist/cli/main.js", import.meta.url));
     try {
-      const r = spawnSync(process.execPath, ["--max-old-space-size=64", bin, "train", "--csv", path, "--target", "y", "--epochs", "1", "--layers", "8", "--batch-size", "512", "--lr", "0.01", "--save", join(dir, "m.json")], { encoding: "utf8" });
+      const r = spawnSync(process.execPath, ["--max-old-space-size=64", bin, "train", "--csv", path, "--target", "y", "--epochs", "1", "--layers", "8", "--batch-size", "512", "--lr", "0.01", "--test-fraction", "0", "--save", join(dir, "m.json")], { encoding: "utf8" });
+      // Little training (a fitting pass and one epoch); eval below scores the model on every row.
       expect(r.stderr).toBe("");
       expect(r.status).toBe(0);
       expect(r.stdout).toMatch(/\(streamed\), 1,1\d\d,\d{3} rows/);
-      expect(r.stdout).toMatch(/held-out R² (0\.9\d{3}|1\.0000)/);
       expect(JSON.parse(readFileSync(join(dir, "m.json"), "utf8")).features.columns.length).toBe(4);
+      // eval and predict stream too: the same 64 MB heap, one piece in memory at a time.
+      const e = spawnSync(process.execPath, ["--max-old-space-size=64", bin, "eval", "--model", join(dir, "m.json"), "--csv", path], { encoding: "utf8" });
+      expect(e.stderr).toBe("");
+      expect(e.stdout).toMatch(/R² (0\.9\d{3}|1\.0000) on 1,1\d\d,\d{3} rows/);
+      const out = join(dir, "predicted.csv");
+      const p = spawnSync(process.execPath, ["--max-old-space-size=64", bin, "predict", "--model", join(dir, "m.json"), "--csv", path, "--out", out], { encoding: "utf8" });
+      expect(p.stderr).toBe("");
+      expect(p.stdout).toMatch(/wrote 1,1\d\d,\d{3} predictions/);
+      const head = readFileSync(out, "utf8").slice(0, 200).split("\n");
+      expect(head[0]).toBe("a,b,color,flag,y,predicted y");
+      expect(head[1]).toMatch(/^0,0,red,false,3\.000,[-\d.e]+$/);
     } finally {
       rmSync(dir, { recursive: true, force: true }); // 30 MB of scratch
     }

@@ -109,7 +109,7 @@ describe("tfjs-layers models load into wasmlp and predict the same", () => {
     const saved = await save(model);
     expect((saved.modelTopology as { class_name: string }).class_name).toBe("Model");
     const net = fromTfjs(saved);
-    expect(net.toString()).toContain("11 → 7 tanh → 3 softmax");
+    expect(net.toString()).toContain("11 → 7 tanh (dropout 0.5) → 3 softmax"); // the Dropout after the activation is the layer's dropout
     await expectSamePredictions(model, net, [11], 3);
     net.dispose();
     model.dispose();

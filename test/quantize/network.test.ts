@@ -148,7 +148,7 @@ describe("quantize() and the model file", () => {
     expect(() => QuantizedNetwork.fromJSON(edit((j) => { j.layers[0].weights = Buffer.alloc(14).toString("base64"); }))).toThrow(/holds 14 int8 values, expected 15/);
     expect(() => QuantizedNetwork.fromJSON(edit((j) => { j.layers[0].weights = Buffer.alloc(15, 0x80).toString("base64"); }))).toThrow(/-128, outside the symmetric int8 range/);
     expect(() => QuantizedNetwork.fromJSON(edit((j) => { j.layers[1].bias = f32(1); }))).toThrow(/bias/);
-    expect(() => QuantizedNetwork.fromJSON(edit((j) => { j.version = 2; }))).toThrow(/version 2 is not supported/);
+    expect(() => QuantizedNetwork.fromJSON(edit((j) => { j.version = 3; }))).toThrow(/written by a newer wasmlp \(format 3; this reads up to 2\)/);
     expect(() => QuantizedNetwork.fromJSON(JSON.stringify(net))).toThrow(/a float model: load it with Network.fromJSON/);
     expect(() => QuantizedNetwork.fromJSON("{")).toThrow(SyntaxError);
     [q, net].forEach((n) => n.dispose());

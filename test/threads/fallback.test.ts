@@ -15,7 +15,7 @@ test("threadTimeoutMs must be a positive finite number of milliseconds, and init
     await expect(init({ threads: 2, threadTimeoutMs: bad })).rejects.toThrow(/^init\(\) threadTimeoutMs must be a finite number in \(0, 2147483647\], received /);
   }
   await expect(init({ threads: 2, threadTimeoutMs: 0 })).rejects.toThrow("received 0");
-  await expect(init({ thread: 2 } as unknown as { threads: number })).rejects.toThrow(new TypeError('init() has an unknown option "thread"; known options: source, threads, threadTimeoutMs'));
+  await expect(init({ thread: 2 } as unknown as { threads: number })).rejects.toThrow(new TypeError('init() has an unknown option "thread"; known options: source, threads, threadTimeoutMs, simd, relaxedSource'));
 });
 
 test("init({ threads }) in a page that is not cross-origin isolated warns once and runs on one thread", async () => {

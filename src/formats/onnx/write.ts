@@ -1,6 +1,7 @@
 // A network (or what exportableOf makes of a model file) as ONNX bytes. Needs no wasm.
 import type { Activation } from "../../config.js";
 import { type Exportable, normalizationIndices } from "../common.js";
+import type { ExportPlan } from "../export-plan.js";
 import { onnxNodeOf } from "./names.js";
 import { FLOAT, encodeModel } from "./proto.js";
 
@@ -13,7 +14,8 @@ export const ONNX_EXPORT_OPSET = 17;
  * LayerNormalization when the layer is normalized, and its activation node(s) per layer,
  * output "output". onnxruntime and PyTorch's onnx tools read it.
  */
-export function onnxOf(net: Exportable): Uint8Array {
+export function onnxOf(plan: ExportPlan): Uint8Array {
+  const net: Exportable = plan.net;
   const params = net.getWeights(); // throws on a disposed network, before anything is built
   // Where each normalized layer's γ (β next) and moving mean (variance next) are in getWeights().
   const { gamma, moving } = normalizationIndices(net);
@@ -57,6 +59,8 @@ export function onnxOf(net: Exportable): Uint8Array {
   const model = {
     irVersion: 8,
     producerName: "wasmlp",
+    // What the caller chose to leave out (ExportOptions.omit), one line each: the file says it too.
+    ...(plan.omitted.length > 0 ? { metadataProps: [{ key: "wasmlp.omitted", value: plan.omitted.join("\n") }] } : {}),
     opsetImport: [{ domain: "", version: ONNX_EXPORT_OPSET }],
     graph: {
       name: "wasmlp",

@@ -24,6 +24,7 @@ export function decodeTfjs(modelJson: unknown, weightData?: TfjsWeightData): Dec
     ...(plan.inputShape && plan.inputShape.length > 1 ? { inputShape: plan.inputShape } : {}),
     layers: plan.layers.map((l) => ({
       units: l.units, activation: l.activation, alpha: l.alpha, useBias: l.useBias,
+      ...(l.dropout > 0 ? { dropout: l.dropout } : {}), ...(l.kernelRegularizer ? { kernelRegularizer: l.kernelRegularizer } : {}),
       normalization: l.normalization && { type: l.normalization.type, epsilon: l.normalization.epsilon, momentum: l.normalization.momentum },
     })),
     weights,

@@ -17,6 +17,10 @@ export interface DensePlan {
   activationFrom: string | null;
   /** A BatchNormalization or LayerNormalization layer between the Dense and its activation. */
   normalization: NormalizationPlan | null;
+  /** The rate of a Dropout layer right after the layer's activation (wasmlp's dropout), else 0. */
+  dropout: number;
+  /** The Dense layer's kernel_regularizer (L1L2, L1 or L2), when it has one. */
+  kernelRegularizer: { l1: number; l2: number } | null;
 }
 
 export interface NormalizationPlan {
@@ -182,6 +186,8 @@ function plan(raw: RawLayer[], kerasVersion: string): { inputSize: number; input
       shape = declared;
     }
     const last = dense[dense.length - 1];
+    // A layer after a Dropout that changes its layer's output moves the dropout before it: not wasmlp's place, so the identity (inference is the same).
+    if (last && last.dropout > 0 && l.className !== "Dropout" && l.className !== "Dense" && !inferenceNoOpKeys(l.className)) last.dropout = 0;
     const setActivation = (name: string, activation: Activation, alpha: number): void => {
       if (activation === "linear") return; // the identity: nothing to fold
       if (!last) throw new UnsupportedFormatError(`${where} applies ${name} to the input, before any Dense layer: wasmlp activations belong to a Dense layer`);
@@ -205,7 +211,7 @@ function plan(raw: RawLayer[], kerasVersion: string): { inputSize: number; input
         if (shape && shape.length > 1 && !flattened) {
           throw new UnsupportedFormatError(`${where} is applied to a ${shape.length}-d input [${shape.join(", ")}] (it would act on the last axis only): add a Flatten before it`);
         }
-        for (const key of ["kernel_regularizer", "bias_regularizer", "activity_regularizer", "kernel_constraint", "bias_constraint", "lora_rank", "quantization_config"]) {
+        for (const key of ["bias_regularizer", "activity_regularizer", "kernel_constraint", "bias_constraint", "lora_rank", "quantization_config"]) {
           const v = l.config[key];
           if (v !== undefined && v !== null) throw new UnsupportedFormatError(`${where}: ${key} ${shown(v)} is not supported (wasmlp has no ${key.replace(/_/g, " ")}); remove it before converting`);
         }
@@ -215,7 +221,8 @@ function plan(raw: RawLayer[], kerasVersion: string): { inputSize: number; input
         const useBias = l.config.use_bias ?? true;
         if (typeof useBias !== "boolean") throw new FormatTypeError(`${where}: use_bias must be true or false, received ${describe(useBias)}`);
         const act = activationOf(where, l.config.activation, kerasVersion);
-        dense.push({ name: l.name, units: units as number, activation: act.activation, alpha: act.alpha, useBias, activationFrom: l.name, normalization: null });
+        const kernelRegularizer = regularizerOf(where, l.config.kernel_regularizer);
+        dense.push({ name: l.name, units: units as number, activation: act.activation, alpha: act.alpha, useBias, activationFrom: l.name, normalization: null, dropout: 0, kernelRegularizer });
         break;
       }
       case "BatchNormalization":
@@ -294,6 +301,16 @@ function plan(raw: RawLayer[], kerasVersion: string): { inputSize: number; input
         flattened = true;
         break;
       }
+      case "Dropout": {
+        checkKeys(where, l.config, ["rate", "noise_shape", "seed"]);
+        const rate = l.config.rate;
+        if (typeof rate !== "number" || !(rate >= 0 && rate < 1)) throw new FormatError(`${where}: rate must be a number in [0, 1), received ${describe(rate)}`);
+        const shape = l.config.noise_shape ?? null;
+        if (shape !== null) throw new UnsupportedFormatError(`${where}: noise_shape ${shown(shape)} is not supported (wasmlp drops each output on its own)`);
+        // wasmlp's dropout: after a Dense layer's activation, once. Elsewhere (before any Dense, a second one) it stays the identity it is at inference.
+        if (last && last.dropout === 0) last.dropout = rate;
+        break;
+      }
       default: {
         const keys = inferenceNoOpKeys(l.className);
         if (keys) { checkKeys(where, l.config, keys); break; } // dropout and noise: the identity at inference
@@ -305,6 +322,7 @@ function plan(raw: RawLayer[], kerasVersion: string): { inputSize: number; input
     }
   });
   if (dense.length === 0) throw new UnsupportedFormatError("tfjs model has no Dense layer: nothing for wasmlp to import");
+  dense[dense.length - 1].dropout = 0; // a Dropout after the output layer: wasmlp does not drop outputs (the identity at inference)
   const inputShape = shape as number[] | null;
   const size = inputShape === null ? 0 : inputShape.reduce((a, b) => a * b, 1);
   if (size > MAX_TFJS_UNITS) throw new UnsupportedFormatError(`tfjs layer "${raw[0].name}" (${raw[0].className}): an input of ${size} values ([${(inputShape as number[]).join(", ")}]) is more than wasmlp's widest input (${MAX_TFJS_UNITS})`);
@@ -362,6 +380,25 @@ function activationOf(where: string, value: unknown, kerasVersion: string): { ac
     throw new UnsupportedFormatError(`${where}: activation ${typeof name === "string" ? `"${name}"` : shown(name)} is not supported; wasmlp has ${tfjsActivationNames().join(", ")} (and LeakyReLU layers)`);
   }
   return known;
+}
+
+/** A Dense layer's kernel_regularizer: Keras's L1L2 (tfjs writes only that class), L1 or L2, as wasmlp's { l1, l2 }; null for none. */
+function regularizerOf(where: string, value: unknown): { l1: number; l2: number } | null {
+  if (value === undefined || value === null) return null;
+  const r = value as { class_name?: unknown; config?: unknown };
+  const name = typeof value === "object" ? r.class_name : undefined;
+  const kinds = new Map([["L1L2", ["l1", "l2"]], ["L1", ["l1"]], ["L2", ["l2"]]]);
+  const keys = typeof name === "string" ? kinds.get(name) : undefined;
+  if (keys === undefined) throw new UnsupportedFormatError(`${where}: kernel_regularizer ${shown(value)} is not supported (wasmlp has L1L2, L1 and L2); remove it before converting`);
+  const config = r.config ?? {};
+  if (typeof config !== "object" || config === null || Array.isArray(config)) throw new FormatTypeError(`${where}: kernel_regularizer's config must be an object, received ${describe(config)}`);
+  const out = { l1: 0, l2: 0 };
+  for (const [k, v] of Object.entries(config)) {
+    if (!keys.includes(k)) throw new UnsupportedFormatError(`${where}: kernel_regularizer ${name} attribute "${k}" is not supported`);
+    if (typeof v !== "number" || !(v >= 0 && Number.isFinite(v))) throw new FormatError(`${where}: kernel_regularizer ${k} must be a finite number ≥ 0, received ${describe(v)}`);
+    out[k as "l1" | "l2"] = v;
+  }
+  return out.l1 > 0 || out.l2 > 0 ? out : null;
 }
 
 function leakySlope(where: string, key: string, value: unknown): number {

@@ -1,6 +1,7 @@
 // A network (or anything with its shape and getWeights) as a tfjs layers model: model.json's
 // object and the float32 weight bytes. Needs no wasm.
 import { normalizationIndices, type Exportable } from "../common.js";
+import type { ExportPlan } from "../export-plan.js";
 import { UnsupportedFormatError } from "../errors.js";
 import type { TfjsModelJson, TfjsWeightSpec } from "./manifest.js";
 import { tfjsNameOf } from "./names.js";
@@ -21,7 +22,8 @@ const INITIALIZERS = {
  * kernels transposed to Keras's inputs × units. Load it with
  * `tf.loadLayersModel(tf.io.fromMemory({ modelTopology: modelJson.modelTopology, weightSpecs: modelJson.weightsManifest[0].weights, weightData }))`.
  */
-export function tfjsOf(net: Exportable): { modelJson: TfjsModelJson; weightData: ArrayBuffer } {
+export function tfjsOf(plan: ExportPlan): { modelJson: TfjsModelJson; weightData: ArrayBuffer; omitted: string[] } {
+  const net: Exportable = plan.net;
   const params = net.getWeights(); // throws on a disposed network, before anything is built
   const layers: Record<string, unknown>[] = [];
   const specs: TfjsWeightSpec[] = [];
@@ -34,6 +36,7 @@ export function tfjsOf(net: Exportable): { modelJson: TfjsModelJson; weightData:
     specs.push({ name, shape: [values.length], dtype: "float32" });
   };
   let activationLayers = 0;
+  let dropoutLayers = 0;
   let at = 0;
   let fanIn = net.inputSize;
   const shape = net.inputShape !== undefined && net.inputShape.length > 1 ? [...net.inputShape] : null;
@@ -54,7 +57,10 @@ export function tfjsOf(net: Exportable): { modelJson: TfjsModelJson; weightData:
         activation: norm ? "linear" : exported,
         use_bias: layer.useBias !== false,
         ...INITIALIZERS,
-        kernel_regularizer: null, bias_regularizer: null, activity_regularizer: null, kernel_constraint: null, bias_constraint: null,
+        // Keras's L1L2 adds l1·Σ|W| + l2·ΣW² to the loss, as wasmlp's kernelRegularizer does.
+        kernel_regularizer: plan.kernelRegularizer && layer.kernelRegularizer && (layer.kernelRegularizer.l1 > 0 || layer.kernelRegularizer.l2 > 0)
+          ? { class_name: "L1L2", config: { l1: layer.kernelRegularizer.l1, l2: layer.kernelRegularizer.l2 } } : null,
+        bias_regularizer: null, activity_regularizer: null, kernel_constraint: null, bias_constraint: null,
         name,
         trainable: true,
         ...(li === 0 && !shape ? { batch_input_shape: [null, net.inputSize] } : {}),
@@ -86,6 +92,11 @@ export function tfjsOf(net: Exportable): { modelJson: TfjsModelJson; weightData:
       }
     }
     if (leaky) layers.push({ class_name: "LeakyReLU", config: { alpha: layer.alpha, name: li === 0 ? "leaky_re_lu" : `leaky_re_lu_${li}`, trainable: true, dtype: "float32" } });
+    // wasmlp's dropout acts on the layer's outputs, after its activation: Keras's Dense then Dropout(rate).
+    if (plan.dropout && (layer.dropout ?? 0) > 0) {
+      layers.push({ class_name: "Dropout", config: { rate: layer.dropout, noise_shape: null, seed: null, name: `dropout${dropoutLayers ? `_${dropoutLayers}` : ""}`, trainable: true, dtype: "float32" } });
+      dropoutLayers++;
+    }
     fanIn = layer.units;
   });
   return {
@@ -98,5 +109,6 @@ export function tfjsOf(net: Exportable): { modelJson: TfjsModelJson; weightData:
       weightsManifest: [{ paths: [TFJS_WEIGHTS_FILE], weights: specs }],
     },
     weightData: at === data.length ? data.buffer : data.slice(0, at).buffer, // no-bias layers write no bias
+    omitted: plan.omitted,
   };
 }

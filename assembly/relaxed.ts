@@ -1,0 +1,207 @@
+// The relaxed-SIMD build's entry (asconfig target "relaxed", asc --enable relaxed-simd): every
+// kernel of index.ts, whose float matmul bodies then use f32x4.relaxed_madd (simd.ts's madd),
+// plus the 7-bit int8 kernels for i32x4.relaxed_dot_i8x16_i7x16_add_s and the known-answer probes
+// src/wasm.ts runs when it loads this module. The plain build (index.ts) has none of these.
+//
+// Scheme (qmatmul7): that dot's second operand is deterministic only in [0, 127], so activations
+// are quantized per sample to unsigned 7 bits with a zero point, u = clamp(round(x/s) + zp, 0, 127),
+// asymmetric over [min(x, 0), max(x, 0)] (zero exact, as DynamicQuantizeLinear), and the weights
+// stay the plain build's int8. Σ w·(u − zp) = Σ w·u − zp·Σw: the zero point comes out of the
+// int32 sum exactly through each weight row's sum, so the sums are exact integers and the outputs
+// the same bits on every engine that validates the build. After relu (inputs ≥ 0, zp = 0) the
+// activations keep the 127 levels of int8 ones; 7-bit weights instead would halve every weight's.
+
+export * from "./index";
+import { activate4, epilogueRow, store4 } from "./simd";
+
+/**
+ * u(m×kp, u8, kp = (k+7)&~7, zero padded) = clamp(round(x·inv) + zp, 0, 127), scales(m) =
+ * d/63.5 and zeros(m) = zp = clamp(round(−lo·inv), 0, 127), where lo = min(xᵢ, 0), hi = max(xᵢ, 0),
+ * d = hi/2 − lo/2 and inv = 63.5/d (a row of zeros: scale 0, zp 0, u 0). Rounds half to even.
+ */
+export function quantize_rows7(m: i32, k: i32, x: usize, q: usize, scales: usize, zeros: usize): void {
+  const kp = (k + 7) & ~7;
+  const zero = i32x4.splat(0), top = i32x4.splat(127);
+  for (let i = 0; i < m; i++) {
+    const xi = x + <usize>i * <usize>k * 4;
+    const qi = q + <usize>i * <usize>kp;
+    let vlo = f32x4.splat(0), vhi = f32x4.splat(0);
+    let p = 0;
+    for (; p + 4 <= k; p += 4) {
+      const v = v128.load(xi + (<usize>p << 2));
+      vlo = f32x4.min(vlo, v);
+      vhi = f32x4.max(vhi, v);
+    }
+    let lo = min(min(f32x4.extract_lane(vlo, 0), f32x4.extract_lane(vlo, 1)), min(f32x4.extract_lane(vlo, 2), f32x4.extract_lane(vlo, 3)));
+    let hi = max(max(f32x4.extract_lane(vhi, 0), f32x4.extract_lane(vhi, 1)), max(f32x4.extract_lane(vhi, 2), f32x4.extract_lane(vhi, 3)));
+    for (; p < k; p++) {
+      const v = load<f32>(xi + (<usize>p << 2));
+      lo = min(lo, v);
+      hi = max(hi, v);
+    }
+    // Halves first: hi − lo may overflow float32, hi/2 − lo/2 cannot.
+    const d: f32 = hi * 0.5 - lo * 0.5;
+    const inv: f32 = d > 0 ? <f32>63.5 / d : 0;
+    store<f32>(scales + (<usize>i << 2), d / <f32>63.5);
+    const zp = <i32>min(max(nearest<f32>(-lo * inv), <f32>0), <f32>127);
+    store<i32>(zeros + (<usize>i << 2), zp);
+    const iv = f32x4.splat(inv), zv = i32x4.splat(zp);
+    p = 0;
+    for (; p + 16 <= k; p += 16) {
+      const o = xi + (<usize>p << 2);
+      const a = i32x4.add(i32x4.trunc_sat_f32x4_s(f32x4.nearest(f32x4.mul(v128.load(o), iv))), zv);
+      const b = i32x4.add(i32x4.trunc_sat_f32x4_s(f32x4.nearest(f32x4.mul(v128.load(o, 16), iv))), zv);
+      const c = i32x4.add(i32x4.trunc_sat_f32x4_s(f32x4.nearest(f32x4.mul(v128.load(o, 32), iv))), zv);
+      const e = i32x4.add(i32x4.trunc_sat_f32x4_s(f32x4.nearest(f32x4.mul(v128.load(o, 48), iv))), zv);
+      const ab = i16x8.narrow_i32x4_s(i32x4.min_s(i32x4.max_s(a, zero), top), i32x4.min_s(i32x4.max_s(b, zero), top));
+      const ce = i16x8.narrow_i32x4_s(i32x4.min_s(i32x4.max_s(c, zero), top), i32x4.min_s(i32x4.max_s(e, zero), top));
+      v128.store(qi + <usize>p, i8x16.narrow_i16x8_u(ab, ce));
+    }
+    for (; p < k; p++) {
+      const v = <i32>nearest<f32>(load<f32>(xi + (<usize>p << 2)) * inv) + zp;
+      store<u8>(qi + <usize>p, <u8>min(max(v, 0), 127));
+    }
+    for (; p < kp; p++) store<u8>(qi + <usize>p, 0);
+  }
+}
+
+// Lane q of the result is the sum of the lanes of s_q (integer: exact in any order).
+// @ts-ignore: decorator
+@inline function reduce4i(s0: v128, s1: v128, s2: v128, s3: v128): v128 {
+  const t0 = i32x4.add(i32x4.shuffle(s0, s1, 0, 4, 1, 5), i32x4.shuffle(s0, s1, 2, 6, 3, 7));
+  const t1 = i32x4.add(i32x4.shuffle(s2, s3, 0, 4, 1, 5), i32x4.shuffle(s2, s3, 2, 6, 3, 7));
+  return i32x4.add(i32x4.shuffle(t0, t1, 0, 1, 4, 5), i32x4.shuffle(t0, t1, 2, 3, 6, 7));
+}
+
+// f32(acc − zp·rowsum)·(sx·sw): four outputs of one sample, dequantized.
+// @ts-ignore: decorator
+@inline function dequantize7(acc: v128, zp: i32, rs: v128, sx: f32, sw: v128): v128 {
+  const exact = i32x4.sub(acc, i32x4.mul(i32x4.splat(zp), rs));
+  return f32x4.mul(f32x4.convert_i32x4_s(exact), f32x4.mul(f32x4.splat(sx), sw));
+}
+
+// Four consecutive 32-bit values from p, lanes past nr repeating the last valid one.
+// @ts-ignore: decorator
+@inline function load4(p: usize, nr: i32): v128 {
+  if (nr == 4) return v128.load(p);
+  return i32x4(load<i32>(p), load<i32>(p + (<usize>min(1, nr - 1) << 2)), load<i32>(p + (<usize>min(2, nr - 1) << 2)), load<i32>(p + (<usize>min(3, nr - 1) << 2)));
+}
+
+// Four rows of W (int8) against up to two samples' 7-bit rows: sixteen products a step, the
+// last 8 of an odd kp/8 through 64-bit loads (zeros above contribute nothing).
+// @ts-ignore: decorator
+@inline function tile7(two: bool, raw: bool, kp: i32, x0: usize, x1: usize, w0: usize, w1: usize, w2: usize, w3: usize,
+                       zp0: i32, zp1: i32, sx0: f32, sx1: f32, rs: v128, swv: v128, bv: v128, z0: usize, z1: usize, nr: i32, act: i32, alpha: f32): void {
+  let s00 = i32x4.splat(0), s01 = i32x4.splat(0), s02 = i32x4.splat(0), s03 = i32x4.splat(0);
+  let s10 = i32x4.splat(0), s11 = i32x4.splat(0), s12 = i32x4.splat(0), s13 = i32x4.splat(0);
+  const k16 = kp & ~15;
+  let p = 0;
+  for (; p < k16; p += 16) {
+    const o = <usize>p;
+    const a = v128.load(w0 + o), b = v128.load(w1 + o), c = v128.load(w2 + o), d = v128.load(w3 + o);
+    const u = v128.load(x0 + o);
+    s00 = i32x4.relaxed_dot_i8x16_i7x16_add_s(a, u, s00);
+    s01 = i32x4.relaxed_dot_i8x16_i7x16_add_s(b, u, s01);
+    s02 = i32x4.relaxed_dot_i8x16_i7x16_add_s(c, u, s02);
+    s03 = i32x4.relaxed_dot_i8x16_i7x16_add_s(d, u, s03);
+    if (two) {
+      const v = v128.load(x1 + o);
+      s10 = i32x4.relaxed_dot_i8x16_i7x16_add_s(a, v, s10);
+      s11 = i32x4.relaxed_dot_i8x16_i7x16_add_s(b, v, s11);
+      s12 = i32x4.relaxed_dot_i8x16_i7x16_add_s(c, v, s12);
+      s13 = i32x4.relaxed_dot_i8x16_i7x16_add_s(d, v, s13);
+    }
+  }
+  if (p < kp) {
+    const o = <usize>p;
+    const a = v128.load64_zero(w0 + o), b = v128.load64_zero(w1 + o), c = v128.load64_zero(w2 + o), d = v128.load64_zero(w3 + o);
+    const u = v128.load64_zero(x0 + o);
+    s00 = i32x4.relaxed_dot_i8x16_i7x16_add_s(a, u, s00);
+    s01 = i32x4.relaxed_dot_i8x16_i7x16_add_s(b, u, s01);
+    s02 = i32x4.relaxed_dot_i8x16_i7x16_add_s(c, u, s02);
+    s03 = i32x4.relaxed_dot_i8x16_i7x16_add_s(d, u, s03);
+    if (two) {
+      const v = v128.load64_zero(x1 + o);
+      s10 = i32x4.relaxed_dot_i8x16_i7x16_add_s(a, v, s10);
+      s11 = i32x4.relaxed_dot_i8x16_i7x16_add_s(b, v, s11);
+      s12 = i32x4.relaxed_dot_i8x16_i7x16_add_s(c, v, s12);
+      s13 = i32x4.relaxed_dot_i8x16_i7x16_add_s(d, v, s13);
+    }
+  }
+  const r0 = dequantize7(reduce4i(s00, s01, s02, s03), zp0, rs, sx0, swv);
+  store4(z0, raw ? r0 : activate4(act, f32x4.add(r0, bv), alpha), nr);
+  if (two) store4(z1, activate4(act, f32x4.add(dequantize7(reduce4i(s10, s11, s12, s13), zp1, rs, sx1, swv), bv), alpha), nr);
+}
+
+// One sample in its own function (as quantized.ts's qOne): raw sums, then bias and activation over the row.
+// @ts-ignore: decorator
+@noinline function q7One(n: i32, kp: i32, x0: usize, zp: i32, sx: f32, w: usize, sw: usize, rs: usize, bias: usize, z: usize, act: i32, alpha: f32): void {
+  const ldw = <usize>kp;
+  for (let j = 0; j < n; j += 4) {
+    const nr = min(4, n - j);
+    const w0 = w + <usize>j * ldw;
+    const w1 = w + <usize>min(j + 1, n - 1) * ldw;
+    const w2 = w + <usize>min(j + 2, n - 1) * ldw;
+    const w3 = w + <usize>min(j + 3, n - 1) * ldw;
+    const zj = z + (<usize>j << 2);
+    tile7(false, true, kp, x0, x0, w0, w1, w2, w3, zp, zp, sx, sx, load4(rs + (<usize>j << 2), nr), load4(sw + (<usize>j << 2), nr), f32x4.splat(0), zj, zj, nr, act, alpha);
+  }
+  epilogueRow(n, z, bias, act, alpha);
+}
+
+/**
+ * Z(m×n) = act(f32(U·Wᵀ − zx ⊗ rs)·(sx ⊗ sw) + bias): U(m×kp) u8 in [0, 127], sx(m) and zx(m, i32)
+ * from quantize_rows7, W(n×kp) int8 rows zero padded with their scales sw(n) and sums rs(n, i32),
+ * bias(n); act codes as dense_nt_forward. Z must not overlap any input.
+ */
+export function qmatmul7_nt_forward(m: i32, n: i32, k: i32, q: usize, sx: usize, zx: usize, w: usize, sw: usize, rs: usize, bias: usize, z: usize, act: i32, alpha: f32): void {
+  const kp = (k + 7) & ~7;
+  const ldq = <usize>kp, ldw = <usize>kp, ldz = <usize>n * 4;
+  if (m == 1) {
+    q7One(n, kp, q, load<i32>(zx), load<f32>(sx), w, sw, rs, bias, z, act, alpha);
+    return;
+  }
+  for (let ic = 0; ic < m; ic += 8) {
+    const end = min(m, ic + 8);
+    for (let j = 0; j < n; j += 4) {
+      const nr = min(4, n - j);
+      const w0 = w + <usize>j * ldw;
+      const w1 = w + <usize>min(j + 1, n - 1) * ldw;
+      const w2 = w + <usize>min(j + 2, n - 1) * ldw;
+      const w3 = w + <usize>min(j + 3, n - 1) * ldw;
+      const rsv = load4(rs + (<usize>j << 2), nr), swv = load4(sw + (<usize>j << 2), nr), bv = load4(bias + (<usize>j << 2), nr);
+      let i = ic;
+      for (; i + 2 <= end; i += 2) {
+        const z0 = z + <usize>i * ldz + (<usize>j << 2);
+        const x0 = q + <usize>i * ldq;
+        tile7(true, false, kp, x0, x0 + ldq, w0, w1, w2, w3, load<i32>(zx + (<usize>i << 2)), load<i32>(zx + (<usize>(i + 1) << 2)),
+              load<f32>(sx + (<usize>i << 2)), load<f32>(sx + (<usize>(i + 1) << 2)), rsv, swv, bv, z0, z0 + ldz, nr, act, alpha);
+      }
+      if (i < end) {
+        const z0 = z + <usize>i * ldz + (<usize>j << 2);
+        const x0 = q + <usize>i * ldq;
+        const zp = load<i32>(zx + (<usize>i << 2));
+        const s0 = load<f32>(sx + (<usize>i << 2));
+        tile7(false, false, kp, x0, x0, w0, w1, w2, w3, zp, zp, s0, s0, rsv, swv, bv, z0, z0, nr, act, alpha);
+      }
+    }
+  }
+}
+
+/** Known-answer probe: lane `lane` of f32x4.relaxed_madd(splat a, splat b, splat c). */
+export function relaxed_madd_probe(a: f32, b: f32, c: f32, lane: i32): f32 {
+  const r = f32x4.relaxed_madd(f32x4.splat(a), f32x4.splat(b), f32x4.splat(c));
+  if (lane == 0) return f32x4.extract_lane(r, 0);
+  if (lane == 1) return f32x4.extract_lane(r, 1);
+  if (lane == 2) return f32x4.extract_lane(r, 2);
+  return f32x4.extract_lane(r, 3);
+}
+
+/** Known-answer probe: lane `lane` of i32x4.relaxed_dot_i8x16_i7x16_add_s(a, b, splat c), a and b as two i64 halves. */
+export function relaxed_dot_probe(a0: i64, a1: i64, b0: i64, b1: i64, c: i32, lane: i32): i32 {
+  const r = i32x4.relaxed_dot_i8x16_i7x16_add_s(i64x2(a0, a1), i64x2(b0, b1), i32x4.splat(c));
+  if (lane == 0) return i32x4.extract_lane(r, 0);
+  if (lane == 1) return i32x4.extract_lane(r, 1);
+  if (lane == 2) return i32x4.extract_lane(r, 2);
+  return i32x4.extract_lane(r, 3);
+}
