@@ -1,7 +1,9 @@
 // The training side of the demo, in a Web Worker so the page stays responsive: loads the
-// embedded Fashion-MNIST data, trains epoch by epoch, and posts progress to the page.
+// embedded Fashion-MNIST data, trains epoch by epoch, and posts progress to the page. After
+// training, the model is quantized to int8 (net.quantize()), its file loaded back as a page would
+// load a downloaded one, and both models' file sizes, one-sample latencies and accuracies posted.
 import { holdOut, pairImagesLabels, parseIdxImages, parseIdxLabels } from "../dist/wasmlp-data.browser.js";
-import { Network, init, threadCount } from "../dist/wasmlp.browser.js";
+import { Network, QuantizedNetwork, init, threadCount } from "../dist/wasmlp.browser.js";
 
 const DATA = new URL("../data/fashion-mnist/", import.meta.url);
 const GRID = 24; // held-out images shown with their predictions
@@ -63,8 +65,45 @@ async function train(config) {
   }
   if (stoppedEarly) net.setWeights(best.weights);
   const final = net.evaluate(data.test.x, data.test.y);
+  postMessage(quantized(net, final.accuracy));
   postMessage({ type: "done", stopped: stopRequested, bestEpoch: stoppedEarly ? best.epoch : null, accuracy: final.accuracy, loss: final.loss, samplesPerSecond: (data.train.count * epochsDone) / trainSeconds });
   net.dispose();
+}
+
+/**
+ * The int8 twin of a trained network beside it: both model files' sizes, the median time of one
+ * sample through predict (alternating rounds of 40 calls), the test accuracy, and the quantized
+ * file and its outputs on the grid's images (the page keeps them, for comparison with Node's).
+ */
+function quantized(net, floatAccuracy) {
+  try {
+    const floatFile = JSON.stringify(net);
+    const made = net.quantize();
+    const file = JSON.stringify(made);
+    made.dispose();
+    const q = QuantizedNetwork.fromJSON(file); // loaded as a page loads a fetched model file
+    try {
+      const one = data.test.x.slice(0, 784);
+      const floatTimes = [], int8Times = [];
+      const time = (model) => {
+        const start = performance.now();
+        for (let i = 0; i < 40; i++) model.predict(one);
+        return ((performance.now() - start) / 40) * 1000;
+      };
+      for (let i = 0; i < 3; i++) { time(net); time(q); } // warm-up
+      for (let round = 0; round < 15; round++) { floatTimes.push(time(net)); int8Times.push(time(q)); }
+      const median = (xs) => xs.sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+      return {
+        type: "quantized", floatBytes: floatFile.length, int8Bytes: file.length, floatMicros: median(floatTimes), int8Micros: median(int8Times),
+        floatAccuracy, int8Accuracy: q.evaluate(data.test.x, data.test.y).accuracy,
+        model: file, outputs: Array.from(q.predict(data.test.x.subarray(0, GRID * 784))),
+      };
+    } finally {
+      q.dispose();
+    }
+  } catch (e) {
+    return { type: "quantized", error: e instanceof Error ? e.message : String(e) };
+  }
 }
 
 function argmaxRows(values, width) {

@@ -2,6 +2,8 @@
 import { mkdirSync } from "node:fs";
 import { expect, test } from "vitest";
 import { HIDDEN_ACTIVATIONS } from "../../src/activations.js";
+import { QuantizedNetwork } from "../../src/quantize.js";
+import { setup } from "../helpers.js";
 import { browserAvailable, browserRequired, useBrowserAndServer } from "./browser.js";
 
 const OUTPUT = new URL("../../test-results/", import.meta.url);
@@ -13,7 +15,7 @@ test.skipIf(browserAvailable || !browserRequired)("Chromium is installed (requir
 
 const maybe = browserAvailable ? test : test.skip;
 
-maybe("trains through the page's controls, updates the chart, and reports a real accuracy", async () => {
+maybe("trains through the page's controls, updates the chart, reports a real accuracy, and shows the int8 model beside the float one", async () => {
   const page = await env.browser().newPage({ viewport: { width: 1000, height: 1100 } });
   const errors: string[] = [];
   page.on("console", (msg) => { if (msg.type() === "error") errors.push(msg.text()); });
@@ -38,6 +40,20 @@ maybe("trains through the page's controls, updates the chart, and reports a real
   const accuracy = Number(await page.textContent("#test-accuracy"));
   expect(accuracy).toBeGreaterThan(0.7);
   expect(await page.textContent("#throughput")).toMatch(/[\d,]+ samples\/s/);
+  // The int8 twin beside the float model: file sizes, one-sample latencies and accuracies shown,
+  // and its outputs on the grid's images equal Node's bit for bit (the same file, the same kernels).
+  await page.waitForFunction(() => document.body.dataset.quantized === "ready", null, { timeout: 30_000 });
+  expect(await page.textContent("#float-size")).toMatch(/^\d+ KiB$/);
+  expect(await page.textContent("#int8-size")).toMatch(/^\d+ KiB \(0\.2\d×\)$/);
+  expect(await page.textContent("#float-latency")).toMatch(/^\d+\.\d µs$/);
+  expect(await page.textContent("#int8-latency")).toMatch(/^\d+\.\d µs \(\d+\.\d\d×\)$/);
+  expect(Math.abs(Number(await page.textContent("#float-accuracy")) - accuracy)).toBeLessThan(0.001);
+  expect(Math.abs(Number(await page.textContent("#int8-accuracy")) - accuracy)).toBeLessThan(0.01);
+  const shown = await page.evaluate(() => (globalThis as unknown as { wasmlpDemo: { quantized: { model: string; outputs: number[]; pixels: number[] } } }).wasmlpDemo.quantized);
+  await setup();
+  const q = QuantizedNetwork.fromJSON(shown.model);
+  expect(Array.from(q.predict(Float32Array.from(shown.pixels)))).toEqual(shown.outputs);
+  q.dispose();
   // The server sends COOP/COEP, so the worker trains on every core (init({ threads: "auto" })).
   expect(await page.evaluate(() => crossOriginIsolated)).toBe(true);
   expect(Number(await page.textContent("#threads"))).toBe(await page.evaluate(() => navigator.hardwareConcurrency));
