@@ -26,6 +26,9 @@ export default defineConfig({
     setupFiles: ["test/setup-wasm.ts"],
     testTimeout: 60_000,
     pool: "forks",
+    // Vitest leaves a core free by default; two files at a time keep npm test in its budget on 2 cores
+    // (the thread tests check bits, never timing, so sharing cores cannot fail them).
+    maxWorkers: 2,
     // test/relaxed/ runs in a second project with the flags Node 20 needs for relaxed SIMD, and
     // without its baseline compiler (Liftoff computes relaxed_dot wrongly); test/relaxed/liftoff
     // starts its own child process with Liftoff on.
