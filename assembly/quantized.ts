@@ -11,7 +11,7 @@
 // Each output: f32(acc)·(sx_i·sw_j) + bias_j, then the activation (assembly/simd.ts codes), every
 // step a single float32 operation, so the TypeScript reference (src/quantize.ts) matches bit for bit.
 
-import { activate4, epilogueRow, store4 } from "./simd";
+import { activate4, epilogueRow, load4, store4 } from "./simd";
 
 /** Samples per chunk: their quantized rows stay in L1 while four rows of W are reused by each pair. */
 const CHUNK_M: i32 = 8;
@@ -96,12 +96,6 @@ export function quantize_rows(m: i32, k: i32, x: usize, q: usize, scales: usize,
   return f32x4.mul(f32x4.convert_i32x4_s(acc), f32x4.mul(f32x4.splat(sx), sw));
 }
 
-// Four consecutive floats from p, lanes past nr repeating the last valid one (valid memory).
-// @ts-ignore: decorator
-@inline function load4(p: usize, nr: i32): v128 {
-  if (nr == 4) return v128.load(p);
-  return f32x4(load<f32>(p), load<f32>(p + (<usize>min(1, nr - 1) << 2)), load<f32>(p + (<usize>min(2, nr - 1) << 2)), load<f32>(p + (<usize>min(3, nr - 1) << 2)));
-}
 
 // One sample in its own function (as dense.ts's denseOne): the dequantized sums stored raw,
 // then bias and activation over the row.

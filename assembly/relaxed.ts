@@ -12,7 +12,7 @@
 // activations keep the 127 levels of int8 ones; 7-bit weights instead would halve every weight's.
 
 export * from "./index";
-import { activate4, epilogueRow, store4 } from "./simd";
+import { activate4, epilogueRow, load4, store4 } from "./simd";
 
 /**
  * u(m×kp, u8, kp = (k+7)&~7, zero padded) = clamp(round(x·inv) + zp, 0, 127), scales(m) =
@@ -80,12 +80,6 @@ export function quantize_rows7(m: i32, k: i32, x: usize, q: usize, scales: usize
   return f32x4.mul(f32x4.convert_i32x4_s(exact), f32x4.mul(f32x4.splat(sx), sw));
 }
 
-// Four consecutive 32-bit values from p, lanes past nr repeating the last valid one.
-// @ts-ignore: decorator
-@inline function load4(p: usize, nr: i32): v128 {
-  if (nr == 4) return v128.load(p);
-  return i32x4(load<i32>(p), load<i32>(p + (<usize>min(1, nr - 1) << 2)), load<i32>(p + (<usize>min(2, nr - 1) << 2)), load<i32>(p + (<usize>min(3, nr - 1) << 2)));
-}
 
 // Four rows of W (int8) against up to two samples' 7-bit rows: sixteen products a step, the
 // last 8 of an odd kp/8 through 64-bit loads (zeros above contribute nothing).

@@ -206,6 +206,14 @@ export function epilogueRow(n: i32, z: usize, bias: usize, act: i32, alpha: f32)
   else biasActRow(0, true, n, z, bias, act, alpha);
 }
 
+// Four consecutive 32-bit values from p (f32 or i32 alike: the bits are moved, not converted),
+// lanes past nr (1..4) repeating the last valid one; the partial-tile twin of store4.
+// @ts-ignore: decorator
+@inline export function load4(p: usize, nr: i32): v128 {
+  if (nr == 4) return v128.load(p);
+  return i32x4(load<i32>(p), load<i32>(p + (<usize>min(1, nr - 1) << 2)), load<i32>(p + (<usize>min(2, nr - 1) << 2)), load<i32>(p + (<usize>min(3, nr - 1) << 2)));
+}
+
 // The first nr (1..4) lanes of v to z.
 // @ts-ignore: decorator
 @inline export function store4(z: usize, v: v128, nr: i32): void {
