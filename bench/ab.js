@@ -15,7 +15,9 @@ import { batchOf } from "./train.js";
 import { loadDirectory } from "../dist/data/node.js";
 import { machine, table } from "./util.js";
 
-const { values } = parseArgs({ options: { baseline: { type: "string" }, threads: { type: "string" }, rounds: { type: "string" }, epochs: { type: "boolean" }, data: { type: "string" } } });
+const { values } = parseArgs({
+  options: { baseline: { type: "string" }, threads: { type: "string" }, rounds: { type: "string" }, epochs: { type: "boolean" }, data: { type: "string" } },
+});
 if (!values.baseline) throw new Error("usage: node bench/ab.js --baseline DIR [--threads N] [--rounds R] (DIR: another build's dist/ inside the repository)");
 const threads = Number(values.threads ?? 2);
 const epochs = values.epochs ?? false;
@@ -31,9 +33,29 @@ const [base, head] = [await load(values.baseline), await load(new URL("../dist",
 
 const relu = (units) => ({ units, activation: "relu" });
 const NETS = [
-  ["784-128-10 sigmoid, SGD, b64", 64, { inputSize: 784, layers: [{ units: 128, activation: "sigmoid" }, { units: 10, activation: "softmax" }], optimizer: { type: "sgd", learningRate: 0.1 }, seed: 1 }],
-  ["784-256-128-10 relu, Adam, b128", 128, { inputSize: 784, layers: [relu(256), relu(128), { units: 10, activation: "softmax" }], optimizer: { type: "adam", learningRate: 1e-3 }, seed: 1 }],
-  ["784-512-256-10 relu, Adam, b256", 256, { inputSize: 784, layers: [relu(512), relu(256), { units: 10, activation: "softmax" }], optimizer: { type: "adam", learningRate: 1e-3 }, seed: 1 }],
+  [
+    "784-128-10 sigmoid, SGD, b64",
+    64,
+    {
+      inputSize: 784,
+      layers: [
+        { units: 128, activation: "sigmoid" },
+        { units: 10, activation: "softmax" },
+      ],
+      optimizer: { type: "sgd", learningRate: 0.1 },
+      seed: 1,
+    },
+  ],
+  [
+    "784-256-128-10 relu, Adam, b128",
+    128,
+    { inputSize: 784, layers: [relu(256), relu(128), { units: 10, activation: "softmax" }], optimizer: { type: "adam", learningRate: 1e-3 }, seed: 1 },
+  ],
+  [
+    "784-512-256-10 relu, Adam, b256",
+    256,
+    { inputSize: 784, layers: [relu(512), relu(256), { units: 10, activation: "softmax" }], optimizer: { type: "adam", learningRate: 1e-3 }, seed: 1 },
+  ],
 ];
 const quantile = (xs, q) => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor(q * xs.length))];
 const ratio = (xs) => `${quantile(xs, 0.5).toFixed(3)} (${quantile(xs, 0.25).toFixed(3)}–${quantile(xs, 0.75).toFixed(3)})`;
@@ -43,7 +65,10 @@ function timeSteps(net, x, y) {
   for (let i = 0; i < 10; i++) net.trainBatch(x, y);
   const start = performance.now();
   let n = 0;
-  while (performance.now() - start < 120) { net.trainBatch(x, y); n++; }
+  while (performance.now() - start < 120) {
+    net.trainBatch(x, y);
+    n++;
+  }
   return (performance.now() - start) / 1000 / n;
 }
 
@@ -63,7 +88,9 @@ for (const [name, batch, options] of epochs ? NETS.slice(0, 2) : NETS) {
   const { x, y } = batchOf(batch);
   const nets = [new base.lib.Network(options), new head.lib.Network(options)];
   const time = (build, net) => (epochs ? timeEpoch(build.lib, options, batch) : timeSteps(net, x, y) / batch);
-  const one = [], baseMany = [], headMany = [];
+  const one = [],
+    baseMany = [],
+    headMany = [];
   for (let r = 0; r < rounds; r++) {
     head.parallel.useThreads(1);
     one.push(time(head, nets[1]));
@@ -74,9 +101,19 @@ for (const [name, batch, options] of epochs ? NETS.slice(0, 2) : NETS) {
   }
   nets.forEach((n) => n.dispose());
   const rate = (s) => Math.round(1 / quantile(s, 0.5)).toLocaleString("en-US");
-  rows.push([name, rate(one), rate(baseMany), rate(headMany), ratio(one.map((t, i) => t / baseMany[i])), ratio(one.map((t, i) => t / headMany[i])), ratio(baseMany.map((t, i) => t / headMany[i]))]);
+  rows.push([
+    name,
+    rate(one),
+    rate(baseMany),
+    rate(headMany),
+    ratio(one.map((t, i) => t / baseMany[i])),
+    ratio(one.map((t, i) => t / headMany[i])),
+    ratio(baseMany.map((t, i) => t / headMany[i])),
+  ]);
 }
-console.log(`This build against ${values.baseline}, ${threads} threads, ${rounds} alternating rounds${epochs ? " of one Fashion-MNIST epoch" : ""} — ${machine()}\n`);
+console.log(
+  `This build against ${values.baseline}, ${threads} threads, ${rounds} alternating rounds${epochs ? " of one Fashion-MNIST epoch" : ""} — ${machine()}\n`,
+);
 console.log(table(["network", "1 thread", `baseline ×${threads}`, `this ×${threads}`, "baseline speed-up", "this speed-up", "this / baseline"], rows));
 console.log("\nRates: samples/s, medians over the rounds; ratios: medians of the rounds' own ratios, quartiles in brackets.");
 process.exit(0);

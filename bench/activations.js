@@ -11,18 +11,31 @@ import { machine, measure, table } from "./util.js";
 const quick = process.argv.includes("--quick");
 await init();
 const { x, y } = batchOf(128);
-const nets = HIDDEN_ACTIVATIONS.map((activation) => new Network({
-  inputSize: 784,
-  layers: [{ units: 256, activation }, { units: 128, activation }, { units: 10, activation: "softmax" }],
-  optimizer: "adam",
-  seed: 1,
-}));
+const nets = HIDDEN_ACTIVATIONS.map(
+  (activation) =>
+    new Network({
+      inputSize: 784,
+      layers: [
+        { units: 256, activation },
+        { units: 128, activation },
+        { units: 10, activation: "softmax" },
+      ],
+      optimizer: "adam",
+      seed: 1,
+    }),
+);
 const rounds = quick ? 3 : 7;
 const samples = nets.map(() => []);
-for (let r = 0; r < rounds; r++) nets.forEach((net, i) => samples[i].push(measure(HIDDEN_ACTIVATIONS[i], () => net.trainBatch(x, y), { maxTime: quick ? 0.1 : 0.4 })));
+for (let r = 0; r < rounds; r++)
+  nets.forEach((net, i) => samples[i].push(measure(HIDDEN_ACTIVATIONS[i], () => net.trainBatch(x, y), { maxTime: quick ? 0.1 : 0.4 })));
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 const perSecond = samples.map((s) => 128 / median(s));
 const relu = perSecond[HIDDEN_ACTIVATIONS.indexOf("relu")];
 console.log(`trainBatch, 784-256-128-10, Adam, batch 128, one thread — ${machine()}\n`);
-console.log(table(["hidden activation", "samples/s", "of relu's"], HIDDEN_ACTIVATIONS.map((name, i) => [name, Math.round(perSecond[i]).toLocaleString("en-US"), `${((100 * perSecond[i]) / relu).toFixed(0)}%`])));
+console.log(
+  table(
+    ["hidden activation", "samples/s", "of relu's"],
+    HIDDEN_ACTIVATIONS.map((name, i) => [name, Math.round(perSecond[i]).toLocaleString("en-US"), `${((100 * perSecond[i]) / relu).toFixed(0)}%`]),
+  ),
+);
 nets.forEach((n) => n.dispose());

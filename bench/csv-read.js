@@ -16,16 +16,22 @@ import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import { machine, table } from "./util.js";
 
-const { values } = parseArgs({ options: { mb: { type: "string" }, only: { type: "string" }, keep: { type: "boolean" }, stage: { type: "string" }, file: { type: "string" } } });
+const { values } = parseArgs({
+  options: { mb: { type: "string" }, only: { type: "string" }, keep: { type: "boolean" }, stage: { type: "string" }, file: { type: "string" } },
+});
 const root = fileURLToPath(new URL("..", import.meta.url));
-const peakRss = () => { const m = /VmHWM:\s+(\d+) kB/.exec(readFileSync("/proc/self/status", "utf8")); return m ? Number(m[1]) / 1024 : process.memoryUsage().rss / 2 ** 20; };
+const peakRss = () => {
+  const m = /VmHWM:\s+(\d+) kB/.exec(readFileSync("/proc/self/status", "utf8"));
+  return m ? Number(m[1]) / 1024 : process.memoryUsage().rss / 2 ** 20;
+};
 
 // A child stage: one pass, then a JSON line with its timings.
 if (values.stage) {
   const { csvPieces, fitFeaturesStream } = await import("../dist/data/index.js");
   const path = values.file;
   const open = () => createReadStream(path, { highWaterMark: 1 << 20 });
-  const cpu0 = process.cpuUsage(), t0 = performance.now();
+  const cpu0 = process.cpuUsage(),
+    t0 = performance.now();
   let rows = 0;
   if (values.stage === "read") for await (const p of csvPieces(open(), { name: path })) rows += p.block.count;
   else rows = (await fitFeaturesStream(open(), { target: "y" }, { test: 0.2, seed: 1, csv: { name: path } })).rows;
@@ -44,7 +50,9 @@ if (!existsSync(path) || statSync(path).size < mb * 1e6) {
   for (let i = 0, size = 0; size < mb * 1e6; ) {
     let s = "";
     for (let k = 0; k < 10000; k++, i++) {
-      const a = ((i * 7919) % 1000) / 100, b = ((i * 104729) % 997) / 50, c = ["red", "green", "blue"][i % 3];
+      const a = ((i * 7919) % 1000) / 100,
+        b = ((i * 104729) % 997) / 50,
+        c = ["red", "green", "blue"][i % 3];
       s += `${a},${b},${c},${i % 2 ? "true" : "false"},${(2 * a - b + (c === "red" ? 3 : 0)).toFixed(3)}\n`;
     }
     writeSync(fd, s);
@@ -53,7 +61,11 @@ if (!existsSync(path) || statSync(path).size < mb * 1e6) {
   closeSync(fd);
 }
 const bytes = statSync(path).size;
-console.log(`Streaming a ${(bytes / 1e6).toFixed(0)} MB CSV (${path})\n${machine()}; load average ${loadavg().map((l) => l.toFixed(1)).join(", ")} at the start\n`);
+console.log(
+  `Streaming a ${(bytes / 1e6).toFixed(0)} MB CSV (${path})\n${machine()}; load average ${loadavg()
+    .map((l) => l.toFixed(1))
+    .join(", ")} at the start\n`,
+);
 
 const rows = [];
 const self = fileURLToPath(import.meta.url);
@@ -62,11 +74,37 @@ for (const stage of ["read", "fit"]) {
   const r = spawnSync(process.execPath, ["--max-old-space-size=256", self, "--stage", stage, "--file", path], { encoding: "utf8" });
   if (r.status !== 0) throw new Error(`${stage} failed: ${r.stderr}`);
   const o = JSON.parse(r.stdout);
-  rows.push([stage, "1", o.rows.toLocaleString("en-US"), o.seconds.toFixed(1), (bytes / 1e6 / o.seconds).toFixed(1), (bytes / 1e6 / o.cpu).toFixed(1), o.rss.toFixed(0)]);
+  rows.push([
+    stage,
+    "1",
+    o.rows.toLocaleString("en-US"),
+    o.seconds.toFixed(1),
+    (bytes / 1e6 / o.seconds).toFixed(1),
+    (bytes / 1e6 / o.cpu).toFixed(1),
+    o.rss.toFixed(0),
+  ]);
 }
 if (only.has("train")) {
   const save = join(tmpdir(), `wasmlp-csv-read-${process.pid}.json`);
-  const args = ["--max-old-space-size=256", join(root, "dist/cli/main.js"), "train", "--csv", path, "--target", "y", "--epochs", "1", "--layers", "16", "--batch-size", "256", "--lr", "0.01", "--save", save];
+  const args = [
+    "--max-old-space-size=256",
+    join(root, "dist/cli/main.js"),
+    "train",
+    "--csv",
+    path,
+    "--target",
+    "y",
+    "--epochs",
+    "1",
+    "--layers",
+    "16",
+    "--batch-size",
+    "256",
+    "--lr",
+    "0.01",
+    "--save",
+    save,
+  ];
   // /usr/bin/time -v gives the child's peak RSS and CPU time; without it, wall time only.
   const time = existsSync("/usr/bin/time");
   const t0 = performance.now();
@@ -74,13 +112,33 @@ if (only.has("train")) {
   const seconds = (performance.now() - t0) / 1000;
   rmSync(save, { force: true });
   if (r.status !== 0) throw new Error(`train failed: ${r.stderr}`);
-  const field = (name) => { const m = new RegExp(`${name}: ([\\d.:]+)`).exec(r.stderr); return m ? m[1] : null; };
+  const field = (name) => {
+    const m = new RegExp(`${name}: ([\\d.:]+)`).exec(r.stderr);
+    return m ? m[1] : null;
+  };
   const cpu = time ? Number(field("User time \\(seconds\\)")) + Number(field("System time \\(seconds\\)")) : NaN;
   const rss = time ? Number(field("Maximum resident set size \\(kbytes\\)")) / 1024 : NaN;
   const count = /([\d,]+) rows; training/.exec(r.stdout)?.[1] ?? "?";
-  rows.push(["train --csv (3 passes)", "3", count, seconds.toFixed(1), (3 * bytes / 1e6 / seconds).toFixed(1), (3 * bytes / 1e6 / cpu).toFixed(1), rss.toFixed(0)]);
-  console.log(r.stdout.split("\n").filter((l) => /held-out|^data:/.test(l)).join("\n"));
+  rows.push([
+    "train --csv (3 passes)",
+    "3",
+    count,
+    seconds.toFixed(1),
+    ((3 * bytes) / 1e6 / seconds).toFixed(1),
+    ((3 * bytes) / 1e6 / cpu).toFixed(1),
+    rss.toFixed(0),
+  ]);
+  console.log(
+    r.stdout
+      .split("\n")
+      .filter((l) => /held-out|^data:/.test(l))
+      .join("\n"),
+  );
 }
 console.log(table(["stage", "passes", "rows", "seconds", "MB/s", "CPU MB/s", "peak RSS MiB"], rows));
-console.log(`load average ${loadavg().map((l) => l.toFixed(1)).join(", ")} at the end`);
+console.log(
+  `load average ${loadavg()
+    .map((l) => l.toFixed(1))
+    .join(", ")} at the end`,
+);
 if (!values.keep) rmSync(path, { force: true });

@@ -16,8 +16,12 @@ function layersOf(rt, sizes, m) {
   const layers = [];
   for (let l = 1; l < sizes.length; l++) {
     const [k, n] = [sizes[l - 1], sizes[l]];
-    const w = new F32Region(rt.heap, n * k), b = new F32Region(rt.heap, n), z = new F32Region(rt.heap, m * n);
-    w.view.forEach((_, i, v) => { v[i] = ((i * 7919) % 997) / 997 / Math.sqrt(k) - 0.5 / Math.sqrt(k); });
+    const w = new F32Region(rt.heap, n * k),
+      b = new F32Region(rt.heap, n),
+      z = new F32Region(rt.heap, m * n);
+    w.view.forEach((_, i, v) => {
+      v[i] = ((i * 7919) % 997) / 997 / Math.sqrt(k) - 0.5 / Math.sqrt(k);
+    });
     b.view.fill(0.01);
     layers.push({ k, n, w, b, z });
   }
@@ -26,12 +30,18 @@ function layersOf(rt, sizes, m) {
 
 function forwardDense(rt, m, x, layers) {
   let a = x;
-  for (const { k, n, w, b, z } of layers) { rt.kernels.dense_nt_forward(m, n, k, a, w.ptr, b.ptr, z.ptr, RELU, 0); a = z.ptr; }
+  for (const { k, n, w, b, z } of layers) {
+    rt.kernels.dense_nt_forward(m, n, k, a, w.ptr, b.ptr, z.ptr, RELU, 0);
+    a = z.ptr;
+  }
 }
 
 function forwardEpilogue(rt, m, x, layers) {
   let a = x;
-  for (const { k, n, w, b, z } of layers) { rt.kernels.matmul_nt_forward(m, n, k, a, w.ptr, b.ptr, z.ptr, rt.workspace, RELU, 0); a = z.ptr; }
+  for (const { k, n, w, b, z } of layers) {
+    rt.kernels.matmul_nt_forward(m, n, k, a, w.ptr, b.ptr, z.ptr, rt.workspace, RELU, 0);
+    a = z.ptr;
+  }
 }
 
 function forwardGemm(rt, m, x, layers) {
@@ -50,9 +60,13 @@ export function benchDense({ quick = false, rounds = quick ? 1 : 3 } = {}) {
   for (const { name, sizes } of DENSE_NETWORKS) {
     for (const m of [1, 2, 4, 8, 64, 1024]) {
       const x = new F32Region(rt.heap, m * sizes[0]);
-      x.view.forEach((_, i, v) => { v[i] = ((i * 104729) % 1000) / 1000; });
+      x.view.forEach((_, i, v) => {
+        v[i] = ((i * 104729) % 1000) / 1000;
+      });
       const layers = layersOf(rt, sizes, m);
-      const fused = [], epi = [], gemm = [];
+      const fused = [],
+        epi = [],
+        gemm = [];
       const opts = { maxTime: quick ? 0.1 : 0.3 };
       for (let r = 0; r < rounds; r++) {
         fused.push(measure(`dense ${name} ${m}`, () => forwardDense(rt, m, x.ptr, layers), opts));
@@ -68,11 +82,21 @@ export function benchDense({ quick = false, rounds = quick ? 1 : 3 } = {}) {
 }
 
 export function printDense(rows) {
-  console.log(table(
-    ["layers (relu)", "samples", "matmul_nt+bias+act µs", "samples/s", "matmul_nt_forward µs", "speed-up", "dense_nt_forward µs", "speed-up"],
-    rows.map((r) => [r.name, r.m, (r.gemm * 1e6).toFixed(1), Math.round(r.m / r.gemm).toLocaleString("en-US"),
-      (r.epi * 1e6).toFixed(1), `${(r.gemm / r.epi).toFixed(2)}×`, (r.fused * 1e6).toFixed(1), `${(r.gemm / r.fused).toFixed(2)}×`]),
-  ));
+  console.log(
+    table(
+      ["layers (relu)", "samples", "matmul_nt+bias+act µs", "samples/s", "matmul_nt_forward µs", "speed-up", "dense_nt_forward µs", "speed-up"],
+      rows.map((r) => [
+        r.name,
+        r.m,
+        (r.gemm * 1e6).toFixed(1),
+        Math.round(r.m / r.gemm).toLocaleString("en-US"),
+        (r.epi * 1e6).toFixed(1),
+        `${(r.gemm / r.epi).toFixed(2)}×`,
+        (r.fused * 1e6).toFixed(1),
+        `${(r.gemm / r.fused).toFixed(2)}×`,
+      ]),
+    ),
+  );
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {

@@ -20,20 +20,36 @@ try {
 await init();
 const net = new Network({
   inputSize: 784,
-  layers: [{ units: 256, activation: "relu" }, { units: 128, activation: "relu" }, { units: 10, activation: "softmax" }],
+  layers: [
+    { units: 256, activation: "relu" },
+    { units: 128, activation: "relu" },
+    { units: 10, activation: "softmax" },
+  ],
   loss: "categorical-crossentropy",
   optimizer: { type: "adam", learningRate: 1e-3 },
   seed: 1,
 });
 console.log(`Fashion-MNIST, ${net}\n${machine()}; ${data.train.count} training images, ${data.test.count} test images, batch 128\n`);
 const rows = [];
-let start = performance.now(), lastBatch = start;
+let start = performance.now(),
+  lastBatch = start;
 net.fit(data.train.pixels, data.train.labels, {
-  epochs, batchSize: 128, validationData: [data.test.pixels, data.test.labels],
-  onBatchEnd: () => { lastBatch = performance.now(); },
+  epochs,
+  batchSize: 128,
+  validationData: [data.test.pixels, data.test.labels],
+  onBatchEnd: () => {
+    lastBatch = performance.now();
+  },
   onEpochEnd: (epoch, logs) => {
     const trainSeconds = (lastBatch - start) / 1000;
-    rows.push([epoch + 1, logs.loss.toFixed(4), logs.accuracy.toFixed(4), logs.valAccuracy.toFixed(4), trainSeconds.toFixed(2), Math.round(data.train.count / trainSeconds).toLocaleString("en-US")]);
+    rows.push([
+      epoch + 1,
+      logs.loss.toFixed(4),
+      logs.accuracy.toFixed(4),
+      logs.valAccuracy.toFixed(4),
+      trainSeconds.toFixed(2),
+      Math.round(data.train.count / trainSeconds).toLocaleString("en-US"),
+    ]);
     console.log(`epoch ${epoch + 1}: test accuracy ${logs.valAccuracy.toFixed(4)}, ${trainSeconds.toFixed(2)} s training`);
     start = performance.now();
   },

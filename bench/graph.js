@@ -32,47 +32,133 @@ const tfCircuit = (x, y) => tf.div(tf.add(x, tf.sigmoid(y)), tf.add(tf.sigmoid(x
 
 function graphCases(dtype, g = graph) {
   const o = { dtype };
-  const a = g.tensor(1, undefined, o), b = g.tensor(1e-3, undefined, o), w = g.variable(1, undefined, o);
+  const a = g.tensor(1, undefined, o),
+    b = g.tensor(1e-3, undefined, o),
+    w = g.variable(1, undefined, o);
   const circuitGrads = g.valueAndGrads(circuitOf(g));
-  const x64 = g.tensor(new Float32Array(64 * 784).map((_, i) => Math.sin(i)), [64, 784], o);
-  const W = g.tensor(new Float32Array(128 * 784).map((_, i) => 0.01 * Math.cos(i)), [128, 784], o);
+  const x64 = g.tensor(
+    new Float32Array(64 * 784).map((_, i) => Math.sin(i)),
+    [64, 784],
+    o,
+  );
+  const W = g.tensor(
+    new Float32Array(128 * 784).map((_, i) => 0.01 * Math.cos(i)),
+    [128, 784],
+    o,
+  );
   const dense = g.grads((W) => g.mean(g.sigmoid(g.matmul(x64, W, { transposeB: true }))));
   const cases = {
-    "scalar add, not recorded": () => g.tidy(() => { let t = a; for (let i = 0; i < CHAIN; i++) t = g.add(t, b); }),
-    "scalar add, recorded": () => g.tidy(() => { let t = w; for (let i = 0; i < CHAIN; i++) t = g.add(t, b); }),
-    "scalar add, recorded + backward": () => g.tidy(() => { let t = w; for (let i = 0; i < CHAIN; i++) t = g.add(t, b); t.backward(); w.zeroGrad(); }),
-    "notes' f(x, y) with gradients": () => g.tidy(() => { circuitGrads(a, b); }),
-    "dense 64×784·784×128ᵀ, sigmoid, mean: gradient": () => g.tidy(() => { dense(W); }),
+    "scalar add, not recorded": () =>
+      g.tidy(() => {
+        let t = a;
+        for (let i = 0; i < CHAIN; i++) t = g.add(t, b);
+      }),
+    "scalar add, recorded": () =>
+      g.tidy(() => {
+        let t = w;
+        for (let i = 0; i < CHAIN; i++) t = g.add(t, b);
+      }),
+    "scalar add, recorded + backward": () =>
+      g.tidy(() => {
+        let t = w;
+        for (let i = 0; i < CHAIN; i++) t = g.add(t, b);
+        t.backward();
+        w.zeroGrad();
+      }),
+    "notes' f(x, y) with gradients": () =>
+      g.tidy(() => {
+        circuitGrads(a, b);
+      }),
+    "dense 64×784·784×128ᵀ, sigmoid, mean: gradient": () =>
+      g.tidy(() => {
+        dense(W);
+      }),
   };
   // Attention scores, [batch, heads, t, d]·[batch, heads, t, d]ᵀ, softmax, weighted values: the
   // gradient w.r.t. q (this build only: the baseline's graph has rank ≤ 2).
   if (g === graph) {
-    const shape = [8, 4, 32, 16], n = shape.reduce((a, b) => a * b, 1);
-    const k = g.tensor(new Float32Array(n).map((_, i) => Math.cos(i)), shape, o), v = g.tensor(new Float32Array(n).map((_, i) => Math.sin(2 * i)), shape, o);
-    const q = g.tensor(new Float32Array(n).map((_, i) => Math.sin(i)), shape, o);
+    const shape = [8, 4, 32, 16],
+      n = shape.reduce((a, b) => a * b, 1);
+    const k = g.tensor(
+        new Float32Array(n).map((_, i) => Math.cos(i)),
+        shape,
+        o,
+      ),
+      v = g.tensor(
+        new Float32Array(n).map((_, i) => Math.sin(2 * i)),
+        shape,
+        o,
+      );
+    const q = g.tensor(
+      new Float32Array(n).map((_, i) => Math.sin(i)),
+      shape,
+      o,
+    );
     const attention = g.grad((q) => g.sum(g.matmul(g.softmax(g.matmul(q, k, { transposeB: true }).mul(0.25)), v)));
-    cases["attention [8, 4, 32, 16], batched matmul: gradient"] = () => g.tidy(() => { attention(q); });
+    cases["attention [8, 4, 32, 16], batched matmul: gradient"] = () =>
+      g.tidy(() => {
+        attention(q);
+      });
   }
   return cases;
 }
 
 function tfCases() {
-  const a = tf.scalar(1), b = tf.scalar(1e-3), w = tf.variable(tf.scalar(1));
+  const a = tf.scalar(1),
+    b = tf.scalar(1e-3),
+    w = tf.variable(tf.scalar(1));
   const circuitGrads = tf.valueAndGrads(tfCircuit);
-  const x64 = tf.tensor2d(new Float32Array(64 * 784).map((_, i) => Math.sin(i)), [64, 784]);
-  const W = tf.tensor2d(new Float32Array(128 * 784).map((_, i) => 0.01 * Math.cos(i)), [128, 784]);
+  const x64 = tf.tensor2d(
+    new Float32Array(64 * 784).map((_, i) => Math.sin(i)),
+    [64, 784],
+  );
+  const W = tf.tensor2d(
+    new Float32Array(128 * 784).map((_, i) => 0.01 * Math.cos(i)),
+    [128, 784],
+  );
   const dense = tf.grad((W) => tf.mean(tf.sigmoid(tf.matMul(x64, W, false, true))));
-  const shape = [8, 4, 32, 16], n = shape.reduce((a, b) => a * b, 1);
-  const k = tf.tensor(new Float32Array(n).map((_, i) => Math.cos(i)), shape), v = tf.tensor(new Float32Array(n).map((_, i) => Math.sin(2 * i)), shape);
-  const q = tf.tensor(new Float32Array(n).map((_, i) => Math.sin(i)), shape);
+  const shape = [8, 4, 32, 16],
+    n = shape.reduce((a, b) => a * b, 1);
+  const k = tf.tensor(
+      new Float32Array(n).map((_, i) => Math.cos(i)),
+      shape,
+    ),
+    v = tf.tensor(
+      new Float32Array(n).map((_, i) => Math.sin(2 * i)),
+      shape,
+    );
+  const q = tf.tensor(
+    new Float32Array(n).map((_, i) => Math.sin(i)),
+    shape,
+  );
   const attention = tf.grad((q) => tf.sum(tf.matMul(tf.softmax(tf.mul(tf.matMul(q, k, false, true), 0.25)), v)));
   return {
-    "scalar add, not recorded": () => tf.tidy(() => { let t = a; for (let i = 0; i < CHAIN; i++) t = tf.add(t, b); }),
+    "scalar add, not recorded": () =>
+      tf.tidy(() => {
+        let t = a;
+        for (let i = 0; i < CHAIN; i++) t = tf.add(t, b);
+      }),
     "scalar add, recorded": null, // tfjs records for variableGrads only, which runs backward too
-    "scalar add, recorded + backward": () => tf.tidy(() => { tf.variableGrads(() => { let t = w; for (let i = 0; i < CHAIN; i++) t = tf.add(t, b); return t; }, [w]); }),
-    "notes' f(x, y) with gradients": () => tf.tidy(() => { circuitGrads([a, b]); }),
-    "dense 64×784·784×128ᵀ, sigmoid, mean: gradient": () => tf.tidy(() => { dense(W); }),
-    "attention [8, 4, 32, 16], batched matmul: gradient": () => tf.tidy(() => { attention(q); }),
+    "scalar add, recorded + backward": () =>
+      tf.tidy(() => {
+        tf.variableGrads(() => {
+          let t = w;
+          for (let i = 0; i < CHAIN; i++) t = tf.add(t, b);
+          return t;
+        }, [w]);
+      }),
+    "notes' f(x, y) with gradients": () =>
+      tf.tidy(() => {
+        circuitGrads([a, b]);
+      }),
+    "dense 64×784·784×128ᵀ, sigmoid, mean: gradient": () =>
+      tf.tidy(() => {
+        dense(W);
+      }),
+    "attention [8, 4, 32, 16], batched matmul: gradient": () =>
+      tf.tidy(() => {
+        attention(q);
+      }),
   };
 }
 
@@ -91,7 +177,8 @@ if (args.baseline) {
     names.forEach((name, c) => {
       const b = measure(`baseline ${name}`, before[name], { maxTime });
       const h = measure(`this ${name}`, head[name], { maxTime });
-      times[c][0].push(b); times[c][1].push(h);
+      times[c][0].push(b);
+      times[c][1].push(h);
       ratios[c].push(h / b);
     });
   }
@@ -99,19 +186,32 @@ if (args.baseline) {
   const fmtT = (s) => (s < 1e-3 ? `${(s * 1e6).toFixed(2)} µs` : `${(s * 1e3).toFixed(2)} ms`);
   const per = (name) => (name.startsWith("scalar") ? CHAIN : 1);
   console.log(`wasmlp/graph float32, this build against ${args.baseline}, ${R} alternating rounds — ${machine()}\n`);
-  console.log(table(["case", "baseline", "this", "this / baseline (median, quartiles)"], names.map((name, c) => [
-    name, fmtT(q(times[c][0], 0.5) / per(name)), fmtT(q(times[c][1], 0.5) / per(name)),
-    `${q(ratios[c], 0.5).toFixed(3)} (${q(ratios[c], 0.25).toFixed(3)}–${q(ratios[c], 0.75).toFixed(3)})`,
-  ])));
+  console.log(
+    table(
+      ["case", "baseline", "this", "this / baseline (median, quartiles)"],
+      names.map((name, c) => [
+        name,
+        fmtT(q(times[c][0], 0.5) / per(name)),
+        fmtT(q(times[c][1], 0.5) / per(name)),
+        `${q(ratios[c], 0.5).toFixed(3)} (${q(ratios[c], 0.25).toFixed(3)}–${q(ratios[c], 0.75).toFixed(3)})`,
+      ]),
+    ),
+  );
   process.exit(0);
 }
 
-const engines = [["wasmlp float32", graphCases("float32")], ["wasmlp float64 (pure TS)", graphCases("float64")], ["tfjs-cpu", tfCases()]];
+const engines = [
+  ["wasmlp float32", graphCases("float32")],
+  ["wasmlp float64 (pure TS)", graphCases("float64")],
+  ["tfjs-cpu", tfCases()],
+];
 const names = Object.keys(engines[0][1]);
 const samples = engines.map(() => names.map(() => []));
 const [bytesBefore, tensorsBefore] = [memoryStats().bytesInUse, tf.memory().numTensors];
 for (let r = 0; r < rounds; r++) {
-  engines.forEach(([label, cases], e) => names.forEach((name, c) => samples[e][c].push(cases[name] ? measure(`${label} ${name}`, cases[name], { maxTime }) : NaN)));
+  engines.forEach(([label, cases], e) =>
+    names.forEach((name, c) => samples[e][c].push(cases[name] ? measure(`${label} ${name}`, cases[name], { maxTime }) : NaN)),
+  );
 }
 // Steady state: every case frees what it makes (else the timings would include a growing heap).
 if (memoryStats().bytesInUse !== bytesBefore || tf.memory().numTensors !== tensorsBefore) throw new Error("a case leaked tensors");
@@ -119,30 +219,45 @@ const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 const perOp = (name) => (name.startsWith("scalar") ? CHAIN : 1);
 const fmt = (s) => (Number.isNaN(s) ? "—" : s < 1e-3 ? `${(s * 1e6).toFixed(2)} µs` : `${(s * 1e3).toFixed(2)} ms`);
 console.log(`wasmlp/graph, per op (scalar chains of ${CHAIN}) or per call — ${machine()}\n`);
-console.log(table(["case", ...engines.map(([l]) => l), "float64 / float32", "tfjs-cpu / wasmlp"], names.map((name, c) => {
-  const t = engines.map((_, e) => median(samples[e][c]) / perOp(name));
-  return [name, ...t.map(fmt), `${(t[1] / t[0]).toFixed(1)}×`, Number.isNaN(t[2]) ? "—" : `${(t[2] / t[0]).toFixed(1)}×`];
-})));
-console.log("\n(tfjs records ops only inside variableGrads/grads, which also run the backward pass: no \"recorded\" row.)");
+console.log(
+  table(
+    ["case", ...engines.map(([l]) => l), "float64 / float32", "tfjs-cpu / wasmlp"],
+    names.map((name, c) => {
+      const t = engines.map((_, e) => median(samples[e][c]) / perOp(name));
+      return [name, ...t.map(fmt), `${(t[1] / t[0]).toFixed(1)}×`, Number.isNaN(t[2]) ? "—" : `${(t[2] / t[0]).toFixed(1)}×`];
+    }),
+  ),
+);
+console.log('\n(tfjs records ops only inside variableGrads/grads, which also run the backward pass: no "recorded" row.)');
 
 // A training step of a 2-layer network, m×784 → 128 relu → 10 softmax, cross-entropy, Adam: written
 // in tensors with an optimizer over variables, against Network.trainBatch (fused kernels, one
 // thread) from the same weights, in alternating rounds.
 const [m, nIn, nHidden, nOut] = [64, 784, 128, 10];
-const net = new Network({ inputSize: nIn, layers: [{ units: nHidden, activation: "relu" }, { units: nOut, activation: "softmax" }], optimizer: { type: "adam", learningRate: 1e-3 }, seed: 1 });
+const net = new Network({
+  inputSize: nIn,
+  layers: [
+    { units: nHidden, activation: "relu" },
+    { units: nOut, activation: "softmax" },
+  ],
+  optimizer: { type: "adam", learningRate: 1e-3 },
+  seed: 1,
+});
 const xs = new Float32Array(m * nIn).map((_, i) => Math.sin(i) * 0.5 + 0.5);
 const labels = Array.from({ length: m }, (_, i) => i % nOut);
 const ys = new Float32Array(m * nOut).map((_, i) => (i % nOut === labels[Math.floor(i / nOut)] ? 1 : 0));
 const sizes = [nIn, nHidden, nOut];
 const vars = net.getWeights().map((w, i) => (i % 2 ? graph.variable(w) : graph.variable(w, [sizes[(i >> 1) + 1], sizes[i >> 1]])));
 const [W1, b1, W2, b2] = vars;
-const X = graph.tensor(xs, [m, nIn]), column = labels.map((c) => [c]);
+const X = graph.tensor(xs, [m, nIn]),
+  column = labels.map((c) => [c]);
 const opt = graph.adam(1e-3);
-const tensorStep = () => opt.minimize(() => {
-  const hidden = graph.relu(graph.add(graph.matmul(X, W1, { transposeB: true }), b1));
-  const logits = graph.add(graph.matmul(hidden, W2, { transposeB: true }), b2);
-  return graph.mean(graph.takeAlongAxis(graph.logSoftmax(logits), column)).neg();
-}, vars);
+const tensorStep = () =>
+  opt.minimize(() => {
+    const hidden = graph.relu(graph.add(graph.matmul(X, W1, { transposeB: true }), b1));
+    const logits = graph.add(graph.matmul(hidden, W2, { transposeB: true }), b2);
+    return graph.mean(graph.takeAlongAxis(graph.logSoftmax(logits), column)).neg();
+  }, vars);
 const networkStep = () => net.trainBatch(xs, ys);
 const steps = [[], []];
 for (let r = 0; r < rounds; r++) {
@@ -151,9 +266,15 @@ for (let r = 0; r < rounds; r++) {
 }
 const [tn, tt] = steps.map(median);
 console.log(`\nTraining step, ${m}×${nIn} → ${nHidden} relu → ${nOut} softmax, cross-entropy, Adam (float32, one thread), ${rounds} alternating rounds\n`);
-console.log(table(["path", "per step", "samples/s", "/ Network.trainBatch"], [
-  ["Network.trainBatch (fused)", fmt(tn), (m / tn).toFixed(0), "1.00×"],
-  ["tensors + adam over variables", fmt(tt), (m / tt).toFixed(0), `${(tt / tn).toFixed(2)}×`],
-]));
+console.log(
+  table(
+    ["path", "per step", "samples/s", "/ Network.trainBatch"],
+    [
+      ["Network.trainBatch (fused)", fmt(tn), (m / tn).toFixed(0), "1.00×"],
+      ["tensors + adam over variables", fmt(tt), (m / tt).toFixed(0), `${(tt / tn).toFixed(2)}×`],
+    ],
+  ),
+);
 [...vars, X].forEach((t) => t.dispose());
-opt.dispose(); net.dispose();
+opt.dispose();
+net.dispose();

@@ -40,6 +40,8 @@ if (values.relaxed) {
   const dir = new URL("../.baseline/relaxed/", import.meta.url);
   mkdirSync(new URL("build/", dir), { recursive: true });
   cpSync(new URL("../dist/", import.meta.url), new URL("dist/", dir), { recursive: true });
+  // Its own package.json, so the copy's "#platform" imports resolve as this build's do.
+  cpSync(new URL("../package.json", import.meta.url), new URL("package.json", dir));
   cpSync(new URL("../build/wasmlp.relaxed.wasm", import.meta.url), new URL("build/wasmlp.relaxed.wasm", dir));
   relaxed = await import(new URL("dist/index.js", dir).href);
   await relaxed.init({ simd: "relaxed" });
@@ -58,7 +60,15 @@ const sample = Float32Array.from({ length: 784 }, (_, i) => ((i * 7919) % 255) /
 const batch = Float32Array.from({ length: 1024 * 784 }, (_, i) => ((i * 104729) % 255) / 255);
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
-const peak = (await WebAssembly.instantiate(readFileSync(new URL("../build/peak.wasm", import.meta.url)), { env: { abort() { throw new Error("abort"); } } })).instance.exports;
+const peak = (
+  await WebAssembly.instantiate(readFileSync(new URL("../build/peak.wasm", import.meta.url)), {
+    env: {
+      abort() {
+        throw new Error("abort");
+      },
+    },
+  })
+).instance.exports;
 const PEAK_STEPS = 200_000;
 /** Seconds for read_peak to read `bytes` (rounded up to 128) once, from where the weights would be: warm in cache. */
 function readProbe(bytes) {
@@ -73,11 +83,21 @@ function readProbe(bytes) {
 const rows = [];
 const bounds = [];
 for (const [label, hidden] of NETS) {
-  const nets = libs.map(({ lib }) => new lib.Network({
-    inputSize: 784, layers: [...hidden.map((units) => ({ units, activation: "relu" })), { units: 10, activation: "softmax" }], seed: 1,
-  }));
-  const cases = [["1 sample", sample, 1], ["batch 8", batch.subarray(0, 8 * 784), 8], ["batch 16", batch.subarray(0, 16 * 784), 16],
-    ["batch 32", batch.subarray(0, 32 * 784), 32], ["batch 1,024", batch, 1024]];
+  const nets = libs.map(
+    ({ lib }) =>
+      new lib.Network({
+        inputSize: 784,
+        layers: [...hidden.map((units) => ({ units, activation: "relu" })), { units: 10, activation: "softmax" }],
+        seed: 1,
+      }),
+  );
+  const cases = [
+    ["1 sample", sample, 1],
+    ["batch 8", batch.subarray(0, 8 * 784), 8],
+    ["batch 16", batch.subarray(0, 16 * 784), 16],
+    ["batch 32", batch.subarray(0, 32 * 784), 32],
+    ["batch 1,024", batch, 1024],
+  ];
   const widths = [784, ...hidden, 10];
   const macs = widths.slice(1).reduce((sum, n, l) => sum + n * widths[l], 0);
   const weightBytes = 4 * widths.slice(1).reduce((sum, n, l) => sum + n * (widths[l] + 1), 0);
@@ -94,10 +114,25 @@ for (const [label, hidden] of NETS) {
     const t = samples.map(median);
     if (per === 1) {
       const p = median(probes);
-      bounds.push([label, "1 sample", `read ${(weightBytes / 1024).toFixed(0)} KiB of weights once`, `${(p * 1e6).toFixed(1)} µs`, `${(t[0] * 1e6).toFixed(1)} µs`, `${((100 * p) / t[0]).toFixed(0)}%`]);
+      bounds.push([
+        label,
+        "1 sample",
+        `read ${(weightBytes / 1024).toFixed(0)} KiB of weights once`,
+        `${(p * 1e6).toFixed(1)} µs`,
+        `${(t[0] * 1e6).toFixed(1)} µs`,
+        `${((100 * p) / t[0]).toFixed(0)}%`,
+      ]);
     } else if (per === 1024) {
-      const peakFlops = (64 * PEAK_STEPS) / median(probes), flops = (2 * macs * 1024) / t[0];
-      bounds.push([label, "batch 1,024", "simd_peak (GFLOP/s)", (peakFlops / 1e9).toFixed(1), (flops / 1e9).toFixed(1), `${((100 * flops) / peakFlops).toFixed(0)}%`]);
+      const peakFlops = (64 * PEAK_STEPS) / median(probes),
+        flops = (2 * macs * 1024) / t[0];
+      bounds.push([
+        label,
+        "batch 1,024",
+        "simd_peak (GFLOP/s)",
+        (peakFlops / 1e9).toFixed(1),
+        (flops / 1e9).toFixed(1),
+        `${((100 * flops) / peakFlops).toFixed(0)}%`,
+      ]);
     }
     const cells = t.map((s) => (per === 1 ? `${(s * 1e6).toFixed(1)} µs` : `${Math.round(per / s).toLocaleString("en-US")}/s`));
     rows.push([label, what, ...cells, ...(t.length > 1 ? [`${(t[1] / t[0]).toFixed(2)}×`] : [])]);
@@ -112,29 +147,63 @@ const qrows = [];
   for (const [label, hidden] of NETS) {
     const spec = { inputSize: 784, layers: [...hidden.map((units) => ({ units, activation: "relu" })), { units: 10, activation: "softmax" }], seed: 1 };
     const net = new lib.Network(spec);
-    const variants = [["float", net], ["int8 weights, int16 activations", net.quantize()], ["int8 weights, int8 activations", net.quantize({ activations: "int8" })]];
+    const variants = [
+      ["float", net],
+      ["int8 weights, int16 activations", net.quantize()],
+      ["int8 weights, int8 activations", net.quantize({ activations: "int8" })],
+    ];
     if (relaxed) {
       const rnet = new relaxed.Network(spec);
-      variants.push(["relaxed float", rnet], [`relaxed int8${relaxed.simdFeatures().relaxedDot ? " (7-bit activations)" : " (plain int8 kernels)"}`, rnet.quantize()]);
+      variants.push(
+        ["relaxed float", rnet],
+        [`relaxed int8${relaxed.simdFeatures().relaxedDot ? " (7-bit activations)" : " (plain int8 kernels)"}`, rnet.quantize()],
+      );
     }
     const widths = [784, ...hidden, 10];
     const int8Bytes = widths.slice(1).reduce((sum, n, l) => sum + n * (((widths[l] + 7) & ~7) + 8), 0);
     const readInt8 = readProbe(int8Bytes);
-    for (const [what, x, per] of [["1 sample", sample, 1], ["batch 1,024", batch, 1024]]) {
-      const samples = variants.map(() => []), probes = [];
+    for (const [what, x, per] of [
+      ["1 sample", sample, 1],
+      ["batch 1,024", batch, 1024],
+    ]) {
+      const samples = variants.map(() => []),
+        probes = [];
       for (let r = 0; r < rounds; r++) {
         variants.forEach(([, n], i) => samples[i].push(measure(`${label} ${what} q${i}`, () => n.predict(x), { maxTime })));
         if (per === 1) probes.push(readInt8());
       }
       const t = samples.map(median);
       const relFloat = variants.findIndex(([name]) => name === "relaxed float");
-      variants.forEach(([name], i) => qrows.push([label, what, name, per === 1 ? `${(t[i] * 1e6).toFixed(1)} µs` : `${Math.round(per / t[i]).toLocaleString("en-US")}/s`,
-        i === 0 ? "" : per === 1 ? `${(t[i] / t[0]).toFixed(2)}× the time` : `${(t[0] / t[i]).toFixed(2)}× the rate`,
-        relFloat < 0 || i <= relFloat ? "" : per === 1 ? `${(t[i] / t[relFloat]).toFixed(2)}× the time` : `${(t[relFloat] / t[i]).toFixed(2)}× the rate`]));
-      if (per === 1) qrows.push([label, what, `probe: read_peak over the int8 weights (${(int8Bytes / 1024).toFixed(0)} KiB)`, `${(median(probes) * 1e6).toFixed(1)} µs`, `${(median(probes) / t[0]).toFixed(2)}× the time`, ""]);
+      variants.forEach(([name], i) =>
+        qrows.push([
+          label,
+          what,
+          name,
+          per === 1 ? `${(t[i] * 1e6).toFixed(1)} µs` : `${Math.round(per / t[i]).toLocaleString("en-US")}/s`,
+          i === 0 ? "" : per === 1 ? `${(t[i] / t[0]).toFixed(2)}× the time` : `${(t[0] / t[i]).toFixed(2)}× the rate`,
+          relFloat < 0 || i <= relFloat ? "" : per === 1 ? `${(t[i] / t[relFloat]).toFixed(2)}× the time` : `${(t[relFloat] / t[i]).toFixed(2)}× the rate`,
+        ]),
+      );
+      if (per === 1)
+        qrows.push([
+          label,
+          what,
+          `probe: read_peak over the int8 weights (${(int8Bytes / 1024).toFixed(0)} KiB)`,
+          `${(median(probes) * 1e6).toFixed(1)} µs`,
+          `${(median(probes) / t[0]).toFixed(2)}× the time`,
+          "",
+        ]);
     }
-    const floatBytes = JSON.stringify(net).length, intBytes = JSON.stringify(variants[1][1]).length;
-    qrows.push([label, "model file", "int8 / float", `${intBytes.toLocaleString("en-US")} B`, `${(intBytes / floatBytes).toFixed(2)}× of ${floatBytes.toLocaleString("en-US")} B`, ""]);
+    const floatBytes = JSON.stringify(net).length,
+      intBytes = JSON.stringify(variants[1][1]).length;
+    qrows.push([
+      label,
+      "model file",
+      "int8 / float",
+      `${intBytes.toLocaleString("en-US")} B`,
+      `${(intBytes / floatBytes).toFixed(2)}× of ${floatBytes.toLocaleString("en-US")} B`,
+      "",
+    ]);
     variants.forEach(([, n]) => n.dispose());
   }
 }

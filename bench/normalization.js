@@ -17,17 +17,29 @@ const VARIANTS = [
   ["swish", "swish"],
 ];
 const { x, y } = batchOf(128);
-const nets = VARIANTS.map(([, activation, normalization]) => new Network({
-  inputSize: 784,
-  layers: [{ units: 256, activation, normalization }, { units: 128, activation, normalization }, { units: 10, activation: "softmax" }],
-  optimizer: "adam",
-  seed: 1,
-}));
+const nets = VARIANTS.map(
+  ([, activation, normalization]) =>
+    new Network({
+      inputSize: 784,
+      layers: [
+        { units: 256, activation, normalization },
+        { units: 128, activation, normalization },
+        { units: 10, activation: "softmax" },
+      ],
+      optimizer: "adam",
+      seed: 1,
+    }),
+);
 const rounds = quick ? 3 : 7;
 const samples = nets.map(() => []);
 for (let r = 0; r < rounds; r++) nets.forEach((net, i) => samples[i].push(measure(VARIANTS[i][0], () => net.trainBatch(x, y), { maxTime: quick ? 0.2 : 0.5 })));
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 const perSecond = samples.map((s) => 128 / median(s));
 console.log(`trainBatch, 784-256-128-10, Adam, batch 128, one thread — ${machine()}\n`);
-console.log(table(["hidden layers", "samples/s", "of plain relu's"], VARIANTS.map(([name], i) => [name, Math.round(perSecond[i]).toLocaleString("en-US"), `${((100 * perSecond[i]) / perSecond[0]).toFixed(0)}%`])));
+console.log(
+  table(
+    ["hidden layers", "samples/s", "of plain relu's"],
+    VARIANTS.map(([name], i) => [name, Math.round(perSecond[i]).toLocaleString("en-US"), `${((100 * perSecond[i]) / perSecond[0]).toFixed(0)}%`]),
+  ),
+);
 nets.forEach((n) => n.dispose());

@@ -18,14 +18,29 @@ for (const path of positionals) {
   const text = readFileSync(path, "utf8");
   const net = Network.fromJSON(text);
   const f = net.evaluate(test.pixels, labels);
-  rows.push([path, String(net.layers.map((l) => `${l.units}${l.normalization ? "bn" : ""} ${l.activation}`).join(", ")), "float32", f.accuracy.toFixed(4), f.loss.toFixed(4), "", `${text.length.toLocaleString("en-US")} B`]);
+  rows.push([
+    path,
+    String(net.layers.map((l) => `${l.units}${l.normalization ? "bn" : ""} ${l.activation}`).join(", ")),
+    "float32",
+    f.accuracy.toFixed(4),
+    f.loss.toFixed(4),
+    "",
+    `${text.length.toLocaleString("en-US")} B`,
+  ]);
   for (const activations of ["int16", "int8"]) {
     const q = net.quantize({ activations });
     const file = JSON.stringify(q);
     const back = QuantizedNetwork.fromJSON(file); // what a user loads
     const e = back.evaluate(test.pixels, labels);
-    rows.push(["", "", `int8 weights, ${activations} activations`, e.accuracy.toFixed(4), e.loss.toFixed(4), `${(100 * (e.accuracy - f.accuracy)).toFixed(2)} points`,
-      `${file.length.toLocaleString("en-US")} B (${(file.length / text.length).toFixed(2)}×)`]);
+    rows.push([
+      "",
+      "",
+      `int8 weights, ${activations} activations`,
+      e.accuracy.toFixed(4),
+      e.loss.toFixed(4),
+      `${(100 * (e.accuracy - f.accuracy)).toFixed(2)} points`,
+      `${file.length.toLocaleString("en-US")} B (${(file.length / text.length).toFixed(2)}×)`,
+    ]);
     [q, back].forEach((n) => n.dispose());
   }
   net.dispose();

@@ -22,9 +22,29 @@ if (threadCount() < many) console.log(`(only ${threadCount()} thread(s) availabl
 
 const relu = (units) => ({ units, activation: "relu" });
 const NETS = [
-  ["784-128-10 sigmoid, SGD, b64", 64, { inputSize: 784, layers: [{ units: 128, activation: "sigmoid" }, { units: 10, activation: "softmax" }], optimizer: { type: "sgd", learningRate: 0.1 }, seed: 1 }],
-  ["784-256-128-10 relu, Adam, b128", 128, { inputSize: 784, layers: [relu(256), relu(128), { units: 10, activation: "softmax" }], optimizer: { type: "adam", learningRate: 1e-3 }, seed: 1 }],
-  ["784-512-256-10 relu, Adam, b256", 256, { inputSize: 784, layers: [relu(512), relu(256), { units: 10, activation: "softmax" }], optimizer: { type: "adam", learningRate: 1e-3 }, seed: 1 }],
+  [
+    "784-128-10 sigmoid, SGD, b64",
+    64,
+    {
+      inputSize: 784,
+      layers: [
+        { units: 128, activation: "sigmoid" },
+        { units: 10, activation: "softmax" },
+      ],
+      optimizer: { type: "sgd", learningRate: 0.1 },
+      seed: 1,
+    },
+  ],
+  [
+    "784-256-128-10 relu, Adam, b128",
+    128,
+    { inputSize: 784, layers: [relu(256), relu(128), { units: 10, activation: "softmax" }], optimizer: { type: "adam", learningRate: 1e-3 }, seed: 1 },
+  ],
+  [
+    "784-512-256-10 relu, Adam, b256",
+    256,
+    { inputSize: 784, layers: [relu(512), relu(256), { units: 10, activation: "softmax" }], optimizer: { type: "adam", learningRate: 1e-3 }, seed: 1 },
+  ],
 ];
 const counts = [1, threadCount()];
 const rounds = quick ? 4 : 15;
@@ -54,24 +74,51 @@ const rows = [];
 for (const [name, batch, options] of NETS) {
   const { x, y } = batchOf(batch);
   const net = new Network(options);
-  const { times: [one, two], ratios } = sideBySide(name, () => net.trainBatch(x, y));
+  const {
+    times: [one, two],
+    ratios,
+  } = sideBySide(name, () => net.trainBatch(x, y));
   net.dispose();
   rows.push([name, "samples/s", Math.round(batch / one).toLocaleString("en-US"), Math.round(batch / two).toLocaleString("en-US"), speedUp(ratios)]);
 }
 {
-  const n = 512, rt = runtime();
-  const a = new F32Region(rt.heap, n * n), b = new F32Region(rt.heap, n * n), c = new F32Region(rt.heap, n * n);
-  a.view.forEach((_, i, v) => { v[i] = ((i * 7919) % 997) / 997 - 0.5; });
-  b.view.forEach((_, i, v) => { v[i] = ((i * 104729) % 991) / 991 - 0.5; });
+  const n = 512,
+    rt = runtime();
+  const a = new F32Region(rt.heap, n * n),
+    b = new F32Region(rt.heap, n * n),
+    c = new F32Region(rt.heap, n * n);
+  a.view.forEach((_, i, v) => {
+    v[i] = ((i * 7919) % 997) / 997 - 0.5;
+  });
+  b.view.forEach((_, i, v) => {
+    v[i] = ((i * 104729) % 991) / 991 - 0.5;
+  });
   // One core's wasm SIMD ceiling (build/peak.wasm, npm run asbuild:bench), timed in the same
   // rounds: the GEMM's register tile on L1-resident data, to set against native peers' GEMMs
   // (bench/peers/native_threads.py). This host's clock swung by half within an hour.
   const peakWasm = new URL("../build/peak.wasm", import.meta.url);
-  const peak = existsSync(peakWasm) ? (await WebAssembly.instantiate(readFileSync(peakWasm), { env: { abort() { throw new Error("abort"); } } })).instance.exports : null;
-  const steps = 1 << 20, peakSeconds = [];
-  const { times: [one, two], ratios } = sideBySide("gemm", () => parallel.matmul("nn", n, n, n, a.ptr, b.ptr, c.ptr, false),
-    () => peak && peakSeconds.push(measure("simd_peak", () => peak.simd_peak(steps, 1e-3), { maxTime, minSamples: 5 })));
-  rows.push(["GEMM 512³ (A·B)", "GFLOP/s", (2 * n ** 3 / one / 1e9).toFixed(1), (2 * n ** 3 / two / 1e9).toFixed(1), speedUp(ratios)]);
+  const peak = existsSync(peakWasm)
+    ? (
+        await WebAssembly.instantiate(readFileSync(peakWasm), {
+          env: {
+            abort() {
+              throw new Error("abort");
+            },
+          },
+        })
+      ).instance.exports
+    : null;
+  const steps = 1 << 20,
+    peakSeconds = [];
+  const {
+    times: [one, two],
+    ratios,
+  } = sideBySide(
+    "gemm",
+    () => parallel.matmul("nn", n, n, n, a.ptr, b.ptr, c.ptr, false),
+    () => peak && peakSeconds.push(measure("simd_peak", () => peak.simd_peak(steps, 1e-3), { maxTime, minSamples: 5 })),
+  );
+  rows.push(["GEMM 512³ (A·B)", "GFLOP/s", ((2 * n ** 3) / one / 1e9).toFixed(1), ((2 * n ** 3) / two / 1e9).toFixed(1), speedUp(ratios)]);
   if (peak) rows.push(["simd_peak, one core's wasm SIMD ceiling", "GFLOP/s", ((64 * steps) / quantile(peakSeconds, 0.5) / 1e9).toFixed(1), "", ""]);
   [a, b, c].forEach((r) => r.dispose());
 }
@@ -79,7 +126,10 @@ const dir = values.data ?? "/usr/share/datasets/fashion-mnist";
 if (!quick && existsSync(dir)) {
   const data = loadDirectory(dir);
   // The first two networks, one epoch each (the scikit-learn peer trains the same two).
-  for (const [label, [, batchSize, options]] of [["784-128-10 sigmoid, SGD b64", NETS[0]], ["784-256-128-10 b128", NETS[1]]]) {
+  for (const [label, [, batchSize, options]] of [
+    ["784-128-10 sigmoid, SGD b64", NETS[0]],
+    ["784-256-128-10 b128", NETS[1]],
+  ]) {
     const epoch = (n) => {
       parallel.useThreads(n);
       const net = new Network(options);

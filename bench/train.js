@@ -9,12 +9,29 @@ export const NETWORKS = [
   {
     name: "784-128-10 sigmoid/softmax, SGD, batch 64",
     batch: 64,
-    options: { inputSize: 784, layers: [{ units: 128, activation: "sigmoid" }, { units: 10, activation: "softmax" }], optimizer: { type: "sgd", learningRate: 0.1 }, seed: 1 },
+    options: {
+      inputSize: 784,
+      layers: [
+        { units: 128, activation: "sigmoid" },
+        { units: 10, activation: "softmax" },
+      ],
+      optimizer: { type: "sgd", learningRate: 0.1 },
+      seed: 1,
+    },
   },
   {
     name: "784-256-128-10 relu/softmax, Adam, batch 128",
     batch: 128,
-    options: { inputSize: 784, layers: [{ units: 256, activation: "relu" }, { units: 128, activation: "relu" }, { units: 10, activation: "softmax" }], optimizer: { type: "adam", learningRate: 0.001 }, seed: 1 },
+    options: {
+      inputSize: 784,
+      layers: [
+        { units: 256, activation: "relu" },
+        { units: 128, activation: "relu" },
+        { units: 10, activation: "softmax" },
+      ],
+      optimizer: { type: "adam", learningRate: 0.001 },
+      seed: 1,
+    },
   },
 ];
 
@@ -29,7 +46,8 @@ export function batchOf(m) {
 export function benchTrain({ quick = false } = {}) {
   return NETWORKS.map(({ name, batch, options }) => {
     const { x, y } = batchOf(batch);
-    const net = new Network(options), ref = new ReferenceNetwork(options);
+    const net = new Network(options),
+      ref = new ReferenceNetwork(options);
     const wasm = measure(`wasm ${name}`, () => net.trainBatch(x, y), { maxTime: quick ? 0.3 : 2 });
     const reference = measure(`reference ${name}`, () => ref.trainBatch(x, y), { maxTime: quick ? 0.3 : 2, minSamples: 5 });
     net.dispose();
@@ -38,10 +56,18 @@ export function benchTrain({ quick = false } = {}) {
 }
 
 export function printTrain(rows) {
-  console.log(table(
-    ["network", "wasm samples/s", "step ms", "float64 reference samples/s", "wasm / reference"],
-    rows.map((r) => [r.name, Math.round(r.wasm).toLocaleString("en-US"), r.stepMs.toFixed(2), Math.round(r.reference).toLocaleString("en-US"), `${(r.wasm / r.reference).toFixed(1)}×`]),
-  ));
+  console.log(
+    table(
+      ["network", "wasm samples/s", "step ms", "float64 reference samples/s", "wasm / reference"],
+      rows.map((r) => [
+        r.name,
+        Math.round(r.wasm).toLocaleString("en-US"),
+        r.stepMs.toFixed(2),
+        Math.round(r.reference).toLocaleString("en-US"),
+        `${(r.wasm / r.reference).toFixed(1)}×`,
+      ]),
+    ),
+  );
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {

@@ -36,7 +36,9 @@ export async function measureAsync(name, fn, { maxTime = 1, minSamples = 7 } = {
       defer: true,
       maxTime,
       minSamples,
-      fn: (deferred) => { fn().then(() => deferred.resolve(), reject); },
+      fn: (deferred) => {
+        fn().then(() => deferred.resolve(), reject);
+      },
       onComplete: () => {
         if (bench.error) return reject(bench.error);
         const sample = [...bench.stats.sample].sort((a, b) => a - b);

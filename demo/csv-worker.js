@@ -11,8 +11,14 @@ const PREVIEW = 20; // rows of the file predicted by the finished model (the tes
 
 function describeColumns(spec) {
   return spec.columns.map((c) => ({
-    name: c.name, type: c.type,
-    encoding: c.type === "category" ? `one-hot, ${c.categories.length} categories` : c.type === "boolean" ? "0/1, standardized" : `standardized (mean ${+c.mean.toPrecision(4)}, std ${+c.std.toPrecision(4)})`,
+    name: c.name,
+    type: c.type,
+    encoding:
+      c.type === "category"
+        ? `one-hot, ${c.categories.length} categories`
+        : c.type === "boolean"
+          ? "0/1, standardized"
+          : `standardized (mean ${+c.mean.toPrecision(4)}, std ${+c.std.toPrecision(4)})`,
   }));
 }
 
@@ -32,8 +38,13 @@ async function train({ target, config }) {
   const classify = fitFeatures(table, { target }).task === "classification";
   const { train, test } = splitTable(table, { test: config.testFraction, seed: 1, stratify: classify ? target : undefined });
   const spec = fitFeatures(train, { target }); // learnt from the training rows only
-  const encode = (part) => { const rows = tableRows(part); const { x, kept } = spec.encode(rows); return { x, y: spec.encodeTarget(rows, kept), count: kept.length }; };
-  const tr = encode(train), te = encode(test);
+  const encode = (part) => {
+    const rows = tableRows(part);
+    const { x, kept } = spec.encode(rows);
+    return { x, y: spec.encodeTarget(rows, kept), count: kept.length };
+  };
+  const tr = encode(train),
+    te = encode(test);
   const net = new Network({
     inputSize: spec.inputSize,
     layers: [...config.layers.map((units) => ({ units, activation: "relu" })), { units: spec.outputSize, activation: classify ? "softmax" : "linear" }],
@@ -45,7 +56,14 @@ async function train({ target, config }) {
   postMessage({ type: "status", text: `Training ${net} on ${tr.count} rows, ${te.count} held out`, network: String(net), columns: describeColumns(spec) });
   for (let epoch = 0; epoch < config.epochs && !stopRequested; epoch++) {
     const h = net.fit(tr.x, tr.y, { epochs: epoch + 1, initialEpoch: epoch, batchSize: config.batchSize, validationData: [te.x, te.y] });
-    postMessage({ type: "epoch", epoch: epoch + 1, epochs: config.epochs, loss: h.loss[0], valLoss: h.valLoss[0], ...(classify ? { valAccuracy: h.valAccuracy[0] } : {}) });
+    postMessage({
+      type: "epoch",
+      epoch: epoch + 1,
+      epochs: config.epochs,
+      loss: h.loss[0],
+      valLoss: h.valLoss[0],
+      ...(classify ? { valAccuracy: h.valAccuracy[0] } : {}),
+    });
     await new Promise((resolve) => setTimeout(resolve, 0)); // let a "stop" message in
   }
   const outputs = net.predict(te.x);
@@ -54,7 +72,8 @@ async function train({ target, config }) {
     const m = classificationMetrics(te.y, argmaxRows(outputs, spec.outputSize), spec.outputSize);
     result = { task: "classification", accuracy: m.accuracy, macroF1: m.macro.f1, confusion: m.confusionMatrix, classes: spec.target.classes };
   } else {
-    const truth = spec.unscale(te.y), predicted = spec.unscale(outputs);
+    const truth = spec.unscale(te.y),
+      predicted = spec.unscale(outputs);
     const m = regressionMetrics(truth, predicted, spec.outputSize);
     const k = spec.outputSize;
     const points = Array.from({ length: Math.min(te.count, SCATTER) }, (_, i) => [truth[i * k], predicted[i * k]]);
@@ -67,7 +86,10 @@ async function train({ target, config }) {
 
 addEventListener("message", async ({ data: message }) => {
   try {
-    if (message.type === "stop") { stopRequested = true; return; }
+    if (message.type === "stop") {
+      stopRequested = true;
+      return;
+    }
     if (message.type === "load") await load(message);
     if (message.type === "inspect") inspect(message);
     if (message.type === "train") await train(message);

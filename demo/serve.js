@@ -9,8 +9,13 @@ import { fileURLToPath } from "node:url";
 
 const ROOT = fileURLToPath(new URL("..", import.meta.url));
 const TYPES = {
-  ".html": "text/html; charset=utf-8", ".js": "text/javascript; charset=utf-8", ".css": "text/css; charset=utf-8",
-  ".wasm": "application/wasm", ".gz": "application/octet-stream", ".map": "application/json", ".json": "application/json",
+  ".html": "text/html; charset=utf-8",
+  ".js": "text/javascript; charset=utf-8",
+  ".css": "text/css; charset=utf-8",
+  ".wasm": "application/wasm",
+  ".gz": "application/octet-stream",
+  ".map": "application/json",
+  ".json": "application/json",
 };
 
 /** Headers that make a page cross-origin isolated (everything here is same-origin). */
@@ -21,16 +26,24 @@ export function serve(port = 0, host = "127.0.0.1") {
   const server = createServer((req, res) => {
     const path = decodeURIComponent(new URL(req.url ?? "/", "http://localhost").pathname);
     let file = normalize(join(ROOT, path));
-    if (!file.startsWith(ROOT.endsWith(sep) ? ROOT : ROOT + sep)) { res.writeHead(403).end(); return; }
+    if (!file.startsWith(ROOT.endsWith(sep) ? ROOT : ROOT + sep)) {
+      res.writeHead(403).end();
+      return;
+    }
     if (existsSync(file) && statSync(file).isDirectory()) file = join(file, "index.html");
-    if (!existsSync(file)) { res.writeHead(404, { "content-type": "text/plain" }).end(`not found: ${path}`); return; }
+    if (!existsSync(file)) {
+      res.writeHead(404, { "content-type": "text/plain" }).end(`not found: ${path}`);
+      return;
+    }
     res.writeHead(200, { "content-type": TYPES[extname(file)] ?? "application/octet-stream", "cache-control": "no-store", ...ISOLATION });
     createReadStream(file).pipe(res);
   });
-  return new Promise((resolve) => server.listen(port, host, () => {
-    const { port: actual } = server.address();
-    resolve({ url: `http://${host}:${actual}`, close: () => new Promise((r) => server.close(r)) });
-  }));
+  return new Promise((resolve) =>
+    server.listen(port, host, () => {
+      const { port: actual } = server.address();
+      resolve({ url: `http://${host}:${actual}`, close: () => new Promise((r) => server.close(r)) });
+    }),
+  );
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {

@@ -30,30 +30,48 @@ async function train(config) {
   stopRequested = false;
   const net = new Network({
     inputSize: 784,
-    layers: [...config.layers.map((units) => ({
-      units, activation: config.activation, dropout: config.dropout, ...(config.normalization ? { normalization: config.normalization } : {}),
-    })), { units: 10, activation: "softmax" }],
+    layers: [
+      ...config.layers.map((units) => ({
+        units,
+        activation: config.activation,
+        dropout: config.dropout,
+        ...(config.normalization ? { normalization: config.normalization } : {}),
+      })),
+      { units: 10, activation: "softmax" },
+    ],
     loss: "categorical-crossentropy",
     optimizer: { type: config.optimizer, learningRate: config.learningRate },
     seed: config.seed,
   });
   postMessage({ type: "status", text: `Training ${net}`, network: String(net) });
-  let trainSeconds = 0, epochsDone = 0;
+  let trainSeconds = 0,
+    epochsDone = 0;
   // Early stopping across the page's one-epoch fit calls: the best test loss and its weights.
-  let best = { loss: Infinity, epoch: 0, weights: null }, stoppedEarly = false;
+  let best = { loss: Infinity, epoch: 0, weights: null },
+    stoppedEarly = false;
   for (let epoch = 0; epoch < config.epochs && !stopRequested && !stoppedEarly; epoch++) {
     const start = performance.now();
     let lastBatch = start;
     const history = net.fit(data.train.x, data.train.y, {
-      epochs: epoch + 1, initialEpoch: epoch, batchSize: config.batchSize, validationData: [data.test.x, data.test.y],
-      onBatchEnd: () => { lastBatch = performance.now(); },
+      epochs: epoch + 1,
+      initialEpoch: epoch,
+      batchSize: config.batchSize,
+      validationData: [data.test.x, data.test.y],
+      onBatchEnd: () => {
+        lastBatch = performance.now();
+      },
     });
     const seconds = (lastBatch - start) / 1000;
     trainSeconds += seconds;
     epochsDone++;
     postMessage({
-      type: "epoch", epoch: epoch + 1, epochs: config.epochs,
-      loss: history.loss[0], accuracy: history.accuracy[0], valLoss: history.valLoss[0], valAccuracy: history.valAccuracy[0],
+      type: "epoch",
+      epoch: epoch + 1,
+      epochs: config.epochs,
+      loss: history.loss[0],
+      accuracy: history.accuracy[0],
+      valLoss: history.valLoss[0],
+      valAccuracy: history.valAccuracy[0],
       samplesPerSecond: data.train.count / seconds,
       predictions: Array.from(argmaxRows(net.predict(data.test.x.subarray(0, GRID * 784)), 10)),
     });
@@ -66,7 +84,14 @@ async function train(config) {
   if (stoppedEarly) net.setWeights(best.weights);
   const final = net.evaluate(data.test.x, data.test.y);
   postMessage(quantized(net, final.accuracy));
-  postMessage({ type: "done", stopped: stopRequested, bestEpoch: stoppedEarly ? best.epoch : null, accuracy: final.accuracy, loss: final.loss, samplesPerSecond: (data.train.count * epochsDone) / trainSeconds });
+  postMessage({
+    type: "done",
+    stopped: stopRequested,
+    bestEpoch: stoppedEarly ? best.epoch : null,
+    accuracy: final.accuracy,
+    loss: final.loss,
+    samplesPerSecond: (data.train.count * epochsDone) / trainSeconds,
+  });
   net.dispose();
 }
 
@@ -84,19 +109,32 @@ function quantized(net, floatAccuracy) {
     const q = QuantizedNetwork.fromJSON(file); // loaded as a page loads a fetched model file
     try {
       const one = data.test.x.slice(0, 784);
-      const floatTimes = [], int8Times = [];
+      const floatTimes = [],
+        int8Times = [];
       const time = (model) => {
         const start = performance.now();
         for (let i = 0; i < 40; i++) model.predict(one);
         return ((performance.now() - start) / 40) * 1000;
       };
-      for (let i = 0; i < 3; i++) { time(net); time(q); } // warm-up
-      for (let round = 0; round < 15; round++) { floatTimes.push(time(net)); int8Times.push(time(q)); }
+      for (let i = 0; i < 3; i++) {
+        time(net);
+        time(q);
+      } // warm-up
+      for (let round = 0; round < 15; round++) {
+        floatTimes.push(time(net));
+        int8Times.push(time(q));
+      }
       const median = (xs) => xs.sort((a, b) => a - b)[Math.floor(xs.length / 2)];
       return {
-        type: "quantized", floatBytes: floatFile.length, int8Bytes: file.length, floatMicros: median(floatTimes), int8Micros: median(int8Times),
-        floatAccuracy, int8Accuracy: q.evaluate(data.test.x, data.test.y).accuracy,
-        model: file, outputs: Array.from(q.predict(data.test.x.subarray(0, GRID * 784))),
+        type: "quantized",
+        floatBytes: floatFile.length,
+        int8Bytes: file.length,
+        floatMicros: median(floatTimes),
+        int8Micros: median(int8Times),
+        floatAccuracy,
+        int8Accuracy: q.evaluate(data.test.x, data.test.y).accuracy,
+        model: file,
+        outputs: Array.from(q.predict(data.test.x.subarray(0, GRID * 784))),
       };
     } finally {
       q.dispose();
@@ -118,7 +156,10 @@ function argmaxRows(values, width) {
 
 onmessage = async ({ data: message }) => {
   try {
-    if (message.type === "stop") { stopRequested = true; return; }
+    if (message.type === "stop") {
+      stopRequested = true;
+      return;
+    }
     if (message.type === "train") await train(message.config);
   } catch (e) {
     postMessage({ type: "error", message: e instanceof Error ? e.message : String(e) });
@@ -130,7 +171,10 @@ try {
   await init({ threads: "auto" });
   data = await loadData();
   postMessage({
-    type: "ready", trainCount: data.train.count, testCount: data.test.count, threads: threadCount(),
+    type: "ready",
+    trainCount: data.train.count,
+    testCount: data.test.count,
+    threads: threadCount(),
     grid: { pixels: data.test.x.slice(0, GRID * 784), labels: Array.from(data.test.y.subarray(0, GRID)) },
   });
 } catch (e) {

@@ -17,7 +17,10 @@ const rows = tableRows(train);
 const { x, kept } = features.encode(rows);
 const net = new Network({
   inputSize: features.inputSize,
-  layers: [{ units: 16, activation: "relu" }, { units: features.outputSize, activation: "softmax" }],
+  layers: [
+    { units: 16, activation: "relu" },
+    { units: features.outputSize, activation: "softmax" },
+  ],
   optimizer: { type: "adam", learningRate: 0.01 },
   seed: 1,
   features,
@@ -32,4 +35,5 @@ const truth = test.rows.map((r) => r[target]);
 const correct = predicted.filter((p, i) => p === truth[i]).length;
 console.log(`${copy.toString()}`);
 console.log(`held-out accuracy ${(correct / truth.length).toFixed(3)} on ${truth.length} flowers; first: ${truth[0]} predicted ${predicted[0]}`);
-net.dispose(); copy.dispose();
+net.dispose();
+copy.dispose();

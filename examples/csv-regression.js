@@ -16,7 +16,10 @@ const rows = tableRows(train);
 const { x, kept } = features.encode(rows);
 const net = new Network({
   inputSize: features.inputSize,
-  layers: [{ units: 8, activation: "tanh", kernelRegularizer: { l2: 0.01 } }, { units: features.outputSize, activation: "linear" }],
+  layers: [
+    { units: 8, activation: "tanh", kernelRegularizer: { l2: 0.01 } },
+    { units: features.outputSize, activation: "linear" },
+  ],
   optimizer: { type: "adam", learningRate: 0.005 },
   seed: 1,
   features, // saved in the model file; predict takes raw rows and answers in the target's units
@@ -25,7 +28,12 @@ net.fit(x, features.encodeTarget(rows, kept), { epochs, batchSize: 8 });
 
 const column = (name) => test.columns.indexOf(name);
 const objects = test.rows.map((r) => Object.fromEntries(test.columns.map((c, j) => [c, r[j]])));
-const predicted = net.predict(objects.map((o) => { const { murder, ...inputs } = o; return inputs; }));
+const predicted = net.predict(
+  objects.map((o) => {
+    const { murder, ...inputs } = o;
+    return inputs;
+  }),
+);
 const truth = test.rows.map((r) => Number(r[column("murder")]));
 const m = regressionMetrics(truth, predicted.map(Number));
 console.log(`${test.rows.length} held-out states: R² ${m.r2.toFixed(3)}  MAE ${m.mae.toFixed(3)}  RMSE ${m.rmse.toFixed(3)}`);

@@ -18,7 +18,11 @@ await init();
 const net = new Network({
   inputSize: px,
   inputShape: [images.rows, images.cols],
-  layers: [{ units: 256, activation: "relu" }, { units: 128, activation: "relu" }, { units: 10, activation: "softmax" }],
+  layers: [
+    { units: 256, activation: "relu" },
+    { units: 128, activation: "relu" },
+    { units: 10, activation: "softmax" },
+  ],
   seed: 1,
 });
 const start = performance.now();

@@ -14,7 +14,12 @@ const model = tfl.sequential({
 });
 // What model.save() would write, captured in memory: model.json's object and the weight bytes.
 let saved;
-await model.save(tf.io.withSaveHandler(async (artifacts) => { saved = artifacts; return { modelArtifactsInfo: { dateSaved: new Date(), modelTopologyType: "JSON" } }; }));
+await model.save(
+  tf.io.withSaveHandler(async (artifacts) => {
+    saved = artifacts;
+    return { modelArtifactsInfo: { dateSaved: new Date(), modelTopologyType: "JSON" } };
+  }),
+);
 const modelJson = { modelTopology: saved.modelTopology, weightsManifest: [{ paths: ["weights.bin"], weights: saved.weightSpecs }] };
 
 await init();

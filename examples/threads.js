@@ -9,10 +9,17 @@ const samples = Number(process.argv[2] ?? 4096);
 const threads = process.argv[3] ?? "2";
 await init({ threads: threads === "auto" ? "auto" : Number(threads) });
 let state = 7;
-const random = () => ((state = (Math.imul(state, 1103515245) + 12345) >>> 0) / 2 ** 32);
+const random = () => (state = (Math.imul(state, 1103515245) + 12345) >>> 0) / 2 ** 32;
 const x = Float32Array.from({ length: samples * 256 }, random);
 const y = Int32Array.from({ length: samples }, (_, i) => i % 10);
-const net = new Network({ inputSize: 256, layers: [{ units: 256, activation: "relu" }, { units: 10, activation: "softmax" }], seed: 1 });
+const net = new Network({
+  inputSize: 256,
+  layers: [
+    { units: 256, activation: "relu" },
+    { units: 10, activation: "softmax" },
+  ],
+  seed: 1,
+});
 const start = performance.now();
 net.fit(x, y, { epochs: 2, batchSize: 128 });
 const ms = performance.now() - start;
@@ -22,6 +29,9 @@ if (process.env.WASMLP_EXAMPLE_CHILD === "1") {
   process.stdout.write(bytes); // the weights, for the parent to compare
 } else {
   console.log(`${threadCount()} threads: 2 epochs of ${samples} samples in ${ms.toFixed(0)} ms`);
-  const one = execFileSync(process.execPath, [fileURLToPath(import.meta.url), String(samples), "1"], { env: { ...process.env, WASMLP_EXAMPLE_CHILD: "1" }, maxBuffer: 1 << 30 }).toString();
+  const one = execFileSync(process.execPath, [fileURLToPath(import.meta.url), String(samples), "1"], {
+    env: { ...process.env, WASMLP_EXAMPLE_CHILD: "1" },
+    maxBuffer: 1 << 30,
+  }).toString();
   console.log(`weights equal to 1 thread's: ${one === bytes}`);
 }

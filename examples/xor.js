@@ -6,11 +6,19 @@ const epochs = Number(process.argv[2] ?? 1000);
 await init();
 const net = new Network({
   inputSize: 2,
-  layers: [{ units: 8, activation: "tanh" }, { units: 1, activation: "sigmoid" }],
+  layers: [
+    { units: 8, activation: "tanh" },
+    { units: 1, activation: "sigmoid" },
+  ],
   optimizer: { type: "sgd", learningRate: 0.5 },
   seed: 1,
 });
-const x = [[0, 0], [0, 1], [1, 0], [1, 1]];
+const x = [
+  [0, 0],
+  [0, 1],
+  [1, 0],
+  [1, 1],
+];
 const y = [0, 1, 1, 0];
 const history = net.fit(x, y, { epochs, batchSize: 4 });
 console.log(net.toString());

@@ -10,5 +10,8 @@ if (!Number.isInteger(runs) || runs < 1) {
   process.exit(2);
 }
 const env = { ...process.env, WASMLP_FUZZ_RUNS: String(runs), ...(values.seed === undefined ? {} : { WASMLP_FUZZ_SEED: values.seed }) };
-const r = spawnSync("npx", ["vitest", "run", "test/formats/reader-fuzz.test.ts", "test/checkpoint-fuzz.test.ts", "--testTimeout", "0"], { stdio: "inherit", env });
+const r = spawnSync("npx", ["vitest", "run", "test/formats/reader-fuzz.test.ts", "test/checkpoint-fuzz.test.ts", "--testTimeout", "0"], {
+  stdio: "inherit",
+  env,
+});
 process.exit(r.status ?? 1);

@@ -123,7 +123,8 @@ export function erfc(x: number): number {
   if (x < 0) return 2 - erfc(-x);
   if (x < 2) {
     // erf(x) = 2/√π Σ (−1)^k x^(2k+1) / (k! (2k+1))
-    let term = x, sum = x;
+    let term = x,
+      sum = x;
     for (let k = 1; k < 60; k++) {
       term *= (-x * x) / k;
       const add = term / (2 * k + 1);
@@ -135,11 +136,16 @@ export function erfc(x: number): number {
   if (x > 27) return 0;
   // erfc(x) = e^(−x²)/√π · 1/(x + (1/2)/(x + 1/(x + (3/2)/(x + 2/(x + …))))), by modified Lentz.
   const tiny = 1e-300;
-  let f = x, c = x, d = 0;
+  let f = x,
+    c = x,
+    d = 0;
   for (let k = 1; k < 300; k++) {
     const a = k / 2;
-    d = x + a * d; d = Math.abs(d) < tiny ? tiny : d; d = 1 / d;
-    c = x + a / c; c = Math.abs(c) < tiny ? tiny : c;
+    d = x + a * d;
+    d = Math.abs(d) < tiny ? tiny : d;
+    d = 1 / d;
+    c = x + a / c;
+    c = Math.abs(c) < tiny ? tiny : c;
     const delta = c * d;
     f *= delta;
     if (Math.abs(delta - 1) < 1e-16) break;
@@ -153,29 +159,52 @@ export function normalCdf(z: number): number {
 }
 
 // Elementwise references from a scalar rule: g(z) forward, and g′ written through a = g(z).
-const forwardEach = (g: (z: number, alpha: number) => number): ActivationOp["reference"]["forward"] =>
-  (m, n, z, a, alpha) => { for (let i = 0; i < m * n; i++) a[i] = g(z[i], alpha); };
-const backwardEach = (dg: (a: number, alpha: number) => number): ActivationOp["reference"]["backward"] =>
-  (m, n, a, da, dz, alpha) => { for (let i = 0; i < m * n; i++) dz[i] = da[i] * dg(a[i], alpha); };
+const forwardEach =
+  (g: (z: number, alpha: number) => number): ActivationOp["reference"]["forward"] =>
+  (m, n, z, a, alpha) => {
+    for (let i = 0; i < m * n; i++) a[i] = g(z[i], alpha);
+  };
+const backwardEach =
+  (dg: (a: number, alpha: number) => number): ActivationOp["reference"]["backward"] =>
+  (m, n, a, da, dz, alpha) => {
+    for (let i = 0; i < m * n; i++) dz[i] = da[i] * dg(a[i], alpha);
+  };
 
 const ACTIVATIONS_DECLARED = {
   sigmoid: {
-    code: 0, cost: ["transcendental", "cheap"], tfjs: "sigmoid", onnx: "Sigmoid", hidden: true,
+    code: 0,
+    cost: ["transcendental", "cheap"],
+    tfjs: "sigmoid",
+    onnx: "Sigmoid",
+    hidden: true,
     reference: { forward: forwardEach(sigmoid), backward: backwardEach((a) => a * (1 - a)) },
     derivative: (o, g, _z, a) => o.mul(g, o.mul(a, o.sub(1, a))),
   },
   tanh: {
-    code: 1, cost: ["transcendental", "cheap"], tfjs: "tanh", onnx: "Tanh", hidden: true,
+    code: 1,
+    cost: ["transcendental", "cheap"],
+    tfjs: "tanh",
+    onnx: "Tanh",
+    hidden: true,
     reference: { forward: forwardEach(Math.tanh), backward: backwardEach((a) => 1 - a * a) },
     derivative: (o, g, _z, a) => o.mul(g, o.sub(1, o.mul(a, a))),
   },
   relu: {
-    code: 2, cost: ["cheap", "cheap"], tfjs: "relu", onnx: "Relu", hidden: true,
+    code: 2,
+    cost: ["cheap", "cheap"],
+    tfjs: "relu",
+    onnx: "Relu",
+    hidden: true,
     reference: { forward: forwardEach((z) => (z > 0 ? z : 0)), backward: backwardEach((a) => (a > 0 ? 1 : 0)) },
     derivative: (o, g, z) => o.mul(g, o.greater(z, 0)),
   },
   "leaky-relu": {
-    code: 3, cost: ["cheap", "cheap"], alpha: true, tfjs: "leaky_relu", onnx: "LeakyRelu", hidden: true,
+    code: 3,
+    cost: ["cheap", "cheap"],
+    alpha: true,
+    tfjs: "leaky_relu",
+    onnx: "LeakyRelu",
+    hidden: true,
     reference: {
       forward: forwardEach((z, alpha) => (z > 0 ? z : alpha * z)),
       backward: backwardEach((a, alpha) => (a > 0 ? 1 : alpha)),
@@ -184,13 +213,21 @@ const ACTIVATIONS_DECLARED = {
   },
   // Keras's "elu" (alpha 1): z for z > 0, else e^z − 1.
   elu: {
-    code: 5, cost: ["transcendental", "cheap"], tfjs: "elu", onnx: "Elu", hidden: true,
+    code: 5,
+    cost: ["transcendental", "cheap"],
+    tfjs: "elu",
+    onnx: "Elu",
+    hidden: true,
     reference: { forward: forwardEach((z) => (z > 0 ? z : Math.expm1(z))), backward: backwardEach((a) => (a > 0 ? 1 : a + 1)) },
     derivative: (o, g, z, a) => o.mul(g, o.where(o.greater(z, 0), 1, o.add(a, 1))),
   },
   // Self-normalizing: λ·elu with slope α (Klambauer et al. 2017), Keras's constants.
   selu: {
-    code: 6, cost: ["transcendental", "cheap"], tfjs: "selu", onnx: "Selu", hidden: true,
+    code: 6,
+    cost: ["transcendental", "cheap"],
+    tfjs: "selu",
+    onnx: "Selu",
+    hidden: true,
     reference: {
       forward: forwardEach((z) => SELU_SCALE * (z > 0 ? z : SELU_ALPHA * Math.expm1(z))),
       backward: backwardEach((a) => (a > 0 ? SELU_SCALE : a + SELU_SCALE * SELU_ALPHA)),
@@ -198,28 +235,49 @@ const ACTIVATIONS_DECLARED = {
     derivative: (o, g, z, a) => o.mul(g, o.where(o.greater(z, 0), SELU_SCALE, o.add(a, SELU_SCALE * SELU_ALPHA))),
   },
   softsign: {
-    code: 7, cost: ["cheap", "cheap"], tfjs: "softsign", onnx: "Softsign", hidden: true,
+    code: 7,
+    cost: ["cheap", "cheap"],
+    tfjs: "softsign",
+    onnx: "Softsign",
+    hidden: true,
     reference: { forward: forwardEach((z) => z / (1 + Math.abs(z))), backward: backwardEach((a) => (1 - Math.abs(a)) ** 2) },
     derivative: (o, g, z) => o.mul(g, o.pow(o.add(o.abs(z), 1), -2)), // 1/(1 + |z|)²
   },
   // Keras 3's definition: relu6(z + 3) / 6 (Keras 2 used 0.2·z + 0.5).
   "hard-sigmoid": {
-    code: 8, cost: ["divides", "cheap"], tfjs: null, onnx: "HardSigmoid", hidden: true,
+    code: 8,
+    cost: ["divides", "cheap"],
+    tfjs: null,
+    onnx: "HardSigmoid",
+    hidden: true,
     reference: { forward: forwardEach((z) => Math.min(Math.max(z + 3, 0), 6) / 6), backward: backwardEach((a) => (a > 0 && a < 1 ? 1 / 6 : 0)) },
     derivative: (o, g, z) => o.mul(g, o.mul(o.greater(z, -3), o.mul(o.less(z, 3), 1 / 6))),
   },
   // ln(1 + e^z), a smooth relu; its derivative σ(z) is 1 − e^−a.
   softplus: {
-    code: 9, cost: ["transcendental", "transcendental"], tfjs: "softplus", onnx: "Softplus", hidden: true,
+    code: 9,
+    cost: ["transcendental", "transcendental"],
+    tfjs: "softplus",
+    onnx: "Softplus",
+    hidden: true,
     reference: { forward: forwardEach((z) => Math.max(z, 0) + Math.log1p(Math.exp(-Math.abs(z)))), backward: backwardEach((a) => -Math.expm1(-a)) },
     derivative: (o, g, z) => o.mul(g, o.sigmoid(z)),
   },
   // z·σ(z) (Keras's swish, also named silu); its derivative σ + z·σ·(1 − σ) needs z.
   swish: {
-    code: 10, cost: ["transcendental", "transcendental"], fromInput: true, aliases: ["silu"], tfjs: "swish", onnx: null, hidden: true,
+    code: 10,
+    cost: ["transcendental", "transcendental"],
+    fromInput: true,
+    aliases: ["silu"],
+    tfjs: "swish",
+    onnx: null,
+    hidden: true,
     reference: {
       forward: forwardEach((z) => z * sigmoid(z)),
-      backward: backwardEach((z) => { const s = sigmoid(z); return s + z * s * (1 - s); }),
+      backward: backwardEach((z) => {
+        const s = sigmoid(z);
+        return s + z * s * (1 - s);
+      }),
     },
     derivative: (o, g, z) => {
       const s = o.sigmoid(z); // σ + z·σ·(1 − σ)
@@ -228,7 +286,12 @@ const ACTIVATIONS_DECLARED = {
   },
   // z·Φ(z), the exact form (Keras's gelu, approximate=False); its derivative Φ + z·φ needs z.
   gelu: {
-    code: 11, cost: ["transcendental", "transcendental"], fromInput: true, tfjs: "gelu", onnx: null, hidden: true,
+    code: 11,
+    cost: ["transcendental", "transcendental"],
+    fromInput: true,
+    tfjs: "gelu",
+    onnx: null,
+    hidden: true,
     reference: {
       forward: forwardEach((z) => z * normalCdf(z)),
       backward: backwardEach((z) => normalCdf(z) + z * INV_SQRT_2PI * Math.exp(-0.5 * z * z)),
@@ -237,12 +300,22 @@ const ACTIVATIONS_DECLARED = {
   },
   // The identity: the network always passes the same region in and out, so nothing moves.
   linear: {
-    code: 4, kernel: null, cost: ["cheap", "cheap"], tfjs: "linear", onnx: null, hidden: true,
+    code: 4,
+    kernel: null,
+    cost: ["cheap", "cheap"],
+    tfjs: "linear",
+    onnx: null,
+    hidden: true,
     reference: { forward: forwardEach((z) => z), backward: backwardEach(() => 1) },
     derivative: (_o, g) => g,
   },
   softmax: {
-    code: 4, cost: ["transcendental", "divides"], rows: true, tfjs: "softmax", onnx: "Softmax", hidden: false,
+    code: 4,
+    cost: ["transcendental", "divides"],
+    rows: true,
+    tfjs: "softmax",
+    onnx: "Softmax",
+    hidden: false,
     reference: {
       forward(m, n, z, a) {
         for (let r = 0; r < m; r++) {
@@ -305,7 +378,10 @@ export const ACTIVATION_REGISTRY: ReadonlyMap<Activation, ActivationInfo> = new 
 
 /** The engines' view of each activation: kernels, reference, fused code. */
 export const activationOps = Object.fromEntries(
-  [...ACTIVATION_REGISTRY.values()].map((a) => [a.name, { kernels: kernelsOf(a), reference: a.reference, epilogue: a.code, fromInput: a.fromInput, rows: a.rows }]),
+  [...ACTIVATION_REGISTRY.values()].map((a) => [
+    a.name,
+    { kernels: kernelsOf(a), reference: a.reference, epilogue: a.code, fromInput: a.fromInput, rows: a.rows },
+  ]),
 ) as Record<Activation, ActivationOp>;
 
 const ALIASES: ReadonlyMap<string, Activation> = new Map(
@@ -332,7 +408,8 @@ export function activationKernels(): { name: string; signature: string; cost: Co
   const out: { name: string; signature: string; cost: CostClass; rows: boolean }[] = [];
   for (const a of ACTIVATION_REGISTRY.values()) {
     if (a.kernels === null) continue;
-    const size = a.rows ? "ss" : "s", alpha = a.alpha ? "f" : "";
+    const size = a.rows ? "ss" : "s",
+      alpha = a.alpha ? "f" : "";
     out.push({ name: a.kernels.forward, signature: `${size}pp${alpha}`, cost: a.cost[0], rows: a.rows === true });
     out.push({ name: a.kernels.backward, signature: `${size}ppp${alpha}`, cost: a.cost[1], rows: a.rows === true });
   }

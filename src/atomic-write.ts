@@ -65,7 +65,10 @@ export function checkFolderTarget(path: string, label: string): void {
     s = statOrNull(p);
   }
   if (s === null) throw new WriteTargetError(`${label} ${path}: no part of it exists`);
-  if (!s.isDirectory()) throw new WriteTargetError(p === resolve(path) ? `${label} ${path} is ${kind(s)}; expected a folder` : `${label} ${path}: ${p} is ${kind(s)}, not a folder`);
+  if (!s.isDirectory())
+    throw new WriteTargetError(
+      p === resolve(path) ? `${label} ${path} is ${kind(s)}; expected a folder` : `${label} ${path}: ${p} is ${kind(s)}, not a folder`,
+    );
   checkWritable(label, path, p);
 }
 

@@ -17,17 +17,11 @@ export const LOSSES = Object.freeze(Object.keys(lossOps) as Loss[]);
 /** Every optimizer type a network accepts. */
 export const OPTIMIZERS = Object.freeze(Object.keys(optimizerOps) as OptimizerSpec["type"][]);
 
-
 /** Normalization of a layer's z before its activation, with Keras's defaults filled in. */
-export type NormalizationSpec =
-  | { type: "batch"; momentum: number; epsilon: number }
-  | { type: "layer"; epsilon: number };
+export type NormalizationSpec = { type: "batch"; momentum: number; epsilon: number } | { type: "layer"; epsilon: number };
 
 /** The normalization option: a type's name (its Keras defaults) or the type with settings. */
-export type NormalizationOptions =
-  | "batch" | "layer"
-  | { type: "batch"; momentum?: number; epsilon?: number }
-  | { type: "layer"; epsilon?: number };
+export type NormalizationOptions = "batch" | "layer" | { type: "batch"; momentum?: number; epsilon?: number } | { type: "layer"; epsilon?: number };
 
 /** Keras's defaults: BatchNormalization(momentum=0.99, epsilon=1e-3), LayerNormalization(epsilon=1e-3). */
 export const NORMALIZATION_DEFAULTS = Object.freeze({ batch: { momentum: 0.99, epsilon: 1e-3 }, layer: { epsilon: 1e-3 } });
@@ -67,7 +61,9 @@ export interface TensorLayout {
 export function tensorLayout(inputSize: number, layers: readonly LayerSpec[]): TensorLayout {
   const fanIns = layers.map((_, i) => (i === 0 ? inputSize : layers[i - 1].units));
   const tensorSizes = layers.flatMap((l, i) => [l.units * fanIns[i], l.units]);
-  const gammaIndex: number[] = [], movingIndex: number[] = [], movingSizes: number[] = [];
+  const gammaIndex: number[] = [],
+    movingIndex: number[] = [],
+    movingSizes: number[] = [];
   for (const l of layers) {
     gammaIndex.push(l.normalization ? tensorSizes.push(l.units, l.units) - 2 : -1);
     movingIndex.push(l.normalization?.type === "batch" ? movingSizes.push(l.units, l.units) - 2 : -1);
@@ -126,14 +122,15 @@ export function parseLayer(options: unknown, where = "Layer options"): LayerSpec
   checkObject(where, options);
   checkKeys(where, options, LAYER_KEYS);
   const units = checkInt(`${where}.units`, options.units, 1, MAX_UNITS);
-  const named = typeof options.activation === "string" ? activationNamed(options.activation)?.name ?? options.activation : options.activation;
+  const named = typeof options.activation === "string" ? (activationNamed(options.activation)?.name ?? options.activation) : options.activation;
   const activation = named === undefined ? "linear" : checkOneOf(`${where}.activation`, named, ACTIVATIONS);
   if (options.alpha !== undefined && activation !== "leaky-relu") {
     throw new TypeError(`${where}.alpha applies to "leaky-relu" only, but the activation is "${activation}"`);
   }
   const alpha = options.alpha === undefined ? (activation === "leaky-relu" ? 0.01 : 0) : checkNumber(`${where}.alpha`, options.alpha, 0, 1, true, true);
   const dropout = options.dropout === undefined ? 0 : checkNumber(`${where}.dropout`, options.dropout, 0, 1, false, true);
-  let l1 = 0, l2 = 0;
+  let l1 = 0,
+    l2 = 0;
   if (options.kernelRegularizer !== undefined) {
     const r = options.kernelRegularizer;
     checkObject(`${where}.kernelRegularizer`, r);
@@ -149,7 +146,8 @@ export function parseLayer(options: unknown, where = "Layer options"): LayerSpec
 
 export function parseNormalization(where: string, value: unknown): NormalizationSpec {
   const opts = typeof value === "string" ? { type: value } : value;
-  if (typeof opts !== "object" || opts === null) throw new TypeError(`${where} must be "batch", "layer" or { type, momentum?, epsilon? }, received ${describe(value)}`);
+  if (typeof opts !== "object" || opts === null)
+    throw new TypeError(`${where} must be "batch", "layer" or { type, momentum?, epsilon? }, received ${describe(value)}`);
   checkObject(where, opts);
   const type = checkOneOf(`${where}.type`, opts.type, ["batch", "layer"] as const);
   checkKeys(`${where} (${type})`, opts, type === "batch" ? ["type", "momentum", "epsilon"] : ["type", "epsilon"]);
@@ -177,13 +175,17 @@ export function parseOptimizer(options: unknown): OptimizerSpec {
   const scheduleValue = typeof rate === "object" ? rate : opts.schedule;
   const schedule = scheduleValue === undefined ? undefined : parseSchedule(scheduleValue);
   for (const [key, fallback] of Object.entries(defaults)) {
-    if (key === "learningRate" && schedule) { spec.learningRate = learningRateAt(schedule, 0); continue; }
+    if (key === "learningRate" && schedule) {
+      spec.learningRate = learningRateAt(schedule, 0);
+      continue;
+    }
     const value = given(opts[key], fallback);
-    spec[key] = key === "learningRate" || key === "epsilon"
-      ? checkNumber(`optimizer.${key}`, value, 0, Infinity, true)
-      : key === "initialAccumulatorValue"
-        ? checkNumber(`optimizer.${key}`, value, 0, Infinity)
-        : checkNumber(`optimizer.${key}`, value, 0, 1, false, true);
+    spec[key] =
+      key === "learningRate" || key === "epsilon"
+        ? checkNumber(`optimizer.${key}`, value, 0, Infinity, true)
+        : key === "initialAccumulatorValue"
+          ? checkNumber(`optimizer.${key}`, value, 0, Infinity)
+          : checkNumber(`optimizer.${key}`, value, 0, 1, false, true);
   }
   if (opts.clipNorm !== undefined && opts.clipValue !== undefined) {
     throw new TypeError("optimizer: give clipNorm or clipValue, not both (as Keras)");
@@ -198,7 +200,9 @@ export function parseOptimizer(options: unknown): OptimizerSpec {
 /** Which losses fit an output activation, so a mismatch is an error and not a silent bug. */
 export function checkLossFits(loss: Loss, output: LayerSpec): void {
   if (loss === "binary-crossentropy" && output.activation !== "sigmoid") {
-    throw new RangeError(`loss "binary-crossentropy" needs a "sigmoid" output layer (probabilities in (0, 1)), but the last layer's activation is "${output.activation}"`);
+    throw new RangeError(
+      `loss "binary-crossentropy" needs a "sigmoid" output layer (probabilities in (0, 1)), but the last layer's activation is "${output.activation}"`,
+    );
   }
   if (loss === "categorical-crossentropy") {
     if (output.activation !== "softmax") {
@@ -208,7 +212,9 @@ export function checkLossFits(loss: Loss, output: LayerSpec): void {
   }
   if (output.activation === "softmax" && output.units < 2) {
     // Softmax over one value is 1 whatever the input: nothing could be learned.
-    throw new RangeError(`a "softmax" output layer needs at least 2 units, received 1 (softmax over one unit is always 1, nothing to train); use "sigmoid" for one output`);
+    throw new RangeError(
+      `a "softmax" output layer needs at least 2 units, received 1 (softmax over one unit is always 1, nothing to train); use "sigmoid" for one output`,
+    );
   }
 }
 
@@ -219,7 +225,9 @@ export function checkLossFits(loss: Loss, output: LayerSpec): void {
 export function checkHiddenLayers(layers: readonly Pick<LayerSpec, "activation" | "units">[]): void {
   layers.forEach((l, i) => {
     if (i < layers.length - 1 && l.activation === "softmax" && l.units < 2) {
-      throw new RangeError(`layers[${i}]: a "softmax" layer needs at least 2 units, received 1 (softmax over one unit is always 1, so the layers after it would see a constant)`);
+      throw new RangeError(
+        `layers[${i}]: a "softmax" layer needs at least 2 units, received 1 (softmax over one unit is always 1, so the layers after it would see a constant)`,
+      );
     }
   });
 }
@@ -232,7 +240,9 @@ export function defaultLoss(output: LayerSpec): Loss {
 }
 
 export function describeOptimizer(o: OptimizerSpec): string {
-  const rest = Object.entries(o).filter(([k]) => k !== "type" && k !== "schedule").map(([k, v]) => `${k === "learningRate" ? "lr" : k}=${v}`);
+  const rest = Object.entries(o)
+    .filter(([k]) => k !== "type" && k !== "schedule")
+    .map(([k, v]) => `${k === "learningRate" ? "lr" : k}=${v}`);
   if (o.schedule) rest.push(`schedule=${o.schedule.type}`);
   return `${o.type}(${rest.join(", ")})`;
 }

@@ -37,7 +37,22 @@ export interface Dispatcher {
    * sums; both 0 otherwise). Each sample's outputs depend only on its row, so threads take
    * blocks of rows and the bits do not depend on the thread count.
    */
-  qforward(relaxed: boolean, m: number, n: number, k: number, q: number, sx: number, zx: number, w: number, sw: number, rs: number, bias: number, z: number, act: number, alpha: number): void;
+  qforward(
+    relaxed: boolean,
+    m: number,
+    n: number,
+    k: number,
+    q: number,
+    sx: number,
+    zx: number,
+    w: number,
+    sw: number,
+    rs: number,
+    bias: number,
+    z: number,
+    act: number,
+    alpha: number,
+  ): void;
   /** Uses at most `n` of the started threads from now on. */
   useThreads(n: number): void;
   /** Stops the threads, if any; later work runs on the calling thread. */
@@ -73,7 +88,8 @@ export class Serial implements Dispatcher {
   }
 
   matmul(form: Form, m: number, n: number, k: number, a: number, b: number, c: number, accumulate: boolean): void {
-    const kr = this.kernelsShared, acc = accumulate ? 1 : 0;
+    const kr = this.kernelsShared,
+      acc = accumulate ? 1 : 0;
     if (form === "nn") kr.matmul_nn(m, n, k, a, b, c, this.workspace, acc);
     else if (form === "nt") kr.matmul_nt(m, n, k, a, b, c, this.workspace, acc);
     else kr.matmul_tn(m, n, k, a, b, c, this.workspace, acc);
@@ -87,7 +103,22 @@ export class Serial implements Dispatcher {
     return this.kernelsShared.max_abs(n, x);
   }
 
-  qforward(relaxed: boolean, m: number, n: number, k: number, q: number, sx: number, zx: number, w: number, sw: number, rs: number, bias: number, z: number, act: number, alpha: number): void {
+  qforward(
+    relaxed: boolean,
+    m: number,
+    n: number,
+    k: number,
+    q: number,
+    sx: number,
+    zx: number,
+    w: number,
+    sw: number,
+    rs: number,
+    bias: number,
+    z: number,
+    act: number,
+    alpha: number,
+  ): void {
     qforwardOnOneThread(this.kernelsShared, relaxed, m, n, k, q, sx, zx, w, sw, rs, bias, z, act, alpha);
   }
 
@@ -97,7 +128,23 @@ export class Serial implements Dispatcher {
 }
 
 /** An int8 layer on the calling thread (Dispatcher.qforward). */
-export function qforwardOnOneThread(k: Kernels, relaxed: boolean, m: number, n: number, kk: number, q: number, sx: number, zx: number, w: number, sw: number, rs: number, bias: number, z: number, act: number, alpha: number): void {
+export function qforwardOnOneThread(
+  k: Kernels,
+  relaxed: boolean,
+  m: number,
+  n: number,
+  kk: number,
+  q: number,
+  sx: number,
+  zx: number,
+  w: number,
+  sw: number,
+  rs: number,
+  bias: number,
+  z: number,
+  act: number,
+  alpha: number,
+): void {
   if (relaxed) (k as unknown as RelaxedKernels).qmatmul7_nt_forward(m, n, kk, q, sx, zx, w, sw, rs, bias, z, act, alpha);
   else k.qmatmul_nt_forward(m, n, kk, q, sx, w, sw, bias, z, act, alpha);
 }
@@ -107,7 +154,20 @@ export function qforwardOnOneThread(k: Kernels, relaxed: boolean, m: number, n: 
  * dense_nt_forward (W streamed once, no packing), more the packed GEMM with bias and activation
  * fused into its store (from W packed by pack_bt when `packed` is not 0).
  */
-export function forwardOnOneThread(k: Kernels, work: number, m: number, n: number, kk: number, a: number, w: number, bias: number, z: number, epilogue: number, alpha: number, packed: number): void {
+export function forwardOnOneThread(
+  k: Kernels,
+  work: number,
+  m: number,
+  n: number,
+  kk: number,
+  a: number,
+  w: number,
+  bias: number,
+  z: number,
+  epilogue: number,
+  alpha: number,
+  packed: number,
+): void {
   if (m <= DENSE_MAX_M) k.dense_nt_forward(m, n, kk, a, w, bias, z, epilogue, alpha);
   else if (packed) k.matmul_nt_forward_packed(m, n, kk, a, packed, bias, z, work, epilogue, alpha);
   else k.matmul_nt_forward(m, n, kk, a, w, bias, z, work, epilogue, alpha);

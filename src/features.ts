@@ -138,12 +138,21 @@ export type Prediction = string | number | boolean | number[];
  * encoded batch and decodes its outputs into class names or target values.
  * @throws TypeError without a spec; RangeError for a row the spec cannot encode.
  */
-export function predictRowObjects(spec: FeatureSpec | undefined, rows: readonly Record<string, unknown>[], predict: (x: Float32Array) => Float32Array): Prediction[] {
-  if (!spec) throw new TypeError("predict received row objects, but this network has no feature spec to encode them (create it with features from wasmlp/data's fitFeatures)");
+export function predictRowObjects(
+  spec: FeatureSpec | undefined,
+  rows: readonly Record<string, unknown>[],
+  predict: (x: Float32Array) => Float32Array,
+): Prediction[] {
+  if (!spec)
+    throw new TypeError(
+      "predict received row objects, but this network has no feature spec to encode them (create it with features from wasmlp/data's fitFeatures)",
+    );
   const { x, kept } = spec.encode(objectRows(rows));
   if (kept.length < rows.length) {
     const dropped = kept.findIndex((r, i) => r !== i);
-    throw new RangeError(`predict: row ${dropped < 0 ? kept.length : dropped} has a missing value; a spec fitted with onMissing "drop" cannot predict it (fit with onMissing "fill")`);
+    throw new RangeError(
+      `predict: row ${dropped < 0 ? kept.length : dropped} has a missing value; a spec fitted with onMissing "drop" cannot predict it (fit with onMissing "fill")`,
+    );
   }
   return spec.decode(predict(x));
 }
@@ -172,10 +181,14 @@ export class FeatureSpec {
   /** Validates a spec (fitFeatures's result or a model file's `features`); errors name the field. */
   constructor(json: unknown, where = "features") {
     const spec = parseFeatures(json, where);
-    this.columns = Object.freeze(spec.columns.map((c) => Object.freeze(c.type === "category" ? { ...c, categories: Object.freeze([...c.categories]) as string[] } : { ...c })));
-    this.target = Object.freeze(spec.target.task === "classification"
-      ? { ...spec.target, classes: Object.freeze([...spec.target.classes]) as string[] }
-      : { ...spec.target, names: [...spec.target.names], mean: [...spec.target.mean], std: [...spec.target.std] });
+    this.columns = Object.freeze(
+      spec.columns.map((c) => Object.freeze(c.type === "category" ? { ...c, categories: Object.freeze([...c.categories]) as string[] } : { ...c })),
+    );
+    this.target = Object.freeze(
+      spec.target.task === "classification"
+        ? { ...spec.target, classes: Object.freeze([...spec.target.classes]) as string[] }
+        : { ...spec.target, names: [...spec.target.names], mean: [...spec.target.mean], std: [...spec.target.std] },
+    );
     this.missing = Object.freeze([...spec.missing]);
     this.onMissing = spec.onMissing;
     this.missingSet = new Set(spec.missing);
@@ -199,7 +212,9 @@ export class FeatureSpec {
 
   /** Names of the inputs, in order: a numeric column's name, or "column=category" (and "column=(other)"). */
   get inputNames(): string[] {
-    return this.columns.flatMap((c) => (c.type === "category" ? [...c.categories.map((v) => `${c.name}=${v}`), ...(c.other ? [`${c.name}=(other)`] : [])] : [c.name]));
+    return this.columns.flatMap((c) =>
+      c.type === "category" ? [...c.categories.map((v) => `${c.name}=${v}`), ...(c.other ? [`${c.name}=(other)`] : [])] : [c.name],
+    );
   }
 
   /** The target column names: one for classification, one per target for regression. */
@@ -211,7 +226,10 @@ export class FeatureSpec {
   toJSON(): FeaturesJSON {
     return {
       columns: this.columns.map((c) => (c.type === "category" ? { ...c, categories: [...c.categories] } : { ...c })),
-      target: this.target.task === "classification" ? { ...this.target, classes: [...this.target.classes] } : { ...this.target, names: [...this.target.names], mean: [...this.target.mean], std: [...this.target.std] },
+      target:
+        this.target.task === "classification"
+          ? { ...this.target, classes: [...this.target.classes] }
+          : { ...this.target, names: [...this.target.names], mean: [...this.target.mean], std: [...this.target.std] },
       missing: [...this.missing],
       onMissing: this.onMissing,
     };
@@ -248,7 +266,10 @@ export class FeatureSpec {
             x.fill(0, base, base + n);
             continue row;
           }
-          if (!fill) throw new RangeError(`${rows.locate(r)}, column "${c.name}": the value is missing${typeof cell === "string" ? ` (${JSON.stringify(cell)})` : ""}; choose onMissing "drop" or "fill" (CLI --on-missing) to accept missing values`);
+          if (!fill)
+            throw new RangeError(
+              `${rows.locate(r)}, column "${c.name}": the value is missing${typeof cell === "string" ? ` (${JSON.stringify(cell)})` : ""}; choose onMissing "drop" or "fill" (CLI --on-missing) to accept missing values`,
+            );
           if (c.type === "category") x[at + this.lookups[j]!.get(c.mode)!] = 1;
           else x[at] = 0; // the training mean, standardized
           continue;
@@ -257,7 +278,10 @@ export class FeatureSpec {
           const k = this.lookups[j]!.get(cellText(cell));
           if (k !== undefined) x[at + k] = 1;
           else if (c.other) x[at + c.categories.length] = 1;
-          else throw new RangeError(`${rows.locate(r)}, column "${c.name}": category ${JSON.stringify(cellText(cell))} was not seen in training (it knows ${listNames(c.categories)}); fit with unknownCategory "other" (CLI --unknown other) to map unseen categories to one input`);
+          else
+            throw new RangeError(
+              `${rows.locate(r)}, column "${c.name}": category ${JSON.stringify(cellText(cell))} was not seen in training (it knows ${listNames(c.categories)}); fit with unknownCategory "other" (CLI --unknown other) to map unseen categories to one input`,
+            );
           continue;
         }
         const v = c.type === "boolean" ? booleanValue(cell, rows.locate(r), c.name) : numericValue(cell, rows.locate(r), c.name);
@@ -282,7 +306,10 @@ export class FeatureSpec {
         const cell = rows.get(r, t.name);
         if (isMissing(cell, this.missingSet)) throw new RangeError(`${rows.locate(r)}, column "${t.name}": the target is missing`);
         const k = lookup.get(targetText(cell, t.type));
-        if (k === undefined) throw new RangeError(`${rows.locate(r)}, column "${t.name}": class ${JSON.stringify(cellText(cell))} was not seen in training (classes: ${listNames(t.classes)})`);
+        if (k === undefined)
+          throw new RangeError(
+            `${rows.locate(r)}, column "${t.name}": class ${JSON.stringify(cellText(cell))} was not seen in training (classes: ${listNames(t.classes)})`,
+          );
         y[i] = k;
       });
       return y;
@@ -348,8 +375,10 @@ export function targetText(cell: Cell, type: ColumnType): string {
 
 export function numericValue(cell: Cell, where: string, column: string): number {
   const v = cellNumber(cell);
-  if (Number.isNaN(v)) throw new RangeError(`${where}, column "${column}": ${JSON.stringify(cellText(cell).slice(0, 40))} is not a number (the column is numeric)`);
-  if (!Number.isFinite(v)) throw new RangeError(`${where}, column "${column}": ${JSON.stringify(cellText(cell))} is not a finite number; every value must be finite`);
+  if (Number.isNaN(v))
+    throw new RangeError(`${where}, column "${column}": ${JSON.stringify(cellText(cell).slice(0, 40))} is not a number (the column is numeric)`);
+  if (!Number.isFinite(v))
+    throw new RangeError(`${where}, column "${column}": ${JSON.stringify(cellText(cell))} is not a finite number; every value must be finite`);
   if (Math.abs(v) > 3.4028234663852886e38) throw new RangeError(`${where}, column "${column}": ${cellText(cell)} is beyond float32's range`);
   return v;
 }
@@ -363,7 +392,10 @@ function booleanValue(cell: Cell, where: string, column: string): number {
 }
 
 function listNames(names: readonly string[]): string {
-  const shown = names.slice(0, 8).map((n) => JSON.stringify(n)).join(", ");
+  const shown = names
+    .slice(0, 8)
+    .map((n) => JSON.stringify(n))
+    .join(", ");
   return names.length > 8 ? `${shown} and ${names.length - 8} more` : shown;
 }
 
@@ -437,7 +469,12 @@ export function parseFeatures(json: unknown, where = "features"): FeaturesJSON {
     const t = record(`${where}.target`, f.target, ["task", "name", "type", "classes"]);
     const n = name(`${where}.target.name`, t.name);
     if (seen.has(n)) fail(`${where}.target.name ${JSON.stringify(n)} is also an input column`);
-    target = { task, name: n, type: oneOf(`${where}.target.type`, t.type, ["number", "integer", "boolean", "category"] as const), classes: names(`${where}.target.classes`, t.classes, FEATURE_LIMITS.categories, 2) };
+    target = {
+      task,
+      name: n,
+      type: oneOf(`${where}.target.type`, t.type, ["number", "integer", "boolean", "category"] as const),
+      classes: names(`${where}.target.classes`, t.classes, FEATURE_LIMITS.categories, 2),
+    };
   } else {
     const t = record(`${where}.target`, f.target, ["task", "names", "mean", "std"]);
     const targetNames = names(`${where}.target.names`, t.names, FEATURE_LIMITS.columns, 1);
@@ -445,7 +482,8 @@ export function parseFeatures(json: unknown, where = "features"): FeaturesJSON {
     if (clash !== undefined) fail(`${where}.target.names: ${JSON.stringify(clash)} is also an input column`);
     const stats = (key: "mean" | "std"): number[] => {
       const v = t[key];
-      if (!Array.isArray(v) || v.length !== targetNames.length) fail(`${where}.target.${key} must hold ${targetNames.length} numbers (one per target), received ${describe(v)}`);
+      if (!Array.isArray(v) || v.length !== targetNames.length)
+        fail(`${where}.target.${key} must hold ${targetNames.length} numbers (one per target), received ${describe(v)}`);
       return v.map((x, i) => finite(`${where}.target.${key}[${i}]`, x, key === "std"));
     };
     target = { task, names: targetNames, mean: stats("mean"), std: stats("std") };

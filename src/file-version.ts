@@ -19,7 +19,8 @@ export function checkFileVersion(what: string, version: unknown, newest: number)
   if (typeof version !== "number" || !Number.isInteger(version) || version < 1) {
     throw new RangeError(`${what}.version must be a whole number ≥ 1, received ${describe(version)}`);
   }
-  if (version > newest) throw new RangeError(`${what} was written by a newer wasmlp (format ${version}; this reads up to ${newest}): upgrade wasmlp to load it`);
+  if (version > newest)
+    throw new RangeError(`${what} was written by a newer wasmlp (format ${version}; this reads up to ${newest}): upgrade wasmlp to load it`);
   return version;
 }
 

@@ -8,7 +8,14 @@ export { QuantizedNetwork, QUANTIZED_FORMAT, type QuantizeOptions, type Quantize
 export { MODEL_FORMAT, MODEL_VERSION } from "./model-file.js";
 export { FeatureSpec, type FeaturesJSON, type Prediction } from "./features.js";
 export type {
-  Batch, EpochLogs, FitOptions, Gradients, History, Labels, ModelJSON, NetworkOptions,
+  Batch,
+  EpochLogs,
+  FitOptions,
+  Gradients,
+  History,
+  Labels,
+  ModelJSON,
+  NetworkOptions,
 } from "./types.js";
 export { memoryStats, threadCount } from "./runtime.js";
 export { ThreadError } from "./threads/error.js";
@@ -17,6 +24,12 @@ export { fitInWorker, type WorkerFitOptions } from "./threads/fit-worker.js";
 export type { HeapStats } from "./memory.js";
 export { HIDDEN_ACTIVATIONS } from "./activations.js";
 export {
-  ACTIVATIONS, LOSSES, OPTIMIZERS,
-  type Activation, type LayerOptions, type Loss, type OptimizerOptions, type OptimizerSpec,
+  ACTIVATIONS,
+  LOSSES,
+  OPTIMIZERS,
+  type Activation,
+  type LayerOptions,
+  type Loss,
+  type OptimizerOptions,
+  type OptimizerSpec,
 } from "./config.js";

@@ -101,6 +101,8 @@ export function kernelSignatures(): ReadonlyMap<string, string> {
 /** The pointer parameters of a kernel's signature. */
 export function pointerCount(signature: string): number {
   let n = 0;
-  for (const c of signature) if (c === "p") n++; else if (c === ">") break;
+  for (const c of signature)
+    if (c === "p") n++;
+    else if (c === ">") break;
   return n;
 }

@@ -40,10 +40,18 @@ export const lossOps = {
     reference: {
       sum(m, n, a, y) {
         let s = 0;
-        for (let i = 0; i < m * n; i++) { const p = clamp(a[i]); s -= y[i] * Math.log(p) + (1 - y[i]) * Math.log(1 - p); }
+        for (let i = 0; i < m * n; i++) {
+          const p = clamp(a[i]);
+          s -= y[i] * Math.log(p) + (1 - y[i]) * Math.log(1 - p);
+        }
         return s;
       },
-      grad(m, n, a, y, da) { for (let i = 0; i < m * n; i++) { const p = clamp(a[i]); da[i] = (p - y[i]) / (p * (1 - p)) / m; } },
+      grad(m, n, a, y, da) {
+        for (let i = 0; i < m * n; i++) {
+          const p = clamp(a[i]);
+          da[i] = (p - y[i]) / (p * (1 - p)) / m;
+        }
+      },
     },
     fused: { activation: "sigmoid", grad: (k, m, n, a, y, dz) => k.sigmoid_bce_grad(m * n, a, y, dz, 1 / m) },
   },
@@ -58,7 +66,9 @@ export const lossOps = {
         for (let i = 0; i < m * n; i++) if (y[i] !== 0) s -= y[i] * Math.log(clamp(a[i]));
         return s;
       },
-      grad(m, n, a, y, da) { for (let i = 0; i < m * n; i++) da[i] = -y[i] / clamp(a[i]) / m; },
+      grad(m, n, a, y, da) {
+        for (let i = 0; i < m * n; i++) da[i] = -y[i] / clamp(a[i]) / m;
+      },
     },
     fused: { activation: "softmax", grad: (k, m, n, a, y, dz) => k.softmax_cce_grad(m * n, a, y, dz, 1 / m) },
   },
@@ -73,7 +83,9 @@ export const lossOps = {
         for (let i = 0; i < m * n; i++) s += (a[i] - y[i]) ** 2;
         return s / n;
       },
-      grad(m, n, a, y, da) { for (let i = 0; i < m * n; i++) da[i] = (2 * (a[i] - y[i])) / (m * n); },
+      grad(m, n, a, y, da) {
+        for (let i = 0; i < m * n; i++) da[i] = (2 * (a[i] - y[i])) / (m * n);
+      },
     },
   },
   // Keras's "mean_absolute_error": mean over the units of |a − y|.
@@ -88,7 +100,9 @@ export const lossOps = {
         for (let i = 0; i < m * n; i++) s += Math.abs(a[i] - y[i]);
         return s / n;
       },
-      grad(m, n, a, y, da) { for (let i = 0; i < m * n; i++) da[i] = Math.sign(a[i] - y[i]) / (m * n); },
+      grad(m, n, a, y, da) {
+        for (let i = 0; i < m * n; i++) da[i] = Math.sign(a[i] - y[i]) / (m * n);
+      },
     },
   },
   // Keras's Huber with its default delta 1: quadratic within 1 of the target, linear beyond.
@@ -106,7 +120,9 @@ export const lossOps = {
         }
         return s / n;
       },
-      grad(m, n, a, y, da) { for (let i = 0; i < m * n; i++) da[i] = Math.min(Math.max(a[i] - y[i], -HUBER_DELTA), HUBER_DELTA) / (m * n); },
+      grad(m, n, a, y, da) {
+        for (let i = 0; i < m * n; i++) da[i] = Math.min(Math.max(a[i] - y[i], -HUBER_DELTA), HUBER_DELTA) / (m * n);
+      },
     },
   },
   // Keras's "hinge": mean over the units of max(1 − t·a, 0), labels t ∈ {−1, 1} (0 counts as −1).
@@ -122,7 +138,10 @@ export const lossOps = {
         return s / n;
       },
       grad(m, n, a, y, da) {
-        for (let i = 0; i < m * n; i++) { const t = y[i] > 0 ? 1 : -1; da[i] = t * a[i] < 1 ? -t / (m * n) : 0; }
+        for (let i = 0; i < m * n; i++) {
+          const t = y[i] > 0 ? 1 : -1;
+          da[i] = t * a[i] < 1 ? -t / (m * n) : 0;
+        }
       },
     },
   },

@@ -68,7 +68,10 @@ export class Heap {
   /** Test hook: allocations left before one fails (null: never). */
   private failIn: number | null = null;
 
-  constructor(readonly memory: WebAssembly.Memory, base: number) {
+  constructor(
+    readonly memory: WebAssembly.Memory,
+    base: number,
+  ) {
     this.top = roundUp(base, ALIGN);
   }
 
@@ -86,7 +89,10 @@ export class Heap {
       if (block.size >= size) {
         ptr = block.ptr;
         if (block.size === size) this.free.splice(i, 1);
-        else { block.ptr += size; block.size -= size; }
+        else {
+          block.ptr += size;
+          block.size -= size;
+        }
         break;
       }
     }
@@ -116,7 +122,8 @@ export class Heap {
       return;
     }
     // Binary search for the block's place in the address-ordered list.
-    let i = 0, hi = this.free.length;
+    let i = 0,
+      hi = this.free.length;
     while (i < hi) {
       const mid = (i + hi) >>> 1;
       if (this.free[mid].ptr < ptr) i = mid + 1;
@@ -124,11 +131,21 @@ export class Heap {
     }
     this.free.splice(i, 0, { ptr, size });
     const next = this.free[i + 1];
-    if (next && ptr + size === next.ptr) { this.free[i].size += next.size; this.free.splice(i + 1, 1); }
+    if (next && ptr + size === next.ptr) {
+      this.free[i].size += next.size;
+      this.free.splice(i + 1, 1);
+    }
     const prev = this.free[i - 1];
-    if (prev && prev.ptr + prev.size === ptr) { prev.size += this.free[i].size; this.free.splice(i, 1); i--; }
+    if (prev && prev.ptr + prev.size === ptr) {
+      prev.size += this.free[i].size;
+      this.free.splice(i, 1);
+      i--;
+    }
     const last = this.free[this.free.length - 1];
-    if (last && last.ptr + last.size === this.top) { this.top = last.ptr; this.free.pop(); }
+    if (last && last.ptr + last.size === this.top) {
+      this.top = last.ptr;
+      this.free.pop();
+    }
   }
 
   /**
@@ -162,7 +179,10 @@ export class F32Region {
   private disposed = false;
   private readonly address: number;
 
-  constructor(private readonly heap: Heap, readonly length: number) {
+  constructor(
+    private readonly heap: Heap,
+    readonly length: number,
+  ) {
     this.address = heap.alloc(length * 4);
   }
 

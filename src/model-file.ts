@@ -33,7 +33,10 @@ const PLAN_KEYS = ["epochs", "stepsPerEpoch"] as const;
 
 /** The model file of a network with this spec and these weights (W1, b1, W2, …). */
 export function toModelJSON(
-  spec: NetworkSpec, weights: readonly ArrayLike<number>[], inputShape?: readonly number[], training?: { epoch: number; steps: number; states: readonly ArrayLike<number>[]; shuffle: number[]; plan?: TrainingPlan | null },
+  spec: NetworkSpec,
+  weights: readonly ArrayLike<number>[],
+  inputShape?: readonly number[],
+  training?: { epoch: number; steps: number; states: readonly ArrayLike<number>[]; shuffle: number[]; plan?: TrainingPlan | null },
   features?: FeatureSpec,
 ): ModelJSON {
   const file: ModelJSON = {
@@ -42,7 +45,10 @@ export function toModelJSON(
     inputSize: spec.inputSize,
     ...(inputShape === undefined ? {} : { inputShape: [...inputShape] }),
     layers: spec.layers.map((l) => ({
-      units: l.units, activation: l.activation, ...(l.activation === "leaky-relu" ? { alpha: l.alpha } : {}), ...(l.dropout > 0 ? { dropout: l.dropout } : {}),
+      units: l.units,
+      activation: l.activation,
+      ...(l.activation === "leaky-relu" ? { alpha: l.alpha } : {}),
+      ...(l.dropout > 0 ? { dropout: l.dropout } : {}),
       ...(l.l1 > 0 || l.l2 > 0 ? { kernelRegularizer: { ...(l.l1 > 0 ? { l1: l.l1 } : {}), ...(l.l2 > 0 ? { l2: l.l2 } : {}) } } : {}),
       ...(l.normalization ? { normalization: { ...l.normalization } } : {}),
       ...(l.useBias ? {} : { useBias: false }),
@@ -55,7 +61,10 @@ export function toModelJSON(
   };
   if (training) {
     const state: TrainingState = {
-      epoch: training.epoch, steps: training.steps, optimizerState: training.states.map((s) => encodeFloat32(s)), shuffle: [...training.shuffle],
+      epoch: training.epoch,
+      steps: training.steps,
+      optimizerState: training.states.map((s) => encodeFloat32(s)),
+      shuffle: [...training.shuffle],
       ...(training.plan ? { plan: { ...training.plan } } : {}),
     };
     file.training = state;
@@ -79,7 +88,10 @@ export function parseModelJSON(json: unknown): { options: NetworkOptions; weight
   const options: NetworkOptions = {
     inputSize: data.inputSize as number,
     ...(data.inputShape === undefined ? {} : { inputShape: data.inputShape as number[] }),
-    layers: data.layers.map((l, i) => { parseLayer(l, `model.layers[${i}]`); return new Layer(l as LayerOptions); }),
+    layers: data.layers.map((l, i) => {
+      parseLayer(l, `model.layers[${i}]`);
+      return new Layer(l as LayerOptions);
+    }),
     loss: data.loss as Loss,
     optimizer: data.optimizer as OptimizerOptions,
     seed: data.seed as number,
@@ -87,7 +99,10 @@ export function parseModelJSON(json: unknown): { options: NetworkOptions; weight
     ...(data.features === undefined ? {} : { features: new FeatureSpec(data.features, "model.features") }),
   };
   const layers = options.layers as Layer[];
-  const layout = tensorLayout(options.inputSize as number, layers.map((l) => l.spec));
+  const layout = tensorLayout(
+    options.inputSize as number,
+    layers.map((l) => l.spec),
+  );
   // The trainable tensors, then the moving statistics (as getWeights()).
   const sizes = [...layout.tensorSizes, ...layout.movingSizes];
   if (!Array.isArray(data.weights) || data.weights.length !== sizes.length) {
@@ -109,7 +124,7 @@ function parseTraining(t: unknown, options: NetworkOptions, parameters: number):
   const steps = checkInt("model.training.steps", t.steps, 0);
   // The optimizer named in the file decides how many state vectors it keeps (parseOptimizer
   // has not run yet: the network's constructor validates the settings themselves).
-  const type = (options.optimizer as { type?: string } | string | undefined);
+  const type = options.optimizer as { type?: string } | string | undefined;
   const name = typeof type === "string" ? type : type?.type;
   const op = typeof name === "string" && OPTIMIZERS.includes(name as never) ? optimizerOp({ type: name } as never) : null;
   const expected = op?.states ?? null;
@@ -136,8 +151,14 @@ function parseTraining(t: unknown, options: NetworkOptions, parameters: number):
   const p = t.plan;
   checkObject("model.training.plan", p);
   checkKeys("model.training.plan", p, PLAN_KEYS);
-  const plan = { epochs: checkInt("model.training.plan.epochs", p.epochs, 1), stepsPerEpoch: checkInt("model.training.plan.stepsPerEpoch", p.stepsPerEpoch, 1) };
-  if (plan.epochs < epoch) throw new RangeError(`model.training.plan.epochs is ${plan.epochs}, below the ${epoch} epochs done (model.training.epoch); a run ends at or after the epochs it has done`);
+  const plan = {
+    epochs: checkInt("model.training.plan.epochs", p.epochs, 1),
+    stepsPerEpoch: checkInt("model.training.plan.stepsPerEpoch", p.stepsPerEpoch, 1),
+  };
+  if (plan.epochs < epoch)
+    throw new RangeError(
+      `model.training.plan.epochs is ${plan.epochs}, below the ${epoch} epochs done (model.training.epoch); a run ends at or after the epochs it has done`,
+    );
   return { epoch, steps, states: decoded, shuffle: shuffle as number[], plan };
 }
 

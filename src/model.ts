@@ -3,7 +3,17 @@
 // engine (src/engine/), the training loop in src/training.ts, model files in src/model-file.ts.
 import "./disposable.js";
 import {
-  type LayerSpec, type Loss, type OptimizerSpec, LOSSES, checkHiddenLayers, checkLossFits, defaultLoss, describeOptimizer, parseLayer, parseOptimizer, tensorLayout,
+  type LayerSpec,
+  type Loss,
+  type OptimizerSpec,
+  LOSSES,
+  checkHiddenLayers,
+  checkLossFits,
+  defaultLoss,
+  describeOptimizer,
+  parseLayer,
+  parseOptimizer,
+  tensorLayout,
 } from "./config.js";
 import type { Engine, EngineSpec, Slot } from "./engine/engine.js";
 import { FeatureSpec, type Prediction, isRowObjects, objectRows } from "./features.js";
@@ -65,15 +75,20 @@ export class Model<A extends Float32Array | Float64Array> {
     checkHiddenLayers(specs);
     const output = specs[specs.length - 1];
     if (output.dropout > 0) {
-      throw new RangeError(`the output layer cannot drop its outputs (layers[${specs.length - 1}].dropout is ${output.dropout}); put dropout on a hidden layer`);
+      throw new RangeError(
+        `the output layer cannot drop its outputs (layers[${specs.length - 1}].dropout is ${output.dropout}); put dropout on a hidden layer`,
+      );
     }
     const loss = options.loss === undefined ? defaultLoss(output) : checkOneOf("loss", options.loss, LOSSES);
     checkLossFits(loss, output);
     const optimizer = Object.freeze(parseOptimizer(options.optimizer));
     const seed = options.seed === undefined ? randomSeed() : checkInt("seed", options.seed, 0, 0xffffffff);
-    const features = options.features === undefined ? undefined : options.features instanceof FeatureSpec ? options.features : new FeatureSpec(options.features);
+    const features =
+      options.features === undefined ? undefined : options.features instanceof FeatureSpec ? options.features : new FeatureSpec(options.features);
     if (features && (features.inputSize !== inputSize || features.outputSize !== output.units)) {
-      throw new RangeError(`features encode ${features.inputSize} inputs and ${features.outputSize} outputs, but the network has ${inputSize} inputs and ${output.units} outputs`);
+      throw new RangeError(
+        `features encode ${features.inputSize} inputs and ${features.outputSize} outputs, but the network has ${inputSize} inputs and ${output.units} outputs`,
+      );
     }
 
     const layout = tensorLayout(inputSize, specs);
@@ -90,7 +105,10 @@ export class Model<A extends Float32Array | Float64Array> {
     this.engine = makeEngine(this.spec); // a failure here leaves the caller's Layer objects free
     this.engine.writeParams(initialWeights(this.spec));
     this.trainee = { engine: this.engine, outputSize: this.outputSize, loss };
-    layers.forEach((l, i) => { l.owner = this; l.index = i; });
+    layers.forEach((l, i) => {
+      l.owner = this;
+      l.index = i;
+    });
     this.layers = Object.freeze(layers);
   }
 
@@ -138,10 +156,13 @@ export class Model<A extends Float32Array | Float64Array> {
    */
   applyGradients(): void {
     this.alive();
-    if (!this.gradientsReady) throw new Error("applyGradients() needs gradients first: call backward() (after forward()) or gradients(); each set is applied once");
+    if (!this.gradientsReady)
+      throw new Error("applyGradients() needs gradients first: call backward() (after forward()) or gradients(); each set is applied once");
     if (!this.engine.gradientsFinite()) {
       this.gradientsReady = false;
-      throw new Error("applyGradients(): a gradient is not finite, so no update was applied (the weights are unchanged); check the loss for log(0) or a division by zero");
+      throw new Error(
+        "applyGradients(): a gradient is not finite, so no update was applied (the weights are unchanged); check the loss for log(0) or a division by zero",
+      );
     }
     this.engine.applyStep();
     this.gradientsReady = false;
@@ -157,11 +178,16 @@ export class Model<A extends Float32Array | Float64Array> {
   predict(x: Batch | readonly Record<string, unknown>[]): A | Prediction[] {
     this.alive();
     if (isRowObjects(x)) {
-      if (!this.features) throw new TypeError("predict received row objects, but this network has no feature spec to encode them (create it with features from wasmlp/data's fitFeatures)");
+      if (!this.features)
+        throw new TypeError(
+          "predict received row objects, but this network has no feature spec to encode them (create it with features from wasmlp/data's fitFeatures)",
+        );
       const { x: encoded, kept } = this.features.encode(objectRows(x));
       if (kept.length < x.length) {
         const dropped = kept.findIndex((r, i) => r !== i);
-        throw new RangeError(`predict: row ${dropped < 0 ? kept.length : dropped} has a missing value; a spec fitted with onMissing "drop" cannot predict it (fit with onMissing "fill")`);
+        throw new RangeError(
+          `predict: row ${dropped < 0 ? kept.length : dropped} has a missing value; a spec fitted with onMissing "drop" cannot predict it (fit with onMissing "fill")`,
+        );
       }
       return this.features.decode(this.predict(encoded));
     }
@@ -255,7 +281,9 @@ export class Model<A extends Float32Array | Float64Array> {
       // The last samples, before any shuffling (as Keras).
       const keep = Math.floor(m * (1 - settings.validationSplit));
       if (keep < 1 || keep === m) {
-        throw new RangeError(`validationSplit ${settings.validationSplit} of ${m} samples leaves ${keep} to train on and ${m - keep} to validate; both must be at least 1`);
+        throw new RangeError(
+          `validationSplit ${settings.validationSplit} of ${m} samples leaves ${keep} to train on and ${m - keep} to validate; both must be at least 1`,
+        );
       }
       const [n, o] = [this.inputSize, this.outputSize];
       validation = { x: data.subarray(keep * n, m * n), y: targets.subarray(keep * o, m * o), m: m - keep };
@@ -282,28 +310,36 @@ export class Model<A extends Float32Array | Float64Array> {
     if (sampleWeight === undefined && classWeight === undefined) return null;
     const w = new Float32Array(m).fill(1);
     if (sampleWeight !== undefined) {
-      if (!ArrayBuffer.isView(sampleWeight) && !Array.isArray(sampleWeight)) throw new TypeError(`sampleWeight must be an array of ${m} numbers, received ${describe(sampleWeight)}`);
+      if (!ArrayBuffer.isView(sampleWeight) && !Array.isArray(sampleWeight))
+        throw new TypeError(`sampleWeight must be an array of ${m} numbers, received ${describe(sampleWeight)}`);
       if (sampleWeight.length !== m) throw new RangeError(`sampleWeight has ${sampleWeight.length} values, expected one per sample (${m})`);
       for (let i = 0; i < m; i++) {
         const v = sampleWeight[i];
-        if (typeof v !== "number" || !Number.isFinite(v) || v < 0 || v > F32_MAX) throw new RangeError(`sampleWeight[${i}] is ${describe(v)}; sample weights must be finite and non-negative`);
+        if (typeof v !== "number" || !Number.isFinite(v) || v < 0 || v > F32_MAX)
+          throw new RangeError(`sampleWeight[${i}] is ${describe(v)}; sample weights must be finite and non-negative`);
         w[i] = v;
       }
     }
     if (classWeight !== undefined) {
       const k = this.outputSize;
-      if (k < 2 || this.lossName === "binary-crossentropy") throw new RangeError(`classWeight needs a classifier with several softmax outputs (categorical-crossentropy); this network has ${k} ${this.lossName} output${k === 1 ? "" : "s"}`);
+      if (k < 2 || this.lossName === "binary-crossentropy")
+        throw new RangeError(
+          `classWeight needs a classifier with several softmax outputs (categorical-crossentropy); this network has ${k} ${this.lossName} output${k === 1 ? "" : "s"}`,
+        );
       const byClass = new Float32Array(k).fill(1);
       // { class: weight } (classes not named weigh 1), or one weight per class in class order.
       const list = Array.isArray(classWeight) || (ArrayBuffer.isView(classWeight) && !(classWeight instanceof DataView));
       if (list && (classWeight as ArrayLike<unknown>).length !== k) {
-        throw new RangeError(`classWeight has ${(classWeight as ArrayLike<unknown>).length} values, expected one per class (${k}), or an object { class: weight }`);
+        throw new RangeError(
+          `classWeight has ${(classWeight as ArrayLike<unknown>).length} values, expected one per class (${k}), or an object { class: weight }`,
+        );
       }
       if (!list) checkObject("classWeight", classWeight);
       for (const [key, v] of Object.entries(classWeight)) {
         const c = Number(key);
         if (!Number.isInteger(c) || c < 0 || c >= k) throw new RangeError(`classWeight names class ${key}; classes are 0 to ${k - 1}`);
-        if (typeof v !== "number" || !Number.isFinite(v) || v < 0) throw new RangeError(`classWeight[${key}] is ${describe(v)}; class weights must be finite and non-negative`);
+        if (typeof v !== "number" || !Number.isFinite(v) || v < 0)
+          throw new RangeError(`classWeight[${key}] is ${describe(v)}; class weights must be finite and non-negative`);
         byClass[c] = v;
       }
       for (let i = 0; i < m; i++) {
@@ -333,8 +369,11 @@ export class Model<A extends Float32Array | Float64Array> {
     const sizes = [...this.spec.tensorSizes, ...this.spec.movingSizes];
     const names = this.tensorNames();
     if (!Array.isArray(weights) || weights.length !== sizes.length) {
-      const extra = sizes.length > 2 * this.layers.length ? ", then γ and β of each normalized layer and the moving mean and variance of each batch-normalized one" : "";
-      throw new RangeError(`setWeights expects ${sizes.length} arrays (W and b for each of ${this.layers.length} layers${extra}), received ${describe(weights)}`);
+      const extra =
+        sizes.length > 2 * this.layers.length ? ", then γ and β of each normalized layer and the moving mean and variance of each batch-normalized one" : "";
+      throw new RangeError(
+        `setWeights expects ${sizes.length} arrays (W and b for each of ${this.layers.length} layers${extra}), received ${describe(weights)}`,
+      );
     }
     weights.forEach((value, i) => {
       const w = value as ArrayLike<unknown>;
@@ -344,7 +383,10 @@ export class Model<A extends Float32Array | Float64Array> {
       for (let j = 0; j < w.length; j++) {
         const v = w[j];
         if (typeof v !== "number" || !Number.isFinite(v)) throw new RangeError(`weights[${i}][${j}] ${what} is ${describe(v)}; weights must be finite numbers`);
-        if (Math.abs(v) > F32_MAX) throw new RangeError(`weights[${i}][${j}] ${what} is ${v}, beyond float32's range (±${F32_MAX.toPrecision(5)}); weights must be finite float32 numbers`);
+        if (Math.abs(v) > F32_MAX)
+          throw new RangeError(
+            `weights[${i}][${j}] ${what} is ${v}, beyond float32's range (±${F32_MAX.toPrecision(5)}); weights must be finite float32 numbers`,
+          );
         if (v < 0 && names[i].startsWith("moving variance")) throw new RangeError(`weights[${i}][${j}] ${what} is ${v}; a variance must be non-negative`);
         if (v !== 0 && i < 2 * this.layers.length && i % 2 === 1 && !this.layers[i >> 1].useBias) {
           throw new RangeError(`weights[${i}][${j}] ${what} is ${v}, but layer ${i >> 1} has no bias (useBias false): its b must be all zeros`);
@@ -437,8 +479,13 @@ export class Model<A extends Float32Array | Float64Array> {
 
   /** A one-line summary: "Network(784 → 128 relu → 10 softmax; loss …; optimizer; N parameters)". */
   toString(): string {
-    const sizes = [String(this.inputSize), ...this.layers.map((l) =>
-      `${l.units}${l.normalization ? ` ${l.normalization.type}-norm` : ""} ${l.activation}${l.dropout > 0 ? ` (dropout ${l.dropout})` : ""}${l.useBias ? "" : " (no bias)"}`)].join(" → ");
+    const sizes = [
+      String(this.inputSize),
+      ...this.layers.map(
+        (l) =>
+          `${l.units}${l.normalization ? ` ${l.normalization.type}-norm` : ""} ${l.activation}${l.dropout > 0 ? ` (dropout ${l.dropout})` : ""}${l.useBias ? "" : " (no bias)"}`,
+      ),
+    ].join(" → ");
     return `${this.className}(${sizes}; loss ${this.lossName}; ${describeOptimizer(this.optimizer)}; ${this.parameterCount.toLocaleString("en-US")} parameters)`;
   }
 
@@ -448,8 +495,12 @@ export class Model<A extends Float32Array | Float64Array> {
   private tensorNames(): string[] {
     const { layers, gammaIndex, movingIndex } = this.spec;
     const names = layers.flatMap((_, l) => [`W of layer ${l}`, `b of layer ${l}`]);
-    layers.forEach((_, l) => { if (gammaIndex[l] >= 0) names.push(`γ of layer ${l}`, `β of layer ${l}`); });
-    layers.forEach((_, l) => { if (movingIndex[l] >= 0) names.push(`moving mean of layer ${l}`, `moving variance of layer ${l}`); });
+    layers.forEach((_, l) => {
+      if (gammaIndex[l] >= 0) names.push(`γ of layer ${l}`, `β of layer ${l}`);
+    });
+    layers.forEach((_, l) => {
+      if (movingIndex[l] >= 0) names.push(`moving mean of layer ${l}`, `moving variance of layer ${l}`);
+    });
     return names;
   }
 

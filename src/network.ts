@@ -32,7 +32,10 @@ export class Network extends Model<Float32Array> {
    * quantized per sample (docs/quantization.md); this network is unchanged.
    */
   quantize(options?: QuantizeOptions): QuantizedNetwork {
-    return quantizeNetwork({ inputSize: this.inputSize, inputShape: this.inputShape, lossName: this.lossName, layers: foldedLayers(this), features: this.features }, options);
+    return quantizeNetwork(
+      { inputSize: this.inputSize, inputShape: this.inputShape, lossName: this.lossName, layers: foldedLayers(this), features: this.features },
+      options,
+    );
   }
 
   /** Rebuilds a network from toJSON()'s object (or its JSON text), validating every field. */
@@ -56,8 +59,11 @@ function foldedLayers(net: Network): QuantizeSource["layers"] {
     const base = { units: l.units, activation: l.activation, alpha: l.alpha, normalization: l.normalization, weights: w[2 * i], bias: w[2 * i + 1] };
     const stats = moving[i];
     if (!stats || !l.normalization) return base;
-    const [gamma, beta] = gammaBeta[i]!, [mean, variance] = stats;
-    const inputs = net.inputSizeOf(i), W = new Float64Array(l.units * inputs), b = new Float64Array(l.units);
+    const [gamma, beta] = gammaBeta[i]!,
+      [mean, variance] = stats;
+    const inputs = net.inputSizeOf(i),
+      W = new Float64Array(l.units * inputs),
+      b = new Float64Array(l.units);
     for (let j = 0; j < l.units; j++) {
       const scale = gamma[j] / Math.sqrt(variance[j] + l.normalization.epsilon);
       for (let p = 0; p < inputs; p++) W[j * inputs + p] = scale * base.weights[j * inputs + p];

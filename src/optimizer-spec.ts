@@ -20,12 +20,14 @@ export type OptimizerSpec = (
   | { type: "adamw"; learningRate: number; beta1: number; beta2: number; epsilon: number; weightDecay: number }
   | { type: "rmsprop"; learningRate: number; rho: number; epsilon: number }
   | { type: "adagrad"; learningRate: number; initialAccumulatorValue: number; epsilon: number }
-) & OptimizerCommon;
+) &
+  OptimizerCommon;
 
 export type SpecOf<T extends OptimizerSpec["type"]> = Extract<OptimizerSpec, { type: T }>;
 
 /** An optimizer's name (its defaults), or its type with any of its settings; learningRate may be a schedule. */
 export type OptimizerOptions =
   | OptimizerSpec["type"]
-  | { [T in OptimizerSpec["type"]]: { type: T } & Partial<Omit<SpecOf<T>, "type" | "learningRate">> & { learningRate?: number | Schedule } }[OptimizerSpec["type"]];
-
+  | {
+      [T in OptimizerSpec["type"]]: { type: T } & Partial<Omit<SpecOf<T>, "type" | "learningRate">> & { learningRate?: number | Schedule };
+    }[OptimizerSpec["type"]];

@@ -31,7 +31,11 @@ const sgd: OptimizerOp<Spec<"sgd">> = {
   stateVectors: [],
   kernel: { name: "sgd_step", signature: "sppf", cost: "cheap" },
   kernels: { step: (k, n, g, w, _s, o) => k.sgd_step(n, g, w, o.learningRate) },
-  reference: { step(w, g, _s, o) { for (let j = 0; j < w.length; j++) w[j] -= o.learningRate * g[j]; } },
+  reference: {
+    step(w, g, _s, o) {
+      for (let j = 0; j < w.length; j++) w[j] -= o.learningRate * g[j];
+    },
+  },
 };
 
 const momentum: OptimizerOp<Spec<"momentum">> = {
@@ -41,7 +45,12 @@ const momentum: OptimizerOp<Spec<"momentum">> = {
   kernel: { name: "momentum_step", signature: "spppff", cost: "cheap" },
   kernels: { step: (k, n, g, w, s, o) => k.momentum_step(n, g, w, s[0], o.learningRate, o.momentum) },
   reference: {
-    step(w, g, [v], o) { for (let j = 0; j < w.length; j++) { v[j] = o.momentum * v[j] - o.learningRate * g[j]; w[j] += v[j]; } },
+    step(w, g, [v], o) {
+      for (let j = 0; j < w.length; j++) {
+        v[j] = o.momentum * v[j] - o.learningRate * g[j];
+        w[j] += v[j];
+      }
+    },
   },
 };
 
@@ -56,7 +65,8 @@ const adam: OptimizerOp<Spec<"adam">> = {
   },
   reference: {
     step(w, g, [mo, ve], o, t) {
-      const c1 = 1 / (1 - o.beta1 ** t), c2 = 1 / (1 - o.beta2 ** t);
+      const c1 = 1 / (1 - o.beta1 ** t),
+        c2 = 1 / (1 - o.beta2 ** t);
       for (let j = 0; j < w.length; j++) {
         mo[j] = o.beta1 * mo[j] + (1 - o.beta1) * g[j];
         ve[j] = o.beta2 * ve[j] + (1 - o.beta2) * g[j] * g[j];
@@ -74,7 +84,10 @@ const nesterov: OptimizerOp<Spec<"nesterov">> = {
   kernels: { step: (k, n, g, w, s, o) => k.nesterov_step(n, g, w, s[0], o.learningRate, o.momentum) },
   reference: {
     step(w, g, [v], o) {
-      for (let j = 0; j < w.length; j++) { v[j] = o.momentum * v[j] - o.learningRate * g[j]; w[j] += o.momentum * v[j] - o.learningRate * g[j]; }
+      for (let j = 0; j < w.length; j++) {
+        v[j] = o.momentum * v[j] - o.learningRate * g[j];
+        w[j] += o.momentum * v[j] - o.learningRate * g[j];
+      }
     },
   },
 };
@@ -107,7 +120,10 @@ const rmsprop: OptimizerOp<Spec<"rmsprop">> = {
   kernels: { step: (k, n, g, w, s, o) => k.rmsprop_step(n, g, w, s[0], o.learningRate, 1 - o.rho, o.epsilon) },
   reference: {
     step(w, g, [v], o) {
-      for (let j = 0; j < w.length; j++) { v[j] = o.rho * v[j] + (1 - o.rho) * g[j] * g[j]; w[j] -= (o.learningRate * g[j]) / (Math.sqrt(v[j]) + o.epsilon); }
+      for (let j = 0; j < w.length; j++) {
+        v[j] = o.rho * v[j] + (1 - o.rho) * g[j] * g[j];
+        w[j] -= (o.learningRate * g[j]) / (Math.sqrt(v[j]) + o.epsilon);
+      }
     },
   },
 };
@@ -121,7 +137,10 @@ const adagrad: OptimizerOp<Spec<"adagrad">> = {
   kernels: { step: (k, n, g, w, s, o) => k.adagrad_step(n, g, w, s[0], o.learningRate, o.epsilon) },
   reference: {
     step(w, g, [acc], o) {
-      for (let j = 0; j < w.length; j++) { acc[j] += g[j] * g[j]; w[j] -= (o.learningRate * g[j]) / Math.sqrt(acc[j] + o.epsilon); }
+      for (let j = 0; j < w.length; j++) {
+        acc[j] += g[j] * g[j];
+        w[j] -= (o.learningRate * g[j]) / Math.sqrt(acc[j] + o.epsilon);
+      }
     },
   },
 };

@@ -68,7 +68,8 @@ export interface QuantizedModelJSON {
  * half to even, in [−127, 127]. A row of zeros gets scale 1 and q 0 (its outputs are its bias).
  */
 export function quantizeWeights(w: ArrayLike<number>, units: number, inputs: number, what: string): { weights: Int8Array; scales: Float32Array } {
-  const q = new Int8Array(units * inputs), scales = new Float32Array(units);
+  const q = new Int8Array(units * inputs),
+    scales = new Float32Array(units);
   let any = false;
   for (let j = 0; j < units; j++) {
     let max = 0;
@@ -77,7 +78,10 @@ export function quantizeWeights(w: ArrayLike<number>, units: number, inputs: num
       if (!Number.isFinite(v)) throw new RangeError(`cannot quantize ${what}: W[${j}][${p}] is ${v}; weights must be finite`);
       max = Math.max(max, Math.abs(v));
     }
-    if (max === 0) { scales[j] = 1; continue; }
+    if (max === 0) {
+      scales[j] = 1;
+      continue;
+    }
     any = true;
     const s = Math.fround(max / 127);
     scales[j] = s;
@@ -129,10 +133,14 @@ export function quantizeNetwork(src: QuantizeSource, options: QuantizeOptions = 
 export function quantizeLayers(src: QuantizeSource): QuantizedLayer[] {
   let inputs = src.inputSize;
   return src.layers.map((l, i) => {
-    if (l.normalization) throw new RangeError(`cannot quantize layers[${i}]: it is ${describeNorm(l.normalization)}-normalized, which depends on each sample; int8 inference supports dense layers, batch-normalized ones folded in`);
+    if (l.normalization)
+      throw new RangeError(
+        `cannot quantize layers[${i}]: it is ${describeNorm(l.normalization)}-normalized, which depends on each sample; int8 inference supports dense layers, batch-normalized ones folded in`,
+      );
     const { weights, scales } = quantizeWeights(l.weights, l.units, inputs, `layers[${i}]`);
     const bias = Float32Array.from(l.bias);
-    for (let j = 0; j < bias.length; j++) if (!Number.isFinite(bias[j])) throw new RangeError(`cannot quantize layers[${i}]: b[${j}] is ${bias[j]}; biases must be finite`);
+    for (let j = 0; j < bias.length; j++)
+      if (!Number.isFinite(bias[j])) throw new RangeError(`cannot quantize layers[${i}]: b[${j}] is ${bias[j]}; biases must be finite`);
     const layer: QuantizedLayer = { units: l.units, inputs, activation: l.activation, alpha: l.alpha, weights, scales, bias };
     inputs = l.units;
     return layer;
@@ -166,7 +174,14 @@ export class QuantizedNetwork {
   private disposed = false;
 
   /** @internal Use Network.quantize() or QuantizedNetwork.fromJSON. */
-  constructor(inputSize: number, inputShape: readonly number[] | undefined, loss: Loss, layers: QuantizedLayer[], activations: ActivationType = "int16", features?: FeatureSpec) {
+  constructor(
+    inputSize: number,
+    inputShape: readonly number[] | undefined,
+    loss: Loss,
+    layers: QuantizedLayer[],
+    activations: ActivationType = "int16",
+    features?: FeatureSpec,
+  ) {
     this.inputSize = inputSize;
     this.features = features;
     this.inputShape = inputShape === undefined ? undefined : Object.freeze([...inputShape]);
@@ -181,11 +196,17 @@ export class QuantizedNetwork {
     try {
       this.params = layers.map((l) => {
         const padded = padRows(l.weights, l.units, l.inputs);
-        const w = heap.alloc(padded.length); made.push(w);
-        const sw = heap.alloc(4 * l.units); made.push(sw);
-        const bias = heap.alloc(4 * l.units); made.push(bias);
+        const w = heap.alloc(padded.length);
+        made.push(w);
+        const sw = heap.alloc(4 * l.units);
+        made.push(sw);
+        const bias = heap.alloc(4 * l.units);
+        made.push(bias);
         let rs = 0;
-        if (this.relaxed) { rs = heap.alloc(4 * l.units); made.push(rs); }
+        if (this.relaxed) {
+          rs = heap.alloc(4 * l.units);
+          made.push(rs);
+        }
         const buf = heap.memory.buffer;
         new Int8Array(buf, w, padded.length).set(padded);
         new Float32Array(buf, sw, l.units).set(l.scales);
@@ -228,7 +249,8 @@ export class QuantizedNetwork {
     checkTargetRange("y", t, n, this.lossName);
     const loss = lossOps[this.lossName].reference;
     const elementwise = this.lossName === "binary-crossentropy" || n === 1;
-    let sum = 0, correct = 0;
+    let sum = 0,
+      correct = 0;
     for (let start = 0; start < m; start += CHUNK_ROWS) {
       const rows = Math.min(CHUNK_ROWS, m - start);
       const out = this.forward(x, data, start, rows);
@@ -237,9 +259,10 @@ export class QuantizedNetwork {
       sum += loss.sum(rows, n, out, yt);
       for (let i = 0; i < rows; i++) {
         if (elementwise) {
-          for (let j = 0; j < n; j++) if ((out[i * n + j] >= 0.5) === (yt[i * n + j] >= 0.5)) correct++;
+          for (let j = 0; j < n; j++) if (out[i * n + j] >= 0.5 === yt[i * n + j] >= 0.5) correct++;
         } else {
-          let best = 0, want = 0;
+          let best = 0,
+            want = 0;
           for (let j = 1; j < n; j++) {
             if (out[i * n + j] > out[i * n + best]) best = j;
             if (yt[i * n + j] > yt[i * n + want]) want = j;
@@ -269,7 +292,8 @@ export class QuantizedNetwork {
     let prev = b.x;
     const r = this.relaxed;
     for (let l = 0; l < this.layers.length; l++) {
-      const layer = this.layers[l], p = this.params[l];
+      const layer = this.layers[l],
+        p = this.params[l];
       if (r) r.quantize_rows7(rows, layer.inputs, prev, b.q, b.sx, b.zx);
       else k.quantize_rows(rows, layer.inputs, prev, b.q, b.sx, p.range);
       if (l === 0) {
@@ -322,9 +346,12 @@ export class QuantizedNetwork {
       loss: this.lossName,
       activations: this.activations,
       layers: this.layers.map((l) => ({
-        units: l.units, activation: l.activation, ...(l.activation === "leaky-relu" ? { alpha: l.alpha } : {}),
+        units: l.units,
+        activation: l.activation,
+        ...(l.activation === "leaky-relu" ? { alpha: l.alpha } : {}),
         weights: bytesToBase64(new Uint8Array(l.weights.buffer, l.weights.byteOffset, l.weights.byteLength)),
-        scales: encodeFloat32(l.scales), bias: encodeFloat32(l.bias),
+        scales: encodeFloat32(l.scales),
+        bias: encodeFloat32(l.bias),
       })),
       ...(this.features === undefined ? {} : { features: this.features.toJSON() }),
     };
@@ -345,21 +372,37 @@ export class QuantizedNetwork {
   }
 
   /** Always throws: a quantized network is inference-only; train the float Network and quantize it again. @throws {Error} Always. */
-  fit(): never { throw new Error(`fit() ${TRAINING_REFUSED}`); }
+  fit(): never {
+    throw new Error(`fit() ${TRAINING_REFUSED}`);
+  }
   /** Always throws: a quantized network is inference-only. @throws {Error} Always. */
-  trainBatch(): never { throw new Error(`trainBatch() ${TRAINING_REFUSED}`); }
+  trainBatch(): never {
+    throw new Error(`trainBatch() ${TRAINING_REFUSED}`);
+  }
   /** Always throws: a quantized network is inference-only (predict() runs it). @throws {Error} Always. */
-  forwardPass(): never { throw new Error(`forward() ${TRAINING_REFUSED}`); }
+  forwardPass(): never {
+    throw new Error(`forward() ${TRAINING_REFUSED}`);
+  }
   /** Always throws: a quantized network is inference-only. @throws {Error} Always. */
-  backward(): never { throw new Error(`backward() ${TRAINING_REFUSED}`); }
+  backward(): never {
+    throw new Error(`backward() ${TRAINING_REFUSED}`);
+  }
   /** Always throws: a quantized network is inference-only. @throws {Error} Always. */
-  gradients(): never { throw new Error(`gradients() ${TRAINING_REFUSED}`); }
+  gradients(): never {
+    throw new Error(`gradients() ${TRAINING_REFUSED}`);
+  }
   /** Always throws: a quantized network is inference-only. @throws {Error} Always. */
-  applyGradients(): never { throw new Error(`applyGradients() ${TRAINING_REFUSED}`); }
+  applyGradients(): never {
+    throw new Error(`applyGradients() ${TRAINING_REFUSED}`);
+  }
   /** Always throws: its weights are fixed; set them on the float Network and quantize it again. @throws {Error} Always. */
-  setWeights(): never { throw new Error(`setWeights() ${TRAINING_REFUSED}`); }
+  setWeights(): never {
+    throw new Error(`setWeights() ${TRAINING_REFUSED}`);
+  }
   /** Always throws: the network is quantized already. @throws {Error} Always. */
-  quantize(): never { throw new Error("quantize(): this network is quantized already"); }
+  quantize(): never {
+    throw new Error("quantize(): this network is quantized already");
+  }
 
   /** Frees its memory; every later call throws. */
   dispose(): void {
@@ -396,28 +439,49 @@ export function bytesToBase64(bytes: Uint8Array): string {
 }
 
 /** Every field a quantized model file may hold, with the version that introduced it (src/file-version.ts). */
-const QUANTIZED_FIELDS: FieldVersions = new Map([...["format", "version", "inputSize", "inputShape", "loss", "activations", "layers"].map((k): [string, number] => [k, 1]), ["features", 2]]);
+const QUANTIZED_FIELDS: FieldVersions = new Map([
+  ...["format", "version", "inputSize", "inputShape", "loss", "activations", "layers"].map((k): [string, number] => [k, 1]),
+  ["features", 2],
+]);
 const LAYER_KEYS = ["units", "activation", "alpha", "weights", "scales", "bias"] as const;
 
 /** Validates a quantized model file: sizes, scales finite and > 0, int8 in [−127, 127], biases finite. */
-export function parseQuantizedJSON(json: unknown): { inputSize: number; inputShape: number[] | undefined; loss: Loss; activations: ActivationType; layers: QuantizedLayer[]; features: FeatureSpec | undefined } {
+export function parseQuantizedJSON(json: unknown): {
+  inputSize: number;
+  inputShape: number[] | undefined;
+  loss: Loss;
+  activations: ActivationType;
+  layers: QuantizedLayer[];
+  features: FeatureSpec | undefined;
+} {
   let data = json;
   if (typeof json === "string") {
-    try { data = JSON.parse(json); } catch (e) { throw new SyntaxError(`quantized model file is not valid JSON: ${(e as Error).message}`); }
+    try {
+      data = JSON.parse(json);
+    } catch (e) {
+      throw new SyntaxError(`quantized model file is not valid JSON: ${(e as Error).message}`);
+    }
   }
   checkObject("model", data);
-  if (data.format !== QUANTIZED_FORMAT) throw new RangeError(`not a wasmlp quantized model: format is ${describe(data.format)}, expected "${QUANTIZED_FORMAT}"${data.format === "wasmlp-model" ? " (a float model: load it with Network.fromJSON)" : ""}`);
+  if (data.format !== QUANTIZED_FORMAT)
+    throw new RangeError(
+      `not a wasmlp quantized model: format is ${describe(data.format)}, expected "${QUANTIZED_FORMAT}"${data.format === "wasmlp-model" ? " (a float model: load it with Network.fromJSON)" : ""}`,
+    );
   checkFileFields("model", data, QUANTIZED_FIELDS, checkFileVersion("model", data.version, QUANTIZED_VERSION));
   const inputSize = checkInt("model.inputSize", data.inputSize, 1, 1 << 16);
   let inputShape: number[] | undefined;
   if (data.inputShape !== undefined) {
     if (!Array.isArray(data.inputShape)) throw new TypeError(`model.inputShape must be an array of integers, received ${describe(data.inputShape)}`);
     inputShape = data.inputShape.map((d, i) => checkInt(`model.inputShape[${i}]`, d, 1));
-    if (inputShape.reduce((a, b) => a * b, 1) !== inputSize) throw new RangeError(`model.inputShape ${JSON.stringify(inputShape)} has ${inputShape.reduce((a, b) => a * b, 1)} values, expected inputSize ${inputSize}`);
+    if (inputShape.reduce((a, b) => a * b, 1) !== inputSize)
+      throw new RangeError(
+        `model.inputShape ${JSON.stringify(inputShape)} has ${inputShape.reduce((a, b) => a * b, 1)} values, expected inputSize ${inputSize}`,
+      );
   }
   const loss = checkOneOf("model.loss", data.loss, LOSSES);
   const activations = checkOneOf("model.activations", data.activations, ACTIVATION_TYPES);
-  if (!Array.isArray(data.layers) || data.layers.length === 0) throw new RangeError(`model.layers must be a non-empty array, received ${describe(data.layers)}`);
+  if (!Array.isArray(data.layers) || data.layers.length === 0)
+    throw new RangeError(`model.layers must be a non-empty array, received ${describe(data.layers)}`);
   let inputs = inputSize;
   const count = data.layers.length;
   const layers = data.layers.map((raw: unknown, i: number): QuantizedLayer => {
@@ -427,7 +491,8 @@ export function parseQuantizedJSON(json: unknown): { inputSize: number; inputSha
     const units = checkInt(`${at}.units`, raw.units, 1, 1 << 16);
     const activation = checkOneOf(`${at}.activation`, raw.activation, ACTIVATIONS);
     if (activation === "softmax" && i !== count - 1) throw new RangeError(`${at}.activation is softmax, which only the output layer may have`);
-    if (raw.alpha !== undefined && activation !== "leaky-relu") throw new TypeError(`${at}.alpha applies to "leaky-relu" only, but the activation is "${activation}"`);
+    if (raw.alpha !== undefined && activation !== "leaky-relu")
+      throw new TypeError(`${at}.alpha applies to "leaky-relu" only, but the activation is "${activation}"`);
     const alpha = activation === "leaky-relu" ? checkAlpha(`${at}.alpha`, raw.alpha) : 0;
     const bytes = decodeBytes(`${at}.weights`, raw.weights, units * inputs);
     const weights = new Int8Array(bytes.buffer, bytes.byteOffset, bytes.length);
@@ -435,7 +500,8 @@ export function parseQuantizedJSON(json: unknown): { inputSize: number; inputSha
       if (weights[p] === -128) throw new RangeError(`${at}.weights[${p}] is -128, outside the symmetric int8 range [-127, 127] quantize() writes`);
     }
     const scales = decodeFloat32(`${at}.scales`, raw.scales, units);
-    for (let j = 0; j < units; j++) if (!(scales[j] > 0)) throw new RangeError(`${at}.scales[${j}] is ${scales[j]}; every scale must be finite and greater than 0`);
+    for (let j = 0; j < units; j++)
+      if (!(scales[j] > 0)) throw new RangeError(`${at}.scales[${j}] is ${scales[j]}; every scale must be finite and greater than 0`);
     const bias = decodeFloat32(`${at}.bias`, raw.bias, units);
     const layer: QuantizedLayer = { units, inputs, activation, alpha, weights, scales, bias };
     inputs = units;
@@ -444,7 +510,9 @@ export function parseQuantizedJSON(json: unknown): { inputSize: number; inputSha
   const features = data.features === undefined ? undefined : new FeatureSpec(data.features, "model.features");
   const outputs = layers[layers.length - 1].units;
   if (features && (features.inputSize !== inputSize || features.outputSize !== outputs)) {
-    throw new RangeError(`model.features encode ${features.inputSize} inputs and ${features.outputSize} outputs, but the network has ${inputSize} inputs and ${outputs} outputs`);
+    throw new RangeError(
+      `model.features encode ${features.inputSize} inputs and ${features.outputSize} outputs, but the network has ${inputSize} inputs and ${outputs} outputs`,
+    );
   }
   return { inputSize, inputShape, loss, activations, layers, features };
 }
@@ -462,6 +530,7 @@ function decodeBytes(name: string, text: unknown, expected: number): Uint8Array 
   } catch {
     throw new RangeError(`${name} is not valid base64`);
   }
-  if (bytes.length !== expected) throw new RangeError(`${name} holds ${bytes.length.toLocaleString("en-US")} int8 values, expected ${expected.toLocaleString("en-US")} (units × inputs)`);
+  if (bytes.length !== expected)
+    throw new RangeError(`${name} holds ${bytes.length.toLocaleString("en-US")} int8 values, expected ${expected.toLocaleString("en-US")} (units × inputs)`);
   return bytes;
 }

@@ -17,7 +17,10 @@ export class Random {
       z = Math.imul(z ^ (z >>> 15), 0x735a2d97);
       return (z ^ (z >>> 15)) >>> 0;
     };
-    this.a = next(); this.b = next(); this.c = next(); this.d = next();
+    this.a = next();
+    this.b = next();
+    this.c = next();
+    this.d = next();
     for (let i = 0; i < 12; i++) this.uint32();
   }
 
@@ -55,7 +58,9 @@ export class Random {
   shuffle(indices: Uint32Array): void {
     for (let i = indices.length - 1; i > 0; i--) {
       const j = Math.floor(this.float() * (i + 1));
-      const t = indices[i]; indices[i] = indices[j]; indices[j] = t;
+      const t = indices[i];
+      indices[i] = indices[j];
+      indices[j] = t;
     }
   }
 }

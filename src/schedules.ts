@@ -51,16 +51,24 @@ export function parseSchedule(value: unknown, where = "optimizer.learningRate"):
   const warm = value.warmupSteps === undefined ? {} : { warmupSteps: checkInt(`${where}.warmupSteps`, value.warmupSteps, 0) };
   const rate = (key: string) => checkNumber(`${where}.${key}`, value[key], 0, Infinity, true);
   if (type === "exponential") {
-    if (value.staircase !== undefined && typeof value.staircase !== "boolean") throw new TypeError(`${where}.staircase must be true or false, received ${describe(value.staircase)}`);
+    if (value.staircase !== undefined && typeof value.staircase !== "boolean")
+      throw new TypeError(`${where}.staircase must be true or false, received ${describe(value.staircase)}`);
     return {
-      type, initialLearningRate: rate("initialLearningRate"), decaySteps: checkInt(`${where}.decaySteps`, value.decaySteps, 1),
-      decayRate: checkNumber(`${where}.decayRate`, value.decayRate, 0, 1, true), ...(value.staircase === undefined ? {} : { staircase: value.staircase }), ...warm,
+      type,
+      initialLearningRate: rate("initialLearningRate"),
+      decaySteps: checkInt(`${where}.decaySteps`, value.decaySteps, 1),
+      decayRate: checkNumber(`${where}.decayRate`, value.decayRate, 0, 1, true),
+      ...(value.staircase === undefined ? {} : { staircase: value.staircase }),
+      ...warm,
     };
   }
   if (type === "cosine") {
     return {
-      type, initialLearningRate: rate("initialLearningRate"), decaySteps: checkInt(`${where}.decaySteps`, value.decaySteps, 1),
-      ...(value.alpha === undefined ? {} : { alpha: checkNumber(`${where}.alpha`, value.alpha, 0, 1) }), ...warm,
+      type,
+      initialLearningRate: rate("initialLearningRate"),
+      decaySteps: checkInt(`${where}.decaySteps`, value.decaySteps, 1),
+      ...(value.alpha === undefined ? {} : { alpha: checkNumber(`${where}.alpha`, value.alpha, 0, 1) }),
+      ...warm,
     };
   }
   const { boundaries, values } = value;

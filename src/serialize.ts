@@ -32,7 +32,9 @@ export function decodeFloat32(name: string, text: unknown, expected: number): Fl
     const n = (v: number): string => v.toLocaleString("en-US");
     const want = `${n(expected)} float32 values (${n(expected * 4)} bytes)`;
     if (bytes.length % 4 !== 0) {
-      throw new RangeError(`${name} decodes to ${n(bytes.length)} bytes, not a whole number of 4-byte float32 values: the text is truncated or damaged (expected ${want})`);
+      throw new RangeError(
+        `${name} decodes to ${n(bytes.length)} bytes, not a whole number of 4-byte float32 values: the text is truncated or damaged (expected ${want})`,
+      );
     }
     throw new RangeError(`${name} holds ${n(bytes.length / 4)} float32 values, expected ${want}`);
   }

@@ -9,7 +9,17 @@ import { checkInt, checkKeys, checkNumber, checkObject, checkOneOf, describe, gi
 /** Rows per chunk for predict/evaluate, so memory stays bounded on large inputs. */
 export const INFER_ROWS = 1024;
 const FIT_KEYS = [
-  "sampleWeight", "classWeight", "epochs", "batchSize", "shuffle", "validationData", "validationSplit", "initialEpoch", "earlyStopping", "onEpochEnd", "onBatchEnd",
+  "sampleWeight",
+  "classWeight",
+  "epochs",
+  "batchSize",
+  "shuffle",
+  "validationData",
+  "validationSplit",
+  "initialEpoch",
+  "earlyStopping",
+  "onEpochEnd",
+  "onBatchEnd",
 ] as const;
 const EARLY_STOPPING_KEYS = ["monitor", "patience", "minDelta", "restoreBestWeights"] as const;
 const MONITORS: readonly Monitor[] = ["loss", "accuracy", "valLoss", "valAccuracy"];
@@ -29,8 +39,15 @@ export interface BatchResult {
 
 /** Forward a batch already validated (rows of `order` from `start`, or contiguous) into slot 0. */
 export function forwardLoss<A extends Float32Array | Float64Array>(
-  t: Trainee<A>, x: Float32Array, y: Float32Array, order: Uint32Array | null, start: number, m: number, training = false,
-  weights: Float32Array | null = null, xLoaded = false,
+  t: Trainee<A>,
+  x: Float32Array,
+  y: Float32Array,
+  order: Uint32Array | null,
+  start: number,
+  m: number,
+  training = false,
+  weights: Float32Array | null = null,
+  xLoaded = false,
 ): BatchResult {
   const e = t.engine;
   e.ensureRows(0, m);
@@ -49,8 +66,15 @@ export function forwardLoss<A extends Float32Array | Float64Array>(
  * `xLoaded`: the caller has already put these m samples into slot 0 (to check them there).
  */
 export function step<A extends Float32Array | Float64Array>(
-  t: Trainee<A>, x: Float32Array, y: Float32Array, order: Uint32Array | null, start: number, m: number, where: string,
-  weights: Float32Array | null = null, xLoaded = false,
+  t: Trainee<A>,
+  x: Float32Array,
+  y: Float32Array,
+  order: Uint32Array | null,
+  start: number,
+  m: number,
+  where: string,
+  weights: Float32Array | null = null,
+  xLoaded = false,
 ): BatchResult {
   const result = forwardLoss(t, x, y, order, start, m, true, weights, xLoaded);
   const loss = result.loss;
@@ -59,11 +83,15 @@ export function step<A extends Float32Array | Float64Array>(
   }
   t.engine.runBackwardLoss(m);
   if (!t.engine.gradientsFinite()) {
-    throw new Error(`${where}: the gradients became non-finite (the loss was ${loss}), so no update was applied (the weights are those from before this batch); try a smaller learning rate`);
+    throw new Error(
+      `${where}: the gradients became non-finite (the loss was ${loss}), so no update was applied (the weights are those from before this batch); try a smaller learning rate`,
+    );
   }
   if (!t.engine.batchStatsFinite()) {
     // A batch whose pre-activations reach ~1e19 has a variance beyond float32: folding it would make the moving variance ∞.
-    throw new Error(`${where}: a batch-normalized layer's batch variance overflowed float32 (its inputs are too large: a weight near float32's limit?), so no update was applied (the weights are those from before this batch)`);
+    throw new Error(
+      `${where}: a batch-normalized layer's batch variance overflowed float32 (its inputs are too large: a weight near float32's limit?), so no update was applied (the weights are those from before this batch)`,
+    );
   }
   t.engine.applyStep();
   return result;
@@ -74,9 +102,7 @@ export function step<A extends Float32Array | Float64Array>(
  * classifiers (several outputs, argmax), with `metrics`, also the confusion matrix and the
  * per-class precision, recall and F1.
  */
-export function evaluateRows<A extends Float32Array | Float64Array>(
-  t: Trainee<A>, x: Float32Array, y: Float32Array, m: number, metrics = false,
-): Evaluation {
+export function evaluateRows<A extends Float32Array | Float64Array>(t: Trainee<A>, x: Float32Array, y: Float32Array, m: number, metrics = false): Evaluation {
   const e = t.engine;
   const k = t.outputSize;
   const confusion = metrics && !elementwiseAccuracy(t) ? new Float64Array(k * k) : null;
@@ -99,12 +125,15 @@ export function evaluateRows<A extends Float32Array | Float64Array>(
 /** Precision, recall and F1 per class from a confusion matrix (rows: true class, columns: predicted). */
 export function classMetrics(confusion: ArrayLike<number>, k: number): Required<Omit<Evaluation, "loss" | "accuracy">> {
   const matrix = Array.from({ length: k }, (_, i) => Array.from({ length: k }, (_, j) => confusion[i * k + j]));
-  const precision: number[] = [], recall: number[] = [], f1: number[] = [];
+  const precision: number[] = [],
+    recall: number[] = [],
+    f1: number[] = [];
   for (let c = 0; c < k; c++) {
     const hit = matrix[c][c];
     const predicted = matrix.reduce((s, row) => s + row[c], 0);
     const actual = matrix[c].reduce((s, v) => s + v, 0);
-    const p = predicted > 0 ? hit / predicted : 0, r = actual > 0 ? hit / actual : 0;
+    const p = predicted > 0 ? hit / predicted : 0,
+      r = actual > 0 ? hit / actual : 0;
     precision.push(p);
     recall.push(r);
     f1.push(p + r > 0 ? (2 * p * r) / (p + r) : 0);
@@ -117,7 +146,9 @@ export function classMetrics(confusion: ArrayLike<number>, k: number): Required<
 export function checkOutputsFinite(where: string, out: ArrayLike<number>, width: number, start: number, rows: number): void {
   for (let i = 0; i < rows * width; i++) {
     if (!Number.isFinite(out[i])) {
-      throw new Error(`${where}: the output of sample ${start + Math.floor(i / width)} is ${out[i]} (value ${i % width}): the weights or the inputs overflow float32, so no result is returned`);
+      throw new Error(
+        `${where}: the output of sample ${start + Math.floor(i / width)} is ${out[i]} (value ${i % width}): the weights or the inputs overflow float32, so no result is returned`,
+      );
     }
   }
 }
@@ -132,7 +163,12 @@ function elementwiseAccuracy(t: { outputSize: number; loss: Loss }): boolean {
 }
 
 function countCorrect(
-  t: { outputSize: number; loss: Loss }, out: ArrayLike<number>, y: ArrayLike<number>, order: Uint32Array | null, start: number, m: number,
+  t: { outputSize: number; loss: Loss },
+  out: ArrayLike<number>,
+  y: ArrayLike<number>,
+  order: Uint32Array | null,
+  start: number,
+  m: number,
   confusion: Float64Array | null = null,
 ): number {
   const n = t.outputSize;
@@ -141,9 +177,10 @@ function countCorrect(
   for (let i = 0; i < m; i++) {
     const row = order ? order[start + i] : start + i;
     if (elementwise) {
-      for (let j = 0; j < n; j++) if ((out[i * n + j] >= 0.5) === (y[row * n + j] >= 0.5)) correct++;
+      for (let j = 0; j < n; j++) if (out[i * n + j] >= 0.5 === y[row * n + j] >= 0.5) correct++;
     } else {
-      let best = 0, want = 0;
+      let best = 0,
+        want = 0;
       for (let j = 1; j < n; j++) {
         if (out[i * n + j] > out[i * n + best]) best = j;
         if (y[row * n + j] > y[row * n + want]) want = j;
@@ -196,7 +233,9 @@ export function parseFitOptions(options: FitOptions): FitSettings {
   const epochs = checkInt("epochs", given(options.epochs, 1), 1);
   const initialEpoch = checkInt("initialEpoch", given(options.initialEpoch, 0), 0);
   if (initialEpoch >= epochs) {
-    throw new RangeError(`initialEpoch (${initialEpoch}) must be less than epochs (${epochs}): as in Keras, epochs is the index the run ends at, so epochs ${initialEpoch} … ${epochs - 1} would be none`);
+    throw new RangeError(
+      `initialEpoch (${initialEpoch}) must be less than epochs (${epochs}): as in Keras, epochs is the index the run ends at, so epochs ${initialEpoch} … ${epochs - 1} would be none`,
+    );
   }
   const validationSplit = options.validationSplit === undefined ? 0 : checkNumber("validationSplit", options.validationSplit, 0, 1, false, true);
   if (validationSplit > 0 && options.validationData !== undefined) {
@@ -211,8 +250,14 @@ export function parseFitOptions(options: FitOptions): FitSettings {
     }
   }
   return {
-    epochs, batchSize, shuffle, initialEpoch, validationSplit, earlyStopping: parseEarlyStopping(options.earlyStopping),
-    onEpochEnd: options.onEpochEnd, onBatchEnd: options.onBatchEnd,
+    epochs,
+    batchSize,
+    shuffle,
+    initialEpoch,
+    validationSplit,
+    earlyStopping: parseEarlyStopping(options.earlyStopping),
+    onEpochEnd: options.onEpochEnd,
+    onBatchEnd: options.onBatchEnd,
   };
 }
 
@@ -288,7 +333,11 @@ class EarlyStopping<A extends Float32Array | Float64Array> {
   private bestWeights: A[] | null = null;
   bestEpoch: number | undefined;
 
-  constructor(private readonly t: Trainee<A>, private readonly s: EarlyStoppingSettings, hasValidation: boolean) {
+  constructor(
+    private readonly t: Trainee<A>,
+    private readonly s: EarlyStoppingSettings,
+    hasValidation: boolean,
+  ) {
     this.monitor = s.monitor ?? (hasValidation ? "valLoss" : "loss");
     if (this.monitor.startsWith("val") && !hasValidation) {
       throw new RangeError(`earlyStopping.monitor "${this.monitor}" needs validation data (validationData or validationSplit)`);

@@ -10,7 +10,8 @@ export type Labels = Float32Array | Float64Array | Int32Array | Uint8Array | rea
 export function describe(value: unknown): string {
   if (value === null) return "null";
   if (Array.isArray(value)) return `an array of length ${value.length}`;
-  if (ArrayBuffer.isView(value)) return `${article(value.constructor.name)} ${value.constructor.name} of length ${(value as unknown as ArrayLike<number>).length}`;
+  if (ArrayBuffer.isView(value))
+    return `${article(value.constructor.name)} ${value.constructor.name} of length ${(value as unknown as ArrayLike<number>).length}`;
   if (typeof value === "number") return String(value);
   if (typeof value === "string") return JSON.stringify(value);
   if (typeof value === "object") return value.constructor?.name ? `${article(value.constructor.name)} ${value.constructor.name}` : "an object";
@@ -30,8 +31,12 @@ function isFloatArray(x: unknown): x is Float32Array | Float64Array {
 function firstNonFinite(x: Float32Array): number {
   // x·0 is 0 for every finite x and NaN otherwise: four running sums of it (independent chains,
   // no branch per value) say whether to look for the culprit, about twice as fast as testing each.
-  const n = x.length, n4 = n - (n % 4);
-  let s0 = 0, s1 = 0, s2 = 0, s3 = 0;
+  const n = x.length,
+    n4 = n - (n % 4);
+  let s0 = 0,
+    s1 = 0,
+    s2 = 0,
+    s3 = 0;
   for (let i = 0; i < n4; i += 4) {
     s0 += x[i] * 0;
     s1 += x[i + 1] * 0;
@@ -48,9 +53,7 @@ function firstNonFinite(x: Float32Array): number {
 export const F32_MAX = 3.4028234663852886e38;
 
 function nonFiniteError(name: string, original: number, i: number, width: number): Error {
-  const why = Number.isFinite(original)
-    ? `beyond float32's range (±${F32_MAX.toPrecision(5)}), where it would become ${Math.fround(original)}`
-    : "not finite";
+  const why = Number.isFinite(original) ? `beyond float32's range (±${F32_MAX.toPrecision(5)}), where it would become ${Math.fround(original)}` : "not finite";
   return new RangeError(`${name} sample ${Math.floor(i / width)}, value ${i % width} is ${original}, ${why}; every value must be a finite float32`);
 }
 
@@ -110,9 +113,10 @@ export function toMatrix(name: string, x: unknown, width: number, { finite = tru
 export function assertFinite(name: string, x: unknown, data: Float32Array, width: number): void {
   const bad = firstNonFinite(data);
   if (bad < 0) return;
-  const original = isFloatArray(x) || (Array.isArray(x) && typeof x[0] === "number")
-    ? (x as ArrayLike<number>)[bad]
-    : (x as ArrayLike<ArrayLike<number>>)[Math.floor(bad / width)][bad % width];
+  const original =
+    isFloatArray(x) || (Array.isArray(x) && typeof x[0] === "number")
+      ? (x as ArrayLike<number>)[bad]
+      : (x as ArrayLike<ArrayLike<number>>)[Math.floor(bad / width)][bad % width];
   throw nonFiniteError(name, original, bad, width);
 }
 
@@ -173,7 +177,9 @@ export function checkTargetRange(name: string, y: Float32Array, width: number, l
     let sum = 0;
     for (let j = 0; j < width; j++) sum += y[r * width + j];
     if (Math.abs(sum - 1) > CCE_ROW_SUM_TOLERANCE) {
-      throw new RangeError(`${name} sample ${r} sums to ${sum}; categorical-crossentropy targets must be probabilities summing to 1 (within ${CCE_ROW_SUM_TOLERANCE}), such as one-hot or label-smoothed rows`);
+      throw new RangeError(
+        `${name} sample ${r} sums to ${sum}; categorical-crossentropy targets must be probabilities summing to 1 (within ${CCE_ROW_SUM_TOLERANCE}), such as one-hot or label-smoothed rows`,
+      );
     }
   }
 }
@@ -210,8 +216,7 @@ export function checkInt(name: string, value: unknown, min: number, max = Number
 
 /** A finite number in the open or closed range given. */
 export function checkNumber(name: string, value: unknown, min: number, max: number, openMin = false, openMax = false): number {
-  const ok = typeof value === "number" && Number.isFinite(value) &&
-    (openMin ? value > min : value >= min) && (openMax ? value < max : value <= max);
+  const ok = typeof value === "number" && Number.isFinite(value) && (openMin ? value > min : value >= min) && (openMax ? value < max : value <= max);
   if (!ok) {
     const range = `${openMin ? "(" : "["}${min}, ${max === Infinity ? "∞" : max}${openMax ? ")" : "]"}`;
     throw new RangeError(`${name} must be a finite number in ${range}, received ${describe(value)}`);
@@ -225,7 +230,9 @@ export function checkNumber(name: string, value: unknown, min: number, max: numb
  */
 export function checkOneOf<T extends string>(name: string, value: unknown, allowed: readonly T[]): T {
   if (typeof value !== "string" || !allowed.includes(value as T)) {
-    throw new RangeError(`${name} must be one of ${allowed.map((a) => `"${a}"`).join(", ")}, received ${describe(value)}${typeof value === "string" ? ", an unknown name" : ""}`);
+    throw new RangeError(
+      `${name} must be one of ${allowed.map((a) => `"${a}"`).join(", ")}, received ${describe(value)}${typeof value === "string" ? ", an unknown name" : ""}`,
+    );
   }
   return value as T;
 }

@@ -99,7 +99,9 @@ async function resolveSource(source: WasmSource | undefined): Promise<WebAssembl
   if (source instanceof WebAssembly.Module || source instanceof ArrayBuffer || ArrayBuffer.isView(source)) return source;
   if (typeof Response !== "undefined" && source instanceof Response) return source;
   if (typeof source !== "string" && !(source instanceof URL)) {
-    throw new TypeError(`init() expected a URL, string, Response, ArrayBuffer, typed array or WebAssembly.Module, received ${Object.prototype.toString.call(source)}`);
+    throw new TypeError(
+      `init() expected a URL, string, Response, ArrayBuffer, typed array or WebAssembly.Module, received ${Object.prototype.toString.call(source)}`,
+    );
   }
   // Through a variable: webpack reads `new URL(expression, import.meta.url)` as an asset it cannot find.
   const base = import.meta.url;
@@ -130,13 +132,16 @@ export function init(sourceOrOptions?: WasmSource | InitOptions): Promise<Kernel
   if (isInitOptions(sourceOrOptions) && sourceOrOptions.threads !== "auto" && sourceOrOptions.threads !== undefined) {
     const t = sourceOrOptions.threads;
     if (typeof t !== "number") return Promise.reject(new TypeError(`init() expected threads to be a number or "auto", received ${typeof t}`));
-    if (!Number.isInteger(t) || t < 1 || t > 256) return Promise.reject(new RangeError(`init() expected threads to be an integer from 1 to 256, received ${t}`));
+    if (!Number.isInteger(t) || t < 1 || t > 256)
+      return Promise.reject(new RangeError(`init() expected threads to be an integer from 1 to 256, received ${t}`));
   }
   const explicit = isInitOptions(sourceOrOptions) ? sourceOrOptions.threads : undefined;
   const requested = explicit ?? 1;
   if (loading && explicit !== undefined && firstRequest !== null && requested !== firstRequest) {
     // Never ignore a thread count silently: say which one is in force.
-    console.warn(`wasmlp: init() already ran with threads: ${JSON.stringify(firstRequest)}; threads: ${JSON.stringify(requested)} is ignored (call init({ threads }) before anything else)`);
+    console.warn(
+      `wasmlp: init() already ran with threads: ${JSON.stringify(firstRequest)}; threads: ${JSON.stringify(requested)} is ignored (call init({ threads }) before anything else)`,
+    );
   }
   if (loaded) return Promise.resolve(loaded);
   firstRequest ??= requested;
@@ -173,7 +178,10 @@ export function init(sourceOrOptions?: WasmSource | InitOptions): Promise<Kernel
       loaded = result.instance.exports as unknown as Kernels;
       return loaded;
     })();
-    loading.catch(() => { loading = null; firstRequest = null; });
+    loading.catch(() => {
+      loading = null;
+      firstRequest = null;
+    });
   }
   return loading;
 }
@@ -193,9 +201,14 @@ export function relaxedKernels(): RelaxedKernels | null {
  * leaves it a file of its own), or null for the plain build, with the one notice when "relaxed"
  * was asked explicitly. Its bytes go to the threads, which derive their module from them.
  */
-async function loadRelaxed(mode: "relaxed" | "auto", source: Exclude<WasmSource, WebAssembly.Module> | undefined): Promise<{ bytes: Uint8Array; instance: WebAssembly.Instance; features: SimdFeatures } | null> {
+async function loadRelaxed(
+  mode: "relaxed" | "auto",
+  source: Exclude<WasmSource, WebAssembly.Module> | undefined,
+): Promise<{ bytes: Uint8Array; instance: WebAssembly.Instance; features: SimdFeatures } | null> {
   const relaxed = await import("./relaxed.js");
-  const notice = (why: string) => { if (mode === "relaxed") console.warn(`wasmlp: simd: "relaxed" ${why}`); };
+  const notice = (why: string) => {
+    if (mode === "relaxed") console.warn(`wasmlp: simd: "relaxed" ${why}`);
+  };
   if (!relaxed.relaxedSimdSupported()) return relaxed.unsupported(notice);
   const found = await resolveSource(source ?? new URL("../build/wasmlp.relaxed.wasm", import.meta.url));
   return relaxed.instantiateRelaxed(found, notice);

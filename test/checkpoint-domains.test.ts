@@ -10,8 +10,12 @@ import { Random, randomArray } from "./helpers.js";
 await init();
 
 const rng = new Random(41);
-const x = randomArray(rng, 24 * 4), y = Int32Array.from({ length: 24 }, (_, i) => i % 3);
-const layers = [{ units: 5, activation: "tanh" as const, normalization: "batch" as const }, { units: 3, activation: "softmax" as const }];
+const x = randomArray(rng, 24 * 4),
+  y = Int32Array.from({ length: 24 }, (_, i) => i % 3);
+const layers = [
+  { units: 5, activation: "tanh" as const, normalization: "batch" as const },
+  { units: 3, activation: "softmax" as const },
+];
 const encode = (v: Float32Array) => Buffer.from(v.buffer, v.byteOffset, v.byteLength).toString("base64");
 const decode = (s: string) => new Float32Array(new Uint8Array(Buffer.from(s, "base64")).buffer);
 
@@ -36,7 +40,11 @@ function withState(file: ModelJSON, i: number, j: number, value: number): ModelJ
 function refused(load: () => unknown, message: RegExp): void {
   const before = memoryStats();
   let thrown: unknown = null;
-  try { load(); } catch (e) { thrown = e; }
+  try {
+    load();
+  } catch (e) {
+    thrown = e;
+  }
   expect(thrown).toBeInstanceOf(RangeError);
   expect((thrown as Error).message).toMatch(message);
   const after = memoryStats();
@@ -61,7 +69,10 @@ describe.each([
 
   test(`a non-finite ${name} is refused`, () => {
     for (const value of [NaN, Infinity, -Infinity]) {
-      refused(() => Network.fromJSON(withState(file, index, 0, value)), new RegExp(`optimizerState\\[${index}\\]\\[0\\] is ${value}; every weight must be finite`));
+      refused(
+        () => Network.fromJSON(withState(file, index, 0, value)),
+        new RegExp(`optimizerState\\[${index}\\]\\[0\\] is ${value}; every weight must be finite`),
+      );
     }
   });
 
@@ -92,14 +103,50 @@ test("the poisoned checkpoint of the report (Adam's v at −1 everywhere) never 
 describe("counts and statistics", () => {
   const file = checkpoint("adam");
   test.each([
-    ["a fractional step count", (f: ModelJSON) => { f.training!.steps = 2.5; }, /model\.training\.steps must be an integer ≥ 0, received 2\.5/],
-    ["a step count beyond 2^53", (f: ModelJSON) => { f.training!.steps = 2 ** 60; }, /model\.training\.steps must be an integer ≥ 0/],
-    ["a negative epoch count", (f: ModelJSON) => { f.training!.epoch = -1; }, /model\.training\.epoch must be an integer ≥ 0, received -1/],
-    ["a step count as text", (f: ModelJSON) => { (f.training as any).steps = "3"; }, /model\.training\.steps must be an integer ≥ 0, received "3"/],
-    ["a shuffle word beyond 32 bits", (f: ModelJSON) => { f.training!.shuffle[2] = 2 ** 32; }, /model\.training\.shuffle\[2\] must be an integer in \[0, 4294967295\]/],
-    ["a negative moving variance", (f: ModelJSON) => {
-      const v = decode(f.weights[f.weights.length - 1]); v[1] = -0.25; f.weights[f.weights.length - 1] = encode(v);
-    }, /weights\[7\]\[1\] \(moving variance of layer 0\) is -0\.25; a variance must be non-negative/],
+    [
+      "a fractional step count",
+      (f: ModelJSON) => {
+        f.training!.steps = 2.5;
+      },
+      /model\.training\.steps must be an integer ≥ 0, received 2\.5/,
+    ],
+    [
+      "a step count beyond 2^53",
+      (f: ModelJSON) => {
+        f.training!.steps = 2 ** 60;
+      },
+      /model\.training\.steps must be an integer ≥ 0/,
+    ],
+    [
+      "a negative epoch count",
+      (f: ModelJSON) => {
+        f.training!.epoch = -1;
+      },
+      /model\.training\.epoch must be an integer ≥ 0, received -1/,
+    ],
+    [
+      "a step count as text",
+      (f: ModelJSON) => {
+        (f.training as any).steps = "3";
+      },
+      /model\.training\.steps must be an integer ≥ 0, received "3"/,
+    ],
+    [
+      "a shuffle word beyond 32 bits",
+      (f: ModelJSON) => {
+        f.training!.shuffle[2] = 2 ** 32;
+      },
+      /model\.training\.shuffle\[2\] must be an integer in \[0, 4294967295\]/,
+    ],
+    [
+      "a negative moving variance",
+      (f: ModelJSON) => {
+        const v = decode(f.weights[f.weights.length - 1]);
+        v[1] = -0.25;
+        f.weights[f.weights.length - 1] = encode(v);
+      },
+      /weights\[7\]\[1\] \(moving variance of layer 0\) is -0\.25; a variance must be non-negative/,
+    ],
   ])("%s is refused", (_, edit, message) => {
     const bad = structuredClone(file);
     edit(bad);

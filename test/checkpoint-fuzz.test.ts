@@ -17,10 +17,12 @@ const runs = (fallback: number): number => RUNS || fallback;
 const SEED = Number(process.env.WASMLP_FUZZ_SEED ?? 2025);
 
 /** What a runtime error escaping from inside looks like, as opposed to wasmlp's own messages. */
-const INTERNAL = /Cannot read prop|Cannot set prop|is not a function|is not iterable|is not defined|Invalid typed array length|Invalid array length|Maximum call stack|Cannot convert|wasmlp internal error|out of bounds/;
+const INTERNAL =
+  /Cannot read prop|Cannot set prop|is not a function|is not iterable|is not defined|Invalid typed array length|Invalid array length|Maximum call stack|Cannot convert|wasmlp internal error|out of bounds/;
 
 const rng = new Random(43);
-const x = randomArray(rng, 16 * 4), y = Int32Array.from({ length: 16 }, (_, i) => i % 3);
+const x = randomArray(rng, 16 * 4),
+  y = Int32Array.from({ length: 16 }, (_, i) => i % 3);
 let bases: { text: string; json: ModelJSON }[];
 const tally = { refused: 0, loaded: 0, trained: 0, stepRefused: 0 };
 let largest = 0;
@@ -29,8 +31,14 @@ beforeAll(async () => {
   await init();
   bases = ["adam", "momentum", "rmsprop", "adagrad"].map((optimizer, i) => {
     const net = new Network({
-      inputSize: 4, layers: [{ units: 5, activation: "tanh", normalization: "batch", dropout: 0.2 }, { units: 4, activation: "gelu", normalization: "layer" }, { units: 3, activation: "softmax", kernelRegularizer: { l2: 0.01 } }],
-      optimizer: { type: optimizer as never, learningRate: i === 0 ? { type: "cosine", initialLearningRate: 0.01, decaySteps: 20 } as never : 0.01 }, seed: 5 + i,
+      inputSize: 4,
+      layers: [
+        { units: 5, activation: "tanh", normalization: "batch", dropout: 0.2 },
+        { units: 4, activation: "gelu", normalization: "layer" },
+        { units: 3, activation: "softmax", kernelRegularizer: { l2: 0.01 } },
+      ],
+      optimizer: { type: optimizer as never, learningRate: i === 0 ? ({ type: "cosine", initialLearningRate: 0.01, decaySteps: 20 } as never) : 0.01 },
+      seed: 5 + i,
     });
     net.fit(x, y, { epochs: 2, batchSize: 8 });
     const text = JSON.stringify(net.toJSON({ includeOptimizerState: true }));
@@ -41,7 +49,8 @@ beforeAll(async () => {
 
 afterAll(() => {
   expect(tally.refused > 0 && tally.loaded > 0, JSON.stringify(tally)).toBe(true);
-  if (process.env.WASMLP_FUZZ_RUNS) console.log(`checkpoint fuzz runs per property ${RUNS}, seed ${SEED}:`, JSON.stringify(tally), "largest allocation request", largest);
+  if (process.env.WASMLP_FUZZ_RUNS)
+    console.log(`checkpoint fuzz runs per property ${RUNS}, seed ${SEED}:`, JSON.stringify(tally), "largest allocation request", largest);
 });
 
 /** Loads `file`; checks the outcome as the header says. */
@@ -113,35 +122,66 @@ function paths(value: unknown, prefix: (string | number)[] = []): (string | numb
 
 describe("checkpoints", () => {
   test("tensor bytes flipped (weights and optimizer state: negative moments, huge and non-finite values)", () => {
-    fc.assert(fc.property(fc.nat({ max: 3 }), fc.nat(), fc.array(fc.tuple(fc.nat(), fc.integer({ min: 1, max: 255 })), { minLength: 1, maxLength: 4 }), (which, t, flips) => {
-      const json = structuredClone(bases[which].json);
-      const tensors = tensorPaths(json);
-      const { parent, key } = at(json, tensors[t % tensors.length]);
-      const bytes = unb64(parent[key] as string);
-      for (const [i, xor] of flips) bytes[i % bytes.length] ^= xor;
-      parent[key] = b64(bytes);
-      check(json, bases[which].text.length);
-    }), { seed: SEED + 10, numRuns: runs(150) });
+    fc.assert(
+      fc.property(
+        fc.nat({ max: 3 }),
+        fc.nat(),
+        fc.array(fc.tuple(fc.nat(), fc.integer({ min: 1, max: 255 })), { minLength: 1, maxLength: 4 }),
+        (which, t, flips) => {
+          const json = structuredClone(bases[which].json);
+          const tensors = tensorPaths(json);
+          const { parent, key } = at(json, tensors[t % tensors.length]);
+          const bytes = unb64(parent[key] as string);
+          for (const [i, xor] of flips) bytes[i % bytes.length] ^= xor;
+          parent[key] = b64(bytes);
+          check(json, bases[which].text.length);
+        },
+      ),
+      { seed: SEED + 10, numRuns: runs(150) },
+    );
   });
 
   test("values replaced, deleted and retyped anywhere (counts, plans, schedules, layers, state lists)", () => {
-    const values = fc.oneof(fc.jsonValue({ maxDepth: 1 }), fc.constantFrom<unknown>(null, -1, 0, 0.5, 1.5, 1e9, -8, 2 ** 53, "", "constructor", "__proto__", true, [], {}, [null], "AAAA", "////"));
-    fc.assert(fc.property(fc.nat({ max: 3 }), fc.nat(), fc.oneof(fc.record({ kind: fc.constant("replace" as const), value: values }), fc.constant({ kind: "delete" as const }), fc.constant({ kind: "retype" as const })), (which, n, op) => {
-      const json = structuredClone(bases[which].json) as unknown;
-      const all = paths(json).filter((p) => p.length > 0);
-      const { parent, key } = at(json, all[n % all.length]);
-      if (op.kind === "replace") parent[key] = op.value;
-      else if (op.kind === "delete") { if (Array.isArray(parent)) parent.splice(key as number, 1); else delete parent[key]; }
-      else { const old = parent[key]; parent[key] = typeof old === "number" ? String(old) : typeof old === "string" ? [old] : Array.isArray(old) ? { ...old } : 0; }
-      check(json, bases[which].text.length);
-    }), { seed: SEED + 11, numRuns: runs(250) });
+    const values = fc.oneof(
+      fc.jsonValue({ maxDepth: 1 }),
+      fc.constantFrom<unknown>(null, -1, 0, 0.5, 1.5, 1e9, -8, 2 ** 53, "", "constructor", "__proto__", true, [], {}, [null], "AAAA", "////"),
+    );
+    fc.assert(
+      fc.property(
+        fc.nat({ max: 3 }),
+        fc.nat(),
+        fc.oneof(
+          fc.record({ kind: fc.constant("replace" as const), value: values }),
+          fc.constant({ kind: "delete" as const }),
+          fc.constant({ kind: "retype" as const }),
+        ),
+        (which, n, op) => {
+          const json = structuredClone(bases[which].json) as unknown;
+          const all = paths(json).filter((p) => p.length > 0);
+          const { parent, key } = at(json, all[n % all.length]);
+          if (op.kind === "replace") parent[key] = op.value;
+          else if (op.kind === "delete") {
+            if (Array.isArray(parent)) parent.splice(key as number, 1);
+            else delete parent[key];
+          } else {
+            const old = parent[key];
+            parent[key] = typeof old === "number" ? String(old) : typeof old === "string" ? [old] : Array.isArray(old) ? { ...old } : 0;
+          }
+          check(json, bases[which].text.length);
+        },
+      ),
+      { seed: SEED + 11, numRuns: runs(250) },
+    );
   });
 
   test("the file's text cut or with characters replaced", () => {
-    fc.assert(fc.property(fc.nat({ max: 3 }), fc.nat(), fc.boolean(), fc.string({ minLength: 1, maxLength: 3 }), (which, n, cut, text) => {
-      const s = bases[which].text;
-      const i = n % s.length;
-      check(cut ? s.slice(0, i) : s.slice(0, i) + text + s.slice(i + 1), s.length + 3);
-    }), { seed: SEED + 12, numRuns: runs(150) });
+    fc.assert(
+      fc.property(fc.nat({ max: 3 }), fc.nat(), fc.boolean(), fc.string({ minLength: 1, maxLength: 3 }), (which, n, cut, text) => {
+        const s = bases[which].text;
+        const i = n % s.length;
+        check(cut ? s.slice(0, i) : s.slice(0, i) + text + s.slice(i + 1), s.length + 3);
+      }),
+      { seed: SEED + 12, numRuns: runs(150) },
+    );
   });
 });

@@ -8,8 +8,12 @@ import { Random, randomArray } from "./helpers.js";
 await init(); // the describe blocks below build networks while the file is collected
 
 const rng = new Random(31);
-const x = randomArray(rng, 60 * 5), y = Int32Array.from({ length: 60 }, (_, i) => i % 3);
-const layers = [{ units: 7, activation: "relu" as const }, { units: 3, activation: "softmax" as const }];
+const x = randomArray(rng, 60 * 5),
+  y = Int32Array.from({ length: 60 }, (_, i) => i % 3);
+const layers = [
+  { units: 7, activation: "relu" as const },
+  { units: 3, activation: "softmax" as const },
+];
 const bits = (ws: ArrayLike<number>[]) => ws.map((w) => Array.from(new Uint32Array(Float32Array.from(w).buffer)));
 
 describe.each([
@@ -72,8 +76,16 @@ describe("the training block is validated", () => {
   test.each([
     ["a missing field", { ...good.training, steps: undefined }, /model.training.steps is missing/],
     ["a negative step count", { ...good.training, steps: -1 }, /model.training.steps must be/],
-    ["one state vector for Adam", { ...good.training, optimizerState: good.training!.optimizerState.slice(0, 1) }, /must hold 2 state vectors, received an array of length 1/],
-    ["a truncated state vector", { ...good.training, optimizerState: [good.training!.optimizerState[0].slice(0, 10), good.training!.optimizerState[1]] }, /model.training.optimizerState\[0\]/],
+    [
+      "one state vector for Adam",
+      { ...good.training, optimizerState: good.training!.optimizerState.slice(0, 1) },
+      /must hold 2 state vectors, received an array of length 1/,
+    ],
+    [
+      "a truncated state vector",
+      { ...good.training, optimizerState: [good.training!.optimizerState[0].slice(0, 10), good.training!.optimizerState[1]] },
+      /model.training.optimizerState\[0\]/,
+    ],
     ["three shuffle words", { ...good.training, shuffle: [1, 2, 3] }, /model.training.shuffle must be 4 words/],
     ["an unknown field", { ...good.training, rng: 1 }, /rng/],
   ])("%s", (_, training, message) => {

@@ -5,7 +5,10 @@ import { expect, test } from "vitest";
 import { anchors, relativeLinks } from "./markdown.js";
 import { ROOT, blockRunner, codeBlocks } from "./readme-blocks.js";
 
-const GUIDES = readdirSync(new URL("docs/", ROOT)).filter((f) => f.endsWith(".md")).sort().map((f) => `docs/${f}`);
+const GUIDES = readdirSync(new URL("docs/", ROOT))
+  .filter((f) => f.endsWith(".md"))
+  .sort()
+  .map((f) => `docs/${f}`);
 const LINKED = ["README.md", "CONTRIBUTING.md", "CHANGELOG.md", "bench/LOG.md", "bench/RESULTS.md", "assembly/README.md", "examples/README.md", ...GUIDES];
 
 /**
@@ -20,7 +23,9 @@ test("the guides exist and the README links the index", () => {
 });
 
 test("the changelog has one line per change", () => {
-  const entries = readFileSync(new URL("CHANGELOG.md", ROOT), "utf8").split("\n").filter((l) => /^\s/.test(l) && l.trim() !== "");
+  const entries = readFileSync(new URL("CHANGELOG.md", ROOT), "utf8")
+    .split("\n")
+    .filter((l) => /^\s/.test(l) && l.trim() !== "");
   expect(entries, "continuation lines").toEqual([]);
 });
 
@@ -38,17 +43,27 @@ test.each(LINKED)("every link and anchor in %s resolves", (file) => {
   for (const link of relativeLinks(readFileSync(base, "utf8"))) {
     const [path, anchor] = link.split("#", 2);
     const target = path === "" ? base : new URL(path, base);
-    if (!existsSync(target)) { broken.push(`${link}: no such file`); continue; }
+    if (!existsSync(target)) {
+      broken.push(`${link}: no such file`);
+      continue;
+    }
     if (anchor === undefined) continue;
-    if (statSync(target).isDirectory() || !target.pathname.endsWith(".md")) { broken.push(`${link}: an anchor into a file that is not markdown`); continue; }
+    if (statSync(target).isDirectory() || !target.pathname.endsWith(".md")) {
+      broken.push(`${link}: an anchor into a file that is not markdown`);
+      continue;
+    }
     if (!anchors(readFileSync(target, "utf8")).has(decodeURIComponent(anchor))) broken.push(`${link}: no heading with that anchor`);
   }
   expect(broken).toEqual([]);
 });
 
 test("the anchors follow GitHub's rule", () => {
-  expect([...anchors("# Keras and TensorFlow.js (the layers format)\n## What `tidy` keeps\n## A\n## A\n```\n# not a heading\n```")])
-    .toEqual(["keras-and-tensorflowjs-the-layers-format", "what-tidy-keeps", "a", "a-1"]);
+  expect([...anchors("# Keras and TensorFlow.js (the layers format)\n## What `tidy` keeps\n## A\n## A\n```\n# not a heading\n```")]).toEqual([
+    "keras-and-tensorflowjs-the-layers-format",
+    "what-tidy-keeps",
+    "a",
+    "a-1",
+  ]);
 });
 
 test.each([...RUN_ELSEWHERE])("%s's blocks are run by %s", (guide, by) => {
@@ -57,7 +72,9 @@ test.each([...RUN_ELSEWHERE])("%s's blocks are run by %s", (guide, by) => {
 });
 
 const run = blockRunner(new URL("./.docs-blocks/", import.meta.url));
-const runnable = GUIDES.filter((g) => !RUN_ELSEWHERE.has(g)).flatMap((g) => codeBlocks(g).map((b, i) => ({ name: `${g} block ${i + 1}`, id: `${g.replace(/\W/g, "_")}_${i}`, ...b })));
+const runnable = GUIDES.filter((g) => !RUN_ELSEWHERE.has(g)).flatMap((g) =>
+  codeBlocks(g).map((b, i) => ({ name: `${g} block ${i + 1}`, id: `${g.replace(/\W/g, "_")}_${i}`, ...b })),
+);
 
 test.each(runnable)("$name runs", async ({ id, code, lang }) => {
   await run(code, id, lang);

@@ -8,13 +8,19 @@ import { Random, randomArray } from "./helpers.js";
 
 await init();
 
-const layers = [{ units: 9, activation: "tanh" as const, dropout: 0.3 }, { units: 7, activation: "relu" as const, dropout: 0.5 }, { units: 3, activation: "softmax" as const }];
+const layers = [
+  { units: 9, activation: "tanh" as const, dropout: 0.3 },
+  { units: 7, activation: "relu" as const, dropout: 0.5 },
+  { units: 3, activation: "softmax" as const },
+];
 const options = { inputSize: 5, layers, optimizer: { type: "adam" as const, learningRate: 0.01 }, seed: 12 };
 const rng = new Random(40);
-const x = randomArray(rng, 24 * 5), y = Int32Array.from({ length: 24 }, (_, i) => i % 3);
+const x = randomArray(rng, 24 * 5),
+  y = Int32Array.from({ length: 24 }, (_, i) => i % 3);
 
 test("wasm and reference train through the same masks: weights agree after 3 epochs", () => {
-  const a = new Network(options), b = new ReferenceNetwork(options);
+  const a = new Network(options),
+    b = new ReferenceNetwork(options);
   a.fit(x, y, { epochs: 3, batchSize: 8 });
   b.fit(x, y, { epochs: 3, batchSize: 8 });
   const wb = b.getWeights();
@@ -29,11 +35,31 @@ test("wasm and reference train through the same masks: weights agree after 3 epo
 test("backprop through the masks equals central finite differences of the training-mode loss", () => {
   const net = new ReferenceNetwork(options);
   // The engine's training pass, with the mask of update 0 held fixed while weights move.
-  const e = (net as unknown as { engine: { ensureRows(s: 0, m: number): void; loadX(s: 0, x: Float32Array, o: null, st: number, m: number): void; loadY(s: 0, y: Float32Array, o: null, st: number, m: number): void; runForward(s: 0, m: number, t: boolean): void; lossSum(s: 0, m: number): number; runBackwardLoss(m: number): void; readGrads(): Float64Array[] } }).engine;
-  const m = 24, targets = new Float32Array(m * 3);
-  y.forEach((c, i) => { targets[i * 3 + c] = 1; });
-  e.ensureRows(0, m); e.loadX(0, x, null, 0, m); e.loadY(0, targets, null, 0, m);
-  const lossNow = () => { e.runForward(0, m, true); return e.lossSum(0, m) / m; };
+  const e = (
+    net as unknown as {
+      engine: {
+        ensureRows(s: 0, m: number): void;
+        loadX(s: 0, x: Float32Array, o: null, st: number, m: number): void;
+        loadY(s: 0, y: Float32Array, o: null, st: number, m: number): void;
+        runForward(s: 0, m: number, t: boolean): void;
+        lossSum(s: 0, m: number): number;
+        runBackwardLoss(m: number): void;
+        readGrads(): Float64Array[];
+      };
+    }
+  ).engine;
+  const m = 24,
+    targets = new Float32Array(m * 3);
+  y.forEach((c, i) => {
+    targets[i * 3 + c] = 1;
+  });
+  e.ensureRows(0, m);
+  e.loadX(0, x, null, 0, m);
+  e.loadY(0, targets, null, 0, m);
+  const lossNow = () => {
+    e.runForward(0, m, true);
+    return e.lossSum(0, m) / m;
+  };
   lossNow();
   e.runBackwardLoss(m);
   const grads = e.readGrads();
@@ -41,9 +67,12 @@ test("backprop through the masks equals central finite differences of the traini
   for (let t = 0; t < grads.length; t++) {
     const p = net.parameter(t);
     for (let j = 0; j < p.length; j++) {
-      const keep = p[j], h = 1e-6;
-      p[j] = keep + h; const up = lossNow();
-      p[j] = keep - h; const down = lossNow();
+      const keep = p[j],
+        h = 1e-6;
+      p[j] = keep + h;
+      const up = lossNow();
+      p[j] = keep - h;
+      const down = lossNow();
       p[j] = keep;
       const numeric = (up - down) / (2 * h);
       worst = Math.max(worst, Math.abs(numeric - grads[t][j]) / Math.max(1e-3, Math.abs(numeric) + Math.abs(grads[t][j])));
@@ -73,7 +102,9 @@ test("inference uses every unit: predict and evaluate equal those of the same we
 });
 
 test("same seed, same bytes; a checkpoint resumes through the same masks; model files keep the rates", () => {
-  const a = new Network(options), b = new Network(options), first = new Network(options);
+  const a = new Network(options),
+    b = new Network(options),
+    first = new Network(options);
   a.fit(x, y, { epochs: 3, batchSize: 8 });
   b.fit(x, y, { epochs: 3, batchSize: 8 });
   expect(a.getWeights()).toEqual(b.getWeights());
@@ -88,14 +119,26 @@ test("same seed, same bytes; a checkpoint resumes through the same masks; model 
 });
 
 test("bad rates and dropout on the output layer are refused", () => {
-  expect(() => new Network({ inputSize: 2, layers: [{ units: 3, dropout: 1 }, { units: 1 }] })).toThrow(/layers\[0\].dropout must be a finite number in \[0, 1\), received 1/);
+  expect(() => new Network({ inputSize: 2, layers: [{ units: 3, dropout: 1 }, { units: 1 }] })).toThrow(
+    /layers\[0\].dropout must be a finite number in \[0, 1\), received 1/,
+  );
   expect(() => new Network({ inputSize: 2, layers: [{ units: 3, dropout: -0.1 }, { units: 1 }] })).toThrow(/dropout must be a finite number/);
-  expect(() => new Network({ inputSize: 2, layers: [{ units: 3 }, { units: 1, dropout: 0.2 }] })).toThrow(/the output layer cannot drop its outputs \(layers\[1\].dropout is 0.2\)/);
+  expect(() => new Network({ inputSize: 2, layers: [{ units: 3 }, { units: 1, dropout: 0.2 }] })).toThrow(
+    /the output layer cannot drop its outputs \(layers\[1\].dropout is 0.2\)/,
+  );
 });
 
 describe("kernel regularizers (L1L2)", () => {
-  const reg = { inputSize: 4, layers: [{ units: 5, activation: "tanh" as const, kernelRegularizer: { l1: 0.01, l2: 0.02 } }, { units: 3, activation: "softmax" as const, kernelRegularizer: { l2: 0.05 } }], seed: 3 };
-  const rx = randomArray(new Random(41), 6 * 4), ry = [0, 1, 2, 0, 1, 2];
+  const reg = {
+    inputSize: 4,
+    layers: [
+      { units: 5, activation: "tanh" as const, kernelRegularizer: { l1: 0.01, l2: 0.02 } },
+      { units: 3, activation: "softmax" as const, kernelRegularizer: { l2: 0.05 } },
+    ],
+    seed: 3,
+  };
+  const rx = randomArray(new Random(41), 6 * 4),
+    ry = [0, 1, 2, 0, 1, 2];
 
   test("the loss adds l1·Σ|W| + l2·ΣW² (not the biases), in both engines", () => {
     for (const net of [new Network(reg), new ReferenceNetwork(reg)]) {
@@ -112,7 +155,8 @@ describe("kernel regularizers (L1L2)", () => {
     const { gradCheck } = await import("../src/reference/index.js");
     const net = new Network(reg);
     expect(gradCheck(net, rx, ry).maxRelativeError).toBeLessThan(1e-3);
-    const ref = new ReferenceNetwork(reg), plain = new ReferenceNetwork({ ...reg, layers: reg.layers.map(({ kernelRegularizer: _, ...l }) => l) });
+    const ref = new ReferenceNetwork(reg),
+      plain = new ReferenceNetwork({ ...reg, layers: reg.layers.map(({ kernelRegularizer: _, ...l }) => l) });
     const [g, p] = [ref.gradients(rx, ry).grads, plain.gradients(rx, ry).grads];
     const w = ref.getWeights();
     g[1].dW.forEach((v, j) => expect(v - p[1].dW[j]).toBeCloseTo(2 * 0.05 * w[2][j], 12));
@@ -125,7 +169,9 @@ describe("kernel regularizers (L1L2)", () => {
     const file = net.toJSON();
     expect(file.layers.map((l) => l.kernelRegularizer)).toEqual([{ l1: 0.01, l2: 0.02 }, { l2: 0.05 }]);
     expect(Network.fromJSON(JSON.stringify(file)).layers[0].kernelRegularizer).toEqual({ l1: 0.01, l2: 0.02 });
-    expect(() => new Network({ inputSize: 2, layers: [{ units: 1, kernelRegularizer: { l2: -1 } }] })).toThrow(/kernelRegularizer.l2 must be a finite number in \[0, ∞\], received -1/);
+    expect(() => new Network({ inputSize: 2, layers: [{ units: 1, kernelRegularizer: { l2: -1 } }] })).toThrow(
+      /kernelRegularizer.l2 must be a finite number in \[0, ∞\], received -1/,
+    );
     expect(() => new Network({ inputSize: 2, layers: [{ units: 1, kernelRegularizer: { l3: 1 } as object }] })).toThrow(/l3/);
     net.dispose();
   });

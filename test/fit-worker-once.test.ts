@@ -7,8 +7,18 @@ import { Random, randomArray } from "./helpers.js";
 
 await init();
 
-const x = randomArray(new Random(9), 40 * 6), y = Int32Array.from({ length: 40 }, (_, i) => i % 4);
-const make = () => new Network({ inputSize: 6, layers: [{ units: 8, activation: "tanh" }, { units: 4, activation: "softmax" }], optimizer: { type: "adam", learningRate: 0.01 }, seed: 12 });
+const x = randomArray(new Random(9), 40 * 6),
+  y = Int32Array.from({ length: 40 }, (_, i) => i % 4);
+const make = () =>
+  new Network({
+    inputSize: 6,
+    layers: [
+      { units: 8, activation: "tanh" },
+      { units: 4, activation: "softmax" },
+    ],
+    optimizer: { type: "adam", learningRate: 0.01 },
+    seed: 12,
+  });
 const bits = (n: Network) => n.getWeights().map((w) => Array.from(new Uint32Array(Float32Array.from(w).buffer)));
 
 test("a second call before the first settles is refused; no epoch is lost", async () => {
@@ -31,7 +41,8 @@ test("a second call before the first settles is refused; no epoch is lost", asyn
 });
 
 test("a call that fails frees the network too; other networks are never blocked", async () => {
-  const a = make(), b = make();
+  const a = make(),
+    b = make();
   const bad = fitInWorker(a, x, y, { epochs: 1, batchSize: 0 });
   const other = fitInWorker(b, x, y, { epochs: 1, batchSize: 8 });
   await expect(bad).rejects.toThrow(/batchSize must be an integer in \[1, 65536\], received 0/);

@@ -36,7 +36,10 @@ const CANARY = new Uint32Array(Float32Array.of(-0.0123456789).buffer)[0];
  */
 export class TestRegion {
   private readonly inner: F32Region;
-  constructor(rt: Runtime, readonly length: number) {
+  constructor(
+    rt: Runtime,
+    readonly length: number,
+  ) {
     this.inner = new F32Region(rt.heap, length + CANARY_WORDS);
     new Uint32Array(this.inner.view.buffer, this.inner.ptr + 4 * length, CANARY_WORDS).fill(CANARY);
   }
@@ -78,10 +81,14 @@ export function maxAbs(x: ArrayLike<number>): number {
 /** Asserts |actual − expected| ≤ tol entrywise, reporting the worst entry. */
 export function expectClose(actual: ArrayLike<number>, expected: ArrayLike<number>, tol: number, label = ""): void {
   expect(actual.length, `${label} length`).toBe(expected.length);
-  let worst = -1, err = 0;
+  let worst = -1,
+    err = 0;
   for (let i = 0; i < expected.length; i++) {
     const e = Math.abs(actual[i] - expected[i]);
-    if (!(e <= err)) { err = e; worst = i; }
+    if (!(e <= err)) {
+      err = e;
+      worst = i;
+    }
   }
   if (!(err <= tol)) {
     expect.fail(`${label}: entry ${worst} is ${actual[worst]}, expected ${expected[worst]} (error ${err} > tolerance ${tol})`);

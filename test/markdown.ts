@@ -8,7 +8,11 @@ export function anchors(markdown: string): Set<string> {
   const seen = new Map<string, number>();
   const out = new Set<string>();
   for (const [, title] of markdown.replace(FENCED, "").matchAll(/^#{1,6} (.+?)\s*#*$/gm)) {
-    const base = title.replace(/<[^>]*>/g, "").toLowerCase().replace(/[^\p{L}\p{M}\p{N}\p{Pc}\- ]/gu, "").replace(/ /g, "-");
+    const base = title
+      .replace(/<[^>]*>/g, "")
+      .toLowerCase()
+      .replace(/[^\p{L}\p{M}\p{N}\p{Pc}\- ]/gu, "")
+      .replace(/ /g, "-");
     const n = seen.get(base) ?? 0;
     seen.set(base, n + 1);
     out.add(n === 0 ? base : `${base}-${n}`);

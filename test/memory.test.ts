@@ -6,18 +6,25 @@ import { Heap } from "../src/memory.js";
 import { ReferenceNetwork } from "../src/reference/index.js";
 import { Random, expectClose, randomArray } from "./helpers.js";
 
-beforeAll(async () => { await init(); });
+beforeAll(async () => {
+  await init();
+});
 
 const options = {
   inputSize: 20,
-  layers: [{ units: 16, activation: "relu" as const }, { units: 5, activation: "softmax" as const }],
-  optimizer: { type: "adam" as const, learningRate: 0.01 }, seed: 3,
+  layers: [
+    { units: 16, activation: "relu" as const },
+    { units: 5, activation: "softmax" as const },
+  ],
+  optimizer: { type: "adam" as const, learningRate: 0.01 },
+  seed: 3,
 };
 
 test("a warm trainBatch allocates nothing and memory does not grow over thousands of steps", () => {
   const net = new Network(options);
   const rng = new Random(1);
-  const x = randomArray(rng, 32 * 20), y = Int32Array.from({ length: 32 }, () => rng.uint32() % 5);
+  const x = randomArray(rng, 32 * 20),
+    y = Int32Array.from({ length: 32 }, () => rng.uint32() % 5);
   net.trainBatch(x, y);
   const warm = memoryStats();
   for (let i = 0; i < 3000; i++) net.trainBatch(x, y);
@@ -29,7 +36,11 @@ test("a warm trainBatch allocates nothing and memory does not grow over thousand
 test("dispose returns everything the network held", () => {
   const before = memoryStats();
   const net = new Network(options);
-  net.fit(randomArray(new Random(2), 100 * 20), Int32Array.from({ length: 100 }, (_, i) => i % 5), { batchSize: 50 });
+  net.fit(
+    randomArray(new Random(2), 100 * 20),
+    Int32Array.from({ length: 100 }, (_, i) => i % 5),
+    { batchSize: 50 },
+  );
   net.predict(randomArray(new Random(3), 3000 * 20));
   expect(memoryStats().bytesInUse).toBeGreaterThan(before.bytesInUse);
   net.dispose();
@@ -42,14 +53,27 @@ test("a batch larger than any before grows memory mid-training, and results stay
   const rng = new Random(4);
   // Plain SGD: Adam's first steps are ±lr whatever the gradient's size, so tiny float32/float64
   // differences in a gradient's sign would swamp the comparison.
-  const big = { ...options, optimizer: { type: "sgd" as const, learningRate: 0.1 }, inputSize: 3000, layers: [{ units: 64, activation: "tanh" as const }, { units: 5, activation: "softmax" as const }] };
-  const net = new Network(big), ref = new ReferenceNetwork(big);
-  const small = randomArray(rng, 2 * 3000), ys = [0, 1];
-  net.trainBatch(small, ys); ref.trainBatch(small, ys);
+  const big = {
+    ...options,
+    optimizer: { type: "sgd" as const, learningRate: 0.1 },
+    inputSize: 3000,
+    layers: [
+      { units: 64, activation: "tanh" as const },
+      { units: 5, activation: "softmax" as const },
+    ],
+  };
+  const net = new Network(big),
+    ref = new ReferenceNetwork(big);
+  const small = randomArray(rng, 2 * 3000),
+    ys = [0, 1];
+  net.trainBatch(small, ys);
+  ref.trainBatch(small, ys);
   const grows = memoryStats().grows;
   const m = 400; // 400 × 3000 floats: several MB more than the heap has
-  const x = randomArray(rng, m * 3000), y = Int32Array.from({ length: m }, (_, i) => i % 5);
-  const loss = net.trainBatch(x, y), refLoss = ref.trainBatch(x, y);
+  const x = randomArray(rng, m * 3000),
+    y = Int32Array.from({ length: m }, (_, i) => i % 5);
+  const loss = net.trainBatch(x, y),
+    refLoss = ref.trainBatch(x, y);
   expect(memoryStats().grows).toBeGreaterThan(grows);
   expect(loss).toBeCloseTo(refLoss, 5);
   expectClose(net.predict(x.subarray(0, 30 * 3000)), ref.predict(x.subarray(0, 30 * 3000)), 1e-5, "after growth");
@@ -60,13 +84,17 @@ test("a batch larger than any before grows memory mid-training, and results stay
 test("the heap reuses and merges freed regions", () => {
   const memory = new WebAssembly.Memory({ initial: 1 });
   const heap = new Heap(memory, 100);
-  const a = heap.alloc(1000), b = heap.alloc(1000), c = heap.alloc(10);
+  const a = heap.alloc(1000),
+    b = heap.alloc(1000),
+    c = heap.alloc(10);
   expect(a % 64).toBe(0);
   expect(b).toBeGreaterThanOrEqual(a + 1000);
-  heap.release(a); heap.release(b);
+  heap.release(a);
+  heap.release(b);
   const d = heap.alloc(2000); // fits in the merged a+b hole
   expect(d).toBe(a);
-  heap.release(c); heap.release(d);
+  heap.release(c);
+  heap.release(d);
   expect(heap.stats().bytesInUse).toBe(0);
   const e = heap.alloc(200_000); // more than the initial page: grows
   expect(heap.stats().grows).toBe(1);
@@ -96,7 +124,9 @@ test("allocationHook sees every heap region and every reader buffer before it is
   const { fromTfjs, toTfjs } = await import("../src/formats/tfjs.js");
   const { fromOnnx, toOnnx } = await import("../src/formats/onnx.js");
   const seen: [number, string][] = [];
-  allocationHook.request = (bytes, source) => { seen.push([bytes, source]); };
+  allocationHook.request = (bytes, source) => {
+    seen.push([bytes, source]);
+  };
   try {
     const net = new Network(options);
     expect(seen.some(([b, s]) => s === "heap" && b >= 20 * 16 * 4)).toBe(true); // the parameters, W of 20 × 16 among them

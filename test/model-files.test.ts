@@ -12,14 +12,19 @@ import { QUANTIZED_VERSION } from "../src/quantize.js";
 await init();
 
 const root = fileURLToPath(new URL("./fixtures/model-files/", import.meta.url));
-const versions = readdirSync(root).filter((d) => /^v\d+$/.test(d)).sort();
+const versions = readdirSync(root)
+  .filter((d) => /^v\d+$/.test(d))
+  .sort();
 const text = (v: string, name: string): string => readFileSync(join(root, v, name), "utf8");
 
 /** write.mjs's probe inputs: a small LCG in [0, 1). */
 function probe(n: number, size: number, seed: number): Float32Array {
   let s = seed >>> 0;
   const x = new Float32Array(n * size);
-  for (let i = 0; i < x.length; i++) { s = (Math.imul(s, 1664525) + 1013904223) >>> 0; x[i] = s / 2 ** 32; }
+  for (let i = 0; i < x.length; i++) {
+    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
+    x[i] = s / 2 ** 32;
+  }
   return x;
 }
 
@@ -30,11 +35,17 @@ function expectClose(got: ArrayLike<number>, want: readonly number[], tol = 1e-5
 }
 
 interface Expected {
-  files: Record<string, {
-    inputSize?: number; samples?: number; outputs?: number[];
-    resume?: { epochs: number; batchSize: number; outputs: number[] };
-    rows?: Record<string, unknown>[]; predictions?: (string | number)[];
-  }>;
+  files: Record<
+    string,
+    {
+      inputSize?: number;
+      samples?: number;
+      outputs?: number[];
+      resume?: { epochs: number; batchSize: number; outputs: number[] };
+      rows?: Record<string, unknown>[];
+      predictions?: (string | number)[];
+    }
+  >;
 }
 
 describe.each(versions)("fixtures %s", (v) => {
@@ -65,7 +76,8 @@ describe.each(versions)("fixtures %s", (v) => {
   test.each(checkpoints)("%s resumes to the uninterrupted run", (name) => {
     const { resume, inputSize } = expected.files[name];
     const net = Network.fromJSON(text(v, name));
-    const xs = probe(16, 6, 3), ys = Array.from({ length: 16 }, (_, i) => i % 3);
+    const xs = probe(16, 6, 3),
+      ys = Array.from({ length: 16 }, (_, i) => i % 3);
     net.fit(xs, ys, { epochs: resume!.epochs, initialEpoch: net.epochsTrained, batchSize: resume!.batchSize });
     expectClose(net.predict(probe(8, inputSize!, 7)), resume!.outputs, 1e-4);
     net.dispose();
@@ -77,13 +89,18 @@ describe("the compatibility rule", () => {
 
   test("a file of a newer format is refused, saying so", () => {
     const file = { ...model(), version: MODEL_VERSION + 1 };
-    expect(() => Network.fromJSON(file as never)).toThrow(`model was written by a newer wasmlp (format ${MODEL_VERSION + 1}; this reads up to ${MODEL_VERSION})`);
+    expect(() => Network.fromJSON(file as never)).toThrow(
+      `model was written by a newer wasmlp (format ${MODEL_VERSION + 1}; this reads up to ${MODEL_VERSION})`,
+    );
     const q = JSON.parse(text(versions[versions.length - 1], "quantized.json"));
-    expect(() => QuantizedNetwork.fromJSON({ ...q, version: QUANTIZED_VERSION + 1 })).toThrow(`written by a newer wasmlp (format ${QUANTIZED_VERSION + 1}; this reads up to ${QUANTIZED_VERSION})`);
+    expect(() => QuantizedNetwork.fromJSON({ ...q, version: QUANTIZED_VERSION + 1 })).toThrow(
+      `written by a newer wasmlp (format ${QUANTIZED_VERSION + 1}; this reads up to ${QUANTIZED_VERSION})`,
+    );
   });
 
   test("a version that is not a whole number ≥ 1 is refused", () => {
-    for (const version of [0, 1.5, "1", null]) expect(() => Network.fromJSON({ ...model(), version } as never)).toThrow("model.version must be a whole number ≥ 1");
+    for (const version of [0, 1.5, "1", null])
+      expect(() => Network.fromJSON({ ...model(), version } as never)).toThrow("model.version must be a whole number ≥ 1");
   });
 
   test("an unknown field is refused, naming it", () => {
@@ -97,7 +114,8 @@ describe("the compatibility rule", () => {
     const net = Network.fromJSON(text(versions[versions.length - 1], "csv-regression.json"));
     const q = net.quantize();
     const rows = [{ value: 3000, capital: 50, firm: "General Motors", year: 1940 }];
-    const [want] = net.predict(rows) as number[], [got] = q.predict(rows) as number[];
+    const [want] = net.predict(rows) as number[],
+      [got] = q.predict(rows) as number[];
     expect(Math.abs(got - want)).toBeLessThan(0.05 * Math.abs(want));
     const file = q.toJSON();
     expect(file.version).toBe(2);

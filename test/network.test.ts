@@ -5,7 +5,9 @@ import { ACTIVATIONS, Layer, Network, init } from "../src/index.js";
 import { ReferenceNetwork } from "../src/reference/index.js";
 import { Random, expectClose, randomArray } from "./helpers.js";
 
-beforeAll(async () => { await init(); });
+beforeAll(async () => {
+  await init();
+});
 
 test("init() is idempotent and accepts bytes or a compiled module", async () => {
   const first = await init();
@@ -26,13 +28,15 @@ test("forward and backward match the reference on random architectures", () => {
       activation: i === depth - 1 ? ("softmax" as const) : hidden[rng.uint32() % hidden.length],
     }));
     const opts = { inputSize, layers, seed: t };
-    const net = new Network(opts), ref = new ReferenceNetwork(opts);
+    const net = new Network(opts),
+      ref = new ReferenceNetwork(opts);
     const m = 1 + (rng.uint32() % 70);
     const x = randomArray(rng, m * inputSize, 2);
     const tag = `${net} m=${m}`;
     expectClose(net.forward(x), ref.forward(x), 2e-6, `${tag} forward`);
     const dOut = randomArray(rng, m * net.outputSize);
-    const a = net.backward(dOut), b = ref.backward(dOut);
+    const a = net.backward(dOut),
+      b = ref.backward(dOut);
     expectClose(a.dInput, b.dInput, 1e-4, `${tag} dInput`);
     a.grads.forEach((g, i) => {
       expectClose(g.dW, b.grads[i].dW, 1e-4 * m, `${tag} dW${i}`);
@@ -43,7 +47,14 @@ test("forward and backward match the reference on random architectures", () => {
 });
 
 test("predict equals forward, also past the inference chunk size, and keeps forward's state", () => {
-  const net = new Network({ inputSize: 5, layers: [{ units: 7, activation: "tanh" }, { units: 3, activation: "softmax" }], seed: 1 });
+  const net = new Network({
+    inputSize: 5,
+    layers: [
+      { units: 7, activation: "tanh" },
+      { units: 3, activation: "softmax" },
+    ],
+    seed: 1,
+  });
   const x = randomArray(new Random(21), 2500 * 5);
   const head = x.subarray(0, 10 * 5);
   const out = net.forward(head);
@@ -60,21 +71,39 @@ test("predict equals forward, also past the inference chunk size, and keeps forw
 });
 
 test("up to 8 samples, a sample's outputs are the same bits alone or in any batch (the matrix-vector path)", () => {
-  const net = new Network({ inputSize: 37, layers: [{ units: 19, activation: "relu" }, { units: 5, activation: "softmax" }], seed: 4 });
+  const net = new Network({
+    inputSize: 37,
+    layers: [
+      { units: 19, activation: "relu" },
+      { units: 5, activation: "softmax" },
+    ],
+    seed: 4,
+  });
   const x = randomArray(new Random(8), 8 * 37, 2);
   const eight = net.predict(x);
   for (let m = 1; m <= 8; m++) {
     for (let start = 0; start + m <= 8; start += 3) {
-      expect(Array.from(net.predict(x.subarray(start * 37, (start + m) * 37))), `${m} samples from ${start}`).toEqual(Array.from(eight.subarray(start * 5, (start + m) * 5)));
+      expect(Array.from(net.predict(x.subarray(start * 37, (start + m) * 37))), `${m} samples from ${start}`).toEqual(
+        Array.from(eight.subarray(start * 5, (start + m) * 5)),
+      );
     }
   }
   net.dispose();
 });
 
 test("predict's packed weights give forward()'s bits, and follow every change of the weights", () => {
-  const net = new Network({ inputSize: 29, layers: [{ units: 21, activation: "tanh" }, { units: 6, activation: "softmax" }], optimizer: { type: "adam", learningRate: 0.1 }, seed: 6 });
+  const net = new Network({
+    inputSize: 29,
+    layers: [
+      { units: 21, activation: "tanh" },
+      { units: 6, activation: "softmax" },
+    ],
+    optimizer: { type: "adam", learningRate: 0.1 },
+    seed: 6,
+  });
   const rng = new Random(12);
-  const x = randomArray(rng, 40 * 29, 2), y = Array.from({ length: 40 }, (_, i) => i % 6);
+  const x = randomArray(rng, 40 * 29, 2),
+    y = Array.from({ length: 40 }, (_, i) => i % 6);
   const same = (when: string) => expect(Array.from(net.predict(x)), when).toEqual(Array.from(net.forward(x)));
   same("fresh");
   net.trainBatch(x, y);
@@ -91,10 +120,19 @@ test("predict's packed weights give forward()'s bits, and follow every change of
 });
 
 test("loss, gradients and evaluate agree with each other and with the reference", () => {
-  const opts = { inputSize: 4, layers: [{ units: 6, activation: "relu" as const }, { units: 3, activation: "softmax" as const }], seed: 9 };
-  const net = new Network(opts), ref = new ReferenceNetwork(opts);
+  const opts = {
+    inputSize: 4,
+    layers: [
+      { units: 6, activation: "relu" as const },
+      { units: 3, activation: "softmax" as const },
+    ],
+    seed: 9,
+  };
+  const net = new Network(opts),
+    ref = new ReferenceNetwork(opts);
   const rng = new Random(22);
-  const x = randomArray(rng, 50 * 4), y = Array.from({ length: 50 }, () => rng.uint32() % 3);
+  const x = randomArray(rng, 50 * 4),
+    y = Array.from({ length: 50 }, () => rng.uint32() % 3);
   const l = net.loss(x, y);
   expect(l).toBeCloseTo(ref.loss(x, y), 6);
   expect(net.gradients(x, y).loss).toBeCloseTo(l, 6);
@@ -110,15 +148,32 @@ test("loss, gradients and evaluate agree with each other and with the reference"
 
 test("trainBatch lowers the loss and returns the loss before its step", () => {
   const net = new Network({ inputSize: 3, layers: [{ units: 1, activation: "sigmoid" }], optimizer: { type: "sgd", learningRate: 1 }, seed: 2 });
-  const x = [[1, 0, 1], [0, 1, 1], [1, 1, 0]], y = [1, 0, 1];
+  const x = [
+      [1, 0, 1],
+      [0, 1, 1],
+      [1, 1, 0],
+    ],
+    y = [1, 0, 1];
   const before = net.loss(x, y);
   expect(net.trainBatch(x, y)).toBeCloseTo(before, 6);
   expect(net.loss(x, y)).toBeLessThan(before);
 });
 
 test("toJSON / fromJSON round-trips exactly, and a corrupt file is refused", () => {
-  const net = new Network({ inputSize: 4, layers: [{ units: 5, activation: "leaky-relu", alpha: 0.2 }, { units: 2, activation: "sigmoid" }], optimizer: "momentum", seed: 4 });
-  net.fit(randomArray(new Random(23), 40), Float32Array.from({ length: 20 }, (_, i) => i % 2), { epochs: 2, batchSize: 4 });
+  const net = new Network({
+    inputSize: 4,
+    layers: [
+      { units: 5, activation: "leaky-relu", alpha: 0.2 },
+      { units: 2, activation: "sigmoid" },
+    ],
+    optimizer: "momentum",
+    seed: 4,
+  });
+  net.fit(
+    randomArray(new Random(23), 40),
+    Float32Array.from({ length: 20 }, (_, i) => i % 2),
+    { epochs: 2, batchSize: 4 },
+  );
   const text = JSON.stringify(net);
   const copy = Network.fromJSON(text);
   expect(copy.toString()).toBe(net.toString());
@@ -132,7 +187,9 @@ test("toJSON / fromJSON round-trips exactly, and a corrupt file is refused", () 
   expect(() => Network.fromJSON({ ...file, format: "keras" })).toThrow(/not a wasmlp model: format is "keras"/);
   expect(() => Network.fromJSON({ ...file, version: 99 })).toThrow("model was written by a newer wasmlp (format 99; this reads up to 1)");
   expect(() => Network.fromJSON({ ...file, weights: file.weights.slice(1) })).toThrow(/must hold 4 tensors/);
-  expect(() => Network.fromJSON({ ...file, layers: [{ units: 6, activation: "leaky-relu", alpha: 0.2 }, file.layers[1]] })).toThrow(/model.weights\[0\] holds 20 float32 values, expected 24/);
+  expect(() => Network.fromJSON({ ...file, layers: [{ units: 6, activation: "leaky-relu", alpha: 0.2 }, file.layers[1]] })).toThrow(
+    /model.weights\[0\] holds 20 float32 values, expected 24/,
+  );
   const nan = new Float32Array(2).fill(NaN);
   const badWeights = [...file.weights.slice(0, 3), Buffer.from(nan.buffer).toString("base64")];
   expect(() => Network.fromJSON({ ...file, weights: badWeights })).toThrow(/model.weights\[3\]\[0\] is NaN/);
@@ -152,14 +209,31 @@ test("layers expose their shapes and copies of their weights", () => {
 });
 
 test("fit reports history and callbacks, and stops when onEpochEnd returns false", () => {
-  const net = new Network({ inputSize: 2, layers: [{ units: 4, activation: "tanh" }, { units: 1, activation: "sigmoid" }], seed: 1 });
-  const x = randomArray(new Random(25), 40), y = Float32Array.from({ length: 20 }, (_, i) => i % 2);
+  const net = new Network({
+    inputSize: 2,
+    layers: [
+      { units: 4, activation: "tanh" },
+      { units: 1, activation: "sigmoid" },
+    ],
+    seed: 1,
+  });
+  const x = randomArray(new Random(25), 40),
+    y = Float32Array.from({ length: 20 }, (_, i) => i % 2);
   const batches: number[] = [];
   const epochs: number[] = [];
   const history = net.fit(x, y, {
-    epochs: 10, batchSize: 8, validationData: [x, y],
-    onBatchEnd: (b, logs) => { batches.push(logs.epoch * 10 + b); expect(logs.size).toBe(b === 2 ? 4 : 8); },
-    onEpochEnd: (e, logs) => { epochs.push(e); expect(logs.valLoss).toBeGreaterThan(0); return e < 2; },
+    epochs: 10,
+    batchSize: 8,
+    validationData: [x, y],
+    onBatchEnd: (b, logs) => {
+      batches.push(logs.epoch * 10 + b);
+      expect(logs.size).toBe(b === 2 ? 4 : 8);
+    },
+    onEpochEnd: (e, logs) => {
+      epochs.push(e);
+      expect(logs.valLoss).toBeGreaterThan(0);
+      return e < 2;
+    },
   });
   expect(epochs).toEqual([0, 1, 2]);
   expect(batches).toEqual([0, 1, 2, 10, 11, 12, 20, 21, 22]); // indices restart each epoch
@@ -170,7 +244,8 @@ test("fit reports history and callbacks, and stops when onEpochEnd returns false
 
 test("without a seed, each network draws its own and reports it", () => {
   const opts = { inputSize: 3, layers: [{ units: 4, activation: "tanh" as const }] };
-  const a = new Network(opts), b = new Network(opts);
+  const a = new Network(opts),
+    b = new Network(opts);
   expect(a.seed).not.toBe(b.seed);
   expect(Array.from(a.getWeights()[0])).not.toEqual(Array.from(b.getWeights()[0]));
   const again = new Network({ ...opts, seed: a.seed });
@@ -179,10 +254,19 @@ test("without a seed, each network draws its own and reports it", () => {
 
 test("useBias false (Keras's use_bias): b stays exactly 0 through training on both engines, files keep it, setWeights refuses a bias", () => {
   const rng = new Random(31);
-  const x = randomArray(rng, 24 * 5, 2), y = Array.from({ length: 24 }, (_, i) => i % 3);
+  const x = randomArray(rng, 24 * 5, 2),
+    y = Array.from({ length: 24 }, (_, i) => i % 3);
   for (const Net of [Network, ReferenceNetwork]) {
     for (const optimizer of [{ type: "adamw" as const }, { type: "momentum" as const }]) {
-      const net = new Net({ inputSize: 5, layers: [{ units: 7, activation: "tanh", useBias: false }, { units: 3, activation: "softmax" }], optimizer, seed: 2 });
+      const net = new Net({
+        inputSize: 5,
+        layers: [
+          { units: 7, activation: "tanh", useBias: false },
+          { units: 3, activation: "softmax" },
+        ],
+        optimizer,
+        seed: 2,
+      });
       expect(String(net)).toContain("5 → 7 tanh (no bias) → 3 softmax");
       expect(net.layers[0].useBias).toBe(false);
       expect(Array.from(net.gradients(x, y).grads[0].db)).toEqual(new Array(7).fill(0));
@@ -198,5 +282,7 @@ test("useBias false (Keras's use_bias): b stays exactly 0 through training on bo
       [net, back].forEach((n) => n.dispose());
     }
   }
-  expect(() => new Network({ inputSize: 2, layers: [{ units: 1, useBias: 0 as unknown as boolean }] })).toThrow("layers[0].useBias must be true or false, received 0");
+  expect(() => new Network({ inputSize: 2, layers: [{ units: 1, useBias: 0 as unknown as boolean }] })).toThrow(
+    "layers[0].useBias must be true or false, received 0",
+  );
 });

@@ -9,7 +9,9 @@ import type { Runtime } from "../src/runtime.js";
 import { Random, expectClose, maxAbs, randomArray, region, setup } from "./helpers.js";
 
 let rt: Runtime;
-beforeAll(async () => { rt = await setup(); });
+beforeAll(async () => {
+  rt = await setup();
+});
 
 const ROWS = [1, 2, 3, 5, 7, 17];
 const UNITS = [1, 3, 4, 5, 7, 8, 33];
@@ -19,10 +21,22 @@ type Kind = "layer" | "batch-training" | "batch-inference";
 const KINDS: Kind[] = ["layer", "batch-training", "batch-inference"];
 
 /** The float64 forward and backward of one kind: y, and dz, dγ, dβ from dy. */
-function reference(kind: Kind, m: number, n: number, z: ArrayLike<number>, gamma: ArrayLike<number>, beta: ArrayLike<number>,
-  stats: { mean: Float64Array; variance: Float64Array }, dy: ArrayLike<number>) {
-  const xhat = new Float64Array(m * n), y = new Float64Array(m * n), invstd = new Float64Array(m);
-  const dz = new Float64Array(m * n), dgamma = new Float64Array(n), dbeta = new Float64Array(n);
+function reference(
+  kind: Kind,
+  m: number,
+  n: number,
+  z: ArrayLike<number>,
+  gamma: ArrayLike<number>,
+  beta: ArrayLike<number>,
+  stats: { mean: Float64Array; variance: Float64Array },
+  dy: ArrayLike<number>,
+) {
+  const xhat = new Float64Array(m * n),
+    y = new Float64Array(m * n),
+    invstd = new Float64Array(m);
+  const dz = new Float64Array(m * n),
+    dgamma = new Float64Array(n),
+    dbeta = new Float64Array(n);
   if (kind === "layer") {
     layerNormForward(m, n, z, gamma, beta, xhat, y, invstd, EPSILON);
     layerNormBackward(m, n, xhat, invstd, gamma, dy, dz, dgamma, dbeta);
@@ -35,8 +49,16 @@ function reference(kind: Kind, m: number, n: number, z: ArrayLike<number>, gamma
 }
 
 /** The same through the wasm kernels, in place as the engine calls them (xhat over z, dz over dy). */
-function kernels(kind: Kind, m: number, n: number, z: Float32Array, gamma: Float32Array, beta: Float32Array,
-  stats: { mean: Float32Array; variance: Float32Array }, dy: Float32Array) {
+function kernels(
+  kind: Kind,
+  m: number,
+  n: number,
+  z: Float32Array,
+  gamma: Float32Array,
+  beta: Float32Array,
+  stats: { mean: Float32Array; variance: Float32Array },
+  dy: Float32Array,
+) {
   const [rz, ry, rg, rb, rmean, rvar, rinv, rdy, rdg, rdb] = [z, m * n, gamma, beta, stats.mean, stats.variance, m, dy, n, n].map((v) => region(rt, v));
   const k = rt.kernels;
   if (kind === "layer") {
@@ -56,50 +78,67 @@ function problem(rng: Random, m: number, n: number) {
   const z = randomArray(rng, m * n, 3);
   for (let j = 0; j < z.length; j++) z[j] += 2; // an offset, so the mean matters
   const gamma = Float32Array.from(randomArray(rng, n, 0.5), (v) => 1 + v);
-  const beta = randomArray(rng, n, 0.5), dy = randomArray(rng, m * n);
-  const mean = randomArray(rng, n), variance = Float32Array.from(randomArray(rng, n), (v) => 1 + v); // moving statistics
+  const beta = randomArray(rng, n, 0.5),
+    dy = randomArray(rng, m * n);
+  const mean = randomArray(rng, n),
+    variance = Float32Array.from(randomArray(rng, n), (v) => 1 + v); // moving statistics
   return { z, gamma, beta, dy, mean, variance };
 }
 
 describe.each(KINDS)("%s normalization kernels", (kind) => {
   test("match the float64 reference on odd shapes, batches of 1 included", () => {
     const rng = new Random(60);
-    for (const m of ROWS) for (const n of UNITS) {
-      if (kind === "layer" && n === 1) continue; // covered below: one unit normalizes to 0
-      const p = problem(rng, m, n);
-      const stats64 = { mean: Float64Array.from(p.mean), variance: Float64Array.from(p.variance) };
-      const want = reference(kind, m, n, p.z, p.gamma, p.beta, stats64, p.dy);
-      const got = kernels(kind, m, n, p.z, p.gamma, p.beta, { mean: p.mean, variance: p.variance }, p.dy);
-      const tag = `${kind} ${m}×${n}`;
-      // x̂ is (z − mean)·r with a length-(n or m) reduction behind each; |x̂| ≤ √count.
-      const count = kind === "layer" ? n : m;
-      const tol = 8 * count * 2 ** -24 * (1 + maxAbs(want.y));
-      expectClose(got.y, want.y, tol, `${tag} y`);
-      if (kind === "batch-training") {
-        expectClose(got.mean, stats64.mean, 8 * m * 2 ** -24 * 5, `${tag} mean`);
-        expectClose(got.variance, stats64.variance, 8 * m * 2 ** -24 * 25, `${tag} variance`);
+    for (const m of ROWS)
+      for (const n of UNITS) {
+        if (kind === "layer" && n === 1) continue; // covered below: one unit normalizes to 0
+        const p = problem(rng, m, n);
+        const stats64 = { mean: Float64Array.from(p.mean), variance: Float64Array.from(p.variance) };
+        const want = reference(kind, m, n, p.z, p.gamma, p.beta, stats64, p.dy);
+        const got = kernels(kind, m, n, p.z, p.gamma, p.beta, { mean: p.mean, variance: p.variance }, p.dy);
+        const tag = `${kind} ${m}×${n}`;
+        // x̂ is (z − mean)·r with a length-(n or m) reduction behind each; |x̂| ≤ √count.
+        const count = kind === "layer" ? n : m;
+        const tol = 8 * count * 2 ** -24 * (1 + maxAbs(want.y));
+        expectClose(got.y, want.y, tol, `${tag} y`);
+        if (kind === "batch-training") {
+          expectClose(got.mean, stats64.mean, 8 * m * 2 ** -24 * 5, `${tag} mean`);
+          expectClose(got.variance, stats64.variance, 8 * m * 2 ** -24 * 25, `${tag} variance`);
+        }
+        expectClose(got.dgamma, want.dgamma, 8 * m * 2 ** -24 * (1 + maxAbs(want.dgamma)) * 4, `${tag} dγ`);
+        expectClose(got.dbeta, want.dbeta, 8 * m * 2 ** -24 * (1 + maxAbs(want.dbeta)), `${tag} dβ`);
+        expectClose(got.dz, want.dz, 16 * Math.max(m, n) * 2 ** -24 * (1 + maxAbs(want.dz)) * 10, `${tag} dz`);
       }
-      expectClose(got.dgamma, want.dgamma, 8 * m * 2 ** -24 * (1 + maxAbs(want.dgamma)) * 4, `${tag} dγ`);
-      expectClose(got.dbeta, want.dbeta, 8 * m * 2 ** -24 * (1 + maxAbs(want.dbeta)), `${tag} dβ`);
-      expectClose(got.dz, want.dz, 16 * Math.max(m, n) * 2 ** -24 * (1 + maxAbs(want.dz)) * 10, `${tag} dz`);
-    }
   });
 
   test("the reference backward matches central finite differences of Σ c∘y", () => {
     const rng = new Random(61);
-    for (const [m, n] of [[3, 5], [7, 3], [2, 7], [5, 1]] as const) {
+    for (const [m, n] of [
+      [3, 5],
+      [7, 3],
+      [2, 7],
+      [5, 1],
+    ] as const) {
       if (kind === "layer" && n === 1) continue;
       const p = problem(rng, m, n);
-      const z = Float64Array.from(p.z), gamma = Float64Array.from(p.gamma), beta = Float64Array.from(p.beta), c = Float64Array.from(p.dy);
+      const z = Float64Array.from(p.z),
+        gamma = Float64Array.from(p.gamma),
+        beta = Float64Array.from(p.beta),
+        c = Float64Array.from(p.dy);
       const moving = () => ({ mean: Float64Array.from(p.mean), variance: Float64Array.from(p.variance) });
       const loss = () => reference(kind, m, n, z, gamma, beta, moving(), c).y.reduce((s, v, i) => s + v * c[i], 0);
       const analytic = reference(kind, m, n, z, gamma, beta, moving(), c);
       const h = 1e-6;
-      for (const [name, x, g] of [["z", z, analytic.dz], ["γ", gamma, analytic.dgamma], ["β", beta, analytic.dbeta]] as const) {
+      for (const [name, x, g] of [
+        ["z", z, analytic.dz],
+        ["γ", gamma, analytic.dgamma],
+        ["β", beta, analytic.dbeta],
+      ] as const) {
         for (let j = 0; j < x.length; j++) {
           const orig = x[j];
-          x[j] = orig + h; const up = loss();
-          x[j] = orig - h; const down = loss();
+          x[j] = orig + h;
+          const up = loss();
+          x[j] = orig - h;
+          const down = loss();
           x[j] = orig;
           expect(Math.abs((up - down) / (2 * h) - g[j]), `${kind} ${m}×${n} d${name}[${j}]`).toBeLessThan(1e-6 * (1 + Math.abs(g[j])));
         }
@@ -128,9 +167,15 @@ test("layer normalization of rows near float32's limit (plain sums overflow) mat
     [2e19, -1e19, 5, 4e19, 0, 1, -2], // squares overflow, values do not
     [0.5, -1, 2, 0.25, 3, -0.75, 1.5], // an ordinary row in the same call keeps the plain path
   ];
-  const m = rows.length, n = 7;
+  const m = rows.length,
+    n = 7;
   const z = new Float32Array(m * n);
-  rows.forEach((r, i) => z.set(Array.from({ length: n }, (_, j) => r[j % r.length]), i * n));
+  rows.forEach((r, i) =>
+    z.set(
+      Array.from({ length: n }, (_, j) => r[j % r.length]),
+      i * n,
+    ),
+  );
   const p = problem(new Random(68), m, n);
   const stats = { mean: p.mean, variance: p.variance };
   const got = kernels("layer", m, n, z, p.gamma, p.beta, stats, p.dy);
@@ -142,7 +187,16 @@ test("layer normalization of rows near float32's limit (plain sums overflow) mat
   const alone = kernels("layer", 1, n, z.slice(3 * n), p.gamma, p.beta, stats, p.dy.slice(3 * n));
   expect(got.y.slice(3 * n)).toEqual(alone.y);
   // A row holding ∞ still gives NaN (the network's finite-output probe refuses it), not a made-up number.
-  const inf = kernels("layer", 1, n, Float32Array.from({ length: n }, (_, j) => (j === 2 ? Infinity : j)), p.gamma, p.beta, stats, p.dy.slice(0, n));
+  const inf = kernels(
+    "layer",
+    1,
+    n,
+    Float32Array.from({ length: n }, (_, j) => (j === 2 ? Infinity : j)),
+    p.gamma,
+    p.beta,
+    stats,
+    p.dy.slice(0, n),
+  );
   expect(inf.y.some(Number.isNaN)).toBe(true);
 });
 
@@ -163,13 +217,23 @@ test("a network whose layer-normalized layer has a weight of 1.6e38 predicts wha
 test("a batch whose variance overflows float32 (a weight of 1e38 before batch normalization) is refused by name, nothing changed", () => {
   // Found by the checkpoint fuzz: the step folded an infinite batch variance into the moving one.
   for (const N of [Network, ReferenceNetwork]) {
-    const net = new N({ inputSize: 4, layers: [{ units: 5, activation: "tanh", normalization: "batch" }, { units: 3, activation: "softmax" }], seed: 5 });
+    const net = new N({
+      inputSize: 4,
+      layers: [
+        { units: 5, activation: "tanh", normalization: "batch" },
+        { units: 3, activation: "softmax" },
+      ],
+      seed: 5,
+    });
     const w = net.getWeights();
     w[0][7] = 1.0561920795993421e38;
     net.setWeights(w);
     const before = net.getWeights();
-    const x = Float32Array.from({ length: 8 * 4 }, (_, i) => ((i * 37) % 11) / 5.5 - 1), y = Int32Array.from({ length: 8 }, (_, i) => i % 3);
-    expect(() => net.trainBatch(x, y)).toThrow("trainBatch: a batch-normalized layer's batch variance overflowed float32 (its inputs are too large: a weight near float32's limit?), so no update was applied (the weights are those from before this batch)");
+    const x = Float32Array.from({ length: 8 * 4 }, (_, i) => ((i * 37) % 11) / 5.5 - 1),
+      y = Int32Array.from({ length: 8 }, (_, i) => i % 3);
+    expect(() => net.trainBatch(x, y)).toThrow(
+      "trainBatch: a batch-normalized layer's batch variance overflowed float32 (its inputs are too large: a weight near float32's limit?), so no update was applied (the weights are those from before this batch)",
+    );
     expect(net.getWeights()).toEqual(before);
     net.dispose();
   }
@@ -182,7 +246,11 @@ const NORMS = ["layer", "batch"] as const;
 function net(norm: "layer" | "batch", hidden: "relu" | "tanh" | "swish" | "gelu" = "tanh", seed = 1, Kind: typeof Network | typeof ReferenceNetwork = Network) {
   return new Kind({
     inputSize: 5,
-    layers: [{ units: 7, activation: hidden, normalization: norm }, { units: 3, activation: "gelu", normalization: norm }, { units: 3, activation: "softmax" }],
+    layers: [
+      { units: 7, activation: hidden, normalization: norm },
+      { units: 3, activation: "gelu", normalization: norm },
+      { units: 3, activation: "softmax" },
+    ],
     optimizer: { type: "adam", learningRate: 0.01 },
     seed,
   });
@@ -197,7 +265,10 @@ describe.each(NORMS)("normalization %s", (norm) => {
     const rng = new Random(63);
     for (const hidden of ["tanh", "swish", "gelu"] as const) {
       const n = net(norm, hidden);
-      for (let s = 0; s < 5; s++) { const d = data(rng, 9); n.trainBatch(d.x, d.y); }
+      for (let s = 0; s < 5; s++) {
+        const d = data(rng, 9);
+        n.trainBatch(d.x, d.y);
+      }
       const d = data(rng, 6);
       const result = gradCheck(n, d.x, d.y);
       expect(result.tensors.map((t) => t.tensor)).toEqual(["W", "b", "gamma", "beta", "W", "b", "gamma", "beta", "W", "b"]);
@@ -208,12 +279,14 @@ describe.each(NORMS)("normalization %s", (norm) => {
 
   test("training steps (batch statistics) match the float64 reference, moving statistics included; batches of 1 and odd sizes", () => {
     const rng = new Random(64);
-    const wasm = net(norm, "swish", 3), ref = net(norm, "swish", 3, ReferenceNetwork);
+    const wasm = net(norm, "swish", 3),
+      ref = net(norm, "swish", 3, ReferenceNetwork);
     for (const m of [8, 1, 5, 3, 13]) {
       const d = data(rng, m);
       expect(wasm.trainBatch(d.x, d.y)).toBeCloseTo(ref.trainBatch(d.x, d.y), 4);
     }
-    const a = wasm.getWeights(), b = ref.getWeights();
+    const a = wasm.getWeights(),
+      b = ref.getWeights();
     expect(a).toHaveLength(norm === "batch" ? 14 : 10);
     a.forEach((w, i) => expectClose(w, b[i], 2e-4 * (1 + maxAbs(b[i])), `tensor ${i}`));
     const d = data(rng, 6);
@@ -224,7 +297,8 @@ describe.each(NORMS)("normalization %s", (norm) => {
   test("a seed gives the same bits, and a model file restores every tensor and prediction", () => {
     const rng = new Random(65);
     const [a, b] = [net(norm, "gelu", 4), net(norm, "gelu", 4)];
-    const x = randomArray(rng, 40 * 5, 2), y = Array.from({ length: 40 }, () => rng.uint32() % 3);
+    const x = randomArray(rng, 40 * 5, 2),
+      y = Array.from({ length: 40 }, () => rng.uint32() % 3);
     a.fit(x, y, { epochs: 2, batchSize: 7 });
     b.fit(x, y, { epochs: 2, batchSize: 7 });
     expect(a.getWeights()).toEqual(b.getWeights());
@@ -237,7 +311,8 @@ describe.each(NORMS)("normalization %s", (norm) => {
 
   test("a checkpoint resumes bit-identically", () => {
     const rng = new Random(66);
-    const x = randomArray(rng, 30 * 5, 2), y = Array.from({ length: 30 }, () => rng.uint32() % 3);
+    const x = randomArray(rng, 30 * 5, 2),
+      y = Array.from({ length: 30 }, () => rng.uint32() % 3);
     const straight = net(norm, "relu", 5);
     straight.fit(x, y, { epochs: 4, batchSize: 8 });
     const first = net(norm, "relu", 5);
@@ -255,7 +330,10 @@ describe.each(NORMS)("normalization %s", (norm) => {
     n.trainBatch(d.x, d.y);
     n.predict(d.x);
     const before = memoryStats().bytesInUse;
-    for (let s = 0; s < 3; s++) { n.trainBatch(d.x, d.y); n.predict(d.x); }
+    for (let s = 0; s < 3; s++) {
+      n.trainBatch(d.x, d.y);
+      n.predict(d.x);
+    }
     expect(memoryStats().bytesInUse).toBe(before);
     n.dispose();
   });
@@ -263,12 +341,26 @@ describe.each(NORMS)("normalization %s", (norm) => {
 
 test("batch normalization: training uses the batch's statistics, inference (forward, predict, evaluate) the moving ones", () => {
   const rng = new Random(68);
-  const n = new Network({ inputSize: 3, layers: [{ units: 4, normalization: { type: "batch", momentum: 0.5 } }], seed: 7, optimizer: { type: "sgd", learningRate: 1e-30 } });
+  const n = new Network({
+    inputSize: 3,
+    layers: [{ units: 4, normalization: { type: "batch", momentum: 0.5 } }],
+    seed: 7,
+    optimizer: { type: "sgd", learningRate: 1e-30 },
+  });
   const x = randomArray(rng, 6 * 3, 2);
   const [W, b] = n.getWeights();
-  const z = Array.from({ length: 24 }, (_, k) => { const i = Math.floor(k / 4), j = k % 4; return b[j] + [0, 1, 2].reduce((s, p) => s + x[i * 3 + p] * W[j * 3 + p], 0); });
+  const z = Array.from({ length: 24 }, (_, k) => {
+    const i = Math.floor(k / 4),
+      j = k % 4;
+    return b[j] + [0, 1, 2].reduce((s, p) => s + x[i * 3 + p] * W[j * 3 + p], 0);
+  });
   // Before any step: mean 0, variance 1, so inference is z/√(1 + ε).
-  expectClose(n.predict(x), z.map((v) => v / Math.sqrt(1 + 1e-3)), 1e-5, "initial predict");
+  expectClose(
+    n.predict(x),
+    z.map((v) => v / Math.sqrt(1 + 1e-3)),
+    1e-5,
+    "initial predict",
+  );
   expectClose(n.forward(x), n.predict(x), 0, "forward = predict");
   n.trainBatch(x, new Float32Array(24)); // learning rate 1e-30: the weights keep their bits, the moving statistics change
   expect(n.getWeights()[0]).toEqual(W);
@@ -276,7 +368,8 @@ test("batch normalization: training uses the batch's statistics, inference (forw
   expect(w).toHaveLength(6);
   for (let j = 0; j < 4; j++) {
     const col = [0, 1, 2, 3, 4, 5].map((i) => z[i * 4 + j]);
-    const mean = col.reduce((s, v) => s + v, 0) / 6, variance = col.reduce((s, v) => s + (v - mean) ** 2, 0) / 6;
+    const mean = col.reduce((s, v) => s + v, 0) / 6,
+      variance = col.reduce((s, v) => s + (v - mean) ** 2, 0) / 6;
     expect(w[4][j]).toBeCloseTo(0.5 * mean, 5); // moving mean: 0·0.5 + mean·0.5
     expect(w[5][j]).toBeCloseTo(0.5 + 0.5 * variance, 5);
   }
@@ -289,7 +382,14 @@ test("batch normalization: training uses the batch's statistics, inference (forw
 
 describe("options and errors", () => {
   test("names, defaults and toString", () => {
-    const n = new Network({ inputSize: 2, layers: [{ units: 3, activation: "silu", normalization: "batch" }, { units: 1, normalization: "layer" }], seed: 1 });
+    const n = new Network({
+      inputSize: 2,
+      layers: [
+        { units: 3, activation: "silu", normalization: "batch" },
+        { units: 1, normalization: "layer" },
+      ],
+      seed: 1,
+    });
     expect(n.layers[0].activation).toBe("swish");
     expect(n.layers[0].normalization).toEqual({ type: "batch", momentum: 0.99, epsilon: 1e-3 });
     expect(n.layers[1].normalization).toEqual({ type: "layer", epsilon: 1e-3 });
@@ -304,8 +404,18 @@ describe("options and errors", () => {
 
   test.each([
     ["an unknown type", { units: 2, normalization: "group" }, RangeError, /layers\[0\]\.normalization\.type must be one of "batch", "layer", received "group"/],
-    ["momentum 1", { units: 2, normalization: { type: "batch", momentum: 1 } }, RangeError, /normalization\.momentum must be a finite number in \[0, 1\), received 1/],
-    ["epsilon 0", { units: 2, normalization: { type: "layer", epsilon: 0 } }, RangeError, /normalization\.epsilon must be a finite number in \(0, 1\], received 0/],
+    [
+      "momentum 1",
+      { units: 2, normalization: { type: "batch", momentum: 1 } },
+      RangeError,
+      /normalization\.momentum must be a finite number in \[0, 1\), received 1/,
+    ],
+    [
+      "epsilon 0",
+      { units: 2, normalization: { type: "layer", epsilon: 0 } },
+      RangeError,
+      /normalization\.epsilon must be a finite number in \(0, 1\], received 0/,
+    ],
     ["momentum on layer normalization", { units: 2, normalization: { type: "layer", momentum: 0.9 } }, TypeError, /momentum/],
     ["a number", { units: 2, normalization: 1 }, TypeError, /normalization must be "batch", "layer" or \{ type, momentum\?, epsilon\? \}, received 1/],
   ])("refuses %s", (_, layer, kind, message) => {
@@ -330,7 +440,14 @@ describe("options and errors", () => {
   test("both formats carry normalized layers there and back (the real runtimes: test/formats)", async () => {
     const { toTfjs, fromTfjs } = await import("../src/formats/tfjs.js");
     const { toOnnx, fromOnnx } = await import("../src/formats/onnx.js");
-    const n = new Network({ inputSize: 2, layers: [{ units: 3, normalization: "layer" }, { units: 2, normalization: { type: "batch", momentum: 0.9 } }], seed: 1 });
+    const n = new Network({
+      inputSize: 2,
+      layers: [
+        { units: 3, normalization: "layer" },
+        { units: 2, normalization: { type: "batch", momentum: 0.9 } },
+      ],
+      seed: 1,
+    });
     const t = toTfjs(n);
     for (const back of [fromTfjs(t.modelJson, t.weightData), fromOnnx(toOnnx(n))]) {
       expect(back.layers.map((l) => l.normalization)).toEqual(n.layers.map((l) => l.normalization));

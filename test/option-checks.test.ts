@@ -7,18 +7,54 @@ import { Random, randomArray } from "./helpers.js";
 
 await init();
 
-const base = { inputSize: 3, layers: [{ units: 4, activation: "relu" as const }, { units: 3, activation: "softmax" as const }], seed: 1 };
-const x = randomArray(new Random(5), 12 * 3), y = Int32Array.from({ length: 12 }, (_, i) => i % 3);
+const base = {
+  inputSize: 3,
+  layers: [
+    { units: 4, activation: "relu" as const },
+    { units: 3, activation: "softmax" as const },
+  ],
+  seed: 1,
+};
+const x = randomArray(new Random(5), 12 * 3),
+  y = Int32Array.from({ length: 12 }, (_, i) => i % 3);
 
 describe("null is refused wherever an option may be left out", () => {
   test.each([
-    ["optimizer.learningRate", () => new Network({ ...base, optimizer: { type: "adam", learningRate: null as never } }), /optimizer\.learningRate must be a finite number in \(0, ∞\) or a schedule, received null/],
-    ["optimizer.learningRate with a schedule", () => new Network({ ...base, optimizer: { type: "adam", learningRate: null, schedule: { type: "cosine", initialLearningRate: 0.1, decaySteps: 5 } } as never }), /optimizer\.learningRate .* received null/],
-    ["optimizer.momentum", () => new Network({ ...base, optimizer: { type: "momentum", momentum: null as never } }), /optimizer\.momentum must be a finite number in \[0, 1\), received null/],
-    ["optimizer.epsilon", () => new Network({ ...base, optimizer: { type: "adam", epsilon: null as never } }), /optimizer\.epsilon must be a finite number in \(0, ∞\], received null/],
+    [
+      "optimizer.learningRate",
+      () => new Network({ ...base, optimizer: { type: "adam", learningRate: null as never } }),
+      /optimizer\.learningRate must be a finite number in \(0, ∞\) or a schedule, received null/,
+    ],
+    [
+      "optimizer.learningRate with a schedule",
+      () =>
+        new Network({
+          ...base,
+          optimizer: { type: "adam", learningRate: null, schedule: { type: "cosine", initialLearningRate: 0.1, decaySteps: 5 } } as never,
+        }),
+      /optimizer\.learningRate .* received null/,
+    ],
+    [
+      "optimizer.momentum",
+      () => new Network({ ...base, optimizer: { type: "momentum", momentum: null as never } }),
+      /optimizer\.momentum must be a finite number in \[0, 1\), received null/,
+    ],
+    [
+      "optimizer.epsilon",
+      () => new Network({ ...base, optimizer: { type: "adam", epsilon: null as never } }),
+      /optimizer\.epsilon must be a finite number in \(0, ∞\], received null/,
+    ],
     ["optimizer.clipNorm", () => new Network({ ...base, optimizer: { type: "sgd", clipNorm: null as never } }), /optimizer\.clipNorm must be a finite number/],
-    ["normalization.epsilon", () => new Layer({ units: 2, normalization: { type: "layer", epsilon: null as never } }), /normalization\.epsilon must be a finite number in \(0, 1\], received null/],
-    ["normalization.momentum", () => new Layer({ units: 2, normalization: { type: "batch", momentum: null as never } }), /normalization\.momentum must be a finite number in \[0, 1\), received null/],
+    [
+      "normalization.epsilon",
+      () => new Layer({ units: 2, normalization: { type: "layer", epsilon: null as never } }),
+      /normalization\.epsilon must be a finite number in \(0, 1\], received null/,
+    ],
+    [
+      "normalization.momentum",
+      () => new Layer({ units: 2, normalization: { type: "batch", momentum: null as never } }),
+      /normalization\.momentum must be a finite number in \[0, 1\), received null/,
+    ],
     ["useBias", () => new Layer({ units: 2, useBias: null as never }), /useBias must be true or false, received null/],
     ["alpha", () => new Layer({ units: 2, activation: "leaky-relu", alpha: null as never }), /alpha must be a finite number/],
     ["activation", () => new Layer({ units: 2, activation: null as never }), /activation must be one of .* received null/],
@@ -62,8 +98,9 @@ describe("a softmax over one unit always outputs 1: refused whatever the loss", 
     }
   });
   test("the message says why and what to use", () => {
-    expect(() => new Network({ inputSize: 3, layers: [{ units: 1, activation: "softmax" }], loss: "mse" }))
-      .toThrow('a "softmax" output layer needs at least 2 units, received 1 (softmax over one unit is always 1, nothing to train); use "sigmoid" for one output');
+    expect(() => new Network({ inputSize: 3, layers: [{ units: 1, activation: "softmax" }], loss: "mse" })).toThrow(
+      'a "softmax" output layer needs at least 2 units, received 1 (softmax over one unit is always 1, nothing to train); use "sigmoid" for one output',
+    );
   });
   test("two units with mse are fine", () => {
     new Network({ inputSize: 3, layers: [{ units: 2, activation: "softmax" }], loss: "mse" }).dispose();
@@ -71,8 +108,13 @@ describe("a softmax over one unit always outputs 1: refused whatever the loss", 
   test("as a hidden layer too: Network, ReferenceNetwork, a model file and an import refuse it, holding no memory", async () => {
     const { memoryStats } = await import("wasmlp");
     const { fromTfjs, readTfjs, toTfjs } = await import("wasmlp/tfjs");
-    const message = 'layers[1]: a "softmax" layer needs at least 2 units, received 1 (softmax over one unit is always 1, so the layers after it would see a constant)';
-    const hidden = { inputSize: 3, layers: [{ units: 4 }, { units: 1, activation: "softmax" as const }, { units: 2, activation: "sigmoid" as const }], seed: 1 };
+    const message =
+      'layers[1]: a "softmax" layer needs at least 2 units, received 1 (softmax over one unit is always 1, so the layers after it would see a constant)';
+    const hidden = {
+      inputSize: 3,
+      layers: [{ units: 4 }, { units: 1, activation: "softmax" as const }, { units: 2, activation: "sigmoid" as const }],
+      seed: 1,
+    };
     const before = memoryStats();
     for (const N of [Network, ReferenceNetwork]) {
       expect(() => new N(hidden)).toThrow(RangeError);

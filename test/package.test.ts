@@ -32,18 +32,35 @@ function entries(): [string, string][] {
 
 /** What `npm pack` would publish: the file paths, the packed and the unpacked size. */
 function packed(): { files: string[]; size: number; unpackedSize: number } {
-  const [pack] = JSON.parse(execFileSync("npm", ["pack", "--dry-run", "--json", "--ignore-scripts"], { cwd: ROOT, encoding: "utf8", stdio: ["ignore", "pipe", "ignore"] }));
+  const [pack] = JSON.parse(
+    execFileSync("npm", ["pack", "--dry-run", "--json", "--ignore-scripts"], { cwd: ROOT, encoding: "utf8", stdio: ["ignore", "pipe", "ignore"] }),
+  );
   return { files: pack.files.map((f: { path: string }) => f.path), size: pack.size, unpackedSize: pack.unpackedSize };
 }
 
 test("the package holds the build, the wasm, the types and the guides: no data, no source maps but the bundles'", () => {
   const pack = packed();
-  for (const needed of ["package.json", "README.md", "LICENSE", "CHANGELOG.md", "build/wasmlp.wasm", "dist/index.js", "dist/index.d.ts", "dist/wasmlp.browser.js", "dist/platform/browser.js", "dist/platform/node.js", "dist/cli/main.js", "dist/reference/index.js", "docs/index.md"]) {
+  for (const needed of [
+    "package.json",
+    "README.md",
+    "LICENSE",
+    "CHANGELOG.md",
+    "build/wasmlp.wasm",
+    "dist/index.js",
+    "dist/index.d.ts",
+    "dist/wasmlp.browser.js",
+    "dist/platform/browser.js",
+    "dist/platform/node.js",
+    "dist/cli/main.js",
+    "dist/reference/index.js",
+    "docs/index.md",
+  ]) {
     expect(pack.files).toContain(needed);
   }
   // The markdown ships so that the README's and the guides' links resolve wherever the package is
   // read (npm's file browser, unpkg, node_modules): package.json names no repository to send them to.
-  const allowed = /^(package\.json|README\.md|LICENSE|CHANGELOG\.md|CONTRIBUTING\.md|build\/wasmlp(\.relaxed)?\.wasm|dist\/.+\.(js|d\.ts)|dist\/wasmlp(-data)?\.browser\.js\.map|docs\/[\w-]+\.md|examples\/[\w-]+\.(js|html|md)|bench\/(RESULTS|LOG)\.md|assembly\/README\.md)$/;
+  const allowed =
+    /^(package\.json|README\.md|LICENSE|CHANGELOG\.md|CONTRIBUTING\.md|build\/wasmlp(\.relaxed)?\.wasm|dist\/.+\.(js|d\.ts)|dist\/wasmlp(-data)?\.browser\.js\.map|docs\/[\w-]+\.md|examples\/[\w-]+\.(js|html|md)|bench\/(RESULTS|LOG)\.md|assembly\/README\.md)$/;
   expect(pack.files.filter((f) => !allowed.test(f))).toEqual([]);
   // The Fashion-MNIST test set (4.3 MB) stays in the repository for npm start; see src/data/node.ts.
   // A ceiling with a few percent of headroom over what ships now (618 KiB packed, 1,994 KiB
@@ -129,14 +146,23 @@ test("a browser build of every subpath (graph first) bundles with no node: modul
   // The application has wasmlp in its node_modules, as an install gives it (a link to this tree).
   mkdirSync(join(work, "node_modules"), { recursive: true });
   symlinkSync(ROOT, join(work, "node_modules", "wasmlp"), "dir");
-  const browserSubpaths = entries().map(([s]) => s).filter((s) => s !== "./browser" && s !== "./tfjs/node");
+  const browserSubpaths = entries()
+    .map(([s]) => s)
+    .filter((s) => s !== "./browser" && s !== "./tfjs/node");
   expect(browserSubpaths[0]).toBe(".");
   const ordered = [...browserSubpaths.slice(1), "."]; // wasmlp/graph before wasmlp
   const specifier = (s: string) => (s === "." ? "wasmlp" : `wasmlp/${s.slice(2)}`);
   writeFileSync(join(work, "app.js"), ordered.map((s, i) => `export * as m${i} from "${specifier(s)}";`).join("\n"));
   const result = await build({
-    entryPoints: [join(work, "app.js")], bundle: true, format: "esm", platform: "browser", write: false,
-    outfile: join(work, "out.js"), absWorkingDir: work, metafile: true, logLevel: "silent",
+    entryPoints: [join(work, "app.js")],
+    bundle: true,
+    format: "esm",
+    platform: "browser",
+    write: false,
+    outfile: join(work, "out.js"),
+    absWorkingDir: work,
+    metafile: true,
+    logLevel: "silent",
     tsconfigRaw: {}, // the link leads into this tree, whose tsconfig maps #platform to the sources; a user has none
   });
   const inputs = Object.keys(result.metafile.inputs);
@@ -158,7 +184,9 @@ test("CommonJS: require() gives the same module as import (Node's require of ES 
       console.log(JSON.stringify([back instanceof Network, Array.from(back.predict([1, 2, 3])), Array.from(net.predict([1, 2, 3])), t]));
     });
   `;
-  const out = JSON.parse(execFileSync(process.execPath, ["--input-type=commonjs", "-e", script], { cwd: ROOT, encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] }));
+  const out = JSON.parse(
+    execFileSync(process.execPath, ["--input-type=commonjs", "-e", script], { cwd: ROOT, encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] }),
+  );
   expect(out[0]).toBe(true);
   expect(out[1]).toEqual(out[2]);
   expect(out[3]).toBe(12);

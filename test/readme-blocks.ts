@@ -32,12 +32,16 @@ export function codeBlocks(file: string, title?: string): CodeBlock[] {
 
 /** The ```ts blocks of the README, or of its section `## title` when given. */
 export function readmeBlocks(title?: string): string[] {
-  return codeBlocks("README.md", title).filter((b) => b.lang === "ts").map((b) => b.code);
+  return codeBlocks("README.md", title)
+    .filter((b) => b.lang === "ts")
+    .map((b) => b.code);
 }
 
 /** The ```ts blocks of a guide in docs/ (e.g. "autodiff.md"), or of one section of it. */
 export function docBlocks(file: string, title?: string): string[] {
-  return codeBlocks(`docs/${file}`, title).filter((b) => b.lang === "ts").map((b) => b.code);
+  return codeBlocks(`docs/${file}`, title)
+    .filter((b) => b.lang === "ts")
+    .map((b) => b.code);
 }
 
 /** A runner writing into `folder` (removed after the file's tests): run(code, i) → printed lines. */
@@ -48,7 +52,9 @@ export function blockRunner(folder: URL): (code: string, i: number | string, lan
     const file = new URL(`block${i}.${lang === "ts" ? "ts" : "mjs"}`, folder);
     writeFileSync(file, code);
     const lines: string[] = [];
-    const spy = vi.spyOn(console, "log").mockImplementation((...args: unknown[]) => { lines.push(args.map((a) => (typeof a === "string" ? a : JSON.stringify(a))).join(" ")); });
+    const spy = vi.spyOn(console, "log").mockImplementation((...args: unknown[]) => {
+      lines.push(args.map((a) => (typeof a === "string" ? a : JSON.stringify(a))).join(" "));
+    });
     try {
       await import(/* @vite-ignore */ file.href);
     } finally {

@@ -9,16 +9,25 @@ import { ReferenceNetwork } from "../src/reference/index.js";
 import { runtime } from "../src/runtime.js";
 import { Random, randomArray } from "./helpers.js";
 
-beforeAll(async () => { await init(); });
-afterEach(() => { runtime().heap.failAfter(null); });
+beforeAll(async () => {
+  await init();
+});
+afterEach(() => {
+  runtime().heap.failAfter(null);
+});
 
 const options: NetworkOptions = {
   inputSize: 6,
-  layers: [{ units: 9, activation: "tanh" }, { units: 3, activation: "softmax" }],
-  optimizer: { type: "adam", learningRate: 0.01 }, seed: 11,
+  layers: [
+    { units: 9, activation: "tanh" },
+    { units: 3, activation: "softmax" },
+  ],
+  optimizer: { type: "adam", learningRate: 0.01 },
+  seed: 11,
 };
 const rng = new Random(5);
-const x = randomArray(rng, 40 * 6), y = Int32Array.from({ length: 40 }, (_, i) => i % 3);
+const x = randomArray(rng, 40 * 6),
+  y = Int32Array.from({ length: 40 }, (_, i) => i % 3);
 
 /** The bytes and regions in use: what must return to its start (memoryBytes only grows in wasm). */
 function inUse(): { bytesInUse: number; liveRegions: number } {
@@ -27,7 +36,12 @@ function inUse(): { bytesInUse: number; liveRegions: number } {
 }
 
 function isAlive(net: Network): boolean {
-  try { net.getWeights(); return true; } catch { return false; }
+  try {
+    net.getWeights();
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 /** A network that must be untouched by whatever another does; check() compares its weights. */
@@ -42,15 +56,28 @@ function twin(): { check: () => void; dispose: () => void } {
 
 describe("dispose inside a fit callback stops fit; nothing is written afterwards", () => {
   const points: { name: string; make: (net: Network) => FitOptions; epochsDone: number }[] = [];
-  for (const batch of [0, 1, 4, 5, 9]) { // 40 samples, batch 8: five batches an epoch, two epochs
+  for (const batch of [0, 1, 4, 5, 9]) {
+    // 40 samples, batch 8: five batches an epoch, two epochs
     points.push({
       name: `onBatchEnd, batch ${batch}`,
-      make: (net) => ({ onBatchEnd: (b, logs) => { if (logs.epoch * 5 + b === batch) net.dispose(); } }),
+      make: (net) => ({
+        onBatchEnd: (b, logs) => {
+          if (logs.epoch * 5 + b === batch) net.dispose();
+        },
+      }),
       epochsDone: batch < 5 ? 0 : 1,
     });
   }
   for (const epoch of [0, 1]) {
-    points.push({ name: `onEpochEnd, epoch ${epoch}`, make: (net) => ({ onEpochEnd: (e) => { if (e === epoch) net.dispose(); } }), epochsDone: epoch + 1 });
+    points.push({
+      name: `onEpochEnd, epoch ${epoch}`,
+      make: (net) => ({
+        onEpochEnd: (e) => {
+          if (e === epoch) net.dispose();
+        },
+      }),
+      epochsDone: epoch + 1,
+    });
   }
   test.each(points)("$name", ({ make, epochsDone }) => {
     const start = inUse();
@@ -61,7 +88,10 @@ describe("dispose inside a fit callback stops fit; nothing is written afterwards
     const o = make(net);
     const inner = o.onBatchEnd;
     const history = net.fit(x, y, {
-      ...o, epochs: 2, batchSize: 8, validationData: [x, y],
+      ...o,
+      epochs: 2,
+      batchSize: 8,
+      validationData: [x, y],
       onBatchEnd: (b, logs) => {
         if (disposedAt >= 0) batchesAfter++;
         inner?.(b, logs);
@@ -87,7 +117,9 @@ describe("dispose inside a fit callback stops fit; nothing is written afterwards
 test("the guard is structural: the engine and its regions refuse work after release, whoever calls them", () => {
   const net = new Network(options);
   net.trainBatch(x, y);
-  const engine = (net as unknown as { engine: { runForward: (s: number, m: number) => unknown; applyStep: () => void; writeParams: (w: Float32Array[]) => void } }).engine;
+  const engine = (
+    net as unknown as { engine: { runForward: (s: number, m: number) => unknown; applyStep: () => void; writeParams: (w: Float32Array[]) => void } }
+  ).engine;
   const regions = (engine as unknown as { params: { ptr: number; view: Float32Array } }).params;
   net.dispose();
   const fresh = new Network({ ...options, seed: 5 }); // likely reuses the freed memory
@@ -176,15 +208,25 @@ describe("out of memory at every allocation: the state is exactly as before", ()
 
   test("a batch too large for memory is a RangeError naming the batch size and the bytes", () => {
     const other = twin();
-    const wide = new Network({ inputSize: 1, layers: [{ units: 65536, activation: "relu" }, { units: 1, activation: "sigmoid" }], seed: 1 });
+    const wide = new Network({
+      inputSize: 1,
+      layers: [
+        { units: 65536, activation: "relu" },
+        { units: 1, activation: "sigmoid" },
+      ],
+      seed: 1,
+    });
     wide.trainBatch([0.5, -0.5], [[1], [0]]);
     const start = inUse();
     const before = wide.getWeights();
     // 65,536 samples × 65,536 units: 16 GiB for one layer's outputs, more than wasm32 can address.
     const m = 65536;
-    const xs = new Float32Array(m).fill(0.25), ys = new Float32Array(m).fill(1);
+    const xs = new Float32Array(m).fill(0.25),
+      ys = new Float32Array(m).fill(1);
     expect(() => wide.trainBatch(xs, ys)).toThrow(RangeError);
-    expect(() => wide.trainBatch(xs, ys)).toThrow(/out of memory: could not allocate the buffers of a batch of 65,536 samples \(51,540,656,128 bytes requested; /);
+    expect(() => wide.trainBatch(xs, ys)).toThrow(
+      /out of memory: could not allocate the buffers of a batch of 65,536 samples \(51,540,656,128 bytes requested; /,
+    );
     expect(inUse()).toEqual(start);
     wide.getWeights().forEach((w, i) => expect(w).toEqual(before[i]));
     expect(Number.isFinite(wide.trainBatch([0.5, -0.5], [[1], [0]]))).toBe(true);
@@ -197,8 +239,22 @@ describe("out of memory at every allocation: the state is exactly as before", ()
 describe("every input form is checked alike for float32 overflow", () => {
   const big = 1e39;
   const forms: { name: string; make: () => unknown }[] = [
-    { name: "Float64Array", make: () => { const a = Float64Array.from(x.subarray(0, 12)); a[7] = big; return a; } },
-    { name: "flat number[]", make: () => { const a = Array.from(x.subarray(0, 12)); a[7] = big; return a; } },
+    {
+      name: "Float64Array",
+      make: () => {
+        const a = Float64Array.from(x.subarray(0, 12));
+        a[7] = big;
+        return a;
+      },
+    },
+    {
+      name: "flat number[]",
+      make: () => {
+        const a = Array.from(x.subarray(0, 12));
+        a[7] = big;
+        return a;
+      },
+    },
     { name: "number[][]", make: () => [Array.from(x.subarray(0, 6)), Array.from(x.subarray(6, 12)).map((v, j) => (j === 1 ? big : v))] },
     { name: "Float64Array rows", make: () => [Float64Array.from(x.subarray(0, 6)), Float64Array.from(x.subarray(6, 12)).map((v, j) => (j === 1 ? big : v))] },
   ];
@@ -257,10 +313,16 @@ describe("every input form is checked alike for float32 overflow", () => {
     const m = 2500; // three chunks of up to 1,024 samples
     const big = new Float32Array(m * 6).fill(0.5);
     net.predict(big); // the slot has room: every chunk is scanned in wasm memory
-    for (const [at, value] of [[2100 * 6 + 4, NaN], [1024 * 6, -Infinity], [m * 6 - 1, Infinity]] as const) {
+    for (const [at, value] of [
+      [2100 * 6 + 4, NaN],
+      [1024 * 6, -Infinity],
+      [m * 6 - 1, Infinity],
+    ] as const) {
       const bad = big.slice();
       bad[at] = value;
-      expect(() => net.predict(bad)).toThrow(new RangeError(`x sample ${Math.floor(at / 6)}, value ${at % 6} is ${value}, not finite; every value must be a finite float32`));
+      expect(() => net.predict(bad)).toThrow(
+        new RangeError(`x sample ${Math.floor(at / 6)}, value ${at % 6} is ${value}, not finite; every value must be a finite float32`),
+      );
     }
     expect(net.predict(big)).toHaveLength(m * net.outputSize);
     net.dispose();
@@ -285,11 +347,19 @@ describe("every input form is checked alike for float32 overflow", () => {
     const w = net.getWeights();
     const allocations = memoryStats().allocations;
     for (const bad of [NaN, Infinity, -Infinity]) {
-      const a = Float32Array.from(x); a[a.length - 1] = bad;
+      const a = Float32Array.from(x);
+      a[a.length - 1] = bad;
       expect(() => net.fit(a, y)).toThrow(/sample 39, value 5 is (NaN|-?Infinity), not finite/);
-      expect(() => net.evaluate(x, Float32Array.from({ length: 120 }, (_, i) => (i === 4 ? bad : i % 3 === 0 ? 1 : 0)))).toThrow(/y sample 1, value 1/);
-      const ws = net.getWeights(); ws[3][1] = bad;
-      const dOut = new Float32Array(120); dOut[61] = bad;
+      expect(() =>
+        net.evaluate(
+          x,
+          Float32Array.from({ length: 120 }, (_, i) => (i === 4 ? bad : i % 3 === 0 ? 1 : 0)),
+        ),
+      ).toThrow(/y sample 1, value 1/);
+      const ws = net.getWeights();
+      ws[3][1] = bad;
+      const dOut = new Float32Array(120);
+      dOut[61] = bad;
       expect(() => net.backward(dOut)).toThrow(/dOut sample 20, value 1 is (NaN|-?Infinity), not finite/);
       expect(() => net.setWeights(ws)).toThrow(/weights\[3\]\[1\] \(b of layer 1\) is (NaN|-?Infinity)/);
     }
@@ -303,7 +373,9 @@ describe("targets the loss is defined for", () => {
   test("categorical-crossentropy rows must sum to 1: multi-hot and all-zero rows are rejected, smoothed rows accepted", () => {
     const net = new Network(options);
     const rows = (r: number[]) => [[1, 0, 0], r];
-    expect(() => net.trainBatch(x.subarray(0, 12), rows([1, 1, 0]))).toThrow(/y sample 1 sums to 2; categorical-crossentropy targets must be probabilities summing to 1 \(within 0.001\)/);
+    expect(() => net.trainBatch(x.subarray(0, 12), rows([1, 1, 0]))).toThrow(
+      /y sample 1 sums to 2; categorical-crossentropy targets must be probabilities summing to 1 \(within 0.001\)/,
+    );
     expect(() => net.trainBatch(x.subarray(0, 12), rows([0, 0, 0]))).toThrow(/y sample 1 sums to 0/);
     expect(() => net.trainBatch(x.subarray(0, 12), rows([1.2, -0.2, 0]))).toThrow(/must lie in \[0, 1\]/);
     const smoothed = [0.9 + 0.1 / 3, 0.1 / 3, 0.1 / 3];
@@ -323,7 +395,9 @@ describe("targets the loss is defined for", () => {
 test("optimizer settings are a frozen copy, and toJSON does not alias them", () => {
   const net = new Network(options);
   expect(Object.isFrozen(net.optimizer)).toBe(true);
-  expect(() => { (net.optimizer as { learningRate: number }).learningRate = NaN; }).toThrow(TypeError);
+  expect(() => {
+    (net.optimizer as { learningRate: number }).learningRate = NaN;
+  }).toThrow(TypeError);
   const file = net.toJSON();
   (file.optimizer as { learningRate: number }).learningRate = NaN;
   expect(net.optimizer.learningRate).toBe(0.01);
@@ -335,10 +409,23 @@ test("optimizer settings are a frozen copy, and toJSON does not alias them", () 
 describe("non-finite outputs are errors naming the sample", () => {
   test("predict and evaluate refuse outputs that overflowed, naming the sample", () => {
     const net = new Network({ inputSize: 2, layers: [{ units: 2, activation: "linear" }], loss: "mse", seed: 1 });
-    net.setWeights([[3e38, 3e38, 0, 0], [0, 0]]);
-    const inputs = [[0, 0], [0.1, 0.1], [1, 1]]; // sample 2: 6e38 overflows float32
+    net.setWeights([
+      [3e38, 3e38, 0, 0],
+      [0, 0],
+    ]);
+    const inputs = [
+      [0, 0],
+      [0.1, 0.1],
+      [1, 1],
+    ]; // sample 2: 6e38 overflows float32
     expect(() => net.predict(inputs)).toThrow(/predict: the output of sample 2 is Infinity/);
-    expect(() => net.evaluate(inputs, [[0, 0], [0, 0], [0, 0]])).toThrow(/evaluate: the output of sample 2 is Infinity/);
+    expect(() =>
+      net.evaluate(inputs, [
+        [0, 0],
+        [0, 0],
+        [0, 0],
+      ]),
+    ).toThrow(/evaluate: the output of sample 2 is Infinity/);
     expect(net.predict(inputs.slice(1, 2))[0] / 6e37).toBeCloseTo(1, 6); // below the overflow: a number
     net.dispose();
   });
@@ -355,10 +442,15 @@ describe("model files", () => {
   test("finite but huge weights that overflow the network's own outputs are rejected, and nothing is kept", () => {
     const start = inUse();
     const net = new Network({ inputSize: 2, layers: [{ units: 2, activation: "linear" }], loss: "mse", seed: 1 });
-    net.setWeights([[3e38, 3e38, 0, 0], [0, 0]]);
+    net.setWeights([
+      [3e38, 3e38, 0, 0],
+      [0, 0],
+    ]);
     const json = net.toJSON();
     net.dispose();
-    expect(() => Network.fromJSON(json)).toThrow(/model weights overflow float32: on a probe input of zeros \(sample 0\) or ones \(sample 1\), the output of sample 1 is Infinity/);
+    expect(() => Network.fromJSON(json)).toThrow(
+      /model weights overflow float32: on a probe input of zeros \(sample 0\) or ones \(sample 1\), the output of sample 1 is Infinity/,
+    );
     expect(() => ReferenceNetwork.fromJSON(json)).not.toThrow(); // float64 does not overflow there
     expect(inUse()).toEqual(start);
   });
@@ -372,7 +464,9 @@ describe("model files", () => {
   test("truncated base64 says so", () => {
     const json = file();
     json.weights[0] = json.weights[0].slice(0, 10);
-    expect(() => Network.fromJSON(json)).toThrow(/decodes to 7 bytes, not a whole number of 4-byte float32 values: the text is truncated or damaged \(expected 54 float32 values \(216 bytes\)\)/);
+    expect(() => Network.fromJSON(json)).toThrow(
+      /decodes to 7 bytes, not a whole number of 4-byte float32 values: the text is truncated or damaged \(expected 54 float32 values \(216 bytes\)\)/,
+    );
   });
 });
 
@@ -385,36 +479,58 @@ test("soak: 10,000 mixed operations against twins; memory returns to its start",
   for (let op = 0; op < 10000; op++) {
     const kind = r.uint32() % 8;
     if (kind === 0 || live.length === 0) {
-      if (live.length < 6) { live.push(new Network({ ...options, seed: op })); counts.create++; }
+      if (live.length < 6) {
+        live.push(new Network({ ...options, seed: op }));
+        counts.create++;
+      }
       continue;
     }
     const i = r.uint32() % live.length;
     const net = live[i];
     const m = 1 + (r.uint32() % 40);
-    const xs = x.subarray(0, m * 6), ys = y.subarray(0, m);
+    const xs = x.subarray(0, m * 6),
+      ys = y.subarray(0, m);
     if (kind === 1) {
-      net.dispose(); live.splice(i, 1); counts.dispose++;
+      net.dispose();
+      live.splice(i, 1);
+      counts.dispose++;
     } else if (kind === 2) {
       const stopAt = r.uint32() % 4;
       const perEpoch = Math.ceil(m / 4);
-      net.fit(xs, ys, { batchSize: 4, epochs: 2, onBatchEnd: (b, logs) => { if (logs.epoch * perEpoch + b === stopAt) net.dispose(); } });
-      if (stopAt < Math.ceil(m / 4) * 2) { live.splice(i, 1); counts.fitDispose++; }
+      net.fit(xs, ys, {
+        batchSize: 4,
+        epochs: 2,
+        onBatchEnd: (b, logs) => {
+          if (logs.epoch * perEpoch + b === stopAt) net.dispose();
+        },
+      });
+      if (stopAt < Math.ceil(m / 4) * 2) {
+        live.splice(i, 1);
+        counts.fitDispose++;
+      }
     } else if (kind === 3) {
       // A batch larger than any before: may grow memory.
       const big = 40 + (r.uint32() % 200);
-      net.predict(randomArray(r, big * 6)); counts.grow++;
+      net.predict(randomArray(r, big * 6));
+      counts.grow++;
     } else if (kind === 4) {
       runtime().heap.failAfter(r.uint32() % 3);
       const w = net.getWeights();
-      try { net.predict(randomArray(r, (300 + (r.uint32() % 300)) * 6)); } catch (e) {
+      try {
+        net.predict(randomArray(r, (300 + (r.uint32() % 300)) * 6));
+      } catch (e) {
         expect(e).toBeInstanceOf(RangeError);
         net.getWeights().forEach((t, j) => expect(t).toEqual(w[j]));
         counts.failedAlloc++;
-      } finally { runtime().heap.failAfter(null); }
+      } finally {
+        runtime().heap.failAfter(null);
+      }
     } else if (kind === 5 || kind === 6) {
-      expect(Number.isFinite(net.trainBatch(xs, ys))).toBe(true); counts.train++;
+      expect(Number.isFinite(net.trainBatch(xs, ys))).toBe(true);
+      counts.train++;
     } else {
-      expect(net.predict(xs).every(Number.isFinite)).toBe(true); counts.predict++;
+      expect(net.predict(xs).every(Number.isFinite)).toBe(true);
+      counts.predict++;
     }
   }
   for (const net of live) net.dispose();

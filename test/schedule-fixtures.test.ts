@@ -7,7 +7,13 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { ReferenceNetwork } from "../src/reference/index.js";
 import { LOSSES, Network, OPTIMIZERS, init } from "../src/index.js";
 
-interface FixtureLayer { units: number; activation: string; l1?: number; l2?: number; normalization?: { type: string } }
+interface FixtureLayer {
+  units: number;
+  activation: string;
+  l1?: number;
+  l2?: number;
+  normalization?: { type: string };
+}
 interface Fixture {
   name: string;
   network: { inputSize: number; layers: FixtureLayer[]; loss: string };
@@ -25,10 +31,22 @@ interface Fixture {
 
 const DIR = new URL("./fixtures/schedule/", import.meta.url);
 const fixtures = new Map<string, Fixture>(
-  readdirSync(DIR).filter((f) => f.endsWith(".json")).map((f) => [f.replace(/\.json$/, ""), JSON.parse(readFileSync(new URL(f, DIR), "utf8")) as Fixture]),
+  readdirSync(DIR)
+    .filter((f) => f.endsWith(".json"))
+    .map((f) => [f.replace(/\.json$/, ""), JSON.parse(readFileSync(new URL(f, DIR), "utf8")) as Fixture]),
 );
 /** Schedule features that have a fixture each, besides one per optimizer and per loss. */
-const FEATURES = ["clip-norm", "clip-value", "penalty-l1-l2", "sample-weight", "class-weight", "schedule-exponential", "schedule-cosine", "batch-normalization", "layer-normalization"];
+const FEATURES = [
+  "clip-norm",
+  "clip-value",
+  "penalty-l1-l2",
+  "sample-weight",
+  "class-weight",
+  "schedule-exponential",
+  "schedule-cosine",
+  "batch-normalization",
+  "layer-normalization",
+];
 
 function options(f: Fixture) {
   return {
@@ -51,7 +69,9 @@ function train(net: Network | ReferenceNetwork, f: Fixture): number[] {
 }
 
 describe("PyTorch float64 fixtures of the training schedule", () => {
-  beforeAll(async () => { await init(); });
+  beforeAll(async () => {
+    await init();
+  });
 
   it("every registry optimizer and loss, and every schedule feature, has a fixture", () => {
     const wanted = [...OPTIMIZERS.map((o) => `optimizer-${o}`), ...LOSSES.map((l) => `loss-${l}`), ...FEATURES];

@@ -38,8 +38,15 @@ describe("rates at chosen steps (Keras's formulas)", () => {
 
 test("training follows the schedule: SGD steps of the scheduled sizes; wasm and reference agree", () => {
   const learningRate = { type: "piecewise" as const, boundaries: [0], values: [0.5, 0.1] };
-  const options = { inputSize: 2, layers: [{ units: 1, activation: "linear" as const }], loss: "mse" as const, optimizer: { type: "sgd" as const, learningRate }, seed: 3 };
-  const x = [[1, 2]], y = [[1]];
+  const options = {
+    inputSize: 2,
+    layers: [{ units: 1, activation: "linear" as const }],
+    loss: "mse" as const,
+    optimizer: { type: "sgd" as const, learningRate },
+    seed: 3,
+  };
+  const x = [[1, 2]],
+    y = [[1]];
   for (const net of [new Network(options), new ReferenceNetwork(options)]) {
     const rates: number[] = [];
     for (let t = 0; t < 3; t++) {
@@ -51,15 +58,43 @@ test("training follows the schedule: SGD steps of the scheduled sizes; wasm and 
     rates.forEach((r, t) => expect(r).toBeCloseTo(t === 0 ? 0.5 : 0.1, 5));
     net.dispose();
   }
-  const a = new Network(options), b = new ReferenceNetwork(options);
-  a.fit([[1, 2], [3, -1], [0, 1]], [1, 0, 2], { epochs: 4, batchSize: 1 });
-  b.fit([[1, 2], [3, -1], [0, 1]], [1, 0, 2], { epochs: 4, batchSize: 1 });
+  const a = new Network(options),
+    b = new ReferenceNetwork(options);
+  a.fit(
+    [
+      [1, 2],
+      [3, -1],
+      [0, 1],
+    ],
+    [1, 0, 2],
+    { epochs: 4, batchSize: 1 },
+  );
+  b.fit(
+    [
+      [1, 2],
+      [3, -1],
+      [0, 1],
+    ],
+    [1, 0, 2],
+    { epochs: 4, batchSize: 1 },
+  );
   a.getWeights().forEach((w, i) => w.forEach((v, j) => expect(v).toBeCloseTo(b.getWeights()[i][j], 5)));
 });
 
 test("a model file keeps the schedule; a checkpoint resumes on it bit for bit", () => {
-  const options = { inputSize: 3, layers: [{ units: 2, activation: "softmax" as const }], optimizer: { type: "adam" as const, learningRate: { type: "exponential" as const, initialLearningRate: 0.05, decaySteps: 2, decayRate: 0.5 } }, seed: 4 };
-  const x = [[1, 0, 2], [0, 1, -1], [2, 2, 0], [1, -1, 1]], y = [0, 1, 1, 0];
+  const options = {
+    inputSize: 3,
+    layers: [{ units: 2, activation: "softmax" as const }],
+    optimizer: { type: "adam" as const, learningRate: { type: "exponential" as const, initialLearningRate: 0.05, decaySteps: 2, decayRate: 0.5 } },
+    seed: 4,
+  };
+  const x = [
+      [1, 0, 2],
+      [0, 1, -1],
+      [2, 2, 0],
+      [1, -1, 1],
+    ],
+    y = [0, 1, 1, 0];
   const straight = new Network(options);
   straight.fit(x, y, { epochs: 4, batchSize: 2 });
   const first = new Network(options);

@@ -13,7 +13,7 @@ test("unknown simd values are refused, naming the accepted ones", async () => {
   expect(simdFeatures()).toEqual({ build: "plain", relaxedMadd: false, relaxedDot: false });
 });
 
-test.skipIf(relaxedSimdSupported())("an explicit \"relaxed\" the engine lacks: the plain build and one notice; a second init is not loaded again", async () => {
+test.skipIf(relaxedSimdSupported())('an explicit "relaxed" the engine lacks: the plain build and one notice; a second init is not loaded again', async () => {
   const warn = vi.spyOn(console, "warn").mockImplementation(() => {});
   await init({ simd: "relaxed" });
   expect(simdFeatures()).toEqual({ build: "plain", relaxedMadd: false, relaxedDot: false });

@@ -2,7 +2,9 @@
 import { beforeAll, describe, expect, test } from "vitest";
 import { Layer, Network, init } from "../src/index.js";
 
-beforeAll(async () => { await init(); });
+beforeAll(async () => {
+  await init();
+});
 
 function makeNet(): Network {
   return new Network({
@@ -14,13 +16,20 @@ function makeNet(): Network {
   });
 }
 
-const X = [[1, 2, 3], [0, -1, 0.5]];
+const X = [
+  [1, 2, 3],
+  [0, -1, 0.5],
+];
 
 /** Runs a call that must throw `message`, and checks the network's weights did not move. */
 function rejects(net: Network, call: () => unknown, message: RegExp, kind: ErrorConstructor = Error): void {
   const before = net.getWeights();
   let thrown: unknown = null;
-  try { call(); } catch (e) { thrown = e; }
+  try {
+    call();
+  } catch (e) {
+    thrown = e;
+  }
   expect(thrown, `expected an error matching ${message}`).toBeInstanceOf(kind);
   expect((thrown as Error).message).toMatch(message);
   net.getWeights().forEach((w, i) => expect(Array.from(w)).toEqual(Array.from(before[i])));
@@ -29,7 +38,14 @@ function rejects(net: Network, call: () => unknown, message: RegExp, kind: Error
 describe("inputs", () => {
   test.each([
     ["wrong sample length (flat)", new Float32Array(7), /7 values.*samples of 3/],
-    ["wrong sample length (rows)", [[1, 2, 3], [1, 2]], /x\[1\] has 2 values, expected 3/],
+    [
+      "wrong sample length (rows)",
+      [
+        [1, 2, 3],
+        [1, 2],
+      ],
+      /x\[1\] has 2 values, expected 3/,
+    ],
     ["empty batch", [], /empty.*at least one sample of 3/],
     ["empty typed array", new Float32Array(0), /empty/],
     ["NaN", [[1, NaN, 3]], /sample 0, value 1 is NaN/],
@@ -53,7 +69,14 @@ describe("labels", () => {
     ["negative class index", Int32Array.of(0, -1), /y\[1\] is -1/],
     ["fractional class index", [0, 1.5], /y\[1\] is 1.5/],
     ["too few labels", [0], /1 labels, expected 2/],
-    ["one-hot rows of the wrong width", [[1, 0], [0, 1]], /y\[0\] has 2 values, expected 3/],
+    [
+      "one-hot rows of the wrong width",
+      [
+        [1, 0],
+        [0, 1],
+      ],
+      /y\[0\] has 2 values, expected 3/,
+    ],
     ["targets for the wrong number of samples", new Float32Array(9), /3 samples of 3 values, expected 2/],
     ["NaN target", Float32Array.of(1, 0, 0, 0, NaN, 0), /y sample 1, value 1 is NaN/],
   ])("%s", (_, y, message) => {
@@ -67,7 +90,13 @@ describe("labels", () => {
     const net = new Network({ inputSize: 3, layers: [{ units: 2, activation: "sigmoid" }], seed: 1 });
     expect(() => net.trainBatch(X, Int32Array.of(0, 1))).toThrow(/class indices \(an Int32Array of length 2\), which only categorical-crossentropy takes/);
     // a flat number[] is targets here, sample-major
-    expect(net.loss(X, [1, 0, 0, 1])).toBeCloseTo(net.loss(X, [[1, 0], [0, 1]]), 6);
+    expect(net.loss(X, [1, 0, 0, 1])).toBeCloseTo(
+      net.loss(X, [
+        [1, 0],
+        [0, 1],
+      ]),
+      6,
+    );
     expect(() => net.loss(X, [1, 0, 0])).toThrow(/y has 3 values, which is not a whole number of samples of 2 values/);
   });
 });
@@ -83,10 +112,26 @@ describe("construction", () => {
     ["zero units", { inputSize: 3, layers: [{ units: 0 }] }, /units must be an integer in \[1, 65536\], received 0/],
     ["fractional input size", { inputSize: 2.5, layers: [{ units: 2 }] }, /inputSize must be an integer/],
     ["no layers", { inputSize: 3, layers: [] }, /layers must be a non-empty array/],
-    ["BCE on a softmax output", { inputSize: 3, layers: [{ units: 2, activation: "softmax" }], loss: "binary-crossentropy" }, /"binary-crossentropy" needs a "sigmoid" output layer.*"softmax"/],
-    ["CCE on a relu output", { inputSize: 3, layers: [{ units: 2, activation: "relu" }], loss: "categorical-crossentropy" }, /needs a "softmax" output layer.*"relu"/],
-    ["CCE with one output", { inputSize: 3, layers: [{ units: 1, activation: "softmax" }], loss: "categorical-crossentropy" }, /at least 2 output units, received 1/],
-    ["negative learning rate", { inputSize: 3, layers: [{ units: 2 }], optimizer: { type: "sgd", learningRate: -1 } }, /learningRate must be a finite number in \(0, ∞\], received -1/],
+    [
+      "BCE on a softmax output",
+      { inputSize: 3, layers: [{ units: 2, activation: "softmax" }], loss: "binary-crossentropy" },
+      /"binary-crossentropy" needs a "sigmoid" output layer.*"softmax"/,
+    ],
+    [
+      "CCE on a relu output",
+      { inputSize: 3, layers: [{ units: 2, activation: "relu" }], loss: "categorical-crossentropy" },
+      /needs a "softmax" output layer.*"relu"/,
+    ],
+    [
+      "CCE with one output",
+      { inputSize: 3, layers: [{ units: 1, activation: "softmax" }], loss: "categorical-crossentropy" },
+      /at least 2 output units, received 1/,
+    ],
+    [
+      "negative learning rate",
+      { inputSize: 3, layers: [{ units: 2 }], optimizer: { type: "sgd", learningRate: -1 } },
+      /learningRate must be a finite number in \(0, ∞\], received -1/,
+    ],
     ["beta1 of 1", { inputSize: 3, layers: [{ units: 2 }], optimizer: { type: "adam", beta1: 1 } }, /beta1 must be a finite number in \[0, 1\), received 1/],
     ["alpha on relu", { inputSize: 3, layers: [{ units: 2, activation: "relu", alpha: 0.1 }] }, /alpha applies to "leaky-relu" only/],
     ["negative seed", { inputSize: 3, layers: [{ units: 2 }], seed: -1 }, /seed must be an integer in \[0, 4294967295\], received -1/],
@@ -116,7 +161,15 @@ describe("other calls", () => {
     rejects(net, () => net.backward([[1, 0, 0]]), /needs a forward\(\) first/);
     net.forward(X);
     rejects(net, () => net.backward([[1, 0, 0]]), /dOut has 1 samples, expected 2/);
-    rejects(net, () => net.backward([[1, 0], [0, 1]]), /dOut\[0\] has 2 values, expected 3/);
+    rejects(
+      net,
+      () =>
+        net.backward([
+          [1, 0],
+          [0, 1],
+        ]),
+      /dOut\[0\] has 2 values, expected 3/,
+    );
   });
 
   test("setWeights checks count, sizes and values before writing anything", () => {
@@ -145,8 +198,15 @@ describe("other calls", () => {
   });
 
   test("divergence stops fit with a clear error and no NaN weights", () => {
-    const net = new Network({ inputSize: 1, layers: [{ units: 1, activation: "linear" }], loss: "mse", optimizer: { type: "sgd", learningRate: 1e6 }, seed: 1 });
-    const x = [[1e3], [2e3]], y = [5, -5];
+    const net = new Network({
+      inputSize: 1,
+      layers: [{ units: 1, activation: "linear" }],
+      loss: "mse",
+      optimizer: { type: "sgd", learningRate: 1e6 },
+      seed: 1,
+    });
+    const x = [[1e3], [2e3]],
+      y = [5, -5];
     expect(() => net.fit(x, y, { epochs: 50, batchSize: 2 })).toThrow(/loss became (Infinity|NaN), so no update was applied/);
     for (const w of net.getWeights()) for (const v of w) expect(Number.isFinite(v)).toBe(true);
   });
@@ -170,7 +230,9 @@ describe("inputShape", () => {
 
   test("must be positive whole numbers whose product is inputSize", () => {
     expect(() => new Network({ inputSize: 6, inputShape: [4, 2], layers })).toThrow(/inputShape \[4, 2\] holds 8 values, but inputSize is 6/);
-    expect(() => new Network({ inputSize: 6, inputShape: [], layers })).toThrow(/inputShape must be a non-empty array of whole numbers, received an array of length 0/);
+    expect(() => new Network({ inputSize: 6, inputShape: [], layers })).toThrow(
+      /inputShape must be a non-empty array of whole numbers, received an array of length 0/,
+    );
     expect(() => new Network({ inputSize: 6, inputShape: [2, 1.5] as number[], layers })).toThrow(/inputShape\[1\]/);
     expect(() => new Network({ inputSize: 6, inputShape: "2x3" as unknown as number[], layers })).toThrow(TypeError);
   });
@@ -179,8 +241,26 @@ describe("inputShape", () => {
 test("hinge takes class labels −1/1 or 0/1 only, naming the bad value", () => {
   const net = new Network({ inputSize: 2, layers: [{ units: 1, activation: "linear" }], loss: "hinge", seed: 1 });
   const before = net.getWeights();
-  expect(() => net.trainBatch([[1, 2], [3, 4]], [1, 0.5])).toThrow(/y sample 1, value 0 is 0.5; hinge targets are class labels −1 or 1 \(or 0 or 1\)/);
+  expect(() =>
+    net.trainBatch(
+      [
+        [1, 2],
+        [3, 4],
+      ],
+      [1, 0.5],
+    ),
+  ).toThrow(/y sample 1, value 0 is 0.5; hinge targets are class labels −1 or 1 \(or 0 or 1\)/);
   expect(net.getWeights()).toEqual(before);
-  expect(Number.isFinite(net.trainBatch([[1, 2], [3, 4]], [1, -1]))).toBe(true);
+  expect(
+    Number.isFinite(
+      net.trainBatch(
+        [
+          [1, 2],
+          [3, 4],
+        ],
+        [1, -1],
+      ),
+    ),
+  ).toBe(true);
   net.dispose();
 });

@@ -44,7 +44,9 @@ describe("init() sources", () => {
 
   test("a wrong source is a TypeError, and a failed init can be retried", () => {
     const r = run(`try { await w.init(42); } catch (e) { console.log(e.constructor.name + ": " + e.message); }\nawait w.init();\n${PROBE}`);
-    expect(r.stdout).toBe("TypeError: init() expected a URL, string, Response, ArrayBuffer, typed array or WebAssembly.Module, received [object Number]\n0.7311");
+    expect(r.stdout).toBe(
+      "TypeError: init() expected a URL, string, Response, ArrayBuffer, typed array or WebAssembly.Module, received [object Number]\n0.7311",
+    );
   });
 
   test("simdSupported() is true here", () => {

@@ -24,24 +24,40 @@ try {
 }
 await init();
 ortWeb.env.wasm.numThreads = 1;
-const net = new Network({ inputSize: 784, layers: [{ units: 256, activation: "relu" }, { units: 128, activation: "relu" }, { units: 10, activation: "softmax" }], seed: 1 });
+const net = new Network({
+  inputSize: 784,
+  layers: [
+    { units: 256, activation: "relu" },
+    { units: 128, activation: "relu" },
+    { units: 10, activation: "softmax" },
+  ],
+  seed: 1,
+});
 const q = net.quantize();
 const bytes = toOnnx(q);
 const web = await ortWeb.InferenceSession.create(bytes);
 const native = ortNode ? await ortNode.InferenceSession.create(bytes, { intraOpNumThreads: 1, interOpNumThreads: 1 }) : null;
-const load = os.loadavg().map((v) => v.toFixed(1)).join(", ");
+const load = os
+  .loadavg()
+  .map((v) => v.toFixed(1))
+  .join(", ");
 
 /** Seconds of CPU (user + system, all threads) and of wall clock per call, over `calls` calls. */
 async function timed(fn, calls) {
-  const c0 = process.cpuUsage(), t0 = process.hrtime.bigint();
+  const c0 = process.cpuUsage(),
+    t0 = process.hrtime.bigint();
   for (let i = 0; i < calls; i++) await fn();
-  const c = process.cpuUsage(c0), t = Number(process.hrtime.bigint() - t0) / 1e9;
+  const c = process.cpuUsage(c0),
+    t = Number(process.hrtime.bigint() - t0) / 1e9;
   return { cpu: (c.user + c.system) / 1e6 / calls, wall: t / calls };
 }
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
 const rows = [];
-for (const [what, m] of [["1 sample", 1], ["batch 1,024", 1024]]) {
+for (const [what, m] of [
+  ["1 sample", 1],
+  ["batch 1,024", 1024],
+]) {
   const x = Float32Array.from({ length: m * 784 }, (_, i) => ((i * 7919) % 255) / 255);
   const tWeb = new ortWeb.Tensor("float32", x, [m, 784]);
   const tNode = ortNode ? new ortNode.Tensor("float32", x, [m, 784]) : null;
@@ -65,14 +81,22 @@ for (const [what, m] of [["1 sample", 1], ["batch 1,024", 1024]]) {
   }
   const cpuInt8 = median(results[1].cpu);
   contestants.forEach(([name], c) => {
-    const cpu = median(results[c].cpu), wall = median(results[c].wall);
+    const cpu = median(results[c].cpu),
+      wall = median(results[c].wall);
     const cell = (s) => (m === 1 ? `${(s * 1e6).toFixed(1)} µs` : `${Math.round(m / s).toLocaleString("en-US")}/s`);
     rows.push([what, name, cell(cpu), cell(wall), `${(cpu / cpuInt8).toFixed(2)}×`]);
   });
 }
-console.log(`784-256-128-10 relu/softmax, int8 file ${bytes.length.toLocaleString("en-US")} bytes; one thread each — ${machine()}; load average ${load} at the start; onnxruntime-web ${ortWeb.env.versions?.web ?? ""}${ortNode ? `, onnxruntime-node ${ortNode.env.versions?.node ?? ""}` : ""}\n`);
+console.log(
+  `784-256-128-10 relu/softmax, int8 file ${bytes.length.toLocaleString("en-US")} bytes; one thread each — ${machine()}; load average ${load} at the start; onnxruntime-web ${ortWeb.env.versions?.web ?? ""}${ortNode ? `, onnxruntime-node ${ortNode.env.versions?.node ?? ""}` : ""}\n`,
+);
 console.log(table(["input", "runs", "CPU time (median)", "wall time (median)", "CPU time / wasmlp int8's"], rows));
-console.log(`\n(load average ${os.loadavg().map((v) => v.toFixed(1)).join(", ")} at the end; above 1× the contestant takes longer than wasmlp's int8 path.)`);
+console.log(
+  `\n(load average ${os
+    .loadavg()
+    .map((v) => v.toFixed(1))
+    .join(", ")} at the end; above 1× the contestant takes longer than wasmlp's int8 path.)`,
+);
 [q, net].forEach((n) => n.dispose());
 await web.release();
 if (native) await native.release();

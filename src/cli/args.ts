@@ -18,7 +18,10 @@ export function parse(args: string[], spec: Spec, command: string): Record<strin
     const ambiguous = /^Option '(--[\w-]+)' argument is ambiguous/.exec(raw);
     const message = ambiguous
       ? `${ambiguous[1]} needs a value; to give one that starts with "-", write ${ambiguous[1]}=VALUE`
-      : raw.split("\n")[0].split(". ")[0].replace(/^Unknown option '(.+?)'.*/, "unknown option $1");
+      : raw
+          .split("\n")[0]
+          .split(". ")[0]
+          .replace(/^Unknown option '(.+?)'.*/, "unknown option $1");
     throw new UsageError(`${command}: ${message} (see wasmlp ${command} --help)`);
   }
 }
@@ -28,7 +31,8 @@ export function int(name: string, value: string | boolean | undefined, fallback:
   // Plain decimal digits only: Number() would also take "0x2", "1e1" and "2.0".
   const n = typeof value === "string" && /^\s*[+-]?\d+\s*$/.test(value) ? Number(value) : NaN;
   if (typeof value !== "string" || !Number.isSafeInteger(n) || n < min || n > max) {
-    const range = max === Number.MAX_SAFE_INTEGER ? `at least ${min.toLocaleString("en-US")}` : `from ${min.toLocaleString("en-US")} to ${max.toLocaleString("en-US")}`;
+    const range =
+      max === Number.MAX_SAFE_INTEGER ? `at least ${min.toLocaleString("en-US")}` : `from ${min.toLocaleString("en-US")} to ${max.toLocaleString("en-US")}`;
     throw new UsageError(`--${name} must be a whole number ${range} written in digits, received "${value}"`);
   }
   return n;

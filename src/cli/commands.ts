@@ -16,7 +16,6 @@ import { LR_SCHEDULES, replanSchedule, runLearningRate } from "./resume.js";
 import { EpochProgress, type Output, renderConfusion, renderTable } from "./progress.js";
 import { foldIntoFirstLayer, standardization, standardize } from "./standardize.js";
 
-
 export const HELP = {
   main: `wasmlp: train and run small multilayer perceptrons on SIMD WebAssembly
 
@@ -87,16 +86,21 @@ ${modelFlagsHelp(18)}  --data DIR        MNIST-format directory (default: a clon
 
 function loadData(dir: string | undefined): Split {
   const data = dir === undefined ? loadEmbedded() : loadDirectory(dir);
-  for (const [which, set] of [["training", data.train], ["test", data.test]] as const) {
+  for (const [which, set] of [
+    ["training", data.train],
+    ["test", data.test],
+  ] as const) {
     if (set.count === 0) throw new Error(`${data.source} has no ${which} images (its ${which === "training" ? "train" : "t10k"} files hold 0)`);
   }
   return data;
 }
 
-
 function checkFits(net: Network, set: LabelledImages): void {
   const pixels = set.rows * set.cols;
-  if (net.inputSize !== pixels) throw new Error(`the model takes ${net.inputSize.toLocaleString("en-US")} inputs, but the images have ${pixels.toLocaleString("en-US")} pixels (${set.rows}×${set.cols})`);
+  if (net.inputSize !== pixels)
+    throw new Error(
+      `the model takes ${net.inputSize.toLocaleString("en-US")} inputs, but the images have ${pixels.toLocaleString("en-US")} pixels (${set.rows}×${set.cols})`,
+    );
   const shape = net.inputShape;
   if (shape !== undefined && (shape.length !== 2 || shape[0] !== set.rows || shape[1] !== set.cols)) {
     // Same pixel count, other layout: the model would read the images scrambled.
@@ -108,14 +112,36 @@ function checkFits(net: Network, set: LabelledImages): void {
 
 export async function train(argv: string[], out: Output): Promise<number> {
   if (wantsCsv(argv)) return trainCsv(argv, out);
-  const a = parse(argv, {
-    data: { type: "string" }, layers: { type: "string" }, activation: { type: "string" }, epochs: { type: "string" },
-    "batch-size": { type: "string" }, optimizer: { type: "string" }, lr: { type: "string" }, seed: { type: "string" },
-    limit: { type: "string" }, save: { type: "string" }, "early-stopping": { type: "string" }, checkpoint: { type: "boolean" },
-    resume: { type: "string" }, "lr-schedule": { type: "string" }, "weight-decay": { type: "string" }, threads: { type: "string" },
-    dropout: { type: "string" }, standardize: { type: "boolean" }, normalization: { type: "string" }, help: { type: "boolean", short: "h" },
-  }, "train");
-  if (a.help) { out.write(HELP.train); return 0; }
+  const a = parse(
+    argv,
+    {
+      data: { type: "string" },
+      layers: { type: "string" },
+      activation: { type: "string" },
+      epochs: { type: "string" },
+      "batch-size": { type: "string" },
+      optimizer: { type: "string" },
+      lr: { type: "string" },
+      seed: { type: "string" },
+      limit: { type: "string" },
+      save: { type: "string" },
+      "early-stopping": { type: "string" },
+      checkpoint: { type: "boolean" },
+      resume: { type: "string" },
+      "lr-schedule": { type: "string" },
+      "weight-decay": { type: "string" },
+      threads: { type: "string" },
+      dropout: { type: "string" },
+      standardize: { type: "boolean" },
+      normalization: { type: "string" },
+      help: { type: "boolean", short: "h" },
+    },
+    "train",
+  );
+  if (a.help) {
+    out.write(HELP.train);
+    return 0;
+  }
   const layers = intList("layers", a.layers, [256, 128]);
   const activation = oneOf("activation", a.activation, "relu", HIDDEN_ACTIVATIONS);
   const epochs = int("epochs", a.epochs, 20, 1, 100000);
@@ -136,7 +162,10 @@ export async function train(argv: string[], out: Output): Promise<number> {
   if (a.checkpoint && save === undefined) throw new UsageError("train: --checkpoint needs --save FILE (see wasmlp train --help)");
   // The saved model takes raw pixels (the scaling is folded into its first layer), so its weights
   // and optimizer state no longer describe the standardized training: nothing to resume from.
-  if (a.standardize && (a.checkpoint || resume !== undefined)) throw new UsageError(`train: --standardize cannot be combined with --${a.checkpoint ? "checkpoint" : "resume"} (the saved model takes raw pixels: its scaling is folded into the first layer)`);
+  if (a.standardize && (a.checkpoint || resume !== undefined))
+    throw new UsageError(
+      `train: --standardize cannot be combined with --${a.checkpoint ? "checkpoint" : "resume"} (the saved model takes raw pixels: its scaling is folded into the first layer)`,
+    );
   if (resume !== undefined) {
     // --lr and --lr-schedule may correct the learning rate from here on (src/cli/resume.ts).
     const fixed = (["layers", "activation", "optimizer", "seed", "weight-decay", "dropout", "normalization"] as const).find((k) => a[k] !== undefined);
@@ -162,20 +191,25 @@ export async function train(argv: string[], out: Output): Promise<number> {
   await init({ threads });
   const stepsPerEpoch = Math.ceil(trainSet.count / batchSize);
   let scheduleNote: string | null = null;
-  const net = resume !== undefined ? resumed(resume) : new Network({
-    inputSize: trainSet.rows * trainSet.cols,
-    inputShape: [trainSet.rows, trainSet.cols],
-    layers: [...layers.map((units) => ({ units, activation, ...(dropout > 0 ? { dropout } : {}), ...(normalization ? { normalization } : {}) })),
-      { units: 10, activation: "softmax" as const }],
-    loss: "categorical-crossentropy",
-    optimizer: {
-      type: optimizer,
-      // Over the whole run: cosine to 0, or exponential to a hundredth.
-      learningRate: runLearningRate(schedule, lr, epochs * stepsPerEpoch),
-      ...(weightDecay === undefined ? {} : { weightDecay }),
-    } as OptimizerOptions,
-    seed,
-  });
+  const net =
+    resume !== undefined
+      ? resumed(resume)
+      : new Network({
+          inputSize: trainSet.rows * trainSet.cols,
+          inputShape: [trainSet.rows, trainSet.cols],
+          layers: [
+            ...layers.map((units) => ({ units, activation, ...(dropout > 0 ? { dropout } : {}), ...(normalization ? { normalization } : {}) })),
+            { units: 10, activation: "softmax" as const },
+          ],
+          loss: "categorical-crossentropy",
+          optimizer: {
+            type: optimizer,
+            // Over the whole run: cosine to 0, or exponential to a hundredth.
+            learningRate: runLearningRate(schedule, lr, epochs * stepsPerEpoch),
+            ...(weightDecay === undefined ? {} : { weightDecay }),
+          } as OptimizerOptions,
+          seed,
+        });
 
   /** The saved network, its schedule planned over this run (src/cli/resume.ts). */
   function resumed(path: string): Network {
@@ -189,14 +223,20 @@ export async function train(argv: string[], out: Output): Promise<number> {
   if (resume !== undefined) {
     try {
       checkFits(net, trainSet);
-      if (initialEpoch >= epochs) throw new Error(`${resume} has trained ${initialEpoch} epoch${initialEpoch === 1 ? "" : "s"} already; give --epochs above ${initialEpoch} to train more`);
+      if (initialEpoch >= epochs)
+        throw new Error(
+          `${resume} has trained ${initialEpoch} epoch${initialEpoch === 1 ? "" : "s"} already; give --epochs above ${initialEpoch} to train more`,
+        );
     } catch (e) {
       net.dispose();
       throw e;
     }
   }
-  out.write(`${net}\ndata: ${data.source}; training on ${trainSet.count.toLocaleString("en-US")} images, testing on ${data.test.count.toLocaleString("en-US")}; ${threadCount()} thread${threadCount() === 1 ? "" : "s"}\n`);
-  if (resume !== undefined) out.write(`resuming ${resume} after epoch ${initialEpoch}${initialEpoch > 0 ? "" : " (it holds no training state: the optimizer starts afresh)"}\n`);
+  out.write(
+    `${net}\ndata: ${data.source}; training on ${trainSet.count.toLocaleString("en-US")} images, testing on ${data.test.count.toLocaleString("en-US")}; ${threadCount()} thread${threadCount() === 1 ? "" : "s"}\n`,
+  );
+  if (resume !== undefined)
+    out.write(`resuming ${resume} after epoch ${initialEpoch}${initialEpoch > 0 ? "" : " (it holds no training state: the optimizer starts afresh)"}\n`);
   if (scheduleNote !== null) out.write(`${scheduleNote}\n`);
 
   const progress = new EpochProgress(out, epochs, trainSet.count);
@@ -206,7 +246,10 @@ export async function train(argv: string[], out: Output): Promise<number> {
   let lastBatchEnd = epochStart;
   progress.begin();
   const history = net.fit(trainSet.pixels, trainSet.labels, {
-    epochs, batchSize, initialEpoch, validationData: [testPixels, data.test.labels],
+    epochs,
+    batchSize,
+    initialEpoch,
+    validationData: [testPixels, data.test.labels],
     ...(patience === undefined ? {} : { earlyStopping: { monitor: "valLoss" as const, patience, restoreBestWeights: true } }),
     onBatchEnd: (_, logs) => {
       lastBatchEnd = performance.now();
@@ -224,16 +267,23 @@ export async function train(argv: string[], out: Output): Promise<number> {
   });
   out.write(`\n${renderTable(["epoch", "loss", "train acc", "test acc", "seconds"], rows)}`);
   if (history.stoppedEpoch !== undefined) {
-    out.write(`\nearly stopping: no lower test loss for ${patience} epoch${patience === 1 ? "" : "s"} after epoch ${history.bestEpoch! + 1}; stopped after epoch ${history.stoppedEpoch + 1} and kept epoch ${history.bestEpoch! + 1}'s weights\n`);
+    out.write(
+      `\nearly stopping: no lower test loss for ${patience} epoch${patience === 1 ? "" : "s"} after epoch ${history.bestEpoch! + 1}; stopped after epoch ${history.stoppedEpoch + 1} and kept epoch ${history.bestEpoch! + 1}'s weights\n`,
+    );
   }
-  const final = history.bestEpoch !== undefined ? history.valAccuracy[history.epoch.indexOf(history.bestEpoch)] : history.valAccuracy[history.valAccuracy.length - 1];
+  const final =
+    history.bestEpoch !== undefined ? history.valAccuracy[history.epoch.indexOf(history.bestEpoch)] : history.valAccuracy[history.valAccuracy.length - 1];
   const throughput = (trainSet.count * history.epoch.length) / trainSeconds;
   if (scaling) {
     foldIntoFirstLayer(net, scaling);
     const raw = net.evaluate(data.test.pixels, data.test.labels).accuracy;
-    out.write(`\ninputs standardized with mean ${scaling.mean.toFixed(4)}, standard deviation ${scaling.std.toFixed(4)}; folded into the first layer (on raw pixels the model's test accuracy is ${raw.toFixed(4)})\n`);
+    out.write(
+      `\ninputs standardized with mean ${scaling.mean.toFixed(4)}, standard deviation ${scaling.std.toFixed(4)}; folded into the first layer (on raw pixels the model's test accuracy is ${raw.toFixed(4)})\n`,
+    );
   }
-  out.write(`\nheld-out accuracy ${final.toFixed(4)} on ${data.test.count.toLocaleString("en-US")} images; training throughput ${Math.round(throughput).toLocaleString("en-US")} samples/s\n`);
+  out.write(
+    `\nheld-out accuracy ${final.toFixed(4)} on ${data.test.count.toLocaleString("en-US")} images; training throughput ${Math.round(throughput).toLocaleString("en-US")} samples/s\n`,
+  );
   if (save !== undefined) {
     writeAtomically(save, JSON.stringify(net.toJSON({ includeOptimizerState: a.checkpoint === true })));
     out.write(`saved ${a.checkpoint ? "checkpoint (model, optimizer state, epochs done)" : "model"} to ${save}\n`);
@@ -245,20 +295,27 @@ export async function train(argv: string[], out: Output): Promise<number> {
 export async function evaluate(argv: string[], out: Output): Promise<number> {
   if (wantsCsv(argv)) return evalCsv(argv, out);
   const a = parse(argv, { ...MODEL_FLAGS, data: { type: "string" }, help: { type: "boolean", short: "h" } }, "eval");
-  if (a.help) { out.write(HELP.eval); return 0; }
+  if (a.help) {
+    out.write(HELP.eval);
+    return 0;
+  }
   const dataDir = text("data", a.data);
   await init();
   const { net, path: modelPath } = loadModel(a, "eval");
   if (net.lossName !== "categorical-crossentropy") {
     net.dispose();
-    throw new Error(`eval measures classification accuracy, which needs a softmax output trained with categorical-crossentropy; ${modelPath} has a ${net.layers[net.layers.length - 1].activation} output with ${net.lossName} (evaluate it from code with net.evaluate(x, y) and its own targets)`);
+    throw new Error(
+      `eval measures classification accuracy, which needs a softmax output trained with categorical-crossentropy; ${modelPath} has a ${net.layers[net.layers.length - 1].activation} output with ${net.lossName} (evaluate it from code with net.evaluate(x, y) and its own targets)`,
+    );
   }
   const { test, source } = loadData(dataDir);
   checkFits(net, test);
   const t0 = performance.now();
   const result = net.evaluate(test.pixels, Int32Array.from(test.labels));
   const seconds = (performance.now() - t0) / 1000;
-  out.write(`${net}\ndata: ${source}\ntest loss ${result.loss.toFixed(4)}  test accuracy ${result.accuracy.toFixed(4)} on ${test.count.toLocaleString("en-US")} images (${Math.round(test.count / seconds).toLocaleString("en-US")} images/s)\n`);
+  out.write(
+    `${net}\ndata: ${source}\ntest loss ${result.loss.toFixed(4)}  test accuracy ${result.accuracy.toFixed(4)} on ${test.count.toLocaleString("en-US")} images (${Math.round(test.count / seconds).toLocaleString("en-US")} images/s)\n`,
+  );
   if (result.confusionMatrix) out.write(`\n${renderConfusion(result, net.outputSize === 10 ? FASHION_MNIST_CLASSES : null)}`);
   net.dispose();
   return 0;
@@ -266,21 +323,38 @@ export async function evaluate(argv: string[], out: Output): Promise<number> {
 
 export async function predict(argv: string[], out: Output): Promise<number> {
   if (wantsCsv(argv)) return predictCsv(argv, out);
-  const a = parse(argv, {
-    ...MODEL_FLAGS, data: { type: "string" }, index: { type: "string" }, count: { type: "string" }, help: { type: "boolean", short: "h" },
-  }, "predict");
-  if (a.help) { out.write(HELP.predict); return 0; }
+  const a = parse(
+    argv,
+    {
+      ...MODEL_FLAGS,
+      data: { type: "string" },
+      index: { type: "string" },
+      count: { type: "string" },
+      help: { type: "boolean", short: "h" },
+    },
+    "predict",
+  );
+  if (a.help) {
+    out.write(HELP.predict);
+    return 0;
+  }
   if (a.index !== undefined && a.count !== undefined) throw new UsageError("predict: give --index or --count, not both");
   const dataDir = text("data", a.data);
   await init();
   const { net } = loadModel(a, "predict");
   const { test } = loadData(dataDir);
   checkFits(net, test);
-  const indices = a.index !== undefined
-    ? String(a.index).split(",").map((part) => int("index", part.trim(), 0, 0))
-    : Array.from({ length: Math.min(int("count", a.count, 10, 1), test.count) }, (_, i) => i);
+  const indices =
+    a.index !== undefined
+      ? String(a.index)
+          .split(",")
+          .map((part) => int("index", part.trim(), 0, 0))
+      : Array.from({ length: Math.min(int("count", a.count, 10, 1), test.count) }, (_, i) => i);
   const bad = indices.find((i) => i >= test.count);
-  if (bad !== undefined) throw new UsageError(`--index ${bad} is out of range: the test set has ${test.count.toLocaleString("en-US")} images (0 to ${(test.count - 1).toLocaleString("en-US")})`);
+  if (bad !== undefined)
+    throw new UsageError(
+      `--index ${bad} is out of range: the test set has ${test.count.toLocaleString("en-US")} images (0 to ${(test.count - 1).toLocaleString("en-US")})`,
+    );
   const size = test.rows * test.cols;
   const x = new Float32Array(indices.length * size);
   indices.forEach((idx, i) => x.set(test.pixels.subarray(idx * size, (idx + 1) * size), i * size));

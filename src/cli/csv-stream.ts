@@ -30,7 +30,13 @@ export async function fitSpecStreaming(run: StreamRun): Promise<{ spec: FeatureS
 }
 
 /** Trains epoch by epoch from the file, printing one line per epoch, then scores the held-out rows. */
-export async function trainStreaming(net: Network, spec: FeatureSpec, run: StreamRun, out: Output, report: (metrics: StreamingMetrics) => string): Promise<void> {
+export async function trainStreaming(
+  net: Network,
+  spec: FeatureSpec,
+  run: StreamRun,
+  out: Output,
+  report: (metrics: StreamingMetrics) => string,
+): Promise<void> {
   const split = { csv: run.csv, test: run.test, seed: run.seed };
   await fitDataset(net, (epoch) => encodedBatches(open(run.path), spec, { ...split, batchSize: run.batchSize, shuffleSeed: (run.seed * 7919 + epoch) >>> 0 }), {
     epochs: run.epochs,

@@ -95,13 +95,17 @@ const READ_FLAGS = { csv: { type: "string" }, delimiter: { type: "string" }, "no
 function list(name: string, v: string | boolean | undefined): string[] | undefined {
   if (v === undefined) return undefined;
   if (typeof v !== "string" || v.trim() === "") throw new UsageError(`--${name} needs a comma-separated list`);
-  return v.split(",").map((s) => s.trim()).filter((s) => s !== "");
+  return v
+    .split(",")
+    .map((s) => s.trim())
+    .filter((s) => s !== "");
 }
 
 function delimiter(v: string | boolean | undefined): string {
   if (v === undefined) return ",";
   if (v === "tab" || v === "\\t") return "\t";
-  if (typeof v !== "string" || (v !== "auto" && v.length !== 1)) throw new UsageError(`--delimiter must be one character, "tab" or "auto", received "${String(v)}"`);
+  if (typeof v !== "string" || (v !== "auto" && v.length !== 1))
+    throw new UsageError(`--delimiter must be one character, "tab" or "auto", received "${String(v)}"`);
   return v;
 }
 
@@ -113,12 +117,15 @@ async function readTable(a: Record<string, string | boolean | undefined>): Promi
 function typesFlag(v: string | boolean | undefined): Map<string, ColumnType> | undefined {
   const items = list("types", v);
   if (!items) return undefined;
-  return new Map(items.map((item) => {
-    const at = item.lastIndexOf(":");
-    const type = item.slice(at + 1) as ColumnType;
-    if (at <= 0 || !TYPES.includes(type as (typeof TYPES)[number])) throw new UsageError(`--types takes COLUMN:TYPE pairs with TYPE one of ${TYPES.join(", ")}, received "${item}"`);
-    return [item.slice(0, at), type];
-  }));
+  return new Map(
+    items.map((item) => {
+      const at = item.lastIndexOf(":");
+      const type = item.slice(at + 1) as ColumnType;
+      if (at <= 0 || !TYPES.includes(type as (typeof TYPES)[number]))
+        throw new UsageError(`--types takes COLUMN:TYPE pairs with TYPE one of ${TYPES.join(", ")}, received "${item}"`);
+      return [item.slice(0, at), type];
+    }),
+  );
 }
 
 function describeTarget(spec: FeatureSpec): string {
@@ -135,7 +142,15 @@ function fileSize(path: string): number {
   }
 }
 
-interface ModelFlags { layers: number[]; activation: Exclude<Activation, "softmax">; l2: number; loss: Loss; optimizer: (typeof OPTIMIZERS)[number]; lr: number; seed: number }
+interface ModelFlags {
+  layers: number[];
+  activation: Exclude<Activation, "softmax">;
+  l2: number;
+  loss: Loss;
+  optimizer: (typeof OPTIMIZERS)[number];
+  lr: number;
+  seed: number;
+}
 
 function buildNetwork(features: FeatureSpec, m: ModelFlags): Network {
   const classify = features.task === "classification";
@@ -158,14 +173,38 @@ function describeColumns(spec: FeatureSpec): string {
 }
 
 export async function trainCsv(argv: string[], out: Output): Promise<number> {
-  const a = parse(argv, {
-    ...READ_FLAGS, target: { type: "string" }, task: { type: "string" }, columns: { type: "string" }, ignore: { type: "string" }, types: { type: "string" },
-    missing: { type: "string" }, "on-missing": { type: "string" }, unknown: { type: "string" }, "test-fraction": { type: "string" },
-    "no-standardize-target": { type: "boolean" }, stream: { type: "boolean" }, layers: { type: "string" }, activation: { type: "string" }, loss: { type: "string" },
-    epochs: { type: "string" }, "batch-size": { type: "string" }, optimizer: { type: "string" }, lr: { type: "string" }, l2: { type: "string" },
-    seed: { type: "string" }, save: { type: "string" },
-  }, "train");
-  if (a.help) { out.write(CSV_HELP.train); return 0; }
+  const a = parse(
+    argv,
+    {
+      ...READ_FLAGS,
+      target: { type: "string" },
+      task: { type: "string" },
+      columns: { type: "string" },
+      ignore: { type: "string" },
+      types: { type: "string" },
+      missing: { type: "string" },
+      "on-missing": { type: "string" },
+      unknown: { type: "string" },
+      "test-fraction": { type: "string" },
+      "no-standardize-target": { type: "boolean" },
+      stream: { type: "boolean" },
+      layers: { type: "string" },
+      activation: { type: "string" },
+      loss: { type: "string" },
+      epochs: { type: "string" },
+      "batch-size": { type: "string" },
+      optimizer: { type: "string" },
+      lr: { type: "string" },
+      l2: { type: "string" },
+      seed: { type: "string" },
+      save: { type: "string" },
+    },
+    "train",
+  );
+  if (a.help) {
+    out.write(CSV_HELP.train);
+    return 0;
+  }
   const targets = list("target", a.target);
   if (!targets) throw new UsageError("train --csv: --target COLUMN is required (see wasmlp train --csv FILE --help)");
   const task = a.task === undefined ? undefined : oneOf("task", a.task, "classification", ["classification", "regression"] as const);
@@ -188,19 +227,34 @@ export async function trainCsv(argv: string[], out: Output): Promise<number> {
 
   const csvPath = text("csv", a.csv)!;
   const fitOptions = {
-    target: targets, task, types, onMissing, unknownCategory, standardizeTarget: a["no-standardize-target"] !== true,
+    target: targets,
+    task,
+    types,
+    onMissing,
+    unknownCategory,
+    standardizeTarget: a["no-standardize-target"] !== true,
     ...(a.columns === undefined ? {} : { columns: list("columns", a.columns) }),
     ...(a.ignore === undefined ? {} : { ignore: list("ignore", a.ignore) }),
     ...(a.missing === undefined ? {} : { missing: String(a.missing).split(",") }),
   };
   const model = { layers, activation, l2, loss, optimizer, lr, seed };
   if (a.stream === true || fileSize(csvPath) > STREAM_BYTES) {
-    const run = { path: csvPath, csv: { name: csvPath, delimiter: delimiter(a.delimiter), header: a["no-header"] !== true }, fit: fitOptions, test: testFraction, seed, epochs, batchSize };
+    const run = {
+      path: csvPath,
+      csv: { name: csvPath, delimiter: delimiter(a.delimiter), header: a["no-header"] !== true },
+      fit: fitOptions,
+      test: testFraction,
+      seed,
+      epochs,
+      batchSize,
+    };
     const { spec, rows, train, test } = await fitSpecStreaming(run);
     await init();
     const net = buildNetwork(spec, model);
     try {
-      out.write(`${net}\ndata: ${csvPath} (streamed), ${rows.toLocaleString("en-US")} rows; training on ${train.toLocaleString("en-US")}, testing on ${test.toLocaleString("en-US")} (split by a seeded hash of the row number); target ${describeTarget(spec)}\ncolumns: ${describeColumns(spec)}\n`);
+      out.write(
+        `${net}\ndata: ${csvPath} (streamed), ${rows.toLocaleString("en-US")} rows; training on ${train.toLocaleString("en-US")}, testing on ${test.toLocaleString("en-US")} (split by a seeded hash of the row number); target ${describeTarget(spec)}\ncolumns: ${describeColumns(spec)}\n`,
+      );
       await trainStreaming(net, spec, run, out, (metrics) => renderMetrics(spec, metrics, "held-out "));
       if (save !== undefined) {
         writeAtomically(save, JSON.stringify(net.toJSON()));
@@ -230,18 +284,24 @@ export async function trainCsv(argv: string[], out: Output): Promise<number> {
   await init();
   const net = buildNetwork(features, model);
   try {
-    out.write(`${net}\ndata: ${table.source}, ${table.rows.length.toLocaleString("en-US")} rows; training on ${kept.length.toLocaleString("en-US")}, testing on ${(testSet?.rows.length ?? 0).toLocaleString("en-US")}${stratify ? " (stratified)" : ""}; target ${describeTarget(features)}\ncolumns: ${describeColumns(features)}\n`);
+    out.write(
+      `${net}\ndata: ${table.source}, ${table.rows.length.toLocaleString("en-US")} rows; training on ${kept.length.toLocaleString("en-US")}, testing on ${(testSet?.rows.length ?? 0).toLocaleString("en-US")}${stratify ? " (stratified)" : ""}; target ${describeTarget(features)}\ncolumns: ${describeColumns(features)}\n`,
+    );
     const progress = new EpochProgress(out, epochs, kept.length);
     let epochStart = performance.now();
     progress.begin();
     net.fit(x, y, {
-      epochs, batchSize, ...(testSet ? { validationData: [testSet.x, testSet.y] as [Float32Array, Int32Array | Float32Array] } : {}),
+      epochs,
+      batchSize,
+      ...(testSet ? { validationData: [testSet.x, testSet.y] as [Float32Array, Int32Array | Float32Array] } : {}),
       onBatchEnd: (_, logs) => progress.batch(logs.epoch, logs.size, logs.loss),
       onEpochEnd: (epoch, logs) => {
         const seconds = (performance.now() - epochStart) / 1000;
         if (classify) progress.end(epoch, logs, seconds);
         else if (epoch === epochs - 1 || (epoch + 1) % Math.max(1, Math.round(epochs / 20)) === 0) {
-          out.write(`${out.isTTY ? "\r\x1b[2K" : ""}epoch ${epoch + 1}/${epochs}  loss ${logs.loss.toFixed(4)}${logs.valLoss === undefined ? "" : `  test loss ${logs.valLoss.toFixed(4)}`}  ${logs.seconds.toFixed(2)}s\n`);
+          out.write(
+            `${out.isTTY ? "\r\x1b[2K" : ""}epoch ${epoch + 1}/${epochs}  loss ${logs.loss.toFixed(4)}${logs.valLoss === undefined ? "" : `  test loss ${logs.valLoss.toFixed(4)}`}  ${logs.seconds.toFixed(2)}s\n`,
+          );
         }
         progress.begin();
         epochStart = performance.now();
@@ -274,7 +334,12 @@ function renderMetrics(features: FeatureSpec, scores: StreamingMetrics, what: st
     return `${what}accuracy ${metrics.accuracy.toFixed(4)} on ${m.toLocaleString("en-US")} rows (macro F1 ${metrics.macro.f1.toFixed(4)})\n\n${renderConfusion(metrics, names)}`;
   }
   const metrics = scores.metrics() as RegressionMetrics;
-  const rows = t.names.map((n, j) => [n, metrics.perTarget[j].r2.toFixed(4), metrics.perTarget[j].mae.toPrecision(5), metrics.perTarget[j].rmse.toPrecision(5)]);
+  const rows = t.names.map((n, j) => [
+    n,
+    metrics.perTarget[j].r2.toFixed(4),
+    metrics.perTarget[j].mae.toPrecision(5),
+    metrics.perTarget[j].rmse.toPrecision(5),
+  ]);
   return `${what}R² ${metrics.r2.toFixed(4)} on ${m.toLocaleString("en-US")} rows\n${renderTable(["target", "R²", "MAE", "RMSE"], rows)}`;
 }
 
@@ -299,12 +364,17 @@ function csvFilePieces(a: Record<string, string | boolean | undefined>): AsyncGe
   if (!stats.isFile()) throw new DataError(`CSV file ${path} is ${stats.isDirectory() ? "a folder" : "not a regular file"}; expected a file`);
   const options = { name: path, delimiter: delimiter(a.delimiter), header: a["no-header"] !== true };
   // Opened when the first piece is asked for, and closed when the loop over it ends or throws.
-  return (async function* () { yield* csvPieces(open(path), options); })();
+  return (async function* () {
+    yield* csvPieces(open(path), options);
+  })();
 }
 
 export async function evalCsv(argv: string[], out: Output): Promise<number> {
   const a = parse(argv, { ...MODEL_FLAGS, ...READ_FLAGS }, "eval");
-  if (a.help) { out.write(CSV_HELP.eval); return 0; }
+  if (a.help) {
+    out.write(CSV_HELP.eval);
+    return 0;
+  }
   const pieces = csvFilePieces(a);
   await init();
   const { net, features } = loadTabular(a, "eval");
@@ -334,20 +404,38 @@ function predictionSink(target: string | undefined, out: Output): { write(text: 
   if (target === undefined) return { write: (t) => out.write(t), commit: () => {}, abandon: () => {} };
   const tmp = `${target}.${process.pid}.tmp`;
   let fd: number | null = openSync(tmp, "w");
-  const close = (): void => { if (fd !== null) { closeSync(fd); fd = null; } };
+  const close = (): void => {
+    if (fd !== null) {
+      closeSync(fd);
+      fd = null;
+    }
+  };
   return {
-    write: (t) => { writeSync(fd!, t); },
+    write: (t) => {
+      writeSync(fd!, t);
+    },
     commit: () => {
       close();
-      try { renameSync(tmp, target); } catch (e) { rmSync(tmp, { force: true }); throw new Error(`could not write ${target}: ${(e as Error).message}`); }
+      try {
+        renameSync(tmp, target);
+      } catch (e) {
+        rmSync(tmp, { force: true });
+        throw new Error(`could not write ${target}: ${(e as Error).message}`);
+      }
     },
-    abandon: () => { close(); rmSync(tmp, { force: true }); },
+    abandon: () => {
+      close();
+      rmSync(tmp, { force: true });
+    },
   };
 }
 
 export async function predictCsv(argv: string[], out: Output): Promise<number> {
   const a = parse(argv, { ...MODEL_FLAGS, ...READ_FLAGS, out: { type: "string" }, probabilities: { type: "boolean" } }, "predict");
-  if (a.help) { out.write(CSV_HELP.predict); return 0; }
+  if (a.help) {
+    out.write(CSV_HELP.predict);
+    return 0;
+  }
   const target = text("out", a.out);
   if (target !== undefined) checkSaveTarget(target);
   const pieces = csvFilePieces(a);
@@ -407,6 +495,8 @@ export async function predictCsv(argv: string[], out: Output): Promise<number> {
 export function featuresLeftOut(features: FeatureSpec): string {
   const t = features.target;
   const scaled = t.task === "regression" && t.std.some((s, i) => s !== 1 || t.mean[i] !== 0);
-  return `note: the exported model does not carry the feature spec: it takes the encoded vector of ${features.inputSize} inputs (${features.inputNames.slice(0, 6).join(", ")}${features.inputSize > 6 ? ", …" : ""}: numbers as (value − mean) / std, categories one-hot, in that order)`
-    + `${t.task === "classification" ? ` and outputs probabilities of the classes ${t.classes.slice(0, 6).join(", ")}${t.classes.length > 6 ? ", …" : ""} in that order` : scaled ? " and outputs standardized targets (multiply by std, add mean)" : " and outputs the targets"}; the means, deviations and category lists are in the wasmlp model file's "features" field\n`;
+  return (
+    `note: the exported model does not carry the feature spec: it takes the encoded vector of ${features.inputSize} inputs (${features.inputNames.slice(0, 6).join(", ")}${features.inputSize > 6 ? ", …" : ""}: numbers as (value − mean) / std, categories one-hot, in that order)` +
+    `${t.task === "classification" ? ` and outputs probabilities of the classes ${t.classes.slice(0, 6).join(", ")}${t.classes.length > 6 ? ", …" : ""} in that order` : scaled ? " and outputs standardized targets (multiply by std, add mean)" : " and outputs the targets"}; the means, deviations and category lists are in the wasmlp model file's "features" field\n`
+  );
 }

@@ -31,12 +31,14 @@ interface ExportFormat {
 /** Keyed by a name the user types: looked up with Object.hasOwn, so "constructor" is an unknown format. */
 export const EXPORT_FORMATS: Readonly<Record<string, ExportFormat>> = Object.freeze({
   tfjs: {
-    out: "DIR", help: "TensorFlow.js layers model: DIR/model.json and its weight shards (tf.loadLayersModel reads it)",
+    out: "DIR",
+    help: "TensorFlow.js layers model: DIR/model.json and its weight shards (tf.loadLayersModel reads it)",
     check: (out) => checkOutFolder(out),
     write: (model, out, omit) => writeTfjsFolder(model, out, { omit }), // makes missing folders one level at a time
   },
   onnx: {
-    out: "FILE", help: "ONNX model (opset 17): onnxruntime and PyTorch's onnx tools read it",
+    out: "FILE",
+    help: "ONNX model (opset 17): onnxruntime and PyTorch's onnx tools read it",
     check: (out) => checkSaveTarget(out, "--out"),
     write: (model, out, omit) => {
       writeAtomically(out, writeOnnx(model, { omit }), "--out");
@@ -53,7 +55,9 @@ Writes a model in another library's format. A quantized model (wasmlp quantize's
 to onnx: int8 weights, run by onnxruntime as its quantize_dynamic models (docs/quantization.md).
 
 Formats:
-${Object.entries(EXPORT_FORMATS).map(([name, f]) => `  ${name.padEnd(8)}--out ${f.out.padEnd(6)}${f.help}\n`).join("")}
+${Object.entries(EXPORT_FORMATS)
+  .map(([name, f]) => `  ${name.padEnd(8)}--out ${f.out.padEnd(6)}${f.help}\n`)
+  .join("")}
 Options:
   --format NAME     ${FORMAT_NAMES}
 ${modelFlagsHelp(18)}  --out PATH        where to write (see the formats above)
@@ -64,15 +68,26 @@ ${modelFlagsHelp(18)}  --out PATH        where to write (see the formats above)
 function summary(model: ModelJSON): string {
   const { options } = parseModelJSON(model);
   const layers = options.layers as Layer[];
-  const sizes = [String(options.inputSize), ...layers.map((l) =>
-    `${l.units}${l.normalization ? ` ${l.normalization.type}-norm` : ""} ${l.activation}${l.dropout > 0 ? ` (dropout ${l.dropout})` : ""}${l.useBias ? "" : " (no bias)"}`)].join(" → ");
-  const parameters = tensorLayout(options.inputSize, layers.map((l) => l.spec)).tensorSizes.reduce((a, b) => a + b, 0);
+  const sizes = [
+    String(options.inputSize),
+    ...layers.map(
+      (l) =>
+        `${l.units}${l.normalization ? ` ${l.normalization.type}-norm` : ""} ${l.activation}${l.dropout > 0 ? ` (dropout ${l.dropout})` : ""}${l.useBias ? "" : " (no bias)"}`,
+    ),
+  ].join(" → ");
+  const parameters = tensorLayout(
+    options.inputSize,
+    layers.map((l) => l.spec),
+  ).tensorSizes.reduce((a, b) => a + b, 0);
   return `Network(${sizes}; loss ${model.loss}; ${describeOptimizer(model.optimizer)}; ${parameters.toLocaleString("en-US")} parameters)`;
 }
 
 export async function exportModel(argv: string[], out: Output): Promise<number> {
   const a = parse(argv, { ...MODEL_FLAGS, format: { type: "string" }, out: { type: "string" }, help: { type: "boolean", short: "h" } }, "export");
-  if (a.help) { out.write(EXPORT_HELP); return 0; }
+  if (a.help) {
+    out.write(EXPORT_HELP);
+    return 0;
+  }
   const name = text("format", a.format);
   if (name === undefined) throw new UsageError(`export: --format NAME is required: ${FORMAT_NAMES} (see wasmlp export --help)`);
   const format = EXPORT_FORMATS[oneOf("format", name, name, Object.keys(EXPORT_FORMATS))];
@@ -82,7 +97,8 @@ export async function exportModel(argv: string[], out: Output): Promise<number> 
   if (typeof a.model === "string" && a.model !== "") {
     const quantized = quantizedModelText(a.model);
     if (quantized !== null) {
-      if (name !== "onnx") throw new UsageError(`export: ${a.model} is a quantized model, which wasmlp exports as onnx only (${name} has no int8 layers: export the float model)`);
+      if (name !== "onnx")
+        throw new UsageError(`export: ${a.model} is a quantized model, which wasmlp exports as onnx only (${name} has no int8 layers: export the float model)`);
       let bytes: Uint8Array, described: string;
       try {
         const { inputSize, layers } = parseQuantizedJSON(quantized);
@@ -92,7 +108,9 @@ export async function exportModel(argv: string[], out: Output): Promise<number> 
         throw new Error(`${a.model} is not a usable wasmlp quantized model: ${(e as Error).message}`);
       }
       writeAtomically(target, bytes);
-      out.write(`${described}\nwrote onnx: ${target} (${bytes.length.toLocaleString("en-US")} bytes; DynamicQuantizeLinear + MatMulInteger per layer, as onnxruntime's quantize_dynamic writes)\n`);
+      out.write(
+        `${described}\nwrote onnx: ${target} (${bytes.length.toLocaleString("en-US")} bytes; DynamicQuantizeLinear + MatMulInteger per layer, as onnxruntime's quantize_dynamic writes)\n`,
+      );
       return 0;
     }
   }
@@ -107,10 +125,15 @@ export async function exportModel(argv: string[], out: Output): Promise<number> 
   out.write(`${described}\nwrote ${name}: ${files.join(", ")}\n`);
   const dropped = trainingOnlySettings(exportable.layers).filter((s) => plain.some((key) => s.includes(` ${key} `)));
   if (dropped.length > 0) {
-    out.write(`note: the ${name} files hold what inference computes, not these training settings: ${dropped.join("; ")}. Predictions are the same; training the exported model elsewhere starts without them.\n`);
+    out.write(
+      `note: the ${name} files hold what inference computes, not these training settings: ${dropped.join("; ")}. Predictions are the same; training the exported model elsewhere starts without them.\n`,
+    );
   }
   if (spec && omit.includes("featureSpec")) out.write(featuresLeftOut(spec));
-  else if (spec) out.write(`note: the feature spec's standardization is folded into the weights: the ${name} model takes the raw columns ${spec.inputNames.join(", ")} in that order and gives ${spec.targetNames.join(", ")} in their units\n`);
+  else if (spec)
+    out.write(
+      `note: the feature spec's standardization is folded into the weights: the ${name} model takes the raw columns ${spec.inputNames.join(", ")} in that order and gives ${spec.targetNames.join(", ")} in their units\n`,
+    );
   return 0;
 }
 

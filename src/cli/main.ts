@@ -10,7 +10,11 @@ import { quantize } from "./quantize.js";
 import type { Output } from "./progress.js";
 
 const COMMANDS: ReadonlyMap<string, (argv: string[], out: Output) => Promise<number>> = new Map([
-  ["train", train], ["eval", evaluate], ["predict", predict], ["export", exportModel], ["quantize", quantize],
+  ["train", train],
+  ["eval", evaluate],
+  ["predict", predict],
+  ["export", exportModel],
+  ["quantize", quantize],
 ]);
 
 export async function main(argv: string[], out: Output): Promise<number> {
@@ -72,7 +76,11 @@ if (isEntryPoint()) {
   const stdout: Output = {
     write: (text) => void process.stdout.write(text),
     isTTY: Boolean(process.stdout.isTTY),
-    get columns() { return process.stdout.columns; },
+    get columns() {
+      return process.stdout.columns;
+    },
   };
-  run(process.argv.slice(2), { stdout, stderr: (text) => void process.stderr.write(text) }).then((code) => { process.exitCode = code; });
+  run(process.argv.slice(2), { stdout, stderr: (text) => void process.stderr.write(text) }).then((code) => {
+    process.exitCode = code;
+  });
 }

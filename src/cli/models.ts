@@ -24,7 +24,9 @@ interface ModelSource {
 
 export const MODEL_SOURCES: Record<string, ModelSource> = {
   model: {
-    arg: "FILE", what: "wasmlp model", help: "a model saved by wasmlp train --save",
+    arg: "FILE",
+    what: "wasmlp model",
+    help: "a model saved by wasmlp train --save",
     read: (path) => readModelText(path),
     build: (text) => Network.fromJSON(text as string),
     json: (text) => {
@@ -34,7 +36,9 @@ export const MODEL_SOURCES: Record<string, ModelSource> = {
     },
   },
   "from-tfjs": {
-    arg: "DIR", what: "TensorFlow.js layers model", help: "a TensorFlow.js layers model: model.json and its weight files (tensorflowjs_converter's output)",
+    arg: "DIR",
+    what: "TensorFlow.js layers model",
+    help: "a TensorFlow.js layers model: model.json and its weight files (tensorflowjs_converter's output)",
     read: (path) => {
       if (!existsSync(path)) throw new Error(`TensorFlow.js model directory ${path} does not exist`);
       return path;
@@ -43,7 +47,9 @@ export const MODEL_SOURCES: Record<string, ModelSource> = {
     json: (path) => readTfjsFolder(path as string),
   },
   "from-onnx": {
-    arg: "FILE", what: "ONNX model", help: "an ONNX model (e.g. PyTorch's torch.onnx.export) of Gemm/MatMul layers and activations",
+    arg: "FILE",
+    what: "ONNX model",
+    help: "an ONNX model (e.g. PyTorch's torch.onnx.export) of Gemm/MatMul layers and activations",
     read: (path) => readModelBytes(path),
     build: (bytes) => fromOnnx(bytes as Uint8Array) as unknown as Network,
     json: (bytes) => readOnnx(bytes as Uint8Array),
@@ -55,17 +61,24 @@ export const MODEL_FLAGS: Spec = Object.fromEntries(Object.keys(MODEL_SOURCES).m
 
 /** Help lines for the model flags, padded to `width`. */
 export function modelFlagsHelp(width: number): string {
-  return Object.entries(MODEL_SOURCES).map(([flag, s]) => `  ${`--${flag} ${s.arg}`.padEnd(width)}${s.help}\n`).join("");
+  return Object.entries(MODEL_SOURCES)
+    .map(([flag, s]) => `  ${`--${flag} ${s.arg}`.padEnd(width)}${s.help}\n`)
+    .join("");
 }
 
 /** The usage line's model part: --model FILE | --from-tfjs DIR | … */
-export const MODEL_USAGE = Object.entries(MODEL_SOURCES).map(([flag, s]) => `--${flag} ${s.arg}`).join(" | ");
+export const MODEL_USAGE = Object.entries(MODEL_SOURCES)
+  .map(([flag, s]) => `--${flag} ${s.arg}`)
+  .join(" | ");
 
 /** The one model source the flags name, and its path. */
 function chosenSource(values: Record<string, string | boolean | undefined>, command: string): { source: ModelSource; path: string } {
   const given = Object.keys(MODEL_SOURCES).filter((flag) => values[flag] !== undefined);
   if (given.length === 0) {
-    const others = Object.entries(MODEL_SOURCES).slice(1).map(([f, s]) => `--${f} ${s.arg}`).join(", ");
+    const others = Object.entries(MODEL_SOURCES)
+      .slice(1)
+      .map(([f, s]) => `--${f} ${s.arg}`)
+      .join(", ");
     throw new UsageError(`${command}: --model FILE is required (or ${others}; see wasmlp ${command} --help)`);
   }
   if (given.length > 1) throw new UsageError(`${command}: give one model, received ${given.map((f) => `--${f}`).join(" and ")}`);

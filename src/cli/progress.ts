@@ -30,7 +30,11 @@ export class EpochProgress {
   private lastDraw = 0;
   private seen = 0;
 
-  constructor(private readonly out: Output, private readonly epochs: number, private readonly samples: number) {}
+  constructor(
+    private readonly out: Output,
+    private readonly epochs: number,
+    private readonly samples: number,
+  ) {}
 
   begin(): void {
     this.start = performance.now();
@@ -86,7 +90,9 @@ export function renderConfusion(
   const lines = [
     `confusion matrix: rows true class, columns predicted; recall, precision, F1 in %`,
     `${"true\\pred".padEnd(head)} ${Array.from({ length: k }, (_, c) => String(c).padStart(width)).join(" ")}  recall   prec.     F1`,
-    ...cells.map((row, c) => `${label(c).padEnd(head)} ${row.map((v) => v.padStart(width)).join(" ")}  ${pct(e.recall![c])}  ${pct(e.precision![c])}  ${pct(e.f1![c])}`),
+    ...cells.map(
+      (row, c) => `${label(c).padEnd(head)} ${row.map((v) => v.padStart(width)).join(" ")}  ${pct(e.recall![c])}  ${pct(e.precision![c])}  ${pct(e.f1![c])}`,
+    ),
   ];
   return lines.join("\n") + "\n";
 }

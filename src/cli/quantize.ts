@@ -25,7 +25,10 @@ ${modelFlagsHelp(20)}  --out FILE          where to write the quantized model (J
 
 export async function quantize(argv: string[], out: Output): Promise<number> {
   const a = parse(argv, { ...MODEL_FLAGS, out: { type: "string" }, activations: { type: "string" }, help: { type: "boolean", short: "h" } }, "quantize");
-  if (a.help) { out.write(QUANTIZE_HELP); return 0; }
+  if (a.help) {
+    out.write(QUANTIZE_HELP);
+    return 0;
+  }
   const target = text("out", a.out);
   if (target === undefined) throw new UsageError("quantize: --out FILE is required (see wasmlp quantize --help)");
   const activations = oneOf("activations", a.activations, "int16", ACTIVATION_TYPES);
@@ -46,7 +49,9 @@ export async function quantize(argv: string[], out: Output): Promise<number> {
       const json = JSON.stringify(q);
       writeAtomically(target, json);
       const before = JSON.stringify(net).length;
-      out.write(`${q}\nwrote ${target}: ${json.length.toLocaleString("en-US")} bytes, ${(json.length / before).toFixed(2)}× the float model's ${before.toLocaleString("en-US")}\n`);
+      out.write(
+        `${q}\nwrote ${target}: ${json.length.toLocaleString("en-US")} bytes, ${(json.length / before).toFixed(2)}× the float model's ${before.toLocaleString("en-US")}\n`,
+      );
     } finally {
       q.dispose();
     }
@@ -55,7 +60,6 @@ export async function quantize(argv: string[], out: Output): Promise<number> {
   }
   return 0;
 }
-
 
 /** wasmlp quantize --from-onnx of an int8 ONNX model: its weights as they are, activations in wasmlp's scheme. */
 function quantizedOnnx(path: string, target: string, activations: ActivationType, out: Output): number {

@@ -44,7 +44,10 @@ export function replanSchedule(file: ModelJSON, epochs: number, stepsPerEpoch: n
   const saved = spansRun(o.schedule, planned) ? o.schedule : undefined;
   const next = kind ?? (saved ? saved.type : lr !== undefined && o.schedule === undefined ? "constant" : undefined);
   if (next === undefined) {
-    if (lr !== undefined) throw new UsageError(`train: --lr with --resume replaces a constant rate or the command line's own schedule, but this checkpoint's ${o.schedule!.type} schedule is neither; give --lr-schedule too`);
+    if (lr !== undefined)
+      throw new UsageError(
+        `train: --lr with --resume replaces a constant rate or the command line's own schedule, but this checkpoint's ${o.schedule!.type} schedule is neither; give --lr-schedule too`,
+      );
     return null;
   }
   const base = lr ?? (o.schedule && "initialLearningRate" in o.schedule ? o.schedule.initialLearningRate : o.learningRate);
@@ -53,7 +56,10 @@ export function replanSchedule(file: ModelJSON, epochs: number, stepsPerEpoch: n
   const spec = typeof rate === "number" ? { ...rest, learningRate: rate } : { ...rest, learningRate: base, schedule: rate };
   file.optimizer = spec as OptimizerSpec;
   const at = typeof rate === "number" ? rate : learningRateAt(rate, t.steps);
-  const why = kind !== undefined || lr !== undefined ? "as --lr-schedule/--lr ask" : `re-planned from the saved run of ${t.plan!.epochs} epoch${t.plan!.epochs === 1 ? "" : "s"}`;
+  const why =
+    kind !== undefined || lr !== undefined
+      ? "as --lr-schedule/--lr ask"
+      : `re-planned from the saved run of ${t.plan!.epochs} epoch${t.plan!.epochs === 1 ? "" : "s"}`;
   return typeof rate === "number"
     ? `learning rate: constant ${rate} (${why})`
     : `learning rate: ${next} from ${base} over epochs 1–${epochs} (steps 0–${end}), ${why}; step ${t.steps} runs at ${+at.toPrecision(6)}`;

@@ -28,7 +28,10 @@ export class BlockBuilder {
   private readonly lines: number[] = [];
   private size = 0;
 
-  constructor(private readonly width: number, rows: number) {
+  constructor(
+    private readonly width: number,
+    rows: number,
+  ) {
     this.nums = new Float64Array(Math.max(1, rows) * width);
   }
 
@@ -66,8 +69,16 @@ export class BlockBuilder {
  * text, repeated short texts (categories) shared through `interned`. Stops at the first ragged
  * row or overlong field and says where. A function of its own, so that V8 optimizes it once.
  */
-export function scanUnquoted(text: string, i: number, line: number, width: number, delim: number, max: number, block: BlockBuilder, interned: (string | undefined)[]):
-  { line: number; rows: number; error?: { kind: "long" | "ragged"; line: number; column: number; count: number } } {
+export function scanUnquoted(
+  text: string,
+  i: number,
+  line: number,
+  width: number,
+  delim: number,
+  max: number,
+  block: BlockBuilder,
+  interned: (string | undefined)[],
+): { line: number; rows: number; error?: { kind: "long" | "ragged"; line: number; column: number; count: number } } {
   const n = text.length;
   let rows = 0;
   let j = 0; // the field's index in its record
@@ -76,20 +87,44 @@ export function scanUnquoted(text: string, i: number, line: number, width: numbe
     const start = i;
     let c = i < n ? text.charCodeAt(i) : -1;
     let neg = false;
-    if (c === 45) { neg = true; c = ++i < n ? text.charCodeAt(i) : -1; }
-    let mant = 0, digits = 0, scale = 0, ok = c >= 48 && c <= 57;
-    if (c === 48) { i++; c = i < n ? text.charCodeAt(i) : -1; ok = !(c >= 48 && c <= 57); } // "0", "0.5": no leading zeros
-    while (c >= 48 && c <= 57) { mant = mant * 10 + (c - 48); digits++; c = ++i < n ? text.charCodeAt(i) : -1; }
+    if (c === 45) {
+      neg = true;
+      c = ++i < n ? text.charCodeAt(i) : -1;
+    }
+    let mant = 0,
+      digits = 0,
+      scale = 0,
+      ok = c >= 48 && c <= 57;
+    if (c === 48) {
+      i++;
+      c = i < n ? text.charCodeAt(i) : -1;
+      ok = !(c >= 48 && c <= 57);
+    } // "0", "0.5": no leading zeros
+    while (c >= 48 && c <= 57) {
+      mant = mant * 10 + (c - 48);
+      digits++;
+      c = ++i < n ? text.charCodeAt(i) : -1;
+    }
     if (ok && c === 46) {
       c = ++i < n ? text.charCodeAt(i) : -1;
       ok = c >= 48 && c <= 57;
       let last = 0;
-      while (c >= 48 && c <= 57) { mant = mant * 10 + (c - 48); if (mant > 0) digits++; scale++; last = c; c = ++i < n ? text.charCodeAt(i) : -1; }
+      while (c >= 48 && c <= 57) {
+        mant = mant * 10 + (c - 48);
+        if (mant > 0) digits++;
+        scale++;
+        last = c;
+        c = ++i < n ? text.charCodeAt(i) : -1;
+      }
       if (last === 48) ok = false; // "1.50" is not how String writes 1.5
     }
     let end = -1;
     while (c !== delim && c !== 10 && c !== -1) {
-      if (c === 13 && (i + 1 === n || text.charCodeAt(i + 1) === 10)) { end = i; c = ++i < n ? text.charCodeAt(i) : -1; break; } // CRLF
+      if (c === 13 && (i + 1 === n || text.charCodeAt(i + 1) === 10)) {
+        end = i;
+        c = ++i < n ? text.charCodeAt(i) : -1;
+        break;
+      } // CRLF
       ok = false;
       c = ++i < n ? text.charCodeAt(i) : -1;
     }
@@ -114,7 +149,11 @@ export function scanUnquoted(text: string, i: number, line: number, width: numbe
         } else block.text(text.slice(start, end));
       }
     }
-    if (c === delim) { i++; j++; continue; }
+    if (c === delim) {
+      i++;
+      j++;
+      continue;
+    }
     // The end of a record.
     if (!blank) {
       if (j + 1 !== width) return { line, rows, error: { kind: "ragged", line, column: j, count: j + 1 } };
@@ -147,4 +186,3 @@ export function loneCarriageReturn(text: string): boolean {
   for (let i = text.indexOf("\r"); i >= 0; i = text.indexOf("\r", i + 1)) if (text.charCodeAt(i + 1) !== 10) return true;
   return false;
 }
-

@@ -95,7 +95,11 @@ export class CsvReader {
    * cellText…) treats both the same, and the streaming readers create far fewer strings.
    * @throws {RangeError} For an option out of its range (a delimiter of two characters, a quote equal to the delimiter).
    */
-  constructor(options: CsvOptions = {}, private readonly onRows: (rows: Cell[][], lines: number[]) => void, private readonly onBlock?: (block: CellBlock) => void) {
+  constructor(
+    options: CsvOptions = {},
+    private readonly onRows: (rows: Cell[][], lines: number[]) => void,
+    private readonly onBlock?: (block: CellBlock) => void,
+  ) {
     this.o = resolved(options);
     this.delimiter = this.o.delimiter;
   }
@@ -145,7 +149,11 @@ export class CsvReader {
       if (cut < 0) {
         const limit = 4 * this.o.maxFieldLength + 65536;
         if (s.length > limit) this.failLongRecord(s, limit);
-        if (s.length > limit) this.fail(this.line, `a record runs past ${limit.toLocaleString("en-US")} characters without ending (a quoted field that never closes, or a field over maxFieldLength ${this.o.maxFieldLength.toLocaleString("en-US")})`);
+        if (s.length > limit)
+          this.fail(
+            this.line,
+            `a record runs past ${limit.toLocaleString("en-US")} characters without ending (a quoted field that never closes, or a field over maxFieldLength ${this.o.maxFieldLength.toLocaleString("en-US")})`,
+          );
         return;
       }
       // Parity after the cut: recount the quotes that stay behind.
@@ -173,7 +181,14 @@ export class CsvReader {
       this.parseUnquoted(text);
       return;
     }
-    const result = Papa.parse<string[]>(text, { delimiter: this.delimiter, quoteChar: this.o.quote, escapeChar: this.o.quote, header: false, dynamicTyping: false, skipEmptyLines: false });
+    const result = Papa.parse<string[]>(text, {
+      delimiter: this.delimiter,
+      quoteChar: this.o.quote,
+      escapeChar: this.o.quote,
+      header: false,
+      dynamicTyping: false,
+      skipEmptyLines: false,
+    });
     const data = result.data;
     const lines: number[] = new Array(data.length);
     let line = this.line;
@@ -189,7 +204,12 @@ export class CsvReader {
     if (result.errors.length > 0) {
       const e = result.errors.find((x) => x.type === "Quotes") ?? result.errors[0];
       const at = e.row !== undefined && e.row < lines.length ? lines[e.row] : this.line;
-      const what = e.code === "MissingQuotes" ? "a quoted field is never closed" : e.code === "InvalidQuotes" ? "a quoted field has text after its closing quote (write a quote inside a quoted field as \"\")" : e.message;
+      const what =
+        e.code === "MissingQuotes"
+          ? "a quoted field is never closed"
+          : e.code === "InvalidQuotes"
+            ? 'a quoted field has text after its closing quote (write a quote inside a quoted field as "")'
+            : e.message;
       if (e.type === "Quotes") this.fail(at, what);
     }
     this.line = line;
@@ -204,16 +224,26 @@ export class CsvReader {
       }
       for (let j = 0; j < row.length; j++) {
         const n = row[j].length;
-        if (n > this.o.maxFieldLength) this.fail(lines[r], `column ${this.columnName(j)}: a field of ${n.toLocaleString("en-US")} characters; the limit is ${this.o.maxFieldLength.toLocaleString("en-US")} (maxFieldLength)`);
+        if (n > this.o.maxFieldLength)
+          this.fail(
+            lines[r],
+            `column ${this.columnName(j)}: a field of ${n.toLocaleString("en-US")} characters; the limit is ${this.o.maxFieldLength.toLocaleString("en-US")} (maxFieldLength)`,
+          );
       }
       if (row.length !== this.columns.length) {
-        this.fail(lines[r], `${row.length} field${row.length === 1 ? "" : "s"}, expected ${this.columns.length} (as ${this.o.header ? "the header has" : "the first row has"}); every row needs one value per column`);
+        this.fail(
+          lines[r],
+          `${row.length} field${row.length === 1 ? "" : "s"}, expected ${this.columns.length} (as ${this.o.header ? "the header has" : "the first row has"}); every row needs one value per column`,
+        );
       }
       keep.push(row);
       keptLines.push(lines[r]);
     }
     if (keep.length === 0) return;
-    if (!this.onBlock) { this.onRows(keep, keptLines); return; }
+    if (!this.onBlock) {
+      this.onRows(keep, keptLines);
+      return;
+    }
     const block = new BlockBuilder(this.columns.length, keep.length);
     for (let r = 0; r < keep.length; r++) {
       for (const f of keep[r]) block.text(f);
@@ -245,7 +275,12 @@ export class CsvReader {
           const fields = record.split(this.delimiter);
           this.setColumns(fields, line);
           if (!this.o.header) {
-            for (let j = 0; j < fields.length; j++) if (fields[j].length > max) this.fail(line, `column ${this.columnName(j)}: a field of ${fields[j].length.toLocaleString("en-US")} characters; the limit is ${max.toLocaleString("en-US")} (maxFieldLength)`);
+            for (let j = 0; j < fields.length; j++)
+              if (fields[j].length > max)
+                this.fail(
+                  line,
+                  `column ${this.columnName(j)}: a field of ${fields[j].length.toLocaleString("en-US")} characters; the limit is ${max.toLocaleString("en-US")} (maxFieldLength)`,
+                );
             block = new BlockBuilder(fields.length, 16);
             for (const f of fields) block.text(f);
             block.line(line);
@@ -255,7 +290,10 @@ export class CsvReader {
           break;
         }
         line++;
-        if (nl < 0) { this.line = line; return; }
+        if (nl < 0) {
+          this.line = line;
+          return;
+        }
       }
       if (i >= text.length) {
         this.line = line;
@@ -268,8 +306,15 @@ export class CsvReader {
     const scan = scanUnquoted(text, i, line, width, this.delimiter.charCodeAt(0), this.o.maxFieldLength, block, this.interned);
     if (scan.error) {
       const e = scan.error;
-      if (e.kind === "long") this.fail(e.line, `column ${this.columnName(e.column)}: a field of ${e.count.toLocaleString("en-US")} characters; the limit is ${this.o.maxFieldLength.toLocaleString("en-US")} (maxFieldLength)`);
-      this.fail(e.line, `${e.count} field${e.count === 1 ? "" : "s"}, expected ${width} (as ${this.o.header ? "the header has" : "the first row has"}); every row needs one value per column`);
+      if (e.kind === "long")
+        this.fail(
+          e.line,
+          `column ${this.columnName(e.column)}: a field of ${e.count.toLocaleString("en-US")} characters; the limit is ${this.o.maxFieldLength.toLocaleString("en-US")} (maxFieldLength)`,
+        );
+      this.fail(
+        e.line,
+        `${e.count} field${e.count === 1 ? "" : "s"}, expected ${width} (as ${this.o.header ? "the header has" : "the first row has"}); every row needs one value per column`,
+      );
     }
     this.line = scan.line;
     if (text.length > i) this.rowsPerChar = (rows + scan.rows) / (text.length - i);
@@ -281,7 +326,8 @@ export class CsvReader {
     const head = s.slice(0, limit);
     if (head.indexOf(this.o.quote) >= 0 || this.delimiter === "auto") return;
     const line = this.line + countNewlines(head, 0, head.lastIndexOf("\n") + 1);
-    let start = head.lastIndexOf("\n") + 1, j = 0;
+    let start = head.lastIndexOf("\n") + 1,
+      j = 0;
     for (;;) {
       const next = head.indexOf(this.delimiter, start);
       if (next < 0 || next - start > this.o.maxFieldLength) break;
@@ -317,8 +363,13 @@ function countNewlines(s: string, from: number, to: number): number {
 
 /** The delimiter among , ; tab | that splits the first lines into the most equal, non-trivial field counts. */
 function guessDelimiter(text: string): string {
-  const sample = text.slice(0, 65536).split(/\r?\n/).slice(0, 20).filter((l) => l.length > 0);
-  let best = ",", bestScore = 0;
+  const sample = text
+    .slice(0, 65536)
+    .split(/\r?\n/)
+    .slice(0, 20)
+    .filter((l) => l.length > 0);
+  let best = ",",
+    bestScore = 0;
   for (const d of [",", ";", "\t", "|"]) {
     const counts = sample.map((l) => l.split(d).length);
     if (counts.length === 0 || counts[0] < 2) continue;
@@ -334,7 +385,10 @@ function collector(options: CsvOptions): { reader: CsvReader; table: () => Table
   const rows: Cell[][] = [];
   const lines: number[] = [];
   const reader = new CsvReader(options, (r, l) => {
-    for (let i = 0; i < r.length; i++) { rows.push(r[i]); lines.push(l[i]); }
+    for (let i = 0; i < r.length; i++) {
+      rows.push(r[i]);
+      lines.push(l[i]);
+    }
   });
   return {
     reader,
@@ -366,8 +420,14 @@ export async function* textChunks(source: CsvSource, name: string): AsyncGenerat
       throw new DataError(`${name} is not UTF-8 text; give a CSV file (or convert it to UTF-8)`);
     }
   };
-  if (typeof source === "string") { yield source; return; }
-  if (source instanceof Uint8Array) { yield decode(source, false); return; }
+  if (typeof source === "string") {
+    yield source;
+    return;
+  }
+  if (source instanceof Uint8Array) {
+    yield decode(source, false);
+    return;
+  }
   let iterable: AsyncIterable<Uint8Array | string>;
   if (typeof (source as ReadableStream).getReader === "function" && !(Symbol.asyncIterator in source)) {
     const reader = (source as ReadableStream<Uint8Array | string>).getReader();
@@ -416,13 +476,15 @@ export function tableFromObjects(rows: readonly unknown[], name = "JSON rows"): 
     for (const key of Object.keys(r)) if (!index.has(key)) index.set(key, index.size);
   });
   const columns = [...index.keys()];
-  const cells = rows.map((r, i) => columns.map((c) => {
-    const v = Object.hasOwn(r as object, c) ? (r as Record<string, unknown>)[c] : undefined;
-    if (v !== null && v !== undefined && typeof v !== "string" && typeof v !== "number" && typeof v !== "boolean") {
-      throw new DataError(`${name} row ${i}, column ${JSON.stringify(c)}: a value of type ${typeof v}; expected a string, number, boolean or null`);
-    }
-    return v as Cell;
-  }));
+  const cells = rows.map((r, i) =>
+    columns.map((c) => {
+      const v = Object.hasOwn(r as object, c) ? (r as Record<string, unknown>)[c] : undefined;
+      if (v !== null && v !== undefined && typeof v !== "string" && typeof v !== "number" && typeof v !== "boolean") {
+        throw new DataError(`${name} row ${i}, column ${JSON.stringify(c)}: a value of type ${typeof v}; expected a string, number, boolean or null`);
+      }
+      return v as Cell;
+    }),
+  );
   return { source: name, columns, rows: cells, lines: rows.map((_, i) => i), unit: "row" };
 }
 

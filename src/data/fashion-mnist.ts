@@ -3,9 +3,7 @@
 import type { LabelledImages } from "./idx.js";
 
 /** Fashion-MNIST's ten class names, indexed by label (0 "T-shirt/top" … 9 "Ankle boot"). */
-export const FASHION_MNIST_CLASSES = [
-  "T-shirt/top", "Trouser", "Pullover", "Dress", "Coat", "Sandal", "Shirt", "Sneaker", "Bag", "Ankle boot",
-] as const;
+export const FASHION_MNIST_CLASSES = ["T-shirt/top", "Trouser", "Pullover", "Dress", "Coat", "Sandal", "Shirt", "Sneaker", "Bag", "Ankle boot"] as const;
 
 /** Samples start..start+count of a set, as views (no copy). */
 export function take(set: LabelledImages, start: number, count: number): LabelledImages {

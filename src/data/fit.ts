@@ -4,8 +4,19 @@
 // (Welford's mean and variance, capped category counts), so a file larger than memory is fitted
 // row by row (FeatureFitter) exactly as a table in memory is (fitFeatures).
 import {
-  type Cell, type ColumnJSON, type ColumnType, DEFAULT_MISSING, FEATURE_LIMITS, FeatureSpec, type MissingPolicy, type Task,
-  cellBoolean, cellNumber, cellText, isMissing, targetText,
+  type Cell,
+  type ColumnJSON,
+  type ColumnType,
+  DEFAULT_MISSING,
+  FEATURE_LIMITS,
+  FeatureSpec,
+  type MissingPolicy,
+  type Task,
+  cellBoolean,
+  cellNumber,
+  cellText,
+  isMissing,
+  targetText,
 } from "../features.js";
 import { DataError, type Table } from "./csv.js";
 
@@ -61,7 +72,10 @@ class ColumnStats {
   get counts(): Map<string, number> {
     if (this.merged) return this.merged;
     const all = new Map(this.texts);
-    for (const [v, n] of this.numberCounts) { const t = String(v); all.set(t, (all.get(t) ?? 0) + n); }
+    for (const [v, n] of this.numberCounts) {
+      const t = String(v);
+      all.set(t, (all.get(t) ?? 0) + n);
+    }
     return (this.merged = all);
   }
 
@@ -135,7 +149,10 @@ class ColumnStats {
       return;
     }
     const text = this.firstText;
-    if (text) throw new DataError(`${text.where}, column "${name}": ${JSON.stringify(text.value.slice(0, 40))} is not a number (the column is numeric; state it as a category with types { "${name}": "category" } to treat its values as text)`);
+    if (text)
+      throw new DataError(
+        `${text.where}, column "${name}": ${JSON.stringify(text.value.slice(0, 40))} is not a number (the column is numeric; state it as a category with types { "${name}": "category" } to treat its values as text)`,
+      );
     const inf = this.firstInfinite;
     if (inf) throw new DataError(`${inf.where}, column "${name}": ${JSON.stringify(inf.value)} is not a finite number; every value must be finite`);
   }
@@ -166,7 +183,11 @@ export class FeatureFitter {
    * @throws {RangeError} When no target is given.
    * @throws {TypeError} When options is not an object.
    */
-  constructor(columns: readonly string[], private readonly source: string, options: FitFeaturesOptions) {
+  constructor(
+    columns: readonly string[],
+    private readonly source: string,
+    options: FitFeaturesOptions,
+  ) {
     if (options === null || typeof options !== "object") throw new TypeError("fitFeatures options must be an object with a target");
     this.targets = typeof options.target === "string" ? [options.target] : [...(options.target ?? [])];
     if (this.targets.length === 0) throw new RangeError("fitFeatures needs a target column");
@@ -180,19 +201,28 @@ export class FeatureFitter {
     this.stated = typeMap(options.types);
     for (const n of this.stated.keys()) known(n, "typed column");
     const onMissing = options.onMissing ?? "error";
-    if (!["error", "drop", "fill"].includes(onMissing)) throw new RangeError(`onMissing must be "error", "drop" or "fill", received ${JSON.stringify(onMissing)}`);
+    if (!["error", "drop", "fill"].includes(onMissing))
+      throw new RangeError(`onMissing must be "error", "drop" or "fill", received ${JSON.stringify(onMissing)}`);
     const unknownCategory = options.unknownCategory ?? "error";
-    if (unknownCategory !== "error" && unknownCategory !== "other") throw new RangeError(`unknownCategory must be "error" or "other", received ${JSON.stringify(unknownCategory)}`);
-    if (options.task !== undefined && options.task !== "classification" && options.task !== "regression") throw new RangeError(`task must be "classification" or "regression", received ${JSON.stringify(options.task)}`);
+    if (unknownCategory !== "error" && unknownCategory !== "other")
+      throw new RangeError(`unknownCategory must be "error" or "other", received ${JSON.stringify(unknownCategory)}`);
+    if (options.task !== undefined && options.task !== "classification" && options.task !== "regression")
+      throw new RangeError(`task must be "classification" or "regression", received ${JSON.stringify(options.task)}`);
     this.o = {
-      missing: [...(options.missing ?? DEFAULT_MISSING)], onMissing, unknownCategory, standardizeTarget: options.standardizeTarget ?? true,
-      maxClasses: options.maxClasses ?? 20, maxCategories: options.maxCategories ?? 1000, task: options.task,
+      missing: [...(options.missing ?? DEFAULT_MISSING)],
+      onMissing,
+      unknownCategory,
+      standardizeTarget: options.standardizeTarget ?? true,
+      maxClasses: options.maxClasses ?? 20,
+      maxCategories: options.maxCategories ?? 1000,
+      task: options.task,
     };
     this.missing = new Set(this.o.missing);
     const ignore = new Set([...(options.ignore ?? []), ...this.targets]);
     this.inputs = (options.columns ?? columns).filter((c) => !ignore.has(c));
     if (this.inputs.length === 0) throw new DataError(`${source}: no input columns are left besides the target`);
-    if (this.inputs.length > FEATURE_LIMITS.columns) throw new DataError(`${source}: ${this.inputs.length} input columns; the limit is ${FEATURE_LIMITS.columns}`);
+    if (this.inputs.length > FEATURE_LIMITS.columns)
+      throw new DataError(`${source}: ${this.inputs.length} input columns; the limit is ${FEATURE_LIMITS.columns}`);
     // Category sets are capped while reading, so a column of identifiers cannot fill memory.
     this.stats = new Map([...this.inputs, ...this.targets].map((c) => [c, new ColumnStats(Math.max(this.o.maxCategories, FEATURE_LIMITS.categories) + 1)]));
     this.columnStats = [...this.stats].map(([c, s]) => [s, this.index.get(c)!]);
@@ -207,7 +237,8 @@ export class FeatureFitter {
   addCells(cell: (j: number) => Cell, where: () => string): boolean {
     for (const t of this.targets) {
       if (isMissing(cell(this.index.get(t)!), this.missing)) {
-        if (this.o.onMissing === "error") throw new DataError(`${where()}, column "${t}": the target is missing; choose onMissing "drop" (CLI --on-missing drop) to leave such rows out`);
+        if (this.o.onMissing === "error")
+          throw new DataError(`${where()}, column "${t}": the target is missing; choose onMissing "drop" (CLI --on-missing drop) to leave such rows out`);
         return false;
       }
     }
@@ -228,10 +259,16 @@ export class FeatureFitter {
       const s = this.stats.get(name)!;
       const type = this.stated.get(name) ?? s.inferred();
       if (type === null) throw new DataError(`${source}: column "${name}" has no values (every one is missing); leave it out (ignore)`);
-      if (s.firstMissing !== null && o.onMissing === "error") throw new DataError(`${s.firstMissing.where}, column "${name}": the value is missing${s.firstMissing.value ? ` (${JSON.stringify(s.firstMissing.value)})` : ""}; choose onMissing "drop" or "fill" (CLI --on-missing) to accept missing values`);
+      if (s.firstMissing !== null && o.onMissing === "error")
+        throw new DataError(
+          `${s.firstMissing.where}, column "${name}": the value is missing${s.firstMissing.value ? ` (${JSON.stringify(s.firstMissing.value)})` : ""}; choose onMissing "drop" or "fill" (CLI --on-missing) to accept missing values`,
+        );
       if (type === "category") {
         const counts = s.counts;
-        if (s.overflow || counts.size > o.maxCategories) throw new DataError(`${source}: column "${name}" has ${s.overflow ? "more than " : ""}${counts.size.toLocaleString("en-US")} distinct categories; the limit is ${o.maxCategories.toLocaleString("en-US")} (maxCategories); leave it out or state it numeric`);
+        if (s.overflow || counts.size > o.maxCategories)
+          throw new DataError(
+            `${source}: column "${name}" has ${s.overflow ? "more than " : ""}${counts.size.toLocaleString("en-US")} distinct categories; the limit is ${o.maxCategories.toLocaleString("en-US")} (maxCategories); leave it out or state it numeric`,
+          );
         const categories = [...counts.keys()].sort();
         let mode = categories[0];
         for (const c of categories) if (counts.get(c)! > counts.get(mode)!) mode = c;
@@ -239,7 +276,8 @@ export class FeatureFitter {
       }
       s.checkNumeric(name, type);
       const std = s.std;
-      if (!(std > 0) || !Number.isFinite(std)) throw new DataError(`${source}: column "${name}" is constant (every value is ${s.mean}): it tells the rows apart in no way; leave it out (ignore)`);
+      if (!(std > 0) || !Number.isFinite(std))
+        throw new DataError(`${source}: column "${name}" is constant (every value is ${s.mean}): it tells the rows apart in no way; leave it out (ignore)`);
       return { name, type, mean: s.mean, std };
     });
 
@@ -250,13 +288,22 @@ export class FeatureFitter {
     const fewIntegers = classes.size <= o.maxClasses && classes.size * 2 <= this.rows && !first.overflow;
     const task = o.task ?? (this.targets.length > 1 || targetType === "number" || (targetType === "integer" && !fewIntegers) ? "regression" : "classification");
     if (task === "classification") {
-      if (this.targets.length > 1) throw new RangeError(`classification predicts one target column; received ${this.targets.length} (${this.targets.join(", ")})`);
-      if (classes.size < 2) throw new DataError(`${source}: the target "${this.targets[0]}" has one class (${JSON.stringify([...classes][0])}); classification needs at least two`);
-      if (first.overflow || classes.size > FEATURE_LIMITS.categories) throw new DataError(`${source}: the target "${this.targets[0]}" has more than ${FEATURE_LIMITS.categories} classes`);
+      if (this.targets.length > 1)
+        throw new RangeError(`classification predicts one target column; received ${this.targets.length} (${this.targets.join(", ")})`);
+      if (classes.size < 2)
+        throw new DataError(`${source}: the target "${this.targets[0]}" has one class (${JSON.stringify([...classes][0])}); classification needs at least two`);
+      if (first.overflow || classes.size > FEATURE_LIMITS.categories)
+        throw new DataError(`${source}: the target "${this.targets[0]}" has more than ${FEATURE_LIMITS.categories} classes`);
       const sorted = [...classes].sort(targetType === "integer" || targetType === "number" ? (a, b) => Number(a) - Number(b) : undefined);
-      return new FeatureSpec({ columns, target: { task, name: this.targets[0], type: targetType, classes: sorted }, missing: o.missing, onMissing: o.onMissing });
+      return new FeatureSpec({
+        columns,
+        target: { task, name: this.targets[0], type: targetType, classes: sorted },
+        missing: o.missing,
+        onMissing: o.onMissing,
+      });
     }
-    const mean: number[] = [], std: number[] = [];
+    const mean: number[] = [],
+      std: number[] = [];
     for (const t of this.targets) {
       const s = this.stats.get(t)!;
       s.checkNumeric(t, "number");
@@ -278,7 +325,9 @@ export function inferType(values: readonly Cell[], missing: ReadonlySet<string>)
 function typeMap(types: FitFeaturesOptions["types"]): Map<string, ColumnType> {
   if (types === undefined) return new Map();
   const m = types instanceof Map ? new Map(types) : new Map(Object.entries(types as Record<string, ColumnType>));
-  for (const [k, t] of m) if (!["number", "integer", "boolean", "category"].includes(t)) throw new RangeError(`types: column "${k}" has type ${JSON.stringify(t)}; expected number, integer, boolean or category`);
+  for (const [k, t] of m)
+    if (!["number", "integer", "boolean", "category"].includes(t))
+      throw new RangeError(`types: column "${k}" has type ${JSON.stringify(t)}; expected number, integer, boolean or category`);
   return m;
 }
 
@@ -286,7 +335,16 @@ function typeMap(types: FitFeaturesOptions["types"]): Map<string, ColumnType> {
 export function columnTypes(table: Table, options: Pick<FitFeaturesOptions, "types" | "missing"> = {}): Map<string, ColumnType | null> {
   const stated = typeMap(options.types);
   const missing = new Set(options.missing ?? DEFAULT_MISSING);
-  return new Map(table.columns.map((c, j) => [c, stated.get(c) ?? inferType(table.rows.map((r) => r[j]), missing)]));
+  return new Map(
+    table.columns.map((c, j) => [
+      c,
+      stated.get(c) ??
+        inferType(
+          table.rows.map((r) => r[j]),
+          missing,
+        ),
+    ]),
+  );
 }
 
 /** Fits a feature spec on the (training) table: see FitFeaturesOptions. */

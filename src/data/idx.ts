@@ -17,7 +17,9 @@ function header(bytes: Uint8Array, name: string, dims: number): number[] {
   const magic = `0x${Array.from(bytes.subarray(0, 4), (b) => b.toString(16).padStart(2, "0")).join("")}`;
   const expected = `0x000008${dims.toString(16).padStart(2, "0")}`;
   if (bytes.length < 4 || bytes[0] !== 0 || bytes[1] !== 0 || bytes[2] !== UBYTE || bytes[3] !== dims) {
-    throw new RangeError(`${name}: wrong magic number ${bytes.length < 4 ? "(file shorter than 4 bytes)" : magic}, expected ${expected} (IDX unsigned bytes, ${dims} dimension${dims > 1 ? "s" : ""})`);
+    throw new RangeError(
+      `${name}: wrong magic number ${bytes.length < 4 ? "(file shorter than 4 bytes)" : magic}, expected ${expected} (IDX unsigned bytes, ${dims} dimension${dims > 1 ? "s" : ""})`,
+    );
   }
   const head = 4 + 4 * dims;
   if (bytes.length < head) throw new RangeError(`${name}: truncated header, ${bytes.length} bytes, expected at least ${head}`);

@@ -22,9 +22,12 @@ export function regressionMetrics(truth: ArrayLike<number>, predicted: ArrayLike
     let mean = 0;
     for (let i = 0; i < m; i++) mean += truth[i * targets + j];
     mean /= m;
-    let ssRes = 0, ssTot = 0, abs = 0;
+    let ssRes = 0,
+      ssTot = 0,
+      abs = 0;
     for (let i = 0; i < m; i++) {
-      const t = truth[i * targets + j], e = t - predicted[i * targets + j];
+      const t = truth[i * targets + j],
+        e = t - predicted[i * targets + j];
       ssRes += e * e;
       ssTot += (t - mean) ** 2;
       abs += Math.abs(e);
@@ -50,10 +53,12 @@ export interface ClassificationMetrics {
 
 /** Classification metrics of predicted class indices against true ones, for `classes` classes. */
 export function classificationMetrics(truth: ArrayLike<number>, predicted: ArrayLike<number>, classes: number): ClassificationMetrics {
-  if (truth.length !== predicted.length || truth.length === 0) throw new RangeError(`truth has ${truth.length} labels, predictions ${predicted.length}; they must match and not be empty`);
+  if (truth.length !== predicted.length || truth.length === 0)
+    throw new RangeError(`truth has ${truth.length} labels, predictions ${predicted.length}; they must match and not be empty`);
   const cm = Array.from({ length: classes }, () => new Array<number>(classes).fill(0));
   for (let i = 0; i < truth.length; i++) {
-    const t = truth[i], p = predicted[i];
+    const t = truth[i],
+      p = predicted[i];
     if (!(t >= 0 && t < classes && p >= 0 && p < classes)) throw new RangeError(`label ${i}: ${t} or ${p} is not a class from 0 to ${classes - 1}`);
     cm[t][p]++;
   }
@@ -63,13 +68,25 @@ export function classificationMetrics(truth: ArrayLike<number>, predicted: Array
 /** Classification metrics from a confusion matrix (counts[true class][predicted class]). */
 export function metricsOfConfusion(cm: number[][]): ClassificationMetrics {
   const classes = cm.length;
-  let correct = 0, total = 0;
-  for (let c = 0; c < classes; c++) for (let k = 0; k < classes; k++) { total += cm[c][k]; if (c === k) correct += cm[c][k]; }
-  const precision: number[] = [], recall: number[] = [], f1: number[] = [];
+  let correct = 0,
+    total = 0;
+  for (let c = 0; c < classes; c++)
+    for (let k = 0; k < classes; k++) {
+      total += cm[c][k];
+      if (c === k) correct += cm[c][k];
+    }
+  const precision: number[] = [],
+    recall: number[] = [],
+    f1: number[] = [];
   for (let c = 0; c < classes; c++) {
-    let col = 0, row = 0;
-    for (let k = 0; k < classes; k++) { col += cm[k][c]; row += cm[c][k]; }
-    const p = col > 0 ? cm[c][c] / col : 0, r = row > 0 ? cm[c][c] / row : 0;
+    let col = 0,
+      row = 0;
+    for (let k = 0; k < classes; k++) {
+      col += cm[k][c];
+      row += cm[c][k];
+    }
+    const p = col > 0 ? cm[c][c] / col : 0,
+      r = row > 0 ? cm[c][c] / row : 0;
     precision.push(p);
     recall.push(r);
     f1.push(p + r > 0 ? (2 * p * r) / (p + r) : 0);
@@ -89,7 +106,10 @@ export class StreamingMetrics {
   private readonly stats: { n: number; mean: number; m2: number; ssRes: number; abs: number }[];
 
   /** @param task and `outputs`: the classes (classification) or targets (regression) per row. */
-  constructor(readonly task: "classification" | "regression", readonly outputs: number) {
+  constructor(
+    readonly task: "classification" | "regression",
+    readonly outputs: number,
+  ) {
     this.cm = task === "classification" ? Array.from({ length: outputs }, () => new Array<number>(outputs).fill(0)) : null;
     this.stats = task === "regression" ? Array.from({ length: outputs }, () => ({ n: 0, mean: 0, m2: 0, ssRes: 0, abs: 0 })) : [];
   }
@@ -114,7 +134,8 @@ export class StreamingMetrics {
     for (let j = 0; j < k; j++) {
       const s = this.stats[j];
       for (let i = 0; i < m; i++) {
-        const t = truth[i * k + j], e = t - outputs[i * k + j];
+        const t = truth[i * k + j],
+          e = t - outputs[i * k + j];
         const d = t - s.mean;
         s.mean += d / ++s.n;
         s.m2 += d * (t - s.mean);
@@ -129,7 +150,9 @@ export class StreamingMetrics {
     if (this.rows === 0) throw new RangeError("no rows to compute metrics on");
     if (this.cm) return metricsOfConfusion(this.cm);
     const perTarget = this.stats.map((s) => ({
-      r2: s.m2 > 0 ? 1 - s.ssRes / s.m2 : s.ssRes === 0 ? 1 : 0, mae: s.abs / s.n, rmse: Math.sqrt(s.ssRes / s.n),
+      r2: s.m2 > 0 ? 1 - s.ssRes / s.m2 : s.ssRes === 0 ? 1 : 0,
+      mae: s.abs / s.n,
+      rmse: Math.sqrt(s.ssRes / s.n),
     }));
     const avg = (key: "r2" | "mae" | "rmse"): number => perTarget.reduce((a, p) => a + p[key], 0) / perTarget.length;
     return { r2: avg("r2"), mae: avg("mae"), rmse: avg("rmse"), perTarget };

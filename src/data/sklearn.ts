@@ -15,8 +15,12 @@ export const SKLEARN_FEATURES: ReadonlyMap<string, readonly string[]> = new Map(
  */
 export function parseSklearnCsv(text: string, name: string, featureNames?: readonly string[]): Table {
   const end = text.indexOf("\n");
-  const first = (end < 0 ? text : text.slice(0, end)).replace(/^\ufeff/, "").trim().split(",");
-  const rows = Number(first[0]), features = Number(first[1]);
+  const first = (end < 0 ? text : text.slice(0, end))
+    .replace(/^\ufeff/, "")
+    .trim()
+    .split(",");
+  const rows = Number(first[0]),
+    features = Number(first[1]);
   if (!Number.isInteger(rows) || !Number.isInteger(features) || rows < 1 || features < 1) {
     throw new DataError(`${name} line 1: expected scikit-learn's "rows,features,class names…" line, received ${JSON.stringify(first.slice(0, 3).join(","))}`);
   }
@@ -29,7 +33,9 @@ export function parseSklearnCsv(text: string, name: string, featureNames?: reado
   const out = table.rows.map((r, i) => {
     const code = Number(r[features]);
     if (!Number.isInteger(code) || code < 0 || (classes.length > 0 && code >= classes.length)) {
-      throw new DataError(`${name} line ${table.lines[i]}, column "target": ${JSON.stringify(r[features])} is not a class code from 0 to ${classes.length - 1}`);
+      throw new DataError(
+        `${name} line ${table.lines[i]}, column "target": ${JSON.stringify(r[features])} is not a class code from 0 to ${classes.length - 1}`,
+      );
     }
     return [...r.slice(0, features), classes.length > 0 ? classes[code] : String(code)];
   });
@@ -38,7 +44,13 @@ export function parseSklearnCsv(text: string, name: string, featureNames?: reado
 
 /** scikit-learn's diabetes data: the space-separated features file and the target file, as one table. */
 export function parseSklearnDiabetes(dataText: string, targetText: string, name = "diabetes"): Table {
-  const data = parseCsv(dataText.split("\n").map((l) => l.trim().replace(/\s+/g, " ")).join("\n"), { name: `${name} data`, header: false, delimiter: " ", columns: SKLEARN_FEATURES.get("diabetes") });
+  const data = parseCsv(
+    dataText
+      .split("\n")
+      .map((l) => l.trim().replace(/\s+/g, " "))
+      .join("\n"),
+    { name: `${name} data`, header: false, delimiter: " ", columns: SKLEARN_FEATURES.get("diabetes") },
+  );
   const target = parseCsv(targetText, { name: `${name} target`, header: false, columns: ["target"] });
   if (data.rows.length !== target.rows.length) throw new DataError(`${name}: ${data.rows.length} rows of features but ${target.rows.length} targets`);
   return { ...data, source: name, columns: [...data.columns, "target"], rows: data.rows.map((r, i) => [...r, target.rows[i][0]]) };

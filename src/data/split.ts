@@ -58,7 +58,8 @@ export function splitTable(table: Table, options: SplitOptions = {}): TableSplit
   if (test + validation >= 1) throw new RangeError(`test ${test} and validation ${validation} leave nothing to train on`);
   const parts: number[][] = [[], [], []];
   // Per stratum, rounding carried across strata so the totals match the fractions.
-  let carryTest = 0, carryVal = 0;
+  let carryTest = 0,
+    carryVal = 0;
   for (const g of groups(table, options.seed ?? 1, options.stratify)) {
     const t = Math.round(g.length * test + carryTest);
     carryTest += g.length * test - t;
@@ -86,7 +87,8 @@ export function kFold(table: Table, k: number, options: { seed?: number; stratif
   let next = 0;
   for (const g of groups(table, options.seed ?? 1, options.stratify)) for (const r of g) fold[r] = next++ % k;
   return Array.from({ length: k }, (_, f) => {
-    const train: number[] = [], test: number[] = [];
+    const train: number[] = [],
+      test: number[] = [];
     fold.forEach((v, r) => (v === f ? test : train).push(r));
     return { train: subset(table, train), test: subset(table, test) };
   });

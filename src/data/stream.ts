@@ -29,7 +29,11 @@ export interface CsvPiece {
 /** Pieces of a CSV source as they are parsed (numbers arrive as numbers: see CsvReader's onBlock). */
 export async function* csvPieces(source: CsvSource, options: CsvOptions = {}): AsyncGenerator<CsvPiece> {
   const queue: CellBlock[] = [];
-  const reader = new CsvReader(options, () => {}, (block) => queue.push(block));
+  const reader = new CsvReader(
+    options,
+    () => {},
+    (block) => queue.push(block),
+  );
   for await (const text of textChunks(source, reader.source)) {
     reader.push(text);
     while (queue.length > 0) yield { columns: reader.columns, block: queue.shift()!, source: reader.source };
@@ -55,23 +59,38 @@ export function pieceRows(piece: CsvPiece, pick?: readonly number[]): Rows {
   const b = piece.block;
   return {
     count: pick.length,
-    get: (r, name) => { const j = at.get(name); return j === undefined ? undefined : blockCell(b, pick[r], j); },
+    get: (r, name) => {
+      const j = at.get(name);
+      return j === undefined ? undefined : blockCell(b, pick[r], j);
+    },
     has: (name) => at.has(name),
     locate: (r) => `${piece.source} line ${b.lines[pick[r]]}`,
   };
 }
 
 /** Fits a feature spec in one pass over a stream's training rows; returns it with the row counts. */
-export async function fitFeaturesStream(source: CsvSource, fit: FitFeaturesOptions, options: StreamOptions = {}): Promise<{ spec: FeatureSpec; rows: number; train: number; test: number }> {
-  const test = options.test ?? 0.2, seed = options.seed ?? 1;
+export async function fitFeaturesStream(
+  source: CsvSource,
+  fit: FitFeaturesOptions,
+  options: StreamOptions = {},
+): Promise<{ spec: FeatureSpec; rows: number; train: number; test: number }> {
+  const test = options.test ?? 0.2,
+    seed = options.seed ?? 1;
   let fitter: FeatureFitter | null = null;
-  let row = 0, train = 0;
+  let row = 0,
+    train = 0;
   for await (const piece of csvPieces(source, options.csv)) {
     fitter ??= new FeatureFitter(piece.columns, piece.source, fit);
     const b = piece.block;
     for (let i = 0; i < b.count; i++, row++) {
       if (holdsOut(row, test, seed)) continue;
-      if (fitter.addCells((j) => blockCell(b, i, j), () => `${piece.source} line ${b.lines[i]}`)) train++;
+      if (
+        fitter.addCells(
+          (j) => blockCell(b, i, j),
+          () => `${piece.source} line ${b.lines[i]}`,
+        )
+      )
+        train++;
     }
   }
   if (!fitter) throw new DataError(`${options.csv?.name ?? "CSV text"} has a header line and no rows`);
@@ -106,21 +125,29 @@ export interface Batch {
  * The same data, seeds and options give the same batches.
  */
 export async function* encodedBatches(source: CsvSource, spec: FeatureSpec, options: BatchOptions = {}): AsyncGenerator<Batch> {
-  const test = options.test ?? 0.2, seed = options.seed ?? 1, batchSize = options.batchSize ?? 32;
+  const test = options.test ?? 0.2,
+    seed = options.seed ?? 1,
+    batchSize = options.batchSize ?? 32;
   const wantTest = options.part === "test";
   const capacity = wantTest ? 0 : (options.shuffleBuffer ?? 10000);
-  const n = spec.inputSize, k = spec.task === "classification" ? 1 : spec.outputSize;
+  const n = spec.inputSize,
+    k = spec.task === "classification" ? 1 : spec.outputSize;
   const classify = spec.task === "classification";
   const rng = new Random((options.shuffleSeed ?? 1) >>> 0);
-  const bufX = new Float32Array(Math.max(capacity, 1) * n), bufY = new Float32Array(Math.max(capacity, 1) * k);
+  const bufX = new Float32Array(Math.max(capacity, 1) * n),
+    bufY = new Float32Array(Math.max(capacity, 1) * k);
   let held = 0;
-  let bx = new Float32Array(batchSize * n), by = new Float32Array(batchSize * k), bm = 0;
+  let bx = new Float32Array(batchSize * n),
+    by = new Float32Array(batchSize * k),
+    bm = 0;
   const emit = (x: Float32Array, xo: number, y: ArrayLike<number>, yo: number): Batch | null => {
     bx.set(x.subarray(xo, xo + n), bm * n);
     for (let j = 0; j < k; j++) by[bm * k + j] = y[yo + j];
     if (++bm < batchSize) return null;
     const out = { x: bx, y: classify ? Int32Array.from(by) : by, m: bm };
-    bx = new Float32Array(batchSize * n); by = new Float32Array(batchSize * k); bm = 0;
+    bx = new Float32Array(batchSize * n);
+    by = new Float32Array(batchSize * k);
+    bm = 0;
     return out;
   };
   let row = 0;
@@ -170,12 +197,22 @@ export interface Trainable {
  * fitDataset): returns the mean training loss of each epoch. `onEpochEnd` returning false stops.
  */
 export async function fitDataset(
-  net: Trainable, batches: (epoch: number) => AsyncIterable<Batch>,
-  { epochs = 1, onEpochEnd, onBatchEnd }: { epochs?: number; onEpochEnd?: (epoch: number, logs: { loss: number; rows: number }) => void | boolean; onBatchEnd?: (epoch: number, m: number, loss: number) => void } = {},
+  net: Trainable,
+  batches: (epoch: number) => AsyncIterable<Batch>,
+  {
+    epochs = 1,
+    onEpochEnd,
+    onBatchEnd,
+  }: {
+    epochs?: number;
+    onEpochEnd?: (epoch: number, logs: { loss: number; rows: number }) => void | boolean;
+    onBatchEnd?: (epoch: number, m: number, loss: number) => void;
+  } = {},
 ): Promise<{ loss: number[] }> {
   const losses: number[] = [];
   for (let epoch = 0; epoch < epochs; epoch++) {
-    let sum = 0, rows = 0;
+    let sum = 0,
+      rows = 0;
     for await (const b of batches(epoch)) {
       const loss = net.trainBatch(b.x, b.y);
       sum += loss * b.m;

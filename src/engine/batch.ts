@@ -37,20 +37,41 @@ export function makeBatch<H, A extends Values>(backend: Backend<H, A>, spec: Eng
   const take = (n: number): number => sizes.push(n) - 1;
   const perLayer = (want: (l: EngineSpec["layers"][number]) => boolean, n: (w: number) => number): number[] =>
     spec.layers.map((l, i) => (want(l) ? take(n(widths[i])) : -1));
-  const x = take(m * spec.inputSize), y = take(m * outputSize);
+  const x = take(m * spec.inputSize),
+    y = take(m * outputSize);
   const acts = widths.map((w) => take(m * w));
   const deltas = slot === 0 ? [take(m * widest), take(m * widest)] : [];
-  const dropped = perLayer((l) => slot === 0 && l.dropout > 0, (w) => m * w);
+  const dropped = perLayer(
+    (l) => slot === 0 && l.dropout > 0,
+    (w) => m * w,
+  );
   const weights = slot === 0 ? take(m) : -1;
-  const pre = perLayer((l) => slot === 0 && needsInput(l.activation), (w) => m * w);
-  const xhat = perLayer((l) => slot === 0 && l.normalization !== null, (w) => m * w);
-  const invstd = perLayer((l) => l.normalization?.type === "layer", () => m);
+  const pre = perLayer(
+    (l) => slot === 0 && needsInput(l.activation),
+    (w) => m * w,
+  );
+  const xhat = perLayer(
+    (l) => slot === 0 && l.normalization !== null,
+    (w) => m * w,
+  );
+  const invstd = perLayer(
+    (l) => l.normalization?.type === "layer",
+    () => m,
+  );
   const r = allocAll(backend, sizes, `the buffers of a batch of ${m.toLocaleString("en-US")} samples`);
   const at = (i: number): Buffer<H, A> | null => (i < 0 ? null : r[i]);
   return {
-    rows: m, x: r[x], y: r[y], acts: acts.map((i) => r[i]),
+    rows: m,
+    x: r[x],
+    y: r[y],
+    acts: acts.map((i) => r[i]),
     deltas: slot === 0 ? [r[deltas[0]], r[deltas[1]]] : null,
-    dropped: dropped.map(at), weights: at(weights), pre: pre.map(at), xhat: xhat.map(at), invstd: invstd.map(at), spare: null,
+    dropped: dropped.map(at),
+    weights: at(weights),
+    pre: pre.map(at),
+    xhat: xhat.map(at),
+    invstd: invstd.map(at),
+    spare: null,
   };
 }
 
@@ -67,11 +88,14 @@ export function allocAll<H, A extends Values>(backend: Backend<H, A>, counts: nu
   } catch (e) {
     for (const r of made) r.dispose();
     const bytes = counts.reduce((a, n) => a + (backend.dtype === "float32" ? 4 : 8) * n, 0);
-    throw new RangeError(`out of memory: could not allocate ${what} (${bytes.toLocaleString("en-US")} bytes requested; ${(e as Error).message}); nothing was changed`);
+    throw new RangeError(
+      `out of memory: could not allocate ${what} (${bytes.toLocaleString("en-US")} bytes requested; ${(e as Error).message}); nothing was changed`,
+    );
   }
 }
 
-const NO_ROWS = new Float32Array(0), NO_ORDER = new Uint32Array(0);
+const NO_ROWS = new Float32Array(0),
+  NO_ORDER = new Uint32Array(0);
 
 /**
  * Slot 0's next minibatch copied ahead: on threads, a shuffled minibatch's rows (fit) are most
@@ -89,7 +113,10 @@ export class ReadAhead<H, A extends Values> {
   private m = 0;
   private done = 0;
 
-  constructor(private readonly backend: Backend<H, A>, private readonly width: number) {}
+  constructor(
+    private readonly backend: Backend<H, A>,
+    private readonly width: number,
+  ) {}
 
   /** Copies up to `rows` more rows ahead; whether some are left (the pool's idle slot calls it with 2). */
   private readonly copy = (rows = 2): boolean => {

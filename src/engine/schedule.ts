@@ -82,7 +82,10 @@ export class Schedule<H, A extends Values> implements Engine<A> {
   private packedCurrent = false;
   private readonly ahead: ReadAhead<H, A>;
 
-  constructor(private readonly backend: Backend<H, A>, private readonly spec: EngineSpec) {
+  constructor(
+    private readonly backend: Backend<H, A>,
+    private readonly spec: EngineSpec,
+  ) {
     this.inputSize = spec.inputSize;
     this.outputSize = spec.layers[spec.layers.length - 1].units;
     this.parameterCount = spec.parameterCount;
@@ -94,13 +97,23 @@ export class Schedule<H, A extends Values> implements Engine<A> {
     this.fusedOutput = this.loss.fused?.activation === spec.layers[spec.layers.length - 1].activation;
     this.offsets = [];
     let offset = 0;
-    for (const size of this.tensorSizes) { this.offsets.push(offset); offset += size; }
+    for (const size of this.tensorSizes) {
+      this.offsets.push(offset);
+      offset += size;
+    }
     this.movingOffsets = [];
     let movingCount = 0;
-    for (const size of spec.movingSizes) { this.movingOffsets.push(movingCount); movingCount += size; }
-    const n = this.parameterCount, states = this.optimizer.states;
-    const regions = allocAll(backend, [n, n, ...Array<number>(states).fill(n), ...(movingCount > 0 ? [movingCount, movingCount] : [])],
-      `the ${n.toLocaleString("en-US")} parameters, their gradients and ${states} optimizer state buffers`);
+    for (const size of spec.movingSizes) {
+      this.movingOffsets.push(movingCount);
+      movingCount += size;
+    }
+    const n = this.parameterCount,
+      states = this.optimizer.states;
+    const regions = allocAll(
+      backend,
+      [n, n, ...Array<number>(states).fill(n), ...(movingCount > 0 ? [movingCount, movingCount] : [])],
+      `the ${n.toLocaleString("en-US")} parameters, their gradients and ${states} optimizer state buffers`,
+    );
     [this.moving, this.batchStats] = movingCount > 0 ? regions.splice(-2) : [null, null];
     [this.params, this.grads, ...this.states] = regions;
     const initial = this.optimizer.initial?.(spec.optimizer) ?? [];
@@ -113,14 +126,23 @@ export class Schedule<H, A extends Values> implements Engine<A> {
   private handlesOf(l: number): LayerHandles<H> {
     const tensor = (b: Buffer<H, A>, t: number): H => this.backend.at(b, this.offsets[t], this.tensorSizes[t]);
     const stat = (b: Buffer<H, A> | null, t: number): H | null => (b ? this.backend.at(b, this.movingOffsets[t], this.spec.movingSizes[t]) : null);
-    const g = this.spec.gammaIndex[l], s = this.spec.movingIndex[l];
-    const norm = this.spec.layers[l].normalization !== null, batch = this.spec.layers[l].normalization?.type === "batch";
+    const g = this.spec.gammaIndex[l],
+      s = this.spec.movingIndex[l];
+    const norm = this.spec.layers[l].normalization !== null,
+      batch = this.spec.layers[l].normalization?.type === "batch";
     return {
-      w: tensor(this.params, 2 * l), b: tensor(this.params, 2 * l + 1), dw: tensor(this.grads, 2 * l), db: tensor(this.grads, 2 * l + 1),
-      gamma: norm ? tensor(this.params, g) : null, beta: norm ? tensor(this.params, g + 1) : null,
-      dgamma: norm ? tensor(this.grads, g) : null, dbeta: norm ? tensor(this.grads, g + 1) : null,
-      mean: batch ? stat(this.moving, s) : null, variance: batch ? stat(this.moving, s + 1) : null,
-      batchMean: batch ? stat(this.batchStats, s) : null, batchVariance: batch ? stat(this.batchStats, s + 1) : null,
+      w: tensor(this.params, 2 * l),
+      b: tensor(this.params, 2 * l + 1),
+      dw: tensor(this.grads, 2 * l),
+      db: tensor(this.grads, 2 * l + 1),
+      gamma: norm ? tensor(this.params, g) : null,
+      beta: norm ? tensor(this.params, g + 1) : null,
+      dgamma: norm ? tensor(this.grads, g) : null,
+      dbeta: norm ? tensor(this.grads, g + 1) : null,
+      mean: batch ? stat(this.moving, s) : null,
+      variance: batch ? stat(this.moving, s + 1) : null,
+      batchMean: batch ? stat(this.batchStats, s) : null,
+      batchVariance: batch ? stat(this.batchStats, s + 1) : null,
     };
   }
 
@@ -196,7 +218,9 @@ export class Schedule<H, A extends Values> implements Engine<A> {
 
   runForward(slot: Slot, m: number, training = false): A {
     this.live();
-    const be = this.backend, b = this.slots[slot]!, layers = this.spec.layers;
+    const be = this.backend,
+      b = this.slots[slot]!,
+      layers = this.spec.layers;
     if (slot === 0) {
       this.dropping = this.trainingPass = training;
       this.statsPending = training && this.moving !== null;
@@ -204,8 +228,11 @@ export class Schedule<H, A extends Values> implements Engine<A> {
     let prev = b.x.handle;
     const packed = slot === 1 && m > DENSE_MAX_M ? this.packedWeights() : null;
     for (let l = 0; l < layers.length; l++) {
-      const layer = layers[l], h = this.layerHandles[l], fanIn = this.spec.fanIns[l];
-      const out = b.acts[l].handle, pre = b.pre[l]; // pre: slot 0, an activation whose derivative reads z
+      const layer = layers[l],
+        h = this.layerHandles[l],
+        fanIn = this.spec.fanIns[l];
+      const out = b.acts[l].handle,
+        pre = b.pre[l]; // pre: slot 0, an activation whose derivative reads z
       const pw = packed ? packed[l] : null;
       if (layer.normalization || pre) {
         // z (or its normalization y) kept where backprop reads it, then a = g(·) as a pass.
@@ -232,7 +259,8 @@ export class Schedule<H, A extends Values> implements Engine<A> {
 
   /** Every layer's W packed for the backend, current with the weights; null when it does not pack or memory ran out (then each call packs). */
   private packedWeights(): H[] | null {
-    const be = this.backend, layers = this.spec.layers;
+    const be = this.backend,
+      layers = this.spec.layers;
     if (!this.packed) {
       const sizes = layers.map((l, i) => be.packedSize(l.units, this.spec.fanIns[i]));
       if (sizes.some((n) => n === 0)) return null;
@@ -253,19 +281,35 @@ export class Schedule<H, A extends Values> implements Engine<A> {
 
   /** y = γ∘x̂ + β of layer l's z (m rows), x̂ written over z. */
   private normalizeForward(slot: Slot, l: number, m: number, z: H, y: H): void {
-    const layer = this.spec.layers[l], norm = layer.normalization!, h = this.layerHandles[l];
+    const layer = this.spec.layers[l],
+      norm = layer.normalization!,
+      h = this.layerHandles[l];
     if (norm.type === "layer") {
       this.backend.layerNormForward(m, layer.units, z, h.gamma!, h.beta!, z, y, this.slots[slot]!.invstd[l]!.handle, norm.epsilon);
     } else {
       const batch = slot === 0 && this.trainingPass;
-      this.backend.batchNormForward(m, layer.units, z, h.gamma!, h.beta!, batch ? h.batchMean! : h.mean!, batch ? h.batchVariance! : h.variance!,
-        z, y, norm.epsilon, batch);
+      this.backend.batchNormForward(
+        m,
+        layer.units,
+        z,
+        h.gamma!,
+        h.beta!,
+        batch ? h.batchMean! : h.mean!,
+        batch ? h.batchVariance! : h.variance!,
+        z,
+        y,
+        norm.epsilon,
+        batch,
+      );
     }
   }
 
   /** dZ of layer l from its dY (m rows of slot 0, in place at d), and the gradients of γ and β. */
   private normalizeBackward(l: number, m: number, d: H): void {
-    const layer = this.spec.layers[l], norm = layer.normalization!, h = this.layerHandles[l], b = this.slots[0]!;
+    const layer = this.spec.layers[l],
+      norm = layer.normalization!,
+      h = this.layerHandles[l],
+      b = this.slots[0]!;
     if (norm.type === "layer") {
       this.backend.layerNormBackward(m, layer.units, b.xhat[l]!.handle, b.invstd[l]!.handle, h.gamma!, d, d, h.dgamma!, h.dbeta!);
     } else {
@@ -289,9 +333,13 @@ export class Schedule<H, A extends Values> implements Engine<A> {
 
   runBackwardLoss(m: number): void {
     this.live();
-    const be = this.backend, b = this.slots[0]!, layers = this.spec.layers;
-    const last = layers.length - 1, n = this.outputSize;
-    const out = b.acts[last].handle, d = b.deltas![0].handle;
+    const be = this.backend,
+      b = this.slots[0]!,
+      layers = this.spec.layers;
+    const last = layers.length - 1,
+      n = this.outputSize;
+    const out = b.acts[last].handle,
+      d = b.deltas![0].handle;
     if (this.fusedOutput) {
       be.lossFusedGrad(this.loss, m, n, out, b.y.handle, d);
       if (this.weighted) be.scaleRows(m, n, d, b.weights!.handle);
@@ -320,7 +368,8 @@ export class Schedule<H, A extends Values> implements Engine<A> {
 
   runBackwardFrom(dOut: Float32Array, m: number): A {
     this.live();
-    const b = this.slots[0]!, last = this.spec.layers.length - 1;
+    const b = this.slots[0]!,
+      last = this.spec.layers.length - 1;
     b.deltas![0].view.set(dOut.subarray(0, m * this.outputSize));
     const d = b.deltas![0].handle;
     this.backend.activationBackward(this.acts[last], m, this.outputSize, this.activationInput(last), d, d, this.spec.layers[last].alpha);
@@ -329,12 +378,17 @@ export class Schedule<H, A extends Values> implements Engine<A> {
 
   /** From dZ of the last layer in deltas[0]: dW, db of every layer; dA_prev → dZ_prev on the way down. */
   private backpropLayers(m: number, wantInput: boolean): Buffer<H, A> | null {
-    const be = this.backend, b = this.slots[0]!, layers = this.spec.layers;
+    const be = this.backend,
+      b = this.slots[0]!,
+      layers = this.spec.layers;
     let [cur, next] = b.deltas!;
     for (let l = layers.length - 1; l >= 0; l--) {
-      const layer = layers[l], units = layer.units, fanIn = this.spec.fanIns[l], h = this.layerHandles[l];
+      const layer = layers[l],
+        units = layer.units,
+        fanIn = this.spec.fanIns[l],
+        h = this.layerHandles[l];
       const dropped = l > 0 && this.dropping ? b.dropped[l - 1] : null;
-      const prev = l === 0 ? b.x : dropped ?? b.acts[l - 1];
+      const prev = l === 0 ? b.x : (dropped ?? b.acts[l - 1]);
       if (layer.normalization) this.normalizeBackward(l, m, cur.handle);
       // dW = dZᵀ·A_prev (n_l × n_(l−1)), db = Σ_rows dZ, dA_prev = dZ·W.
       be.matmul("tn", units, fanIn, m, cur.handle, prev.handle, h.dw);
@@ -374,7 +428,10 @@ export class Schedule<H, A extends Values> implements Engine<A> {
   applyStep(): void {
     this.live();
     this.steps++;
-    const be = this.backend, o = this.stepSpec, n = this.parameterCount, g = this.grads.handle;
+    const be = this.backend,
+      o = this.stepSpec,
+      n = this.parameterCount,
+      g = this.grads.handle;
     // A schedule's rate for this update (Keras counts updates from 0).
     if (o.schedule) o.learningRate = learningRateAt(o.schedule, this.steps - 1);
     if (o.clipValue !== undefined) be.clipValues(n, g, o.clipValue);
@@ -388,7 +445,8 @@ export class Schedule<H, A extends Values> implements Engine<A> {
       // The training batch's statistics join the moving ones (Keras: moving·momentum + batch·(1 − momentum)).
       const layers = this.spec.layers;
       for (let l = 0; l < layers.length; l++) {
-        const norm = layers[l].normalization, h = this.layerHandles[l];
+        const norm = layers[l].normalization,
+          h = this.layerHandles[l];
         if (norm?.type !== "batch") continue;
         be.movingAverage(layers[l].units, h.batchMean!, h.mean!, norm.momentum);
         be.movingAverage(layers[l].units, h.batchVariance!, h.variance!, norm.momentum);
@@ -410,7 +468,8 @@ export class Schedule<H, A extends Values> implements Engine<A> {
 
   writeParams(weights: readonly ArrayLike<number>[]): void {
     this.live();
-    const view = this.params.view, trainable = this.tensorSizes.length;
+    const view = this.params.view,
+      trainable = this.tensorSizes.length;
     weights.forEach((w, i) => (i < trainable ? view.set(w, this.offsets[i]) : this.moving!.view.set(w, this.movingOffsets[i - trainable])));
     this.packedCurrent = false;
   }
@@ -440,4 +499,3 @@ export class Schedule<H, A extends Values> implements Engine<A> {
     return this.tensorSizes.map((n, i) => view.slice(this.offsets[i], this.offsets[i] + n) as A);
   }
 }
-

@@ -109,11 +109,35 @@ export class WasmBackend implements Backend<number, Float32Array> {
     this.rt.kernels.layer_norm_backward(m, n, xhat, invstd, gamma, dy, dz, dgamma, dbeta);
   }
 
-  batchNormForward(m: number, n: number, z: number, gamma: number, beta: number, mean: number, variance: number, xhat: number, y: number, epsilon: number, training: boolean): void {
+  batchNormForward(
+    m: number,
+    n: number,
+    z: number,
+    gamma: number,
+    beta: number,
+    mean: number,
+    variance: number,
+    xhat: number,
+    y: number,
+    epsilon: number,
+    training: boolean,
+  ): void {
     this.rt.kernels.batch_norm_forward(m, n, z, gamma, beta, mean, variance, xhat, y, epsilon, training ? 1 : 0);
   }
 
-  batchNormBackward(m: number, n: number, xhat: number, variance: number, gamma: number, dy: number, dz: number, dgamma: number, dbeta: number, epsilon: number, training: boolean): void {
+  batchNormBackward(
+    m: number,
+    n: number,
+    xhat: number,
+    variance: number,
+    gamma: number,
+    dy: number,
+    dz: number,
+    dgamma: number,
+    dbeta: number,
+    epsilon: number,
+    training: boolean,
+  ): void {
     this.rt.kernels.batch_norm_backward(m, n, xhat, variance, gamma, dy, dz, dgamma, dbeta, epsilon, training ? 1 : 0);
   }
 

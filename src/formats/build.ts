@@ -31,7 +31,8 @@ export function networkOf(decoded: DecodedModel, options: ImportOptions, prefix:
   } catch (e) {
     net.dispose();
     const message = (e as Error).message;
-    if (/^predict: /.test(message)) throw new FormatError(`${prefix}: the weights overflow float32 on a probe input of zeros or ones (${message.replace(/^predict: /, "")})`);
+    if (/^predict: /.test(message))
+      throw new FormatError(`${prefix}: the weights overflow float32 on a probe input of zeros or ones (${message.replace(/^predict: /, "")})`);
     throw new FormatError(`${prefix}: ${message}`);
   }
   return net;

@@ -17,7 +17,9 @@ export interface Exportable {
   /** Exported as a Flatten of this shape when it has more than one dimension. */
   readonly inputShape?: readonly number[];
   readonly layers: readonly {
-    readonly units: number; readonly activation: Activation; readonly alpha: number;
+    readonly units: number;
+    readonly activation: Activation;
+    readonly alpha: number;
     readonly normalization?: Readonly<{ type: "batch" | "layer"; epsilon: number; momentum?: number }> | null;
     /** false: the layer has no bias (exported without one). */
     readonly useBias?: boolean;
@@ -48,9 +50,13 @@ export interface ImportedLayer {
 export function layerOptions(l: ImportedLayer): LayerOptions {
   const n = l.normalization;
   return {
-    units: l.units, activation: l.activation, ...(l.activation === "leaky-relu" ? { alpha: l.alpha } : {}), ...(l.useBias ? {} : { useBias: false }),
+    units: l.units,
+    activation: l.activation,
+    ...(l.activation === "leaky-relu" ? { alpha: l.alpha } : {}),
+    ...(l.useBias ? {} : { useBias: false }),
     ...(n ? { normalization: n.type === "batch" ? { type: "batch", epsilon: n.epsilon, momentum: n.momentum } : { type: "layer", epsilon: n.epsilon } } : {}),
-    ...(l.dropout ? { dropout: l.dropout } : {}), ...(l.kernelRegularizer ? { kernelRegularizer: { ...l.kernelRegularizer } } : {}),
+    ...(l.dropout ? { dropout: l.dropout } : {}),
+    ...(l.kernelRegularizer ? { kernelRegularizer: { ...l.kernelRegularizer } } : {}),
   };
 }
 

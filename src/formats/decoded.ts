@@ -73,7 +73,10 @@ export function exportableOf(model: ModelJSON | string): Exportable {
   const layers = options.layers as Layer[];
   const features = options.features as FeaturesJSON | { toJSON(): FeaturesJSON } | undefined;
   return {
-    inputSize, ...(shape === undefined ? {} : { inputShape: shape }), layers, getWeights: () => weights,
+    inputSize,
+    ...(shape === undefined ? {} : { inputShape: shape }),
+    layers,
+    getWeights: () => weights,
     ...(features === undefined ? {} : { features: "toJSON" in features ? features : { toJSON: () => features } }),
   };
 }

@@ -41,7 +41,8 @@ export interface ExportPlan {
 
 /** The option keys the writers share with ExportOptions (saveTfjs adds shardBytes). */
 export function checkExportOptions(fn: string, options: unknown, extra: readonly string[] = []): ExportOmission[] {
-  if (typeof options !== "object" || options === null || Array.isArray(options)) throw new TypeError(`${fn} options must be an object, received ${describe(options)}`);
+  if (typeof options !== "object" || options === null || Array.isArray(options))
+    throw new TypeError(`${fn} options must be an object, received ${describe(options)}`);
   const keys = ["omit", ...extra];
   const unknown = Object.keys(options).find((k) => !keys.includes(k));
   if (unknown !== undefined) throw new TypeError(`${fn} options: unknown option "${unknown}"; expected ${keys.join(", ")}`);
@@ -74,8 +75,13 @@ export function trainingOnlySettings(layers: Exportable["layers"]): string[] {
 export function featureSpecUnfoldable(spec: FeaturesJSON, net: Exportable): string | null {
   const category = spec.columns.find((c) => c.type === "category");
   if (category) return `column "${category.name}" is a category (one-hot encoded), which the weights cannot hold`;
-  if (spec.onMissing !== "error") return `missing values are ${spec.onMissing === "fill" ? "filled with the training mean or mode" : "dropped"} (onMissing "${spec.onMissing}"), which the weights cannot do`;
-  if (spec.target.task === "classification") return `the class names (${spec.target.classes.slice(0, 4).map((c) => JSON.stringify(c)).join(", ")}${spec.target.classes.length > 4 ? ", …" : ""}) are not weights: the file would give probabilities in that order`;
+  if (spec.onMissing !== "error")
+    return `missing values are ${spec.onMissing === "fill" ? "filled with the training mean or mode" : "dropped"} (onMissing "${spec.onMissing}"), which the weights cannot do`;
+  if (spec.target.task === "classification")
+    return `the class names (${spec.target.classes
+      .slice(0, 4)
+      .map((c) => JSON.stringify(c))
+      .join(", ")}${spec.target.classes.length > 4 ? ", …" : ""}) are not weights: the file would give probabilities in that order`;
   const last = net.layers[net.layers.length - 1];
   if (last.activation !== "linear") return `the output layer is ${last.activation}, so the targets' standardization cannot be folded into it`;
   return null;
@@ -107,7 +113,9 @@ function foldFeatureSpec(fn: string, spec: FeaturesJSON, net: Exportable): Float
   const gammaIndex = normalizationIndices(net).gamma[li];
   const { mean: tm, std: ts } = spec.target;
   if (last.useBias === false && gammaIndex < 0 && tm.some((m) => m !== 0)) {
-    throw new ExportOmissionError(`${fn}: the targets' means cannot be folded into the output layer, which has no bias; pass { omit: ["featureSpec"] } to export the network on its encoded inputs and standardized outputs`);
+    throw new ExportOmissionError(
+      `${fn}: the targets' means cannot be folded into the output layer, which has no bias; pass { omit: ["featureSpec"] } to export the network on its encoded inputs and standardized outputs`,
+    );
   }
   const fanIn = li === 0 ? inputs : net.layers[li - 1].units;
   for (let o = 0; o < last.units; o++) {
@@ -121,7 +129,10 @@ function foldFeatureSpec(fn: string, spec: FeaturesJSON, net: Exportable): Float
   }
   weights.forEach((t, ti) => {
     const bad = t.findIndex((v) => !Number.isFinite(v));
-    if (bad >= 0) throw new ExportOmissionError(`${fn}: folding the feature spec's standardization into the weights overflows float32 (tensor ${ti}[${bad}]); pass { omit: ["featureSpec"] } to export the network on its encoded inputs`);
+    if (bad >= 0)
+      throw new ExportOmissionError(
+        `${fn}: folding the feature spec's standardization into the weights overflows float32 (tensor ${ti}[${bad}]); pass { omit: ["featureSpec"] } to export the network on its encoded inputs`,
+      );
   });
   return weights;
 }
@@ -141,18 +152,24 @@ export function planExport(fn: string, format: "tfjs" | "onnx", net: Exportable,
     if (omit.includes(key)) omitted.push(...lines);
     else if (carries[key]) settings[key] = true;
     else {
-      throw new ExportOmissionError(`${fn}: ${Format} has no place for ${lines.join(", ")} (training settings; predictions do not depend on them); pass { omit: ["${key}"] } to export without ${lines.length > 1 ? "them" : "it"}`);
+      throw new ExportOmissionError(
+        `${fn}: ${Format} has no place for ${lines.join(", ")} (training settings; predictions do not depend on them); pass { omit: ["${key}"] } to export without ${lines.length > 1 ? "them" : "it"}`,
+      );
     }
   }
   const features = net.features?.toJSON();
   let out = net;
   if (features !== undefined) {
     if (omit.includes("featureSpec")) {
-      omitted.push(`featureSpec (the file takes the encoded vector of ${net.inputSize} inputs and gives the network's raw outputs; the spec stays in the wasmlp model file)`);
+      omitted.push(
+        `featureSpec (the file takes the encoded vector of ${net.inputSize} inputs and gives the network's raw outputs; the spec stays in the wasmlp model file)`,
+      );
     } else {
       const why = featureSpecUnfoldable(features, net);
       if (why !== null) {
-        throw new ExportOmissionError(`${fn}: the feature spec cannot travel in ${Format}: ${why}; pass { omit: ["featureSpec"] } to export the network on its encoded inputs`);
+        throw new ExportOmissionError(
+          `${fn}: the feature spec cannot travel in ${Format}: ${why}; pass { omit: ["featureSpec"] } to export the network on its encoded inputs`,
+        );
       }
       const weights = foldFeatureSpec(fn, features, net);
       out = { inputSize: net.inputSize, ...(net.inputShape ? { inputShape: net.inputShape } : {}), layers: net.layers, getWeights: () => weights };

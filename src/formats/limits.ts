@@ -50,7 +50,8 @@ export function checkJsonTree(value: unknown, what: string): void {
     if (depth > walkerHighWater.jsonDepth) walkerHighWater.jsonDepth = depth;
     const children = Array.isArray(v) ? v : Object.values(v);
     // Counted before they are pushed, so a list of ten million numbers costs no stack space.
-    if (values + stack.length + children.length > MAX_JSON_VALUES) throw new FormatError(`${what} holds more than MAX_JSON_VALUES (${MAX_JSON_VALUES.toLocaleString("en-US")}) values`);
+    if (values + stack.length + children.length > MAX_JSON_VALUES)
+      throw new FormatError(`${what} holds more than MAX_JSON_VALUES (${MAX_JSON_VALUES.toLocaleString("en-US")}) values`);
     for (const c of children) {
       stack.push(c);
       depths.push(depth + 1);

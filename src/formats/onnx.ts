@@ -6,7 +6,16 @@
 // written by protobufjs with the official onnx.proto schema (onnx-schema.ts).
 import { LOSSES, type Loss } from "../config.js";
 import type { Network } from "../network.js";
-import { ACTIVATION_TYPES, type ActivationType, QUANTIZED_FORMAT, QuantizedNetwork, type QuantizedModelJSON, bytesToBase64, parseQuantizedJSON, quantizeWeights } from "../quantize.js";
+import {
+  ACTIVATION_TYPES,
+  type ActivationType,
+  QUANTIZED_FORMAT,
+  QuantizedNetwork,
+  type QuantizedModelJSON,
+  bytesToBase64,
+  parseQuantizedJSON,
+  quantizeWeights,
+} from "../quantize.js";
 import { encodeFloat32 } from "../serialize.js";
 import type { ModelJSON } from "../types.js";
 import { checkOneOf } from "../validate.js";
@@ -95,7 +104,9 @@ export function writeOnnx(model: ModelJSON | QuantizedModelJSON | string, option
 }
 
 function isQuantized(net: OnnxExportable | QuantizedOnnxExportable): net is QuantizedOnnxExportable {
-  return net.layers.length > 0 && net.layers.every((l) => "scales" in l && l.scales instanceof Float32Array && "weights" in l && l.weights instanceof Int8Array);
+  return (
+    net.layers.length > 0 && net.layers.every((l) => "scales" in l && l.scales instanceof Float32Array && "weights" in l && l.weights instanceof Int8Array)
+  );
 }
 
 function parseJSONText(text: string): unknown {
@@ -141,7 +152,10 @@ export function readQuantizedOnnx(bytes: ArrayBuffer | ArrayBufferView, options:
   const file = modelJSONOf(decoded, { ...(loss ? { loss } : {}), seed: 0 }, "onnx"); // checks the layers and picks the loss
   let inputs = decoded.inputSize;
   const layers = decoded.layers.map((l, i) => {
-    if (l.normalization) throw new UnsupportedFormatError(`onnx: layer ${i} is ${l.normalization.type}-normalized; wasmlp's int8 layers take no normalization node (fold it into the weights before quantizing)`);
+    if (l.normalization)
+      throw new UnsupportedFormatError(
+        `onnx: layer ${i} is ${l.normalization.type}-normalized; wasmlp's int8 layers take no normalization node (fold it into the weights before quantizing)`,
+      );
     let q = decoded.int8[i];
     if (!q) {
       try {
@@ -152,16 +166,23 @@ export function readQuantizedOnnx(bytes: ArrayBuffer | ArrayBufferView, options:
     }
     inputs = l.units;
     return {
-      units: l.units, activation: l.activation, ...(l.activation === "leaky-relu" ? { alpha: l.alpha } : {}),
+      units: l.units,
+      activation: l.activation,
+      ...(l.activation === "leaky-relu" ? { alpha: l.alpha } : {}),
       weights: bytesToBase64(new Uint8Array(q.weights.buffer, q.weights.byteOffset, q.weights.byteLength)),
-      scales: encodeFloat32(q.scales), bias: encodeFloat32(decoded.weights[2 * i + 1]),
+      scales: encodeFloat32(q.scales),
+      bias: encodeFloat32(decoded.weights[2 * i + 1]),
     };
   });
   return {
     // Format 1: an ONNX file brings no feature spec, the one field format 2 added (src/file-version.ts).
-    format: QUANTIZED_FORMAT, version: 1, inputSize: decoded.inputSize,
+    format: QUANTIZED_FORMAT,
+    version: 1,
+    inputSize: decoded.inputSize,
     ...(decoded.inputShape ? { inputShape: decoded.inputShape } : {}),
-    loss: file.loss as Loss, activations, layers,
+    loss: file.loss as Loss,
+    activations,
+    layers,
   };
 }
 

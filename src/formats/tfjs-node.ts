@@ -11,7 +11,16 @@ import { describe } from "./describe.js";
 import { FormatError, FormatSyntaxError, FormatTypeError } from "./errors.js";
 import { type CheckedFile, checkFile, dirname, insideByName, readChecked, realFolder, statOrNull } from "./files.js";
 import {
-  type FromTfjsOptions, MAX_TFJS_JSON_BYTES, MAX_TFJS_WEIGHT_BYTES, type TfjsExport, type TfjsExportable, type TfjsModelJson, fromTfjs, readTfjs, toTfjs, writeTfjs,
+  type FromTfjsOptions,
+  MAX_TFJS_JSON_BYTES,
+  MAX_TFJS_WEIGHT_BYTES,
+  type TfjsExport,
+  type TfjsExportable,
+  type TfjsModelJson,
+  fromTfjs,
+  readTfjs,
+  toTfjs,
+  writeTfjs,
 } from "./tfjs.js";
 import { type ExportOmission, type ExportOptions, checkExportOptions } from "./export-plan.js";
 
@@ -45,10 +54,12 @@ function readFolder(path: string, caller: string): { model: unknown; shards: Uin
   if (!Array.isArray(manifest)) throw new FormatError(`${file} has no weightsManifest array (received ${describe(manifest)}): not a tfjs layers model.json`);
   const paths = manifest.flatMap((group, g) => {
     const p = typeof group === "object" && group !== null ? (group as { paths?: unknown }).paths : undefined;
-    if (!Array.isArray(p) || !p.every((x) => typeof x === "string")) throw new FormatTypeError(`${file}: weightsManifest[${g}].paths must be a list of file names, received ${describe(p)}`);
+    if (!Array.isArray(p) || !p.every((x) => typeof x === "string"))
+      throw new FormatTypeError(`${file}: weightsManifest[${g}].paths must be a list of file names, received ${describe(p)}`);
     return p as string[];
   });
-  if (paths.length > MAX_TFJS_SHARDS) throw new FormatError(`${file}: the manifest names ${paths.length} weight files, over the cap MAX_TFJS_SHARDS (${MAX_TFJS_SHARDS})`);
+  if (paths.length > MAX_TFJS_SHARDS)
+    throw new FormatError(`${file}: the manifest names ${paths.length} weight files, over the cap MAX_TFJS_SHARDS (${MAX_TFJS_SHARDS})`);
   const files: CheckedFile[] = [];
   let total = 0;
   for (const p of paths) {
@@ -82,7 +93,8 @@ export function readTfjsFolder(path: string, options: FromTfjsOptions = {}): Mod
 function checkShardBytes(fn: string, options: { shardBytes?: number; omit?: readonly ExportOmission[] }): number {
   checkExportOptions(fn, options, ["shardBytes"]);
   const shardBytes = options.shardBytes ?? TFJS_SHARD_BYTES;
-  if (!Number.isInteger(shardBytes) || shardBytes < 4 || shardBytes % 4 !== 0) throw new RangeError(`shardBytes must be a positive multiple of 4, received ${describe(shardBytes)}`);
+  if (!Number.isInteger(shardBytes) || shardBytes < 4 || shardBytes % 4 !== 0)
+    throw new RangeError(`shardBytes must be a positive multiple of 4, received ${describe(shardBytes)}`);
   return shardBytes;
 }
 
@@ -101,7 +113,8 @@ function writeFolder({ modelJson, weightData, omitted }: TfjsExport, dir: string
   const count = Math.max(1, Math.ceil(bytes.length / shardBytes));
   const names = Array.from({ length: count }, (_, i) => `group1-shard${i + 1}of${count}.bin`);
   const json: TfjsModelJson = {
-    ...modelJson, weightsManifest: [{ paths: names, weights: modelJson.weightsManifest[0].weights }],
+    ...modelJson,
+    weightsManifest: [{ paths: names, weights: modelJson.weightsManifest[0].weights }],
     ...(omitted.length > 0 ? { userDefinedMetadata: { wasmlp: { omitted } } } : {}),
   };
   prepareFolder(dir, label); // checked, then made one level at a time: a recursive mkdir spins on /proc/self/x

@@ -20,20 +20,48 @@ class GraphDerivativeOps implements DerivativeOps<Tensor> {
     this.made.push(t);
     return t;
   }
-  add(x: Tensor | number, y: Tensor | number): Tensor { return this.keep(add(x, y)); }
-  sub(x: Tensor | number, y: Tensor | number): Tensor { return this.keep(sub(x, y)); }
-  mul(x: Tensor | number, y: Tensor | number): Tensor { return this.keep(mul(x, y)); }
-  greater(x: Tensor, y: number): Tensor { return this.keep(greater(x, y)); }
-  less(x: Tensor, y: number): Tensor { return this.keep(less(x, y)); }
-  where(mask: Tensor, x: Tensor | number, y: Tensor | number): Tensor { return this.keep(where(mask, x, y)); }
-  abs(x: Tensor): Tensor { return this.keep(abs(x)); }
-  pow(x: Tensor, p: number): Tensor { return this.keep(pow(x, p)); }
-  exp(x: Tensor): Tensor { return this.keep(exp(x)); }
-  normalCdf(x: Tensor): Tensor { return this.keep(normalCdf(x)); }
-  sumLast(x: Tensor): Tensor { return this.keep(sum(x, { axis: -1, keepDims: true })); }
-  sigmoid(x: Tensor): Tensor { return this.keep(apply(activationGraphOps.sigmoid, [x], NO_ALPHA)); }
-  tanh(x: Tensor): Tensor { return this.keep(apply(activationGraphOps.tanh, [x], NO_ALPHA)); }
-  softplus(x: Tensor): Tensor { return this.keep(apply(activationGraphOps.softplus, [x], NO_ALPHA)); }
+  add(x: Tensor | number, y: Tensor | number): Tensor {
+    return this.keep(add(x, y));
+  }
+  sub(x: Tensor | number, y: Tensor | number): Tensor {
+    return this.keep(sub(x, y));
+  }
+  mul(x: Tensor | number, y: Tensor | number): Tensor {
+    return this.keep(mul(x, y));
+  }
+  greater(x: Tensor, y: number): Tensor {
+    return this.keep(greater(x, y));
+  }
+  less(x: Tensor, y: number): Tensor {
+    return this.keep(less(x, y));
+  }
+  where(mask: Tensor, x: Tensor | number, y: Tensor | number): Tensor {
+    return this.keep(where(mask, x, y));
+  }
+  abs(x: Tensor): Tensor {
+    return this.keep(abs(x));
+  }
+  pow(x: Tensor, p: number): Tensor {
+    return this.keep(pow(x, p));
+  }
+  exp(x: Tensor): Tensor {
+    return this.keep(exp(x));
+  }
+  normalCdf(x: Tensor): Tensor {
+    return this.keep(normalCdf(x));
+  }
+  sumLast(x: Tensor): Tensor {
+    return this.keep(sum(x, { axis: -1, keepDims: true }));
+  }
+  sigmoid(x: Tensor): Tensor {
+    return this.keep(apply(activationGraphOps.sigmoid, [x], NO_ALPHA));
+  }
+  tanh(x: Tensor): Tensor {
+    return this.keep(apply(activationGraphOps.tanh, [x], NO_ALPHA));
+  }
+  softplus(x: Tensor): Tensor {
+    return this.keep(apply(activationGraphOps.softplus, [x], NO_ALPHA));
+  }
 }
 
 const NO_ALPHA = Object.freeze({ alpha: 0 });
@@ -46,7 +74,9 @@ function derivative(act: Activation, g: Tensor, x: Tensor, a: Tensor, alpha: num
   return out;
 }
 
-interface ActivationAttrs { alpha: number }
+interface ActivationAttrs {
+  alpha: number;
+}
 
 function activationOp(act: Activation): GraphOp<ActivationAttrs> {
   const fromInput = needsInput(act);
@@ -70,12 +100,18 @@ function activationOp(act: Activation): GraphOp<ActivationAttrs> {
 }
 
 /** One graph op per activation of the table. */
-export const activationGraphOps = Object.fromEntries(
-  (Object.keys(activationOps) as Activation[]).map((act) => [act, activationOp(act)]),
-) as Record<Activation, GraphOp<ActivationAttrs>>;
+export const activationGraphOps = Object.fromEntries((Object.keys(activationOps) as Activation[]).map((act) => [act, activationOp(act)])) as Record<
+  Activation,
+  GraphOp<ActivationAttrs>
+>;
 
 /** Each activation's op and its attributes without an alpha (made once: the per-call path allocates nothing). */
-const DEFAULTS = new Map((Object.keys(activationGraphOps) as Activation[]).map((act) => [act, { op: activationGraphOps[act], attrs: Object.freeze({ alpha: act === "leaky-relu" ? 0.01 : 0 }) }]));
+const DEFAULTS = new Map(
+  (Object.keys(activationGraphOps) as Activation[]).map((act) => [
+    act,
+    { op: activationGraphOps[act], attrs: Object.freeze({ alpha: act === "leaky-relu" ? 0.01 : 0 }) },
+  ]),
+);
 
 /** The activation `name` of the Dense layers' table applied elementwise (softmax: along the last axis). */
 export function activation(x: Tensor, name: Activation, alpha?: number): Tensor {

@@ -57,7 +57,9 @@ export function apply<A>(op: GraphOp<A>, operands: readonly Operand[], attrs: A)
     if (x instanceof Tensor) first = x;
   }
   if (first === null) {
-    operands.forEach((x, i) => { if (typeof x !== "number") checkTensor(`${op.name} input ${i}`, x); });
+    operands.forEach((x, i) => {
+      if (typeof x !== "number") checkTensor(`${op.name} input ${i}`, x);
+    });
     throw new TypeError(`${op.name} needs at least one Tensor operand; received only numbers (make one with tensor())`);
   }
   const backend = first.backend;
@@ -73,10 +75,12 @@ export function apply<A>(op: GraphOp<A>, operands: readonly Operand[], attrs: A)
         continue;
       }
       if (!(x instanceof Tensor)) checkTensor(`${op.name} input ${i}`, x);
-      if (x.backend !== backend) throw new TypeError(`${op.name} mixes ${first.describe()} with ${x.describe()}; convert one (tensor(t.data(), t.shape, { dtype }))`);
+      if (x.backend !== backend)
+        throw new TypeError(`${op.name} mixes ${first.describe()} with ${x.describe()}; convert one (tensor(t.data(), t.shape, { dtype }))`);
       inputs[i] = x;
     }
-    const stores = new Array<Storage>(n), shapes = new Array<readonly number[]>(n);
+    const stores = new Array<Storage>(n),
+      shapes = new Array<readonly number[]>(n);
     let needsGrad = false;
     for (let i = 0; i < n; i++) {
       const t = inputs[i];
@@ -120,7 +124,8 @@ export function broadcastShape(name: string, a: readonly number[], b: readonly n
   const rank = Math.max(a.length, b.length);
   const out: number[] = [];
   for (let i = 0; i < rank; i++) {
-    const da = a[a.length - rank + i] ?? 1, db = b[b.length - rank + i] ?? 1;
+    const da = a[a.length - rank + i] ?? 1,
+      db = b[b.length - rank + i] ?? 1;
     if (da !== db && da !== 1 && db !== 1) {
       throw new RangeError(`${name}: shapes ${shapeText(a)} and ${shapeText(b)} do not broadcast (dimension ${i}: ${da} vs ${db}; each must be equal or 1)`);
     }
@@ -131,7 +136,8 @@ export function broadcastShape(name: string, a: readonly number[], b: readonly n
 
 /** An operand of shape s read over an output of shape o, both of rank ≤ 2: its strides (0 where broadcast). */
 export function strided(store: Storage, s: readonly number[], o: readonly number[]): Strided<Storage> {
-  const [r, c] = as2d(s), [R, C] = as2d(o);
+  const [r, c] = as2d(s),
+    [R, C] = as2d(o);
   return { s: store, row: r === 1 && R > 1 ? 0 : c, col: c === 1 && C > 1 ? 0 : 1 };
 }
 

@@ -16,14 +16,19 @@ function topologicalOrder(root: Tensor): Tensor[] {
   const order: Tensor[] = [];
   const seen = new Set<Tensor>([root]);
   // The depth-first stack as two parallel lists: each tensor and the index of its next input.
-  const stack: Tensor[] = [root], next: number[] = [0];
+  const stack: Tensor[] = [root],
+    next: number[] = [0];
   while (stack.length > 0) {
     const top = stack.length - 1;
     const t = stack[top];
     const inputs = t.node === null ? null : t.node.inputs;
     if (inputs !== null && next[top] < inputs.length) {
       const input = inputs[next[top]++];
-      if (input.requiresGrad && !seen.has(input)) { seen.add(input); stack.push(input); next.push(0); }
+      if (input.requiresGrad && !seen.has(input)) {
+        seen.add(input);
+        stack.push(input);
+        next.push(0);
+      }
     } else {
       stack.pop();
       next.pop();
@@ -42,15 +47,21 @@ export function backpropagate(root: Tensor, seed: Tensor | null, targets: readon
   checkTensor("backward", root);
   root.storage("backward()");
   if (!root.requiresGrad) {
-    throw new Error(`backward(): ${root.describe()} does not depend on any tensor that requires gradients; create inputs with { requiresGrad: true } or variable()`);
+    throw new Error(
+      `backward(): ${root.describe()} does not depend on any tensor that requires gradients; create inputs with { requiresGrad: true } or variable()`,
+    );
   }
   if (seed === null && root.size !== 1) {
-    throw new RangeError(`backward() needs a scalar (one value); ${root.describe()} has ${root.size} — reduce it with sum() or mean() first, or pass the gradient of its values`);
+    throw new RangeError(
+      `backward() needs a scalar (one value); ${root.describe()} has ${root.size} — reduce it with sum() or mean() first, or pass the gradient of its values`,
+    );
   }
   if (seed !== null) {
     checkTensor("backward's gradient", seed);
     if (seed.backend !== root.backend || seed.shape.length !== root.shape.length || seed.shape.some((d, i) => d !== root.shape[i])) {
-      throw new RangeError(`backward(): the gradient is ${seed.describe()}, expected a ${root.dtype} tensor of shape [${root.shape.join(", ")}] like the value`);
+      throw new RangeError(
+        `backward(): the gradient is ${seed.describe()}, expected a ${root.dtype} tensor of shape [${root.shape.join(", ")}] like the value`,
+      );
     }
   }
   return inBackward(createGraph, () => {
@@ -87,10 +98,14 @@ export function backpropagate(root: Tensor, seed: Tensor | null, targets: readon
           const x = inputs[i];
           const acc = grads.get(x);
           // Recorded, a sum is a new node (acc may be read by recorded rules); else in place.
-          if (acc && createGraph) { grads.set(x, add(acc, r)); acc.dispose(); }
-          else if (acc) addInto(acc, r);
-          else if (!moved.includes(r)) { grads.set(x, r); moved.push(r); }
-          else grads.set(x, createGraph ? identity(r) : clone(r));
+          if (acc && createGraph) {
+            grads.set(x, add(acc, r));
+            acc.dispose();
+          } else if (acc) addInto(acc, r);
+          else if (!moved.includes(r)) {
+            grads.set(x, r);
+            moved.push(r);
+          } else grads.set(x, createGraph ? identity(r) : clone(r));
         }
         if (!moved.includes(g)) g.dispose();
         for (let i = 0; i < results.length; i++) {
@@ -111,9 +126,14 @@ export function backpropagate(root: Tensor, seed: Tensor | null, targets: readon
     }
     for (const [leaf, g] of leaves) {
       const acc = leaf.grad;
-      if (acc && (createGraph || acc.requiresGrad)) { leaf.setGrad(add(acc, g)); acc.dispose(); g.dispose(); }
-      else if (acc) { addInto(acc, g); g.dispose(); }
-      else leaf.setGrad(g);
+      if (acc && (createGraph || acc.requiresGrad)) {
+        leaf.setGrad(add(acc, g));
+        acc.dispose();
+        g.dispose();
+      } else if (acc) {
+        addInto(acc, g);
+        g.dispose();
+      } else leaf.setGrad(g);
     }
     return [];
   });
@@ -129,7 +149,10 @@ function zerosLike(x: Tensor): Tensor {
 export function grad(f: (x: Tensor) => Tensor): (x: Tensor) => Tensor {
   const vg = valueAndGrads(checkFunction("grad", f) as (...xs: Tensor[]) => Tensor);
   return (x) => {
-    const { value, grads: [g] } = vg(x);
+    const {
+      value,
+      grads: [g],
+    } = vg(x);
     value.dispose();
     return g;
   };
@@ -149,7 +172,10 @@ export function grads(f: (...xs: Tensor[]) => Tensor): (...xs: Tensor[]) => Tens
 export function valueAndGrad(f: (x: Tensor) => Tensor): (x: Tensor) => { value: Tensor; grad: Tensor } {
   const vg = valueAndGrads(checkFunction("valueAndGrad", f) as (...xs: Tensor[]) => Tensor);
   return (x) => {
-    const { value, grads: [g] } = vg(x);
+    const {
+      value,
+      grads: [g],
+    } = vg(x);
     return { value, grad: g };
   };
 }
@@ -164,7 +190,10 @@ export function valueAndGrads(f: (...xs: Tensor[]) => Tensor): (...xs: Tensor[])
   checkFunction("valueAndGrads", f);
   return (...xs) => {
     if (xs.length === 0) throw new TypeError("a gradient function needs at least one tensor argument");
-    xs.forEach((x, i) => { checkTensor(`argument ${i}`, x); x.storage(`argument ${i}`); });
+    xs.forEach((x, i) => {
+      checkTensor(`argument ${i}`, x);
+      x.storage(`argument ${i}`);
+    });
     // Inside another gradient function (or on tensors a recorded graph will differentiate), the
     // backward pass is recorded: the inputs stay connected to xs, and the gradients have graphs.
     const nested = depth > 0 && isRecording() && xs.some((x) => x.requiresGrad);
@@ -174,7 +203,8 @@ export function valueAndGrads(f: (...xs: Tensor[]) => Tensor): (...xs: Tensor[])
         const inputs = xs.map((x) => (nested && x.requiresGrad ? identity(x) : watched(x)));
         const value = f(...inputs);
         if (!(value instanceof Tensor)) throw new TypeError(`the function must return a Tensor (a scalar), it returned ${describe(value)}`);
-        if (value.size !== 1) throw new RangeError(`the function must return a scalar to be differentiated; it returned ${value.describe()} — reduce it with sum() or mean()`);
+        if (value.size !== 1)
+          throw new RangeError(`the function must return a scalar to be differentiated; it returned ${value.describe()} — reduce it with sum() or mean()`);
         if (!value.requiresGrad) {
           // f does not depend on its arguments: every gradient is zero.
           return { value: clone(value), grads: inputs.map((x) => zerosLike(x)) };

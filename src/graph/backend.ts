@@ -79,9 +79,16 @@ type F32Memory = Pick<F32Region, "ptr" | "view" | "dispose">;
 
 /** A batch slice of a region: its address moved by `by` floats (valid while the region is). */
 class F32Slice implements F32Memory {
-  constructor(public base: F32Memory, public by: number) {}
-  get ptr(): number { return this.base.ptr + 4 * this.by; }
-  get view(): Float32Array { return this.base.view.subarray(this.by); }
+  constructor(
+    public base: F32Memory,
+    public by: number,
+  ) {}
+  get ptr(): number {
+    return this.base.ptr + 4 * this.by;
+  }
+  get view(): Float32Array {
+    return this.base.view.subarray(this.by);
+  }
   dispose(): void {}
 }
 
@@ -148,7 +155,15 @@ class WasmBackend implements Backend<F32Memory> {
   }
 
   optimizerStep(spec: OptimizerSpec, t: number, n: number, g: F32Memory, w: F32Memory, states: F32Memory[]): void {
-    wasmBackend().optimizerStep(optimizerOp(spec), spec, t, n, g.ptr, w.ptr, states.map((s) => s.ptr));
+    wasmBackend().optimizerStep(
+      optimizerOp(spec),
+      spec,
+      t,
+      n,
+      g.ptr,
+      w.ptr,
+      states.map((s) => s.ptr),
+    );
   }
 
   allFinite(n: number, x: F32Memory): boolean {
@@ -161,8 +176,13 @@ class WasmBackend implements Backend<F32Memory> {
   }
 
   offset(s: F32Memory, by: number, reuse?: F32Memory): F32Memory {
-    const base = s instanceof F32Slice ? s.base : s, at = s instanceof F32Slice ? s.by + by : by;
-    if (reuse instanceof F32Slice) { reuse.base = base; reuse.by = at; return reuse; }
+    const base = s instanceof F32Slice ? s.base : s,
+      at = s instanceof F32Slice ? s.by + by : by;
+    if (reuse instanceof F32Slice) {
+      reuse.base = base;
+      reuse.by = at;
+      return reuse;
+    }
     return new F32Slice(base, at);
   }
 }
@@ -237,7 +257,15 @@ class ReferenceBackend implements Backend<F64Storage> {
   }
 
   optimizerStep(spec: OptimizerSpec, t: number, n: number, g: F64Storage, w: F64Storage, states: F64Storage[]): void {
-    f64Backend.optimizerStep(optimizerOp(spec), spec, t, n, g.view, w.view, states.map((s) => s.view));
+    f64Backend.optimizerStep(
+      optimizerOp(spec),
+      spec,
+      t,
+      n,
+      g.view,
+      w.view,
+      states.map((s) => s.view),
+    );
   }
 
   allFinite(n: number, x: F64Storage): boolean {
@@ -252,7 +280,10 @@ class ReferenceBackend implements Backend<F64Storage> {
 
   offset(s: F64Storage, by: number, reuse?: F64Storage): F64Storage {
     const view = s.view.subarray(by);
-    if (reuse) { reuse.view = view; return reuse; }
+    if (reuse) {
+      reuse.view = view;
+      return reuse;
+    }
     return new F64Storage(view);
   }
 }

@@ -101,42 +101,114 @@ declare module "./tensor.js" {
 }
 
 const p = Tensor.prototype;
-p.add = function (b) { return ops.add(this, b); };
-p.sub = function (b) { return ops.sub(this, b); };
-p.mul = function (b) { return ops.mul(this, b); };
-p.div = function (b) { return ops.div(this, b); };
-p.max = function (b) { return ops.max(this, b); };
-p.min = function (b) { return ops.min(this, b); };
-p.neg = function () { return ops.neg(this); };
-p.exp = function () { return ops.exp(this); };
-p.log = function () { return ops.log(this); };
-p.pow = function (e) { return ops.pow(this, e); };
-p.greater = function (b) { return ops.greater(this, b); };
-p.greaterEqual = function (b) { return ops.greaterEqual(this, b); };
-p.less = function (b) { return ops.less(this, b); };
-p.lessEqual = function (b) { return ops.lessEqual(this, b); };
-p.equal = function (b) { return ops.equal(this, b); };
-p.notEqual = function (b) { return ops.notEqual(this, b); };
-p.detach = function () { return ops.detach(this); };
-p.activation = function (name, alpha) { return acts.activation(this, name, alpha); };
-p.matmul = function (b, options) { return mm.matmul(this, b, options); };
-p.transpose = function (perm) { return mm.transpose(this, perm); };
-p.permute = function (perm) { return mm.permute(this, perm); };
-p.reshape = function (shape) { return ops.reshape(this, shape); };
-p.sum = function (axisOrOptions) { return ops.sum(this, axisOrOptions); };
-p.mean = function (axisOrOptions) { return ops.mean(this, axisOrOptions); };
-p.abs = function () { return comp.abs(this); };
-p.sqrt = function () { return comp.sqrt(this); };
-p.square = function () { return comp.square(this); };
-p.clip = function (lo, hi) { return comp.clip(this, lo, hi); };
-p.logSoftmax = function (axis) { return comp.logSoftmax(this, axis); };
-p.gather = function (indices, axis) { return idx.gather(this, indices, axis); };
-p.takeAlongAxis = function (indices, axis) { return idx.takeAlongAxis(this, indices, axis); };
-p.slice = function (begin, size) { return idx.slice(this, begin, size); };
-p.reduceMax = function (axis) { return idx.reduceMax(this, axis); };
-p.reduceMin = function (axis) { return idx.reduceMin(this, axis); };
-p.argMax = function (axis) { return idx.argMax(this, axis); };
-p.argMin = function (axis) { return idx.argMin(this, axis); };
+p.add = function (b) {
+  return ops.add(this, b);
+};
+p.sub = function (b) {
+  return ops.sub(this, b);
+};
+p.mul = function (b) {
+  return ops.mul(this, b);
+};
+p.div = function (b) {
+  return ops.div(this, b);
+};
+p.max = function (b) {
+  return ops.max(this, b);
+};
+p.min = function (b) {
+  return ops.min(this, b);
+};
+p.neg = function () {
+  return ops.neg(this);
+};
+p.exp = function () {
+  return ops.exp(this);
+};
+p.log = function () {
+  return ops.log(this);
+};
+p.pow = function (e) {
+  return ops.pow(this, e);
+};
+p.greater = function (b) {
+  return ops.greater(this, b);
+};
+p.greaterEqual = function (b) {
+  return ops.greaterEqual(this, b);
+};
+p.less = function (b) {
+  return ops.less(this, b);
+};
+p.lessEqual = function (b) {
+  return ops.lessEqual(this, b);
+};
+p.equal = function (b) {
+  return ops.equal(this, b);
+};
+p.notEqual = function (b) {
+  return ops.notEqual(this, b);
+};
+p.detach = function () {
+  return ops.detach(this);
+};
+p.activation = function (name, alpha) {
+  return acts.activation(this, name, alpha);
+};
+p.matmul = function (b, options) {
+  return mm.matmul(this, b, options);
+};
+p.transpose = function (perm) {
+  return mm.transpose(this, perm);
+};
+p.permute = function (perm) {
+  return mm.permute(this, perm);
+};
+p.reshape = function (shape) {
+  return ops.reshape(this, shape);
+};
+p.sum = function (axisOrOptions) {
+  return ops.sum(this, axisOrOptions);
+};
+p.mean = function (axisOrOptions) {
+  return ops.mean(this, axisOrOptions);
+};
+p.abs = function () {
+  return comp.abs(this);
+};
+p.sqrt = function () {
+  return comp.sqrt(this);
+};
+p.square = function () {
+  return comp.square(this);
+};
+p.clip = function (lo, hi) {
+  return comp.clip(this, lo, hi);
+};
+p.logSoftmax = function (axis) {
+  return comp.logSoftmax(this, axis);
+};
+p.gather = function (indices, axis) {
+  return idx.gather(this, indices, axis);
+};
+p.takeAlongAxis = function (indices, axis) {
+  return idx.takeAlongAxis(this, indices, axis);
+};
+p.slice = function (begin, size) {
+  return idx.slice(this, begin, size);
+};
+p.reduceMax = function (axis) {
+  return idx.reduceMax(this, axis);
+};
+p.reduceMin = function (axis) {
+  return idx.reduceMin(this, axis);
+};
+p.argMax = function (axis) {
+  return idx.argMax(this, axis);
+};
+p.argMin = function (axis) {
+  return idx.argMin(this, axis);
+};
 p.backward = function (gradient, options) {
   const createGraph = options?.createGraph ?? false;
   if (typeof createGraph !== "boolean") throw new TypeError(`backward's createGraph must be true or false, received ${String(createGraph)}`);

@@ -41,7 +41,9 @@ export function logSoftmax(x: Tensor, axis = -1): Tensor {
   const shift = emptyTensor(x.backend, shape, false, null, "tensor");
   const m = shift.memory("logSoftmax").view;
   // The lines along the axis: outer × inner of them, the axis's values `inner` apart.
-  const len = x.rank === 0 ? 1 : x.shape[ax], inner = x.shape.slice(ax + 1).reduce((a, b) => a * b, 1), outer = x.size / (len * inner);
+  const len = x.rank === 0 ? 1 : x.shape[ax],
+    inner = x.shape.slice(ax + 1).reduce((a, b) => a * b, 1),
+    outer = x.size / (len * inner);
   for (let o = 0; o < outer; o++) {
     for (let i = 0; i < inner; i++) {
       let best = -Infinity;
@@ -50,6 +52,9 @@ export function logSoftmax(x: Tensor, axis = -1): Tensor {
     }
   }
   const centered = consume(shift, shift, (s) => sub(x, s));
-  const logTotal = after(after(exp(centered), (e) => sum(e, x.rank === 0 ? undefined : { axis: ax, keepDims: true })), log);
+  const logTotal = after(
+    after(exp(centered), (e) => sum(e, x.rank === 0 ? undefined : { axis: ax, keepDims: true })),
+    log,
+  );
   return consume(centered, logTotal, sub);
 }

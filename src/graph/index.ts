@@ -5,15 +5,46 @@
 import "./chain.js";
 
 export {
-  Tensor, tensor, variable, zeros, ones, full, tidy, keep, MAX_RANK,
-  type GraphOp, type NestedArray, type TensorLike, type TensorOptions,
+  Tensor,
+  tensor,
+  variable,
+  zeros,
+  ones,
+  full,
+  tidy,
+  keep,
+  MAX_RANK,
+  type GraphOp,
+  type NestedArray,
+  type TensorLike,
+  type TensorOptions,
 } from "./tensor.js";
 export type { Dtype } from "./backend.js";
 export { noGrad, type Operand } from "./apply.js";
 export {
-  add, sub, mul, div, max, min, neg, exp, log, pow, reshape, sum, mean,
-  greater, greaterEqual, less, lessEqual, equal, notEqual, where, detach,
-  graphOps, type ReduceOptions,
+  add,
+  sub,
+  mul,
+  div,
+  max,
+  min,
+  neg,
+  exp,
+  log,
+  pow,
+  reshape,
+  sum,
+  mean,
+  greater,
+  greaterEqual,
+  less,
+  lessEqual,
+  equal,
+  notEqual,
+  where,
+  detach,
+  graphOps,
+  type ReduceOptions,
 } from "./ops.js";
 export { matmul, transpose, permute, type MatmulOptions } from "./matmul.js";
 export { activation, activationGraphOps } from "./activation-ops.js";

@@ -8,7 +8,10 @@ import { type Operand, apply, readable, shapeText, sizeOf } from "./apply.js";
 import { reshape } from "./ops.js";
 import { type GraphOp, Tensor, checkTensor } from "./tensor.js";
 
-interface MapAttrs { src: Int32Array; shape: readonly number[] }
+interface MapAttrs {
+  src: Int32Array;
+  shape: readonly number[];
+}
 
 /** out (attrs.shape) = x at the flat positions src. */
 const gatherOp: GraphOp<MapAttrs> = {
@@ -33,7 +36,10 @@ const scatterOp: GraphOp<MapAttrs> = {
   backward: (g, [x], _o, { src }) => [apply(gatherOp, [g], { src, shape: x.shape })],
 };
 
-interface ConcatAttrs { positions: Int32Array[]; shape: readonly number[] }
+interface ConcatAttrs {
+  positions: Int32Array[];
+  shape: readonly number[];
+}
 
 /** The inputs' values placed at their positions of the output. */
 const concatOp: GraphOp<ConcatAttrs> = {
@@ -61,7 +67,10 @@ function eachIndex(shape: readonly number[], f: (at: number[], flat: number) => 
   const n = sizeOf(shape);
   for (let flat = 0; flat < n; flat++) {
     f(at, flat);
-    for (let d = shape.length - 1; d >= 0; d--) { if (++at[d] < shape[d]) break; at[d] = 0; }
+    for (let d = shape.length - 1; d >= 0; d--) {
+      if (++at[d] < shape[d]) break;
+      at[d] = 0;
+    }
   }
 }
 
@@ -76,14 +85,18 @@ export function checkAxis(name: string, x: Tensor, axis: unknown, rank = x.rank)
 /** Whole-number indices (an array, a typed array or a tensor of whole numbers) checked against a length. */
 function indexList(name: string, indices: unknown, length: number): { values: number[]; shape: number[] } {
   let values: ArrayLike<number>, shape: number[];
-  if (indices instanceof Tensor) { values = indices.data(); shape = [...indices.shape]; }
-  else if (Array.isArray(indices) || (ArrayBuffer.isView(indices) && !(indices instanceof DataView))) {
+  if (indices instanceof Tensor) {
+    values = indices.data();
+    shape = [...indices.shape];
+  } else if (Array.isArray(indices) || (ArrayBuffer.isView(indices) && !(indices instanceof DataView))) {
     values = indices as ArrayLike<number>;
     shape = [values.length];
   } else throw new TypeError(`${name}'s indices must be an array of whole numbers or a Tensor of them, received ${describe(indices)}`);
   const out = Array.from(values, (v, i) => {
     if (typeof v !== "number" || !Number.isInteger(v) || v < -length || v >= length) {
-      throw new RangeError(`${name}: index ${i} is ${describe(v)}; indices along this axis are whole numbers from 0 to ${length - 1} (or negative from the end)`);
+      throw new RangeError(
+        `${name}: index ${i} is ${describe(v)}; indices along this axis are whole numbers from 0 to ${length - 1} (or negative from the end)`,
+      );
     }
     return v < 0 ? v + length : v;
   });
@@ -120,9 +133,12 @@ export function takeAlongAxis(x: Tensor, indices: readonly (readonly number[])[]
   const ax = checkAxis("takeAlongAxis", x, axis);
   const grid = indices instanceof Tensor ? indices : Array.isArray(indices) && Array.isArray(indices[0]) ? indices.flat() : indices;
   const { values } = indexList("takeAlongAxis", grid, x.shape[ax]);
-  const shape = indices instanceof Tensor ? [...indices.shape] : Array.isArray(indices[0]) ? [indices.length, (indices[0] as number[]).length] : [values.length];
+  const shape =
+    indices instanceof Tensor ? [...indices.shape] : Array.isArray(indices[0]) ? [indices.length, (indices[0] as number[]).length] : [values.length];
   if (shape.length !== x.rank || shape.some((d, i) => i !== ax && d !== x.shape[i])) {
-    throw new RangeError(`takeAlongAxis: indices of shape ${shapeText(shape)} do not fit ${x.describe()} along axis ${ax} (same rank; equal sizes on the other axes)`);
+    throw new RangeError(
+      `takeAlongAxis: indices of shape ${shapeText(shape)} do not fit ${x.describe()} along axis ${ax} (same rank; equal sizes on the other axes)`,
+    );
   }
   const st = strides(x.shape);
   const src = new Int32Array(values.length);
@@ -137,19 +153,25 @@ export function takeAlongAxis(x: Tensor, indices: readonly (readonly number[])[]
 /** The block of x starting at `begin` with `size` values along each axis (−1: to the end). */
 export function slice(x: Tensor, begin: readonly number[], size?: readonly number[]): Tensor {
   checkTensor("slice", x);
-  if (!Array.isArray(begin) || begin.length !== x.rank) throw new RangeError(`slice: begin must list one start per axis of ${x.describe()}, received ${describe(begin)}`);
-  if (size !== undefined && (!Array.isArray(size) || size.length !== x.rank)) throw new RangeError(`slice: size must list one length per axis of ${x.describe()}, received ${describe(size)}`);
+  if (!Array.isArray(begin) || begin.length !== x.rank)
+    throw new RangeError(`slice: begin must list one start per axis of ${x.describe()}, received ${describe(begin)}`);
+  if (size !== undefined && (!Array.isArray(size) || size.length !== x.rank))
+    throw new RangeError(`slice: size must list one length per axis of ${x.describe()}, received ${describe(size)}`);
   const shape = x.shape.map((d, i) => {
     const b = begin[i];
-    if (typeof b !== "number" || !Number.isInteger(b) || b < 0 || b >= d) throw new RangeError(`slice: begin[${i}] is ${describe(b)}; it must be a whole number from 0 to ${d - 1} for ${x.describe()}`);
+    if (typeof b !== "number" || !Number.isInteger(b) || b < 0 || b >= d)
+      throw new RangeError(`slice: begin[${i}] is ${describe(b)}; it must be a whole number from 0 to ${d - 1} for ${x.describe()}`);
     const s = size?.[i] ?? -1;
     const len = s === -1 ? d - b : s;
-    if (typeof len !== "number" || !Number.isInteger(len) || len < 1 || b + len > d) throw new RangeError(`slice: size[${i}] is ${describe(s)}; from ${b} at most ${d - b} values fit (or −1 for all)`);
+    if (typeof len !== "number" || !Number.isInteger(len) || len < 1 || b + len > d)
+      throw new RangeError(`slice: size[${i}] is ${describe(s)}; from ${b} at most ${d - b} values fit (or −1 for all)`);
     return len;
   });
   const st = strides(x.shape);
   const src = new Int32Array(sizeOf(shape));
-  eachIndex(shape, (at, flat) => { src[flat] = at.reduce((p, a, d) => p + (a + begin[d]) * st[d], 0); });
+  eachIndex(shape, (at, flat) => {
+    src[flat] = at.reduce((p, a, d) => p + (a + begin[d]) * st[d], 0);
+  });
   return apply(gatherOp, [x], { src, shape });
 }
 
@@ -169,7 +191,9 @@ export function concat(xs: readonly Tensor[], axis = 0): Tensor {
   let offset = 0;
   const positions = xs.map((x: Tensor) => {
     const p = new Int32Array(x.size);
-    eachIndex(x.shape, (at, flat) => { p[flat] = at.reduce((s, a, d) => s + (d === ax ? a + offset : a) * st[d], 0); });
+    eachIndex(x.shape, (at, flat) => {
+      p[flat] = at.reduce((s, a, d) => s + (d === ax ? a + offset : a) * st[d], 0);
+    });
     offset += x.shape[ax];
     return p;
   });
@@ -208,7 +232,8 @@ function extremes(name: string, x: Tensor, axis: number | undefined, largest: bo
     for (let d = 0, k = 0; d < x.rank; d++) if (d !== ax) base += at[k++] * st[d];
     let best = 0;
     for (let j = 1; j < x.shape[ax]; j++) {
-      const a = v[base + j * st[ax]], b = v[base + best * st[ax]];
+      const a = v[base + j * st[ax]],
+        b = v[base + best * st[ax]];
       if (largest ? a > b : a < b) best = j;
     }
     src[flat] = base + best * st[ax];
@@ -247,7 +272,9 @@ function indexTensor(x: Tensor, { shape, along }: { shape: number[]; along: numb
 const constantOp: GraphOp<{ values: number[]; shape: number[] }> = {
   name: "argMax",
   shape: (_x, { shape }) => [...shape],
-  forward(_be, out, _x, _s, { values }) { out.view.set(values); },
+  forward(_be, out, _x, _s, { values }) {
+    out.view.set(values);
+  },
   backward: () => [null],
   constant: true,
 };

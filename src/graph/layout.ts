@@ -15,7 +15,10 @@ export const sizeOf = (s: readonly number[]): number => {
 export function stridesOf(shape: readonly number[]): number[] {
   const s = new Array<number>(shape.length);
   let step = 1;
-  for (let i = shape.length - 1; i >= 0; i--) { s[i] = step; step *= shape[i]; }
+  for (let i = shape.length - 1; i >= 0; i--) {
+    s[i] = step;
+    step *= shape[i];
+  }
   return s;
 }
 
@@ -73,21 +76,35 @@ export function eachOffset(dims: readonly number[], lists: readonly (readonly nu
  * left after merging (once in all when they merge into two).
  */
 export function forEachSlice<S extends Storage>(
-  be: Backend<S>, o: readonly number[], operands: readonly { s: S; shape: readonly number[] }[], out: S,
+  be: Backend<S>,
+  o: readonly number[],
+  operands: readonly { s: S; shape: readonly number[] }[],
+  out: S,
   f: (rows: number, cols: number, xs: Strided<S>[], out: S) => void,
 ): void {
-  const { dims, strides } = coalesce(o, operands.map((x) => broadcastStrides(x.shape, o)));
+  const { dims, strides } = coalesce(
+    o,
+    operands.map((x) => broadcastStrides(x.shape, o)),
+  );
   const k = dims.length;
-  const rows = k >= 2 ? dims[k - 2] : 1, cols = k >= 1 ? dims[k - 1] : 1;
+  const rows = k >= 2 ? dims[k - 2] : 1,
+    cols = k >= 1 ? dims[k - 1] : 1;
   const views = operands.map((x, j) => ({ s: x.s, row: k >= 2 ? strides[j][k - 2] : 0, col: k >= 1 ? strides[j][k - 1] : 0 }));
-  if (k <= 2) { f(rows, cols, views, out); return; }
+  if (k <= 2) {
+    f(rows, cols, views, out);
+    return;
+  }
   const block = rows * cols;
   let outView = be.offset(out, 0);
-  eachOffset(dims.slice(0, k - 2), strides.map((s) => s.slice(0, k - 2)), (i, offsets) => {
-    for (let j = 0; j < views.length; j++) views[j].s = be.offset(operands[j].s, offsets[j], views[j].s === operands[j].s ? undefined : views[j].s);
-    outView = be.offset(out, i * block, outView);
-    f(rows, cols, views, outView);
-  });
+  eachOffset(
+    dims.slice(0, k - 2),
+    strides.map((s) => s.slice(0, k - 2)),
+    (i, offsets) => {
+      for (let j = 0; j < views.length; j++) views[j].s = be.offset(operands[j].s, offsets[j], views[j].s === operands[j].s ? undefined : views[j].s);
+      outView = be.offset(out, i * block, outView);
+      f(rows, cols, views, outView);
+    },
+  );
 }
 
 /**
@@ -96,7 +113,10 @@ export function forEachSlice<S extends Storage>(
  */
 export function sumAxes<S extends Storage>(be: Backend<S>, x: S, shape: readonly number[], axes: readonly number[] | null, out: S, scale: number): void {
   const n = sizeOf(shape);
-  if (axes === null) { be.sumRows(1, n, x, out, scale); return; }
+  if (axes === null) {
+    be.sumRows(1, n, x, out, scale);
+    return;
+  }
   const groups: { d: number; r: boolean }[] = [];
   const push = (d: number, r: boolean): void => {
     const last = groups[groups.length - 1];
@@ -117,7 +137,9 @@ export function sumAxes<S extends Storage>(be: Backend<S>, x: S, shape: readonly
     while (passes > 0) {
       let j = groups.length - 1;
       while (!groups[j].r) j--;
-      const outer = sizeOf(groups.slice(0, j).map((g) => g.d)), r = groups[j].d, inner = sizeOf(groups.slice(j + 1).map((g) => g.d));
+      const outer = sizeOf(groups.slice(0, j).map((g) => g.d)),
+        r = groups[j].d,
+        inner = sizeOf(groups.slice(j + 1).map((g) => g.d));
       const last = passes === 1;
       const dst = last ? out : be.alloc(outer * inner);
       if (!last) temps.push(dst);
@@ -125,7 +147,8 @@ export function sumAxes<S extends Storage>(be: Backend<S>, x: S, shape: readonly
       if (inner === 1) be.sumRows(outer, r, src, dst, sc);
       else if (outer === 1) be.sumCols(r, inner, src, dst, sc);
       else {
-        let xs = be.offset(src, 0), os = be.offset(dst, 0);
+        let xs = be.offset(src, 0),
+          os = be.offset(dst, 0);
         for (let i = 0; i < outer; i++) {
           xs = be.offset(src, i * r * inner, xs);
           os = be.offset(dst, i * inner, os);
@@ -133,7 +156,9 @@ export function sumAxes<S extends Storage>(be: Backend<S>, x: S, shape: readonly
         }
       }
       const rest = groups.splice(0, groups.length);
-      rest.forEach((g, i) => { if (i !== j) push(g.d, g.r); });
+      rest.forEach((g, i) => {
+        if (i !== j) push(g.d, g.r);
+      });
       src = dst;
       passes--;
     }
@@ -146,14 +171,24 @@ export function sumAxes<S extends Storage>(be: Backend<S>, x: S, shape: readonly
 export function permuteInto<S extends Storage>(be: Backend<S>, x: S, shape: readonly number[], perm: readonly number[], out: S): void {
   const st = stridesOf(shape);
   const dims = perm.map((p) => shape[p]);
-  const { dims: d, strides: [s] } = coalesce(dims, [perm.map((p) => st[p]), stridesOf(dims)]);
+  const {
+    dims: d,
+    strides: [s],
+  } = coalesce(dims, [perm.map((p) => st[p]), stridesOf(dims)]);
   const n = sizeOf(shape);
-  if (d.length <= 1) { be.copy(n, x, out); return; }
+  if (d.length <= 1) {
+    be.copy(n, x, out);
+    return;
+  }
   // Two merged axes swap: one 2-D transpose (x is d[1] × d[0]); three with the first in place: one per slice.
-  if (d.length === 2) { be.transpose(d[1], d[0], x, out); return; }
+  if (d.length === 2) {
+    be.transpose(d[1], d[0], x, out);
+    return;
+  }
   if (d.length === 3 && s[0] === d[1] * d[2]) {
     const block = d[1] * d[2];
-    let xs = be.offset(x, 0), os = be.offset(out, 0);
+    let xs = be.offset(x, 0),
+      os = be.offset(out, 0);
     for (let b = 0; b < d[0]; b++) {
       xs = be.offset(x, b * block, xs);
       os = be.offset(out, b * block, os);
@@ -162,8 +197,11 @@ export function permuteInto<S extends Storage>(be: Backend<S>, x: S, shape: read
     return;
   }
   // Any other order: a strided copy, the innermost axis as a tight loop.
-  const xv = x.view, ov = out.view;
-  const k = d.length, last = d[k - 1], step = s[k - 1];
+  const xv = x.view,
+    ov = out.view;
+  const k = d.length,
+    last = d[k - 1],
+    step = s[k - 1];
   let o = 0;
   eachOffset(d.slice(0, k - 1), [s.slice(0, k - 1)], (_i, [off]) => {
     for (let j = 0; j < last; j++) ov[o++] = xv[off + j * step];

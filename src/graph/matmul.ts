@@ -34,7 +34,8 @@ export function matmul(a: Tensor, b: Tensor, options: MatmulOptions = {}): Tenso
   }
   checkTensor("matmul input 0", a);
   checkTensor("matmul input 1", b);
-  if (a.rank === 0 || b.rank === 0) throw new RangeError(`matmul needs vectors or matrices; received shapes ${shapeText(a.shape)} and ${shapeText(b.shape)} (use mul for a scalar)`);
+  if (a.rank === 0 || b.rank === 0)
+    throw new RangeError(`matmul needs vectors or matrices; received shapes ${shapeText(a.shape)} and ${shapeText(b.shape)} (use mul for a scalar)`);
   if (a.rank === 2 && b.rank === 2) return apply(graphOps.matmul, [a, b], { transposeA, transposeB });
   if (a.rank > 2 && b.rank === 2 && !transposeA) {
     // A stack times one matrix is one product of the stacked rows: [..., m, k] → [(…·m), k].
@@ -51,7 +52,8 @@ export function matmul(a: Tensor, b: Tensor, options: MatmulOptions = {}): Tenso
   if (a.rank >= 2 && b.rank >= 2) return apply(graphOps.matmul, [a, b], { transposeA, transposeB });
   const a2 = a.rank === 1 ? reshape(a, [1, a.size]) : a;
   const b2 = b.rank === 1 ? reshape(b, [b.size, 1]) : b;
-  const ta = a.rank === 1 ? false : transposeA, tb = b.rank === 1 ? false : transposeB;
+  const ta = a.rank === 1 ? false : transposeA,
+    tb = b.rank === 1 ? false : transposeB;
   let c: Tensor;
   try {
     c = apply(graphOps.matmul, [a2, b2], { transposeA: ta, transposeB: tb });

@@ -4,9 +4,7 @@
 // pass (higher-order gradients) is differentiable in turn.
 import { describe } from "../validate.js";
 import type { BinaryKind, UnaryKind } from "./backend.js";
-import {
-  type Operand, apply, as2d, broadcastShape, checkOptions, readable, sameShape, shapeText, sizeOf, strided,
-} from "./apply.js";
+import { type Operand, apply, as2d, broadcastShape, checkOptions, readable, sameShape, shapeText, sizeOf, strided } from "./apply.js";
 import type { Backend, Storage } from "./backend.js";
 import { broadcastStrides, eachOffset, forEachSlice, permuteInto, sumAxes } from "./layout.js";
 import { type GraphOp, type Tensor, checkShape, checkTensor, emptyTensor } from "./tensor.js";
@@ -66,7 +64,17 @@ function binaryOp(kind: BinaryKind, backward: GraphOp<undefined>["backward"], co
       if (o.length <= 2) {
         const [R, C] = as2d(o);
         be.binary(kind, R, C, strided(a, sa, o), strided(b, sb, o), out);
-      } else forEachSlice(be, o, [{ s: a, shape: sa }, { s: b, shape: sb }], out, (R, C, [x, y], o) => be.binary(kind, R, C, x, y, o));
+      } else
+        forEachSlice(
+          be,
+          o,
+          [
+            { s: a, shape: sa },
+            { s: b, shape: sb },
+          ],
+          out,
+          (R, C, [x, y], o) => be.binary(kind, R, C, x, y, o),
+        );
     },
     backward,
   };
@@ -100,9 +108,16 @@ function routed(g: Tensor, mask: Tensor, a: Tensor, b: Tensor, needs: readonly b
   return [needs[0] ? reduceTo(toA, a.shape, true) : (toA.dispose(), null), toB ? reduceTo(toB, b.shape, true) : null];
 }
 
-interface MatmulAttrs { transposeA: boolean; transposeB: boolean }
+interface MatmulAttrs {
+  transposeA: boolean;
+  transposeB: boolean;
+}
 /** A reduction over `axes` (sorted; null: every axis). */
-interface ReduceAttrs { axes: readonly number[] | null; keepDims: boolean; mean: boolean }
+interface ReduceAttrs {
+  axes: readonly number[] | null;
+  keepDims: boolean;
+  mean: boolean;
+}
 
 /** The shape after a reduction, with or without kept dimensions. */
 export function reducedShape(s: readonly number[], { axes, keepDims }: Omit<ReduceAttrs, "mean">): number[] {
@@ -126,7 +141,19 @@ const broadcastOp: GraphOp<readonly number[]> = {
  * out[…, m, n] = op(a)[…]·op(b)[…] for each slice of the broadcast batch axes, each a call of the
  * backend's matrix product on offset views (aᵀ·bᵀ as (b·a)ᵀ through one scratch block).
  */
-function batchedMatmul(be: Backend, ta: boolean, tb: boolean, m: number, n: number, k: number, a: Storage, sa: readonly number[], b: Storage, sb: readonly number[], out: Storage): void {
+function batchedMatmul(
+  be: Backend,
+  ta: boolean,
+  tb: boolean,
+  m: number,
+  n: number,
+  k: number,
+  a: Storage,
+  sa: readonly number[],
+  b: Storage,
+  sb: readonly number[],
+  out: Storage,
+): void {
   const [ba, bb] = [sa.slice(0, -2), sb.slice(0, -2)];
   const batch = broadcastShape("matmul", ba, bb);
   const steps = [broadcastStrides(ba, batch).map((s) => s * m * k), broadcastStrides(bb, batch).map((s) => s * k * n)];
@@ -149,7 +176,9 @@ function batchedMatmul(be: Backend, ta: boolean, tb: boolean, m: number, n: numb
 
 function inversePermutation(perm: readonly number[]): number[] {
   const inv = new Array<number>(perm.length);
-  perm.forEach((p, i) => { inv[p] = i; });
+  perm.forEach((p, i) => {
+    inv[p] = i;
+  });
   return inv;
 }
 
@@ -160,7 +189,10 @@ export const graphOps = {
   add: binaryOp("add", (g, [a, b], _o, _x, needs) => [needs[0] ? reduceTo(g, a.shape, false) : null, needs[1] ? reduceTo(g, b.shape, false) : null]),
   sub: binaryOp("sub", (g, [a, b], _o, _x, needs) => [needs[0] ? reduceTo(g, a.shape, false) : null, needs[1] ? reduceTo(neg(g), b.shape, true) : null]),
   // The multiply gate swaps: da = g·b, db = g·a.
-  mul: binaryOp("mul", (g, [a, b], _o, _x, needs) => [needs[0] ? reduceTo(mul(g, b), a.shape, true) : null, needs[1] ? reduceTo(mul(g, a), b.shape, true) : null]),
+  mul: binaryOp("mul", (g, [a, b], _o, _x, needs) => [
+    needs[0] ? reduceTo(mul(g, b), a.shape, true) : null,
+    needs[1] ? reduceTo(mul(g, a), b.shape, true) : null,
+  ]),
   // out = a/b: da = g/b, db = −g·a/b² (written with a, not out, so that it differentiates again).
   div: binaryOp("div", (g, [a, b], _o, _x, needs) => {
     let db: Tensor | null = null;
@@ -175,14 +207,29 @@ export const graphOps = {
   min: binaryOp("min", (g, [a, b], _o, _x, needs) => routed(g, apply(maskOps.ge, [b, a], undefined), a, b, needs)),
   // out = aᵇ: da = g·b·aᵇ⁻¹, db = g·out·ln a (0 where out is 0, as 0·ln 0 would be NaN).
   powTensor: binaryOp("pow", (g, [a, b], out, _x, needs) => {
-    let da: Tensor | null = null, db: Tensor | null = null;
+    let da: Tensor | null = null,
+      db: Tensor | null = null;
     if (needs[0]) {
-      const t = after(after(sub(b, 1), (e) => powTensor(a, e)), (p) => mul(p, b));
-      da = reduceTo(after(t, (u) => mul(g, u)), a.shape, true);
+      const t = after(
+        after(sub(b, 1), (e) => powTensor(a, e)),
+        (p) => mul(p, b),
+      );
+      da = reduceTo(
+        after(t, (u) => mul(g, u)),
+        a.shape,
+        true,
+      );
     }
     if (needs[1]) {
       const lnA = consume(apply(maskOps.eq, [out, 0], undefined), log(a), (zero, l) => where(zero, 0, l));
-      db = reduceTo(after(after(lnA, (l) => mul(out, l)), (u) => mul(g, u)), b.shape, true);
+      db = reduceTo(
+        after(
+          after(lnA, (l) => mul(out, l)),
+          (u) => mul(g, u),
+        ),
+        b.shape,
+        true,
+      );
     }
     return [da, db];
   }),
@@ -192,7 +239,12 @@ export const graphOps = {
   // d xᵖ = p·xᵖ⁻¹ (0 when p = 0, where x⁻¹ would make 0·∞).
   pow: unaryOp("pow", (g, [x], _o, p) => {
     if (p === 0) return [mul(g, 0)];
-    return [after(after(pow(x, p - 1), (t) => mul(t, p)), (t) => mul(g, t))];
+    return [
+      after(
+        after(pow(x, p - 1), (t) => mul(t, p)),
+        (t) => mul(g, t),
+      ),
+    ];
   }),
   // Φ, the standard normal CDF (gelu's derivative reads it); its derivative is φ = e^(−x²/2)/√(2π).
   normalCdf: unaryOp("normalCdf", (g, [x]) => [mul(g, normalPdf(x))]),
@@ -205,7 +257,18 @@ export const graphOps = {
       if (o.length <= 2) {
         const [R, C] = as2d(o);
         be.select(R, C, strided(c, sc, o), strided(a, sa, o), strided(b, sb, o), out);
-      } else forEachSlice(be, o, [{ s: c, shape: sc }, { s: a, shape: sa }, { s: b, shape: sb }], out, (R, C, [x, y, z], o) => be.select(R, C, x, y, z, o));
+      } else
+        forEachSlice(
+          be,
+          o,
+          [
+            { s: c, shape: sc },
+            { s: a, shape: sa },
+            { s: b, shape: sb },
+          ],
+          out,
+          (R, C, [x, y, z], o) => be.select(R, C, x, y, z, o),
+        );
     },
     backward(g, [c, a, b], _o, _x, needs) {
       const da = needs[1] ? reduceTo(where(c, g, 0), a.shape, true) : null;
@@ -233,20 +296,29 @@ export const graphOps = {
   matmul: {
     name: "matmul",
     shape([a, b], { transposeA, transposeB }) {
-      if (a.rank < 2 || b.rank < 2) throw new RangeError(`matmul needs matrices or stacks of them (rank ≥ 2); received shapes ${shapeText(a.shape)} and ${shapeText(b.shape)} (reshape a vector to [1, n] or [n, 1])`);
-      const [ar, ac] = a.shape.slice(-2), [br, bc] = b.shape.slice(-2);
+      if (a.rank < 2 || b.rank < 2)
+        throw new RangeError(
+          `matmul needs matrices or stacks of them (rank ≥ 2); received shapes ${shapeText(a.shape)} and ${shapeText(b.shape)} (reshape a vector to [1, n] or [n, 1])`,
+        );
+      const [ar, ac] = a.shape.slice(-2),
+        [br, bc] = b.shape.slice(-2);
       const [m, k] = transposeA ? [ac, ar] : [ar, ac];
       const [k2, n] = transposeB ? [bc, br] : [br, bc];
       if (k !== k2) {
-        throw new RangeError(`matmul: inner dimensions differ: ${shapeText(a.shape)}${transposeA ? "ᵀ" : ""} · ${shapeText(b.shape)}${transposeB ? "ᵀ" : ""} is (${m} × ${k}) · (${k2} × ${n})`);
+        throw new RangeError(
+          `matmul: inner dimensions differ: ${shapeText(a.shape)}${transposeA ? "ᵀ" : ""} · ${shapeText(b.shape)}${transposeB ? "ᵀ" : ""} is (${m} × ${k}) · (${k2} × ${n})`,
+        );
       }
       const [ba, bb] = [a.shape.slice(0, -2), b.shape.slice(0, -2)];
       const rank = Math.max(ba.length, bb.length);
       const batch: number[] = [];
       for (let i = 0; i < rank; i++) {
-        const da = ba[ba.length - rank + i] ?? 1, db = bb[bb.length - rank + i] ?? 1;
+        const da = ba[ba.length - rank + i] ?? 1,
+          db = bb[bb.length - rank + i] ?? 1;
         if (da !== db && da !== 1 && db !== 1) {
-          throw new RangeError(`matmul: the batch dimensions of ${shapeText(a.shape)} and ${shapeText(b.shape)}, ${shapeText(ba)} and ${shapeText(bb)}, do not broadcast (batch axis ${i}: ${da} vs ${db}; each must be equal or 1)`);
+          throw new RangeError(
+            `matmul: the batch dimensions of ${shapeText(a.shape)} and ${shapeText(b.shape)}, ${shapeText(ba)} and ${shapeText(bb)}, do not broadcast (batch axis ${i}: ${da} vs ${db}; each must be equal or 1)`,
+          );
         }
         batch.push(Math.max(da, db));
       }
@@ -338,7 +410,10 @@ const powTensor = (x: Operand, p: Operand): Tensor => apply(graphOps.powTensor, 
 
 /** φ(x) = e^(−x²/2)/√(2π), in graph ops. */
 function normalPdf(x: Tensor): Tensor {
-  const e = after(after(mul(x, x), (sq) => mul(sq, -0.5)), exp);
+  const e = after(
+    after(mul(x, x), (sq) => mul(sq, -0.5)),
+    exp,
+  );
   return after(e, (t) => mul(t, 1 / Math.sqrt(2 * Math.PI)));
 }
 
@@ -400,9 +475,18 @@ export function mean(x: Tensor, axisOrOptions?: number | readonly number[] | Red
 }
 
 /** Parses a reduction's axis (or axes) and keepDims, naming the tensor when an axis does not exist. */
-export function reduceAttrs(name: string, x: Tensor, options: number | readonly number[] | ReduceOptions | undefined, many: boolean, isMean: boolean): ReduceAttrs {
+export function reduceAttrs(
+  name: string,
+  x: Tensor,
+  options: number | readonly number[] | ReduceOptions | undefined,
+  many: boolean,
+  isMean: boolean,
+): ReduceAttrs {
   checkTensor(name, x);
-  const o = typeof options === "number" || Array.isArray(options) ? { axis: options as number | number[] } : (checkOptions(name, options ?? {}, ["axis", "keepDims"]) as ReduceOptions);
+  const o =
+    typeof options === "number" || Array.isArray(options)
+      ? { axis: options as number | number[] }
+      : (checkOptions(name, options ?? {}, ["axis", "keepDims"]) as ReduceOptions);
   const keepDims = o.keepDims ?? false;
   if (typeof keepDims !== "boolean") throw new TypeError(`${name}'s keepDims must be true or false, received ${describe(keepDims)}`);
   if (o.axis === undefined) return { axes: null, keepDims, mean: isMean };
@@ -423,7 +507,17 @@ export function addInto(acc: Tensor, g: Tensor): void {
   const s = acc.memory("backward()");
   const gs = readable(g, "backward()");
   if (sameShape(acc.shape, g.shape)) acc.backend.binary("add", 1, acc.size, { s, row: 0, col: 1 }, { s: gs, row: 0, col: 1 }, s);
-  else forEachSlice(acc.backend, acc.shape, [{ s, shape: acc.shape }, { s: gs, shape: g.shape }], s, (R, C, [x, y], o) => acc.backend.binary("add", R, C, x, y, o));
+  else
+    forEachSlice(
+      acc.backend,
+      acc.shape,
+      [
+        { s, shape: acc.shape },
+        { s: gs, shape: g.shape },
+      ],
+      s,
+      (R, C, [x, y], o) => acc.backend.binary("add", R, C, x, y, o),
+    );
 }
 
 /** @internal A copy of a tensor's values, unrecorded. */

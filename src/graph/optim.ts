@@ -69,21 +69,38 @@ export class Optimizer {
       checkTensor(`step: gradient ${i}`, g);
       v.storage(`step: variable ${i}`);
       g.storage(`step: gradient ${i}`);
-      if (!v.requiresGrad || v.node !== null) throw new TypeError(`step: variable ${i} is ${v.describe()}; optimizers update variables (variable(), or tensors made with requiresGrad)`);
+      if (!v.requiresGrad || v.node !== null)
+        throw new TypeError(`step: variable ${i} is ${v.describe()}; optimizers update variables (variable(), or tensors made with requiresGrad)`);
       if (g.backend !== v.backend || g.shape.length !== v.shape.length || g.shape.some((d, j) => d !== v.shape[j])) {
         throw new RangeError(`step: gradient ${i} is ${g.describe()}, expected the shape and dtype of variable ${i}, ${v.describe()}`);
       }
-      if (!g.backend.allFinite(g.size, g.storage("step"))) throw new RangeError(`step: gradient ${i} (of ${v.describe()}) has a non-finite value, so no update was applied (variables and optimizer state are unchanged)`);
+      if (!g.backend.allFinite(g.size, g.storage("step")))
+        throw new RangeError(
+          `step: gradient ${i} (of ${v.describe()}) has a non-finite value, so no update was applied (variables and optimizer state are unchanged)`,
+        );
     });
     const o = this.spec.schedule ? { ...this.spec, learningRate: learningRateAt(this.spec.schedule, this.t) } : this.spec;
     this.t++;
-    tidy(() => noGrad(() => {
-      const used = clipped(pairs.map(([, g]) => g), o.clipValue, o.clipNorm);
-      pairs.forEach(([v], i) => {
-        const states = this.statesOf(v);
-        v.backend.optimizerStep(o, this.t, v.size, used[i].storage("step"), v.storage("step"), states.map((s) => s.storage("step")));
-      });
-    }));
+    tidy(() =>
+      noGrad(() => {
+        const used = clipped(
+          pairs.map(([, g]) => g),
+          o.clipValue,
+          o.clipNorm,
+        );
+        pairs.forEach(([v], i) => {
+          const states = this.statesOf(v);
+          v.backend.optimizerStep(
+            o,
+            this.t,
+            v.size,
+            used[i].storage("step"),
+            v.storage("step"),
+            states.map((s) => s.storage("step")),
+          );
+        });
+      }),
+    );
   }
 
   /**
@@ -92,7 +109,8 @@ export class Optimizer {
    */
   minimize(f: () => Tensor, variables: readonly Tensor[]): number {
     if (typeof f !== "function") throw new TypeError(`minimize expects a function returning a scalar Tensor, received ${describe(f)}`);
-    if (!Array.isArray(variables) || variables.length === 0) throw new TypeError(`minimize needs a non-empty array of variables, received ${describe(variables)}`);
+    if (!Array.isArray(variables) || variables.length === 0)
+      throw new TypeError(`minimize needs a non-empty array of variables, received ${describe(variables)}`);
     return tidy(() => {
       const loss = f();
       if (!(loss instanceof Tensor)) throw new TypeError(`the loss function must return a scalar Tensor, it returned ${describe(loss)}`);
@@ -128,7 +146,8 @@ export class Optimizer {
     if (state === null || typeof state !== "object" || state.format !== "wasmlp-graph-optimizer" || state.version !== 1) {
       throw new TypeError(`load expects what Optimizer.save() returned (format "wasmlp-graph-optimizer", version 1), received ${describe(state)}`);
     }
-    if (JSON.stringify(state.optimizer) !== JSON.stringify(this.spec)) throw new RangeError(`load: the state is of optimizer ${JSON.stringify(state.optimizer)}, this one is ${JSON.stringify(this.spec)}`);
+    if (JSON.stringify(state.optimizer) !== JSON.stringify(this.spec))
+      throw new RangeError(`load: the state is of optimizer ${JSON.stringify(state.optimizer)}, this one is ${JSON.stringify(this.spec)}`);
     if (!Number.isInteger(state.step) || state.step < 0) throw new RangeError(`load: step is ${describe(state.step)}, expected a whole number ≥ 0`);
     if (!Array.isArray(state.variables) || state.variables.length !== variables.length) {
       throw new RangeError(`load: the state holds ${describe(state.variables?.length)} variables, ${variables.length} were given`);
@@ -141,7 +160,8 @@ export class Optimizer {
         throw new RangeError(`load: variable ${i} is ${v.describe()}, the state's has shape ${describe(entry?.shape)}`);
       }
       const arrays = [entry.values, ...(Array.isArray(entry.states) ? entry.states : [])];
-      if (!Array.isArray(entry.states) || entry.states.length !== count) throw new RangeError(`load: variable ${i} has ${describe(entry.states?.length)} state vectors, ${this.spec.type} keeps ${count}`);
+      if (!Array.isArray(entry.states) || entry.states.length !== count)
+        throw new RangeError(`load: variable ${i} has ${describe(entry.states?.length)} state vectors, ${this.spec.type} keeps ${count}`);
       arrays.forEach((a, k) => {
         if (!Array.isArray(a) || a.length !== v.size || !a.every((x) => typeof x === "number" && Number.isFinite(x))) {
           throw new RangeError(`load: variable ${i}'s ${k === 0 ? "values" : `state ${k - 1}`} must be ${v.size} finite numbers, received ${describe(a)}`);
@@ -222,7 +242,8 @@ export const sgd = (learningRate?: number | Schedule): Optimizer => new Optimize
  * @param momentumValue The decay of the velocity u, in [0, 1) (default 0.9).
  * @throws {RangeError} For a setting out of its range.
  */
-export const momentum = (learningRate?: number | Schedule, momentumValue?: number): Optimizer => new Optimizer({ type: "momentum", learningRate, momentum: momentumValue });
+export const momentum = (learningRate?: number | Schedule, momentumValue?: number): Optimizer =>
+  new Optimizer({ type: "momentum", learningRate, momentum: momentumValue });
 /**
  * Adam (Kingma and Ba), with Keras's defaults.
  * @param learningRate The step size (default 0.001), or a learning-rate schedule.
@@ -231,7 +252,8 @@ export const momentum = (learningRate?: number | Schedule, momentumValue?: numbe
  * @param epsilon Added to the root of the second moment (default 1e-7).
  * @throws {RangeError} For a setting out of its range.
  */
-export const adam = (learningRate?: number | Schedule, beta1?: number, beta2?: number, epsilon?: number): Optimizer => new Optimizer({ type: "adam", learningRate, beta1, beta2, epsilon });
+export const adam = (learningRate?: number | Schedule, beta1?: number, beta2?: number, epsilon?: number): Optimizer =>
+  new Optimizer({ type: "adam", learningRate, beta1, beta2, epsilon });
 /**
  * RMSprop, with Keras's defaults.
  * @param learningRate The step size (default 0.001), or a learning-rate schedule.
@@ -239,4 +261,5 @@ export const adam = (learningRate?: number | Schedule, beta1?: number, beta2?: n
  * @param epsilon Added to the root of the mean square (default 1e-7).
  * @throws {RangeError} For a setting out of its range.
  */
-export const rmsprop = (learningRate?: number | Schedule, rho?: number, epsilon?: number): Optimizer => new Optimizer({ type: "rmsprop", learningRate, rho, epsilon });
+export const rmsprop = (learningRate?: number | Schedule, rho?: number, epsilon?: number): Optimizer =>
+  new Optimizer({ type: "rmsprop", learningRate, rho, epsilon });

@@ -19,5 +19,8 @@ export function softmaxAlong(x: Tensor, axis = -1): Tensor {
   const ax = x.rank === 0 ? 0 : checkAxis("softmax", x, axis);
   if (x.rank <= 1 || ax === x.rank - 1) return activation(x, "softmax");
   const perm = x.shape.map((_, i) => (i === ax ? x.rank - 1 : i === x.rank - 1 ? ax : i));
-  return after(after(transpose(x, perm), (t) => activation(t, "softmax")), (t) => transpose(t, perm));
+  return after(
+    after(transpose(x, perm), (t) => activation(t, "softmax")),
+    (t) => transpose(t, perm),
+  );
 }

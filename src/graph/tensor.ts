@@ -178,7 +178,10 @@ export class Tensor {
       for (let i = 0; i < inputs.length; i++) inputs[i].readers++;
     }
     const scope = scopes[scopes.length - 1];
-    if (scope) { this.scope = scope; scope.add(this); }
+    if (scope) {
+      this.scope = scope;
+      scope.add(this);
+    }
   }
 
   /** The number of dimensions: 0 for a scalar, 1 for a vector, 2 for a matrix. */
@@ -204,7 +207,10 @@ export class Tensor {
 
   /** @internal */
   setGrad(g: Tensor | null): void {
-    if (g) { g.scope?.delete(g); g.scope = null; }
+    if (g) {
+      g.scope?.delete(g);
+      g.scope = null;
+    }
     this.gradient = g;
   }
 
@@ -302,7 +308,9 @@ export function emptyTensor(backend: Backend, shape: readonly number[], requires
   try {
     store = backend.alloc(size);
   } catch (e) {
-    throw new RangeError(`out of memory: a ${backend.dtype} tensor of shape [${shape.join(", ")}] needs ${(size * (backend.dtype === "float32" ? 4 : 8)).toLocaleString("en-US")} bytes (${(e as Error).message})`);
+    throw new RangeError(
+      `out of memory: a ${backend.dtype} tensor of shape [${shape.join(", ")}] needs ${(size * (backend.dtype === "float32" ? 4 : 8)).toLocaleString("en-US")} bytes (${(e as Error).message})`,
+    );
   }
   return new Tensor(backend, shape, store, requiresGrad, node, madeBy);
 }
@@ -327,7 +335,8 @@ export function checkShape(where: string, shape: unknown): number[] {
   if (!Array.isArray(shape)) throw new TypeError(`${where} must be an array of whole numbers, received ${describe(shape)}`);
   if (shape.length > MAX_RANK) throw new RangeError(`${where} [${shape.join(", ")}] has rank ${shape.length}; tensors have rank 0 to ${MAX_RANK}`);
   shape.forEach((d, i) => {
-    if (typeof d !== "number" || !Number.isInteger(d) || d < 1 || d > 2 ** 30) throw new RangeError(`${where}[${i}] is ${describe(d)}; dimensions must be whole numbers from 1`);
+    if (typeof d !== "number" || !Number.isInteger(d) || d < 1 || d > 2 ** 30)
+      throw new RangeError(`${where}[${i}] is ${describe(d)}; dimensions must be whole numbers from 1`);
   });
   return shape as number[];
 }
@@ -348,10 +357,15 @@ function flatten(values: unknown): { flat: ArrayLike<number>; shape: number[] } 
   }
   const flat: unknown[] = [];
   const walk = (v: unknown, axis: number, path: string): void => {
-    if (axis === shape.length) { flat.push(v); return; }
+    if (axis === shape.length) {
+      flat.push(v);
+      return;
+    }
     if (!Array.isArray(v) || v.length !== shape[axis]) {
       if (shape.length === 2) throw new RangeError(`tensor row ${path} is ${describe(v)}; every row must have ${shape[1]} numbers like row 0`);
-      throw new RangeError(`tensor values[${path}] is ${describe(v)}; every array at depth ${axis} must have ${shape[axis]} ${axis === shape.length - 1 ? "numbers" : "arrays"} like values${"[0]".repeat(axis)}`);
+      throw new RangeError(
+        `tensor values[${path}] is ${describe(v)}; every array at depth ${axis} must have ${shape[axis]} ${axis === shape.length - 1 ? "numbers" : "arrays"} like values${"[0]".repeat(axis)}`,
+      );
     }
     for (let i = 0; i < v.length; i++) walk(v[i], axis + 1, `${path}][${i}`);
   };
@@ -386,7 +400,8 @@ export function tensor(values: TensorLike, shape?: readonly number[], options?: 
 
 /** A tensor that requires gradients and that no scope frees: a trainable parameter (dispose it yourself). */
 export function variable(values: TensorLike, shape?: readonly number[], options: Omit<TensorOptions, "requiresGrad"> = {}): Tensor {
-  if (options !== null && typeof options === "object" && "requiresGrad" in options) throw new TypeError("variable() always requires gradients; pass no requiresGrad option");
+  if (options !== null && typeof options === "object" && "requiresGrad" in options)
+    throw new TypeError("variable() always requires gradients; pass no requiresGrad option");
   return keep(tensor(values, shape, { ...options, requiresGrad: true }));
 }
 
@@ -424,7 +439,8 @@ export function ones(shape: readonly number[], options?: TensorOptions): Tensor 
  */
 export function checkValue(what: string, v: unknown, backend: Backend): void {
   if (typeof v !== "number" || !Number.isFinite(v)) throw new RangeError(`${what} is ${describe(v)}; values must be finite numbers`);
-  if (backend.dtype === "float32" && Math.abs(v) > F32_MAX) throw new RangeError(`${what} is ${v}, beyond float32's range (±${F32_MAX.toPrecision(5)}); use dtype "float64" or smaller values`);
+  if (backend.dtype === "float32" && Math.abs(v) > F32_MAX)
+    throw new RangeError(`${what} is ${v}, beyond float32's range (±${F32_MAX.toPrecision(5)}); use dtype "float64" or smaller values`);
 }
 
 /** @internal A scalar constant on a tensor's backend (number operands of the ops). */

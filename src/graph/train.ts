@@ -83,7 +83,8 @@ export function fitWithLoss(net: Trainable, x: Batch, y: Batch, options: FitWith
   const batchSize = checkInt("batchSize", options.batchSize ?? 32, 1, 1 << 20);
   const shuffle = options.shuffle ?? true;
   if (typeof shuffle !== "boolean") throw new TypeError(`shuffle must be true or false, received ${describe(shuffle)}`);
-  if (options.onEpochEnd !== undefined && typeof options.onEpochEnd !== "function") throw new TypeError(`onEpochEnd must be a function, received ${describe(options.onEpochEnd)}`);
+  if (options.onEpochEnd !== undefined && typeof options.onEpochEnd !== "function")
+    throw new TypeError(`onEpochEnd must be a function, received ${describe(options.onEpochEnd)}`);
   const { data, m } = toMatrix("x", x, net.inputSize);
   const { data: targets, m: rows } = toMatrix("y", y, net.outputSize);
   if (rows !== m) throw new RangeError(`y has ${rows} target rows, expected one per sample (${m})`);

@@ -78,7 +78,8 @@ export class F64Backend implements Backend<Float64Array, Float64Array> {
   lossSum(loss: LossOp, m: number, n: number, a: Float64Array, y: Float64Array, weights: Float64Array | null): number {
     if (!weights) return loss.reference.sum(m, n, a, y);
     let sum = 0;
-    for (let i = 0; i < m; i++) if (weights[i] !== 0) sum += weights[i] * loss.reference.sum(1, n, a.subarray(i * n, (i + 1) * n), y.subarray(i * n, (i + 1) * n));
+    for (let i = 0; i < m; i++)
+      if (weights[i] !== 0) sum += weights[i] * loss.reference.sum(1, n, a.subarray(i * n, (i + 1) * n), y.subarray(i * n, (i + 1) * n));
     return sum;
   }
 
@@ -94,19 +95,63 @@ export class F64Backend implements Backend<Float64Array, Float64Array> {
     for (let i = 0; i < m; i++) for (let j = 0; j < n; j++) x[i * n + j] *= w[i];
   }
 
-  layerNormForward(m: number, n: number, z: Float64Array, gamma: Float64Array, beta: Float64Array, xhat: Float64Array, y: Float64Array, invstd: Float64Array, epsilon: number): void {
+  layerNormForward(
+    m: number,
+    n: number,
+    z: Float64Array,
+    gamma: Float64Array,
+    beta: Float64Array,
+    xhat: Float64Array,
+    y: Float64Array,
+    invstd: Float64Array,
+    epsilon: number,
+  ): void {
     layerNormForward(m, n, z, gamma, beta, xhat, y, invstd, epsilon);
   }
 
-  layerNormBackward(m: number, n: number, xhat: Float64Array, invstd: Float64Array, gamma: Float64Array, dy: Float64Array, dz: Float64Array, dgamma: Float64Array, dbeta: Float64Array): void {
+  layerNormBackward(
+    m: number,
+    n: number,
+    xhat: Float64Array,
+    invstd: Float64Array,
+    gamma: Float64Array,
+    dy: Float64Array,
+    dz: Float64Array,
+    dgamma: Float64Array,
+    dbeta: Float64Array,
+  ): void {
     layerNormBackward(m, n, xhat, invstd, gamma, dy, dz, dgamma, dbeta);
   }
 
-  batchNormForward(m: number, n: number, z: Float64Array, gamma: Float64Array, beta: Float64Array, mean: Float64Array, variance: Float64Array, xhat: Float64Array, y: Float64Array, epsilon: number, training: boolean): void {
+  batchNormForward(
+    m: number,
+    n: number,
+    z: Float64Array,
+    gamma: Float64Array,
+    beta: Float64Array,
+    mean: Float64Array,
+    variance: Float64Array,
+    xhat: Float64Array,
+    y: Float64Array,
+    epsilon: number,
+    training: boolean,
+  ): void {
     batchNormForward(m, n, z, gamma, beta, mean, variance, xhat, y, epsilon, training);
   }
 
-  batchNormBackward(m: number, n: number, xhat: Float64Array, variance: Float64Array, gamma: Float64Array, dy: Float64Array, dz: Float64Array, dgamma: Float64Array, dbeta: Float64Array, epsilon: number, training: boolean): void {
+  batchNormBackward(
+    m: number,
+    n: number,
+    xhat: Float64Array,
+    variance: Float64Array,
+    gamma: Float64Array,
+    dy: Float64Array,
+    dz: Float64Array,
+    dgamma: Float64Array,
+    dbeta: Float64Array,
+    epsilon: number,
+    training: boolean,
+  ): void {
     batchNormBackward(m, n, xhat, variance, gamma, dy, dz, dgamma, dbeta, epsilon, training);
   }
 

@@ -37,14 +37,20 @@ export function gradCheck(net: Model<Float32Array | Float64Array>, x: Batch, y: 
   // γ and β of the normalized layers follow every W and b (getWeights' order).
   let normalized = 0;
   analytic.forEach((g, layer) => {
-    const checks: ["W" | "b" | "gamma" | "beta", ArrayLike<number>, number][] = [["W", g.dW, 2 * layer], ["b", g.db, 2 * layer + 1]];
+    const checks: ["W" | "b" | "gamma" | "beta", ArrayLike<number>, number][] = [
+      ["W", g.dW, 2 * layer],
+      ["b", g.db, 2 * layer + 1],
+    ];
     if (g.dGamma && g.dBeta) {
       const at = 2 * analytic.length + 2 * normalized++;
       checks.push(["gamma", g.dGamma, at], ["beta", g.dBeta, at + 1]);
     }
     checks.forEach(([tensor, a, index]) => {
       const p = ref.parameter(index);
-      let diff2 = 0, a2 = 0, n2 = 0, maxAbs = 0;
+      let diff2 = 0,
+        a2 = 0,
+        n2 = 0,
+        maxAbs = 0;
       for (let j = 0; j < p.length; j++) {
         const orig = p[j];
         p[j] = orig + h;
@@ -54,7 +60,9 @@ export function gradCheck(net: Model<Float32Array | Float64Array>, x: Batch, y: 
         p[j] = orig;
         const numeric = (up - down) / (2 * h);
         const d = a[j] - numeric;
-        diff2 += d * d; a2 += a[j] * a[j]; n2 += numeric * numeric;
+        diff2 += d * d;
+        a2 += a[j] * a[j];
+        n2 += numeric * numeric;
         maxAbs = Math.max(maxAbs, Math.abs(d));
       }
       const denom = Math.sqrt(a2) + Math.sqrt(n2);

@@ -18,7 +18,17 @@ export { EPS, outputDelta } from "../losses.js";
  * A is m×k (k×m when transA), B is k×n (n×k when transB). Loops ordered so the inner one
  * walks memory contiguously where the layout allows.
  */
-export function matmul(transA: boolean, transB: boolean, m: number, n: number, k: number, a: ArrayLike<number>, b: ArrayLike<number>, c: Float64Array | Float32Array, accumulate = false): void {
+export function matmul(
+  transA: boolean,
+  transB: boolean,
+  m: number,
+  n: number,
+  k: number,
+  a: ArrayLike<number>,
+  b: ArrayLike<number>,
+  c: Float64Array | Float32Array,
+  accumulate = false,
+): void {
   if (!accumulate) c.fill(0, 0, m * n);
   if (!transB) {
     // i-p-j: the inner loop runs along a row of B and of C.
@@ -81,10 +91,20 @@ export function lossGrad(loss: Loss, m: number, n: number, a: ArrayLike<number>,
 // assembly/normalization.ts, same arguments. Variances are biased (divided by the count).
 
 /** Per row: invstd = 1/√(var + ε), xhat = (z − mean)·invstd, y = γ∘xhat + β. */
-export function layerNormForward(m: number, n: number, z: ArrayLike<number>, gamma: ArrayLike<number>, beta: ArrayLike<number>,
-  xhat: Float64Array, y: Float64Array, invstd: Float64Array, epsilon: number): void {
+export function layerNormForward(
+  m: number,
+  n: number,
+  z: ArrayLike<number>,
+  gamma: ArrayLike<number>,
+  beta: ArrayLike<number>,
+  xhat: Float64Array,
+  y: Float64Array,
+  invstd: Float64Array,
+  epsilon: number,
+): void {
   for (let i = 0; i < m; i++) {
-    let mean = 0, q = 0;
+    let mean = 0,
+      q = 0;
     for (let j = 0; j < n; j++) mean += z[i * n + j];
     mean /= n;
     for (let j = 0; j < n; j++) q += (z[i * n + j] - mean) ** 2;
@@ -99,48 +119,90 @@ export function layerNormForward(m: number, n: number, z: ArrayLike<number>, gam
 }
 
 /** dgamma = Σ_rows dy∘xhat, dbeta = Σ_rows dy; per row, g = γ∘dy: dz = invstd·(g − mean(g) − xhat·mean(g∘xhat)). */
-export function layerNormBackward(m: number, n: number, xhat: ArrayLike<number>, invstd: ArrayLike<number>, gamma: ArrayLike<number>,
-  dy: ArrayLike<number>, dz: Float64Array, dgamma: Float64Array, dbeta: Float64Array): void {
-  dgamma.fill(0, 0, n); dbeta.fill(0, 0, n);
+export function layerNormBackward(
+  m: number,
+  n: number,
+  xhat: ArrayLike<number>,
+  invstd: ArrayLike<number>,
+  gamma: ArrayLike<number>,
+  dy: ArrayLike<number>,
+  dz: Float64Array,
+  dgamma: Float64Array,
+  dbeta: Float64Array,
+): void {
+  dgamma.fill(0, 0, n);
+  dbeta.fill(0, 0, n);
   for (let i = 0; i < m; i++) {
-    let s1 = 0, s2 = 0;
+    let s1 = 0,
+      s2 = 0;
     for (let j = 0; j < n; j++) {
-      const d = dy[i * n + j], x = xhat[i * n + j], g = d * gamma[j];
-      s1 += g; s2 += g * x;
-      dgamma[j] += d * x; dbeta[j] += d;
+      const d = dy[i * n + j],
+        x = xhat[i * n + j],
+        g = d * gamma[j];
+      s1 += g;
+      s2 += g * x;
+      dgamma[j] += d * x;
+      dbeta[j] += d;
     }
     for (let j = 0; j < n; j++) dz[i * n + j] = invstd[i] * (dy[i * n + j] * gamma[j] - s1 / n - xhat[i * n + j] * (s2 / n));
   }
 }
 
 /** Per unit: training computes mean and variance over the rows (and writes them), else reads them; xhat, y as layer norm. */
-export function batchNormForward(m: number, n: number, z: ArrayLike<number>, gamma: ArrayLike<number>, beta: ArrayLike<number>,
-  mean: Float64Array, variance: Float64Array, xhat: Float64Array, y: Float64Array, epsilon: number, training: boolean): void {
+export function batchNormForward(
+  m: number,
+  n: number,
+  z: ArrayLike<number>,
+  gamma: ArrayLike<number>,
+  beta: ArrayLike<number>,
+  mean: Float64Array,
+  variance: Float64Array,
+  xhat: Float64Array,
+  y: Float64Array,
+  epsilon: number,
+  training: boolean,
+): void {
   if (training) {
-    mean.fill(0, 0, n); variance.fill(0, 0, n);
+    mean.fill(0, 0, n);
+    variance.fill(0, 0, n);
     for (let i = 0; i < m; i++) for (let j = 0; j < n; j++) mean[j] += z[i * n + j];
     for (let j = 0; j < n; j++) mean[j] /= m;
     for (let i = 0; i < m; i++) for (let j = 0; j < n; j++) variance[j] += (z[i * n + j] - mean[j]) ** 2;
     for (let j = 0; j < n; j++) variance[j] /= m;
   }
-  for (let i = 0; i < m; i++) for (let j = 0; j < n; j++) {
-    const x = (z[i * n + j] - mean[j]) / Math.sqrt(variance[j] + epsilon);
-    xhat[i * n + j] = x;
-    y[i * n + j] = gamma[j] * x + beta[j];
-  }
+  for (let i = 0; i < m; i++)
+    for (let j = 0; j < n; j++) {
+      const x = (z[i * n + j] - mean[j]) / Math.sqrt(variance[j] + epsilon);
+      xhat[i * n + j] = x;
+      y[i * n + j] = gamma[j] * x + beta[j];
+    }
 }
 
 /** dbeta = Σ_rows dy, dgamma = Σ_rows dy∘xhat; r = 1/√(variance + ε): training dz = γ·r·(dy − (dbeta + xhat·dgamma)/m), else γ·r·dy. */
-export function batchNormBackward(m: number, n: number, xhat: ArrayLike<number>, variance: ArrayLike<number>, gamma: ArrayLike<number>,
-  dy: ArrayLike<number>, dz: Float64Array, dgamma: Float64Array, dbeta: Float64Array, epsilon: number, training: boolean): void {
-  dgamma.fill(0, 0, n); dbeta.fill(0, 0, n);
-  for (let i = 0; i < m; i++) for (let j = 0; j < n; j++) {
-    dgamma[j] += dy[i * n + j] * xhat[i * n + j];
-    dbeta[j] += dy[i * n + j];
-  }
-  for (let i = 0; i < m; i++) for (let j = 0; j < n; j++) {
-    const s = gamma[j] / Math.sqrt(variance[j] + epsilon);
-    const d = dy[i * n + j];
-    dz[i * n + j] = s * (training ? d - (dbeta[j] + xhat[i * n + j] * dgamma[j]) / m : d);
-  }
+export function batchNormBackward(
+  m: number,
+  n: number,
+  xhat: ArrayLike<number>,
+  variance: ArrayLike<number>,
+  gamma: ArrayLike<number>,
+  dy: ArrayLike<number>,
+  dz: Float64Array,
+  dgamma: Float64Array,
+  dbeta: Float64Array,
+  epsilon: number,
+  training: boolean,
+): void {
+  dgamma.fill(0, 0, n);
+  dbeta.fill(0, 0, n);
+  for (let i = 0; i < m; i++)
+    for (let j = 0; j < n; j++) {
+      dgamma[j] += dy[i * n + j] * xhat[i * n + j];
+      dbeta[j] += dy[i * n + j];
+    }
+  for (let i = 0; i < m; i++)
+    for (let j = 0; j < n; j++) {
+      const s = gamma[j] / Math.sqrt(variance[j] + epsilon);
+      const d = dy[i * n + j];
+      dz[i * n + j] = s * (training ? d - (dbeta[j] + xhat[i * n + j] * dgamma[j]) / m : d);
+    }
 }

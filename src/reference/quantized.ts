@@ -5,7 +5,8 @@ import { roundHalfEven } from "../quantize.js";
 
 /** quantize_rows: q (m×k, unpadded) and one scale per row, symmetric to ±range. */
 export function quantizeRowsReference(m: number, k: number, x: ArrayLike<number>, range: number): { q: Int16Array; scales: Float32Array } {
-  const q = new Int16Array(m * k), scales = new Float32Array(m);
+  const q = new Int16Array(m * k),
+    scales = new Float32Array(m);
   for (let i = 0; i < m; i++) {
     let max = 0;
     for (let p = 0; p < k; p++) max = Math.max(max, Math.abs(x[i * k + p]));
@@ -21,8 +22,16 @@ export function quantizeRowsReference(m: number, k: number, x: ArrayLike<number>
  * to float32; w (n×k int8, unpadded). "relu", "leaky-relu" (alpha) and "linear" applied exactly.
  */
 export function qmatmulReference(
-  m: number, n: number, k: number, q: ArrayLike<number>, sx: ArrayLike<number>, w: ArrayLike<number>, sw: ArrayLike<number>, bias: ArrayLike<number>,
-  act: "linear" | "relu" | "leaky-relu" = "linear", alpha = 0,
+  m: number,
+  n: number,
+  k: number,
+  q: ArrayLike<number>,
+  sx: ArrayLike<number>,
+  w: ArrayLike<number>,
+  sw: ArrayLike<number>,
+  bias: ArrayLike<number>,
+  act: "linear" | "relu" | "leaky-relu" = "linear",
+  alpha = 0,
 ): Float32Array {
   const z = new Float32Array(m * n);
   const a32 = Math.fround(alpha);
@@ -45,10 +54,16 @@ export function qmatmulReference(
  * u = clamp(round(f32(x·inv)) + zp, 0, 127); a row of zeros: scale 0, zp 0, u 0.
  */
 export function quantizeRows7Reference(m: number, k: number, x: ArrayLike<number>): { q: Uint8Array; scales: Float32Array; zeros: Int32Array } {
-  const q = new Uint8Array(m * k), scales = new Float32Array(m), zeros = new Int32Array(m);
+  const q = new Uint8Array(m * k),
+    scales = new Float32Array(m),
+    zeros = new Int32Array(m);
   for (let i = 0; i < m; i++) {
-    let lo = 0, hi = 0;
-    for (let p = 0; p < k; p++) { lo = Math.min(lo, x[i * k + p]); hi = Math.max(hi, x[i * k + p]); }
+    let lo = 0,
+      hi = 0;
+    for (let p = 0; p < k; p++) {
+      lo = Math.min(lo, x[i * k + p]);
+      hi = Math.max(hi, x[i * k + p]);
+    }
     const d = Math.fround(Math.fround(hi * 0.5) - Math.fround(lo * 0.5));
     const inv = d > 0 ? Math.fround(63.5 / d) : 0;
     scales[i] = Math.fround(d / 63.5);
@@ -61,8 +76,17 @@ export function quantizeRows7Reference(m: number, k: number, x: ArrayLike<number
 
 /** qmatmul7_nt_forward before the activation: z = f32(Σ w·(u − zp))·f32(sx·sw) + bias, then act as qmatmulReference. */
 export function qmatmul7Reference(
-  m: number, n: number, k: number, q: ArrayLike<number>, sx: ArrayLike<number>, zx: ArrayLike<number>, w: ArrayLike<number>, sw: ArrayLike<number>, bias: ArrayLike<number>,
-  act: "linear" | "relu" | "leaky-relu" = "linear", alpha = 0,
+  m: number,
+  n: number,
+  k: number,
+  q: ArrayLike<number>,
+  sx: ArrayLike<number>,
+  zx: ArrayLike<number>,
+  w: ArrayLike<number>,
+  sw: ArrayLike<number>,
+  bias: ArrayLike<number>,
+  act: "linear" | "relu" | "leaky-relu" = "linear",
+  alpha = 0,
 ): Float32Array {
   const shifted = new Float64Array(m * k);
   for (let i = 0; i < m; i++) for (let p = 0; p < k; p++) shifted[i * k + p] = q[i * k + p] - zx[i];

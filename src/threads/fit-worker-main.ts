@@ -15,11 +15,11 @@ try {
     onBatchEnd: wantsBatches ? (batch, logs) => post({ type: "batch", batch, logs }) : undefined,
     onEpochEnd: wantsEpochs
       ? (epoch, logs) => {
-        Atomics.store(answer, 0, 0);
-        post({ type: "epoch", epoch, logs });
-        Atomics.wait(answer, 0, 0);
-        return Atomics.load(answer, 0) !== 2;
-      }
+          Atomics.store(answer, 0, 0);
+          post({ type: "epoch", epoch, logs });
+          Atomics.wait(answer, 0, 0);
+          return Atomics.load(answer, 0) !== 2;
+        }
       : undefined,
   });
   // A checkpoint: weights, optimizer state and step count, epochs done and shuffle state, so that

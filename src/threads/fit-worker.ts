@@ -53,17 +53,35 @@ async function trainInWorker(Worker: NonNullable<typeof NodeWorker>, net: Networ
   const script = here.endsWith(".ts") ? new URL("../../dist/threads/fit-worker-main.js", here) : new URL("./fit-worker-main.js", here);
   const worker = new Worker(script, {
     // The worker loads the calling thread's SIMD build, so its training gives the same bits.
-    workerData: { model: net.toJSON({ includeOptimizerState: true }), x, y, options: plain, threads, simd: simdFeatures().build, answer, wantsBatches: onBatchEnd !== undefined, wantsEpochs: onEpochEnd !== undefined },
+    workerData: {
+      model: net.toJSON({ includeOptimizerState: true }),
+      x,
+      y,
+      options: plain,
+      threads,
+      simd: simdFeatures().build,
+      answer,
+      wantsBatches: onBatchEnd !== undefined,
+      wantsEpochs: onEpochEnd !== undefined,
+    },
   });
   return new Promise<History>((resolve, reject) => {
     let settled = false;
-    const fail = (e: Error) => { if (!settled) { settled = true; reject(e); void worker.terminate(); } };
+    const fail = (e: Error) => {
+      if (!settled) {
+        settled = true;
+        reject(e);
+        void worker.terminate();
+      }
+    };
     worker.on("message", (m: FitMessage) => {
       try {
         if (m.type === "batch") onBatchEnd?.(m.batch, m.logs);
         else if (m.type === "epoch") {
           let stop = false;
-          try { stop = onEpochEnd?.(m.epoch, m.logs) === false; } finally {
+          try {
+            stop = onEpochEnd?.(m.epoch, m.logs) === false;
+          } finally {
             Atomics.store(answer, 0, stop ? 2 : 1);
             Atomics.notify(answer, 0);
           }

@@ -55,7 +55,11 @@ export async function availableCores(): Promise<number> {
  * threads' module from (the relaxed one after init({ simd })); default the embedded plain build.
  * The workers get the compiled module, so they run the same build as the calling thread.
  */
-export async function startThreads(threads: number, timeoutMs?: number, wasm?: Uint8Array): Promise<ThreadsStarted & { exports: WebAssembly.Exports; pool: Pool }> {
+export async function startThreads(
+  threads: number,
+  timeoutMs?: number,
+  wasm?: Uint8Array,
+): Promise<ThreadsStarted & { exports: WebAssembly.Exports; pool: Pool }> {
   const memory = new WebAssembly.Memory({ initial: 1, maximum: MAX_PAGES, shared: true });
   const module = await WebAssembly.compile(withSharedMemory(wasm ?? base64ToBytes(WASM_BASE64), MAX_PAGES) as Uint8Array<ArrayBuffer>);
   const instance = await WebAssembly.instantiate(module, { env: { memory } });
@@ -63,7 +67,9 @@ export async function startThreads(threads: number, timeoutMs?: number, wasm?: U
   const signatures = wasm ? new Map([...THREAD_SIGNATURES, ...Object.entries(RELAXED_THREADED_SIGNATURES)]) : THREAD_SIGNATURES;
   const pool = await Pool.start({ workers: threads - 1, signatures, local: instance.exports, module, memory, spawn: spawnWorker, timeoutMs, pollMicros });
   return {
-    exports: instance.exports, pool, threads: pool.size + 1,
+    exports: instance.exports,
+    pool,
+    threads: pool.size + 1,
     dispatcher: (kernels: Kernels, workspaces: readonly number[]) => new Parallel(kernels, pool, workspaces),
   };
 }

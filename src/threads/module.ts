@@ -4,7 +4,9 @@
 // memory section into an import of env.memory (shared, with a maximum) at load time.
 
 function readLeb(bytes: Uint8Array, at: number): [value: number, next: number] {
-  let value = 0, shift = 0, b: number;
+  let value = 0,
+    shift = 0,
+    b: number;
   do {
     b = bytes[at++];
     value += (b & 0x7f) * 2 ** shift;
@@ -24,12 +26,14 @@ function leb(value: number): number[] {
   return out;
 }
 
-const IMPORT = 2, FUNCTION = 3, MEMORY = 5;
+const IMPORT = 2,
+  FUNCTION = 3,
+  MEMORY = 5;
 
 /** `wasm` with its one defined memory replaced by an import of env.memory, shared, up to maxPages. */
 export function withSharedMemory(wasm: Uint8Array, maxPages: number): Uint8Array {
   const sections: { id: number; body: Uint8Array }[] = [];
-  for (let at = 8; at < wasm.length;) {
+  for (let at = 8; at < wasm.length; ) {
     const id = wasm[at];
     const [size, start] = readLeb(wasm, at + 1);
     sections.push({ id, body: wasm.subarray(start, start + size) });

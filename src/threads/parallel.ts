@@ -22,7 +22,10 @@ const COST: Readonly<Record<CostClass, number>> = { cheap: 1, divides: 2, transc
 
 /** A registry kernel's cost class as a number; a kernel without one is a mistake, not a pass left on one thread. */
 export function costOf(kernel: string, cost: CostClass): number {
-  if (!Object.hasOwn(COST, cost)) throw new Error(`wasmlp internal error: kernel ${kernel} has no thread cost class (received ${String(cost)}; expected one of ${Object.keys(COST).join(", ")})`);
+  if (!Object.hasOwn(COST, cost))
+    throw new Error(
+      `wasmlp internal error: kernel ${kernel} has no thread cost class (received ${String(cost)}; expected one of ${Object.keys(COST).join(", ")})`,
+    );
   return COST[cost];
 }
 
@@ -31,10 +34,10 @@ export function costOf(kernel: string, cost: CostClass): number {
  * and whether it works on rows: every activation's and optimizer's kernel, from the registries.
  */
 const ELEMENTWISE: ReadonlyMap<string, { pointers: number; cost: number; rows: boolean }> = new Map(
-  [
-    ...activationKernels(),
-    ...optimizerKernels().map((o) => ({ ...o, rows: false })),
-  ].map((k) => [k.name, { pointers: pointerCount(k.signature), cost: costOf(k.name, k.cost), rows: k.rows }]),
+  [...activationKernels(), ...optimizerKernels().map((o) => ({ ...o, rows: false }))].map((k) => [
+    k.name,
+    { pointers: pointerCount(k.signature), cost: costOf(k.name, k.cost), rows: k.rows },
+  ]),
 );
 
 /** An elementwise kernel the dispatcher can share. */
@@ -68,7 +71,8 @@ function perThread(name: ElementwiseKernel | "max_abs"): number {
  * layer is shared from twice the multiply-adds of a float one. The relaxed 7-bit kernel takes 16
  * a step: a quarter.
  */
-const INT8_MAC_COST = 1 / 2, INT7_MAC_COST = 1 / 4;
+const INT8_MAC_COST = 1 / 2,
+  INT7_MAC_COST = 1 / 4;
 
 /** Multiply-adds per thread of a split matmul that hide the calling thread's idle work (hidesIdle). */
 const IDLE_FIRST_WORK = 1 << 20;
@@ -77,14 +81,27 @@ const IDLE_FIRST_WORK = 1 << 20;
 const STRIDED = { nn: "matmul_strided_nn", nt: "matmul_strided_nt", tn: "matmul_strided_tn" } as const;
 
 /** The kernels' aMode written here: A packed block by block (row tiles), or whole and kept (column tiles; Pool.parallelize makes it KEPT on a thread's later tiles). */
-const A_BLOCKWISE = 0, A_KEEP = 1;
+const A_BLOCKWISE = 0,
+  A_KEEP = 1;
 
 /**
  * Writes the strided kernel's first 11 arguments for one tile of C = op(A)·op(B) into `out` at
  * `at` (the workspace, argument 9, is the running thread's: filled in by Pool.parallelize); the caller
  * writes the rest.
  */
-function writeTileArgs(out: Float64Array, at: number, form: Form, m: number, n: number, k: number, a: number, b: number, c: number, t: Tile, acc: number): void {
+function writeTileArgs(
+  out: Float64Array,
+  at: number,
+  form: Form,
+  m: number,
+  n: number,
+  k: number,
+  a: number,
+  b: number,
+  c: number,
+  t: Tile,
+  acc: number,
+): void {
   out[at] = t.rows;
   out[at + 1] = t.cols;
   out[at + 2] = k;
@@ -92,9 +109,24 @@ function writeTileArgs(out: Float64Array, at: number, form: Form, m: number, n: 
   out[at + 8] = n;
   out[at + 10] = acc;
   switch (form) {
-    case "nn": out[at + 3] = a + 4 * t.row * k; out[at + 4] = k; out[at + 5] = b + 4 * t.col; out[at + 6] = n; break;
-    case "nt": out[at + 3] = a + 4 * t.row * k; out[at + 4] = k; out[at + 5] = b + 4 * t.col * k; out[at + 6] = k; break;
-    case "tn": out[at + 3] = a + 4 * t.row; out[at + 4] = m; out[at + 5] = b + 4 * t.col; out[at + 6] = n; break;
+    case "nn":
+      out[at + 3] = a + 4 * t.row * k;
+      out[at + 4] = k;
+      out[at + 5] = b + 4 * t.col;
+      out[at + 6] = n;
+      break;
+    case "nt":
+      out[at + 3] = a + 4 * t.row * k;
+      out[at + 4] = k;
+      out[at + 5] = b + 4 * t.col * k;
+      out[at + 6] = k;
+      break;
+    case "tn":
+      out[at + 3] = a + 4 * t.row;
+      out[at + 4] = m;
+      out[at + 5] = b + 4 * t.col;
+      out[at + 6] = n;
+      break;
   }
 }
 
@@ -143,7 +175,9 @@ export class Parallel implements Dispatcher {
   ) {
     this.pool = pool && pool.size > 0 ? pool : null;
     this.matmulWork = {
-      rows: { arg: 9, pointers: workspaces }, columns: { arg: 9, pointers: workspaces, kept: 11 }, forwardColumns: { arg: 9, pointers: workspaces, kept: 13 },
+      rows: { arg: 9, pointers: workspaces },
+      columns: { arg: 9, pointers: workspaces, kept: 11 },
+      forwardColumns: { arg: 9, pointers: workspaces, kept: 13 },
     };
   }
 
@@ -184,7 +218,8 @@ export class Parallel implements Dispatcher {
         const direct = (this.kernels as unknown as Record<string, (...args: number[]) => void>)[name];
         const least = 2 * perThread(name);
         overrides[name] = rows
-          ? (m, n, ...rest) => (this.pool && m * n >= least ? this.elementwise(name, m * n, rest.slice(0, pointers), rest.slice(pointers), n) : direct(m, n, ...rest))
+          ? (m, n, ...rest) =>
+              this.pool && m * n >= least ? this.elementwise(name, m * n, rest.slice(0, pointers), rest.slice(pointers), n) : direct(m, n, ...rest)
           : (n, ...rest) => (this.pool && n >= least ? this.elementwise(name, n, rest.slice(0, pointers), rest.slice(pointers)) : direct(n, ...rest));
       }
       this.shared = { ...this.kernels, ...overrides } as Kernels;
@@ -269,7 +304,22 @@ export class Parallel implements Dispatcher {
   }
 
   /** An int8 layer cut into blocks of samples (Dispatcher.qforward), each tile the same kernel on its rows. */
-  qforward(relaxed: boolean, m: number, n: number, k: number, q: number, sx: number, zx: number, w: number, sw: number, rs: number, bias: number, z: number, act: number, alpha: number): void {
+  qforward(
+    relaxed: boolean,
+    m: number,
+    n: number,
+    k: number,
+    q: number,
+    sx: number,
+    zx: number,
+    w: number,
+    sw: number,
+    rs: number,
+    bias: number,
+    z: number,
+    act: number,
+    alpha: number,
+  ): void {
     const parts = this.pool ? this.rowParts(m, n * k * (relaxed ? INT7_MAC_COST : INT8_MAC_COST)) : null;
     if (!parts || parts.length === 1) {
       qforwardOnOneThread(this.kernels, relaxed, m, n, k, q, sx, zx, w, sw, rs, bias, z, act, alpha);
@@ -280,13 +330,20 @@ export class Parallel implements Dispatcher {
     for (let t = 0; t < parts.length; t++) {
       const [s, e] = parts[t];
       const at = t * MAX_ARGS;
-      args[at] = e - s; args[at + 1] = n; args[at + 2] = k;
-      args[at + 3] = q + s * qRow; args[at + 4] = sx + 4 * s;
+      args[at] = e - s;
+      args[at + 1] = n;
+      args[at + 2] = k;
+      args[at + 3] = q + s * qRow;
+      args[at + 4] = sx + 4 * s;
       let i = at + 5;
       if (relaxed) args[i++] = zx + 4 * s;
-      args[i++] = w; args[i++] = sw;
+      args[i++] = w;
+      args[i++] = sw;
       if (relaxed) args[i++] = rs;
-      args[i++] = bias; args[i++] = z + 4 * s * n; args[i++] = act; args[i] = alpha;
+      args[i++] = bias;
+      args[i++] = z + 4 * s * n;
+      args[i++] = act;
+      args[i] = alpha;
     }
     this.run(relaxed ? "qmatmul7_nt_forward" : "qmatmul_nt_forward", parts.length);
   }

@@ -17,9 +17,41 @@
 // drive every interleaving.
 import { ThreadError } from "./error.js";
 import {
-  callWith, type Clock, controlBytes, DONE, ENTER, ERR_BYTE, ERRLEN, JOB_HEADER_BYTES, JOB_INTS, JOB_SEQ, KEPT, KEPT_ARG, type KernelFn,
-  MAX_ARGS, MAX_TILES, OP, OPEN, ARGC, COUNT, PARTS, POLL_US, realClock, RESULT, runTiles, SEEN, SEQ, SKIPPED, SLOT, STATUS, stopTiles, WORK, type WorkerInit,
-  WORK_ARG, CLAIMS, BACKS,
+  callWith,
+  type Clock,
+  controlBytes,
+  DONE,
+  ENTER,
+  ERR_BYTE,
+  ERRLEN,
+  JOB_HEADER_BYTES,
+  JOB_INTS,
+  JOB_SEQ,
+  KEPT,
+  KEPT_ARG,
+  type KernelFn,
+  MAX_ARGS,
+  MAX_TILES,
+  OP,
+  OPEN,
+  ARGC,
+  COUNT,
+  PARTS,
+  POLL_US,
+  realClock,
+  RESULT,
+  runTiles,
+  SEEN,
+  SEQ,
+  SKIPPED,
+  SLOT,
+  STATUS,
+  stopTiles,
+  WORK,
+  type WorkerInit,
+  WORK_ARG,
+  CLAIMS,
+  BACKS,
 } from "./protocol.js";
 
 export { ThreadError };
@@ -102,13 +134,17 @@ function canBlock(): boolean {
 }
 
 /** Parameter kinds, per letter of a signature. */
-const SIZE = 0, POINTER = 1, INT = 2, FLOAT = 3;
+const SIZE = 0,
+  POINTER = 1,
+  INT = 2,
+  FLOAT = 3;
 const KINDS: Readonly<Record<string, number>> = { s: SIZE, p: POINTER, i: INT, f: FLOAT };
 
 /** A signature's parameter kinds (the letters before `>`). */
 function kindsOf(name: string, signature: string): Uint8Array {
   const params = signature.split(">")[0];
-  if (params.length > MAX_ARGS - 1) throw new Error(`wasmlp internal error: kernel ${name} has ${params.length} parameters, more than a tile's ${MAX_ARGS - 1}`);
+  if (params.length > MAX_ARGS - 1)
+    throw new Error(`wasmlp internal error: kernel ${name} has ${params.length} parameters, more than a tile's ${MAX_ARGS - 1}`);
   return Uint8Array.from(params, (c) => {
     const kind = KINDS[c];
     if (kind === undefined) throw new Error(`wasmlp internal error: kernel ${name}'s signature "${signature}" has an unknown letter "${c}"`);
@@ -119,10 +155,14 @@ function kindsOf(name: string, signature: string): Uint8Array {
 /** Why argument `v` does not fit a parameter of `kind`, or null. NaN is what the job area holds where nothing was written. */
 function misfit(kind: number, v: number): string | null {
   switch (kind) {
-    case SIZE: return v >= 0 && v <= 0x7fffffff && Math.floor(v) === v ? null : "a size (an integer from 0 to 2^31 − 1)";
-    case POINTER: return v >= 0 && v <= 0xffffffff && Math.floor(v) === v ? null : "a pointer (an integer from 0 to 2^32 − 1)";
-    case INT: return v >= -0x80000000 && v <= 0x7fffffff && Math.floor(v) === v ? null : "an i32";
-    default: return null; // any f32, NaN included
+    case SIZE:
+      return v >= 0 && v <= 0x7fffffff && Math.floor(v) === v ? null : "a size (an integer from 0 to 2^31 − 1)";
+    case POINTER:
+      return v >= 0 && v <= 0xffffffff && Math.floor(v) === v ? null : "a pointer (an integer from 0 to 2^32 − 1)";
+    case INT:
+      return v >= -0x80000000 && v <= 0x7fffffff && Math.floor(v) === v ? null : "an i32";
+    default:
+      return null; // any f32, NaN included
   }
 }
 
@@ -173,7 +213,9 @@ export class Pool {
     const names = [...signatures.keys()];
     const handles: WorkerHandle[] = [];
     let pool: Pool | null = null;
-    const onExit = (why: string) => { if (pool && !pool.closed) pool.failure ??= why; };
+    const onExit = (why: string) => {
+      if (pool && !pool.closed) pool.failure ??= why;
+    };
     try {
       const spawned: Spawned[] = [];
       for (let slot = 0; slot < workers; slot++) {
@@ -207,7 +249,9 @@ export class Pool {
    */
   idle: (() => boolean) | null = null;
   private readonly runTile = (t: number): void => {
-    const work = this.work, args = this.tileArgs, at = t * MAX_ARGS;
+    const work = this.work,
+      args = this.tileArgs,
+      at = t * MAX_ARGS;
     if (work) {
       args[at + work.arg] = work.pointers[0];
       if (work.kept !== undefined && this.ran > 0) args[at + work.kept] = KEPT;
@@ -248,7 +292,8 @@ export class Pool {
 
   /** Why the first `tiles` rows of arguments do not fit kernel `op`'s signature, or null (`skip`: the workspace argument, the running thread's). */
   private checkArgs(name: string, op: number, tiles: number, skip: number): string | null {
-    const kinds = this.kinds[op], args = this.tileArgs;
+    const kinds = this.kinds[op],
+      args = this.tileArgs;
     if (skip >= 0 && kinds[skip] !== POINTER) return `wasmlp internal error: ${name}'s argument ${skip} is not a pointer, so it cannot be a workspace`;
     for (let t = 0; t < tiles; t++) {
       for (let i = 0; i < kinds.length; i++) {
@@ -312,7 +357,11 @@ export class Pool {
     this.work = null;
     if (error === null) this.doIdle(helpers, seq, false);
     for (let w = 0; w < helpers; w++) {
-      try { this.wait(w, seq); } catch (e) { error ??= e; }
+      try {
+        this.wait(w, seq);
+      } catch (e) {
+        error ??= e;
+      }
     }
     // A row not rewritten before the next job then fails its check (its results stay for the caller).
     const args = this.tileArgs;
@@ -360,7 +409,8 @@ export class Pool {
   private wait(w: number, seq: number): void {
     const base = w * SLOT;
     if (Atomics.load(this.i32, base + DONE) !== seq && Atomics.compareExchange(this.i32, base + ENTER, OPEN, SKIPPED) === OPEN) {
-      const now = this.clock.now(), seen = Atomics.load(this.i32, base + SEEN);
+      const now = this.clock.now(),
+        seen = Atomics.load(this.i32, base + SEEN);
       if (Number.isNaN(this.absentSince[w]) || seen !== this.absentSeen[w]) {
         this.absentSince[w] = now; // alive (it has woken since), only late
         this.absentSeen[w] = seen;

@@ -5,13 +5,21 @@
 
 /** Int32 slots per worker in the control block: seq, done, status, error length, its workspace pointer, entry, the last seq it saw, error text. */
 export const SLOT = 128;
-export const SEQ = 0, DONE = 1, STATUS = 2, ERRLEN = 3, WORK = 4, ENTER = 5, SEEN = 6;
+export const SEQ = 0,
+  DONE = 1,
+  STATUS = 2,
+  ERRLEN = 3,
+  WORK = 4,
+  ENTER = 5,
+  SEEN = 6;
 /**
  * A worker's ENTER for the posted job: OPEN until the worker enters it (ENTERED) or the calling
  * thread, having run every tile, closes it (SKIPPED); one compareExchange decides which. A worker
  * taken off its core would otherwise hold up a call whose tiles are all done (measured: bench/LOG.md, "Threads").
  */
-export const OPEN = 0, ENTERED = 1, SKIPPED = 2;
+export const OPEN = 0,
+  ENTERED = 1,
+  SKIPPED = 2;
 /** Byte offset of a worker's error text (UTF-16 code units) inside its slot. */
 export const ERR_BYTE = 32;
 export const ERR_CHARS = (SLOT * 4 - ERR_BYTE) / 2;
@@ -24,8 +32,18 @@ export const MAX_TILES = 64;
  * worker that enters acknowledges in DONE) in one 64-byte line; per thread's segment, its claims
  * (CLAIMS + p) and the tiles taken from its back (BACKS + p); then each tile's f64 arguments.
  */
-export const COUNT = 0, OP = 1, ARGC = 2, WORK_ARG = 3, POLL_US = 4, PARTS = 5, KEPT_ARG = 6, JOB_SEQ = 7, CLAIMS = 16, BACKS = CLAIMS + MAX_TILES;
-export const JOB_INTS = BACKS + MAX_TILES, JOB_HEADER_BYTES = 4 * JOB_INTS;
+export const COUNT = 0,
+  OP = 1,
+  ARGC = 2,
+  WORK_ARG = 3,
+  POLL_US = 4,
+  PARTS = 5,
+  KEPT_ARG = 6,
+  JOB_SEQ = 7,
+  CLAIMS = 16,
+  BACKS = CLAIMS + MAX_TILES;
+export const JOB_INTS = BACKS + MAX_TILES,
+  JOB_HEADER_BYTES = 4 * JOB_INTS;
 /** f64 slots per tile's arguments. */
 export const MAX_ARGS = 16;
 /** Where in a tile's row a kernel that returns a value (max_abs) leaves it, for the caller to combine. */
@@ -79,11 +97,13 @@ export const realClock: Clock = {
  * and the others' back (Atomics.add(job, BACKS + q, 1)) then never meet.
  */
 export function runTiles(job: Int32Array, me: number, parts: number, count: number, runTile: (t: number) => void): void {
-  const start = Math.floor((me * count) / parts), end = Math.floor(((me + 1) * count) / parts);
+  const start = Math.floor((me * count) / parts),
+    end = Math.floor(((me + 1) * count) / parts);
   for (let t = start; t < end && Atomics.add(job, CLAIMS + me, 1) < end - start; t++) runTile(t);
   for (let i = 1; i < parts; i++) {
     const q = (me + i) % parts;
-    const s = Math.floor((q * count) / parts), e = Math.floor(((q + 1) * count) / parts);
+    const s = Math.floor((q * count) / parts),
+      e = Math.floor(((q + 1) * count) / parts);
     while (Atomics.add(job, CLAIMS + q, 1) < e - s) runTile(e - 1 - Atomics.add(job, BACKS + q, 1));
   }
 }
@@ -100,20 +120,50 @@ export function stopTiles(job: Int32Array, parts: number): void {
  */
 export function callWith(fn: KernelFn, a: Float64Array, at: number, argc: number): unknown {
   switch (argc) {
-    case 1: return fn(a[at]);
-    case 2: return fn(a[at], a[at + 1]);
-    case 3: return fn(a[at], a[at + 1], a[at + 2]);
-    case 4: return fn(a[at], a[at + 1], a[at + 2], a[at + 3]);
-    case 5: return fn(a[at], a[at + 1], a[at + 2], a[at + 3], a[at + 4]);
-    case 6: return fn(a[at], a[at + 1], a[at + 2], a[at + 3], a[at + 4], a[at + 5]);
-    case 7: return fn(a[at], a[at + 1], a[at + 2], a[at + 3], a[at + 4], a[at + 5], a[at + 6]);
-    case 8: return fn(a[at], a[at + 1], a[at + 2], a[at + 3], a[at + 4], a[at + 5], a[at + 6], a[at + 7]);
-    case 9: return fn(a[at], a[at + 1], a[at + 2], a[at + 3], a[at + 4], a[at + 5], a[at + 6], a[at + 7], a[at + 8]);
-    case 10: return fn(a[at], a[at + 1], a[at + 2], a[at + 3], a[at + 4], a[at + 5], a[at + 6], a[at + 7], a[at + 8], a[at + 9]);
-    case 11: return fn(a[at], a[at + 1], a[at + 2], a[at + 3], a[at + 4], a[at + 5], a[at + 6], a[at + 7], a[at + 8], a[at + 9], a[at + 10]);
-    case 12: return fn(a[at], a[at + 1], a[at + 2], a[at + 3], a[at + 4], a[at + 5], a[at + 6], a[at + 7], a[at + 8], a[at + 9], a[at + 10], a[at + 11]);
-    case 13: return fn(a[at], a[at + 1], a[at + 2], a[at + 3], a[at + 4], a[at + 5], a[at + 6], a[at + 7], a[at + 8], a[at + 9], a[at + 10], a[at + 11], a[at + 12]);
-    case 14: return fn(a[at], a[at + 1], a[at + 2], a[at + 3], a[at + 4], a[at + 5], a[at + 6], a[at + 7], a[at + 8], a[at + 9], a[at + 10], a[at + 11], a[at + 12], a[at + 13]);
-    default: return fn.apply(null, Array.from(a.subarray(at, at + argc)));
+    case 1:
+      return fn(a[at]);
+    case 2:
+      return fn(a[at], a[at + 1]);
+    case 3:
+      return fn(a[at], a[at + 1], a[at + 2]);
+    case 4:
+      return fn(a[at], a[at + 1], a[at + 2], a[at + 3]);
+    case 5:
+      return fn(a[at], a[at + 1], a[at + 2], a[at + 3], a[at + 4]);
+    case 6:
+      return fn(a[at], a[at + 1], a[at + 2], a[at + 3], a[at + 4], a[at + 5]);
+    case 7:
+      return fn(a[at], a[at + 1], a[at + 2], a[at + 3], a[at + 4], a[at + 5], a[at + 6]);
+    case 8:
+      return fn(a[at], a[at + 1], a[at + 2], a[at + 3], a[at + 4], a[at + 5], a[at + 6], a[at + 7]);
+    case 9:
+      return fn(a[at], a[at + 1], a[at + 2], a[at + 3], a[at + 4], a[at + 5], a[at + 6], a[at + 7], a[at + 8]);
+    case 10:
+      return fn(a[at], a[at + 1], a[at + 2], a[at + 3], a[at + 4], a[at + 5], a[at + 6], a[at + 7], a[at + 8], a[at + 9]);
+    case 11:
+      return fn(a[at], a[at + 1], a[at + 2], a[at + 3], a[at + 4], a[at + 5], a[at + 6], a[at + 7], a[at + 8], a[at + 9], a[at + 10]);
+    case 12:
+      return fn(a[at], a[at + 1], a[at + 2], a[at + 3], a[at + 4], a[at + 5], a[at + 6], a[at + 7], a[at + 8], a[at + 9], a[at + 10], a[at + 11]);
+    case 13:
+      return fn(a[at], a[at + 1], a[at + 2], a[at + 3], a[at + 4], a[at + 5], a[at + 6], a[at + 7], a[at + 8], a[at + 9], a[at + 10], a[at + 11], a[at + 12]);
+    case 14:
+      return fn(
+        a[at],
+        a[at + 1],
+        a[at + 2],
+        a[at + 3],
+        a[at + 4],
+        a[at + 5],
+        a[at + 6],
+        a[at + 7],
+        a[at + 8],
+        a[at + 9],
+        a[at + 10],
+        a[at + 11],
+        a[at + 12],
+        a[at + 13],
+      );
+    default:
+      return fn.apply(null, Array.from(a.subarray(at, at + argc)));
   }
 }

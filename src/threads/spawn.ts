@@ -11,8 +11,14 @@ export const spawnWorker: Spawner = async (init, onExit): Promise<Spawned> => {
     worker.unref();
     const ready = new Promise<void>((resolve, reject) => {
       worker.once("message", (m: WorkerReply) => (m.ready ? resolve() : reject(new Error(`wasmlp thread failed to start: ${m.error}`))));
-      worker.once("error", (e) => { reject(e); onExit(`a thread crashed: ${e.message}`); });
-      worker.once("exit", (code) => { reject(new Error(`wasmlp thread exited (code ${code}) before it started`)); onExit(`a thread exited (code ${code})`); });
+      worker.once("error", (e) => {
+        reject(e);
+        onExit(`a thread crashed: ${e.message}`);
+      });
+      worker.once("exit", (code) => {
+        reject(new Error(`wasmlp thread exited (code ${code}) before it started`));
+        onExit(`a thread exited (code ${code})`);
+      });
     });
     worker.postMessage(init);
     return { handle: worker, ready };
@@ -22,7 +28,10 @@ export const spawnWorker: Spawner = async (init, onExit): Promise<Spawned> => {
   URL.revokeObjectURL(url);
   const ready = new Promise<void>((resolve, reject) => {
     worker.onmessage = (e: MessageEvent<WorkerReply>) => (e.data.ready ? resolve() : reject(new Error(`wasmlp thread failed to start: ${e.data.error}`)));
-    worker.onerror = (e: ErrorEvent) => { reject(new Error(`wasmlp thread failed: ${e.message}`)); onExit(`a thread crashed: ${e.message}`); };
+    worker.onerror = (e: ErrorEvent) => {
+      reject(new Error(`wasmlp thread failed: ${e.message}`));
+      onExit(`a thread crashed: ${e.message}`);
+    };
   });
   worker.postMessage(init);
   return { handle: worker, ready };

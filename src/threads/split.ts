@@ -47,7 +47,8 @@ export interface Tile {
  */
 export function splitRows(m: number, work: number, threads: number): [number, number][] {
   const units = Math.ceil(m / 8);
-  const parts = threads <= 1 || m * work < 2 * MIN_MATMUL_WORK ? 1 : Math.min(threads * TILES_PER_THREAD, MAX_TILES, units, Math.floor((m * work) / MIN_TILE_WORK));
+  const parts =
+    threads <= 1 || m * work < 2 * MIN_MATMUL_WORK ? 1 : Math.min(threads * TILES_PER_THREAD, MAX_TILES, units, Math.floor((m * work) / MIN_TILE_WORK));
   const out: [number, number][] = [];
   for (let i = 0; i < Math.max(1, parts); i++) {
     const [a, b] = run(units, Math.max(1, parts), i);

@@ -28,7 +28,12 @@ io.listen(async ({ module, memory, control, slot, workers, names }) => {
     io.post({ error: String((e instanceof Object && (e as Error).message) || e) });
     return;
   }
-  const state = attach(control, slot, workers, names.map((n) => exports[n] as (...args: number[]) => unknown));
+  const state = attach(
+    control,
+    slot,
+    workers,
+    names.map((n) => exports[n] as (...args: number[]) => unknown),
+  );
   io.post({ ready: true });
   serve(state, realClock);
 });

@@ -3,8 +3,36 @@
 // worker program (worker-main.ts) loops over these on its own thread; the pool's tests call them
 // on the test's thread, step by step, to set up each interleaving they check.
 import {
-  ARGC, type Clock, COUNT, callWith, DONE, ENTER, ENTERED, ERR_BYTE, ERR_CHARS, ERRLEN, JOB_HEADER_BYTES, JOB_INTS, JOB_SEQ, KEPT, KEPT_ARG,
-  type KernelFn, OP, OPEN, PARTS, POLL_US, RESULT, runTiles, SEEN, SEQ, SLOT, STATUS, stopTiles, WORK, WORK_ARG, MAX_ARGS,
+  ARGC,
+  type Clock,
+  COUNT,
+  callWith,
+  DONE,
+  ENTER,
+  ENTERED,
+  ERR_BYTE,
+  ERR_CHARS,
+  ERRLEN,
+  JOB_HEADER_BYTES,
+  JOB_INTS,
+  JOB_SEQ,
+  KEPT,
+  KEPT_ARG,
+  type KernelFn,
+  OP,
+  OPEN,
+  PARTS,
+  POLL_US,
+  RESULT,
+  runTiles,
+  SEEN,
+  SEQ,
+  SLOT,
+  STATUS,
+  stopTiles,
+  WORK,
+  WORK_ARG,
+  MAX_ARGS,
 } from "./protocol.js";
 
 /** One worker's views of the control block and its state between jobs. */
@@ -30,10 +58,20 @@ export function attach(control: SharedArrayBuffer, slot: number, workers: number
   const job = new Int32Array(control, workers * SLOT * 4, JOB_INTS);
   const args = new Float64Array(control, workers * SLOT * 4 + JOB_HEADER_BYTES);
   const state: WorkerState = {
-    slot, i32, err: new Uint16Array(control, slot * SLOT * 4 + ERR_BYTE, ERR_CHARS), job, args, fns, seen: 0, entered: 0, ran: 0,
+    slot,
+    i32,
+    err: new Uint16Array(control, slot * SLOT * 4 + ERR_BYTE, ERR_CHARS),
+    job,
+    args,
+    fns,
+    seen: 0,
+    entered: 0,
+    ran: 0,
     // A tile is run by one thread only, so its row of arguments is that thread's to write.
     runTile: (t) => {
-      const at = t * MAX_ARGS, workArg = job[WORK_ARG], keptArg = job[KEPT_ARG];
+      const at = t * MAX_ARGS,
+        workArg = job[WORK_ARG],
+        keptArg = job[KEPT_ARG];
       if (workArg >= 0) args[at + workArg] = i32[WORK];
       if (keptArg >= 0 && state.ran++ > 0) args[at + keptArg] = KEPT;
       const r = callWith(fns[job[OP]], args, at, job[ARGC]);

@@ -5,7 +5,9 @@ import type { Runtime } from "../../src/runtime.js";
 import { region, setup } from "../helpers.js";
 
 let rt: Runtime;
-beforeAll(async () => { rt = await setup(); });
+beforeAll(async () => {
+  rt = await setup();
+});
 
 test("a kernel told to write one row more than its region holds trips the canary", () => {
   const out = region(rt, 5 * 3); // 5 rows of 3
@@ -16,8 +18,12 @@ test("a kernel told to write one row more than its region holds trips the canary
 });
 
 test("a kernel that stays inside its region leaves the canaries intact", () => {
-  const out = region(rt, 5 * 3), bias = region(rt, [1, 2, 3]);
+  const out = region(rt, 5 * 3),
+    bias = region(rt, [1, 2, 3]);
   rt.kernels.add_bias(5, 3, bias.ptr, out.ptr);
   expect(Array.from(out.view.subarray(12))).toEqual([1, 2, 3]);
-  expect(() => { out.dispose(); bias.dispose(); }).not.toThrow();
+  expect(() => {
+    out.dispose();
+    bias.dispose();
+  }).not.toThrow();
 });

@@ -10,18 +10,34 @@ import type { Runtime } from "../../src/runtime.js";
 import { EDGE_SIZES, EPS32, Random, expectClose, maxAbs, randomArray, region, setup } from "../helpers.js";
 
 let rt: Runtime;
-beforeAll(async () => { rt = await setup(); });
+beforeAll(async () => {
+  rt = await setup();
+});
 
 const ACTS: { act: Activation; alpha: number }[] = [
-  { act: "linear", alpha: 0 }, { act: "sigmoid", alpha: 0 }, { act: "tanh", alpha: 0 },
-  { act: "relu", alpha: 0 }, { act: "leaky-relu", alpha: 0.1 }, { act: "softmax", alpha: 0 },
+  { act: "linear", alpha: 0 },
+  { act: "sigmoid", alpha: 0 },
+  { act: "tanh", alpha: 0 },
+  { act: "relu", alpha: 0 },
+  { act: "leaky-relu", alpha: 0.1 },
+  { act: "softmax", alpha: 0 },
 ];
 /** exp-based activations are within a few ulp of the float64 value (see activations.test.ts). */
 const ACT_TOL = 4e-7;
 
 type Kernel = "dense_nt_forward" | "matmul_nt_forward";
 
-function run(m: number, n: number, k: number, a: Float32Array, w: Float32Array, b: Float32Array, act: Activation, alpha: number, kernel: Kernel = "dense_nt_forward"): Float32Array {
+function run(
+  m: number,
+  n: number,
+  k: number,
+  a: Float32Array,
+  w: Float32Array,
+  b: Float32Array,
+  act: Activation,
+  alpha: number,
+  kernel: Kernel = "dense_nt_forward",
+): Float32Array {
   const [ra, rw, rb, rz] = [region(rt, a), region(rt, w), region(rt, b), region(rt, m * n)];
   if (kernel === "dense_nt_forward") rt.kernels.dense_nt_forward(m, n, k, ra.ptr, rw.ptr, rb.ptr, rz.ptr, activationOps[act].epilogue, alpha);
   else rt.kernels.matmul_nt_forward(m, n, k, ra.ptr, rw.ptr, rb.ptr, rz.ptr, rt.workspace, activationOps[act].epilogue, alpha);
@@ -32,7 +48,9 @@ function run(m: number, n: number, k: number, a: Float32Array, w: Float32Array, 
 }
 
 function check(kernel: Kernel, m: number, n: number, k: number, act: Activation, alpha: number, rng: Random): void {
-  const a = randomArray(rng, m * k), w = randomArray(rng, n * k), b = randomArray(rng, n);
+  const a = randomArray(rng, m * k),
+    w = randomArray(rng, n * k),
+    b = randomArray(rng, n);
   const got = run(m, n, k, a, w, b, act, alpha, kernel);
   const z = new Float64Array(m * n);
   matmul(false, true, m, n, k, a, w, z);
@@ -58,16 +76,32 @@ describe.each(CASES)("$kernel, $act", ({ act, alpha, kernel }) => {
 
   test("shapes of real layers (784-256-128-10, 1 to 8 samples and batches; k beyond one packed block)", () => {
     const rng = new Random(12);
-    for (const [m, n, k] of [[1, 256, 784], [1, 128, 256], [1, 10, 128], [8, 128, 784], [5, 10, 128], [70, 33, 300], [130, 520, 260]]) check(kernel, m, n, k, act, alpha, rng);
+    for (const [m, n, k] of [
+      [1, 256, 784],
+      [1, 128, 256],
+      [1, 10, 128],
+      [8, 128, 784],
+      [5, 10, 128],
+      [70, 33, 300],
+      [130, 520, 260],
+    ])
+      check(kernel, m, n, k, act, alpha, rng);
   });
 });
 
 describe("dense_nt_forward batch invariance", () => {
   test("a sample's outputs are bit-identical alone and at any position of any batch", () => {
     const rng = new Random(13);
-    for (const [n, k] of [[10, 128], [13, 33], [128, 784], [7, 5]]) {
+    for (const [n, k] of [
+      [10, 128],
+      [13, 33],
+      [128, 784],
+      [7, 5],
+    ]) {
       const m = 19;
-      const a = randomArray(rng, m * k), w = randomArray(rng, n * k), b = randomArray(rng, n);
+      const a = randomArray(rng, m * k),
+        w = randomArray(rng, n * k),
+        b = randomArray(rng, n);
       const batch = run(m, n, k, a, w, b, "relu", 0);
       for (const i of [0, 1, 7, 8, 9, 18]) {
         const alone = run(1, n, k, a.subarray(i * k, (i + 1) * k), w, b, "relu", 0);
@@ -83,9 +117,16 @@ describe("dense_nt_forward batch invariance", () => {
 test("one sample (its own path: the sums, then bias and activation over the row) gives its bits inside a batch, for every activation", () => {
   const rng = new Random(15);
   for (const act of ACTIVATIONS.filter((a) => a !== "softmax")) {
-    for (const [n, k] of [[10, 128], [13, 33], [1, 5], [6, 3]]) {
+    for (const [n, k] of [
+      [10, 128],
+      [13, 33],
+      [1, 5],
+      [6, 3],
+    ]) {
       const m = 3;
-      const a = randomArray(rng, m * k, 3), w = randomArray(rng, n * k), b = randomArray(rng, n);
+      const a = randomArray(rng, m * k, 3),
+        w = randomArray(rng, n * k),
+        b = randomArray(rng, n);
       const batch = run(m, n, k, a, w, b, act, 0.1);
       for (let i = 0; i < m; i++) {
         const alone = run(1, n, k, a.subarray(i * k, (i + 1) * k), w, b, act, 0.1);
@@ -100,8 +141,18 @@ test("one sample (its own path: the sums, then bias and activation over the row)
 test("matmul_nt_forward's fused store gives the bits of matmul_nt + add_bias + the activation pass", () => {
   const rng = new Random(77);
   for (const act of ACTIVATIONS.filter((a) => a !== "softmax")) {
-    for (const [m, n, k] of [[4, 10, 784], [64, 128, 784], [5, 33, 7], [130, 257, 300], [9, 8, 1000]]) {
-      const [ra, rw, rb] = [region(rt, randomArray(rng, m * k, 2)), region(rt, randomArray(rng, n * k, 1 / Math.sqrt(k))), region(rt, randomArray(rng, n, 0.3))];
+    for (const [m, n, k] of [
+      [4, 10, 784],
+      [64, 128, 784],
+      [5, 33, 7],
+      [130, 257, 300],
+      [9, 8, 1000],
+    ]) {
+      const [ra, rw, rb] = [
+        region(rt, randomArray(rng, m * k, 2)),
+        region(rt, randomArray(rng, n * k, 1 / Math.sqrt(k))),
+        region(rt, randomArray(rng, n, 0.3)),
+      ];
       const [separate, fused] = [region(rt, m * n), region(rt, m * n)];
       rt.kernels.matmul_nt(m, n, k, ra.ptr, rw.ptr, separate.ptr, rt.workspace, 0);
       rt.kernels.add_bias(m, n, rb.ptr, separate.ptr);
@@ -116,8 +167,18 @@ test("matmul_nt_forward's fused store gives the bits of matmul_nt + add_bias + t
 
 test("matmul_nt_forward_packed on W packed once by pack_bt gives matmul_nt_forward's bits (n, k past one packed block, odd sizes)", () => {
   const rng = new Random(14);
-  for (const [m, n, k] of [[4, 1, 1], [5, 7, 9], [9, 13, 300], [17, 600, 33], [33, 520, 520], [4, 8, 256], [64, 10, 128]]) {
-    const a = randomArray(rng, m * k), w = randomArray(rng, n * k), b = randomArray(rng, n);
+  for (const [m, n, k] of [
+    [4, 1, 1],
+    [5, 7, 9],
+    [9, 13, 300],
+    [17, 600, 33],
+    [33, 520, 520],
+    [4, 8, 256],
+    [64, 10, 128],
+  ]) {
+    const a = randomArray(rng, m * k),
+      w = randomArray(rng, n * k),
+      b = randomArray(rng, n);
     const expected = run(m, n, k, a, w, b, "tanh", 0, "matmul_nt_forward");
     const [ra, rw, rb, rz, rp] = [region(rt, a), region(rt, w), region(rt, b), region(rt, m * n), region(rt, rt.kernels.packed_bt_floats(n, k))];
     rt.kernels.pack_bt(n, k, rw.ptr, rp.ptr);

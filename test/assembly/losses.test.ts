@@ -8,11 +8,14 @@ import type { Runtime } from "../../src/runtime.js";
 import { Random, expectClose, region, setup } from "../helpers.js";
 
 let rt: Runtime;
-beforeAll(async () => { rt = await setup(); });
+beforeAll(async () => {
+  rt = await setup();
+});
 
 /** Predictions in (0, 1) and targets that suit the loss. */
 function data(loss: Loss, m: number, n: number, rng: Random): { a: Float32Array; y: Float32Array } {
-  const a = new Float32Array(m * n), y = new Float32Array(m * n);
+  const a = new Float32Array(m * n),
+    y = new Float32Array(m * n);
   for (let i = 0; i < m; i++) {
     let sum = 0;
     for (let j = 0; j < n; j++) sum += a[i * n + j] = 0.05 + 0.9 * rng.float();
@@ -29,7 +32,14 @@ function data(loss: Loss, m: number, n: number, rng: Random): { a: Float32Array;
 describe.each([...LOSSES])("%s", (loss) => {
   test("value and gradient match the reference", () => {
     const rng = new Random(9);
-    for (const [m, n] of [[1, 1], [1, 2], [3, 5], [7, 10], [64, 10], [5, 33]]) {
+    for (const [m, n] of [
+      [1, 1],
+      [1, 2],
+      [3, 5],
+      [7, 10],
+      [64, 10],
+      [5, 33],
+    ]) {
       if (loss === "categorical-crossentropy" && n < 2) continue;
       const { a, y } = data(loss, m, n, rng);
       const [ra, ry, rd] = [region(rt, a), region(rt, y), region(rt, m * n)];
@@ -61,7 +71,8 @@ test("fused sigmoid+BCE and softmax+CCE output gradients are (A − Y)/m", () =>
 });
 
 test("a probability of exactly 0 or 1 gives a large finite loss and gradient, never ∞ or NaN", () => {
-  const a = Float32Array.of(0, 1, 0, 1), y = Float32Array.of(1, 0, 0, 1);
+  const a = Float32Array.of(0, 1, 0, 1),
+    y = Float32Array.of(1, 0, 0, 1);
   const [ra, ry, rd] = [region(rt, a), region(rt, y), region(rt, 4)];
   for (const loss of ["binary-crossentropy", "categorical-crossentropy"] as Loss[]) {
     const v = lossOps[loss].kernels.sum(rt.kernels, 2, 2, ra.ptr, ry.ptr);

@@ -8,17 +8,21 @@ import type { Runtime } from "../../src/runtime.js";
 import { Random, expectClose, randomArray, region, setup } from "../helpers.js";
 
 let rt: Runtime;
-beforeAll(async () => { rt = await setup(); });
+beforeAll(async () => {
+  rt = await setup();
+});
 
 /** The textbook update rules written out in float64, independently of the table's references. */
 function textbook(o: OptimizerSpec, w: Float64Array, g: ArrayLike<number>, s: Float64Array[], t: number): void {
   for (let j = 0; j < w.length; j++) {
     if (o.type === "sgd") w[j] -= o.learningRate * g[j];
-    else if (o.type === "momentum") { s[0][j] = o.momentum * s[0][j] - o.learningRate * g[j]; w[j] += s[0][j]; }
-    else if (o.type === "adam") {
+    else if (o.type === "momentum") {
+      s[0][j] = o.momentum * s[0][j] - o.learningRate * g[j];
+      w[j] += s[0][j];
+    } else if (o.type === "adam") {
       s[0][j] = o.beta1 * s[0][j] + (1 - o.beta1) * g[j];
       s[1][j] = o.beta2 * s[1][j] + (1 - o.beta2) * g[j] * g[j];
-      w[j] -= (o.learningRate * s[0][j] / (1 - o.beta1 ** t)) / (Math.sqrt(s[1][j] / (1 - o.beta2 ** t)) + o.epsilon);
+      w[j] -= (o.learningRate * s[0][j]) / (1 - o.beta1 ** t) / (Math.sqrt(s[1][j] / (1 - o.beta2 ** t)) + o.epsilon);
     }
   }
 }
@@ -35,7 +39,15 @@ test.each([...OPTIMIZERS])("%s: the kernel matches the table's float64 reference
     for (let t = 1; t <= 5; t++) {
       const g = randomArray(rng, n);
       const rg = region(rt, g);
-      optimizerOp(spec).kernels.step(rt.kernels, n, rg.ptr, rw.ptr, states.map((s) => s.ptr), spec, t);
+      optimizerOp(spec).kernels.step(
+        rt.kernels,
+        n,
+        rg.ptr,
+        rw.ptr,
+        states.map((s) => s.ptr),
+        spec,
+        t,
+      );
       optimizerOp(spec).reference.step(ref, g, refStates, spec, t);
       rg.dispose();
     }
@@ -48,7 +60,8 @@ test.each([...OPTIMIZERS])("%s: the kernel matches the table's float64 reference
 test.each(["sgd", "momentum", "adam"] as const)("%s: the table's reference is the textbook rule", (type) => {
   const rng = new Random(12);
   const spec = parseOptimizer({ type, learningRate: 0.05 });
-  const n = 9, w0 = randomArray(rng, n);
+  const n = 9,
+    w0 = randomArray(rng, n);
   const [a, b] = [Float64Array.from(w0), Float64Array.from(w0)];
   const [sa, sb] = [0, 1].map(() => Array.from({ length: optimizerOp(spec).states }, () => new Float64Array(n)));
   for (let t = 1; t <= 5; t++) {
@@ -60,7 +73,8 @@ test.each(["sgd", "momentum", "adam"] as const)("%s: the table's reference is th
 });
 
 test("the new optimizers follow Keras's update rules, written out", () => {
-  const g = [0.5, -2], w0 = [1, -1];
+  const g = [0.5, -2],
+    w0 = [1, -1];
   const run = (options: object, steps: number) => {
     const spec = parseOptimizer(options);
     const w = Float64Array.from(w0);
@@ -78,6 +92,7 @@ test("the new optimizers follow Keras's update rules, written out", () => {
   const rms = run({ type: "rmsprop", learningRate: 0.01, rho: 0.9 }, 1);
   g.forEach((gi, i) => expect(rms[i]).toBeCloseTo(w0[i] - (0.01 * gi) / (Math.sqrt(0.1 * gi * gi) + 1e-7), 14));
   // AdamW = Adam after w −= lr·λ·w.
-  const adam = run({ type: "adam", learningRate: 0.01 }, 1), adamw = run({ type: "adamw", learningRate: 0.01, weightDecay: 0.5 }, 1);
+  const adam = run({ type: "adam", learningRate: 0.01 }, 1),
+    adamw = run({ type: "adamw", learningRate: 0.01, weightDecay: 0.5 }, 1);
   w0.forEach((wi, i) => expect(adamw[i]).toBeCloseTo(adam[i] - 0.01 * 0.5 * wi, 14));
 });

@@ -10,22 +10,26 @@ import { browserAvailable, useBrowserAndServer } from "./browser.js";
 const env = useBrowserAndServer();
 const maybe = browserAvailable ? test : test.skip;
 
-beforeAll(async () => { await init(); });
+beforeAll(async () => {
+  await init();
+});
 
 const circuit = (x: Tensor, y: Tensor) => div(add(x, sigmoid(y)), add(sigmoid(x), pow(add(x, y), 2)));
 const X = Array.from({ length: 5 * 7 }, (_, i) => Math.sin(i));
 const W = Array.from({ length: 3 * 7 }, (_, i) => 0.1 * Math.cos(i));
 
-maybe("the graph runs in Chromium on the browser bundle's memory and agrees with Node bit for bit", async () => {
-  const expected = tidy(() => ({
-    circuit: grads(circuit)(tensor(3), tensor(-4)).map((t) => t.item()),
-    dense: Array.from(grads((w) => mean(sigmoid(matmul(tensor(X, [5, 7]), w, { transposeB: true }))))(tensor(W, [3, 7]))[0].data()),
-  }));
-  const page = await env.browser().newPage();
-  const errors: string[] = [];
-  page.on("pageerror", (e) => errors.push(e.message));
-  await page.goto(`${env.url()}/test/browser/tfjs.html`); // its import map names wasmlp
-  const got = (await page.evaluate(`(async () => {
+maybe(
+  "the graph runs in Chromium on the browser bundle's memory and agrees with Node bit for bit",
+  async () => {
+    const expected = tidy(() => ({
+      circuit: grads(circuit)(tensor(3), tensor(-4)).map((t) => t.item()),
+      dense: Array.from(grads((w) => mean(sigmoid(matmul(tensor(X, [5, 7]), w, { transposeB: true }))))(tensor(W, [3, 7]))[0].data()),
+    }));
+    const page = await env.browser().newPage();
+    const errors: string[] = [];
+    page.on("pageerror", (e) => errors.push(e.message));
+    await page.goto(`${env.url()}/test/browser/tfjs.html`); // its import map names wasmlp
+    const got = (await page.evaluate(`(async () => {
     const { init, memoryStats } = await import("wasmlp");
     const g = await import("/dist/graph/index.js");
     await init();
@@ -37,9 +41,11 @@ maybe("the graph runs in Chromium on the browser bundle's memory and agrees with
     }));
     return { ...out, leaked: memoryStats().bytesInUse - start };
   })()`)) as { circuit: number[]; dense: number[]; leaked: number };
-  expect(got.circuit).toEqual(expected.circuit);
-  expect(got.dense).toEqual(expected.dense);
-  expect(got.leaked).toBe(0);
-  expect(errors).toEqual([]);
-  await page.close();
-}, 60_000);
+    expect(got.circuit).toEqual(expected.circuit);
+    expect(got.dense).toEqual(expected.dense);
+    expect(got.leaked).toBe(0);
+    expect(errors).toEqual([]);
+    await page.close();
+  },
+  60_000,
+);

@@ -84,7 +84,10 @@ describe("a short run on the embedded data", () => {
 
 describe("bad arguments: one line on stderr, non-zero exit, no stack trace", () => {
   const model = join(dir, "bad.json");
-  writeFileSync(model, "{\"format\": \"wasmlp-model\", \"version\": 1, \"inputSize\": 784, \"layers\": [{\"units\": 10, \"activation\": \"softmax\"}], \"loss\": \"categorical-crossentropy\", \"optimizer\": {\"type\": \"sgd\", \"learningRate\": 0.1}, \"seed\": 1, \"weights\": [\"AAAA\", \"AAAA\"]}");
+  writeFileSync(
+    model,
+    '{"format": "wasmlp-model", "version": 1, "inputSize": 784, "layers": [{"units": 10, "activation": "softmax"}], "loss": "categorical-crossentropy", "optimizer": {"type": "sgd", "learningRate": 0.1}, "seed": 1, "weights": ["AAAA", "AAAA"]}',
+  );
   const small = join(dir, "small.json");
   const plain = join(dir, "plain.txt");
   writeFileSync(plain, "not a folder");
@@ -102,7 +105,11 @@ describe("bad arguments: one line on stderr, non-zero exit, no stack trace", () 
     [["train", "--data", "/no/such/dir"], 1, /data directory \/no\/such\/dir does not exist/],
     [["eval"], 2, /--model FILE is required/],
     [["eval", "--model", join(dir, "missing.json")], 1, /model file .*missing.json does not exist/],
-    [["eval", "--model", model], 1, /is not a usable wasmlp model: model.weights\[0\] decodes to 3 bytes, not a whole number of 4-byte float32 values: the text is truncated or damaged \(expected 7,840 float32 values \(31,360 bytes\)\)/],
+    [
+      ["eval", "--model", model],
+      1,
+      /is not a usable wasmlp model: model.weights\[0\] decodes to 3 bytes, not a whole number of 4-byte float32 values: the text is truncated or damaged \(expected 7,840 float32 values \(31,360 bytes\)\)/,
+    ],
     [["eval", "--model", "/dev/zero"], 1, /model file \/dev\/zero is a device; expected a regular file/],
     [["eval", "--model", dir], 1, /model file .* is a folder; expected a regular file/],
     [["predict", "--model", "/dev/zero"], 1, /model file \/dev\/zero is a device/],
@@ -152,10 +159,14 @@ function idxFolder(name: string, count: number, rows: number, cols: number): str
   const folder = join(dir, name);
   mkdirSync(folder, { recursive: true });
   const images = Buffer.alloc(16 + count * rows * cols);
-  images.writeUInt32BE(0x00000803, 0); images.writeUInt32BE(count, 4); images.writeUInt32BE(rows, 8); images.writeUInt32BE(cols, 12);
+  images.writeUInt32BE(0x00000803, 0);
+  images.writeUInt32BE(count, 4);
+  images.writeUInt32BE(rows, 8);
+  images.writeUInt32BE(cols, 12);
   for (let i = 16; i < images.length; i++) images[i] = (i * 2654435761) % 251;
   const labels = Buffer.alloc(8 + count);
-  labels.writeUInt32BE(0x00000801, 0); labels.writeUInt32BE(count, 4);
+  labels.writeUInt32BE(0x00000801, 0);
+  labels.writeUInt32BE(count, 4);
   for (let i = 0; i < count; i++) labels[8 + i] = i % 10;
   for (const set of ["train", "t10k"]) {
     writeFileSync(join(folder, `${set}-images-idx3-ubyte.gz`), gzipSync(images));
@@ -203,7 +214,21 @@ describe("the issue 8 cases", () => {
   });
 
   test("--optimizer adamw --weight-decay and --lr-schedule reach the network; a pipe closed early ends quietly", async () => {
-    const r = await wasmlp("train", "--limit", "100", "--epochs", "1", "--layers", "8", "--optimizer", "adamw", "--weight-decay", "0.01", "--lr-schedule", "cosine");
+    const r = await wasmlp(
+      "train",
+      "--limit",
+      "100",
+      "--epochs",
+      "1",
+      "--layers",
+      "8",
+      "--optimizer",
+      "adamw",
+      "--weight-decay",
+      "0.01",
+      "--lr-schedule",
+      "cosine",
+    );
     expect(r.code).toBe(0);
     expect(r.stdout).toContain("adamw(lr=0.001, beta1=0.9, beta2=0.999, epsilon=1e-7, weightDecay=0.01, schedule=cosine)");
     expect((await wasmlp("train", "--weight-decay", "0.1")).stderr).toMatch(/--weight-decay applies to --optimizer adamw, not adam/);
@@ -229,7 +254,9 @@ describe("the issue 8 cases", () => {
     const file = join(dir, "standardized.json");
     const r = await wasmlp("train", "--limit", "300", "--epochs", "2", "--layers", "16", "--standardize", "--save", file);
     expect(r.code).toBe(0);
-    expect(r.stdout).toMatch(/inputs standardized with mean 0\.2\d{3}, standard deviation 0\.3\d{3}; folded into the first layer \(on raw pixels the model's test accuracy is (0\.\d{4})\)/);
+    expect(r.stdout).toMatch(
+      /inputs standardized with mean 0\.2\d{3}, standard deviation 0\.3\d{3}; folded into the first layer \(on raw pixels the model's test accuracy is (0\.\d{4})\)/,
+    );
     const raw = /test accuracy is (0\.\d{4})/.exec(r.stdout)![1];
     const trained = /held-out accuracy (0\.\d{4})/.exec(r.stdout)![1];
     // Folding changes the arithmetic by float32 rounding only: at most an image or two flips.
@@ -244,7 +271,11 @@ describe("the issue 8 cases", () => {
     const r = await wasmlp("train", "--limit", "200", "--epochs", "1", "--layers", "16,8", "--normalization", "batch", "--activation", "gelu", "--save", file);
     expect(r.code, r.stderr).toBe(0);
     expect(r.stdout).toContain("784 → 16 batch-norm gelu → 8 batch-norm gelu → 10 softmax");
-    expect(JSON.parse(readFileSync(file, "utf8")).layers.map((l: { normalization?: { type: string } }) => l.normalization?.type)).toEqual(["batch", "batch", undefined]);
+    expect(JSON.parse(readFileSync(file, "utf8")).layers.map((l: { normalization?: { type: string } }) => l.normalization?.type)).toEqual([
+      "batch",
+      "batch",
+      undefined,
+    ]);
     expect((await wasmlp("train", "--normalization", "group")).stderr).toMatch(/--normalization/);
   });
 
@@ -296,7 +327,9 @@ describe("the issue 8 cases", () => {
     net.dispose();
     const r = await wasmlp("eval", "--model", file);
     expect(r.code).toBe(1);
-    expect(r.stderr).toMatch(/^wasmlp: error: eval measures classification accuracy, which needs a softmax output trained with categorical-crossentropy; .*bce.json has a sigmoid output with binary-crossentropy/);
+    expect(r.stderr).toMatch(
+      /^wasmlp: error: eval measures classification accuracy, which needs a softmax output trained with categorical-crossentropy; .*bce.json has a sigmoid output with binary-crossentropy/,
+    );
     expect(r.stderr.trim().split("\n")).toHaveLength(1);
   });
 

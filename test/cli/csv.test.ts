@@ -13,9 +13,17 @@ import { parseSklearnCsv, SKLEARN_FEATURES } from "../../src/data/index.js";
 const BIN = fileURLToPath(new URL("../../dist/cli/main.js", import.meta.url));
 const dir = mkdtempSync(join(tmpdir(), "wasmlp-csv-cli-"));
 
-async function run(command: (argv: string[], out: { write(t: string): void; isTTY: boolean }) => Promise<number>, ...argv: string[]): Promise<{ code: number; text: string }> {
+async function run(
+  command: (argv: string[], out: { write(t: string): void; isTTY: boolean }) => Promise<number>,
+  ...argv: string[]
+): Promise<{ code: number; text: string }> {
   let text = "";
-  const code = await command(argv, { write: (t) => { text += t; }, isTTY: false });
+  const code = await command(argv, {
+    write: (t) => {
+      text += t;
+    },
+    isTTY: false,
+  });
   return { code, text };
 }
 
@@ -33,7 +41,23 @@ describe("classification from a CSV file", () => {
   const model = join(dir, "iris.json");
 
   test("train infers the task, holds out a stratified test split, reports the confusion matrix and saves the spec", async () => {
-    const r = await run(trainCsv, "--csv", irisCsv, "--target", "species", "--epochs", "80", "--batch-size", "8", "--lr", "0.01", "--test-fraction", "0.3", "--save", model);
+    const r = await run(
+      trainCsv,
+      "--csv",
+      irisCsv,
+      "--target",
+      "species",
+      "--epochs",
+      "80",
+      "--batch-size",
+      "8",
+      "--lr",
+      "0.01",
+      "--test-fraction",
+      "0.3",
+      "--save",
+      model,
+    );
     expect(r.code).toBe(0);
     expect(r.text).toContain("Network(4 → 64 relu → 3 softmax; loss categorical-crossentropy");
     expect(r.text).toContain("training on 21, testing on 9 (stratified); target species: 3 classes");
@@ -60,7 +84,9 @@ describe("classification from a CSV file", () => {
 
 test("export says what it leaves out of the feature spec", async () => {
   const r = await run(exportModel, "--format", "onnx", "--model", join(dir, "iris.json"), "--out", join(dir, "iris.onnx"));
-  expect(r.text).toContain("note: the exported model does not carry the feature spec: it takes the encoded vector of 4 inputs (sepal_length, sepal_width, petal_length, petal_width");
+  expect(r.text).toContain(
+    "note: the exported model does not carry the feature spec: it takes the encoded vector of 4 inputs (sepal_length, sepal_width, petal_length, petal_width",
+  );
   expect(r.text).toContain("outputs probabilities of the classes setosa, versicolor, virginica in that order");
 });
 
@@ -68,7 +94,9 @@ describe("regression from a CSV file", () => {
   test("R², MAE and RMSE per target in the target's units; several targets at once", async () => {
     const path = join(dir, "reg.csv");
     const rows = Array.from({ length: 200 }, (_, i) => {
-      const a = ((i * 37) % 100) / 10, b = ((i * 53) % 70) / 7, c = ["x", "y"][i % 2];
+      const a = ((i * 37) % 100) / 10,
+        b = ((i * 53) % 70) / 7,
+        c = ["x", "y"][i % 2];
       return `${a},${b},${c},${1000 + 30 * a - 20 * b + (c === "x" ? 50 : 0)},${a * b}`;
     });
     writeFileSync(path, ["a,b,c,y,z", ...rows].join("\n"));
@@ -89,12 +117,17 @@ describe("bad input: one line, exit code, nothing saved", () => {
     ["a target that does not exist", "a,b\n1,2\n", [], 'target column "y" does not exist'],
     ["a constant column", "a,b,y\n1,7,0\n2,7,1\n3,7,0\n4,7,1\n", [], 'column "b" is constant'],
     ["one class", "a,y\n1,k\n2,k\n3,k\n", [], 'the target "y" has one class'],
-    ["a category seen only in the test split", "c,y\n" + Array.from({ length: 20 }, (_, i) => `${i === 7 ? "rare" : i % 2 ? "p" : "q"},${i % 2}`).join("\n"), ["--test-fraction", "0.5", "--seed", "3"], 'column "c": category "rare" was not seen in training'],
+    [
+      "a category seen only in the test split",
+      "c,y\n" + Array.from({ length: 20 }, (_, i) => `${i === 7 ? "rare" : i % 2 ? "p" : "q"},${i % 2}`).join("\n"),
+      ["--test-fraction", "0.5", "--seed", "3"],
+      'column "c": category "rare" was not seen in training',
+    ],
     ["Infinity spelled out", "a,y\n1,0\n-Infinity,1\n3,0\n4,1\n", [], 'line 3, column "a": "-Infinity" is not a finite number'],
     ["empty file", "", [], "is empty"],
     ["only a header", "a,y\n", [], "has a header line and no rows"],
     ["NaN spelled out", "a,y\n1,0\nNaN,1\n3,0\n4,1\n", [], 'line 3, column "a": the value is missing ("NaN")'],
-    ["a 10 MB single field", `a,y\n1,0\n${"7".repeat(10 << 20)},1\n`, [], "line 3: column 1 (\"a\"): a field of more than 1,048,576 characters (maxFieldLength)"],
+    ["a 10 MB single field", `a,y\n1,0\n${"7".repeat(10 << 20)},1\n`, [], 'line 3: column 1 ("a"): a field of more than 1,048,576 characters (maxFieldLength)'],
   ];
   test.each(cases)("%s", async (_, text, extra, message) => {
     const path = join(dir, `bad-${message.length}.csv`);
@@ -109,7 +142,9 @@ describe("bad input: one line, exit code, nothing saved", () => {
     const path = join(dir, `bad-stream-${message.length}.csv`);
     writeFileSync(path, text);
     const save = join(dir, `never-stream-${message.length}.json`);
-    await expect(run(trainCsv, "--csv", path, "--target", "y", "--save", save, "--epochs", "1", "--stream", "--test-fraction", "0", ...extra)).rejects.toThrow(message);
+    await expect(run(trainCsv, "--csv", path, "--target", "y", "--save", save, "--epochs", "1", "--stream", "--test-fraction", "0", ...extra)).rejects.toThrow(
+      message,
+    );
     expect(existsSync(save)).toBe(false);
   });
 
@@ -127,7 +162,9 @@ describe("bad input: one line, exit code, nothing saved", () => {
     const text = join(dir, "iris-text.csv");
     lines[12] = "5.1,3.5,tall,0.2,setosa";
     writeFileSync(text, lines.join("\n"));
-    await expect(run(predictCsv, "--model", model, "--csv", text, "--out", out)).rejects.toThrow(`${text} line 13, column "petal_length": "tall" is not a number`);
+    await expect(run(predictCsv, "--model", model, "--csv", text, "--out", out)).rejects.toThrow(
+      `${text} line 13, column "petal_length": "tall" is not a number`,
+    );
     expect(existsSync(out)).toBe(false);
   });
 
@@ -150,6 +187,8 @@ describe("bad input: one line, exit code, nothing saved", () => {
   test("a model without a feature spec cannot read CSV rows", async () => {
     const r = wasmlp("train", "--limit", "64", "--epochs", "1", "--layers", "8", "--save", join(dir, "images.json"));
     expect(r.code).toBe(0);
-    await expect(run(evalCsv, "--model", join(dir, "images.json"), "--csv", irisCsv)).rejects.toThrow("has no feature spec (it was not trained with train --csv)");
+    await expect(run(evalCsv, "--model", join(dir, "images.json"), "--csv", irisCsv)).rejects.toThrow(
+      "has no feature spec (it was not trained with train --csv)",
+    );
   });
 });

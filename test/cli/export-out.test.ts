@@ -16,14 +16,28 @@ await init();
 const dir = mkdtempSync(join(tmpdir(), "wasmlp-export-"));
 const model = join(dir, "model.json");
 const plain = join(dir, "plain.json");
-const net = new Network({ inputSize: 4, layers: [{ units: 6, activation: "relu", dropout: 0.25, kernelRegularizer: { l2: 0.01 } }, { units: 5, kernelRegularizer: { l1: 0.001, l2: 0.002 } }, { units: 3, activation: "softmax" }], seed: 4 });
+const net = new Network({
+  inputSize: 4,
+  layers: [
+    { units: 6, activation: "relu", dropout: 0.25, kernelRegularizer: { l2: 0.01 } },
+    { units: 5, kernelRegularizer: { l1: 0.001, l2: 0.002 } },
+    { units: 3, activation: "softmax" },
+  ],
+  seed: 4,
+});
 writeFileSync(model, JSON.stringify(net));
 writeFileSync(plain, JSON.stringify(new Network({ inputSize: 4, layers: [{ units: 3, activation: "softmax" }], seed: 4 })));
 
 /** exportModel in this process: what it printed, and the error it threw (or null). */
 async function run(...argv: string[]): Promise<{ text: string; error: Error | null }> {
   let text = "";
-  const out = { write: (t: string) => { text += t; }, isTTY: false, columns: 80 };
+  const out = {
+    write: (t: string) => {
+      text += t;
+    },
+    isTTY: false,
+    columns: 80,
+  };
   try {
     await exportModel(argv, out);
     return { text, error: null };
@@ -67,7 +81,11 @@ describe("--out is checked before the model is read", () => {
 
 describe("exports say which training settings they leave out", () => {
   test("dropout and kernel penalties are listed, per layer", () => {
-    expect(trainingOnlySettings(net.layers)).toEqual(["layer 0 dropout 0.25", "layer 0 kernelRegularizer (l2 0.01)", "layer 1 kernelRegularizer (l1 0.001, l2 0.002)"]);
+    expect(trainingOnlySettings(net.layers)).toEqual([
+      "layer 0 dropout 0.25",
+      "layer 0 kernelRegularizer (l2 0.01)",
+      "layer 1 kernelRegularizer (l1 0.001, l2 0.002)",
+    ]);
   });
 
   test("tfjs carries them (Dropout layers, L1L2 kernel regularizers): no note", async () => {
@@ -83,7 +101,9 @@ describe("exports say which training settings they leave out", () => {
   test.each(["onnx"])("%s: a note after the files written; none for a network without them", async (format) => {
     const target = join(dir, `noted-${format}${format === "onnx" ? ".onnx" : ""}`);
     const { text } = await run("--format", format, "--model", model, "--out", target);
-    expect(text).toContain(`note: the ${format} files hold what inference computes, not these training settings: layer 0 dropout 0.25; layer 0 kernelRegularizer (l2 0.01); layer 1 kernelRegularizer (l1 0.001, l2 0.002). Predictions are the same; training the exported model elsewhere starts without them.\n`);
+    expect(text).toContain(
+      `note: the ${format} files hold what inference computes, not these training settings: layer 0 dropout 0.25; layer 0 kernelRegularizer (l2 0.01); layer 1 kernelRegularizer (l1 0.001, l2 0.002). Predictions are the same; training the exported model elsewhere starts without them.\n`,
+    );
     const quiet = await run("--format", format, "--model", plain, "--out", `${target}-plain${format === "onnx" ? ".onnx" : ""}`);
     expect(quiet.text).toContain(`wrote ${format}`);
     expect(quiet.text).not.toContain("note:");

@@ -13,7 +13,8 @@ const dir = mkdtempSync(join(tmpdir(), "wasmlp-cli-onnx-"));
 const result = (stdout: string) => /test loss (\d\.\d{4}) {2}test accuracy (\d\.\d{4})/.exec(stdout)?.slice(1).join(" ");
 
 test("export --format onnx, then eval and predict --from-onnx give the model's own results", async () => {
-  const model = join(dir, "m.json"), onnx = join(dir, "m.onnx");
+  const model = join(dir, "m.json"),
+    onnx = join(dir, "m.onnx");
   expect((await wasmlp("train", "--limit", "300", "--epochs", "1", "--layers", "16", "--save", model)).code).toBe(0);
   const e = await wasmlp("export", "--format", "onnx", "--model", model, "--out", onnx);
   expect(e.code).toBe(0);
@@ -30,5 +31,7 @@ test("a refused ONNX model and bad uses: one line, exit code", async () => {
   expect(conv.stderr).toMatch(/^wasmlp: error: .*conv_opset13.onnx is not a usable ONNX model: onnx: node 0 \(Conv "[^"]*"\): operator Conv is not supported/);
   expect(conv.stderr.trim().split("\n")).toHaveLength(1);
   expect((await wasmlp("eval", "--from-onnx", "/dev/zero")).stderr).toMatch(/model file \/dev\/zero is a device; expected a regular file/);
-  expect((await wasmlp("export", "--format", "onnx", "--from-onnx", join(FIXTURES, "mlp_opset11.onnx"), "--out", "/no/such/dir/x.onnx")).stderr).toMatch(/the folder \/no\/such\/dir does not exist/);
+  expect((await wasmlp("export", "--format", "onnx", "--from-onnx", join(FIXTURES, "mlp_opset11.onnx"), "--out", "/no/such/dir/x.onnx")).stderr).toMatch(
+    /the folder \/no\/such\/dir does not exist/,
+  );
 });

@@ -17,7 +17,8 @@ const wasmlp = (...args: string[]) => {
 };
 
 test("quantize --model m.json --out q.json writes a quantized model about a quarter the size", async () => {
-  const model = join(dir, "m.json"), out = join(dir, "q.json");
+  const model = join(dir, "m.json"),
+    out = join(dir, "q.json");
   expect(wasmlp("train", "--limit", "300", "--epochs", "1", "--layers", "32", "--save", model).code).toBe(0);
   const r = wasmlp("quantize", "--model", model, "--out", out, "--activations", "int8");
   expect(r.stderr).toBe("");
@@ -35,7 +36,10 @@ test("quantize --model m.json --out q.json writes a quantized model about a quar
 });
 
 test("export --format onnx of a quantized model writes the int8 ONNX graph; quantize --from-onnx reads one back, weights as they are", async () => {
-  const model = join(dir, "m2.json"), q = join(dir, "q2.json"), onnx = join(dir, "q2.onnx"), back = join(dir, "back.json");
+  const model = join(dir, "m2.json"),
+    q = join(dir, "q2.json"),
+    onnx = join(dir, "q2.onnx"),
+    back = join(dir, "back.json");
   expect(wasmlp("train", "--limit", "200", "--epochs", "1", "--layers", "16", "--save", model).code).toBe(0);
   expect(wasmlp("quantize", "--model", model, "--out", q).code).toBe(0);
   const r = wasmlp("export", "--format", "onnx", "--model", q, "--out", onnx);
@@ -45,5 +49,7 @@ test("export --format onnx of a quantized model writes the int8 ONNX graph; quan
   expect(r2.stderr).toBe("");
   expect(r2.stdout).toMatch(/^QuantizedNetwork\(784 → 16 relu → 10 softmax; int8 weights, int16 activations/);
   expect(JSON.parse(readFileSync(back, "utf8"))).toEqual(JSON.parse(readFileSync(q, "utf8")));
-  expect(wasmlp("export", "--format", "tfjs", "--model", q, "--out", join(dir, "tf")).stderr).toMatch(/is a quantized model, which wasmlp exports as onnx only/);
+  expect(wasmlp("export", "--format", "tfjs", "--model", q, "--out", join(dir, "tf")).stderr).toMatch(
+    /is a quantized model, which wasmlp exports as onnx only/,
+  );
 });

@@ -16,7 +16,9 @@ import { learningRateAt, type Schedule } from "../../src/schedules.js";
 await init();
 
 const dir = mkdtempSync(join(tmpdir(), "wasmlp-resume-"));
-const LIMIT = 200, BATCH = 50, SPE = 4; // 4 steps per epoch
+const LIMIT = 200,
+  BATCH = 50,
+  SPE = 4; // 4 steps per epoch
 const data = take(loadEmbedded().train, 0, LIMIT);
 const LR = 0.001;
 
@@ -24,7 +26,13 @@ const LR = 0.001;
 async function wasmlp(...argv: string[]): Promise<string> {
   let text = "";
   const layers = argv.includes("--resume") ? [] : ["--layers", "8"]; // a resumed network keeps its own
-  const code = await train(["--limit", String(LIMIT), "--batch-size", String(BATCH), ...layers, ...argv], { write: (t) => { text += t; }, isTTY: false, columns: 80 });
+  const code = await train(["--limit", String(LIMIT), "--batch-size", String(BATCH), ...layers, ...argv], {
+    write: (t) => {
+      text += t;
+    },
+    isTTY: false,
+    columns: 80,
+  });
   expect(code).toBe(0);
   return text;
 }
@@ -37,8 +45,15 @@ const exponentialAt = (step: number, decaySteps: number) => LR * 0.01 ** (step /
 /** A library network like the command line's (784 → 8 relu → 10 softmax, Adam, seed 1) with this schedule. */
 function libraryNet(schedule: Schedule): Network {
   return new Network({
-    inputSize: 784, inputShape: [28, 28], layers: [{ units: 8, activation: "relu" }, { units: 10, activation: "softmax" }],
-    loss: "categorical-crossentropy", optimizer: { type: "adam", learningRate: schedule }, seed: 1,
+    inputSize: 784,
+    inputShape: [28, 28],
+    layers: [
+      { units: 8, activation: "relu" },
+      { units: 10, activation: "softmax" },
+    ],
+    loss: "categorical-crossentropy",
+    optimizer: { type: "adam", learningRate: schedule },
+    seed: 1,
   });
 }
 const schedules: [string, Schedule][] = [
@@ -67,7 +82,8 @@ describe.each(schedules)("(a) %s: planned for 4 epochs, stopped after 2, resumed
   });
 
   test("train --resume --epochs 4 equals it too: the plan is the same, so the schedule is", async () => {
-    const saved = join(dir, `a-${kind}.json`), out = join(dir, `a-${kind}-resumed.json`);
+    const saved = join(dir, `a-${kind}.json`),
+      out = join(dir, `a-${kind}-resumed.json`);
     writeFileSync(saved, JSON.stringify(checkpoint));
     const text = await wasmlp("--epochs", "4", "--resume", saved, "--save", out, "--checkpoint");
     expect(text).toContain(`learning rate: ${kind} from ${LR} over epochs 1–4 (steps 0–16), re-planned from the saved run of 4 epochs`);
@@ -76,18 +92,25 @@ describe.each(schedules)("(a) %s: planned for 4 epochs, stopped after 2, resumed
   });
 });
 
-describe.each([["cosine", cosineAt], ["exponential", exponentialAt]] as const)("(b) %s: a finished 2-epoch run extended to 4", (kind, rateAt) => {
-  const first = join(dir, `b-${kind}-2.json`), second = join(dir, `b-${kind}-4.json`);
+describe.each([
+  ["cosine", cosineAt],
+  ["exponential", exponentialAt],
+] as const)("(b) %s: a finished 2-epoch run extended to 4", (kind, rateAt) => {
+  const first = join(dir, `b-${kind}-2.json`),
+    second = join(dir, `b-${kind}-4.json`);
 
   test("each epoch's learning rate follows the rule; epochs 3–4 learn; the weights equal the library's run of that schedule", async () => {
     await wasmlp("--epochs", "2", "--lr-schedule", kind, "--save", first, "--checkpoint");
     const text = await wasmlp("--epochs", "4", "--resume", first, "--save", second, "--checkpoint");
-    const a = read(first), b = read(second);
+    const a = read(first),
+      b = read(second);
     expect(a.training).toMatchObject({ epoch: 2, steps: 2 * SPE, plan: { epochs: 2, stepsPerEpoch: SPE } });
     expect(b.training).toMatchObject({ epoch: 4, steps: 4 * SPE, plan: { epochs: 4, stepsPerEpoch: SPE } });
     expect((a.optimizer.schedule as { decaySteps: number }).decaySteps).toBe(2 * SPE);
     expect((b.optimizer.schedule as { decaySteps: number }).decaySteps).toBe(4 * SPE);
-    expect(text).toContain(`learning rate: ${kind} from ${LR} over epochs 1–4 (steps 0–16), re-planned from the saved run of 2 epochs; step 8 runs at ${+rateAt(8, 16).toPrecision(6)}`);
+    expect(text).toContain(
+      `learning rate: ${kind} from ${LR} over epochs 1–4 (steps 0–16), re-planned from the saved run of 2 epochs; step 8 runs at ${+rateAt(8, 16).toPrecision(6)}`,
+    );
 
     // The rule: epochs 1–2 ran on the 2-epoch plan; epochs 3–4 run on the 4-epoch plan, from step 8.
     for (let epoch = 1; epoch <= 4; epoch++) {
@@ -115,8 +138,11 @@ describe("--lr-schedule and --lr may correct the schedule on resume", () => {
 
   test("--lr-schedule constant: the saved initial rate from here on; --lr-schedule cosine --lr: a new cosine over the run", async () => {
     await wasmlp("--epochs", "2", "--lr-schedule", "cosine", "--save", first, "--checkpoint");
-    const flat = join(dir, "c-flat.json"), fresh = join(dir, "c-fresh.json");
-    expect(await wasmlp("--epochs", "3", "--resume", first, "--lr-schedule", "constant", "--save", flat)).toContain("learning rate: constant 0.001 (as --lr-schedule/--lr ask)");
+    const flat = join(dir, "c-flat.json"),
+      fresh = join(dir, "c-fresh.json");
+    expect(await wasmlp("--epochs", "3", "--resume", first, "--lr-schedule", "constant", "--save", flat)).toContain(
+      "learning rate: constant 0.001 (as --lr-schedule/--lr ask)",
+    );
     expect(read(flat).optimizer).toMatchObject({ type: "adam", learningRate: LR });
     expect(read(flat).optimizer.schedule).toBeUndefined();
     await wasmlp("--epochs", "4", "--resume", first, "--lr-schedule", "cosine", "--lr", "0.01", "--save", fresh);
@@ -126,14 +152,18 @@ describe("--lr-schedule and --lr may correct the schedule on resume", () => {
   test("a checkpoint without a plan (older files) keeps its schedule unless --lr-schedule replaces it", async () => {
     const old = read(first);
     delete old.training!.plan;
-    const oldPath = join(dir, "c-old.json"), kept = join(dir, "c-kept.json"), fixed = join(dir, "c-fixed.json");
+    const oldPath = join(dir, "c-old.json"),
+      kept = join(dir, "c-kept.json"),
+      fixed = join(dir, "c-fixed.json");
     writeFileSync(oldPath, JSON.stringify(old));
     expect(await wasmlp("--epochs", "3", "--resume", oldPath, "--save", kept)).not.toContain("learning rate:");
     expect((read(kept).optimizer.schedule as { decaySteps: number }).decaySteps).toBe(8);
     await wasmlp("--epochs", "4", "--resume", oldPath, "--lr-schedule", "cosine", "--save", fixed);
     expect(read(fixed).optimizer.schedule).toEqual({ type: "cosine", initialLearningRate: LR, decaySteps: 16 });
     // --lr alone cannot say what to do with a schedule that is not the command line's.
-    await expect(wasmlp("--epochs", "4", "--resume", oldPath, "--lr", "0.01")).rejects.toThrow("train: --lr with --resume replaces a constant rate or the command line's own schedule, but this checkpoint's cosine schedule is neither; give --lr-schedule too");
+    await expect(wasmlp("--epochs", "4", "--resume", oldPath, "--lr", "0.01")).rejects.toThrow(
+      "train: --lr with --resume replaces a constant rate or the command line's own schedule, but this checkpoint's cosine schedule is neither; give --lr-schedule too",
+    );
   });
 
   test("a bad plan in a checkpoint is refused, naming it", () => {

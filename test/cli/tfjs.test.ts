@@ -12,8 +12,8 @@ import { asModelJson, randomizeWeights, save, tfl, tfReady } from "../formats/tf
 
 const dir = mkdtempSync(join(tmpdir(), "wasmlp-cli-tfjs-"));
 
-
-const accuracyOf = (stdout: string): string => /test loss (\d\.\d{4}) {2}test accuracy (\d\.\d{4})/.exec(stdout)?.slice(1).join(" ") ?? `no result in ${stdout}`;
+const accuracyOf = (stdout: string): string =>
+  /test loss (\d\.\d{4}) {2}test accuracy (\d\.\d{4})/.exec(stdout)?.slice(1).join(" ") ?? `no result in ${stdout}`;
 
 beforeAll(async () => {
   await init();
@@ -25,7 +25,15 @@ describe("export --format tfjs, then eval and predict --from-tfjs", () => {
   const out = join(dir, "exported");
 
   beforeAll(async () => {
-    const net = new Network({ inputSize: 784, inputShape: [28, 28], layers: [{ units: 24, activation: "tanh" }, { units: 10, activation: "softmax" }], seed: 5 });
+    const net = new Network({
+      inputSize: 784,
+      inputShape: [28, 28],
+      layers: [
+        { units: 24, activation: "tanh" },
+        { units: 10, activation: "softmax" },
+      ],
+      seed: 5,
+    });
     writeFileSync(model, JSON.stringify(net.toJSON()));
     net.dispose();
   });
@@ -72,7 +80,9 @@ describe("export --format tfjs, then eval and predict --from-tfjs", () => {
 describe("bad uses: one line on stderr, exit 2 for usage, 1 for a bad model", () => {
   const conv = join(dir, "conv");
   beforeAll(async () => {
-    const m = tfl.sequential({ layers: [tfl.layers.conv2d({ filters: 1, kernelSize: 3, inputShape: [28, 28, 1], name: "conv" }), tfl.layers.flatten(), tfl.layers.dense({ units: 10 })] });
+    const m = tfl.sequential({
+      layers: [tfl.layers.conv2d({ filters: 1, kernelSize: 3, inputShape: [28, 28, 1], name: "conv" }), tfl.layers.flatten(), tfl.layers.dense({ units: 10 })],
+    });
     const saved = await save(m);
     m.dispose();
     mkdirSync(conv);
@@ -88,7 +98,11 @@ describe("bad uses: one line on stderr, exit 2 for usage, 1 for a bad model", ()
 
   test.each([
     [["eval", "--from-tfjs", "/no/such/dir"], 1, /^wasmlp: error: TensorFlow.js model directory \/no\/such\/dir does not exist\n$/],
-    [["eval", "--from-tfjs", join(dir, "conv")], 1, /is not a usable TensorFlow.js layers model: tfjs layer "conv" \(Conv2D\) is not supported: wasmlp imports InputLayer, Dense/],
+    [
+      ["eval", "--from-tfjs", join(dir, "conv")],
+      1,
+      /is not a usable TensorFlow.js layers model: tfjs layer "conv" \(Conv2D\) is not supported: wasmlp imports InputLayer, Dense/,
+    ],
     [["predict", "--from-tfjs", join(dir, "small")], 1, /the model takes 3 inputs, but the images have 784 pixels/],
     [["eval", "--from-tfjs", join(dir, "wide")], 1, /the model was trained on 14×56 images, but these are 28×28/],
     [["eval", "--model", "a.json", "--from-tfjs", "d"], 2, /eval: give one model, received --model and --from-tfjs/],
@@ -107,7 +121,9 @@ describe("bad uses: one line on stderr, exit 2 for usage, 1 for a bad model", ()
   });
 
   test("help names the formats and the model flags", async () => {
-    expect((await wasmlp("export", "--help")).stdout).toMatch(/Usage: wasmlp export --format NAME \(--model FILE \| --from-tfjs DIR.*\) --out PATH[\s\S]*tfjs +--out DIR/);
+    expect((await wasmlp("export", "--help")).stdout).toMatch(
+      /Usage: wasmlp export --format NAME \(--model FILE \| --from-tfjs DIR.*\) --out PATH[\s\S]*tfjs +--out DIR/,
+    );
     expect((await wasmlp("eval", "--help")).stdout).toMatch(/--from-tfjs DIR +a TensorFlow.js layers model/);
     expect((await wasmlp("predict", "--help")).stdout).toMatch(/--from-tfjs DIR/);
     expect((await wasmlp("--help")).stdout).toMatch(/export +write a model in another library's format/);

@@ -19,7 +19,9 @@ afterAll(() => ws.remove());
 const dir = ws.dir;
 
 let expected: Record<string, unknown>;
-beforeAll(() => { expected = runNode(dir, "node-esm/index.js", 1); });
+beforeAll(() => {
+  expected = runNode(dir, "node-esm/index.js", 1);
+});
 
 /** The scenario's numbers, without the thread count they were computed on. */
 function numbers(result: Record<string, unknown>): Record<string, unknown> {
@@ -47,7 +49,11 @@ describe("TypeScript consumers (strict, skipLibCheck false, default lib)", () =>
       const tsc = join(ROOT, "node_modules/typescript/bin/tsc");
       // execFileSync throws with tsc's diagnostics on stdout when a declaration does not compile.
       const run = () => execFileSync(process.execPath, [tsc, "-p", join(dir, `ts-${resolution}`)], { encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] });
-      try { run(); } catch (e) { throw new Error((e as { stdout: string }).stdout); }
+      try {
+        run();
+      } catch (e) {
+        throw new Error((e as { stdout: string }).stdout);
+      }
     });
   }
 });
@@ -57,7 +63,9 @@ const maybe = browserAvailable || browserRequired ? describe : describe.skip;
 maybe("bundlers, in Chromium", () => {
   let browser: Browser;
   const servers: { close: () => Promise<void> }[] = [];
-  beforeAll(async () => { browser = await launch(); });
+  beforeAll(async () => {
+    browser = await launch();
+  });
   afterAll(async () => {
     await browser?.close();
     for (const s of servers) await s.close();
@@ -116,7 +124,9 @@ maybe("bundlers, in Chromium", () => {
     const { default: webpack } = await import("webpack");
     const stats = await new Promise<import("webpack").Stats>((resolve, reject) => {
       // What `webpack --mode=production` does in the fixture's folder (its default output is cwd's dist/).
-      webpack({ context: join(dir, "webpack"), mode: "production", output: { path: join(dir, "webpack/dist") } }, (err, s) => (err || !s ? reject(err) : resolve(s)));
+      webpack({ context: join(dir, "webpack"), mode: "production", output: { path: join(dir, "webpack/dist") } }, (err, s) =>
+        err || !s ? reject(err) : resolve(s),
+      );
     });
     expect(stats.hasErrors(), stats.toString("errors-only")).toBe(false);
     // No warning about wasmlp's code (the size hints are about the application's bundle).
@@ -164,7 +174,7 @@ maybe("bundlers, in Chromium", () => {
     }
   });
 
-  test("a plain <script type=\"module\"> page with the single-file bundle (no bundler)", async () => {
+  test('a plain <script type="module"> page with the single-file bundle (no bundler)', async () => {
     const server = await serveStatic(dir);
     servers.push(server);
     for (const threads of [1, 2]) {
@@ -179,10 +189,15 @@ maybe("bundlers, in Chromium", () => {
     servers.push(server);
     const page = await browser.newPage();
     const warnings: string[] = [];
-    page.on("console", (m) => { if (m.type() === "warning") warnings.push(m.text()); });
+    page.on("console", (m) => {
+      if (m.type() === "warning") warnings.push(m.text());
+    });
     try {
       await page.goto(`${server.url}/index.html?threads=2`);
-      const got = (await (await page.waitForFunction(() => (window as { __result?: unknown }).__result, undefined, { timeout: 60_000 })).jsonValue()) as Record<string, unknown>;
+      const got = (await (await page.waitForFunction(() => (window as { __result?: unknown }).__result, undefined, { timeout: 60_000 })).jsonValue()) as Record<
+        string,
+        unknown
+      >;
       expect(got.threads).toBe(1);
       expect(numbers(got)).toEqual(numbers(expected));
       expect(warnings.filter((w) => w.startsWith("wasmlp:"))).toHaveLength(1);

@@ -17,9 +17,17 @@ import { makeWorkspace, runNode, serveStatic } from "./workspace.js";
 const FIREFOX = process.env.FIREFOX_PATH ?? "/usr/bin/firefox-esr";
 const WEBKIT_DRIVER = process.env.WEBKIT_DRIVER_PATH ?? "/usr/bin/WebKitWebDriver";
 /** MiniBrowser ships in the libwebkit2gtk package, under its API version's directory. */
-const MINIBROWSER = process.env.MINIBROWSER_PATH ?? ["/usr/lib/x86_64-linux-gnu", "/usr/lib/aarch64-linux-gnu", "/usr/libexec"]
-  .flatMap((lib) => (existsSync(lib) ? readdirSync(lib).filter((d) => d.startsWith("webkit2gtk-") || d.startsWith("webkitgtk-")).map((d) => join(lib, d, "MiniBrowser")) : []))
-  .find((p) => existsSync(p));
+const MINIBROWSER =
+  process.env.MINIBROWSER_PATH ??
+  ["/usr/lib/x86_64-linux-gnu", "/usr/lib/aarch64-linux-gnu", "/usr/libexec"]
+    .flatMap((lib) =>
+      existsSync(lib)
+        ? readdirSync(lib)
+            .filter((d) => d.startsWith("webkit2gtk-") || d.startsWith("webkitgtk-"))
+            .map((d) => join(lib, d, "MiniBrowser"))
+        : [],
+    )
+    .find((p) => existsSync(p));
 const XVFB_RUN = "/usr/bin/xvfb-run";
 
 const ws = makeWorkspace();
@@ -57,7 +65,9 @@ firefox("Firefox (WebDriver BiDi)", () => {
     const { launch } = await import("puppeteer-core");
     browser = await launch({ browser: "firefox", executablePath: FIREFOX, headless: true, protocol: "webDriverBiDi" });
   });
-  afterAll(async () => { await browser?.close(); });
+  afterAll(async () => {
+    await browser?.close();
+  });
 
   for (const threads of [1, 2]) {
     test(`${threads} thread${threads > 1 ? "s" : ""}: Node's bits`, async () => {
@@ -87,7 +97,10 @@ function freePort(): Promise<number> {
 
 /** The few W3C WebDriver commands the smoke test needs, over HTTP. */
 class WebDriver {
-  constructor(private readonly base: string, private readonly session: string) {}
+  constructor(
+    private readonly base: string,
+    private readonly session: string,
+  ) {}
 
   static async connect(base: string, capabilities: Record<string, unknown>): Promise<WebDriver> {
     // The driver takes a moment to listen: poll its status endpoint (a start-up wait, not a test's).
@@ -154,6 +167,8 @@ webkit("WebKitGTK (WebKitWebDriver, MiniBrowser under xvfb-run)", () => {
   // WebKitGTK 2.50's isolated page makes shared wasm memory but cannot post it to a worker
   // (DataCloneError), so 2 threads fall back to 1 with a notice that says so.
   test("2 threads asked: 1 thread, Node's bits, and a notice naming the cause", async () => {
-    check(await run(2), 1, [/running on 1 thread instead of 2: this browser cannot pass shared WebAssembly memory to a worker \(DataCloneError\), although the page is cross-origin isolated/]);
+    check(await run(2), 1, [
+      /running on 1 thread instead of 2: this browser cannot pass shared WebAssembly memory to a worker \(DataCloneError\), although the page is cross-origin isolated/,
+    ]);
   });
 });

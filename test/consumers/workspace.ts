@@ -16,7 +16,13 @@ export const FIXTURES = join(ROOT, "test/consumers/fixtures");
 export function makeWorkspace(): { dir: string; remove: () => void } {
   if (!existsSync(join(ROOT, "dist/index.js"))) throw new Error("dist/ is missing: run npm run build (npm test does) first");
   const dir = mkdtempSync(join(tmpdir(), "wasmlp-consumers-"));
-  const [pack] = JSON.parse(execFileSync("npm", ["pack", "--json", "--ignore-scripts", "--pack-destination", dir], { cwd: ROOT, encoding: "utf8", stdio: ["ignore", "pipe", "ignore"] }));
+  const [pack] = JSON.parse(
+    execFileSync("npm", ["pack", "--json", "--ignore-scripts", "--pack-destination", dir], {
+      cwd: ROOT,
+      encoding: "utf8",
+      stdio: ["ignore", "pipe", "ignore"],
+    }),
+  );
   const installed = join(dir, "node_modules", "wasmlp");
   mkdirSync(installed, { recursive: true });
   execFileSync("tar", ["-xzf", join(dir, pack.filename), "-C", installed, "--strip-components=1"]);
@@ -33,7 +39,13 @@ export function makeWorkspace(): { dir: string; remove: () => void } {
   return { dir, remove: () => rmSync(dir, { recursive: true, force: true }) };
 }
 
-const TYPES: Record<string, string> = { ".html": "text/html; charset=utf-8", ".js": "text/javascript; charset=utf-8", ".mjs": "text/javascript; charset=utf-8", ".onnx": "application/octet-stream", ".map": "application/json" };
+const TYPES: Record<string, string> = {
+  ".html": "text/html; charset=utf-8",
+  ".js": "text/javascript; charset=utf-8",
+  ".mjs": "text/javascript; charset=utf-8",
+  ".onnx": "application/octet-stream",
+  ".map": "application/json",
+};
 
 /**
  * A static server over `root`, every response with COOP/COEP (a cross-origin-isolated page, so
@@ -43,16 +55,24 @@ export function serveStatic(root: string, isolated = true): Promise<{ url: strin
   const headers = isolated ? { "cross-origin-opener-policy": "same-origin", "cross-origin-embedder-policy": "require-corp" } : {};
   const server = createServer((req, res) => {
     let file = normalize(join(root, decodeURIComponent(new URL(req.url ?? "/", "http://localhost").pathname)));
-    if (!file.startsWith(root.endsWith(sep) ? root : root + sep)) { res.writeHead(403).end(); return; }
+    if (!file.startsWith(root.endsWith(sep) ? root : root + sep)) {
+      res.writeHead(403).end();
+      return;
+    }
     if (existsSync(file) && statSync(file).isDirectory()) file = join(file, "index.html");
-    if (!existsSync(file)) { res.writeHead(404).end(); return; }
+    if (!existsSync(file)) {
+      res.writeHead(404).end();
+      return;
+    }
     res.writeHead(200, { "content-type": TYPES[extname(file)] ?? "application/octet-stream", "cache-control": "no-store", ...headers });
     createReadStream(file).pipe(res);
   });
-  return new Promise((resolve) => server.listen(0, "127.0.0.1", () => {
-    const { port } = server.address() as { port: number };
-    resolve({ url: `http://127.0.0.1:${port}`, close: () => new Promise((r) => server.close(() => r())) });
-  }));
+  return new Promise((resolve) =>
+    server.listen(0, "127.0.0.1", () => {
+      const { port } = server.address() as { port: number };
+      resolve({ url: `http://127.0.0.1:${port}`, close: () => new Promise((r) => server.close(() => r())) });
+    }),
+  );
 }
 
 /** Runs a Node fixture; resolves to the JSON it prints. */

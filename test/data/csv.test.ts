@@ -20,7 +20,10 @@ describe("parseCsv", () => {
   test("CRLF, a BOM, a last line without newline, blank lines", () => {
     const t = parseCsv("\ufeffa,b\r\n1,2\r\n\r\n3,4");
     expect(t.columns).toEqual(["a", "b"]);
-    expect(t.rows).toEqual([["1", "2"], ["3", "4"]]);
+    expect(t.rows).toEqual([
+      ["1", "2"],
+      ["3", "4"],
+    ]);
     expect(t.lines).toEqual([2, 4]);
   });
 
@@ -67,7 +70,10 @@ describe("parseCsv", () => {
     const rows = JSON.parse('[{"a":1,"__proto__":"x"},{"a":2,"b":true,"__proto__":"y"}]') as object[];
     const t = tableFromObjects(rows);
     expect(t.columns).toEqual(["a", "__proto__", "b"]);
-    expect(t.rows).toEqual([[1, "x", undefined], [2, "y", true]]);
+    expect(t.rows).toEqual([
+      [1, "x", undefined],
+      [2, "y", true],
+    ]);
     expect(() => tableFromObjects([{ a: {} }])).toThrow('JSON rows row 0, column "a": a value of type object');
   });
 });
@@ -88,7 +94,9 @@ describe("bad input: one error naming source, line and column", () => {
 
   test("a 10 MB field", () => {
     const big = "x".repeat(10 * 1024 * 1024);
-    expect(() => parseCsv(`a,b\n1,2\n3,${big}\n`, { name: "f.csv" })).toThrow('f.csv line 3: column 2 ("b"): a field of 10,485,760 characters; the limit is 1,048,576 (maxFieldLength)');
+    expect(() => parseCsv(`a,b\n1,2\n3,${big}\n`, { name: "f.csv" })).toThrow(
+      'f.csv line 3: column 2 ("b"): a field of 10,485,760 characters; the limit is 1,048,576 (maxFieldLength)',
+    );
   });
 
   test("a 10 MB quoted field in a stream stops at the record cap, not at the end of the input", async () => {

@@ -79,13 +79,23 @@ describe("fitFeatures", () => {
 });
 
 describe("in the model file", () => {
-  beforeAll(async () => { await init(); });
+  beforeAll(async () => {
+    await init();
+  });
 
   test("a network with features predicts raw row objects, and toJSON/fromJSON keep the spec exactly", () => {
     const table = parseCsv(CSV);
     const { train, test: held } = splitTable(table, { test: 0.25, seed: 3, stratify: "label" });
     const features = fitFeatures(train!, { target: "label" });
-    const net = new Network({ inputSize: features.inputSize, layers: [{ units: 8, activation: "relu" }, { units: 2, activation: "softmax" }], seed: 1, features });
+    const net = new Network({
+      inputSize: features.inputSize,
+      layers: [
+        { units: 8, activation: "relu" },
+        { units: 2, activation: "softmax" },
+      ],
+      seed: 1,
+      features,
+    });
     const rows = tableRows(train);
     const { x, kept } = features.encode(rows);
     net.fit(x, features.encodeTarget(rows, kept), { epochs: 3 });
@@ -104,7 +114,9 @@ describe("in the model file", () => {
   });
 
   test("a column named __proto__ or constructor is an input like any other", () => {
-    const rows = JSON.parse('[{"__proto__":1,"constructor":"a","y":0},{"__proto__":2,"constructor":"b","y":1},{"__proto__":3,"constructor":"a","y":1}]') as object[];
+    const rows = JSON.parse(
+      '[{"__proto__":1,"constructor":"a","y":0},{"__proto__":2,"constructor":"b","y":1},{"__proto__":3,"constructor":"a","y":1}]',
+    ) as object[];
     const t = tableFromObjects(rows);
     const spec = fitFeatures(t, { target: "y" });
     expect(spec.columns.map((c) => c.name)).toEqual(["__proto__", "constructor"]);
@@ -115,14 +127,54 @@ describe("in the model file", () => {
   test("a damaged spec is refused like damaged weights, naming the field", () => {
     const spec = fitFeatures(parseCsv("a,c,y\n1,x,0\n2,y,1\n"), { target: "y", task: "classification" }).toJSON();
     const cases: [(f: Record<string, any>) => void, string][] = [
-      [(f) => { f.columns[0].std = 0; }, "model.features.columns[0].std is 0; a standard deviation must be positive"],
-      [(f) => { f.columns[0].mean = null; }, "model.features.columns[0].mean is null; expected a finite number"],
-      [(f) => { f.columns[1].categories = ["x", "x"]; }, 'model.features.columns[1].categories[1] repeats "x"'],
-      [(f) => { f.columns[1].categories = Array.from({ length: 70000 }, (_, i) => `c${i}`); }, "model.features.columns[1].categories holds 70000 names; the limit is 65536"],
-      [(f) => { f.extra = 1; }, 'model.features has an unknown field "extra"'],
-      [(f) => { f.target.classes = ["0"]; }, "model.features.target.classes holds 1 names, expected at least 2"],
-      [(f) => { f.columns[0].name = "y"; }, 'model.features.target.name "y" is also an input column'],
-      [(f) => { f.columns[0].name = "n".repeat(2000); }, "model.features.columns[0].name is 2000 characters long; the limit is 1024"],
+      [
+        (f) => {
+          f.columns[0].std = 0;
+        },
+        "model.features.columns[0].std is 0; a standard deviation must be positive",
+      ],
+      [
+        (f) => {
+          f.columns[0].mean = null;
+        },
+        "model.features.columns[0].mean is null; expected a finite number",
+      ],
+      [
+        (f) => {
+          f.columns[1].categories = ["x", "x"];
+        },
+        'model.features.columns[1].categories[1] repeats "x"',
+      ],
+      [
+        (f) => {
+          f.columns[1].categories = Array.from({ length: 70000 }, (_, i) => `c${i}`);
+        },
+        "model.features.columns[1].categories holds 70000 names; the limit is 65536",
+      ],
+      [
+        (f) => {
+          f.extra = 1;
+        },
+        'model.features has an unknown field "extra"',
+      ],
+      [
+        (f) => {
+          f.target.classes = ["0"];
+        },
+        "model.features.target.classes holds 1 names, expected at least 2",
+      ],
+      [
+        (f) => {
+          f.columns[0].name = "y";
+        },
+        'model.features.target.name "y" is also an input column',
+      ],
+      [
+        (f) => {
+          f.columns[0].name = "n".repeat(2000);
+        },
+        "model.features.columns[0].name is 2000 characters long; the limit is 1024",
+      ],
     ];
     const net = new Network({ inputSize: 3, layers: [{ units: 2, activation: "softmax" }], seed: 1, features: spec });
     const file = net.toJSON();
@@ -132,7 +184,9 @@ describe("in the model file", () => {
       damage(copy.features);
       expect(() => Network.fromJSON(copy as never)).toThrow(message);
     }
-    expect(() => new Network({ inputSize: 4, layers: [{ units: 2, activation: "softmax" }], features: spec })).toThrow("features encode 3 inputs and 2 outputs, but the network has 4 inputs and 2 outputs");
+    expect(() => new Network({ inputSize: 4, layers: [{ units: 2, activation: "softmax" }], features: spec })).toThrow(
+      "features encode 3 inputs and 2 outputs, but the network has 4 inputs and 2 outputs",
+    );
   });
 });
 

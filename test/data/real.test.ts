@@ -4,13 +4,25 @@ import { readFileSync } from "node:fs";
 import { beforeAll, describe, expect, test } from "vitest";
 import { Network, init } from "../../src/index.js";
 import {
-  SKLEARN_FEATURES, argmaxRows, classificationMetrics, fitFeatures, parseCsv, parseSklearnCsv, parseSklearnDiabetes, readCsvFile, regressionMetrics, splitTable, tableRows,
+  SKLEARN_FEATURES,
+  argmaxRows,
+  classificationMetrics,
+  fitFeatures,
+  parseCsv,
+  parseSklearnCsv,
+  parseSklearnDiabetes,
+  readCsvFile,
+  regressionMetrics,
+  splitTable,
+  tableRows,
 } from "../../src/data/index.js";
 
 const dir = new URL("../fixtures/tabular/", import.meta.url);
 const read = (name: string): string => readFileSync(new URL(name, dir), "utf8");
 
-beforeAll(async () => { await init(); });
+beforeAll(async () => {
+  await init();
+});
 
 describe("scikit-learn's layout", () => {
   test("iris: class codes become class names; a classifier learns the sample", () => {
@@ -24,7 +36,16 @@ describe("scikit-learn's layout", () => {
     const rows = tableRows(table);
     const { x, kept } = spec.encode(rows);
     const y = spec.encodeTarget(rows, kept) as Int32Array;
-    const net = new Network({ inputSize: 4, layers: [{ units: 16, activation: "relu" }, { units: 3, activation: "softmax" }], optimizer: { type: "adam", learningRate: 0.01 }, seed: 1, features: spec });
+    const net = new Network({
+      inputSize: 4,
+      layers: [
+        { units: 16, activation: "relu" },
+        { units: 3, activation: "softmax" },
+      ],
+      optimizer: { type: "adam", learningRate: 0.01 },
+      seed: 1,
+      features: spec,
+    });
     net.fit(x, y, { epochs: 60, batchSize: 8 });
     expect(classificationMetrics(y, argmaxRows(net.predict(x), 3), 3).accuracy).toBeGreaterThan(0.9);
     net.dispose();
@@ -56,7 +77,15 @@ describe("statsmodels' files: real headers, text categories, other delimiters", 
     expect(spec.columns.find((c) => c.name === "firm")).toMatchObject({ type: "category", categories: ["General Electric", "General Motors", "US Steel"] });
     const rows = tableRows(train);
     const { x, kept } = spec.encode(rows);
-    const net = new Network({ inputSize: spec.inputSize, layers: [{ units: 16, activation: "relu" }, { units: 1, activation: "linear" }], seed: 1, features: spec });
+    const net = new Network({
+      inputSize: spec.inputSize,
+      layers: [
+        { units: 16, activation: "relu" },
+        { units: 1, activation: "linear" },
+      ],
+      seed: 1,
+      features: spec,
+    });
     net.fit(x, spec.encodeTarget(rows, kept), { epochs: 200, batchSize: 8 });
     const testRows = tableRows(held!);
     const enc = spec.encode(testRows);
@@ -81,6 +110,8 @@ describe("statsmodels' files: real headers, text categories, other delimiters", 
     const table = parseCsv(read("statecrime.csv"));
     const spec = fitFeatures(table, { target: "murder", ignore: ["state"] });
     expect(spec.columns.map((c) => c.name)).toEqual(["violent", "hs_grad", "poverty", "single", "white", "urban"]);
-    expect(() => fitFeatures(table, { target: "murder", maxCategories: 20 })).toThrow('column "state" has 51 distinct categories; the limit is 20 (maxCategories)');
+    expect(() => fitFeatures(table, { target: "murder", maxCategories: 20 })).toThrow(
+      'column "state" has 51 distinct categories; the limit is 20 (maxCategories)',
+    );
   });
 });

@@ -14,7 +14,9 @@ import { encodedBatches, fitDataset, fitFeatures, fitFeaturesStream, holdsOut, p
 const text = "a,c,y\n" + Array.from({ length: 500 }, (_, i) => `${(i * 37) % 101},${["p", "q", "__proto__"][i % 3]},${i % 2 ? "yes" : "no"}`).join("\n") + "\n";
 const source = (): Readable => Readable.from([Buffer.from(text.slice(0, 1234)), Buffer.from(text.slice(1234))]);
 
-beforeAll(async () => { await init(); });
+beforeAll(async () => {
+  await init();
+});
 
 describe("streaming", () => {
   test("the hash split holds out about the fraction asked, the same rows for the same seed", () => {
@@ -44,7 +46,8 @@ describe("streaming", () => {
     const { spec, train } = await fitFeaturesStream(source(), { target: "y" }, { test: 0.25, seed: 3 });
     const collect = async (shuffleSeed: number): Promise<number[]> => {
       const xs: number[] = [];
-      for await (const b of encodedBatches(source(), spec, { test: 0.25, seed: 3, batchSize: 7, shuffleBuffer: 50, shuffleSeed })) for (let i = 0; i < b.m; i++) xs.push(b.x[i * spec.inputSize]);
+      for await (const b of encodedBatches(source(), spec, { test: 0.25, seed: 3, batchSize: 7, shuffleBuffer: 50, shuffleSeed }))
+        for (let i = 0; i < b.m; i++) xs.push(b.x[i * spec.inputSize]);
       return xs;
     };
     const first = await collect(1);
@@ -53,8 +56,18 @@ describe("streaming", () => {
     const other = await collect(2);
     expect(other).not.toEqual(first);
     expect([...other].sort()).toEqual([...first].sort());
-    const net = new Network({ inputSize: spec.inputSize, layers: [{ units: 8, activation: "relu" }, { units: 2, activation: "softmax" }], seed: 1, features: spec });
-    const { loss } = await fitDataset(net, (epoch) => encodedBatches(source(), spec, { test: 0.25, seed: 3, batchSize: 16, shuffleSeed: epoch }), { epochs: 3 });
+    const net = new Network({
+      inputSize: spec.inputSize,
+      layers: [
+        { units: 8, activation: "relu" },
+        { units: 2, activation: "softmax" },
+      ],
+      seed: 1,
+      features: spec,
+    });
+    const { loss } = await fitDataset(net, (epoch) => encodedBatches(source(), spec, { test: 0.25, seed: 3, batchSize: 16, shuffleSeed: epoch }), {
+      epochs: 3,
+    });
     expect(loss.length).toBe(3);
     expect(loss.every(Number.isFinite)).toBe(true);
     net.dispose();
@@ -74,7 +87,9 @@ describe("streaming", () => {
     for (let i = 0; size < 30e6; ) {
       let s = "";
       for (let k = 0; k < 10000; k++, i++) {
-        const a = ((i * 7919) % 1000) / 100, b = ((i * 104729) % 997) / 50, c = ["red", "green", "blue"][i % 3];
+        const a = ((i * 7919) % 1000) / 100,
+          b = ((i * 104729) % 997) / 50,
+          c = ["red", "green", "blue"][i % 3];
         s += `${a},${b},${c},${i % 2 ? "true" : "false"},${(2 * a - b + (c === "red" ? 3 : 0)).toFixed(3)}\n`;
       }
       writeSync(fd, s);
@@ -83,7 +98,31 @@ describe("streaming", () => {
     closeSync(fd);
     const bin = fileURLToPath(new URL("../../dist/cli/main.js", import.meta.url));
     try {
-      const r = spawnSync(process.execPath, ["--max-old-space-size=64", bin, "train", "--csv", path, "--target", "y", "--epochs", "1", "--layers", "8", "--batch-size", "512", "--lr", "0.01", "--test-fraction", "0", "--save", join(dir, "m.json")], { encoding: "utf8" });
+      const r = spawnSync(
+        process.execPath,
+        [
+          "--max-old-space-size=64",
+          bin,
+          "train",
+          "--csv",
+          path,
+          "--target",
+          "y",
+          "--epochs",
+          "1",
+          "--layers",
+          "8",
+          "--batch-size",
+          "512",
+          "--lr",
+          "0.01",
+          "--test-fraction",
+          "0",
+          "--save",
+          join(dir, "m.json"),
+        ],
+        { encoding: "utf8" },
+      );
       // Little training (a fitting pass and one epoch); eval below scores the model on every row.
       expect(r.stderr).toBe("");
       expect(r.status).toBe(0);
@@ -94,7 +133,9 @@ describe("streaming", () => {
       expect(e.stderr).toBe("");
       expect(e.stdout).toMatch(/R² (0\.9\d{3}|1\.0000) on 1,1\d\d,\d{3} rows/);
       const out = join(dir, "predicted.csv");
-      const p = spawnSync(process.execPath, ["--max-old-space-size=64", bin, "predict", "--model", join(dir, "m.json"), "--csv", path, "--out", out], { encoding: "utf8" });
+      const p = spawnSync(process.execPath, ["--max-old-space-size=64", bin, "predict", "--model", join(dir, "m.json"), "--csv", path, "--out", out], {
+        encoding: "utf8",
+      });
       expect(p.stderr).toBe("");
       expect(p.stdout).toMatch(/wrote 1,1\d\d,\d{3} predictions/);
       const head = readFileSync(out, "utf8").slice(0, 200).split("\n");

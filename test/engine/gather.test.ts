@@ -10,7 +10,8 @@ describe("gatherRows", () => {
     const order = Uint32Array.from({ length: rows }, (_, i) => (i * 17 + 3) % rows);
     for (const dst of [new Float32Array(8 * width), new Float64Array(8 * width)]) {
       gatherRows(dst, src, width, order, 5, 7);
-      for (let i = 0; i < 7; i++) expect(Array.from(dst.subarray(i * width, (i + 1) * width))).toEqual(Array.from(src.subarray(order[5 + i] * width, (order[5 + i] + 1) * width)));
+      for (let i = 0; i < 7; i++)
+        expect(Array.from(dst.subarray(i * width, (i + 1) * width))).toEqual(Array.from(src.subarray(order[5 + i] * width, (order[5 + i] + 1) * width)));
       expect(Array.from(dst.subarray(7 * width))).toEqual(new Array(width).fill(0)); // nothing past the m rows
       gatherRows(dst, src, width, null, 40, 8);
       expect(Array.from(dst)).toEqual(Array.from(src.subarray(40 * width, 48 * width)));

@@ -26,15 +26,22 @@ beforeAll(async () => {
   ort.env.wasm.numThreads = 1;
 });
 
-const trainingNet = () => new Network({ inputSize: 5, layers: [
-  { units: 6, activation: "relu", dropout: 0.25, kernelRegularizer: { l2: 0.01 } },
-  { units: 4, activation: "tanh", normalization: "batch", dropout: 0.1 },
-  { units: 3, activation: "leaky-relu", alpha: 0.2, dropout: 0.5, kernelRegularizer: { l1: 0.001, l2: 0.002 } },
-  { units: 2, activation: "softmax", kernelRegularizer: { l1: 0.003 } },
-], seed: 7 });
+const trainingNet = () =>
+  new Network({
+    inputSize: 5,
+    layers: [
+      { units: 6, activation: "relu", dropout: 0.25, kernelRegularizer: { l2: 0.01 } },
+      { units: 4, activation: "tanh", normalization: "batch", dropout: 0.1 },
+      { units: 3, activation: "leaky-relu", alpha: 0.2, dropout: 0.5, kernelRegularizer: { l1: 0.001, l2: 0.002 } },
+      { units: 2, activation: "softmax", kernelRegularizer: { l1: 0.003 } },
+    ],
+    seed: 7,
+  });
 
 async function loadInTfjs(modelJson: { modelTopology: unknown; weightsManifest: { weights: unknown }[] }, weightData: ArrayBuffer): Promise<tfl.LayersModel> {
-  return tfl.loadLayersModel(tf.io.fromMemory({ modelTopology: modelJson.modelTopology as never, weightSpecs: modelJson.weightsManifest[0].weights as never, weightData }));
+  return tfl.loadLayersModel(
+    tf.io.fromMemory({ modelTopology: modelJson.modelTopology as never, weightSpecs: modelJson.weightsManifest[0].weights as never, weightData }),
+  );
 }
 
 describe("tfjs layers models carry dropout and kernel penalties exactly as Keras does", () => {
@@ -45,16 +52,32 @@ describe("tfjs layers models carry dropout and kernel penalties exactly as Keras
     const model = await loadInTfjs(modelJson, weightData);
     // The layer sequence as tfjs-layers built it.
     expect(model.layers.map((l) => l.getClassName())).toEqual([
-      "Dense", "Dropout", "Dense", "BatchNormalization", "Activation", "Dropout", "Dense", "LeakyReLU", "Dropout", "Dense",
+      "Dense",
+      "Dropout",
+      "Dense",
+      "BatchNormalization",
+      "Activation",
+      "Dropout",
+      "Dense",
+      "LeakyReLU",
+      "Dropout",
+      "Dense",
     ]);
     expect(model.layers.filter((l) => l.getClassName() === "Dropout").map((l) => l.getConfig().rate)).toEqual([0.25, 0.1, 0.5]);
     const dense = model.layers.filter((l) => l.getClassName() === "Dense");
     expect(dense.map((l) => l.getConfig().kernelRegularizer ?? null)).toEqual([
-      { className: "L1L2", config: { l1: 0, l2: 0.01 } }, null, { className: "L1L2", config: { l1: 0.001, l2: 0.002 } }, { className: "L1L2", config: { l1: 0.003, l2: 0 } },
+      { className: "L1L2", config: { l1: 0, l2: 0.01 } },
+      null,
+      { className: "L1L2", config: { l1: 0.001, l2: 0.002 } },
+      { className: "L1L2", config: { l1: 0.003, l2: 0 } },
     ]);
     // tfjs's penalty on the kernels is wasmlp's l1·Σ|W| + l2·ΣW² (float32 sums).
     const weights = net.getWeights();
-    [[0, 0, 0.01], [2, 0.001, 0.002], [3, 0.003, 0]].forEach(([li, l1, l2]) => {
+    [
+      [0, 0, 0.01],
+      [2, 0.001, 0.002],
+      [3, 0.003, 0],
+    ].forEach(([li, l1, l2]) => {
       const w = weights[2 * li];
       const want = w.reduce((s, v) => s + l1 * Math.abs(v) + l2 * v * v, 0);
       const layer = dense[li] as unknown as { kernelRegularizer: { apply(x: tf.Tensor): tf.Scalar }; kernel: { read(): tf.Tensor } };
@@ -84,15 +107,20 @@ describe("tfjs layers models carry dropout and kernel penalties exactly as Keras
   });
 
   test("a model tfjs-layers wrote with Dropout and l1l2 regularizers imports with them", async () => {
-    const model = tfl.sequential({ layers: [
-      tfl.layers.dense({ units: 4, activation: "relu", inputShape: [3], kernelRegularizer: tfl.regularizers.l1l2({ l1: 0.01, l2: 0.02 }) }),
-      tfl.layers.dropout({ rate: 0.3 }),
-      tfl.layers.dense({ units: 2, activation: "softmax", kernelRegularizer: tfl.regularizers.l2({ l2: 0.05 }) }),
-      tfl.layers.dropout({ rate: 0.2 }), // after the output: wasmlp does not drop outputs, and inference is the same
-    ] });
+    const model = tfl.sequential({
+      layers: [
+        tfl.layers.dense({ units: 4, activation: "relu", inputShape: [3], kernelRegularizer: tfl.regularizers.l1l2({ l1: 0.01, l2: 0.02 }) }),
+        tfl.layers.dropout({ rate: 0.3 }),
+        tfl.layers.dense({ units: 2, activation: "softmax", kernelRegularizer: tfl.regularizers.l2({ l2: 0.05 }) }),
+        tfl.layers.dropout({ rate: 0.2 }), // after the output: wasmlp does not drop outputs, and inference is the same
+      ],
+    });
     const saved: Saved = await save(model);
     const net = fromTfjs(asModelJson(saved), saved.weightData);
-    expect(net.layers.map((l) => [l.dropout, l.kernelRegularizer])).toEqual([[0.3, { l1: 0.01, l2: 0.02 }], [0, { l1: 0, l2: 0.05 }]]);
+    expect(net.layers.map((l) => [l.dropout, l.kernelRegularizer])).toEqual([
+      [0.3, { l1: 0.01, l2: 0.02 }],
+      [0, { l1: 0, l2: 0.05 }],
+    ]);
     model.dispose();
     net.dispose();
   });
@@ -110,8 +138,12 @@ describe("tfjs layers models carry dropout and kernel penalties exactly as Keras
     saveTfjs(net, join(dir, "left"), { omit: ["dropout", "kernelRegularizer"], shardBytes: 64 });
     const left = JSON.parse(readFileSync(join(dir, "left", "model.json"), "utf8"));
     expect(left.userDefinedMetadata.wasmlp.omitted).toEqual([
-      "layer 0 dropout 0.25", "layer 1 dropout 0.1", "layer 2 dropout 0.5",
-      "layer 0 kernelRegularizer (l2 0.01)", "layer 2 kernelRegularizer (l1 0.001, l2 0.002)", "layer 3 kernelRegularizer (l1 0.003)",
+      "layer 0 dropout 0.25",
+      "layer 1 dropout 0.1",
+      "layer 2 dropout 0.5",
+      "layer 0 kernelRegularizer (l2 0.01)",
+      "layer 2 kernelRegularizer (l1 0.001, l2 0.002)",
+      "layer 3 kernelRegularizer (l1 0.003)",
     ]);
     net.dispose();
   });
@@ -120,18 +152,31 @@ describe("tfjs layers models carry dropout and kernel penalties exactly as Keras
 describe("ONNX has no place for training settings: refused unless omitted, then listed", () => {
   test("toOnnx and writeOnnx refuse dropout and penalties with an ExportOmissionError naming them and the option", () => {
     const net = trainingNet();
-    for (const [name, write] of [["toOnnx", () => toOnnx(net)], ["writeOnnx", () => writeOnnx(net.toJSON())]] as const) {
+    for (const [name, write] of [
+      ["toOnnx", () => toOnnx(net)],
+      ["writeOnnx", () => writeOnnx(net.toJSON())],
+    ] as const) {
       expect(write).toThrow(ExportOmissionError);
-      expect(write).toThrow(`${name}: an ONNX model has no place for layer 0 dropout 0.25, layer 1 dropout 0.1, layer 2 dropout 0.5 (training settings; predictions do not depend on them); pass { omit: ["dropout"] } to export without them`);
+      expect(write).toThrow(
+        `${name}: an ONNX model has no place for layer 0 dropout 0.25, layer 1 dropout 0.1, layer 2 dropout 0.5 (training settings; predictions do not depend on them); pass { omit: ["dropout"] } to export without them`,
+      );
     }
-    expect(() => toOnnx(net, { omit: ["dropout"] })).toThrow(`toOnnx: an ONNX model has no place for layer 0 kernelRegularizer (l2 0.01), layer 2 kernelRegularizer (l1 0.001, l2 0.002), layer 3 kernelRegularizer (l1 0.003)`);
+    expect(() => toOnnx(net, { omit: ["dropout"] })).toThrow(
+      `toOnnx: an ONNX model has no place for layer 0 kernelRegularizer (l2 0.01), layer 2 kernelRegularizer (l1 0.001, l2 0.002), layer 3 kernelRegularizer (l1 0.003)`,
+    );
     net.dispose();
   });
 
   test("with omit, the file runs in onnxruntime as predict does and says what it leaves out", async () => {
     const net = trainingNet();
     const bytes = toOnnx(net, { omit: ["dropout", "kernelRegularizer"] });
-    expect(metadata(bytes)).toEqual([{ key: "wasmlp.omitted", value: "layer 0 dropout 0.25\nlayer 1 dropout 0.1\nlayer 2 dropout 0.5\nlayer 0 kernelRegularizer (l2 0.01)\nlayer 2 kernelRegularizer (l1 0.001, l2 0.002)\nlayer 3 kernelRegularizer (l1 0.003)" }]);
+    expect(metadata(bytes)).toEqual([
+      {
+        key: "wasmlp.omitted",
+        value:
+          "layer 0 dropout 0.25\nlayer 1 dropout 0.1\nlayer 2 dropout 0.5\nlayer 0 kernelRegularizer (l2 0.01)\nlayer 2 kernelRegularizer (l1 0.001, l2 0.002)\nlayer 3 kernelRegularizer (l1 0.003)",
+      },
+    ]);
     const x = randomInputs(4, 3 * 5);
     const session = await ort.InferenceSession.create(bytes);
     const got = (await session.run({ input: new ort.Tensor("float32", x, [3, 5]) })).output.data as Float32Array;
@@ -148,7 +193,9 @@ describe("ONNX has no place for training settings: refused unless omitted, then 
   test("options are checked: an unknown omission (Object.prototype names too) or key is refused", () => {
     const net = new Network({ inputSize: 2, layers: [{ units: 2, activation: "softmax" }], seed: 1 });
     for (const name of ["constructor", "__proto__", "toString", "features"]) {
-      expect(() => toOnnx(net, { omit: [name as never] })).toThrow(`toOnnx options.omit[0] is "${name}"; expected one of dropout, kernelRegularizer, featureSpec`);
+      expect(() => toOnnx(net, { omit: [name as never] })).toThrow(
+        `toOnnx options.omit[0] is "${name}"; expected one of dropout, kernelRegularizer, featureSpec`,
+      );
       expect(() => toTfjs(net, { omit: [name as never] })).toThrow(RangeError);
     }
     expect(() => toTfjs(net, { drop: [] } as never)).toThrow('toTfjs options: unknown option "drop"; expected omit');
@@ -160,60 +207,123 @@ describe("ONNX has no place for training settings: refused unless omitted, then 
 
 describe("a feature spec travels folded into the weights where exact, else is refused unless omitted", () => {
   const numeric = {
-    columns: [{ name: "a", type: "number", mean: 2, std: 3 }, { name: "b", type: "integer", mean: -1, std: 0.5 }, { name: "c", type: "boolean", mean: 0.4, std: 0.49 }],
+    columns: [
+      { name: "a", type: "number", mean: 2, std: 3 },
+      { name: "b", type: "integer", mean: -1, std: 0.5 },
+      { name: "c", type: "boolean", mean: 0.4, std: 0.49 },
+    ],
     target: { task: "regression", names: ["y", "z"], mean: [10, -3], std: [4, 0.25] },
-    missing: [], onMissing: "error",
+    missing: [],
+    onMissing: "error",
   };
   const classes = {
-    columns: [{ name: "a", type: "number", mean: 2, std: 3 }, { name: "kind", type: "category", categories: ["x", "constructor"], other: false, mode: "x" }],
+    columns: [
+      { name: "a", type: "number", mean: 2, std: 3 },
+      { name: "kind", type: "category", categories: ["x", "constructor"], other: false, mode: "x" },
+    ],
     target: { task: "classification", name: "label", type: "category", classes: ["setosa", "virginica"] },
-    missing: [], onMissing: "error",
+    missing: [],
+    onMissing: "error",
   };
-  const rows = [{ a: 1, b: 2, c: true }, { a: -4.5, b: 0, c: false }, { a: 7, b: -3, c: true }];
+  const rows = [
+    { a: 1, b: 2, c: true },
+    { a: -4.5, b: 0, c: false },
+    { a: 7, b: -3, c: true },
+  ];
   const raw = Float32Array.from(rows.flatMap((r) => [r.a, r.b, r.c ? 1 : 0]));
 
-  test.each([[false], [true]])("numeric columns and regression targets (output normalized: %s): the file takes raw columns and gives targets, in tfjs-layers and onnxruntime", async (normalized) => {
-    const net = new Network({ inputSize: 3, layers: [{ units: 5, activation: "tanh", normalization: "batch" }, { units: 2, ...(normalized ? { normalization: "layer" as const } : {}) }], loss: "mse", seed: 3, features: numeric as never });
-    const want = (net.predict(rows as never) as unknown as number[][]).flat();
-    const { modelJson, weightData, omitted } = toTfjs(net);
-    expect(omitted).toEqual([]);
-    const model = await loadInTfjs(modelJson, weightData);
-    expect(maxRelDiff(predictTf(model, raw, [3]), want)).toBeLessThan(1e-5);
-    model.dispose();
-    const session = await ort.InferenceSession.create(toOnnx(net));
-    const got = (await session.run({ input: new ort.Tensor("float32", raw, [3, 3]) })).output.data as Float32Array;
-    expect(maxRelDiff(got, want)).toBeLessThan(1e-5);
-    expect(writeTfjs(net.toJSON()).modelJson).toEqual(modelJson);
-    net.dispose();
-  });
+  test.each([[false], [true]])(
+    "numeric columns and regression targets (output normalized: %s): the file takes raw columns and gives targets, in tfjs-layers and onnxruntime",
+    async (normalized) => {
+      const net = new Network({
+        inputSize: 3,
+        layers: [
+          { units: 5, activation: "tanh", normalization: "batch" },
+          { units: 2, ...(normalized ? { normalization: "layer" as const } : {}) },
+        ],
+        loss: "mse",
+        seed: 3,
+        features: numeric as never,
+      });
+      const want = (net.predict(rows as never) as unknown as number[][]).flat();
+      const { modelJson, weightData, omitted } = toTfjs(net);
+      expect(omitted).toEqual([]);
+      const model = await loadInTfjs(modelJson, weightData);
+      expect(maxRelDiff(predictTf(model, raw, [3]), want)).toBeLessThan(1e-5);
+      model.dispose();
+      const session = await ort.InferenceSession.create(toOnnx(net));
+      const got = (await session.run({ input: new ort.Tensor("float32", raw, [3, 3]) })).output.data as Float32Array;
+      expect(maxRelDiff(got, want)).toBeLessThan(1e-5);
+      expect(writeTfjs(net.toJSON()).modelJson).toEqual(modelJson);
+      net.dispose();
+    },
+  );
 
   test("a category column or class names: ExportOmissionError naming why and the option; with omit, the encoded network and a note", () => {
-    const net = new Network({ inputSize: 3, layers: [{ units: 4, activation: "relu" }, { units: 2, activation: "softmax" }], seed: 3, features: classes as never });
+    const net = new Network({
+      inputSize: 3,
+      layers: [
+        { units: 4, activation: "relu" },
+        { units: 2, activation: "softmax" },
+      ],
+      seed: 3,
+      features: classes as never,
+    });
     expect(() => toTfjs(net)).toThrow(ExportOmissionError);
-    expect(() => toTfjs(net)).toThrow('toTfjs: the feature spec cannot travel in a tfjs layers model: column "kind" is a category (one-hot encoded), which the weights cannot hold; pass { omit: ["featureSpec"] } to export the network on its encoded inputs');
+    expect(() => toTfjs(net)).toThrow(
+      'toTfjs: the feature spec cannot travel in a tfjs layers model: column "kind" is a category (one-hot encoded), which the weights cannot hold; pass { omit: ["featureSpec"] } to export the network on its encoded inputs',
+    );
     expect(() => writeOnnx(net.toJSON())).toThrow('writeOnnx: the feature spec cannot travel in an ONNX model: column "kind" is a category');
     const { omitted, weightData } = toTfjs(net, { omit: ["featureSpec"] });
-    expect(omitted).toEqual(["featureSpec (the file takes the encoded vector of 3 inputs and gives the network's raw outputs; the spec stays in the wasmlp model file)"]);
-    expect(new Float32Array(weightData).subarray(0, 12)).toEqual(Float32Array.from(Array.from({ length: 12 }, (_, k) => net.getWeights()[0][(k % 4) * 3 + Math.floor(k / 4)]))); // not folded
+    expect(omitted).toEqual([
+      "featureSpec (the file takes the encoded vector of 3 inputs and gives the network's raw outputs; the spec stays in the wasmlp model file)",
+    ]);
+    expect(new Float32Array(weightData).subarray(0, 12)).toEqual(
+      Float32Array.from(Array.from({ length: 12 }, (_, k) => net.getWeights()[0][(k % 4) * 3 + Math.floor(k / 4)])),
+    ); // not folded
     expect(metadata(toOnnx(net, { omit: ["featureSpec"] }))[0].value).toMatch(/^featureSpec \(the file takes the encoded vector of 3 inputs/);
-    const numericClasses = new Network({ inputSize: 1, layers: [{ units: 2, activation: "softmax" }], seed: 3, features: { ...classes, columns: [classes.columns[0]] } as never });
-    expect(() => toOnnx(numericClasses)).toThrow('toOnnx: the feature spec cannot travel in an ONNX model: the class names ("setosa", "virginica") are not weights: the file would give probabilities in that order; pass { omit: ["featureSpec"] }');
+    const numericClasses = new Network({
+      inputSize: 1,
+      layers: [{ units: 2, activation: "softmax" }],
+      seed: 3,
+      features: { ...classes, columns: [classes.columns[0]] } as never,
+    });
+    expect(() => toOnnx(numericClasses)).toThrow(
+      'toOnnx: the feature spec cannot travel in an ONNX model: the class names ("setosa", "virginica") are not weights: the file would give probabilities in that order; pass { omit: ["featureSpec"] }',
+    );
     const filled = new Network({ inputSize: 3, layers: [{ units: 2 }], loss: "mse", seed: 3, features: { ...numeric, onMissing: "fill" } as never });
-    expect(() => toTfjs(filled)).toThrow('toTfjs: the feature spec cannot travel in a tfjs layers model: missing values are filled with the training mean or mode (onMissing "fill"), which the weights cannot do');
+    expect(() => toTfjs(filled)).toThrow(
+      'toTfjs: the feature spec cannot travel in a tfjs layers model: missing values are filled with the training mean or mode (onMissing "fill"), which the weights cannot do',
+    );
     [net, numericClasses, filled].forEach((n) => n.dispose());
   });
 });
 
 describe("later transformations keep the feature spec or refuse it", () => {
   const spec = {
-    columns: [{ name: "a", type: "number", mean: 2, std: 3 }, { name: "kind", type: "category", categories: ["x", "__proto__"], other: false, mode: "x" }],
+    columns: [
+      { name: "a", type: "number", mean: 2, std: 3 },
+      { name: "kind", type: "category", categories: ["x", "__proto__"], other: false, mode: "x" },
+    ],
     target: { task: "classification", name: "label", type: "category", classes: ["no", "yes"] },
-    missing: [], onMissing: "error",
+    missing: [],
+    onMissing: "error",
   };
-  const rows = [{ a: 1, kind: "x" }, { a: -2, kind: "__proto__" }];
+  const rows = [
+    { a: 1, kind: "x" },
+    { a: -2, kind: "__proto__" },
+  ];
 
   test("a copy through the model file keeps it: the same predictions on raw rows", () => {
-    const net = new Network({ inputSize: 3, layers: [{ units: 4, activation: "relu" }, { units: 2, activation: "softmax" }], seed: 3, features: spec as never });
+    const net = new Network({
+      inputSize: 3,
+      layers: [
+        { units: 4, activation: "relu" },
+        { units: 2, activation: "softmax" },
+      ],
+      seed: 3,
+      features: spec as never,
+    });
     const copy = Network.fromJSON(JSON.stringify(net));
     expect(copy.features?.toJSON()).toEqual(net.features?.toJSON());
     expect(copy.predict(rows as never)).toEqual(net.predict(rows as never));
@@ -221,7 +331,15 @@ describe("later transformations keep the feature spec or refuse it", () => {
   });
 
   test("quantize() keeps it: the int8 twin predicts raw rows and its file holds the spec", () => {
-    const net = new Network({ inputSize: 3, layers: [{ units: 4, activation: "relu" }, { units: 2, activation: "softmax" }], seed: 3, features: spec as never });
+    const net = new Network({
+      inputSize: 3,
+      layers: [
+        { units: 4, activation: "relu" },
+        { units: 2, activation: "softmax" },
+      ],
+      seed: 3,
+      features: spec as never,
+    });
     const q = net.quantize();
     expect(q.features?.toJSON()).toEqual(net.features?.toJSON());
     expect((JSON.parse(JSON.stringify(q)) as { features?: unknown }).features).toEqual(net.features?.toJSON());

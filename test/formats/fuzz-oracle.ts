@@ -18,7 +18,10 @@ import type { ModelJSON } from "../../src/types.js";
 const U = 2 ** -24;
 
 /** What the oracle saw, for the property's counts. */
-export interface Tally { built: number; refused: number }
+export interface Tally {
+  built: number;
+  refused: number;
+}
 
 /**
  * The largest buffer asked for so far, from the heap (wasm memory) and from the readers (decoded
@@ -32,7 +35,10 @@ export const allocationHighWater = { heap: 0, reader: 0, readerOverFile: 0 };
  * holds: a reader's buffer at most the file's bytes, or a vector of MAX_UNITS floats (a γ of ones,
  * a zero bias); a heap region at most the file's bytes (a weight tensor) or a batch's workspace.
  */
-export interface AllocationLimits { cap: number; fileBytes: number }
+export interface AllocationLimits {
+  cap: number;
+  fileBytes: number;
+}
 
 const MAX_UNITS_BYTES = 4 * 65_536;
 
@@ -54,7 +60,9 @@ function watched<T>(limits: AllocationLimits, f: () => T): T {
         allocationHighWater.readerOverFile = Math.max(allocationHighWater.readerOverFile, bytes / limits.fileBytes);
       } else {
         // A weight tensor is at most the file's bytes; a workspace holds a batch's rows of a layer no wider than MAX_UNITS.
-        expect(bytes, `heap request of ${bytes} bytes for a file of ${limits.fileBytes}`).toBeLessThanOrEqual(Math.max(limits.fileBytes, 256 * MAX_UNITS_BYTES));
+        expect(bytes, `heap request of ${bytes} bytes for a file of ${limits.fileBytes}`).toBeLessThanOrEqual(
+          Math.max(limits.fileBytes, 256 * MAX_UNITS_BYTES),
+        );
         allocationHighWater.heap = Math.max(allocationHighWater.heap, bytes);
       }
     }
@@ -77,11 +85,16 @@ export function boundedForward(model: ModelJSON, x: ArrayLike<number>): { value:
   let v = Float64Array.from(x);
   let e = new Float64Array(v.length);
   layers.forEach((layer, li) => {
-    const W = weights[2 * li], b = weights[2 * li + 1];
-    const n = layer.units, k = v.length;
-    const z = new Float64Array(n), ez = new Float64Array(n);
+    const W = weights[2 * li],
+      b = weights[2 * li + 1];
+    const n = layer.units,
+      k = v.length;
+    const z = new Float64Array(n),
+      ez = new Float64Array(n);
     for (let o = 0; o < n; o++) {
-      let s = b[o], mag = Math.abs(b[o]), inherited = 0;
+      let s = b[o],
+        mag = Math.abs(b[o]),
+        inherited = 0;
       for (let i = 0; i < k; i++) {
         const w = W[o * k + i];
         s += w * v[i];
@@ -91,14 +104,17 @@ export function boundedForward(model: ModelJSON, x: ArrayLike<number>): { value:
       z[o] = s;
       ez[o] = inherited + 2 * (k + 1) * U * mag;
     }
-    let y = z, ey = ez;
+    let y = z,
+      ey = ez;
     const norm = layer.normalization;
     if (norm) {
-      const gamma = weights[layout.gammaIndex[li]], beta = weights[layout.gammaIndex[li] + 1];
+      const gamma = weights[layout.gammaIndex[li]],
+        beta = weights[layout.gammaIndex[li] + 1];
       y = new Float64Array(n);
       ey = new Float64Array(n);
       if (norm.type === "batch") {
-        const mean = weights[trainable + layout.movingIndex[li]], variance = weights[trainable + layout.movingIndex[li] + 1];
+        const mean = weights[trainable + layout.movingIndex[li]],
+          variance = weights[trainable + layout.movingIndex[li] + 1];
         for (let o = 0; o < n; o++) {
           const f = gamma[o] / Math.sqrt(variance[o] + norm.epsilon);
           y[o] = f * (z[o] - mean[o]) + beta[o];
@@ -169,7 +185,8 @@ export function checkOutcome(prefix: string, build: () => Network, read: () => M
     again.dispose();
     const ref = ReferenceNetwork.fromJSON(model);
     const x = Float32Array.from({ length: 2 * net.inputSize }, (_, i) => ((i * 7919) % 13) / 6.5 - 1);
-    const got = net.predict(x), want = ref.predict(x);
+    const got = net.predict(x),
+      want = ref.predict(x);
     for (let s = 0; s < 2; s++) {
       const { bound } = boundedForward(model, x.subarray(s * net.inputSize, (s + 1) * net.inputSize));
       for (let o = 0; o < net.outputSize; o++) {

@@ -7,7 +7,9 @@ import { asModelJson, randomizeWeights, save, tfl, tfReady } from "./tfjs-helper
 /** Saves a 4 → 6 relu → 2 softmax tfjs model into dir/tf and returns that folder. */
 export async function saveTfjsModel(dir: string, name = "tf"): Promise<string> {
   await tfReady();
-  const m = tfl.sequential({ layers: [tfl.layers.dense({ units: 6, activation: "relu", inputShape: [4] }), tfl.layers.dense({ units: 2, activation: "softmax" })] });
+  const m = tfl.sequential({
+    layers: [tfl.layers.dense({ units: 6, activation: "relu", inputShape: [4] }), tfl.layers.dense({ units: 2, activation: "softmax" })],
+  });
   randomizeWeights(m, 11);
   const saved = await save(m);
   m.dispose();

@@ -21,9 +21,15 @@ const wasmNotLoaded = (): void => {
 test("tfjs → wasmlp model file → ONNX → model file, with init() never called; the result predicts as TensorFlow.js", async () => {
   wasmNotLoaded();
   await tfReady();
-  const m = tfl.sequential({ layers: [
-    tfl.layers.dense({ units: 9, inputShape: [7] }), tfl.layers.layerNormalization(), tfl.layers.activation({ activation: "tanh" }), tfl.layers.dense({ units: 5, activation: "relu" }), tfl.layers.dense({ units: 3, activation: "softmax" }),
-  ] });
+  const m = tfl.sequential({
+    layers: [
+      tfl.layers.dense({ units: 9, inputShape: [7] }),
+      tfl.layers.layerNormalization(),
+      tfl.layers.activation({ activation: "tanh" }),
+      tfl.layers.dense({ units: 5, activation: "relu" }),
+      tfl.layers.dense({ units: 3, activation: "softmax" }),
+    ],
+  });
   randomizeWeights(m, 7);
   const saved = await save(m);
   const fromTf = readTfjs({ modelTopology: saved.modelTopology, weightSpecs: saved.weightSpecs }, saved.weightData, { seed: 3 });
@@ -48,14 +54,22 @@ test("wasmlp export --from-tfjs DIR --format onnx runs in-process without loadin
   const tfDir = await saveTfjsModel(dir);
   const out = join(dir, "m.onnx");
   let printed = "";
-  const code = await exportModel(["--from-tfjs", tfDir, "--format", "onnx", "--out", out], { write: (t) => { printed += t; }, isTTY: false, columns: 80 });
+  const code = await exportModel(["--from-tfjs", tfDir, "--format", "onnx", "--out", out], {
+    write: (t) => {
+      printed += t;
+    },
+    isTTY: false,
+    columns: 80,
+  });
   expect(code).toBe(0);
   expect(printed).toMatch(/^Network\(4 → 6 relu → 2 softmax; loss categorical-crossentropy; adam\(.*\); 44 parameters\)\nwrote onnx: /);
   const model = readOnnx(readFileSync(out));
   expect(model.layers.map((l) => l.units)).toEqual([6, 2]);
   // And back to tfjs from the ONNX file.
   writeFileSync(join(dir, "again.onnx"), readFileSync(out));
-  expect(await exportModel(["--from-onnx", join(dir, "again.onnx"), "--format", "tfjs", "--out", join(dir, "tf2")], { write: () => {}, isTTY: false, columns: 80 })).toBe(0);
+  expect(
+    await exportModel(["--from-onnx", join(dir, "again.onnx"), "--format", "tfjs", "--out", join(dir, "tf2")], { write: () => {}, isTTY: false, columns: 80 }),
+  ).toBe(0);
   expect(JSON.parse(readFileSync(join(dir, "tf2", "model.json"), "utf8")).format).toBe("layers-model");
   wasmNotLoaded();
 });

@@ -14,7 +14,9 @@ await init();
 ort.env.wasm.numThreads = 1;
 const FIXTURES = new URL("../fixtures/onnx/", import.meta.url);
 const fixture = (name: string) => readFileSync(new URL(name, FIXTURES));
-const expected: { file: string; opset: number; inputShape: number[]; x: number[][]; y: number[][] }[] = JSON.parse(readFileSync(new URL("expected.json", FIXTURES), "utf8"));
+const expected: { file: string; opset: number; inputShape: number[]; x: number[][]; y: number[][] }[] = JSON.parse(
+  readFileSync(new URL("expected.json", FIXTURES), "utf8"),
+);
 const Model = protobuf.Root.fromJSON({ nested: { onnx: ONNX_SCHEMA } } as protobuf.INamespace).lookupType("onnx.ModelProto");
 
 describe("models exported by PyTorch", () => {
@@ -39,7 +41,10 @@ describe("networks wasmlp exports run in onnxruntime-web", () => {
     for (const sizes of [[3], [9, 4], [13, 7, 5]]) {
       const net = new Network({
         inputSize: 11,
-        layers: [...sizes.map((units) => ({ units, activation: hidden as never, ...(hidden === "leaky-relu" ? { alpha: 0.2 } : {}) })), { units: 3, activation: output as never }],
+        layers: [
+          ...sizes.map((units) => ({ units, activation: hidden as never, ...(hidden === "leaky-relu" ? { alpha: 0.2 } : {}) })),
+          { units: 3, activation: output as never },
+        ],
         seed: sizes.length,
       });
       const x = randomArray(rng, 4 * 11, 2);
@@ -67,14 +72,29 @@ describe("networks wasmlp exports run in onnxruntime-web", () => {
   });
 
   test("batch- and layer-normalized layers export as BatchNormalization and LayerNormalization, run in onnxruntime and come back bit for bit", async () => {
-    const net = new Network({ inputSize: 11, layers: [
-      { units: 8, activation: "relu", normalization: { type: "batch", momentum: 0.8, epsilon: 0.01 } }, { units: 6, activation: "gelu", normalization: "layer" },
-      { units: 5, activation: "linear", normalization: "batch" }, { units: 3, activation: "softmax" }], seed: 5 });
+    const net = new Network({
+      inputSize: 11,
+      layers: [
+        { units: 8, activation: "relu", normalization: { type: "batch", momentum: 0.8, epsilon: 0.01 } },
+        { units: 6, activation: "gelu", normalization: "layer" },
+        { units: 5, activation: "linear", normalization: "batch" },
+        { units: 3, activation: "softmax" },
+      ],
+      seed: 5,
+    });
     const x = randomArray(rng, 40 * 11, 2);
-    net.fit(x, Array.from({ length: 40 }, (_, i) => i % 3), { epochs: 3, batchSize: 8 }); // moving statistics away from 0 and 1
+    net.fit(
+      x,
+      Array.from({ length: 40 }, (_, i) => i % 3),
+      { epochs: 3, batchSize: 8 },
+    ); // moving statistics away from 0 and 1
     const bytes = toOnnx(net);
     const decoded = Model.toObject(Model.decode(bytes), { defaults: true, arrays: true }) as { graph: { node: { opType: string }[] } };
-    expect(decoded.graph.node.map((n) => n.opType).filter((op) => op.endsWith("Normalization"))).toEqual(["BatchNormalization", "LayerNormalization", "BatchNormalization"]);
+    expect(decoded.graph.node.map((n) => n.opType).filter((op) => op.endsWith("Normalization"))).toEqual([
+      "BatchNormalization",
+      "LayerNormalization",
+      "BatchNormalization",
+    ]);
     const session = await ort.InferenceSession.create(bytes);
     const got = (await session.run({ input: new ort.Tensor("float32", x.subarray(0, 5 * 11), [5, 11]) })).output.data as Float32Array;
     net.predict(x.subarray(0, 5 * 11)).forEach((v, i) => expect(Math.abs(got[i] - v), `output ${i}`).toBeLessThan(1e-5));
@@ -85,7 +105,14 @@ describe("networks wasmlp exports run in onnxruntime-web", () => {
   });
 
   test("a layer without bias exports as a Gemm without C, runs in onnxruntime and comes back without bias", async () => {
-    const net = new Network({ inputSize: 6, layers: [{ units: 4, activation: "tanh", useBias: false }, { units: 2, activation: "softmax" }], seed: 8 });
+    const net = new Network({
+      inputSize: 6,
+      layers: [
+        { units: 4, activation: "tanh", useBias: false },
+        { units: 2, activation: "softmax" },
+      ],
+      seed: 8,
+    });
     const bytes = toOnnx(net);
     const decoded = Model.toObject(Model.decode(bytes), { defaults: true, arrays: true }) as { graph: { node: { opType: string; input: string[] }[] } };
     expect(decoded.graph.node.filter((n) => n.opType === "Gemm").map((n) => n.input.length)).toEqual([2, 3]);
@@ -112,9 +139,17 @@ describe("networks wasmlp exports run in onnxruntime-web", () => {
 });
 
 test("opset 20's Gelu node reads as gelu, like the Div/Erf/Add/Mul/Mul pattern toOnnx writes at opset 17", () => {
-  const net = new Network({ inputSize: 5, layers: [{ units: 4, activation: "gelu" }, { units: 2, activation: "swish" }], seed: 4 });
+  const net = new Network({
+    inputSize: 5,
+    layers: [
+      { units: 4, activation: "gelu" },
+      { units: 2, activation: "swish" },
+    ],
+    seed: 4,
+  });
   const decoded = Model.toObject(Model.decode(toOnnx(net)), { defaults: true, arrays: true }) as {
-    graph: { node: { opType: string; input: string[]; output: string[]; name: string; attribute: unknown[] }[] }; opsetImport: { version: number }[];
+    graph: { node: { opType: string; input: string[]; output: string[]; name: string; attribute: unknown[] }[] };
+    opsetImport: { version: number }[];
   };
   const ops = decoded.graph.node.map((n) => n.opType);
   expect(ops).toEqual(["Gemm", "Div", "Erf", "Add", "Mul", "Mul", "Gemm", "Sigmoid", "Mul", "Identity"]);
@@ -128,37 +163,103 @@ test("opset 20's Gelu node reads as gelu, like the Div/Erf/Add/Mul/Mul pattern t
 });
 
 describe("refusals", () => {
-  const net = new Network({ inputSize: 4, layers: [{ units: 3, activation: "relu" }, { units: 2, activation: "sigmoid" }], seed: 3 });
-  const good = Model.toObject(Model.decode(toOnnx(net)), { defaults: true, arrays: true }) as { graph: { node: { opType: string; input: string[]; attribute: { name: string; f?: number }[] }[]; initializer: { dataType: number }[] }; opsetImport: { version: number }[] };
+  const net = new Network({
+    inputSize: 4,
+    layers: [
+      { units: 3, activation: "relu" },
+      { units: 2, activation: "sigmoid" },
+    ],
+    seed: 3,
+  });
+  const good = Model.toObject(Model.decode(toOnnx(net)), { defaults: true, arrays: true }) as {
+    graph: { node: { opType: string; input: string[]; attribute: { name: string; f?: number }[] }[]; initializer: { dataType: number }[] };
+    opsetImport: { version: number }[];
+  };
   const encode = (edit: (m: typeof good) => void): Uint8Array => {
     const copy = structuredClone(good);
     edit(copy);
     return Model.encode(Model.fromObject(copy)).finish();
   };
   test.each([
-    ["an opset outside 11–21", (m: typeof good) => { m.opsetImport[0].version = 9; }, /opset 9 of the default domain; wasmlp reads opsets 11–21/],
-    ["a residual connection", (m: typeof good) => { m.graph.node[2].input = [m.graph.node[2].input[0], "input", ...m.graph.node[2].input.slice(1)]; }, /node 2 \(Gemm "dense_1"\) reads .*only chains of layers/],
-    ["float64 weights", (m: typeof good) => { m.graph.initializer[0].dataType = 11; }, /has data type 11; wasmlp reads float32 \(1\) only/],
-    ["an unsupported operator", (m: typeof good) => { m.graph.node[1].opType = "Hardmax"; }, /node 1 \(Hardmax "dense_0.relu"\): operator Hardmax is not supported/],
-    ["gelu's tanh approximation", (m: typeof good) => {
-      m.opsetImport[0].version = 20;
-      m.graph.node[1].opType = "Gelu";
-      (m.graph.node[1].attribute as unknown[]) = [{ name: "approximate", type: 3, s: new TextEncoder().encode("tanh") }];
-    }, /node 1 \(Gelu "dense_0.relu"\) has approximate "tanh"; wasmlp's gelu is the exact erf form/],
-    ["a HardSigmoid of another slope", (m: typeof good) => { m.graph.node[3].opType = "HardSigmoid"; m.graph.node[3].attribute = []; }, /node 3 \(HardSigmoid .*alpha 0.2, beta 0.5/],
+    [
+      "an opset outside 11–21",
+      (m: typeof good) => {
+        m.opsetImport[0].version = 9;
+      },
+      /opset 9 of the default domain; wasmlp reads opsets 11–21/,
+    ],
+    [
+      "a residual connection",
+      (m: typeof good) => {
+        m.graph.node[2].input = [m.graph.node[2].input[0], "input", ...m.graph.node[2].input.slice(1)];
+      },
+      /node 2 \(Gemm "dense_1"\) reads .*only chains of layers/,
+    ],
+    [
+      "float64 weights",
+      (m: typeof good) => {
+        m.graph.initializer[0].dataType = 11;
+      },
+      /has data type 11; wasmlp reads float32 \(1\) only/,
+    ],
+    [
+      "an unsupported operator",
+      (m: typeof good) => {
+        m.graph.node[1].opType = "Hardmax";
+      },
+      /node 1 \(Hardmax "dense_0.relu"\): operator Hardmax is not supported/,
+    ],
+    [
+      "gelu's tanh approximation",
+      (m: typeof good) => {
+        m.opsetImport[0].version = 20;
+        m.graph.node[1].opType = "Gelu";
+        (m.graph.node[1].attribute as unknown[]) = [{ name: "approximate", type: 3, s: new TextEncoder().encode("tanh") }];
+      },
+      /node 1 \(Gelu "dense_0.relu"\) has approximate "tanh"; wasmlp's gelu is the exact erf form/,
+    ],
+    [
+      "a HardSigmoid of another slope",
+      (m: typeof good) => {
+        m.graph.node[3].opType = "HardSigmoid";
+        m.graph.node[3].attribute = [];
+      },
+      /node 3 \(HardSigmoid .*alpha 0.2, beta 0.5/,
+    ],
   ])("%s", (_, edit, message) => {
     const before = memoryStats().bytesInUse;
     expect(() => fromOnnx(encode(edit as (m: typeof good) => void))).toThrow(message);
     expect(memoryStats().bytesInUse).toBe(before);
   });
   test("a BatchNormalization in training mode, and a LayerNormalization over another axis, are refused by name", () => {
-    const normed = new Network({ inputSize: 4, layers: [{ units: 3, activation: "relu", normalization: "batch" }, { units: 2, normalization: "layer" }], seed: 3 });
+    const normed = new Network({
+      inputSize: 4,
+      layers: [
+        { units: 3, activation: "relu", normalization: "batch" },
+        { units: 2, normalization: "layer" },
+      ],
+      seed: 3,
+    });
     const m = Model.toObject(Model.decode(toOnnx(normed)), { defaults: true, arrays: true }) as typeof good;
-    const edited = (edit: (c: typeof good) => void): Uint8Array => { const c = structuredClone(m); edit(c); return Model.encode(Model.fromObject(c)).finish(); };
-    expect(() => fromOnnx(edited((c) => { (c.graph.node[1].attribute as unknown[]).push({ name: "training_mode", type: 2, i: 1 }); })))
-      .toThrow(/node 1 \(BatchNormalization "dense_0.batch_norm"\) is in training mode; wasmlp reads inference BatchNormalization/);
-    expect(() => fromOnnx(edited((c) => { (c.graph.node[4].attribute as { name: string; i?: number }[]).find((a) => a.name === "axis")!.i = 0; })))
-      .toThrow(/node 4 \(LayerNormalization "dense_1.layer_norm"\) normalizes from axis 0; wasmlp normalizes over the features/);
+    const edited = (edit: (c: typeof good) => void): Uint8Array => {
+      const c = structuredClone(m);
+      edit(c);
+      return Model.encode(Model.fromObject(c)).finish();
+    };
+    expect(() =>
+      fromOnnx(
+        edited((c) => {
+          (c.graph.node[1].attribute as unknown[]).push({ name: "training_mode", type: 2, i: 1 });
+        }),
+      ),
+    ).toThrow(/node 1 \(BatchNormalization "dense_0.batch_norm"\) is in training mode; wasmlp reads inference BatchNormalization/);
+    expect(() =>
+      fromOnnx(
+        edited((c) => {
+          (c.graph.node[4].attribute as { name: string; i?: number }[]).find((a) => a.name === "axis")!.i = 0;
+        }),
+      ),
+    ).toThrow(/node 4 \(LayerNormalization "dense_1.layer_norm"\) normalizes from axis 0; wasmlp normalizes over the features/);
     normed.dispose();
   });
 

@@ -29,11 +29,21 @@ beforeAll(async () => {
 
 /** Runs `call` with a file system that records every path it is asked about. */
 function recorded<T>(call: () => T): { result: T | Error; reads: string[]; looked: string[] } {
-  const reads: string[] = [], looked: string[] = [];
+  const reads: string[] = [],
+    looked: string[] = [];
   const recorder: ReadFileSystem = {
-    realpath: (p) => { looked.push(p); return nodeFileSystem.realpath(p); },
-    stat: (p) => { looked.push(p); return nodeFileSystem.stat(p); },
-    read: (p, max) => { reads.push(p); return nodeFileSystem.read(p, max); },
+    realpath: (p) => {
+      looked.push(p);
+      return nodeFileSystem.realpath(p);
+    },
+    stat: (p) => {
+      looked.push(p);
+      return nodeFileSystem.stat(p);
+    },
+    read: (p, max) => {
+      reads.push(p);
+      return nodeFileSystem.read(p, max);
+    },
   };
   const restore = useFileSystem(recorder);
   try {
@@ -69,7 +79,9 @@ describe("every file read goes through the seam and lies inside the folder", () 
     for (const load of [(): unknown => loadTfjs(dir), (): unknown => readTfjsFolder(dir)]) {
       const { result, reads } = recorded(load);
       expect(result).toBeInstanceOf(FormatError);
-      expect((result as Error).message).toMatch(/weight file "group1-shard1of1.bin" named in the manifest .* lies outside the model's folder .*: it is a link to .*outside.bin/);
+      expect((result as Error).message).toMatch(
+        /weight file "group1-shard1of1.bin" named in the manifest .* lies outside the model's folder .*: it is a link to .*outside.bin/,
+      );
       for (const p of reads) expect(isInside(realpathSync(dir), p), p).toBe(true);
     }
   });
@@ -111,11 +123,16 @@ describe("structures are capped before anything recurses", () => {
     json.modelTopology.config.layers[0].config.kernel_initializer = deep;
     resetWalkerHighWater();
     expect(() => fromTfjs(json, readFileSync(join(tfDir, "group1-shard1of1.bin")))).toThrow(FormatError);
-    expect(() => fromTfjs(json, readFileSync(join(tfDir, "group1-shard1of1.bin")))).toThrow(`tfjs model.json nests deeper than MAX_JSON_DEPTH (${MAX_JSON_DEPTH}) levels`);
+    expect(() => fromTfjs(json, readFileSync(join(tfDir, "group1-shard1of1.bin")))).toThrow(
+      `tfjs model.json nests deeper than MAX_JSON_DEPTH (${MAX_JSON_DEPTH}) levels`,
+    );
     expect(walkerHighWater.jsonDepth).toBe(MAX_JSON_DEPTH); // the walk stopped at the cap
     // As text, and nested in arrays.
     const fresh = JSON.parse(readFileSync(join(tfDir, "model.json"), "utf8"));
-    const text = JSON.stringify({ ...fresh, modelTopology: { ...fresh.modelTopology, extra: null } }).replace("\"extra\":null", `"extra":${"[".repeat(200_000)}${"]".repeat(200_000)}`);
+    const text = JSON.stringify({ ...fresh, modelTopology: { ...fresh.modelTopology, extra: null } }).replace(
+      '"extra":null',
+      `"extra":${"[".repeat(200_000)}${"]".repeat(200_000)}`,
+    );
     expect(() => fromTfjs(text, readFileSync(join(tfDir, "group1-shard1of1.bin")))).toThrow(/nests deeper than MAX_JSON_DEPTH/);
   });
 
@@ -126,7 +143,9 @@ describe("structures are capped before anything recurses", () => {
     decoded.graph.initializer[0].dims = [-8, -4];
     const bytes = Model.encode(Model.fromObject(decoded)).finish();
     expect(() => fromOnnx(bytes)).toThrow(FormatError);
-    expect(() => readOnnx(bytes)).toThrow(/onnx: node 0 \(Gemm "dense_0"\)'s input \("dense_0.weight"\) has dimension 0 of -8; dimensions are whole numbers ≥ 0/);
+    expect(() => readOnnx(bytes)).toThrow(
+      /onnx: node 0 \(Gemm "dense_0"\)'s input \("dense_0.weight"\) has dimension 0 of -8; dimensions are whole numbers ≥ 0/,
+    );
   });
 });
 
@@ -152,12 +171,23 @@ describe("names from files that are Object.prototype's are unknown", () => {
   });
 
   test.each(PROTOTYPE_NAMES)("wasmlp export --format %s is an unknown format", async (name) => {
-    await expect(exportModel(["--format", name, "--from-tfjs", tfDir, "--out", join(root, "never")], { write: () => {}, isTTY: false, columns: 80 }))
-      .rejects.toThrow(new UsageError(`--format must be one of tfjs, onnx, received "${name}", an unknown name`));
+    await expect(
+      exportModel(["--format", name, "--from-tfjs", tfDir, "--out", join(root, "never")], { write: () => {}, isTTY: false, columns: 80 }),
+    ).rejects.toThrow(new UsageError(`--format must be one of tfjs, onnx, received "${name}", an unknown name`));
   });
 });
 
 test("a 1-unit softmax network is refused when built, whatever the loss (softmax over one unit is always 1), so none is exported", () => {
-  expect(() => new Network({ inputSize: 3, layers: [{ units: 4, activation: "tanh" }, { units: 1, activation: "softmax" }], loss: "mse", seed: 2 }))
-    .toThrow(/a "softmax" output layer needs at least 2 units, received 1/);
+  expect(
+    () =>
+      new Network({
+        inputSize: 3,
+        layers: [
+          { units: 4, activation: "tanh" },
+          { units: 1, activation: "softmax" },
+        ],
+        loss: "mse",
+        seed: 2,
+      }),
+  ).toThrow(/a "softmax" output layer needs at least 2 units, received 1/);
 });

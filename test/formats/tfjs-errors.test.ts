@@ -13,7 +13,12 @@ let base: Saved; // dense(5 → 4, relu) → dense(4 → 3, softmax)
 beforeAll(async () => {
   await init();
   await tfReady();
-  const model = tfl.sequential({ layers: [tfl.layers.dense({ units: 4, activation: "relu", inputShape: [5], name: "hidden" }), tfl.layers.dense({ units: 3, activation: "softmax", name: "out" })] });
+  const model = tfl.sequential({
+    layers: [
+      tfl.layers.dense({ units: 4, activation: "relu", inputShape: [5], name: "hidden" }),
+      tfl.layers.dense({ units: 3, activation: "softmax", name: "out" }),
+    ],
+  });
   base = await save(model);
   model.dispose();
 });
@@ -50,38 +55,93 @@ async function savedOf(layers: () => TfLayer[]): Promise<Saved> {
 
 describe("layers wasmlp cannot represent", () => {
   test.each([
-    ["Conv2D", () => [tfl.layers.conv2d({ filters: 2, kernelSize: 2, inputShape: [4, 4, 1], name: "conv" }), tfl.layers.flatten(), tfl.layers.dense({ units: 2 })],
-      /tfjs layer "conv" \(Conv2D\) is not supported: wasmlp imports InputLayer, Dense, /],
-    ["BatchNormalization after an activation", () => [tfl.layers.dense({ units: 3, inputShape: [2], activation: "relu", name: "d" }), tfl.layers.batchNormalization({ name: "bn" })],
-      /tfjs layer "bn" \(BatchNormalization\) comes after "d" applied relu: wasmlp normalizes z before the activation/],
-    ["BatchNormalization over another axis", () => [tfl.layers.dense({ units: 3, inputShape: [2] }), tfl.layers.reshape({ targetShape: [3, 1] }), tfl.layers.batchNormalization({ axis: 1, name: "bn" })],
-      /tfjs layer "\w+" \(Reshape\) is not supported/],
-    ["Embedding", () => [tfl.layers.embedding({ inputDim: 10, outputDim: 3, inputLength: 2, name: "emb" }), tfl.layers.flatten(), tfl.layers.dense({ units: 1 })],
-      /tfjs layer "emb" \(Embedding\) is not supported/],
-    ["a nested Sequential", () => [tfl.sequential({ name: "inner", layers: [tfl.layers.dense({ units: 3, inputShape: [2] })] }) as unknown as TfLayer, tfl.layers.dense({ units: 1 })],
-      /tfjs layer "inner" \(Sequential\) is a nested model: not supported/],
-    ["a mish activation", () => [tfl.layers.dense({ units: 3, inputShape: [2], activation: "mish", name: "d" })],
-      /tfjs layer "d" \(Dense\): activation "mish" is not supported; wasmlp has sigmoid, tanh, relu, leaky_relu, elu, selu, softsign, softplus, swish, silu, gelu, linear, softmax, hard_sigmoid/],
-    ["tfjs's hard sigmoid (0.2·z + 0.5)", () => [tfl.layers.dense({ units: 3, inputShape: [2], activation: "hardSigmoid", name: "d" })],
-      /tfjs layer "d" \(Dense\): activation "hard_sigmoid" of keras_version "tfjs-layers 4.22.0" is 0.2·z \+ 0.5 clipped \(Keras 2, tfjs\), which wasmlp does not have: its hard-sigmoid is Keras 3's relu6\(z \+ 3\) \/ 6/],
-    ["a mish Activation layer", () => [tfl.layers.dense({ units: 3, inputShape: [2] }), tfl.layers.activation({ activation: "mish", name: "act" })],
-      /tfjs layer "act" \(Activation\): activation "mish" is not supported/],
-    ["an Activation after a Dense that has one", () => [tfl.layers.dense({ units: 3, inputShape: [2], activation: "tanh", name: "d" }), tfl.layers.activation({ activation: "relu", name: "act" })],
-      /tfjs layer "act" \(Activation\) applies relu after "d" already applied tanh: a wasmlp layer has one activation/],
-    ["two activation layers in a row", () => [tfl.layers.dense({ units: 3, inputShape: [2], name: "d" }), tfl.layers.reLU({ name: "r" }), tfl.layers.softmax({ name: "s" })],
-      /tfjs layer "s" \(Softmax\) applies softmax after "r" already applied relu/],
-    ["an activation on the input", () => [tfl.layers.activation({ activation: "tanh", inputShape: [2], name: "act" }), tfl.layers.dense({ units: 1 })],
-      /tfjs layer "act" \(Activation\) applies tanh to the input, before any Dense layer/],
-    ["a bias regularizer (a kernel regularizer is wasmlp's kernelRegularizer)", () => [tfl.layers.dense({ units: 3, inputShape: [2], biasRegularizer: tfl.regularizers.l2(), name: "d" })],
-      /tfjs layer "d" \(Dense\): bias_regularizer .*L1L2.* is not supported/],
-    ["a capped ReLU", () => [tfl.layers.dense({ units: 3, inputShape: [2] }), tfl.layers.reLU({ maxValue: 6, name: "r6" })],
-      /tfjs layer "r6" \(ReLU\): max_value 6 \(a capped relu\) is not supported/],
-    ["a LeakyReLU slope outside (0, 1)", () => [tfl.layers.dense({ units: 3, inputShape: [2] }), tfl.layers.leakyReLU({ alpha: 1.5, name: "lr" })],
-      /tfjs layer "lr" \(LeakyReLU\): alpha 1.5 is not supported; wasmlp's leaky-relu slope lies in \(0, 1\)/],
-    ["a Dense on a 2-d input", () => [tfl.layers.dense({ units: 3, inputShape: [4, 2], name: "d" })],
-      /tfjs layer "d" \(Dense\) is applied to a 2-d input \[4, 2\] .*add a Flatten before it/],
-    ["a channels_first Flatten", () => [tfl.layers.flatten({ inputShape: [2, 3], dataFormat: "channelsFirst", name: "f" }), tfl.layers.dense({ units: 1 })],
-      /tfjs layer "f" \(Flatten\): data_format "channels_first" reorders a 2-d input/],
+    [
+      "Conv2D",
+      () => [tfl.layers.conv2d({ filters: 2, kernelSize: 2, inputShape: [4, 4, 1], name: "conv" }), tfl.layers.flatten(), tfl.layers.dense({ units: 2 })],
+      /tfjs layer "conv" \(Conv2D\) is not supported: wasmlp imports InputLayer, Dense, /,
+    ],
+    [
+      "BatchNormalization after an activation",
+      () => [tfl.layers.dense({ units: 3, inputShape: [2], activation: "relu", name: "d" }), tfl.layers.batchNormalization({ name: "bn" })],
+      /tfjs layer "bn" \(BatchNormalization\) comes after "d" applied relu: wasmlp normalizes z before the activation/,
+    ],
+    [
+      "BatchNormalization over another axis",
+      () => [
+        tfl.layers.dense({ units: 3, inputShape: [2] }),
+        tfl.layers.reshape({ targetShape: [3, 1] }),
+        tfl.layers.batchNormalization({ axis: 1, name: "bn" }),
+      ],
+      /tfjs layer "\w+" \(Reshape\) is not supported/,
+    ],
+    [
+      "Embedding",
+      () => [tfl.layers.embedding({ inputDim: 10, outputDim: 3, inputLength: 2, name: "emb" }), tfl.layers.flatten(), tfl.layers.dense({ units: 1 })],
+      /tfjs layer "emb" \(Embedding\) is not supported/,
+    ],
+    [
+      "a nested Sequential",
+      () => [
+        tfl.sequential({ name: "inner", layers: [tfl.layers.dense({ units: 3, inputShape: [2] })] }) as unknown as TfLayer,
+        tfl.layers.dense({ units: 1 }),
+      ],
+      /tfjs layer "inner" \(Sequential\) is a nested model: not supported/,
+    ],
+    [
+      "a mish activation",
+      () => [tfl.layers.dense({ units: 3, inputShape: [2], activation: "mish", name: "d" })],
+      /tfjs layer "d" \(Dense\): activation "mish" is not supported; wasmlp has sigmoid, tanh, relu, leaky_relu, elu, selu, softsign, softplus, swish, silu, gelu, linear, softmax, hard_sigmoid/,
+    ],
+    [
+      "tfjs's hard sigmoid (0.2·z + 0.5)",
+      () => [tfl.layers.dense({ units: 3, inputShape: [2], activation: "hardSigmoid", name: "d" })],
+      /tfjs layer "d" \(Dense\): activation "hard_sigmoid" of keras_version "tfjs-layers 4.22.0" is 0.2·z \+ 0.5 clipped \(Keras 2, tfjs\), which wasmlp does not have: its hard-sigmoid is Keras 3's relu6\(z \+ 3\) \/ 6/,
+    ],
+    [
+      "a mish Activation layer",
+      () => [tfl.layers.dense({ units: 3, inputShape: [2] }), tfl.layers.activation({ activation: "mish", name: "act" })],
+      /tfjs layer "act" \(Activation\): activation "mish" is not supported/,
+    ],
+    [
+      "an Activation after a Dense that has one",
+      () => [tfl.layers.dense({ units: 3, inputShape: [2], activation: "tanh", name: "d" }), tfl.layers.activation({ activation: "relu", name: "act" })],
+      /tfjs layer "act" \(Activation\) applies relu after "d" already applied tanh: a wasmlp layer has one activation/,
+    ],
+    [
+      "two activation layers in a row",
+      () => [tfl.layers.dense({ units: 3, inputShape: [2], name: "d" }), tfl.layers.reLU({ name: "r" }), tfl.layers.softmax({ name: "s" })],
+      /tfjs layer "s" \(Softmax\) applies softmax after "r" already applied relu/,
+    ],
+    [
+      "an activation on the input",
+      () => [tfl.layers.activation({ activation: "tanh", inputShape: [2], name: "act" }), tfl.layers.dense({ units: 1 })],
+      /tfjs layer "act" \(Activation\) applies tanh to the input, before any Dense layer/,
+    ],
+    [
+      "a bias regularizer (a kernel regularizer is wasmlp's kernelRegularizer)",
+      () => [tfl.layers.dense({ units: 3, inputShape: [2], biasRegularizer: tfl.regularizers.l2(), name: "d" })],
+      /tfjs layer "d" \(Dense\): bias_regularizer .*L1L2.* is not supported/,
+    ],
+    [
+      "a capped ReLU",
+      () => [tfl.layers.dense({ units: 3, inputShape: [2] }), tfl.layers.reLU({ maxValue: 6, name: "r6" })],
+      /tfjs layer "r6" \(ReLU\): max_value 6 \(a capped relu\) is not supported/,
+    ],
+    [
+      "a LeakyReLU slope outside (0, 1)",
+      () => [tfl.layers.dense({ units: 3, inputShape: [2] }), tfl.layers.leakyReLU({ alpha: 1.5, name: "lr" })],
+      /tfjs layer "lr" \(LeakyReLU\): alpha 1.5 is not supported; wasmlp's leaky-relu slope lies in \(0, 1\)/,
+    ],
+    [
+      "a Dense on a 2-d input",
+      () => [tfl.layers.dense({ units: 3, inputShape: [4, 2], name: "d" })],
+      /tfjs layer "d" \(Dense\) is applied to a 2-d input \[4, 2\] .*add a Flatten before it/,
+    ],
+    [
+      "a channels_first Flatten",
+      () => [tfl.layers.flatten({ inputShape: [2, 3], dataFormat: "channelsFirst", name: "f" }), tfl.layers.dense({ units: 1 })],
+      /tfjs layer "f" \(Flatten\): data_format "channels_first" reorders a 2-d input/,
+    ],
   ])("%s", async (_, layers, message) => {
     const saved = await savedOf(layers as () => TfLayer[]);
     refused(() => fromTfjs(saved), RangeError, message);
@@ -114,7 +174,11 @@ describe("layers wasmlp cannot represent", () => {
     refused(() => fromTfjs(saved), RangeError, /tfjs model has 2 output layers/);
     const topology = structuredClone(saved.modelTopology) as Json;
     topology.config.output_layers = [["p", 0, 0]];
-    refused(() => fromTfjs({ ...saved, modelTopology: topology }), RangeError, /tfjs layer "h" feeds 2 layers \("p", "q"\): branching and residual graphs are not supported/);
+    refused(
+      () => fromTfjs({ ...saved, modelTopology: topology }),
+      RangeError,
+      /tfjs layer "h" feeds 2 layers \("p", "q"\): branching and residual graphs are not supported/,
+    );
   });
 
   test("a shared layer applied twice", async () => {
@@ -126,24 +190,132 @@ describe("layers wasmlp cannot represent", () => {
   });
 
   test.each([
-    ["a float16 layer", (j: Json) => { j.modelTopology.config.layers[1].config.dtype = "float16"; }, /tfjs layer "out" \(Dense\) has dtype "float16": only float32 is supported/],
-    ["a Keras 3 bfloat16 policy", (j: Json) => { j.modelTopology.config.layers[0].config.dtype = { class_name: "DTypePolicy", config: { name: "mixed_bfloat16" } }; }, /tfjs layer "hidden" \(Dense\) has dtype "mixed_bfloat16"/],
-    ["an int32 weight", (j: Json) => { j.weightsManifest[0].weights[1].dtype = "int32"; }, /tfjs weight "hidden\/bias" has dtype "int32": only float32 is supported/],
-    ["a quantized weight", (j: Json) => { j.weightsManifest[0].weights[0].quantization = { dtype: "uint8", scale: 0.1, min: -1 }; }, /tfjs weight "hidden\/kernel" is quantized .*not supported; convert without --quantize_\* options/],
-    ["an unknown Dense attribute", (j: Json) => { j.modelTopology.config.layers[0].config.lora_rank = 4; }, /tfjs layer "hidden" \(Dense\): lora_rank 4 is not supported/],
-    ["an attribute wasmlp has never heard of", (j: Json) => { j.modelTopology.config.layers[1].config.frobnicate = true; }, /tfjs layer "out" \(Dense\): attribute "frobnicate" \(true\) is not supported/],
-    ["a variable input size", (j: Json) => { j.modelTopology.config.layers[0].config.batch_input_shape = [null, null]; }, /tfjs layer "hidden" \(Dense\): input shape \[null\] is not supported: every feature dimension must be a fixed size/],
-    ["an input shape on a later layer", (j: Json) => { j.modelTopology.config.layers[1].config.batch_input_shape = [null, 4]; }, /tfjs layer "out" \(Dense\) declares an input shape but is not the first layer/],
-    ["a graph model", (j: Json) => { j.format = "graph-model"; }, /tfjs model format "graph-model" is not supported: wasmlp reads "layers-model"/],
-    ["an unknown model class", (j: Json) => { j.modelTopology.class_name = "Functionalish"; }, /tfjs modelTopology class "Functionalish" is not supported/],
-    ["no Dense layer", (j: Json) => { j.modelTopology.config.layers = [{ class_name: "Dropout", config: { rate: 0.5, name: "drop", batch_input_shape: [null, 5] } }]; }, /tfjs model has no Dense layer/],
-    ["a weight belonging to no layer", (j: Json) => { j.weightsManifest[0].weights[3].name = "ghost/bias"; }, /tfjs layer "out" \(Dense\): use_bias is true but there is no weight "out\/bias"/],
-    ["a kernel of the wrong shape", (j: Json) => { j.weightsManifest[0].weights[2].shape = [3, 4]; }, /tfjs layer "out" \(Dense\): kernel "out\/kernel" has shape \[3, 4\], expected \[inputs, 3\]/],
-    ["a kernel that does not fit the layer before", (j: Json) => { j.modelTopology.config.layers[0].config.batch_input_shape = [null, 6]; }, /tfjs layer "hidden" \(Dense\): kernel "hidden\/kernel" has shape \[5, 4\], expected \[6, 4\] \(the declared input size\)/],
-    ["a bias on a layer without one", (j: Json) => { j.modelTopology.config.layers[1].config.use_bias = false; }, /tfjs layer "out" \(Dense\): use_bias is false but the weights hold "out\/bias"/],
-    ["a layer wider than wasmlp's widest", (j: Json) => { j.modelTopology.config.layers[1].config.units = 70000; }, /tfjs layer "out" \(Dense\): 70000 units is more than wasmlp's widest layer \(65536\)/],
-    ["an input wider than wasmlp's widest", (j: Json) => { j.modelTopology.config.layers[0].config.batch_input_shape = [null, 70000]; }, /tfjs layer "hidden" \(Dense\): an input of 70000 values \(\[70000\]\) is more than wasmlp's widest input \(65536\)/],
-    ["an extra weight", (j: Json) => { j.weightsManifest[0].weights.push({ name: "stray/kernel", shape: [0], dtype: "float32" }); }, /tfjs weight "stray\/kernel" belongs to no Dense or normalization layer of the model/],
+    [
+      "a float16 layer",
+      (j: Json) => {
+        j.modelTopology.config.layers[1].config.dtype = "float16";
+      },
+      /tfjs layer "out" \(Dense\) has dtype "float16": only float32 is supported/,
+    ],
+    [
+      "a Keras 3 bfloat16 policy",
+      (j: Json) => {
+        j.modelTopology.config.layers[0].config.dtype = { class_name: "DTypePolicy", config: { name: "mixed_bfloat16" } };
+      },
+      /tfjs layer "hidden" \(Dense\) has dtype "mixed_bfloat16"/,
+    ],
+    [
+      "an int32 weight",
+      (j: Json) => {
+        j.weightsManifest[0].weights[1].dtype = "int32";
+      },
+      /tfjs weight "hidden\/bias" has dtype "int32": only float32 is supported/,
+    ],
+    [
+      "a quantized weight",
+      (j: Json) => {
+        j.weightsManifest[0].weights[0].quantization = { dtype: "uint8", scale: 0.1, min: -1 };
+      },
+      /tfjs weight "hidden\/kernel" is quantized .*not supported; convert without --quantize_\* options/,
+    ],
+    [
+      "an unknown Dense attribute",
+      (j: Json) => {
+        j.modelTopology.config.layers[0].config.lora_rank = 4;
+      },
+      /tfjs layer "hidden" \(Dense\): lora_rank 4 is not supported/,
+    ],
+    [
+      "an attribute wasmlp has never heard of",
+      (j: Json) => {
+        j.modelTopology.config.layers[1].config.frobnicate = true;
+      },
+      /tfjs layer "out" \(Dense\): attribute "frobnicate" \(true\) is not supported/,
+    ],
+    [
+      "a variable input size",
+      (j: Json) => {
+        j.modelTopology.config.layers[0].config.batch_input_shape = [null, null];
+      },
+      /tfjs layer "hidden" \(Dense\): input shape \[null\] is not supported: every feature dimension must be a fixed size/,
+    ],
+    [
+      "an input shape on a later layer",
+      (j: Json) => {
+        j.modelTopology.config.layers[1].config.batch_input_shape = [null, 4];
+      },
+      /tfjs layer "out" \(Dense\) declares an input shape but is not the first layer/,
+    ],
+    [
+      "a graph model",
+      (j: Json) => {
+        j.format = "graph-model";
+      },
+      /tfjs model format "graph-model" is not supported: wasmlp reads "layers-model"/,
+    ],
+    [
+      "an unknown model class",
+      (j: Json) => {
+        j.modelTopology.class_name = "Functionalish";
+      },
+      /tfjs modelTopology class "Functionalish" is not supported/,
+    ],
+    [
+      "no Dense layer",
+      (j: Json) => {
+        j.modelTopology.config.layers = [{ class_name: "Dropout", config: { rate: 0.5, name: "drop", batch_input_shape: [null, 5] } }];
+      },
+      /tfjs model has no Dense layer/,
+    ],
+    [
+      "a weight belonging to no layer",
+      (j: Json) => {
+        j.weightsManifest[0].weights[3].name = "ghost/bias";
+      },
+      /tfjs layer "out" \(Dense\): use_bias is true but there is no weight "out\/bias"/,
+    ],
+    [
+      "a kernel of the wrong shape",
+      (j: Json) => {
+        j.weightsManifest[0].weights[2].shape = [3, 4];
+      },
+      /tfjs layer "out" \(Dense\): kernel "out\/kernel" has shape \[3, 4\], expected \[inputs, 3\]/,
+    ],
+    [
+      "a kernel that does not fit the layer before",
+      (j: Json) => {
+        j.modelTopology.config.layers[0].config.batch_input_shape = [null, 6];
+      },
+      /tfjs layer "hidden" \(Dense\): kernel "hidden\/kernel" has shape \[5, 4\], expected \[6, 4\] \(the declared input size\)/,
+    ],
+    [
+      "a bias on a layer without one",
+      (j: Json) => {
+        j.modelTopology.config.layers[1].config.use_bias = false;
+      },
+      /tfjs layer "out" \(Dense\): use_bias is false but the weights hold "out\/bias"/,
+    ],
+    [
+      "a layer wider than wasmlp's widest",
+      (j: Json) => {
+        j.modelTopology.config.layers[1].config.units = 70000;
+      },
+      /tfjs layer "out" \(Dense\): 70000 units is more than wasmlp's widest layer \(65536\)/,
+    ],
+    [
+      "an input wider than wasmlp's widest",
+      (j: Json) => {
+        j.modelTopology.config.layers[0].config.batch_input_shape = [null, 70000];
+      },
+      /tfjs layer "hidden" \(Dense\): an input of 70000 values \(\[70000\]\) is more than wasmlp's widest input \(65536\)/,
+    ],
+    [
+      "an extra weight",
+      (j: Json) => {
+        j.weightsManifest[0].weights.push({ name: "stray/kernel", shape: [0], dtype: "float32" });
+      },
+      /tfjs weight "stray\/kernel" belongs to no Dense or normalization layer of the model/,
+    ],
   ])("%s", (_, edit, message) => {
     refused(() => fromTfjs(edited(edit), base.weightData), RangeError, message);
   });
@@ -152,7 +324,11 @@ describe("layers wasmlp cannot represent", () => {
 describe("damaged, truncated and oversized input", () => {
   test("truncated or padded weight data", () => {
     const json = asModelJson(base);
-    refused(() => fromTfjs(json, base.weightData.slice(0, -4)), RangeError, /tfjs weight data has 152 bytes, but the weight specs describe 156 \(4 float32 tensors\): the weight data is truncated or a shard is missing/);
+    refused(
+      () => fromTfjs(json, base.weightData.slice(0, -4)),
+      RangeError,
+      /tfjs weight data has 152 bytes, but the weight specs describe 156 \(4 float32 tensors\): the weight data is truncated or a shard is missing/,
+    );
     refused(() => fromTfjs(json, base.weightData.slice(0, 61)), RangeError, /has 61 bytes, but the weight specs describe 156/);
     refused(() => fromTfjs(json, new Uint8Array(160)), RangeError, /has 160 bytes, .*the weight data has bytes no weight spec describes/);
     refused(() => fromTfjs(json, [new Uint8Array(base.weightData, 0, 64)]), RangeError, /has 64 bytes/);
@@ -166,15 +342,52 @@ describe("damaged, truncated and oversized input", () => {
     refused(() => fromTfjs([], base.weightData), TypeError, /received an array of length 0/);
     refused(() => fromTfjs({ format: "layers-model" }, base.weightData), RangeError, /tfjs model.json has no modelTopology object/);
     refused(() => fromTfjs({ modelTopology: base.modelTopology }, base.weightData), RangeError, /has neither weightsManifest nor weightSpecs/);
-    refused(() => fromTfjs(edited((j) => { j.weightsManifest = "x"; }), base.weightData), TypeError, /weightsManifest must be an array of groups/);
-    refused(() => fromTfjs(edited((j) => { j.weightsManifest[0].weights[0].shape = [5, -4]; }), base.weightData), RangeError, /tfjs weight "hidden\/kernel": shape must be a list of whole numbers, received \[5,-4\]/);
-    refused(() => fromTfjs(edited((j) => { j.modelTopology.config.layers = {}; }), base.weightData), RangeError, /tfjs modelTopology has no layer list/);
+    refused(
+      () =>
+        fromTfjs(
+          edited((j) => {
+            j.weightsManifest = "x";
+          }),
+          base.weightData,
+        ),
+      TypeError,
+      /weightsManifest must be an array of groups/,
+    );
+    refused(
+      () =>
+        fromTfjs(
+          edited((j) => {
+            j.weightsManifest[0].weights[0].shape = [5, -4];
+          }),
+          base.weightData,
+        ),
+      RangeError,
+      /tfjs weight "hidden\/kernel": shape must be a list of whole numbers, received \[5,-4\]/,
+    );
+    refused(
+      () =>
+        fromTfjs(
+          edited((j) => {
+            j.modelTopology.config.layers = {};
+          }),
+          base.weightData,
+        ),
+      RangeError,
+      /tfjs modelTopology has no layer list/,
+    );
   });
 
   test("the width limit is wasmlp's own, and holds when only the kernel tells the input size", () => {
     expect(MAX_TFJS_UNITS).toBe(MAX_UNITS);
-    const json = edited((j) => { delete j.modelTopology.config.layers[0].config.batch_input_shape; j.weightsManifest[0].weights[0].shape = [70000, 4]; });
-    refused(() => fromTfjs(json, new Float32Array(70000 * 4 + 4 + 4 * 3 + 3)), RangeError, /tfjs layer "hidden" \(Dense\): 70000 inputs is more than wasmlp's widest input \(65536\)/);
+    const json = edited((j) => {
+      delete j.modelTopology.config.layers[0].config.batch_input_shape;
+      j.weightsManifest[0].weights[0].shape = [70000, 4];
+    });
+    refused(
+      () => fromTfjs(json, new Float32Array(70000 * 4 + 4 + 4 * 3 + 3)),
+      RangeError,
+      /tfjs layer "hidden" \(Dense\): 70000 inputs is more than wasmlp's widest input \(65536\)/,
+    );
   });
 
   test("options other than loss, optimizer and seed", () => {
@@ -199,14 +412,34 @@ describe("damaged, truncated and oversized input", () => {
     refused(() => fromTfjs(asModelJson(base), inf), RangeError, /tfjs weight "hidden\/kernel"\[3\] is -Infinity/);
     // Finite weights whose outputs overflow float32 are refused after the probe; the network built for it is freed.
     const huge = new Float32Array(base.weightData.slice(0)).fill(3e38);
-    const linear = edited((j) => { j.modelTopology.config.layers[1].config.activation = "linear"; });
+    const linear = edited((j) => {
+      j.modelTopology.config.layers[1].config.activation = "linear";
+    });
     refused(() => fromTfjs(linear, huge), RangeError, /tfjs model: the weights overflow float32 on a probe input of zeros or ones/);
   });
 
   test("size caps are checked before anything is parsed", () => {
-    refused(() => fromTfjs(" ".repeat(MAX_TFJS_JSON_BYTES + 1), base.weightData), RangeError, /tfjs model.json is 16777217 characters, over the cap MAX_TFJS_JSON_BYTES \(16777216\)/);
+    refused(
+      () => fromTfjs(" ".repeat(MAX_TFJS_JSON_BYTES + 1), base.weightData),
+      RangeError,
+      /tfjs model.json is 16777217 characters, over the cap MAX_TFJS_JSON_BYTES \(16777216\)/,
+    );
     const big = new ArrayBuffer(400 * 1024 * 1024); // never touched: the pages stay unallocated
-    refused(() => fromTfjs("not json at all", [big, big, big]), RangeError, new RegExp(`tfjs weight data is ${3 * big.byteLength} bytes, over the cap MAX_TFJS_WEIGHT_BYTES \\(${MAX_TFJS_WEIGHT_BYTES}\\)`));
-    refused(() => fromTfjs(edited((j) => { j.weightsManifest[0].weights[0].shape = [65536, 65536]; }), base.weightData), RangeError, /tfjs weight specs describe more than MAX_TFJS_WEIGHT_BYTES .* \(at "hidden\/kernel"\)/);
+    refused(
+      () => fromTfjs("not json at all", [big, big, big]),
+      RangeError,
+      new RegExp(`tfjs weight data is ${3 * big.byteLength} bytes, over the cap MAX_TFJS_WEIGHT_BYTES \\(${MAX_TFJS_WEIGHT_BYTES}\\)`),
+    );
+    refused(
+      () =>
+        fromTfjs(
+          edited((j) => {
+            j.weightsManifest[0].weights[0].shape = [65536, 65536];
+          }),
+          base.weightData,
+        ),
+      RangeError,
+      /tfjs weight specs describe more than MAX_TFJS_WEIGHT_BYTES .* \(at "hidden\/kernel"\)/,
+    );
   });
 });

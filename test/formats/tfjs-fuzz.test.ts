@@ -15,7 +15,14 @@ let functional: Saved;
 beforeAll(async () => {
   await init();
   await tfReady();
-  const s = tfl.sequential({ layers: [tfl.layers.dense({ units: 4, activation: "relu", inputShape: [3] }), tfl.layers.dropout({ rate: 0.5 }), tfl.layers.dense({ units: 2 }), tfl.layers.softmax()] });
+  const s = tfl.sequential({
+    layers: [
+      tfl.layers.dense({ units: 4, activation: "relu", inputShape: [3] }),
+      tfl.layers.dropout({ rate: 0.5 }),
+      tfl.layers.dense({ units: 2 }),
+      tfl.layers.softmax(),
+    ],
+  });
   sequential = await save(s);
   const x = tfl.input({ shape: [3] });
   const h = tfl.layers.dense({ units: 4 }).apply(x) as tfl.SymbolicTensor;
@@ -47,7 +54,10 @@ function expectOwnError(call: () => unknown): void {
   expect(after.bytesInUse).toBe(before.bytesInUse);
 }
 
-test.each([["Sequential", () => sequential], ["functional", () => functional]])("%s: every key removed or replaced by every kind of value", (_, model) => {
+test.each([
+  ["Sequential", () => sequential],
+  ["functional", () => functional],
+])("%s: every key removed or replaced by every kind of value", (_, model) => {
   const base = asModelJson(model());
   const all = paths(base).filter((p) => p.length > 0);
   expect(all.length).toBeGreaterThan(60);
@@ -79,9 +89,12 @@ test.each([["Sequential", () => sequential], ["functional", () => functional]])(
 test("model.json text cut at every length, and random bytes in it", () => {
   const text = JSON.stringify(asModelJson(sequential));
   for (let n = 0; n < text.length; n += 7) expectOwnError(() => fromTfjs(text.slice(0, n), sequential.weightData));
-  fc.assert(fc.property(fc.nat(text.length - 1), fc.integer({ min: 0, max: 255 }), (at, code) => {
-    expectOwnError(() => fromTfjs(text.slice(0, at) + String.fromCharCode(code) + text.slice(at + 1), sequential.weightData));
-  }), { numRuns: 300, seed: 11 });
+  fc.assert(
+    fc.property(fc.nat(text.length - 1), fc.integer({ min: 0, max: 255 }), (at, code) => {
+      expectOwnError(() => fromTfjs(text.slice(0, at) + String.fromCharCode(code) + text.slice(at + 1), sequential.weightData));
+    }),
+    { numRuns: 300, seed: 11 },
+  );
 });
 
 test("weight bytes cut at every length, or given as shards cut anywhere", () => {

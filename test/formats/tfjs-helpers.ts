@@ -29,10 +29,12 @@ export interface Saved {
 /** What model.save() hands a save handler. */
 export async function save(model: tfl.LayersModel): Promise<Saved> {
   let saved: tf.io.ModelArtifacts | null = null;
-  await model.save(tf.io.withSaveHandler(async (artifacts) => {
-    saved = artifacts;
-    return { modelArtifactsInfo: { dateSaved: new Date(), modelTopologyType: "JSON" } };
-  }));
+  await model.save(
+    tf.io.withSaveHandler(async (artifacts) => {
+      saved = artifacts;
+      return { modelArtifactsInfo: { dateSaved: new Date(), modelTopologyType: "JSON" } };
+    }),
+  );
   const a = saved as unknown as tf.io.ModelArtifacts;
   return {
     modelTopology: a.modelTopology as Record<string, unknown>,
@@ -47,7 +49,9 @@ export async function save(model: tfl.LayersModel): Promise<Saved> {
 /** model.json as a file holds it: the weight specs in a manifest with one shard. */
 export function asModelJson(saved: Saved): Record<string, unknown> {
   return {
-    format: saved.format, generatedBy: saved.generatedBy, convertedBy: saved.convertedBy ?? null,
+    format: saved.format,
+    generatedBy: saved.generatedBy,
+    convertedBy: saved.convertedBy ?? null,
     modelTopology: saved.modelTopology,
     weightsManifest: [{ paths: ["group1-shard1of1.bin"], weights: saved.weightSpecs }],
   };
@@ -56,7 +60,12 @@ export function asModelJson(saved: Saved): Record<string, unknown> {
 /** Gives every weight (biases too, which start at zero) seeded random values. */
 export function randomizeWeights(model: tfl.LayersModel, seed: number, scale = 0.8): void {
   const rng = new Random(seed);
-  const values = model.getWeights().map((w) => tf.tensor(Float32Array.from({ length: w.size }, () => rng.symmetric(scale)), w.shape));
+  const values = model.getWeights().map((w) =>
+    tf.tensor(
+      Float32Array.from({ length: w.size }, () => rng.symmetric(scale)),
+      w.shape,
+    ),
+  );
   model.setWeights(values);
 }
 

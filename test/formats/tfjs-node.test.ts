@@ -28,7 +28,9 @@ async function tfjsLoadDirectory(dir: string): Promise<tfl.LayersModel> {
 
 describe("a model.json with several groups and shards, as the converter writes", () => {
   test("shards split mid-tensor, in two groups, in a subfolder; read in manifest order", async () => {
-    const model = tfl.sequential({ layers: [tfl.layers.dense({ units: 9, activation: "tanh", inputShape: [7] }), tfl.layers.dense({ units: 3, activation: "softmax" })] });
+    const model = tfl.sequential({
+      layers: [tfl.layers.dense({ units: 9, activation: "tanh", inputShape: [7] }), tfl.layers.dense({ units: 3, activation: "softmax" })],
+    });
     randomizeWeights(model, 4);
     const saved = await save(model);
     const dir = join(root, "converted");
@@ -38,10 +40,19 @@ describe("a model.json with several groups and shards, as the converter writes",
     const cuts = [0, 100, 200, 288, 350, bytes.length];
     const names = ["w/group1-shard1of3.bin", "w/group1-shard2of3.bin", "w/group1-shard3of3.bin", "group2-shard1of2.bin", "group2-shard2of2.bin"];
     names.forEach((n, i) => writeFileSync(join(dir, n), bytes.subarray(cuts[i], cuts[i + 1])));
-    writeFileSync(join(dir, "model.json"), JSON.stringify({
-      format: "layers-model", generatedBy: "test", convertedBy: null, modelTopology: saved.modelTopology,
-      weightsManifest: [{ paths: names.slice(0, 3), weights: saved.weightSpecs.slice(0, 2) }, { paths: names.slice(3), weights: saved.weightSpecs.slice(2) }],
-    }));
+    writeFileSync(
+      join(dir, "model.json"),
+      JSON.stringify({
+        format: "layers-model",
+        generatedBy: "test",
+        convertedBy: null,
+        modelTopology: saved.modelTopology,
+        weightsManifest: [
+          { paths: names.slice(0, 3), weights: saved.weightSpecs.slice(0, 2) },
+          { paths: names.slice(3), weights: saved.weightSpecs.slice(2) },
+        ],
+      }),
+    );
     for (const path of [dir, join(dir, "model.json")]) {
       const net = loadTfjs(path);
       const x = randomInputs(2, 5 * 7);
@@ -49,10 +60,17 @@ describe("a model.json with several groups and shards, as the converter writes",
       net.dispose();
     }
     // Shards out of order are a different model: the checks catch nothing, so the outputs must differ.
-    writeFileSync(join(dir, "model.json"), JSON.stringify({
-      format: "layers-model", modelTopology: saved.modelTopology,
-      weightsManifest: [{ paths: [names[1], names[0], names[2]], weights: saved.weightSpecs.slice(0, 2) }, { paths: names.slice(3), weights: saved.weightSpecs.slice(2) }],
-    }));
+    writeFileSync(
+      join(dir, "model.json"),
+      JSON.stringify({
+        format: "layers-model",
+        modelTopology: saved.modelTopology,
+        weightsManifest: [
+          { paths: [names[1], names[0], names[2]], weights: saved.weightSpecs.slice(0, 2) },
+          { paths: names.slice(3), weights: saved.weightSpecs.slice(2) },
+        ],
+      }),
+    );
     const swapped = loadTfjs(dir);
     const x = randomInputs(2, 5 * 7);
     expect(maxRelDiff(swapped.predict(x), predictTf(model, x, [7]))).toBeGreaterThan(1e-3);
@@ -63,13 +81,27 @@ describe("a model.json with several groups and shards, as the converter writes",
 
 describe("saveTfjs writes what tfjs-layers loads", () => {
   test("one shard by default; several when the weights are larger than a shard; bit-exact both ways", async () => {
-    const net = new Network({ inputSize: 45, layers: [{ units: 17, activation: "relu" }, { units: 5, activation: "leaky-relu", alpha: 0.1 }, { units: 2, activation: "softmax" }], seed: 12 });
+    const net = new Network({
+      inputSize: 45,
+      layers: [
+        { units: 17, activation: "relu" },
+        { units: 5, activation: "leaky-relu", alpha: 0.1 },
+        { units: 2, activation: "softmax" },
+      ],
+      seed: 12,
+    });
     const one = join(root, "one");
     expect(saveTfjs(net, one).map((p) => p.slice(one.length + 1))).toEqual(["model.json", "group1-shard1of1.bin"]);
     expect(TFJS_SHARD_BYTES).toBe(4 * 1024 * 1024);
     const many = join(root, "many");
     const files = saveTfjs(net, many, { shardBytes: 1000 }); // (45·17 + 17 + 17·5 + 5 + 5·2 + 2)·4 = 3,536 bytes
-    expect(files.map((p) => p.slice(many.length + 1))).toEqual(["model.json", "group1-shard1of4.bin", "group1-shard2of4.bin", "group1-shard3of4.bin", "group1-shard4of4.bin"]);
+    expect(files.map((p) => p.slice(many.length + 1))).toEqual([
+      "model.json",
+      "group1-shard1of4.bin",
+      "group1-shard2of4.bin",
+      "group1-shard3of4.bin",
+      "group1-shard4of4.bin",
+    ]);
     expect(readdirSync(many).sort()).toEqual(["group1-shard1of4.bin", "group1-shard2of4.bin", "group1-shard3of4.bin", "group1-shard4of4.bin", "model.json"]); // no temporary file left
     for (const dir of [one, many]) {
       const model = await tfjsLoadDirectory(dir);
@@ -88,8 +120,28 @@ describe("saveTfjs writes what tfjs-layers loads", () => {
 describe("saveTfjs and writeTfjsFolder check the folder before writing (one helper with the command line's --out)", () => {
   const net = () => new Network({ inputSize: 3, layers: [{ units: 2, activation: "sigmoid" }], seed: 1 });
   const writers = [
-    ["saveTfjs", (dir: string) => { const n = net(); try { return saveTfjs(n, dir); } finally { n.dispose(); } }],
-    ["writeTfjsFolder", (dir: string) => { const n = net(); try { return writeTfjsFolder(n.toJSON(), dir); } finally { n.dispose(); } }],
+    [
+      "saveTfjs",
+      (dir: string) => {
+        const n = net();
+        try {
+          return saveTfjs(n, dir);
+        } finally {
+          n.dispose();
+        }
+      },
+    ],
+    [
+      "writeTfjsFolder",
+      (dir: string) => {
+        const n = net();
+        try {
+          return writeTfjsFolder(n.toJSON(), dir);
+        } finally {
+          n.dispose();
+        }
+      },
+    ],
   ] as const;
 
   test.each(writers)("%s /proc/self/x fails at once with a WriteTargetError (a recursive mkdir spins there)", (name, write) => {
@@ -128,28 +180,68 @@ describe("broken directories are refused by name", () => {
 
   test.each([
     ["no model.json", (dir: string) => rmSync(join(dir, "model.json")), (dir: string) => new RegExp(`model.json ${join(dir, "model.json")} does not exist`)],
-    ["a shard dropped from the manifest", (dir: string) => {
-      const json = JSON.parse(readFileSync(join(dir, "model.json"), "utf8"));
-      json.weightsManifest[0].paths.pop();
-      writeFileSync(join(dir, "model.json"), JSON.stringify(json));
-    }, () => /tfjs weight data has 16 bytes, but the weight specs describe 32 \(2 float32 tensors\): the weight data is truncated or a shard is missing/],
-    ["a deleted shard", (dir: string) => rmSync(join(dir, "group1-shard2of2.bin")), (dir: string) => new RegExp(`weight file "group1-shard2of2.bin" named in the manifest ${join(dir, "group1-shard2of2.bin")} does not exist`)],
-    ["a truncated shard", (dir: string) => writeFileSync(join(dir, "group1-shard2of2.bin"), new Uint8Array(13)), () => /tfjs weight data has 29 bytes, but the weight specs describe 32/],
-    ["a truncated model.json", (dir: string) => writeFileSync(join(dir, "model.json"), readFileSync(join(dir, "model.json"), "utf8").slice(0, 80)), () => /model.json is not valid JSON/],
-    ["a manifest without paths", (dir: string) => writeFileSync(join(dir, "model.json"), JSON.stringify({ ...JSON.parse(readFileSync(join(dir, "model.json"), "utf8")), weightsManifest: [{ weights: [] }] })), () => /weightsManifest\[0\].paths must be a list of file names/],
+    [
+      "a shard dropped from the manifest",
+      (dir: string) => {
+        const json = JSON.parse(readFileSync(join(dir, "model.json"), "utf8"));
+        json.weightsManifest[0].paths.pop();
+        writeFileSync(join(dir, "model.json"), JSON.stringify(json));
+      },
+      () => /tfjs weight data has 16 bytes, but the weight specs describe 32 \(2 float32 tensors\): the weight data is truncated or a shard is missing/,
+    ],
+    [
+      "a deleted shard",
+      (dir: string) => rmSync(join(dir, "group1-shard2of2.bin")),
+      (dir: string) => new RegExp(`weight file "group1-shard2of2.bin" named in the manifest ${join(dir, "group1-shard2of2.bin")} does not exist`),
+    ],
+    [
+      "a truncated shard",
+      (dir: string) => writeFileSync(join(dir, "group1-shard2of2.bin"), new Uint8Array(13)),
+      () => /tfjs weight data has 29 bytes, but the weight specs describe 32/,
+    ],
+    [
+      "a truncated model.json",
+      (dir: string) => writeFileSync(join(dir, "model.json"), readFileSync(join(dir, "model.json"), "utf8").slice(0, 80)),
+      () => /model.json is not valid JSON/,
+    ],
+    [
+      "a manifest without paths",
+      (dir: string) =>
+        writeFileSync(
+          join(dir, "model.json"),
+          JSON.stringify({ ...JSON.parse(readFileSync(join(dir, "model.json"), "utf8")), weightsManifest: [{ weights: [] }] }),
+        ),
+      () => /weightsManifest\[0\].paths must be a list of file names/,
+    ],
     // Sparse files: the sizes are real, the disk blocks are not; the caps must trip before any read.
-    ["a model.json over the cap", (dir: string) => truncateSync(join(dir, "model.json"), MAX_TFJS_JSON_BYTES + 1), (dir: string) => new RegExp(`${join(dir, "model.json")} is 16777217 bytes, over the cap MAX_TFJS_JSON_BYTES`)],
-    ["shards over the cap", (dir: string) => truncateSync(join(dir, "group1-shard2of2.bin"), MAX_TFJS_WEIGHT_BYTES), () => /the weight files hold more than MAX_TFJS_WEIGHT_BYTES \(1073741824\) bytes/],
-    ["a shard outside the directory", (dir: string) => {
-      const json = JSON.parse(readFileSync(join(dir, "model.json"), "utf8"));
-      json.weightsManifest[0].paths[0] = "../elsewhere.bin";
-      writeFileSync(join(dir, "model.json"), JSON.stringify(json));
-    }, () => /weight file "..\/elsewhere.bin" lies outside the model's directory/],
-    ["a shard named but absent", (dir: string) => {
-      const json = JSON.parse(readFileSync(join(dir, "model.json"), "utf8"));
-      json.weightsManifest[0].paths.push("group1-shard3of2.bin");
-      writeFileSync(join(dir, "model.json"), JSON.stringify(json));
-    }, (dir: string) => new RegExp(`weight file "group1-shard3of2.bin" named in the manifest ${join(dir, "group1-shard3of2.bin")} does not exist`)],
+    [
+      "a model.json over the cap",
+      (dir: string) => truncateSync(join(dir, "model.json"), MAX_TFJS_JSON_BYTES + 1),
+      (dir: string) => new RegExp(`${join(dir, "model.json")} is 16777217 bytes, over the cap MAX_TFJS_JSON_BYTES`),
+    ],
+    [
+      "shards over the cap",
+      (dir: string) => truncateSync(join(dir, "group1-shard2of2.bin"), MAX_TFJS_WEIGHT_BYTES),
+      () => /the weight files hold more than MAX_TFJS_WEIGHT_BYTES \(1073741824\) bytes/,
+    ],
+    [
+      "a shard outside the directory",
+      (dir: string) => {
+        const json = JSON.parse(readFileSync(join(dir, "model.json"), "utf8"));
+        json.weightsManifest[0].paths[0] = "../elsewhere.bin";
+        writeFileSync(join(dir, "model.json"), JSON.stringify(json));
+      },
+      () => /weight file "..\/elsewhere.bin" lies outside the model's directory/,
+    ],
+    [
+      "a shard named but absent",
+      (dir: string) => {
+        const json = JSON.parse(readFileSync(join(dir, "model.json"), "utf8"));
+        json.weightsManifest[0].paths.push("group1-shard3of2.bin");
+        writeFileSync(join(dir, "model.json"), JSON.stringify(json));
+      },
+      (dir: string) => new RegExp(`weight file "group1-shard3of2.bin" named in the manifest ${join(dir, "group1-shard3of2.bin")} does not exist`),
+    ],
   ])("%s", async (name, breakIt, message) => {
     const dir = join(root, `broken-${name.replace(/\W+/g, "-")}`);
     await writeBase(dir);

@@ -38,7 +38,13 @@ test("in Node, wasmlp/tfjs/node resolves to dist and returns the application's N
 
 test("a bundler gives wasmlp/tfjs the same wasmlp module as the application: one copy, one init()", async () => {
   // The application has wasmlp installed from the packed tarball, as from the registry.
-  const [pack] = JSON.parse(execFileSync("npm", ["pack", "--json", "--ignore-scripts", "--pack-destination", dir], { cwd: ROOT, encoding: "utf8", stdio: ["ignore", "pipe", "ignore"] }));
+  const [pack] = JSON.parse(
+    execFileSync("npm", ["pack", "--json", "--ignore-scripts", "--pack-destination", dir], {
+      cwd: ROOT,
+      encoding: "utf8",
+      stdio: ["ignore", "pipe", "ignore"],
+    }),
+  );
   mkdirSync(join(dir, "node_modules", "wasmlp"), { recursive: true });
   execFileSync("tar", ["-xzf", join(dir, pack.filename), "-C", join(dir, "node_modules", "wasmlp"), "--strip-components=1"]);
   for (const dep of Object.keys(JSON.parse(readFileSync(join(ROOT, "package.json"), "utf8")).dependencies)) {

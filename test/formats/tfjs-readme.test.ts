@@ -17,7 +17,9 @@ test("the TypeScript example loads, saves and agrees with TensorFlow.js", async 
   const file = new URL("block.ts", dir);
   writeFileSync(file, blocks[0]);
   const lines: string[] = [];
-  const spy = vi.spyOn(console, "log").mockImplementation((...args: unknown[]) => { lines.push(args.map(String).join(" ")); });
+  const spy = vi.spyOn(console, "log").mockImplementation((...args: unknown[]) => {
+    lines.push(args.map(String).join(" "));
+  });
   try {
     await import(/* @vite-ignore */ file.href);
   } finally {

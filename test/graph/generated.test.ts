@@ -8,7 +8,9 @@ import { renderActivationMethods } from "../../scripts/graph-methods.mjs";
 import { activationOps } from "../../src/activations.js";
 import * as g from "wasmlp/graph";
 
-beforeAll(async () => { await init(); });
+beforeAll(async () => {
+  await init();
+});
 
 test("src/graph/activations.generated.ts is what the activation table gives", () => {
   const checkedIn = readFileSync(new URL("../../src/graph/activations.generated.ts", import.meta.url), "utf8");
@@ -23,7 +25,8 @@ test("every activation of the table is a graph op, a function and a method", () 
     const viaFunction = (g as unknown as Record<string, (x: g.Tensor) => g.Tensor>)[fn](t);
     const viaMethod = (t as unknown as Record<string, () => g.Tensor>)[fn]();
     expect(Array.from(viaMethod.data())).toEqual(Array.from(viaFunction.data()));
-    viaFunction.dispose(); viaMethod.dispose();
+    viaFunction.dispose();
+    viaMethod.dispose();
   }
   t.dispose();
 });

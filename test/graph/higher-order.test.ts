@@ -9,7 +9,9 @@ import { type Tensor, grad, grads, tensor, tidy, variable } from "wasmlp/graph";
 import { Random, expectClose, randomArray } from "../helpers.js";
 import { CASES, type Case, type Op } from "./cases.js";
 
-beforeAll(async () => { await init(); });
+beforeAll(async () => {
+  await init();
+});
 
 const bytes = (): number => memoryStats().bytesInUse;
 
@@ -32,19 +34,43 @@ function hessianVector(f: Op, xs: Tensor[], vs: Tensor[]): Tensor[] {
 for (const c of CASES.filter((c) => !c.stops)) {
   test(`${c.name} ${c.shapes.map((s) => `[${s}]`).join(" ")}: Hessian·v = differences of gradients; float32 = float64`, () => {
     const rng = new Random(c.name.length * 977 + c.shapes.flat().reduce((a, b) => a + b, 3));
-    const xs = c.shapes.map((s, i) => randomArray(rng, s.reduce((a, b) => a * b, 1), 2).map((v) => c.domain?.(v, i) ?? v));
-    const vs = c.shapes.map((s) => randomArray(rng, s.reduce((a, b) => a * b, 1), 1));
+    const xs = c.shapes.map((s, i) =>
+      randomArray(
+        rng,
+        s.reduce((a, b) => a * b, 1),
+        2,
+      ).map((v) => c.domain?.(v, i) ?? v),
+    );
+    const vs = c.shapes.map((s) =>
+      randomArray(
+        rng,
+        s.reduce((a, b) => a * b, 1),
+        1,
+      ),
+    );
     const f = scalarOf(c, randomArray(rng, 256, 1));
     const start = bytes();
-    const hv = (dtype: "float32" | "float64") => tidy(() => {
-      const t = (a: ArrayLike<number>, i: number) => tensor(a, c.shapes[i], { dtype });
-      return hessianVector(f, xs.map(t), vs.map(t)).map((h) => h.data());
-    });
-    const h64 = hv("float64"), h32 = hv("float32");
+    const hv = (dtype: "float32" | "float64") =>
+      tidy(() => {
+        const t = (a: ArrayLike<number>, i: number) => tensor(a, c.shapes[i], { dtype });
+        return hessianVector(f, xs.map(t), vs.map(t)).map((h) => h.data());
+      });
+    const h64 = hv("float64"),
+      h32 = hv("float32");
     // Central differences of the float64 gradient along v: O(h²) plus rounding 1e-16/h.
     const h = 1e-5;
-    const gradAt = (delta: number) => tidy(() =>
-      grads(f)(...xs.map((x, i) => tensor(Float64Array.from(x, (v, j) => v + delta * vs[i][j]), c.shapes[i], { dtype: "float64" }))).map((d) => d.data()));
+    const gradAt = (delta: number) =>
+      tidy(() =>
+        grads(f)(
+          ...xs.map((x, i) =>
+            tensor(
+              Float64Array.from(x, (v, j) => v + delta * vs[i][j]),
+              c.shapes[i],
+              { dtype: "float64" },
+            ),
+          ),
+        ).map((d) => d.data()),
+      );
     const [plus, minus] = [gradAt(h), gradAt(-h)];
     h64.forEach((got, i) => {
       const fd = Array.from(plus[i], (p, j) => (p - minus[i][j]) / (2 * h));
@@ -86,7 +112,12 @@ test("backward({ createGraph: true }) stores gradients that differentiate again 
     w.zeroGrad();
     penalty.backward();
   });
-  expectClose(w.grad!.data(), [0.5, -1, 2].map((v) => 36 * v ** 3), 1e-5, "36w³");
+  expectClose(
+    w.grad!.data(),
+    [0.5, -1, 2].map((v) => 36 * v ** 3),
+    1e-5,
+    "36w³",
+  );
   w.dispose();
   expect(bytes()).toBe(start);
 });
@@ -94,7 +125,7 @@ test("backward({ createGraph: true }) stores gradients that differentiate again 
 test("the activations' second derivatives at points the tables name (float64, exact formulas)", () => {
   const z = [-1.3, -0.4, 0.6, 1.7];
   const s = (v: number) => 1 / (1 + Math.exp(-v));
-  const phi = (v: number) => Math.exp(-v * v / 2) / Math.sqrt(2 * Math.PI);
+  const phi = (v: number) => Math.exp((-v * v) / 2) / Math.sqrt(2 * Math.PI);
   const expected: Record<string, (v: number) => number> = {
     sigmoid: (v) => s(v) * (1 - s(v)) * (1 - 2 * s(v)),
     tanh: (v) => -2 * Math.tanh(v) * (1 - Math.tanh(v) ** 2),
@@ -102,7 +133,7 @@ test("the activations' second derivatives at points the tables name (float64, ex
     swish: (v) => s(v) * (1 - s(v)) * (2 + v * (1 - 2 * s(v))),
     gelu: (v) => phi(v) * (2 - v * v),
     elu: (v) => (v > 0 ? 0 : Math.exp(v)),
-    softsign: (v) => -2 * Math.sign(v) / (1 + Math.abs(v)) ** 3,
+    softsign: (v) => (-2 * Math.sign(v)) / (1 + Math.abs(v)) ** 3,
   };
   for (const [act, d2] of Object.entries(expected)) {
     const got = tidy(() => grad((x) => g.sum(grad((y) => g.sum(g.activation(y, act as "tanh")))(x)))(tensor(z, undefined, { dtype: "float64" })).data());

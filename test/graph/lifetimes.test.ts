@@ -11,7 +11,9 @@ import { type Tensor, grads, tensor, tidy, variable } from "wasmlp/graph";
 import { Random } from "../../src/random.js";
 import { expectClose } from "../helpers.js";
 
-beforeAll(async () => { await init(); });
+beforeAll(async () => {
+  await init();
+});
 
 const bytes = (): number => memoryStats().bytesInUse;
 
@@ -64,7 +66,10 @@ function run(steps: Step[], env: (Tensor | null)[], disposals: boolean): void {
   for (const st of steps) {
     if ("op" in st) {
       const [a, b] = st.args.map((i) => env[i]);
-      if (a === null || b === null) { env.push(null); continue; }
+      if (a === null || b === null) {
+        env.push(null);
+        continue;
+      }
       if (a.isDisposed || (OPS[st.op].length === 2 && b.isDisposed)) {
         expect(() => OPS[st.op](a, b)).toThrow(/has been disposed/);
         refusals++;
@@ -86,47 +91,55 @@ function run(steps: Step[], env: (Tensor | null)[], disposals: boolean): void {
 }
 
 test("random graphs, scopes, returns and disposals: backward() succeeds with float64's gradients or refuses clearly; memory returns", () => {
-  let checked = 0, refused = 0;
-  fc.assert(fc.property(fc.integer({ min: 0, max: 2 ** 31 - 1 }), (seed) => {
-    const start = bytes();
-    const rng = new Random(seed);
-    const steps = program(rng, 0, 2);
-    const x0 = [0.3, -0.7, 1.1], w0 = [-0.4, 0.9, 0.2];
-    const x = variable(x0), w = variable(w0);
-    const env: (Tensor | null)[] = [x, w];
-    tidy(() => run(steps, env, true));
-    // Tensors still held after the outer scope: ones it made were released, so only the
-    // variables and what nested scopes returned to the top level can remain live.
-    const live = env.map((t, i) => (t && !t.isDisposed && t.requiresGrad && i >= 2 ? i : -1)).filter((i) => i >= 0);
-    expect(live).toEqual([]); // the outermost tidy returned nothing: everything it made is released
-    // Again, keeping every result: backward() from each must work and match float64.
-    const kept = tidy(() => {
-      const e: (Tensor | null)[] = [x, w];
-      run(steps, e, true);
-      return e.slice(2).filter((t): t is Tensor => t !== null && !t.isDisposed);
-    });
-    for (const [k, root] of kept.entries()) {
-      if (!root.requiresGrad || k % 2 === 1) continue; // check half of them (time)
-      x.zeroGrad(); w.zeroGrad();
-      tidy(() => g.sum(root).backward());
-      const index = kept.indexOf(root);
-      const expected = tidy(() => {
-        const f = (xv: Tensor, wv: Tensor): Tensor => {
-          const e: (Tensor | null)[] = [xv, wv];
-          run(steps, e, true);
-          const alive = e.slice(2).filter((t): t is Tensor => t !== null && !t.isDisposed);
-          return g.sum(alive[index]);
-        };
-        return grads(f)(tensor(x0, undefined, { dtype: "float64" }), tensor(w0, undefined, { dtype: "float64" })).map((t) => t.data());
+  let checked = 0,
+    refused = 0;
+  fc.assert(
+    fc.property(fc.integer({ min: 0, max: 2 ** 31 - 1 }), (seed) => {
+      const start = bytes();
+      const rng = new Random(seed);
+      const steps = program(rng, 0, 2);
+      const x0 = [0.3, -0.7, 1.1],
+        w0 = [-0.4, 0.9, 0.2];
+      const x = variable(x0),
+        w = variable(w0);
+      const env: (Tensor | null)[] = [x, w];
+      tidy(() => run(steps, env, true));
+      // Tensors still held after the outer scope: ones it made were released, so only the
+      // variables and what nested scopes returned to the top level can remain live.
+      const live = env.map((t, i) => (t && !t.isDisposed && t.requiresGrad && i >= 2 ? i : -1)).filter((i) => i >= 0);
+      expect(live).toEqual([]); // the outermost tidy returned nothing: everything it made is released
+      // Again, keeping every result: backward() from each must work and match float64.
+      const kept = tidy(() => {
+        const e: (Tensor | null)[] = [x, w];
+        run(steps, e, true);
+        return e.slice(2).filter((t): t is Tensor => t !== null && !t.isDisposed);
       });
-      expectClose(x.grad?.data() ?? new Float32Array(3), expected[0], 2e-5, `seed ${seed} root ${k} dx`);
-      expectClose(w.grad?.data() ?? new Float32Array(3), expected[1], 2e-5, `seed ${seed} root ${k} dw`);
-      checked++;
-    }
-    kept.forEach((t) => t.dispose());
-    x.dispose(); w.dispose();
-    expect(bytes()).toBe(start);
-  }), { numRuns: 60, seed: 24 });
+      for (const [k, root] of kept.entries()) {
+        if (!root.requiresGrad || k % 2 === 1) continue; // check half of them (time)
+        x.zeroGrad();
+        w.zeroGrad();
+        tidy(() => g.sum(root).backward());
+        const index = kept.indexOf(root);
+        const expected = tidy(() => {
+          const f = (xv: Tensor, wv: Tensor): Tensor => {
+            const e: (Tensor | null)[] = [xv, wv];
+            run(steps, e, true);
+            const alive = e.slice(2).filter((t): t is Tensor => t !== null && !t.isDisposed);
+            return g.sum(alive[index]);
+          };
+          return grads(f)(tensor(x0, undefined, { dtype: "float64" }), tensor(w0, undefined, { dtype: "float64" })).map((t) => t.data());
+        });
+        expectClose(x.grad?.data() ?? new Float32Array(3), expected[0], 2e-5, `seed ${seed} root ${k} dx`);
+        expectClose(w.grad?.data() ?? new Float32Array(3), expected[1], 2e-5, `seed ${seed} root ${k} dw`);
+        checked++;
+      }
+      kept.forEach((t) => t.dispose());
+      x.dispose();
+      w.dispose();
+      expect(bytes()).toBe(start);
+    }),
+    { numRuns: 60, seed: 24 },
+  );
   refused = refusals;
   // The programs do exercise both outcomes.
   expect(checked).toBeGreaterThan(30);
@@ -163,7 +176,18 @@ test("a loss wrapped in its own tidy (the tfjs habit) trains through trainBatchW
   const { Network } = await import("wasmlp");
   const net = new Network({ inputSize: 2, layers: [{ units: 3, activation: "linear" }], seed: 1 });
   const loss = (p: Tensor, t: Tensor) => tidy(() => g.mean(g.mul(t, p.mul(2).logSoftmax()).sum(-1)).neg());
-  const l = g.trainBatchWithLoss(net, [[1, 2], [0, -1]], [[1, 0, 0], [0, 0, 1]], loss);
+  const l = g.trainBatchWithLoss(
+    net,
+    [
+      [1, 2],
+      [0, -1],
+    ],
+    [
+      [1, 0, 0],
+      [0, 0, 1],
+    ],
+    loss,
+  );
   expect(Number.isFinite(l)).toBe(true);
   net.dispose();
 });

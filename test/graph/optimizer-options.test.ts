@@ -9,7 +9,9 @@ import { type Tensor, optimizer, sgd, tensor, variable } from "wasmlp/graph";
 import { learningRateAt } from "../../src/schedules.js";
 import { Random, expectClose, randomArray } from "../helpers.js";
 
-beforeAll(async () => { await init(); });
+beforeAll(async () => {
+  await init();
+});
 
 type Options = Exclude<OptimizerOptions, string>;
 const CONFIGS: Options[] = [
@@ -26,17 +28,37 @@ function variablesOf(net: Network): Tensor[] {
   return net.getWeights().map((w, i) => (i % 2 ? variable(w) : variable(w, [sizes[(i >> 1) + 1], sizes[i >> 1]])));
 }
 
-const m = 12, n = 5, h = 7, k = 3, STEPS = 9;
+const m = 12,
+  n = 5,
+  h = 7,
+  k = 3,
+  STEPS = 9;
 const rng = new Random(17);
 const x = randomArray(rng, m * n, 2);
 const labels = Array.from({ length: m }, (_, i) => (i * 7) % k);
 const onehot = labels.map((c) => Array.from({ length: k }, (_, j) => (j === c ? 1 : 0)));
-const netOf = (o: OptimizerOptions): Network => new Network({ inputSize: n, layers: [{ units: h, activation: "tanh" }, { units: k, activation: "softmax" }], optimizer: o, seed: 9 });
+const netOf = (o: OptimizerOptions): Network =>
+  new Network({
+    inputSize: n,
+    layers: [
+      { units: h, activation: "tanh" },
+      { units: k, activation: "softmax" },
+    ],
+    optimizer: o,
+    seed: 9,
+  });
 
 function lossOf(X: Tensor, [W1, b1, W2, b2]: Tensor[]): Tensor {
   const hidden = g.tanh(g.add(g.matmul(X, W1, { transposeB: true }), b1));
   const logits = g.add(g.matmul(hidden, W2, { transposeB: true }), b2);
-  return g.mean(g.takeAlongAxis(g.logSoftmax(logits), labels.map((c) => [c]))).neg();
+  return g
+    .mean(
+      g.takeAlongAxis(
+        g.logSoftmax(logits),
+        labels.map((c) => [c]),
+      ),
+    )
+    .neg();
 }
 
 for (const o of CONFIGS) {
@@ -66,7 +88,9 @@ for (const o of CONFIGS) {
       unclipped.dispose();
     }
     vars.forEach((v) => v.dispose());
-    X.dispose(); opt.dispose(); net.dispose();
+    X.dispose();
+    opt.dispose();
+    net.dispose();
     expect(memoryStats().bytesInUse).toBe(start);
   });
 }
@@ -92,7 +116,11 @@ test("step() clips copies: the gradients passed in keep their values; float64 va
 });
 
 test("a saved state resumes the schedule where it stopped", () => {
-  const options: OptimizerOptions = { type: "adam", learningRate: { type: "exponential", initialLearningRate: 0.1, decaySteps: 2, decayRate: 0.5 }, clipNorm: 0.5 };
+  const options: OptimizerOptions = {
+    type: "adam",
+    learningRate: { type: "exponential", initialLearningRate: 0.1, decaySteps: 2, decayRate: 0.5 },
+    clipNorm: 0.5,
+  };
   const run = (split: number): number[] => {
     const w = variable([0.3, -0.8, 1.5]);
     let opt = optimizer(options);
@@ -108,7 +136,8 @@ test("a saved state resumes the schedule where it stopped", () => {
     }
     expect(opt.learningRate).toBeCloseTo(0.1 * 0.5 ** 3, 12);
     const out = Array.from(w.data());
-    w.dispose(); opt.dispose();
+    w.dispose();
+    opt.dispose();
     return out;
   };
   expect(run(3)).toEqual(run(-1));

@@ -8,7 +8,9 @@ import * as g from "wasmlp/graph";
 import { type Tensor, adam, optimizer, sgd, tensor, variable } from "wasmlp/graph";
 import { Random, expectClose, randomArray } from "../helpers.js";
 
-beforeAll(async () => { await init(); });
+beforeAll(async () => {
+  await init();
+});
 
 /** Variables holding a network's weights: W (units × fan-in) and b per layer. */
 function variablesOf(net: Network): Tensor[] {
@@ -19,13 +21,21 @@ function variablesOf(net: Network): Tensor[] {
 test("the notes' logistic regression, y = σ(wx + b) with cross-entropy, trained by sgd over variables, takes Network's steps (seed 0)", () => {
   const start = memoryStats().bytesInUse;
   const rng = new Random(0);
-  const m = 32, n = 3;
+  const m = 32,
+    n = 3;
   const x = randomArray(rng, m * n, 2);
   const d = Float32Array.from({ length: m }, (_, i) => (x[i * n] - 0.5 * x[i * n + 1] + 0.2 > 0 ? 1 : 0));
-  const net = new Network({ inputSize: n, layers: [{ units: 1, activation: "sigmoid" }], loss: "binary-crossentropy", optimizer: { type: "sgd", learningRate: 0.5 }, seed: 0 });
+  const net = new Network({
+    inputSize: n,
+    layers: [{ units: 1, activation: "sigmoid" }],
+    loss: "binary-crossentropy",
+    optimizer: { type: "sgd", learningRate: 0.5 },
+    seed: 0,
+  });
   const [w, b] = variablesOf(net);
   const opt = sgd(0.5);
-  const X = tensor(x, [m, n]), D = tensor(d, [m, 1]);
+  const X = tensor(x, [m, n]),
+    D = tensor(d, [m, 1]);
   for (let step = 0; step < 20; step++) {
     const expected = net.trainBatch(x, d);
     const got = opt.minimize(() => {
@@ -38,17 +48,29 @@ test("the notes' logistic regression, y = σ(wx + b) with cross-entropy, trained
   expectClose(w.data(), ew, 1e-5, "w");
   expectClose(b.data(), eb, 1e-5, "b");
   [w, b, X, D].forEach((t) => t.dispose());
-  opt.dispose(); net.dispose();
+  opt.dispose();
+  net.dispose();
   expect(memoryStats().bytesInUse).toBe(start);
 });
 
 test("a 2-layer network in tensors with adam over its variables matches Network.trainBatch; labels through takeAlongAxis equal one-hot cross-entropy", () => {
   const rng = new Random(5);
-  const m = 16, n = 4, h = 6, k = 3;
+  const m = 16,
+    n = 4,
+    h = 6,
+    k = 3;
   const x = randomArray(rng, m * n, 1.5);
   const labels = Array.from({ length: m }, (_, i) => i % k);
   const onehot = labels.map((c) => Array.from({ length: k }, (_, j) => (j === c ? 1 : 0)));
-  const net = new Network({ inputSize: n, layers: [{ units: h, activation: "tanh" }, { units: k, activation: "softmax" }], optimizer: { type: "adam", learningRate: 0.01 }, seed: 3 });
+  const net = new Network({
+    inputSize: n,
+    layers: [
+      { units: h, activation: "tanh" },
+      { units: k, activation: "softmax" },
+    ],
+    optimizer: { type: "adam", learningRate: 0.01 },
+    seed: 3,
+  });
   const vars = variablesOf(net);
   const [W1, b1, W2, b2] = vars;
   const opt = adam(0.01);
@@ -66,7 +88,9 @@ test("a 2-layer network in tensors with adam over its variables matches Network.
   }
   net.getWeights().forEach((w, i) => expectClose(vars[i].data(), w, 1e-5, `weights ${i}`));
   vars.forEach((v) => v.dispose());
-  X.dispose(); opt.dispose(); net.dispose();
+  X.dispose();
+  opt.dispose();
+  net.dispose();
 });
 
 test("a step with a non-finite gradient is refused and changes neither the variables nor the state; state saves and loads", () => {
@@ -94,5 +118,6 @@ test("a step with a non-finite gradient is refused and changes neither the varia
   expect(() => opt2.load([w2], { ...saved, step: -1 })).toThrow(/step is -1/);
   expect(() => sgd(0.1).load([w2], saved)).toThrow(/the state is of optimizer/);
   [w, w2, bad, inf, inf2].forEach((t) => t.dispose());
-  opt.dispose(); opt2.dispose();
+  opt.dispose();
+  opt2.dispose();
 });

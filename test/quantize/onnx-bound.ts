@@ -18,8 +18,14 @@ export const ACTIVATION_TERMS: ReadonlyMap<string, { lipschitz: number; slack: n
 ]);
 
 function spread(a: ArrayLike<number>): { M: number; S: number } {
-  let M = 0, hi = 0, lo = 0;
-  for (let p = 0; p < a.length; p++) { M = Math.max(M, Math.abs(a[p])); hi = Math.max(hi, a[p]); lo = Math.min(lo, a[p]); }
+  let M = 0,
+    hi = 0,
+    lo = 0;
+  for (let p = 0; p < a.length; p++) {
+    M = Math.max(M, Math.abs(a[p]));
+    hi = Math.max(hi, a[p]);
+    lo = Math.min(lo, a[p]);
+  }
   return { M, S: hi - lo };
 }
 
@@ -31,15 +37,19 @@ function spread(a: ArrayLike<number>): { M: number; S: number } {
  * then the activation's Lipschitz constant L: |Δaⱼ| ≤ L·|Δzⱼ| (softmax: ½·maxⱼ|Δzⱼ|) + slack.
  */
 export function layerBound(l: Readonly<QuantizedLayer>, aw: ArrayLike<number>, ao: ArrayLike<number>, type: "int16" | "int8"): Float64Array {
-  const k = l.inputs, n = l.units, R = activationRange(type, k);
-  const w = spread(aw), o = spread(ao);
+  const k = l.inputs,
+    n = l.units,
+    R = activationRange(type, k);
+  const w = spread(aw),
+    o = spread(ao);
   const ew = w.M / (2 * R) + 4 * EPS * w.M; // ½ step, and x·fround(R/M) rounded once more
   const eo = o.S / 510 + 4 * EPS * o.S; // ½ step of (max − min)/255 (saturation included), and x/scale's rounding
   const terms = ACTIVATION_TERMS.get(l.activation);
   if (!terms) throw new Error(`no bound for ${l.activation}`);
   const dz = new Float64Array(n);
   for (let j = 0; j < n; j++) {
-    let l1 = 0, gap = 0;
+    let l1 = 0,
+      gap = 0;
     for (let p = 0; p < k; p++) {
       const v = Math.abs(l.weights[j * k + p]) * l.scales[j];
       l1 += v;
@@ -60,9 +70,11 @@ export function networkBound(layers: readonly Readonly<QuantizedLayer>[], activa
   let d = 0;
   layers.forEach((l, i) => {
     const a = activationsOf(i);
-    const k = l.inputs, R = activationRange(type, k);
+    const k = l.inputs,
+      R = activationRange(type, k);
     const { M, S } = spread(a);
-    const ew = M / (2 * R) + 4 * EPS * M, eo = (S + 2 * d) / 510 + 4 * EPS * (S + 2 * d);
+    const ew = M / (2 * R) + 4 * EPS * M,
+      eo = (S + 2 * d) / 510 + 4 * EPS * (S + 2 * d);
     let dz = 0;
     for (let j = 0; j < l.units; j++) {
       let l1 = 0;

@@ -6,7 +6,9 @@ import { Network, init } from "../../src/index.js";
 import { gradCheck } from "../../src/reference/index.js";
 import { Random, randomArray } from "../helpers.js";
 
-beforeAll(async () => { await init(); });
+beforeAll(async () => {
+  await init();
+});
 
 const HIDDEN = ACTIVATIONS.filter((a) => a !== "softmax");
 /** Output activation and loss pairs that the API accepts. */
@@ -25,7 +27,8 @@ function targets(loss: Loss, m: number, n: number, rng: Random): Float32Array {
     if (loss === "categorical-crossentropy") y[i * n + (rng.uint32() % n)] = 1;
     else if (loss === "hinge") for (let j = 0; j < n; j++) y[i * n + j] = rng.uint32() % 2 ? 1 : -1;
     // Huber's targets spread over ±3, so both its quadratic and its linear part are checked.
-    else for (let j = 0; j < n; j++) y[i * n + j] = loss === "mse" || loss === "mae" ? rng.symmetric(1) : loss === "huber" ? rng.symmetric(3) : rng.uint32() % 2;
+    else
+      for (let j = 0; j < n; j++) y[i * n + j] = loss === "mse" || loss === "mae" ? rng.symmetric(1) : loss === "huber" ? rng.symmetric(3) : rng.uint32() % 2;
   }
   return y;
 }
@@ -64,7 +67,17 @@ test("gradCheck notices a wrong gradient", () => {
     g.grads[0].dW[0] += 0.05;
     return g;
   };
-  const result = gradCheck(net, [[1, 2, 3], [0, 1, -1]], [[1, 0], [0, 1]]);
+  const result = gradCheck(
+    net,
+    [
+      [1, 2, 3],
+      [0, 1, -1],
+    ],
+    [
+      [1, 0],
+      [0, 1],
+    ],
+  );
   expect(result.tensors[0].relativeError).toBeGreaterThan(1e-2);
   expect(result.tensors[1].relativeError).toBeLessThan(1e-3);
 });

@@ -30,13 +30,13 @@ test("Liftoff on: relaxed_dot fails its check, so int8 stays plain while relaxed
   expect(warnings[0]).toMatch(/relaxed_dot_i8x16_i7x16_add_s failed its known-answer check/);
 });
 
-test("Liftoff on, simd \"auto\": the same choice, silently", () => {
+test('Liftoff on, simd "auto": the same choice, silently', () => {
   const { out, warnings } = run(["--experimental-wasm-relaxed-simd"], "auto");
   expect(out).toMatchObject({ features: { build: "relaxed", relaxedMadd: true, relaxedDot: false } });
   expect(warnings).toEqual([]);
 });
 
-test("no relaxed SIMD in the engine: \"relaxed\" runs the plain build with one notice, \"auto\" silently", () => {
+test('no relaxed SIMD in the engine: "relaxed" runs the plain build with one notice, "auto" silently', () => {
   const asked = run([], "relaxed");
   expect(asked.out).toMatchObject({ features: { build: "plain", relaxedMadd: false, relaxedDot: false } });
   expect(asked.warnings).toHaveLength(1);

@@ -16,6 +16,8 @@ test.each(kernels.map((k) => [k.name, k.cost] as const))("registry kernel %s has
 });
 
 test("a kernel without a cost class is refused by name", () => {
-  expect(() => costOf("mish_forward", undefined as unknown as CostClass)).toThrow("wasmlp internal error: kernel mish_forward has no thread cost class (received undefined; expected one of cheap, divides, transcendental)");
+  expect(() => costOf("mish_forward", undefined as unknown as CostClass)).toThrow(
+    "wasmlp internal error: kernel mish_forward has no thread cost class (received undefined; expected one of cheap, divides, transcendental)",
+  );
   expect(() => costOf("mish_forward", "toString" as CostClass)).toThrow(/mish_forward has no thread cost class/);
 });

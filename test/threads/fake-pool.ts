@@ -54,15 +54,22 @@ export async function fakePool(workers: number, kernels: Record<string, [string,
   const exits: ((why: string) => void)[] = [];
   const pending: number[] = [];
   const h = {} as Harness;
-  const wrap = (f: KernelFn): KernelFn => (...a) => {
-    h.runs.push([h.current, a[0]]);
-    h.hook?.(h.current);
-    return f(...a);
-  };
+  const wrap =
+    (f: KernelFn): KernelFn =>
+    (...a) => {
+      h.runs.push([h.current, a[0]]);
+      h.hook?.(h.current);
+      return f(...a);
+    };
   const fns = Object.fromEntries(Object.entries(kernels).map(([n, [, f]]) => [n, wrap(f)]));
   const states: WorkerState[] = [];
   const spawn: Spawner = async ({ control, slot, workers: count, names }, onExit) => {
-    states[slot] = attach(control, slot, count, names.map((n) => fns[n]));
+    states[slot] = attach(
+      control,
+      slot,
+      count,
+      names.map((n) => fns[n]),
+    );
     exits[slot] = onExit;
     return { handle: { terminate: () => undefined }, ready: Promise.resolve() };
   };
@@ -71,13 +78,23 @@ export async function fakePool(workers: number, kernels: Record<string, [string,
   const as = <T>(thread: number, f: () => T): T => {
     const before = h.current;
     h.current = thread;
-    try { return f(); } finally { h.current = before; }
+    try {
+      return f();
+    } finally {
+      h.current = before;
+    }
   };
   Object.assign(h, {
-    pool, clock, workers: states, current: 0, runs: [], hook: null,
+    pool,
+    clock,
+    workers: states,
+    current: 0,
+    runs: [],
+    hook: null,
     exit: (w: number, why: string) => exits[w](why),
     step: (w: number, finish = true) => {
-      const s = states[w], seq = Atomics.load(s.i32, SEQ);
+      const s = states[w],
+        seq = Atomics.load(s.i32, SEQ);
       if (seq === s.seen || seq < 0 || !enter(s, seq)) return false;
       pending[w] = as(w + 1, () => runJob(s));
       if (finish) report(s, pending[w]);

@@ -34,11 +34,19 @@ test("trains to the bytes net.fit gives, with callbacks relayed and the calling 
   const batches: number[] = [];
   const epochs: number[] = [];
   let ticks = 0;
-  const timer = setInterval(() => { ticks++; }, 0);
+  const timer = setInterval(() => {
+    ticks++;
+  }, 0);
   const history = await lib.fitInWorker(away, x, y, {
-    epochs: 3, batchSize: 50, threads: 2,
-    onBatchEnd: (b) => { batches.push(b); },
-    onEpochEnd: (e) => { epochs.push(e); },
+    epochs: 3,
+    batchSize: 50,
+    threads: 2,
+    onBatchEnd: (b) => {
+      batches.push(b);
+    },
+    onEpochEnd: (e) => {
+      epochs.push(e);
+    },
   });
   clearInterval(timer);
   expect(ticks).toBeGreaterThan(0);

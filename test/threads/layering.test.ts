@@ -30,7 +30,10 @@ test("the main entry, the loader and the runtime load no part of the threads but
   const reached = [...staticClosure(join(src, "index.ts"))].filter((f) => f.startsWith("threads/"));
   expect(reached.sort()).toEqual(["threads/error.ts", "threads/fit-worker.ts"]);
   for (const file of ["wasm.ts", "runtime.ts", "dispatch.ts", "kernels.ts"]) {
-    expect([...staticClosure(join(src, file))].filter((f) => f.startsWith("threads/")), file).toEqual([]);
+    expect(
+      [...staticClosure(join(src, file))].filter((f) => f.startsWith("threads/")),
+      file,
+    ).toEqual([]);
   }
 });
 

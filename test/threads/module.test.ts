@@ -9,10 +9,16 @@ import { withSharedMemory } from "../../src/threads/module.js";
 
 function sections(wasm: Uint8Array): Map<number, Uint8Array> {
   const out = new Map<number, Uint8Array>();
-  for (let at = 8; at < wasm.length;) {
+  for (let at = 8; at < wasm.length; ) {
     const id = wasm[at++];
-    let size = 0, shift = 0, b: number;
-    do { b = wasm[at++]; size |= (b & 0x7f) << shift; shift += 7; } while (b & 0x80);
+    let size = 0,
+      shift = 0,
+      b: number;
+    do {
+      b = wasm[at++];
+      size |= (b & 0x7f) << shift;
+      shift += 7;
+    } while (b & 0x80);
     out.set(id, wasm.subarray(at, at + size));
     at += size;
   }

@@ -21,9 +21,16 @@ beforeAll(async () => {
   plainWork = plainHeap.alloc(plain.matmul_workspace_bytes());
 });
 
-interface Threaded { parallel: Parallel; heap: Heap; kernels: Kernels; pool: Pool }
+interface Threaded {
+  parallel: Parallel;
+  heap: Heap;
+  kernels: Kernels;
+  pool: Pool;
+}
 const pools: Parallel[] = [];
-afterAll(async () => { await Promise.all(pools.map((p) => p.close())); });
+afterAll(async () => {
+  await Promise.all(pools.map((p) => p.close()));
+});
 
 async function threaded(threads: number, timeoutMs?: number): Promise<Threaded> {
   const { exports, pool } = await startThreads(threads, timeoutMs);
@@ -48,7 +55,9 @@ const PLAIN = { nn: "matmul_nn", nt: "matmul_nt", tn: "matmul_tn" } as const;
 
 /** C = op(A)·op(B) (+C0) on the plain build, as raw bits. */
 function plainMatmul(form: Form, m: number, n: number, k: number, a: Float32Array, b: Float32Array, c0: Float32Array, acc: boolean): Uint32Array {
-  const pa = put(plainHeap, a), pb = put(plainHeap, b), pc = put(plainHeap, c0);
+  const pa = put(plainHeap, a),
+    pb = put(plainHeap, b),
+    pc = put(plainHeap, c0);
   plain[PLAIN[form]](m, n, k, pa, pb, pc, plainWork, acc ? 1 : 0);
   const out = get(plainHeap, pc, m * n);
   [pa, pb, pc].forEach((p) => plainHeap.release(p));
@@ -58,14 +67,22 @@ function plainMatmul(form: Form, m: number, n: number, k: number, a: Float32Arra
 // Real layer shapes (784-256-128-10 at b128: forward nt, backward tn with small m, nn), odd sizes,
 // and blocks larger than one packed panel of B (n > 512, k > 256).
 const SHAPES: [Form, number, number, number][] = [
-  ["nt", 128, 256, 784], ["tn", 256, 784, 128], ["nn", 128, 784, 256],
-  ["tn", 10, 128, 128], ["nt", 67, 45, 301], ["nn", 130, 1030, 260], ["tn", 33, 77, 515], ["nt", 7, 600, 700],
+  ["nt", 128, 256, 784],
+  ["tn", 256, 784, 128],
+  ["nn", 128, 784, 256],
+  ["tn", 10, 128, 128],
+  ["nt", 67, 45, 301],
+  ["nn", 130, 1030, 260],
+  ["tn", 33, 77, 515],
+  ["nt", 7, 600, 700],
 ];
 
 // 1 thread is the plain kernel call every case compares against; 3 splits unevenly, 4 oversubscribes 2 cores.
 describe.each([2, 3, 4])("%i threads", (threads) => {
   let t: Threaded;
-  beforeAll(async () => { t = await threaded(threads); });
+  beforeAll(async () => {
+    t = await threaded(threads);
+  });
 
   test("reports its thread count", () => {
     expect(t.parallel.threads).toBe(threads);
@@ -76,9 +93,13 @@ describe.each([2, 3, 4])("%i threads", (threads) => {
     const large = threads > 1 && m >= 4 && m * n * k >= 2 * MIN_MATMUL_WORK;
     expect(splitMatmul(m, n, k, threads).length > 1).toBe(large);
     const rng = new Random(m * 31 + n * 7 + k);
-    const a = randomArray(rng, m * k), b = randomArray(rng, k * n), c0 = randomArray(rng, m * n);
+    const a = randomArray(rng, m * k),
+      b = randomArray(rng, k * n),
+      c0 = randomArray(rng, m * n);
     for (const acc of [false, true]) {
-      const pa = put(t.heap, a), pb = put(t.heap, b), pc = put(t.heap, c0);
+      const pa = put(t.heap, a),
+        pb = put(t.heap, b),
+        pc = put(t.heap, c0);
       t.parallel.matmul(form, m, n, k, pa, pb, pc, acc);
       expect(get(t.heap, pc, m * n)).toEqual(plainMatmul(form, m, n, k, a, b, c0, acc));
       [pa, pb, pc].forEach((p) => t.heap.release(p));
@@ -87,14 +108,27 @@ describe.each([2, 3, 4])("%i threads", (threads) => {
 
   // Every fused store (the epilogue codes of the activation registry), on a column split
   // (the 784-256 layer at b128) and on a row split (n below 2 parts of 8 columns).
-  test.each([[128, 256, 784], [200, 12, 1500], [9, 130, 900]])("the forward pass %i×%i×%i with each fused activation equals the single-threaded bytes", (m, n, k) => {
+  test.each([
+    [128, 256, 784],
+    [200, 12, 1500],
+    [9, 130, 900],
+  ])("the forward pass %i×%i×%i with each fused activation equals the single-threaded bytes", (m, n, k) => {
     expect(splitMatmul(m, n, k, threads).length > 1).toBe(threads > 1);
     const rng = new Random(m + n + k);
-    const a = randomArray(rng, m * k), w = randomArray(rng, n * k, 0.1), bias = randomArray(rng, n);
-    const plainA = put(plainHeap, a), plainW = put(plainHeap, w), plainBias = put(plainHeap, bias), plainZ = plainHeap.alloc(4 * m * n);
-    const pa = put(t.heap, a), pw = put(t.heap, w), pbias = put(t.heap, bias), pz = t.heap.alloc(4 * m * n);
+    const a = randomArray(rng, m * k),
+      w = randomArray(rng, n * k, 0.1),
+      bias = randomArray(rng, n);
+    const plainA = put(plainHeap, a),
+      plainW = put(plainHeap, w),
+      plainBias = put(plainHeap, bias),
+      plainZ = plainHeap.alloc(4 * m * n);
+    const pa = put(t.heap, a),
+      pw = put(t.heap, w),
+      pbias = put(t.heap, bias),
+      pz = t.heap.alloc(4 * m * n);
     for (const a of ACTIVATION_REGISTRY.values()) {
-      const epilogue = a.code, alpha = a.alpha ? 0.2 : 1;
+      const epilogue = a.code,
+        alpha = a.alpha ? 0.2 : 1;
       plain.matmul_nt_forward(m, n, k, plainA, plainW, plainBias, plainZ, plainWork, epilogue, alpha);
       t.parallel.forwardNT(m, n, k, pa, pw, pbias, pz, epilogue, alpha);
       expect(get(t.heap, pz, m * n), `epilogue ${epilogue}`).toEqual(get(plainHeap, plainZ, m * n));
@@ -113,7 +147,11 @@ describe.each([2, 3, 4])("%i threads", (threads) => {
     plainHeap.release(plainPtr);
     expect(t.parallel.maxAbs(n, ptr)).toBe(whole);
     const view = new Float32Array(t.kernels.memory.buffer, ptr, n);
-    for (const [at, bad] of [[n - 1, NaN], [n >> 1, -Infinity], [7, Infinity]] as const) {
+    for (const [at, bad] of [
+      [n - 1, NaN],
+      [n >> 1, -Infinity],
+      [7, Infinity],
+    ] as const) {
       const keep = view[at];
       view[at] = bad;
       const got = t.parallel.maxAbs(n, ptr);
@@ -153,7 +191,11 @@ describe.each([2, 3, 4])("%i threads", (threads) => {
   test("activation, softmax and Adam passes equal the single-threaded bytes", () => {
     const rng = new Random(threads);
     const n = 128 * 784 + 13;
-    const z = randomArray(rng, n, 4), g = randomArray(rng, n), w = randomArray(rng, n), m1 = randomArray(rng, n, 0.1), v = randomArray(rng, n, 0.01).map(Math.abs);
+    const z = randomArray(rng, n, 4),
+      g = randomArray(rng, n),
+      w = randomArray(rng, n),
+      m1 = randomArray(rng, n, 0.1),
+      v = randomArray(rng, n, 0.01).map(Math.abs);
     const runBoth = (name: "sigmoid_forward" | "adam_step" | "softmax_forward", inputs: Float32Array[], scalars: number[], rowLength = 1) => {
       const tp = inputs.map((x) => put(t.heap, x));
       const pp = inputs.map((x) => put(plainHeap, x));
@@ -173,10 +215,13 @@ describe.each([2, 3, 4])("%i threads", (threads) => {
   // Every activation kernel of the registry, forward and backward, split as the threads split it.
   test.each(activationKernels().map((k) => [k.name, k] as const))("%s split across threads equals the single-threaded bytes", (name, k) => {
     const rng = new Random(threads + name.length);
-    const rowLength = k.rows ? 10 : 1, n = k.rows ? 10 * 10_000 : 128 * 784 + 13;
-    const pointers = [...k.signature].filter((c) => c === "p").length, scalars = k.signature.endsWith("f") ? [0.2] : [];
+    const rowLength = k.rows ? 10 : 1,
+      n = k.rows ? 10 * 10_000 : 128 * 784 + 13;
+    const pointers = [...k.signature].filter((c) => c === "p").length,
+      scalars = k.signature.endsWith("f") ? [0.2] : [];
     const inputs = Array.from({ length: pointers }, (_, i) => (i < pointers - 1 ? randomArray(rng, n, 4) : new Float32Array(n)));
-    const tp = inputs.map((x) => put(t.heap, x)), pp = inputs.map((x) => put(plainHeap, x));
+    const tp = inputs.map((x) => put(t.heap, x)),
+      pp = inputs.map((x) => put(plainHeap, x));
     t.parallel.elementwise(name as Parameters<Parallel["elementwise"]>[0], n, tp, scalars, rowLength);
     const fn = (plain as unknown as Record<string, (...a: number[]) => void>)[name];
     fn(...(rowLength > 1 ? [n / rowLength, rowLength] : [n]), ...pp, ...scalars);
@@ -188,7 +233,14 @@ describe.each([2, 3, 4])("%i threads", (threads) => {
 
 describe("splitting", () => {
   test("tiles cover C once, cut at whole register tiles, never below the small-m path", () => {
-    for (const [m, n, k] of [[128, 256, 784], [256, 784, 128], [10, 128, 128], [4, 4096, 4096], [130, 9, 9000], [3, 512, 4096]]) {
+    for (const [m, n, k] of [
+      [128, 256, 784],
+      [256, 784, 128],
+      [10, 128, 128],
+      [4, 4096, 4096],
+      [130, 9, 9000],
+      [3, 512, 4096],
+    ]) {
       for (let threads = 1; threads <= 16; threads++) {
         const tiles = splitMatmul(m, n, k, threads);
         expect(tiles.length).toBeLessThanOrEqual(Math.min(threads * TILES_PER_THREAD, MAX_TILES));
@@ -200,7 +252,10 @@ describe("splitting", () => {
           if (tiles.length > 1) expect(t.rows).toBeGreaterThanOrEqual(4);
           for (let i = t.row; i < t.row + t.rows; i++) for (let j = t.col; j < t.col + t.cols; j++) cover[i * n + j]++;
         }
-        expect(cover.every((c) => c === 1), `${m}×${n}×${k} on ${threads}`).toBe(true);
+        expect(
+          cover.every((c) => c === 1),
+          `${m}×${n}×${k} on ${threads}`,
+        ).toBe(true);
       }
     }
     expect(splitMatmul(3, 512, 4096, 4)).toHaveLength(1); // fewer than 4 rows: one part
@@ -226,7 +281,10 @@ describe("splitting", () => {
     expect(parts).toHaveLength(12);
     expect(parts[0][0]).toBe(0);
     expect(parts[parts.length - 1][1]).toBe(100_003);
-    for (let i = 1; i < parts.length; i++) { expect(parts[i][0]).toBe(parts[i - 1][1]); expect(parts[i][0] % 16).toBe(0); }
+    for (let i = 1; i < parts.length; i++) {
+      expect(parts[i][0]).toBe(parts[i - 1][1]);
+      expect(parts[i][0] % 16).toBe(0);
+    }
   });
 });
 
@@ -243,8 +301,12 @@ describe("real threads", () => {
     pool2.pollMicros = -5;
     expect(pool2.pollMicros).toBe(0);
     // Blocking after every call (0 µs) and polling give the same result.
-    const m = 64, n = 96, k = 300, rng = new Random(5);
-    const a = put(two.heap, randomArray(rng, m * k)), b = put(two.heap, randomArray(rng, k * n));
+    const m = 64,
+      n = 96,
+      k = 300,
+      rng = new Random(5);
+    const a = put(two.heap, randomArray(rng, m * k)),
+      b = put(two.heap, randomArray(rng, k * n));
     const c = two.heap.alloc(4 * m * n);
     const results = [0, POLL_US_OWN_CORE].map((us) => {
       pool2.pollMicros = us;
@@ -262,8 +324,12 @@ describe("real threads", () => {
     await worker.terminate();
     await exited;
     const rng = new Random(10);
-    const a = randomArray(rng, 128 * 256), b = randomArray(rng, 256 * 256), c0 = new Float32Array(128 * 256);
-    const pa = put(heap, a), pb = put(heap, b), pc = put(heap, c0);
+    const a = randomArray(rng, 128 * 256),
+      b = randomArray(rng, 256 * 256),
+      c0 = new Float32Array(128 * 256);
+    const pa = put(heap, a),
+      pb = put(heap, b),
+      pc = put(heap, c0);
     expect(() => parallel.matmul("nt", 128, 256, 256, pa, pb, pc, false)).toThrow(/thread exited.*continues on one thread/);
     expect(parallel.threads).toBe(1);
     parallel.matmul("nt", 128, 256, 256, pa, pb, pc, false);

@@ -28,7 +28,9 @@ const tilesOf = (h: Harness, thread: number) => h.runs.filter(([who]) => who ===
 describe("taking tiles", () => {
   test("a worker that starts during the calling thread's first tile takes its own segment, then the calling thread's from the back", async () => {
     const h = await markPool(1);
-    h.hook = (thread) => { if (thread === 0) h.step(0); };
+    h.hook = (thread) => {
+      if (thread === 0) h.step(0);
+    };
     expect(runMarks(h, 8)).toBeNull();
     expect(tilesOf(h, 0)).toEqual([0]); // a fixed half would be 4 tiles
     expect(tilesOf(h, 1)).toEqual([4, 5, 6, 7, 3, 2, 1]);
@@ -42,7 +44,9 @@ describe("taking tiles", () => {
     expect(h.step(0)).toBe(false); // it wakes to find itself closed out, and skips the job
     expect(h.counts).toEqual([1, 1]);
     h.runs.length = 0;
-    h.hook = (thread) => { if (thread === 0) h.step(0); };
+    h.hook = (thread) => {
+      if (thread === 0) h.step(0);
+    };
     expect(runMarks(h, 2)).toBeNull();
     expect(tilesOf(h, 1)).toEqual([1]);
     expect(h.counts).toEqual([2, 2]);
@@ -51,7 +55,8 @@ describe("taking tiles", () => {
   test("4 threads under 200 seeded schedules: every tile runs once, and a thread that starts in its own segment starts at its front", async () => {
     const h = await markPool(3);
     const rng = new Random(17);
-    let workerTiles = 0, closedOut = 0;
+    let workerTiles = 0,
+      closedOut = 0;
     for (let round = 0; round < 200; round++) {
       const tiles = [1, 4, 7, 16, 64][round % 5];
       h.counts.length = h.runs.length = 0;
@@ -60,14 +65,19 @@ describe("taking tiles", () => {
       const started = new Set<number>();
       h.hook = () => {
         const w = Math.floor(rng.float() * 3);
-        if (rng.float() < 0.3 && !started.has(w)) { started.add(w); h.step(w); }
+        if (rng.float() < 0.3 && !started.has(w)) {
+          started.add(w);
+          h.step(w);
+        }
       };
       expect(runMarks(h, tiles)).toBeNull();
       for (let w = 0; w < 3; w++) expect(h.step(w)).toBe(false); // each has taken part, or is closed out
       expect(h.counts, `round ${round}`).toEqual(Array(tiles).fill(1));
       const parts = Math.min(4, tiles);
       for (let thread = 0; thread < parts; thread++) {
-        const first = tilesOf(h, thread)[0] ?? -1, start = Math.floor((thread * tiles) / parts), end = Math.floor(((thread + 1) * tiles) / parts);
+        const first = tilesOf(h, thread)[0] ?? -1,
+          start = Math.floor((thread * tiles) / parts),
+          end = Math.floor(((thread + 1) * tiles) / parts);
         const inOwn = first >= start && first < end;
         expect(!inOwn || first === start, `round ${round} thread ${thread} began its segment at ${first}`).toBe(true);
       }
@@ -83,11 +93,18 @@ describe("taking tiles", () => {
   test("each thread's tiles get its own workspace, and `kept` on its second and later tiles", async () => {
     const seen: number[][] = [];
     const h = await fakePool(1, { pack: ["spi", (t, work, kept) => void (seen[t] = [work, kept])] });
-    h.hook = (thread) => { if (thread === 0) h.step(0); };
+    h.hook = (thread) => {
+      if (thread === 0) h.step(0);
+    };
     for (let t = 0; t < 4; t++) h.pool.args.set([t, 0, 1], t * MAX_ARGS);
     expect(h.pool.parallelize("pack", 4, 2, { arg: 1, pointers: [1000, 2000], kept: 2 })).toBeNull();
     expect(tilesOf(h, 0)).toEqual([0]);
-    expect(seen).toEqual([[1000, 1], [2000, KEPT], [2000, 1], [2000, KEPT]]); // the worker ran tiles 2, 3, then 1
+    expect(seen).toEqual([
+      [1000, 1],
+      [2000, KEPT],
+      [2000, 1],
+      [2000, KEPT],
+    ]); // the worker ran tiles 2, 3, then 1
   });
 });
 
@@ -95,14 +112,21 @@ describe("idle work", () => {
   test("the calling thread does idle work until a worker has finished; idle work that throws is dropped, the job is not", async () => {
     const h = await markPool(1);
     // The worker enters during tile 0 and runs tile 1, but reports only from the third idle call.
-    h.hook = (thread) => { if (thread === 0) h.step(0, false); };
+    h.hook = (thread) => {
+      if (thread === 0) h.step(0, false);
+    };
     let calls = 0;
-    h.pool.idle = () => { if (++calls === 3) h.finish(0); return true; };
+    h.pool.idle = () => {
+      if (++calls === 3) h.finish(0);
+      return true;
+    };
     expect(runMarks(h, 2)).toBeNull();
     expect(calls).toBe(3);
     expect(h.counts).toEqual([1, 1]);
     // Now it throws: dropped, and the calling thread waits (sleeps) for the worker's report.
-    h.pool.idle = () => { throw new Error("idle work failed"); };
+    h.pool.idle = () => {
+      throw new Error("idle work failed");
+    };
     h.clock.onWait = () => h.finish(0);
     expect(runMarks(h, 2)).toBeNull();
     expect(h.pool.idle).toBeNull();
@@ -113,13 +137,19 @@ describe("idle work", () => {
     const h = await markPool(1);
     const events: string[] = [];
     let left = 3;
-    h.pool.idle = () => { events.push("idle"); if (left === 2) h.step(0); return --left > 0; };
+    h.pool.idle = () => {
+      events.push("idle");
+      if (left === 2) h.step(0);
+      return --left > 0;
+    };
     h.hook = (thread) => events.push(`tile on ${thread}`);
     expect(runMarks(h, 8, 2, true)).toBeNull();
     expect(events).toEqual(["idle", "idle", ...Array(8).fill("tile on 1"), "idle"]);
     expect(h.counts).toEqual(Array(8).fill(1));
     // Idle work that throws is dropped; the job runs whole.
-    h.pool.idle = () => { throw new Error("idle work failed"); };
+    h.pool.idle = () => {
+      throw new Error("idle work failed");
+    };
     h.hook = null;
     expect(runMarks(h, 8, 2, true)).toBeNull();
     expect(h.pool.idle).toBeNull();
@@ -152,7 +182,9 @@ describe("deadlines and failures", () => {
 
   test("a worker's part that runs past the deadline fails the call instead of hanging", async () => {
     const h = await markPool(1, 5);
-    h.hook = (thread) => { if (thread === 0) h.step(0, false); }; // enters and runs, never reports
+    h.hook = (thread) => {
+      if (thread === 0) h.step(0, false);
+    }; // enters and runs, never reports
     const error = runMarks(h, 2);
     expect(error).toBeInstanceOf(ThreadError);
     expect(String(error)).toMatch(/thread 1 did not finish its part within 5 ms/);
@@ -160,8 +192,17 @@ describe("deadlines and failures", () => {
   });
 
   test("a kernel that throws on a worker fails the call with its message, and the pool takes no more work", async () => {
-    const h = await fakePool(1, { trap: ["s", (t) => { if (t === 1) throw new Error("memory access out of bounds"); }] });
-    h.hook = (thread) => { if (thread === 0) h.step(0); };
+    const h = await fakePool(1, {
+      trap: [
+        "s",
+        (t) => {
+          if (t === 1) throw new Error("memory access out of bounds");
+        },
+      ],
+    });
+    h.hook = (thread) => {
+      if (thread === 0) h.step(0);
+    };
     h.pool.args[0] = 0;
     h.pool.args[MAX_ARGS] = 1;
     const error = h.pool.parallelize("trap", 2);
@@ -187,17 +228,34 @@ describe("deadlines and failures", () => {
     };
     let trap = true;
     const h = await fakePool(1, {
-      ...Object.fromEntries([...THREAD_SIGNATURES].map(([n, sig]) => [n, [sig, () => { throw new Error(`${n} is not part of this test`); }]])),
-      sigmoid_forward: [THREAD_SIGNATURES.get("sigmoid_forward")!, (n, z, a) => {
-        if (h.current === 1 && trap) throw new Error("memory access out of bounds");
-        sigmoid(n, z, a);
-      }],
+      ...Object.fromEntries(
+        [...THREAD_SIGNATURES].map(([n, sig]) => [
+          n,
+          [
+            sig,
+            () => {
+              throw new Error(`${n} is not part of this test`);
+            },
+          ],
+        ]),
+      ),
+      sigmoid_forward: [
+        THREAD_SIGNATURES.get("sigmoid_forward")!,
+        (n, z, a) => {
+          if (h.current === 1 && trap) throw new Error("memory access out of bounds");
+          sigmoid(n, z, a);
+        },
+      ],
     });
-    h.hook = (thread) => { if (thread === 0) h.step(0); };
+    h.hook = (thread) => {
+      if (thread === 0) h.step(0);
+    };
     const kernels = { sigmoid_forward: sigmoid } as unknown as Kernels;
     const parallel = new Parallel(kernels, h.pool, [0, 0]);
     const n = 1 << 16;
-    expect(() => parallel.kernelsShared.sigmoid_forward(n, 0, 4 * n)).toThrow(/a kernel threw on thread 1: memory access out of bounds.*continues on one thread/);
+    expect(() => parallel.kernelsShared.sigmoid_forward(n, 0, 4 * n)).toThrow(
+      /a kernel threw on thread 1: memory access out of bounds.*continues on one thread/,
+    );
     expect(parallel.threads).toBe(1);
     trap = false;
     memory.fill(0, n, 2 * n);
@@ -214,7 +272,14 @@ describe("arguments", () => {
       rows.forEach((r, t) => h.pool.args.set(r, t * MAX_ARGS));
       return h.pool.parallelize("step", rows.length);
     };
-    expect(String(run([[4, 64, 0.5], [-4, 64, 0.5]]))).toBe("Error: wasmlp internal error: step tile 1 argument 0 is -4, expected a size (an integer from 0 to 2^31 − 1)");
+    expect(
+      String(
+        run([
+          [4, 64, 0.5],
+          [-4, 64, 0.5],
+        ]),
+      ),
+    ).toBe("Error: wasmlp internal error: step tile 1 argument 0 is -4, expected a size (an integer from 0 to 2^31 − 1)");
     expect(String(run([[4, 64.5, NaN]]))).toMatch(/step tile 0 argument 1 is 64.5, expected a pointer/);
     expect(String(h.pool.parallelize("gemm", 1))).toMatch(/kernel gemm cannot run on threads/);
     expect(String(h.pool.parallelize("step", 65))).toMatch(/kernel step cannot run on threads with 65 tiles/);

@@ -8,7 +8,10 @@ import { Random, randomArray } from "../helpers.js";
 type Hidden = { activation: "relu" | "sigmoid" | "gelu" | "swish"; normalization?: "batch" | "layer" };
 const PLAIN: Hidden[] = [{ activation: "relu" }, { activation: "sigmoid" }];
 // Kept z (gelu, swish) and the normalization kernels, which run on the calling thread between split passes.
-const NORMALIZED: Hidden[] = [{ activation: "gelu", normalization: "batch" }, { activation: "swish", normalization: "layer" }];
+const NORMALIZED: Hidden[] = [
+  { activation: "gelu", normalization: "batch" },
+  { activation: "swish", normalization: "layer" },
+];
 
 /**
  * Trains two epochs; `regrow`: 300 samples (a last batch of 44), and after the first batch a
@@ -17,7 +20,8 @@ const NORMALIZED: Hidden[] = [{ activation: "gelu", normalization: "batch" }, { 
  */
 function train(hidden: Hidden[] = PLAIN, regrow = false): { json: string; readAhead: boolean } {
   const rng = new Random(5);
-  const m = regrow ? 300 : 256, inputs = 300;
+  const m = regrow ? 300 : 256,
+    inputs = 300;
   const x = randomArray(rng, m * inputs);
   const y = new Float32Array(m * 10);
   for (let i = 0; i < m; i++) y[i * 10 + (i % 10)] = 1;
@@ -30,7 +34,8 @@ function train(hidden: Hidden[] = PLAIN, regrow = false): { json: string; readAh
   });
   let readAhead = false;
   net.fit(x, y, {
-    epochs: 2, batchSize: 128,
+    epochs: 2,
+    batchSize: 128,
     onBatchEnd: (batch, logs) => {
       if (batch !== 0 || logs.epoch !== 0) return;
       readAhead = runtime().parallel.idle !== null;

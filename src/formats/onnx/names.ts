@@ -25,24 +25,46 @@ const plain: ReadCheck = () => ({});
  * each operator is read with and written with. An operator not listed takes no attributes.
  */
 const OPERATOR_RULES: ReadonlyMap<string, { check: ReadCheck; write: (alpha: number) => object[] }> = new Map([
-  ["LeakyRelu", {
-    check: (a: AttributeOf) => {
-      const alpha = a("alpha") ?? 0.01;
-      return alpha > 0 && alpha < 1 ? { alpha } : `alpha ${alpha} (wasmlp's leaky-relu takes a slope in (0, 1))`;
+  [
+    "LeakyRelu",
+    {
+      check: (a: AttributeOf) => {
+        const alpha = a("alpha") ?? 0.01;
+        return alpha > 0 && alpha < 1 ? { alpha } : `alpha ${alpha} (wasmlp's leaky-relu takes a slope in (0, 1))`;
+      },
+      write: (alpha: number) => [{ name: "alpha", type: 1, f: alpha }],
     },
-    write: (alpha: number) => [{ name: "alpha", type: 1, f: alpha }],
-  }],
-  ["Elu", { check: (a: AttributeOf) => (close(a("alpha") ?? 1, 1) ? {} : `alpha ${a("alpha")} (wasmlp's elu has alpha 1)`), write: () => [{ name: "alpha", type: 1, f: 1 }] }],
-  ["Selu", {
-    check: (a: AttributeOf) => (close(a("alpha") ?? 1.67326319217681884765625, 1.6732632423543772) && close(a("gamma") ?? 1.05070102214813232421875, 1.0507009873554805)
-      ? {} : "alpha/gamma other than SELU's constants"),
-    write: () => [],
-  }],
-  ["HardSigmoid", {
-    check: (a: AttributeOf) => (close(a("alpha") ?? 0.2, 1 / 6) && close(a("beta") ?? 0.5, 0.5)
-      ? {} : `alpha ${a("alpha") ?? 0.2}, beta ${a("beta") ?? 0.5} (wasmlp's hard-sigmoid is relu6(x + 3)/6: alpha 1/6, beta 0.5)`),
-    write: () => [{ name: "alpha", type: 1, f: 1 / 6 }, { name: "beta", type: 1, f: 0.5 }],
-  }],
+  ],
+  [
+    "Elu",
+    {
+      check: (a: AttributeOf) => (close(a("alpha") ?? 1, 1) ? {} : `alpha ${a("alpha")} (wasmlp's elu has alpha 1)`),
+      write: () => [{ name: "alpha", type: 1, f: 1 }],
+    },
+  ],
+  [
+    "Selu",
+    {
+      check: (a: AttributeOf) =>
+        close(a("alpha") ?? 1.67326319217681884765625, 1.6732632423543772) && close(a("gamma") ?? 1.05070102214813232421875, 1.0507009873554805)
+          ? {}
+          : "alpha/gamma other than SELU's constants",
+      write: () => [],
+    },
+  ],
+  [
+    "HardSigmoid",
+    {
+      check: (a: AttributeOf) =>
+        close(a("alpha") ?? 0.2, 1 / 6) && close(a("beta") ?? 0.5, 0.5)
+          ? {}
+          : `alpha ${a("alpha") ?? 0.2}, beta ${a("beta") ?? 0.5} (wasmlp's hard-sigmoid is relu6(x + 3)/6: alpha 1/6, beta 0.5)`,
+      write: () => [
+        { name: "alpha", type: 1, f: 1 / 6 },
+        { name: "beta", type: 1, f: 0.5 },
+      ],
+    },
+  ],
   ["Softmax", { check: plain, write: () => [{ name: "axis", type: 2, i: -1 }] }],
 ]);
 
@@ -58,11 +80,15 @@ const PATTERNS: ReadonlyMap<Activation, string[]> = new Map<Activation, string[]
 ]);
 
 /** Per activation, the op types read as it and the node written for it, from the registry. */
-interface OnnxActivation { reads: [string, ReadCheck][]; writes: WriteNode }
+interface OnnxActivation {
+  reads: [string, ReadCheck][];
+  writes: WriteNode;
+}
 const ACTIVATIONS: ReadonlyMap<Activation, OnnxActivation> = new Map(
   [...ACTIVATION_REGISTRY.values()].map((a): [Activation, OnnxActivation] => {
     if (a.onnx !== null) {
-      const op = a.onnx, rule = OPERATOR_RULES.get(op);
+      const op = a.onnx,
+        rule = OPERATOR_RULES.get(op);
       return [a.name, { reads: [[op, rule?.check ?? plain]], writes: (alpha: number) => ({ opType: op, attribute: rule?.write(alpha) ?? [] }) }];
     }
     const pattern = PATTERNS.get(a.name);
@@ -110,16 +136,28 @@ export function fusePatterns(nodes: Node[], scalar: (name: string) => number | n
     return scalar(n.input[0] === x ? n.input[1] : n.input[0]);
   };
   for (let i = 0; i < nodes.length; i++) {
-    const n = nodes[i], x = n.input[0];
+    const n = nodes[i],
+      x = n.input[0];
     const [a, b, c, d] = [nodes[i + 1], nodes[i + 2], nodes[i + 3], nodes[i + 4]];
     if (n.opType === "Sigmoid" && a?.opType === "Mul" && a.input.length === 2 && a.input.includes(x) && a.input.includes(n.output[0]) && x !== n.output[0]) {
       out.push({ name: a.name, opType: SWISH_PATTERN, input: [x], output: a.output, attribute: [] });
       i += 1;
       continue;
     }
-    if (n.opType === "Div" && n.input[0] === x && close(scalar(n.input[1]) ?? NaN, Math.SQRT2) && a?.opType === "Erf" && a.input[0] === n.output[0]
-      && b?.opType === "Add" && close(constant(b, a.output[0]) ?? NaN, 1) && c?.opType === "Mul" && c.input.includes(x) && c.input.includes(b.output[0])
-      && d?.opType === "Mul" && close(constant(d, c.output[0]) ?? NaN, 0.5)) {
+    if (
+      n.opType === "Div" &&
+      n.input[0] === x &&
+      close(scalar(n.input[1]) ?? NaN, Math.SQRT2) &&
+      a?.opType === "Erf" &&
+      a.input[0] === n.output[0] &&
+      b?.opType === "Add" &&
+      close(constant(b, a.output[0]) ?? NaN, 1) &&
+      c?.opType === "Mul" &&
+      c.input.includes(x) &&
+      c.input.includes(b.output[0]) &&
+      d?.opType === "Mul" &&
+      close(constant(d, c.output[0]) ?? NaN, 0.5)
+    ) {
       out.push({ name: d.name, opType: GELU_PATTERN, input: [x], output: d.output, attribute: [] });
       i += 4;
       continue;

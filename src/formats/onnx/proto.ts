@@ -15,12 +15,48 @@ export const FLOAT = 1; // TensorProto.DataType.FLOAT
 export type Int64 = number | { toNumber(): number };
 
 // Plain shapes of the decoded messages (protobufjs gives objects with these fields).
-export interface Attribute { name: string; type?: number; f?: number; i?: Int64; s?: Uint8Array; ints?: unknown[]; t?: Tensor }
-export interface Node { name?: string; opType: string; domain?: string; input: string[]; output: string[]; attribute: Attribute[] }
-export interface Tensor { name: string; dims: Int64[]; dataType: number; rawData?: Uint8Array; floatData?: number[]; dataLocation?: number; externalData?: unknown[] }
-export interface ValueInfo { name: string; type?: { tensorType?: { elemType?: number; shape?: { dim: { dimValue?: Int64; dimParam?: string }[] } } } }
-export interface Graph { node: Node[]; initializer: Tensor[]; input: ValueInfo[]; output: ValueInfo[]; sparseInitializer?: unknown[] }
-export interface Model { irVersion?: unknown; opsetImport: { domain?: string; version?: Int64 }[]; graph?: Graph }
+export interface Attribute {
+  name: string;
+  type?: number;
+  f?: number;
+  i?: Int64;
+  s?: Uint8Array;
+  ints?: unknown[];
+  t?: Tensor;
+}
+export interface Node {
+  name?: string;
+  opType: string;
+  domain?: string;
+  input: string[];
+  output: string[];
+  attribute: Attribute[];
+}
+export interface Tensor {
+  name: string;
+  dims: Int64[];
+  dataType: number;
+  rawData?: Uint8Array;
+  floatData?: number[];
+  dataLocation?: number;
+  externalData?: unknown[];
+}
+export interface ValueInfo {
+  name: string;
+  type?: { tensorType?: { elemType?: number; shape?: { dim: { dimValue?: Int64; dimParam?: string }[] } } };
+}
+export interface Graph {
+  node: Node[];
+  initializer: Tensor[];
+  input: ValueInfo[];
+  output: ValueInfo[];
+  sparseInitializer?: unknown[];
+}
+export interface Model {
+  irVersion?: unknown;
+  opsetImport: { domain?: string; version?: Int64 }[];
+  graph?: Graph;
+}
 
 export const num = (v: Int64 | undefined): number => (v === undefined ? 0 : typeof v === "number" ? v : v.toNumber());
 
@@ -55,9 +91,11 @@ export function checkWire(bytes: Uint8Array): void {
       continue;
     }
     const tag = varint();
-    const wire = tag % 8, id = Math.floor(tag / 8);
+    const wire = tag % 8,
+      id = Math.floor(tag / 8);
     if (id === 0) fail("field number 0");
-    if (++fields > MAX_PROTO_FIELDS) throw new FormatError(`onnx: the model holds more than MAX_PROTO_FIELDS (${MAX_PROTO_FIELDS.toLocaleString("en-US")}) protobuf fields`);
+    if (++fields > MAX_PROTO_FIELDS)
+      throw new FormatError(`onnx: the model holds more than MAX_PROTO_FIELDS (${MAX_PROTO_FIELDS.toLocaleString("en-US")}) protobuf fields`);
     if (fields > walkerHighWater.protoFields) walkerHighWater.protoFields = fields;
     let skip = 0;
     if (wire === 0) varint();

@@ -14,17 +14,35 @@ import { appendActivation, bytesOf } from "./write.js";
 /** Op type of the fused int8 pattern (not an ONNX operator: the name cannot clash). */
 export const QMATMUL_PATTERN = "DynamicQuantizeLinear+MatMulInteger+Cast+Mul (int8 MatMul)";
 /** Operators that only appear in quantized graphs (the float reader points at readQuantizedOnnx). */
-export const QUANTIZED_OPERATORS: ReadonlySet<string> = new Set(["DynamicQuantizeLinear", "MatMulInteger", "QuantizeLinear", "DequantizeLinear", "QLinearMatMul", "MatMulIntegerToFloat", "DynamicQuantizeMatMul"]);
+export const QUANTIZED_OPERATORS: ReadonlySet<string> = new Set([
+  "DynamicQuantizeLinear",
+  "MatMulInteger",
+  "QuantizeLinear",
+  "DequantizeLinear",
+  "QLinearMatMul",
+  "MatMulIntegerToFloat",
+  "DynamicQuantizeMatMul",
+]);
 
-const UINT8 = 2, INT8 = 3;
+const UINT8 = 2,
+  INT8 = 3;
 
 /** One layer's int8 weights as wasmlp holds them: units × inputs, one scale per unit, zero point 0. */
-export interface Int8Weights { weights: Int8Array; scales: Float32Array; units: number; inputs: number }
+export interface Int8Weights {
+  weights: Int8Array;
+  scales: Float32Array;
+  units: number;
+  inputs: number;
+}
 
 /** An int8 tensor's values (raw_data, or int32_data as ONNX stores small integer types). */
 function int8s(t: Tensor, where: string): { dims: number[]; data: Int8Array } {
-  if (t.dataLocation === 1 || (t.externalData && t.externalData.length > 0)) throw new FormatError(`onnx: ${where} ("${t.name}") keeps its data in an external file, which wasmlp does not read`);
-  if (t.dataType === UINT8) throw new UnsupportedFormatError(`onnx: ${where} ("${t.name}") is uint8 (onnxruntime's QUInt8 weights, whose zero point is not 0); wasmlp reads int8 weights with zero point 0 (quantize_dynamic's weight_type QInt8)`);
+  if (t.dataLocation === 1 || (t.externalData && t.externalData.length > 0))
+    throw new FormatError(`onnx: ${where} ("${t.name}") keeps its data in an external file, which wasmlp does not read`);
+  if (t.dataType === UINT8)
+    throw new UnsupportedFormatError(
+      `onnx: ${where} ("${t.name}") is uint8 (onnxruntime's QUInt8 weights, whose zero point is not 0); wasmlp reads int8 weights with zero point 0 (quantize_dynamic's weight_type QInt8)`,
+    );
   if (t.dataType !== INT8) throw new FormatError(`onnx: ${where} ("${t.name}") has data type ${t.dataType}; expected int8 (3)`);
   const dims = t.dims.map(num);
   const bad = dims.findIndex((d) => !Number.isSafeInteger(d) || d < 0);
@@ -32,13 +50,15 @@ function int8s(t: Tensor, where: string): { dims: number[]; data: Int8Array } {
   const count = dims.reduce((a, b) => a * b, 1);
   // Nothing is allocated before the stored values are counted: raw_data must hold `count` bytes, int32_data `count` values.
   if (t.rawData && t.rawData.length > 0) {
-    if (t.rawData.length !== count) throw new FormatError(`onnx: ${where} ("${t.name}") holds ${t.rawData.length} bytes, expected ${count} for shape [${dims.join(", ")}]`);
+    if (t.rawData.length !== count)
+      throw new FormatError(`onnx: ${where} ("${t.name}") holds ${t.rawData.length} bytes, expected ${count} for shape [${dims.join(", ")}]`);
     const data = readerBytes(count);
     data.set(t.rawData);
     return { dims, data: new Int8Array(data.buffer) };
   }
   const values = (t as Tensor & { int32Data?: number[] }).int32Data ?? [];
-  if (values.length !== count) throw new FormatError(`onnx: ${where} ("${t.name}") holds ${values.length} values, expected ${count} for shape [${dims.join(", ")}]`);
+  if (values.length !== count)
+    throw new FormatError(`onnx: ${where} ("${t.name}") holds ${values.length} values, expected ${count} for shape [${dims.join(", ")}]`);
   const data = new Int8Array(readerBytes(count).buffer);
   for (let i = 0; i < count; i++) {
     const v = values[i];
@@ -64,35 +84,52 @@ function perUnit<T extends Float32Array | Int8Array>(data: T, dims: number[], un
  * each such node's weights (checked: int8, zero point 0, scales finite and > 0) by its output's name.
  * A DynamicQuantizeLinear that does not start the whole pattern is refused, naming what is missing.
  */
-export function fuseQuantized(nodes: Node[], init: ReadonlyMap<string, Tensor>, floats: (t: Tensor, where: string) => { dims: number[]; data: Float32Array }): { nodes: Node[]; int8: Map<string, Int8Weights> } {
+export function fuseQuantized(
+  nodes: Node[],
+  init: ReadonlyMap<string, Tensor>,
+  floats: (t: Tensor, where: string) => { dims: number[]; data: Float32Array },
+): { nodes: Node[]; int8: Map<string, Int8Weights> } {
   const used = new Set<number>();
   const int8 = new Map<string, Int8Weights>();
   const replaced = new Map<number, Node>();
-  const consumer = (name: string, op: string, from: number): number => nodes.findIndex((n, i) => i !== from && !used.has(i) && n.opType === op && n.input.includes(name));
+  const consumer = (name: string, op: string, from: number): number =>
+    nodes.findIndex((n, i) => i !== from && !used.has(i) && n.opType === op && n.input.includes(name));
   nodes.forEach((dql, i) => {
     if (dql.opType !== "DynamicQuantizeLinear" || used.has(i)) return;
     const where = `node ${i} (DynamicQuantizeLinear${dql.name ? ` "${dql.name}"` : ""})`;
     const missing = (what: string): never => {
-      throw new UnsupportedFormatError(`onnx: ${where} is not followed by ${what}; wasmlp reads quantize_dynamic's pattern DynamicQuantizeLinear → MatMulInteger → Cast → Mul(Mul(x_scale, W_scale)) only`);
+      throw new UnsupportedFormatError(
+        `onnx: ${where} is not followed by ${what}; wasmlp reads quantize_dynamic's pattern DynamicQuantizeLinear → MatMulInteger → Cast → Mul(Mul(x_scale, W_scale)) only`,
+      );
     };
-    if (dql.input.length !== 1 || dql.output.length !== 3 || dql.attribute.length > 0) missing("its three outputs (x_q, x_scale, x_zero_point), one input, no attributes");
+    if (dql.input.length !== 1 || dql.output.length !== 3 || dql.attribute.length > 0)
+      missing("its three outputs (x_q, x_scale, x_zero_point), one input, no attributes");
     const [xq, xs, xzp] = dql.output;
     const m = consumer(xq, "MatMulInteger", i);
     if (m < 0) missing("a MatMulInteger of its output");
     const mm = nodes[m];
-    if (mm.input[0] !== xq || mm.input[2] !== xzp) missing(`a MatMulInteger taking x_q as A and x_zero_point as a_zero_point (node ${m} takes ${mm.input.join(", ")})`);
-    const wName = mm.input[1], zName = mm.input[3];
+    if (mm.input[0] !== xq || mm.input[2] !== xzp)
+      missing(`a MatMulInteger taking x_q as A and x_zero_point as a_zero_point (node ${m} takes ${mm.input.join(", ")})`);
+    const wName = mm.input[1],
+      zName = mm.input[3];
     if (!init.has(wName)) throw new FormatError(`onnx: node ${m} (MatMulInteger)'s weights "${wName}" are not an initializer`);
     const W = int8s(init.get(wName)!, `node ${m} (MatMulInteger)'s weights`);
-    if (W.dims.length !== 2) throw new FormatError(`onnx: node ${m} (MatMulInteger)'s weights have shape [${W.dims.join(", ")}]; expected a matrix [inputs, units]`);
+    if (W.dims.length !== 2)
+      throw new FormatError(`onnx: node ${m} (MatMulInteger)'s weights have shape [${W.dims.join(", ")}]; expected a matrix [inputs, units]`);
     const [inputs, units] = W.dims;
-    if (!(inputs >= 1 && units >= 1 && inputs <= MAX_UNITS && units <= MAX_UNITS)) throw new FormatError(`onnx: node ${m} (MatMulInteger)'s weights have shape [${W.dims.join(", ")}]; each side must be 1 to ${MAX_UNITS} (wasmlp's widest layer)`);
+    if (!(inputs >= 1 && units >= 1 && inputs <= MAX_UNITS && units <= MAX_UNITS))
+      throw new FormatError(
+        `onnx: node ${m} (MatMulInteger)'s weights have shape [${W.dims.join(", ")}]; each side must be 1 to ${MAX_UNITS} (wasmlp's widest layer)`,
+      );
     if (zName) {
       if (!init.has(zName)) throw new FormatError(`onnx: node ${m} (MatMulInteger)'s weight zero point "${zName}" is not an initializer`);
       const z = int8s(init.get(zName)!, `node ${m} (MatMulInteger)'s weight zero point`);
       const zeros = perUnit(z.data, z.dims, units, `node ${m} (MatMulInteger)'s weight zero point`);
       const nonzero = zeros.findIndex((v) => v !== 0);
-      if (nonzero >= 0) throw new UnsupportedFormatError(`onnx: node ${m} (MatMulInteger)'s weight zero point is ${zeros[nonzero]} (unit ${nonzero}); wasmlp reads symmetric int8 weights, zero point 0`);
+      if (nonzero >= 0)
+        throw new UnsupportedFormatError(
+          `onnx: node ${m} (MatMulInteger)'s weight zero point is ${zeros[nonzero]} (unit ${nonzero}); wasmlp reads symmetric int8 weights, zero point 0`,
+        );
     }
     const c = consumer(mm.output[0], "Cast", m);
     if (c < 0) missing("a Cast of MatMulInteger's int32 output");
@@ -111,7 +148,8 @@ export function fuseQuantized(nodes: Node[], init: ReadonlyMap<string, Tensor>, 
     const ws = floats(init.get(wsName)!, `node ${s} (Mul)'s weight scale`);
     const scales = perUnit(ws.data, ws.dims, units, `node ${s} (Mul)'s weight scale`);
     const badScale = scales.findIndex((v) => !(v > 0));
-    if (badScale >= 0) throw new FormatError(`onnx: node ${s} (Mul)'s weight scale [${badScale}] is ${scales[badScale]}; every scale must be finite and greater than 0`);
+    if (badScale >= 0)
+      throw new FormatError(`onnx: node ${s} (Mul)'s weight scale [${badScale}] is ${scales[badScale]}; every scale must be finite and greater than 0`);
     for (const k of [m, c, o, s]) {
       if (nodes[k].output.length !== 1 || (nodes[k].domain && nodes[k].domain !== "ai.onnx")) missing(`single-output nodes of the default domain (node ${k})`);
       if (k !== c && nodes[k].attribute.length > 0) missing(`nodes without attributes (node ${k} has ${nodes[k].attribute.map((a) => a.name).join(", ")})`);
@@ -176,7 +214,9 @@ export function quantizedOnnxOf(net: QuantizedExportable, opset: number): Uint8A
     current = "flat";
   }
   net.layers.forEach((layer, l) => {
-    const d = `dense_${l}`, k = layer.inputs, n = layer.units;
+    const d = `dense_${l}`,
+      k = layer.inputs,
+      n = layer.units;
     const wt = new Int8Array(k * n);
     for (let j = 0; j < n; j++) for (let p = 0; p < k; p++) wt[p * n + j] = layer.weights[j * k + p];
     initializer.push(
@@ -185,7 +225,8 @@ export function quantizedOnnxOf(net: QuantizedExportable, opset: number): Uint8A
       { name: `${d}.weight_scale`, dims: [n], dataType: FLOAT, rawData: bytesOf(layer.scales) },
       { name: `${d}.bias`, dims: [n], dataType: FLOAT, rawData: bytesOf(layer.bias) },
     );
-    const node = (opType: string, input: string[], output: string[], attribute: object[] = []) => nodes.push({ name: `${d}.${output[0].slice(d.length + 1)}`, opType, input, output, attribute });
+    const node = (opType: string, input: string[], output: string[], attribute: object[] = []) =>
+      nodes.push({ name: `${d}.${output[0].slice(d.length + 1)}`, opType, input, output, attribute });
     node("DynamicQuantizeLinear", [current], [`${d}.x_quantized`, `${d}.x_scale`, `${d}.x_zero_point`]);
     node("MatMulInteger", [`${d}.x_quantized`, `${d}.weight_quantized`, `${d}.x_zero_point`, `${d}.weight_zero_point`], [`${d}.sums`]);
     node("Cast", [`${d}.sums`], [`${d}.sums_float`], [{ name: "to", type: 2, i: FLOAT }]);

@@ -30,12 +30,19 @@ export function onnxOf(plan: ExportPlan): Uint8Array {
   }
   net.layers.forEach((layer, l) => {
     const fanIn = l === 0 ? net.inputSize : net.layers[l - 1].units;
-    const w = `dense_${l}.weight`, b = `dense_${l}.bias`;
+    const w = `dense_${l}.weight`,
+      b = `dense_${l}.bias`;
     initializer.push({ name: w, dims: [layer.units, fanIn], dataType: FLOAT, rawData: bytesOf(params[2 * l]) });
     const biased = layer.useBias !== false;
     if (biased) initializer.push({ name: b, dims: [layer.units], dataType: FLOAT, rawData: bytesOf(params[2 * l + 1]) });
     const gemm = `dense_${l}`;
-    nodes.push({ name: gemm, opType: "Gemm", input: biased ? [current, w, b] : [current, w], output: [`${gemm}.z`], attribute: [{ name: "transB", type: 2, i: 1 }] });
+    nodes.push({
+      name: gemm,
+      opType: "Gemm",
+      input: biased ? [current, w, b] : [current, w],
+      output: [`${gemm}.z`],
+      attribute: [{ name: "transB", type: 2, i: 1 }],
+    });
     current = `${gemm}.z`;
     const norm = layer.normalization;
     if (norm) {
@@ -47,8 +54,14 @@ export function onnxOf(plan: ExportPlan): Uint8Array {
       const batch = norm.type === "batch";
       if (batch) inputs.push(vector("moving_mean", params[moving[l]]), vector("moving_variance", params[moving[l] + 1]));
       nodes.push({
-        name: `${gemm}.${batch ? "batch" : "layer"}_norm`, opType: batch ? "BatchNormalization" : "LayerNormalization", input: inputs, output: [`${gemm}.y`],
-        attribute: [{ name: "epsilon", type: 1, f: norm.epsilon }, ...(batch ? [{ name: "momentum", type: 1, f: norm.momentum ?? 0.99 }] : [{ name: "axis", type: 2, i: -1 }])],
+        name: `${gemm}.${batch ? "batch" : "layer"}_norm`,
+        opType: batch ? "BatchNormalization" : "LayerNormalization",
+        input: inputs,
+        output: [`${gemm}.y`],
+        attribute: [
+          { name: "epsilon", type: 1, f: norm.epsilon },
+          ...(batch ? [{ name: "momentum", type: 1, f: norm.momentum ?? 0.99 }] : [{ name: "axis", type: 2, i: -1 }]),
+        ],
       });
       current = `${gemm}.y`;
     }
@@ -74,7 +87,13 @@ export function onnxOf(plan: ExportPlan): Uint8Array {
 }
 
 /** Appends a layer's activation node(s) after `current` (none for linear); returns the output's name. */
-export function appendActivation(layer: { activation: Activation; alpha: number }, gemm: string, current: string, nodes: object[], initializer: object[]): string {
+export function appendActivation(
+  layer: { activation: Activation; alpha: number },
+  gemm: string,
+  current: string,
+  nodes: object[],
+  initializer: object[],
+): string {
   const written = onnxNodeOf(layer.activation);
   const act = typeof written === "function" ? written(layer.alpha) : null;
   if (act) {
@@ -87,7 +106,8 @@ export function appendActivation(layer: { activation: Activation; alpha: number 
 
 /** swish as x·Sigmoid(x); exact gelu as x·(1 + Erf(x/√2))·0.5 (PyTorch's export before opset 20). Returns the output's name. */
 function activationNodes(act: "swish" | "gelu", gemm: string, x: string, nodes: object[], initializer: object[]): string {
-  const node = (op: string, input: string[], output: string) => nodes.push({ name: `${gemm}.${output.slice(gemm.length + 1)}`, opType: op, input, output: [output], attribute: [] });
+  const node = (op: string, input: string[], output: string) =>
+    nodes.push({ name: `${gemm}.${output.slice(gemm.length + 1)}`, opType: op, input, output: [output], attribute: [] });
   const constant = (name: string, v: number): string => {
     initializer.push({ name: `${gemm}.${name}`, dims: [], dataType: FLOAT, rawData: bytesOf([v]) });
     return `${gemm}.${name}`;

@@ -35,18 +35,22 @@ export function parseModelText(modelJson: unknown): Record<string, unknown> {
   let value = modelJson;
   if (typeof value === "string") {
     // Checked before parsing: a length in UTF-16 units is at least the UTF-8 length / 3.
-    if (value.length > MAX_TFJS_JSON_BYTES) throw new FormatError(`tfjs model.json is ${value.length} characters, over the cap MAX_TFJS_JSON_BYTES (${MAX_TFJS_JSON_BYTES})`);
+    if (value.length > MAX_TFJS_JSON_BYTES)
+      throw new FormatError(`tfjs model.json is ${value.length} characters, over the cap MAX_TFJS_JSON_BYTES (${MAX_TFJS_JSON_BYTES})`);
     try {
       value = JSON.parse(value);
     } catch (e) {
       throw new FormatSyntaxError(`tfjs model.json is not valid JSON: ${(e as Error).message}`);
     }
   }
-  if (typeof value !== "object" || value === null || Array.isArray(value)) throw new FormatTypeError(`tfjs model.json must be an object or its JSON text, received ${describe(value)}`);
+  if (typeof value !== "object" || value === null || Array.isArray(value))
+    throw new FormatTypeError(`tfjs model.json must be an object or its JSON text, received ${describe(value)}`);
   checkJsonTree(value, "tfjs model.json"); // before anything below walks it
   const model = value as Record<string, unknown>;
   if (model.format !== undefined && model.format !== "layers-model") {
-    throw new UnsupportedFormatError(`tfjs model format ${describe(model.format)} is not supported: wasmlp reads "layers-model" (a graph model from a SavedModel has no layers to map)`);
+    throw new UnsupportedFormatError(
+      `tfjs model format ${describe(model.format)} is not supported: wasmlp reads "layers-model" (a graph model from a SavedModel has no layers to map)`,
+    );
   }
   if (typeof model.modelTopology !== "object" || model.modelTopology === null) {
     throw new FormatError(`tfjs model.json has no modelTopology object (received ${describe(model.modelTopology)}): not a layers model`);
@@ -55,7 +59,8 @@ export function parseModelText(modelJson: unknown): Record<string, unknown> {
 }
 
 export function weightBytes(data: unknown): Uint8Array {
-  if (data === undefined || data === null) throw new FormatTypeError("tfjs weight data is missing: pass the weight bytes (an ArrayBuffer, a typed array, or the shards in order)");
+  if (data === undefined || data === null)
+    throw new FormatTypeError("tfjs weight data is missing: pass the weight bytes (an ArrayBuffer, a typed array, or the shards in order)");
   const parts = Array.isArray(data) ? data : [data];
   const views = parts.map((p, i) => {
     if (p instanceof ArrayBuffer) return new Uint8Array(p);
@@ -67,7 +72,10 @@ export function weightBytes(data: unknown): Uint8Array {
   if (views.length === 1) return views[0];
   const out = readerBytes(total);
   let at = 0;
-  for (const v of views) { out.set(v, at); at += v.byteLength; }
+  for (const v of views) {
+    out.set(v, at);
+    at += v.byteLength;
+  }
   return out;
 }
 
@@ -97,7 +105,9 @@ export function weightSpecs(model: Record<string, unknown>): TfjsWeightSpec[] {
       throw new FormatError(`tfjs weight "${name}": shape must be a list of whole numbers, received ${JSON.stringify(spec.shape)}`);
     }
     if (spec.quantization !== undefined && spec.quantization !== null) {
-      throw new UnsupportedFormatError(`tfjs weight "${name}" is quantized (${JSON.stringify(spec.quantization)}): not supported; convert without --quantize_* options`);
+      throw new UnsupportedFormatError(
+        `tfjs weight "${name}" is quantized (${JSON.stringify(spec.quantization)}): not supported; convert without --quantize_* options`,
+      );
     }
     if (spec.dtype !== "float32") throw new UnsupportedFormatError(`tfjs weight "${name}" has dtype ${describe(spec.dtype)}: only float32 is supported`);
     return { name, shape: spec.shape as number[], dtype: "float32" };
@@ -112,7 +122,8 @@ export function layoutWeights(specs: TfjsWeightSpec[], available: number): numbe
     offsets.push(at);
     const count = s.shape.reduce((a, b) => a * b, 1);
     at += 4 * count;
-    if (at > MAX_TFJS_WEIGHT_BYTES) throw new FormatError(`tfjs weight specs describe more than MAX_TFJS_WEIGHT_BYTES (${MAX_TFJS_WEIGHT_BYTES}) bytes of weights (at "${s.name}")`);
+    if (at > MAX_TFJS_WEIGHT_BYTES)
+      throw new FormatError(`tfjs weight specs describe more than MAX_TFJS_WEIGHT_BYTES (${MAX_TFJS_WEIGHT_BYTES}) bytes of weights (at "${s.name}")`);
   }
   if (at !== available) {
     const why = available < at ? "the weight data is truncated or a shard is missing" : "the weight data has bytes no weight spec describes";

@@ -23,10 +23,14 @@ const FORMAT_RULES: ReadonlyMap<string, Partial<TfjsName>> = new Map<string, Par
  * read from such files and never written.
  */
 const ACTIVATIONS: ReadonlyMap<string, TfjsName> = new Map<string, TfjsName>([
-  ...[...ACTIVATION_REGISTRY.values()].flatMap((a) => (a.tfjs === null ? [] : [
-    [a.tfjs, { activation: a.name, alpha: 0, writes: true, ...FORMAT_RULES.get(a.tfjs) }] as const,
-    ...(a.aliases ?? []).map((alias) => [alias, { activation: a.name, alpha: 0, writes: false }] as const),
-  ])),
+  ...[...ACTIVATION_REGISTRY.values()].flatMap((a) =>
+    a.tfjs === null
+      ? []
+      : [
+          [a.tfjs, { activation: a.name, alpha: 0, writes: true, ...FORMAT_RULES.get(a.tfjs) }] as const,
+          ...(a.aliases ?? []).map((alias) => [alias, { activation: a.name, alpha: 0, writes: false }] as const),
+        ],
+  ),
   ["hard_sigmoid", { activation: "hard-sigmoid", alpha: 0, writes: false }],
 ]);
 
@@ -61,4 +65,5 @@ export function inferenceNoOpKeys(className: string): readonly string[] | undefi
   return INFERENCE_NO_OPS.get(className);
 }
 
-export const SUPPORTED_LAYERS = "InputLayer, Dense, BatchNormalization, LayerNormalization (between a linear Dense and its activation), Activation, ReLU, LeakyReLU, Softmax, Flatten, Dropout, AlphaDropout, GaussianDropout, GaussianNoise";
+export const SUPPORTED_LAYERS =
+  "InputLayer, Dense, BatchNormalization, LayerNormalization (between a linear Dense and its activation), Activation, ReLU, LeakyReLU, Softmax, Flatten, Dropout, AlphaDropout, GaussianDropout, GaussianNoise";

@@ -23,8 +23,12 @@ export function decodeTfjs(modelJson: unknown, weightData?: TfjsWeightData): Dec
     // An image shape (a Flatten of [28, 28]) is kept, so that images of another layout are refused.
     ...(plan.inputShape && plan.inputShape.length > 1 ? { inputShape: plan.inputShape } : {}),
     layers: plan.layers.map((l) => ({
-      units: l.units, activation: l.activation, alpha: l.alpha, useBias: l.useBias,
-      ...(l.dropout > 0 ? { dropout: l.dropout } : {}), ...(l.kernelRegularizer ? { kernelRegularizer: l.kernelRegularizer } : {}),
+      units: l.units,
+      activation: l.activation,
+      alpha: l.alpha,
+      useBias: l.useBias,
+      ...(l.dropout > 0 ? { dropout: l.dropout } : {}),
+      ...(l.kernelRegularizer ? { kernelRegularizer: l.kernelRegularizer } : {}),
       normalization: l.normalization && { type: l.normalization.type, epsilon: l.normalization.epsilon, momentum: l.normalization.momentum },
     })),
     weights,

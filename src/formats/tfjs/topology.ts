@@ -42,19 +42,51 @@ interface RawLayer {
 
 const NORMALIZATION_KEYS = {
   BatchNormalization: [
-    "axis", "momentum", "epsilon", "center", "scale", "beta_initializer", "gamma_initializer", "moving_mean_initializer",
-    "moving_variance_initializer", "beta_regularizer", "gamma_regularizer", "beta_constraint", "gamma_constraint", "synchronized",
+    "axis",
+    "momentum",
+    "epsilon",
+    "center",
+    "scale",
+    "beta_initializer",
+    "gamma_initializer",
+    "moving_mean_initializer",
+    "moving_variance_initializer",
+    "beta_regularizer",
+    "gamma_regularizer",
+    "beta_constraint",
+    "gamma_constraint",
+    "synchronized",
   ],
   LayerNormalization: [
-    "axis", "epsilon", "center", "scale", "rms_scaling", "beta_initializer", "gamma_initializer", "beta_regularizer", "gamma_regularizer",
-    "beta_constraint", "gamma_constraint",
+    "axis",
+    "epsilon",
+    "center",
+    "scale",
+    "rms_scaling",
+    "beta_initializer",
+    "gamma_initializer",
+    "beta_regularizer",
+    "gamma_regularizer",
+    "beta_constraint",
+    "gamma_constraint",
   ],
 } as const;
 /** Keys every layer may carry that do not change what it computes. */
 const COMMON_KEYS = ["name", "trainable", "dtype", "batch_input_shape", "batch_shape", "batch_size", "input_shape", "input_dim"];
 const DENSE_KEYS = [
-  "units", "activation", "use_bias", "kernel_initializer", "bias_initializer", "kernel_regularizer", "bias_regularizer",
-  "activity_regularizer", "kernel_constraint", "bias_constraint", "lora_rank", "lora_alpha", "quantization_config",
+  "units",
+  "activation",
+  "use_bias",
+  "kernel_initializer",
+  "bias_initializer",
+  "kernel_regularizer",
+  "bias_regularizer",
+  "activity_regularizer",
+  "kernel_constraint",
+  "bias_constraint",
+  "lora_rank",
+  "lora_alpha",
+  "quantization_config",
 ];
 
 /** A file's value for a message: its JSON, cut at `max` characters. */
@@ -87,7 +119,9 @@ export function readTopology(topology: unknown): { inputSize: number; inputShape
     if (typeof config !== "object" || config === null || Array.isArray(config)) throw new FormatError(`tfjs modelTopology: ${className} has no config object`);
     raw = chainOrder(rawLayers(config.layers), config.input_layers, config.output_layers);
   } else {
-    throw new UnsupportedFormatError(`tfjs modelTopology class ${describe(className)} is not supported: wasmlp reads Sequential models and linear functional models (Model / Functional)`);
+    throw new UnsupportedFormatError(
+      `tfjs modelTopology class ${describe(className)} is not supported: wasmlp reads Sequential models and linear functional models (Model / Functional)`,
+    );
   }
   return plan(raw, kerasVersion);
 }
@@ -109,7 +143,7 @@ function rawLayers(list: unknown): RawLayer[] {
 function tensorSource(ref: unknown): string | null {
   if (Array.isArray(ref) && typeof ref[0] === "string") return ref[0];
   if (typeof ref === "object" && ref !== null) {
-    const history = ((ref as { config?: { keras_history?: unknown } }).config?.keras_history);
+    const history = (ref as { config?: { keras_history?: unknown } }).config?.keras_history;
     if (Array.isArray(history) && typeof history[0] === "string") return history[0];
   }
   return null;
@@ -129,7 +163,9 @@ function chainOrder(layers: RawLayer[], inputs: unknown, outputs: unknown): RawL
   const ends = (what: string, refs: unknown): string => {
     const list = Array.isArray(refs) && typeof refs[0] === "string" ? [refs] : refs; // Keras 3 writes a single [name, 0, 0]
     if (!Array.isArray(list) || list.length !== 1) {
-      throw new UnsupportedFormatError(`tfjs model has ${Array.isArray(list) ? list.length : "no"} ${what} layers: only models with one input and one output are supported`);
+      throw new UnsupportedFormatError(
+        `tfjs model has ${Array.isArray(list) ? list.length : "no"} ${what} layers: only models with one input and one output are supported`,
+      );
     }
     const name = tensorSource(list[0]);
     if (name === null) throw new FormatError(`tfjs model: ${what}_layers[0] is not a layer reference`);
@@ -142,11 +178,17 @@ function chainOrder(layers: RawLayer[], inputs: unknown, outputs: unknown): RawL
   for (const l of layers) {
     if (l.name === input) continue;
     const nodes = l.inbound;
-    if (!Array.isArray(nodes) || nodes.length === 0) throw new UnsupportedFormatError(`tfjs layer "${l.name}" (${l.className}) is not connected to anything: only a chain from one input to one output is supported`);
-    if (nodes.length > 1) throw new UnsupportedFormatError(`tfjs layer "${l.name}" (${l.className}) is applied ${nodes.length} times (a shared layer): not supported`);
+    if (!Array.isArray(nodes) || nodes.length === 0)
+      throw new UnsupportedFormatError(
+        `tfjs layer "${l.name}" (${l.className}) is not connected to anything: only a chain from one input to one output is supported`,
+      );
+    if (nodes.length > 1)
+      throw new UnsupportedFormatError(`tfjs layer "${l.name}" (${l.className}) is applied ${nodes.length} times (a shared layer): not supported`);
     const sources = nodeInputs(nodes[0]).map(tensorSource);
     if (sources.length !== 1 || sources[0] === null) {
-      throw new UnsupportedFormatError(`tfjs layer "${l.name}" (${l.className}) takes ${sources.length} inputs: residual and multi-input graphs are not supported`);
+      throw new UnsupportedFormatError(
+        `tfjs layer "${l.name}" (${l.className}) takes ${sources.length} inputs: residual and multi-input graphs are not supported`,
+      );
     }
     const from = sources[0];
     if (!byName.has(from)) throw new FormatError(`tfjs layer "${l.name}" reads from "${from}", which is not a layer of the model`);
@@ -155,19 +197,23 @@ function chainOrder(layers: RawLayer[], inputs: unknown, outputs: unknown): RawL
   const inputLayer = byName.get(input);
   if (!inputLayer) throw new FormatError(`tfjs model: the input layer "${input}" is not in the layer list`);
   const order = [inputLayer];
-  for (let at = inputLayer; at.name !== output;) {
+  for (let at = inputLayer; at.name !== output; ) {
     const next = consumers.get(at.name) ?? [];
     if (next.length !== 1) {
-      throw new UnsupportedFormatError(next.length === 0
-        ? `tfjs model: nothing reads layer "${at.name}", so the output "${output}" is not reached from the input`
-        : `tfjs layer "${at.name}" feeds ${next.length} layers (${next.map((n) => `"${n.name}"`).join(", ")}): branching and residual graphs are not supported`);
+      throw new UnsupportedFormatError(
+        next.length === 0
+          ? `tfjs model: nothing reads layer "${at.name}", so the output "${output}" is not reached from the input`
+          : `tfjs layer "${at.name}" feeds ${next.length} layers (${next.map((n) => `"${n.name}"`).join(", ")}): branching and residual graphs are not supported`,
+      );
     }
     at = next[0];
     order.push(at);
   }
   if (order.length !== layers.length) {
     const off = layers.find((l) => !order.includes(l));
-    throw new UnsupportedFormatError(`tfjs layer "${off?.name}" (${off?.className}) is not on the path from the input to the output: only a chain is supported`);
+    throw new UnsupportedFormatError(
+      `tfjs layer "${off?.name}" (${off?.className}) is not on the path from the input to the output: only a chain is supported`,
+    );
   }
   return order;
 }
@@ -192,7 +238,9 @@ function plan(raw: RawLayer[], kerasVersion: string): { inputSize: number; input
       if (activation === "linear") return; // the identity: nothing to fold
       if (!last) throw new UnsupportedFormatError(`${where} applies ${name} to the input, before any Dense layer: wasmlp activations belong to a Dense layer`);
       if (last.activation !== "linear") {
-        throw new UnsupportedFormatError(`${where} applies ${name} after "${last.activationFrom}" already applied ${last.activation}: a wasmlp layer has one activation`);
+        throw new UnsupportedFormatError(
+          `${where} applies ${name} after "${last.activationFrom}" already applied ${last.activation}: a wasmlp layer has one activation`,
+        );
       }
       last.activation = activation;
       last.alpha = alpha;
@@ -209,30 +257,50 @@ function plan(raw: RawLayer[], kerasVersion: string): { inputSize: number; input
       case "Dense": {
         checkKeys(where, l.config, DENSE_KEYS);
         if (shape && shape.length > 1 && !flattened) {
-          throw new UnsupportedFormatError(`${where} is applied to a ${shape.length}-d input [${shape.join(", ")}] (it would act on the last axis only): add a Flatten before it`);
+          throw new UnsupportedFormatError(
+            `${where} is applied to a ${shape.length}-d input [${shape.join(", ")}] (it would act on the last axis only): add a Flatten before it`,
+          );
         }
         for (const key of ["bias_regularizer", "activity_regularizer", "kernel_constraint", "bias_constraint", "lora_rank", "quantization_config"]) {
           const v = l.config[key];
-          if (v !== undefined && v !== null) throw new UnsupportedFormatError(`${where}: ${key} ${shown(v)} is not supported (wasmlp has no ${key.replace(/_/g, " ")}); remove it before converting`);
+          if (v !== undefined && v !== null)
+            throw new UnsupportedFormatError(
+              `${where}: ${key} ${shown(v)} is not supported (wasmlp has no ${key.replace(/_/g, " ")}); remove it before converting`,
+            );
         }
         const units = l.config.units;
-        if (!Number.isInteger(units) || (units as number) < 1) throw new FormatError(`${where}: units must be a positive whole number, received ${describe(units)}`);
-        if ((units as number) > MAX_TFJS_UNITS) throw new UnsupportedFormatError(`${where}: ${units} units is more than wasmlp's widest layer (${MAX_TFJS_UNITS})`);
+        if (!Number.isInteger(units) || (units as number) < 1)
+          throw new FormatError(`${where}: units must be a positive whole number, received ${describe(units)}`);
+        if ((units as number) > MAX_TFJS_UNITS)
+          throw new UnsupportedFormatError(`${where}: ${units} units is more than wasmlp's widest layer (${MAX_TFJS_UNITS})`);
         const useBias = l.config.use_bias ?? true;
         if (typeof useBias !== "boolean") throw new FormatTypeError(`${where}: use_bias must be true or false, received ${describe(useBias)}`);
         const act = activationOf(where, l.config.activation, kerasVersion);
         const kernelRegularizer = regularizerOf(where, l.config.kernel_regularizer);
-        dense.push({ name: l.name, units: units as number, activation: act.activation, alpha: act.alpha, useBias, activationFrom: l.name, normalization: null, dropout: 0, kernelRegularizer });
+        dense.push({
+          name: l.name,
+          units: units as number,
+          activation: act.activation,
+          alpha: act.alpha,
+          useBias,
+          activationFrom: l.name,
+          normalization: null,
+          dropout: 0,
+          kernelRegularizer,
+        });
         break;
       }
       case "BatchNormalization":
       case "LayerNormalization": {
         const type = l.className === "BatchNormalization" ? "batch" : "layer";
         checkKeys(where, l.config, NORMALIZATION_KEYS[l.className]);
-        if (!last) throw new UnsupportedFormatError(`${where} normalizes the input, before any Dense layer: wasmlp normalizes a Dense layer's z before its activation`);
+        if (!last)
+          throw new UnsupportedFormatError(`${where} normalizes the input, before any Dense layer: wasmlp normalizes a Dense layer's z before its activation`);
         if (last.normalization) throw new UnsupportedFormatError(`${where} follows "${last.normalization.name}": a wasmlp layer has one normalization`);
         if (last.activation !== "linear") {
-          throw new UnsupportedFormatError(`${where} comes after "${last.activationFrom}" applied ${last.activation}: wasmlp normalizes z before the activation (Dense without activation, then ${l.className}, then Activation)`);
+          throw new UnsupportedFormatError(
+            `${where} comes after "${last.activationFrom}" applied ${last.activation}: wasmlp normalizes z before the activation (Dense without activation, then ${l.className}, then Activation)`,
+          );
         }
         const axis = l.config.axis ?? -1;
         const lastAxis = (a: unknown): boolean => a === -1 || a === 1;
@@ -252,12 +320,17 @@ function plan(raw: RawLayer[], kerasVersion: string): { inputSize: number; input
         };
         const number = (key: string, fallback: number, min: number, max: number): number => {
           const v = l.config[key] ?? fallback;
-          if (typeof v !== "number" || !(v > min && v < max)) throw new FormatError(`${where}: ${key} must be a number in (${min}, ${max}), received ${describe(v)}`);
+          if (typeof v !== "number" || !(v > min && v < max))
+            throw new FormatError(`${where}: ${key} must be a number in (${min}, ${max}), received ${describe(v)}`);
           return v;
         };
         last.normalization = {
-          name: l.name, type, epsilon: number("epsilon", 1e-3, 0, 1), momentum: type === "batch" ? number("momentum", 0.99, 0, 1) : 0.99,
-          center: flag("center"), scale: flag("scale"),
+          name: l.name,
+          type,
+          epsilon: number("epsilon", 1e-3, 0, 1),
+          momentum: type === "batch" ? number("momentum", 0.99, 0, 1) : 0.99,
+          center: flag("center"),
+          scale: flag("scale"),
         };
         break;
       }
@@ -304,7 +377,8 @@ function plan(raw: RawLayer[], kerasVersion: string): { inputSize: number; input
       case "Dropout": {
         checkKeys(where, l.config, ["rate", "noise_shape", "seed"]);
         const rate = l.config.rate;
-        if (typeof rate !== "number" || !(rate >= 0 && rate < 1)) throw new FormatError(`${where}: rate must be a number in [0, 1), received ${describe(rate)}`);
+        if (typeof rate !== "number" || !(rate >= 0 && rate < 1))
+          throw new FormatError(`${where}: rate must be a number in [0, 1), received ${describe(rate)}`);
         const shape = l.config.noise_shape ?? null;
         if (shape !== null) throw new UnsupportedFormatError(`${where}: noise_shape ${shown(shape)} is not supported (wasmlp drops each output on its own)`);
         // wasmlp's dropout: after a Dense layer's activation, once. Elsewhere (before any Dense, a second one) it stays the identity it is at inference.
@@ -313,7 +387,10 @@ function plan(raw: RawLayer[], kerasVersion: string): { inputSize: number; input
       }
       default: {
         const keys = inferenceNoOpKeys(l.className);
-        if (keys) { checkKeys(where, l.config, keys); break; } // dropout and noise: the identity at inference
+        if (keys) {
+          checkKeys(where, l.config, keys);
+          break;
+        } // dropout and noise: the identity at inference
         if (l.className === "Sequential" || l.className === "Model" || l.className === "Functional") {
           throw new UnsupportedFormatError(`${where} is a nested model: not supported (flatten it into one Sequential model)`);
         }
@@ -325,7 +402,10 @@ function plan(raw: RawLayer[], kerasVersion: string): { inputSize: number; input
   dense[dense.length - 1].dropout = 0; // a Dropout after the output layer: wasmlp does not drop outputs (the identity at inference)
   const inputShape = shape as number[] | null;
   const size = inputShape === null ? 0 : inputShape.reduce((a, b) => a * b, 1);
-  if (size > MAX_TFJS_UNITS) throw new UnsupportedFormatError(`tfjs layer "${raw[0].name}" (${raw[0].className}): an input of ${size} values ([${(inputShape as number[]).join(", ")}]) is more than wasmlp's widest input (${MAX_TFJS_UNITS})`);
+  if (size > MAX_TFJS_UNITS)
+    throw new UnsupportedFormatError(
+      `tfjs layer "${raw[0].name}" (${raw[0].className}): an input of ${size} values ([${(inputShape as number[]).join(", ")}]) is more than wasmlp's widest input (${MAX_TFJS_UNITS})`,
+    );
   return { inputSize: inputShape === null ? 0 : inputShape.reduce((a, b) => a * b, 1), inputShape, layers: dense };
 }
 
@@ -350,7 +430,8 @@ function declaredShape(where: string, config: Record<string, unknown>): number[]
   const batchShape = config.batch_input_shape ?? config.batch_shape;
   let dims: unknown[] | null = null;
   if (batchShape !== undefined && batchShape !== null) {
-    if (!Array.isArray(batchShape) || batchShape.length < 2) throw new UnsupportedFormatError(`${where}: input shape ${shown(batchShape)} is not supported (expected [batch, features, …])`);
+    if (!Array.isArray(batchShape) || batchShape.length < 2)
+      throw new UnsupportedFormatError(`${where}: input shape ${shown(batchShape)} is not supported (expected [batch, features, …])`);
     dims = batchShape.slice(1);
   } else if (Array.isArray(config.input_shape)) {
     dims = config.input_shape;
@@ -359,7 +440,9 @@ function declaredShape(where: string, config: Record<string, unknown>): number[]
   }
   if (dims === null) return null;
   if (!dims.every((d) => Number.isInteger(d) && (d as number) > 0)) {
-    throw new UnsupportedFormatError(`${where}: input shape [${dims.map((d) => shown(d)).join(", ")}] is not supported: every feature dimension must be a fixed size`);
+    throw new UnsupportedFormatError(
+      `${where}: input shape [${dims.map((d) => shown(d)).join(", ")}] is not supported: every feature dimension must be a fixed size`,
+    );
   }
   return dims as number[];
 }
@@ -373,11 +456,15 @@ function activationName(value: unknown): unknown {
 function activationOf(where: string, value: unknown, kerasVersion: string): { activation: Activation; alpha: number } {
   const name = activationName(value);
   if ((name === "hard_sigmoid" || name === "hardSigmoid") && !/^3\./.test(kerasVersion)) {
-    throw new UnsupportedFormatError(`${where}: activation "${name}" of ${kerasVersion ? `keras_version "${kerasVersion}"` : "a file without keras_version"} is 0.2·z + 0.5 clipped (Keras 2, tfjs), which wasmlp does not have: its hard-sigmoid is Keras 3's relu6(z + 3) / 6`);
+    throw new UnsupportedFormatError(
+      `${where}: activation "${name}" of ${kerasVersion ? `keras_version "${kerasVersion}"` : "a file without keras_version"} is 0.2·z + 0.5 clipped (Keras 2, tfjs), which wasmlp does not have: its hard-sigmoid is Keras 3's relu6(z + 3) / 6`,
+    );
   }
   const known = typeof name === "string" ? tfjsActivation(name) : undefined;
   if (!known) {
-    throw new UnsupportedFormatError(`${where}: activation ${typeof name === "string" ? `"${name}"` : shown(name)} is not supported; wasmlp has ${tfjsActivationNames().join(", ")} (and LeakyReLU layers)`);
+    throw new UnsupportedFormatError(
+      `${where}: activation ${typeof name === "string" ? `"${name}"` : shown(name)} is not supported; wasmlp has ${tfjsActivationNames().join(", ")} (and LeakyReLU layers)`,
+    );
   }
   return known;
 }
@@ -387,15 +474,22 @@ function regularizerOf(where: string, value: unknown): { l1: number; l2: number 
   if (value === undefined || value === null) return null;
   const r = value as { class_name?: unknown; config?: unknown };
   const name = typeof value === "object" ? r.class_name : undefined;
-  const kinds = new Map([["L1L2", ["l1", "l2"]], ["L1", ["l1"]], ["L2", ["l2"]]]);
+  const kinds = new Map([
+    ["L1L2", ["l1", "l2"]],
+    ["L1", ["l1"]],
+    ["L2", ["l2"]],
+  ]);
   const keys = typeof name === "string" ? kinds.get(name) : undefined;
-  if (keys === undefined) throw new UnsupportedFormatError(`${where}: kernel_regularizer ${shown(value)} is not supported (wasmlp has L1L2, L1 and L2); remove it before converting`);
+  if (keys === undefined)
+    throw new UnsupportedFormatError(`${where}: kernel_regularizer ${shown(value)} is not supported (wasmlp has L1L2, L1 and L2); remove it before converting`);
   const config = r.config ?? {};
-  if (typeof config !== "object" || config === null || Array.isArray(config)) throw new FormatTypeError(`${where}: kernel_regularizer's config must be an object, received ${describe(config)}`);
+  if (typeof config !== "object" || config === null || Array.isArray(config))
+    throw new FormatTypeError(`${where}: kernel_regularizer's config must be an object, received ${describe(config)}`);
   const out = { l1: 0, l2: 0 };
   for (const [k, v] of Object.entries(config)) {
     if (!keys.includes(k)) throw new UnsupportedFormatError(`${where}: kernel_regularizer ${name} attribute "${k}" is not supported`);
-    if (typeof v !== "number" || !(v >= 0 && Number.isFinite(v))) throw new FormatError(`${where}: kernel_regularizer ${k} must be a finite number ≥ 0, received ${describe(v)}`);
+    if (typeof v !== "number" || !(v >= 0 && Number.isFinite(v)))
+      throw new FormatError(`${where}: kernel_regularizer ${k} must be a finite number ≥ 0, received ${describe(v)}`);
     out[k as "l1" | "l2"] = v;
   }
   return out.l1 > 0 || out.l2 > 0 ? out : null;

@@ -17,7 +17,13 @@ function findWeight(specs: TfjsWeightSpec[], layer: string, part: string): numbe
 }
 
 /** W (out × in, transposed from Keras's in × out kernel) and b for each layer, checked and decoded. */
-export function bindWeights(layers: DensePlan[], declaredInput: number, specs: TfjsWeightSpec[], offsets: number[], data: Uint8Array): { inputSize: number; weights: Float32Array[] } {
+export function bindWeights(
+  layers: DensePlan[],
+  declaredInput: number,
+  specs: TfjsWeightSpec[],
+  offsets: number[],
+  data: Uint8Array,
+): { inputSize: number; weights: Float32Array[] } {
   const used = new Set<number>();
   const view = new DataView(data.buffer, data.byteOffset, data.byteLength);
   const out: Float32Array[] = [];
@@ -31,9 +37,12 @@ export function bindWeights(layers: DensePlan[], declaredInput: number, specs: T
       throw new FormatError(`${where}: kernel "${kernel.name}" has shape [${kernel.shape.join(", ")}], expected [inputs, ${l.units}]`);
     }
     if (li === 0 && fanIn === 0) fanIn = kernel.shape[0]; // no declared input shape: the kernel tells
-    if (li === 0 && fanIn > MAX_TFJS_UNITS) throw new UnsupportedFormatError(`${where}: ${fanIn} inputs is more than wasmlp's widest input (${MAX_TFJS_UNITS})`);
+    if (li === 0 && fanIn > MAX_TFJS_UNITS)
+      throw new UnsupportedFormatError(`${where}: ${fanIn} inputs is more than wasmlp's widest input (${MAX_TFJS_UNITS})`);
     if (kernel.shape[0] !== fanIn) {
-      throw new FormatError(`${where}: kernel "${kernel.name}" has shape [${kernel.shape.join(", ")}], expected [${fanIn}, ${l.units}] (${li === 0 ? "the declared input size" : `the ${fanIn} units of "${layers[li - 1].name}"`})`);
+      throw new FormatError(
+        `${where}: kernel "${kernel.name}" has shape [${kernel.shape.join(", ")}], expected [${fanIn}, ${l.units}] (${li === 0 ? "the declared input size" : `the ${fanIn} units of "${layers[li - 1].name}"`})`,
+      );
     }
     used.add(k);
     const w = readerFloat32(l.units * fanIn);
@@ -47,7 +56,8 @@ export function bindWeights(layers: DensePlan[], declaredInput: number, specs: T
     if (l.useBias) {
       if (bi < 0) throw new FormatError(`${where}: use_bias is true but there is no weight "${l.name}/bias"`);
       const bias = specs[bi];
-      if (bias.shape.length !== 1 || bias.shape[0] !== l.units) throw new FormatError(`${where}: bias "${bias.name}" has shape [${bias.shape.join(", ")}], expected [${l.units}]`);
+      if (bias.shape.length !== 1 || bias.shape[0] !== l.units)
+        throw new FormatError(`${where}: bias "${bias.name}" has shape [${bias.shape.join(", ")}], expected [${l.units}]`);
       used.add(bi);
       for (let o = 0; o < l.units; o++) b[o] = readFinite(view, offsets[bi] + 4 * o, bias.name, o);
     } else if (bi >= 0) {
@@ -66,18 +76,22 @@ export function bindWeights(layers: DensePlan[], declaredInput: number, specs: T
     }
     if (i < 0) throw new FormatError(`tfjs layer "${n.name}": no weight "${n.name}/${part}" in the weight specs`);
     const spec = specs[i];
-    if (spec.shape.length !== 1 || spec.shape[0] !== units) throw new FormatError(`tfjs layer "${n.name}": ${part} "${spec.name}" has shape [${spec.shape.join(", ")}], expected [${units}]`);
+    if (spec.shape.length !== 1 || spec.shape[0] !== units)
+      throw new FormatError(`tfjs layer "${n.name}": ${part} "${spec.name}" has shape [${spec.shape.join(", ")}], expected [${units}]`);
     used.add(i);
     for (let o = 0; o < units; o++) v[o] = readFinite(view, offsets[i] + 4 * o, spec.name, o);
     return v;
   };
-  for (const l of layers) if (l.normalization) out.push(vector(l.normalization, "gamma", l.units, l.normalization.scale, 1), vector(l.normalization, "beta", l.units, l.normalization.center, 0));
+  for (const l of layers)
+    if (l.normalization)
+      out.push(vector(l.normalization, "gamma", l.units, l.normalization.scale, 1), vector(l.normalization, "beta", l.units, l.normalization.center, 0));
   for (const l of layers) {
     if (l.normalization?.type !== "batch") continue;
     out.push(vector(l.normalization, "moving_mean", l.units, true, 0));
     const variance = vector(l.normalization, "moving_variance", l.units, true, 1);
     const negative = variance.findIndex((v) => v < 0);
-    if (negative >= 0) throw new FormatError(`tfjs layer "${l.normalization.name}": moving_variance[${negative}] is ${variance[negative]}; a variance cannot be negative`);
+    if (negative >= 0)
+      throw new FormatError(`tfjs layer "${l.normalization.name}": moving_variance[${negative}] is ${variance[negative]}; a variance cannot be negative`);
     out.push(variance);
   }
   const stray = specs.findIndex((_, i) => !used.has(i));

@@ -40,7 +40,11 @@ export function tfjsOf(plan: ExportPlan): { modelJson: TfjsModelJson; weightData
   let at = 0;
   let fanIn = net.inputSize;
   const shape = net.inputShape !== undefined && net.inputShape.length > 1 ? [...net.inputShape] : null;
-  if (shape) layers.push({ class_name: "Flatten", config: { name: "flatten", trainable: true, batch_input_shape: [null, ...shape], dtype: "float32", data_format: "channels_last" } });
+  if (shape)
+    layers.push({
+      class_name: "Flatten",
+      config: { name: "flatten", trainable: true, batch_input_shape: [null, ...shape], dtype: "float32", data_format: "channels_last" },
+    });
   net.layers.forEach((layer, li) => {
     const name = li === 0 ? "dense" : `dense_${li}`;
     const leaky = layer.activation === "leaky-relu";
@@ -59,9 +63,14 @@ export function tfjsOf(plan: ExportPlan): { modelJson: TfjsModelJson; weightData
         use_bias: layer.useBias !== false,
         ...INITIALIZERS,
         // Keras's L1L2 adds l1·Σ|W| + l2·ΣW² to the loss, as wasmlp's kernelRegularizer does.
-        kernel_regularizer: plan.kernelRegularizer && layer.kernelRegularizer && (layer.kernelRegularizer.l1 > 0 || layer.kernelRegularizer.l2 > 0)
-          ? { class_name: "L1L2", config: { l1: layer.kernelRegularizer.l1, l2: layer.kernelRegularizer.l2 } } : null,
-        bias_regularizer: null, activity_regularizer: null, kernel_constraint: null, bias_constraint: null,
+        kernel_regularizer:
+          plan.kernelRegularizer && layer.kernelRegularizer && (layer.kernelRegularizer.l1 > 0 || layer.kernelRegularizer.l2 > 0)
+            ? { class_name: "L1L2", config: { l1: layer.kernelRegularizer.l1, l2: layer.kernelRegularizer.l2 } }
+            : null,
+        bias_regularizer: null,
+        activity_regularizer: null,
+        kernel_constraint: null,
+        bias_constraint: null,
         name,
         trainable: true,
         ...(li === 0 && !shape ? { batch_input_shape: [null, net.inputSize] } : {}),
@@ -79,7 +88,16 @@ export function tfjsOf(plan: ExportPlan): { modelJson: TfjsModelJson; weightData
       const normName = `${batch ? "batch" : "layer"}_normalization${li === 0 ? "" : `_${li}`}`;
       layers.push({
         class_name: batch ? "BatchNormalization" : "LayerNormalization",
-        config: { axis: -1, ...(batch ? { momentum: norm.momentum } : {}), epsilon: norm.epsilon, center: true, scale: true, name: normName, trainable: true, dtype: "float32" },
+        config: {
+          axis: -1,
+          ...(batch ? { momentum: norm.momentum } : {}),
+          epsilon: norm.epsilon,
+          center: true,
+          scale: true,
+          name: normName,
+          trainable: true,
+          dtype: "float32",
+        },
       });
       put(params[gamma[li]], `${normName}/gamma`);
       put(params[gamma[li] + 1], `${normName}/beta`);
@@ -88,14 +106,31 @@ export function tfjsOf(plan: ExportPlan): { modelJson: TfjsModelJson; weightData
         put(params[moving[li] + 1], `${normName}/moving_variance`);
       }
       if (!leaky && exported !== "linear") {
-        layers.push({ class_name: "Activation", config: { activation: exported, name: `activation${activationLayers ? `_${activationLayers}` : ""}`, trainable: true, dtype: "float32" } });
+        layers.push({
+          class_name: "Activation",
+          config: { activation: exported, name: `activation${activationLayers ? `_${activationLayers}` : ""}`, trainable: true, dtype: "float32" },
+        });
         activationLayers++;
       }
     }
-    if (leaky) layers.push({ class_name: "LeakyReLU", config: { alpha: layer.alpha, name: li === 0 ? "leaky_re_lu" : `leaky_re_lu_${li}`, trainable: true, dtype: "float32" } });
+    if (leaky)
+      layers.push({
+        class_name: "LeakyReLU",
+        config: { alpha: layer.alpha, name: li === 0 ? "leaky_re_lu" : `leaky_re_lu_${li}`, trainable: true, dtype: "float32" },
+      });
     // wasmlp's dropout acts on the layer's outputs, after its activation: Keras's Dense then Dropout(rate).
     if (plan.dropout && (layer.dropout ?? 0) > 0) {
-      layers.push({ class_name: "Dropout", config: { rate: layer.dropout, noise_shape: null, seed: null, name: `dropout${dropoutLayers ? `_${dropoutLayers}` : ""}`, trainable: true, dtype: "float32" } });
+      layers.push({
+        class_name: "Dropout",
+        config: {
+          rate: layer.dropout,
+          noise_shape: null,
+          seed: null,
+          name: `dropout${dropoutLayers ? `_${dropoutLayers}` : ""}`,
+          trainable: true,
+          dtype: "float32",
+        },
+      });
       dropoutLayers++;
     }
     fanIn = layer.units;
