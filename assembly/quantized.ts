@@ -2,10 +2,10 @@
 // qd8-f32-qc8w GEMMs and TFLite's dynamic-range quantization.
 //
 // Weights: int8, symmetric, one float32 scale per output unit (per channel), quantized once in
-// TypeScript (src/quantize/) and packed there for these kernels (packQ8 in src/quantize/scheme.ts):
-// rows in groups of four (the last group padded with zero rows), each group's kp = (k + 7) & ~7
-// columns (zero padded) in blocks of 16 with a last block of 8 when kp is not a multiple of 16,
-// and within a block the four rows' runs one after another. The inner loop then reads four rows
+// TypeScript (src/quantize/) and packed there (packQ8, src/quantize/scheme.ts) for these kernels
+// and the relaxed build's (relaxed.ts): rows in groups of four (the last group padded with zero
+// rows), each group's kp = (k + 7) & ~7 columns (zero padded) in blocks of 16 with a last block
+// of 8 when kp is not a multiple of 16, and within a block the four rows' runs one after another. The inner loop then reads four rows
 // through one pointer with constant offsets: no per-row addresses for the engine to keep live
 // (with four row pointers TurboFan recomputed them inside the loop, twice the instructions).
 // Activations: quantized per sample on the fly by quantize_rows to ±range (symmetric, a float32
@@ -13,7 +13,7 @@
 // are widened as they load (v128.load8x8_s). Sums are int32 and exact (range·127·k < 2³¹, chosen
 // by the caller), so a sample's outputs do not depend on the order, the batch or the path.
 // Each output: f32(acc)·(sx_i·sw_j) + bias_j, then the activation (assembly/simd.ts codes), every
-// step a single float32 operation, so the TypeScript reference (src/quantize.ts) matches bit for bit.
+// step a single float32 operation, so the TypeScript reference (src/reference/quantized.ts) matches bit for bit.
 
 import { activate4, epilogueRow, load4, store4 } from "./simd";
 

@@ -12,17 +12,7 @@ import type { Batch, Evaluation, Labels } from "../types.js";
 import { assertFinite, checkKeys, checkObject, checkOneOf, checkTargetRange, toMatrix, toTargets } from "../validate.js";
 import { type RelaxedKernels, relaxedKernels } from "../wasm.js";
 import { type QuantizedModelJSON, parseQuantizedJSON, quantizedModelFile } from "./file.js";
-import {
-  ACTIVATION_TYPES,
-  type ActivationType,
-  type QuantizeSource,
-  type QuantizedLayer,
-  activationRange,
-  packQ8,
-  padRows,
-  quantizeLayers,
-  rowSums,
-} from "./scheme.js";
+import { ACTIVATION_TYPES, type ActivationType, type QuantizeSource, type QuantizedLayer, activationRange, packQ8, quantizeLayers, rowSums } from "./scheme.js";
 
 /** Options of Network.quantize(): how the activations between layers are quantized. */
 export interface QuantizeOptions {
@@ -52,7 +42,7 @@ export class QuantizedNetwork {
   /** The feature spec of the network it was quantized from, if any: predict takes row objects then. */
   readonly features: FeatureSpec | undefined;
   private readonly rt: Runtime;
-  /** Per layer: int8 W in its kernel's layout, scales, bias (one region each), and W's row sums for the relaxed kernels (0: none). */
+  /** Per layer: int8 W packed for the kernels (packQ8), scales, bias (one region each), and W's row sums for the relaxed kernels (0: none). */
   private readonly params: { w: number; sw: number; bias: number; rs: number; range: number; act: number }[];
   /** The relaxed build's 7-bit kernels when init({ simd }) enabled them (docs/inference.md), else null. */
   private readonly relaxed: RelaxedKernels | null;
@@ -82,8 +72,7 @@ export class QuantizedNetwork {
     const made: number[] = [];
     try {
       this.params = layers.map((l) => {
-        // Each build's kernels read their own layout of the same int8 values.
-        const padded = this.relaxed ? padRows(l.weights, l.units, l.inputs) : packQ8(l.weights, l.units, l.inputs);
+        const padded = packQ8(l.weights, l.units, l.inputs);
         const w = heap.alloc(padded.length);
         made.push(w);
         const sw = heap.alloc(4 * l.units);

@@ -1,6 +1,6 @@
 // The int8 scheme of quantized inference, the parts that do not need the runtime: weights
 // quantized per output unit (symmetric, one float32 scale per unit), the activation ranges, and
-// the layouts the kernels read the weights in (assembly/quantized.ts, assembly/relaxed.ts).
+// the layout the kernels read the weights in (assembly/quantized.ts, assembly/relaxed.ts).
 import type { Activation, Loss } from "../config.js";
 import type { FeatureSpec } from "../features.js";
 
@@ -68,19 +68,12 @@ export function activationRange(type: ActivationType, inputs: number): number {
   return type === "int8" ? 127 : Math.min(32767, Math.floor(0x7fffffff / (127 * inputs)));
 }
 
-/** Rows of a layer's int8 W padded with zeros to a multiple of 8 inputs, as the relaxed build's qmatmul7_nt_forward reads them. */
-export function padRows(q: Int8Array, units: number, inputs: number): Int8Array {
-  const kp = (inputs + 7) & ~7;
-  const out = new Int8Array(units * kp);
-  for (let j = 0; j < units; j++) out.set(q.subarray(j * inputs, (j + 1) * inputs), j * kp);
-  return out;
-}
-
 /**
- * A layer's int8 W (units × inputs) in the layout the plain build's qmatmul_nt_forward reads
- * (assembly/quantized.ts): rows in groups of four (the last group padded with zero rows), each
- * group's kp = (inputs + 7) & ~7 columns (zero padded) in blocks of 16, the last block 8 wide
- * when kp is not a multiple of 16, the four rows' runs of a block one after another.
+ * A layer's int8 W (units × inputs) in the layout qmatmul_nt_forward and the relaxed build's
+ * qmatmul7_nt_forward read (assembly/quantized.ts): rows in groups of four (the last group
+ * padded with zero rows), each group's kp = (inputs + 7) & ~7 columns (zero padded) in blocks of
+ * 16, the last block 8 wide when kp is not a multiple of 16, the four rows' runs of a block one
+ * after another.
  */
 export function packQ8(q: Int8Array, units: number, inputs: number): Int8Array {
   const kp = (inputs + 7) & ~7;
