@@ -148,16 +148,13 @@ export function qmatmul_nt_forward(m: i32, n: i32, k: i32, q: usize, sx: usize, 
     for (let j = 0; j < n; j += 4, wg += group) {
       const nr = min(4, n - j);
       const swv = load4(sw + (<usize>j << 2), nr), bv = load4(bias + (<usize>j << 2), nr);
-      let i = ic;
-      for (; i + 2 <= end; i += 2) {
+      for (let i = ic; i < end; i += 2) {
+        // An odd last sample is paired with itself (as XNNPACK's remainder rows): the same bits
+        // stored twice, and one tile body in the module instead of two.
+        const i1 = min(i + 1, end - 1);
         const z0 = z + <usize>i * ldz + (<usize>j << 2);
-        const x0 = q + <usize>i * ldq;
-        tile(true, false, kp, x0, ldq, wg, load<f32>(sx + (<usize>i << 2)), load<f32>(sx + (<usize>(i + 1) << 2)), swv, bv, z0, z0 + ldz, nr, act, alpha);
-      }
-      if (i < end) {
-        const z0 = z + <usize>i * ldz + (<usize>j << 2);
-        const s0 = load<f32>(sx + (<usize>i << 2));
-        tile(false, false, kp, q + <usize>i * ldq, 0, wg, s0, s0, swv, bv, z0, z0, nr, act, alpha);
+        tile(true, false, kp, q + <usize>i * ldq, <usize>(i1 - i) * ldq, wg, load<f32>(sx + (<usize>i << 2)), load<f32>(sx + (<usize>i1 << 2)),
+             swv, bv, z0, z0 + <usize>(i1 - i) * ldz, nr, act, alpha);
       }
     }
   }
