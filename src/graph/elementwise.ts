@@ -68,8 +68,12 @@ function routed(g: Tensor, mask: Tensor, a: Tensor, b: Tensor, needs: readonly b
   return [needs[0] ? reduceTo(toA, a.shape, true) : (toA.dispose(), null), toB ? reduceTo(toB, b.shape, true) : null];
 }
 
-/** @internal The elementwise entries of the op table (ops.ts). */
-export const elementwiseOps = {
+/** @internal The elementwise entries of the op table (ops.ts): number attributes are exponents (pow) or unused. */
+export const elementwiseOps: {
+  readonly [K in "add" | "sub" | "mul" | "div" | "max" | "min" | "powTensor" | "where" | "identity" | "detach"]: GraphOp<undefined>;
+} & {
+  readonly [K in "neg" | "exp" | "log" | "pow" | "normalCdf"]: GraphOp<number>;
+} = {
   add: binaryOp("add", (g, [a, b], _o, _x, needs) => [needs[0] ? reduceTo(g, a.shape, false) : null, needs[1] ? reduceTo(g, b.shape, false) : null]),
   sub: binaryOp("sub", (g, [a, b], _o, _x, needs) => [needs[0] ? reduceTo(g, a.shape, false) : null, needs[1] ? reduceTo(neg(g), b.shape, true) : null]),
   // The multiply gate swaps: da = g·b, db = g·a.

@@ -61,7 +61,7 @@ function inversePermutation(perm: readonly number[]): number[] {
 }
 
 /** @internal The matrix product's and the permutations' entries of the op table (ops.ts). */
-export const matmulOps = {
+export const matmulOps: { readonly matmul: GraphOp<MatmulAttrs>; readonly transpose: GraphOp<readonly number[]> } = {
   // Matrices, or stacks of them: the last two axes multiply, the axes before them broadcast
   // (numpy's matmul and PyTorch's); a rank-2 operand is one matrix shared by every slice.
   matmul: {

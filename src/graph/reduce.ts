@@ -71,7 +71,7 @@ const broadcastOp: GraphOp<BroadcastAttrs> = {
 };
 
 /** @internal The shape ops' entries of the op table (ops.ts). */
-export const reduceOps = {
+export const reduceOps: { readonly reshape: GraphOp<readonly number[]>; readonly sum: GraphOp<ReduceAttrs> } = {
   reshape: {
     name: "reshape",
     shape([x], shape) {
