@@ -1,10 +1,17 @@
-// The CSV reader: text pushed in pieces of any size, cut after complete records, checked (ragged
-// rows, overlong fields, quotes) with every problem named by line and column. Quoted pieces go
-// through papaparse; pieces without quotes through the scanner of csv-blocks.ts.
+// The CSV reader: text or UTF-8 bytes pushed in pieces of any size, cut after complete records,
+// checked (ragged rows, overlong fields, quotes, UTF-8) with every problem named by line and
+// column. Quoted pieces go through papaparse; with onBlock, pieces without quotes go through the
+// byte scanner of csv-bytes.ts.
 import Papa from "papaparse";
 import type { Cell } from "../features.js";
-import { BlockBuilder, type CellBlock, loneCarriageReturn, scanUnquoted } from "./csv-blocks.js";
+import { BlockBuilder, type CellBlock } from "./csv-blocks.js";
+import { TextCache, codePoints, countLineBreaks, firstInvalidUtf8, loneCarriageReturn, scanBytes, wholeCharacters } from "./csv-bytes.js";
 import { type CsvOptions, DataError, countNewlines, guessDelimiter, resolved } from "./csv-options.js";
+
+const EMPTY = new Uint8Array(0);
+const ENCODER = new TextEncoder();
+/** For guessing the delimiter and quoting an overlong record's start: never throws. */
+const LENIENT = new TextDecoder("utf-8");
 
 /**
  * Builds a table from text pushed in pieces of any size: each piece is cut after its last
@@ -21,10 +28,17 @@ export class CsvReader {
   private started = false;
   private ended = false;
   private delimiter: string;
-  /** Short texts seen lately, by a hash of their characters (parseUnquoted's cache). */
-  private readonly interned: (string | undefined)[] = new Array(256);
-  /** Rows per character of the last piece: the next block's first size. */
-  private rowsPerChar = 0.01;
+  /** Whether onBlock's pieces are scanned as bytes (an ASCII delimiter and quote). */
+  private readonly bytePath: boolean;
+  /** The byte path's incomplete last record, and the file offset of its first byte. */
+  private bytes: Uint8Array = EMPTY;
+  private offset = 0;
+  /** Decodes whole records (a BOM inside the file is kept, as the text path keeps it). */
+  private readonly decoder = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true });
+  /** Short texts seen lately (the byte scanner's cache). */
+  private readonly cache = new TextCache(this.decoder);
+  /** Rows per byte of the last piece: the next block's first size. */
+  private rowsPerByte = 0.01;
 
   /**
    * @param options How to read the text (see CsvOptions; every field has a default).
@@ -42,6 +56,7 @@ export class CsvReader {
   ) {
     this.o = resolved(options);
     this.delimiter = this.o.delimiter;
+    this.bytePath = onBlock !== undefined && this.delimiter.charCodeAt(0) < 128 && this.o.quote.charCodeAt(0) < 128;
   }
 
   /** The source's name in errors (options.name, default "CSV text"). */
@@ -55,6 +70,10 @@ export class CsvReader {
 
   /** Adds text; `final` marks the end of the input. */
   push(text: string, final = false): void {
+    if (this.bytePath) {
+      this.pushBytes(text.length > 0 ? ENCODER.encode(text) : EMPTY, final);
+      return;
+    }
     if (this.ended) throw new Error("CsvReader: push after the final piece");
     if (!this.started && text.length > 0) {
       this.started = true;
@@ -117,10 +136,6 @@ export class CsvReader {
     else if (piece.endsWith("\n") || piece.endsWith("\r")) trailing = 1;
     const text = piece.slice(0, piece.length - trailing);
     if (this.delimiter === "auto") this.delimiter = guessDelimiter(text);
-    if (this.onBlock && text.indexOf(this.o.quote) < 0 && !loneCarriageReturn(text)) {
-      this.parseUnquoted(text);
-      return;
-    }
     const result = Papa.parse<string[]>(text, {
       delimiter: this.delimiter,
       quoteChar: this.o.quote,
@@ -193,59 +208,147 @@ export class CsvReader {
   }
 
   /**
-   * A piece without quote characters, scanned once into a CellBlock: each field's characters
-   * are read as a canonical decimal number on the way (no string made), or taken as text
-   * (repeated short texts, such as categories, shared through a small cache). Rows, lines and
-   * checks are those of the papaparse path.
+   * Adds UTF-8 bytes; `final` marks the end of the input. Bytes that are not UTF-8 are an error
+   * naming the line, the column (the character on that line) and the byte offset of the first
+   * invalid sequence.
    */
-  private parseUnquoted(text: string): void {
-    const max = this.o.maxFieldLength;
-    let i = 0;
-    let line = this.line;
-    let block: BlockBuilder | null = null;
-    let rows = 0;
-    if (this.columns.length === 0) {
-      // The first record that is not blank names the columns (or is the first row): no quotes, so split is exact.
-      for (;;) {
-        const nl = text.indexOf("\n", i);
-        const end = nl < 0 ? text.length : nl;
-        const record = text.slice(i, end > i && text.charCodeAt(end - 1) === 13 ? end - 1 : end);
-        i = nl < 0 ? text.length : nl + 1;
-        if (record !== "") {
-          const fields = record.split(this.delimiter);
-          this.setColumns(fields, line);
-          if (!this.o.header) {
-            for (let j = 0; j < fields.length; j++)
-              if (fields[j].length > max)
-                this.fail(
-                  line,
-                  `column ${this.columnName(j)}: a field of ${fields[j].length.toLocaleString("en-US")} characters; the limit is ${max.toLocaleString("en-US")} (maxFieldLength)`,
-                );
-            block = new BlockBuilder(fields.length, 16);
-            for (const f of fields) block.text(f);
-            block.line(line);
-            rows++;
-          }
-          line++;
-          break;
-        }
-        line++;
-        if (nl < 0) {
-          this.line = line;
-          return;
+  pushBytes(chunk: Uint8Array, final = false): void {
+    if (this.ended) throw new Error("CsvReader: push after the final piece");
+    // A Node Buffer's slice() is a view: read every chunk as a plain Uint8Array (one shape for the scanner, too).
+    let buf = chunk.constructor === Uint8Array ? chunk : new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.byteLength);
+    if (!this.started) {
+      // A BOM is dropped (it may come a byte at a time); offsets in errors still count it.
+      if (this.bytes.length > 0) buf = joined(this.bytes, buf);
+      this.bytes = EMPTY;
+      const bom = buf.length > 0 && buf[0] === 0xef && (buf.length < 2 || buf[1] === 0xbb) && (buf.length < 3 || buf[2] === 0xbf);
+      if (bom && buf.length < 3 && !final) {
+        this.bytes = buf.slice();
+        return;
+      }
+      if (buf.length > 0) {
+        this.started = true;
+        if (bom && buf.length >= 3) {
+          buf = buf.subarray(3);
+          this.offset = 3;
         }
       }
-      if (i >= text.length) {
-        this.line = line;
-        if (block) this.onBlock!(block.done());
+    }
+    if (!this.bytePath) {
+      // The text path: decoded up to the last whole character (the rest waits for the next chunk), then pushed as text.
+      if (this.bytes.length > 0) buf = joined(this.bytes, buf);
+      const cut = final ? buf.length : wholeCharacters(buf);
+      let text = "";
+      try {
+        text = this.decoder.decode(buf.subarray(0, cut));
+      } catch {
+        this.failTextBytes(buf, firstInvalidUtf8(buf, 0, cut));
+      }
+      this.bytes = cut < buf.length ? buf.slice(cut) : EMPTY;
+      this.offset += cut;
+      this.push(text, final);
+      return;
+    }
+    const nul = buf.indexOf(0);
+    if (nul >= 0) {
+      const line = this.line + countLineBreaks(this.bytes, 0, this.bytes.length) + countLineBreaks(buf, 0, nul);
+      this.fail(line, "the input is not text (it holds a NUL byte); give a CSV file");
+    }
+    if (this.bytes.length > 0) buf = joined(this.bytes, buf);
+    let cut = buf.length;
+    if (final) this.ended = true;
+    else {
+      cut = this.cutBytes(buf);
+      if (cut < 0) {
+        const limit = 4 * this.o.maxFieldLength + 65536;
+        if (buf.length > limit) {
+          this.failLongRecord(LENIENT.decode(buf.subarray(0, limit)), limit);
+          this.fail(
+            this.line,
+            `a record runs past ${limit.toLocaleString("en-US")} characters without ending (a quoted field that never closes, or a field over maxFieldLength ${this.o.maxFieldLength.toLocaleString("en-US")})`,
+          );
+        }
+        this.bytes = buf === chunk ? buf.slice() : buf;
         return;
       }
     }
+    this.bytes = cut < buf.length ? buf.slice(cut) : EMPTY;
+    if (cut > 0) this.parseBytes(buf, cut);
+    this.offset += cut;
+    if (final && this.columns.length === 0) {
+      throw new DataError(this.o.header ? `${this.o.name} is empty: no header line and no rows` : `${this.o.name} is empty: no rows`);
+    }
+  }
+
+  /** Where the complete records of buf end (after a newline outside quotes), or -1; keeps the quote parity as push() does. */
+  private cutBytes(buf: Uint8Array): number {
+    const quote = this.o.quote.charCodeAt(0);
+    let cut = -1;
+    if ((this.quotes & 1) === 0 && buf.indexOf(quote, this.scanned) < 0) {
+      const nl = buf.lastIndexOf(10);
+      if (nl >= this.scanned) cut = nl + 1;
+    } else {
+      for (let i = this.scanned; i < buf.length; i++) {
+        const c = buf[i];
+        if (c === quote) this.quotes++;
+        else if (c === 10 && (this.quotes & 1) === 0) cut = i + 1;
+      }
+    }
+    if (cut < 0) {
+      this.scanned = buf.length;
+      return -1;
+    }
+    let q = 0;
+    for (let i = buf.indexOf(quote, cut); i >= 0; i = buf.indexOf(quote, i + 1)) q++;
+    this.quotes = q;
+    this.scanned = buf.length - cut;
+    return cut;
+  }
+
+  /**
+   * Complete records b[0, end): without quotes, scanned as bytes into a CellBlock (canonical
+   * decimals parsed from their bytes, only texts decoded); with quotes or a lone carriage
+   * return, decoded and read by papaparse. Rows, lines and checks are the same either way.
+   */
+  private parseBytes(b: Uint8Array, end: number): void {
+    if (this.delimiter === "auto") this.delimiter = guessDelimiter(LENIENT.decode(b.subarray(0, Math.min(end, 65536))));
+    const q = b.indexOf(this.o.quote.charCodeAt(0));
+    if ((q >= 0 && q < end) || loneCarriageReturn(b, 0, end)) {
+      this.parse(this.decodeBytes(b, 0, end));
+      return;
+    }
+    let i = 0,
+      line = this.line;
+    if (this.columns.length === 0) {
+      // The first record that is not blank names the columns (or is the first row): no quotes, so split is exact.
+      for (;;) {
+        if (i >= end) {
+          this.line = line;
+          return;
+        }
+        let nl = b.indexOf(10, i);
+        if (nl < 0 || nl >= end) nl = end;
+        const stop = nl > i && b[nl - 1] === 13 ? nl - 1 : nl;
+        if (stop > i) {
+          this.setColumns(this.decodeBytes(b, i, stop).split(this.delimiter), line);
+          if (this.o.header) {
+            i = nl + 1;
+            line++;
+          }
+          break;
+        }
+        i = nl + 1;
+        line++;
+      }
+    }
+    // One native decode checks the piece's UTF-8; when every byte is ASCII, texts are slices of it.
+    const text = this.decodeBytes(b, 0, end);
+    const ascii = text.length === end ? text : null;
     const width = this.columns.length;
-    block ??= new BlockBuilder(width, Math.max(16, (this.rowsPerChar * (text.length - i)) | 0));
-    const scan = scanUnquoted(text, i, line, width, this.delimiter.charCodeAt(0), this.o.maxFieldLength, block, this.interned);
+    const block = new BlockBuilder(width, Math.max(16, (this.rowsPerByte * (end - i)) | 0));
+    const scan = scanBytes(b, i, end, line, width, this.delimiter.charCodeAt(0), this.o.maxFieldLength, block, this.cache, ascii);
     if (scan.error) {
       const e = scan.error;
+      if (e.kind === "utf8") this.failUtf8(b, firstInvalidUtf8(b, e.at, end));
       if (e.kind === "long")
         this.fail(
           e.line,
@@ -257,8 +360,39 @@ export class CsvReader {
       );
     }
     this.line = scan.line;
-    if (text.length > i) this.rowsPerChar = (rows + scan.rows) / (text.length - i);
-    if (rows + scan.rows > 0) this.onBlock!(block.done());
+    if (end > i) this.rowsPerByte = scan.rows / (end - i);
+    if (scan.rows > 0) this.onBlock!(block.done());
+  }
+
+  /** The text of b[from, to) (whole records of the piece b, which starts on this.line), or the error naming where it is not UTF-8. */
+  private decodeBytes(b: Uint8Array, from: number, to: number): string {
+    try {
+      return this.decoder.decode(b.subarray(from, to));
+    } catch {
+      return this.failUtf8(b, firstInvalidUtf8(b, from, to));
+    }
+  }
+
+  /** The error for the invalid UTF-8 at b[at], b being a piece that starts on this.line at byte this.offset. */
+  private failUtf8(b: Uint8Array, at: number): never {
+    const start = at > 0 ? b.lastIndexOf(10, at - 1) + 1 : 0;
+    this.failEncoding(this.line + countLineBreaks(b, 0, at), 1 + codePoints(b, start, at), b, at);
+  }
+
+  /** The text path's error for the invalid UTF-8 at b[at], b following the text still carried. */
+  private failTextBytes(b: Uint8Array, at: number): never {
+    const breaks = countLineBreaks(b, 0, at);
+    const line = this.line + countNewlines(this.carry, 0, this.carry.length) + breaks;
+    const start = at > 0 ? b.lastIndexOf(10, at - 1) + 1 : 0;
+    const before = breaks > 0 ? 0 : [...this.carry.slice(this.carry.lastIndexOf("\n") + 1)].length;
+    this.failEncoding(line, 1 + before + codePoints(b, start, at), b, at);
+  }
+
+  private failEncoding(line: number, column: number, b: Uint8Array, at: number): never {
+    const byte = `0x${b[at].toString(16).padStart(2, "0")}`;
+    throw new DataError(
+      `${this.o.name} line ${line}, column ${column}: not UTF-8 text (byte ${byte} at offset ${this.offset + at}); give a CSV file saved as UTF-8`,
+    );
   }
 
   /** Names the column of an overlong field when the record has no quotes (its fields are plain to count). */
@@ -293,4 +427,12 @@ export class CsvReader {
   private columnName(j: number): string {
     return j < this.columns.length ? `${j + 1} (${JSON.stringify(this.columns[j])})` : String(j + 1);
   }
+}
+
+/** a followed by b, in a new array. */
+function joined(a: Uint8Array, b: Uint8Array): Uint8Array {
+  const out = new Uint8Array(a.length + b.length);
+  out.set(a);
+  out.set(b, a.length);
+  return out;
 }
