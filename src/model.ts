@@ -1,30 +1,21 @@
 // The public network API, one façade over an engine (wasm float32 or float64 reference):
 // option parsing, input validation, weights in and out, model files. The math lives in the
-// engine (src/engine/), the training loop in src/training.ts, model files in src/model-file.ts.
+// engine (src/engine/), the training loop in src/training.ts, model files in src/model-file.ts;
+// the options' validation in src/network-options.ts, the weight list's in src/weight-list.ts.
 import "./disposable.js";
-import {
-  type LayerSpec,
-  type Loss,
-  type OptimizerSpec,
-  LOSSES,
-  checkHiddenLayers,
-  checkLossFits,
-  defaultLoss,
-  describeOptimizer,
-  parseLayer,
-  parseOptimizer,
-  tensorLayout,
-} from "./config.js";
+import { type Loss, type OptimizerSpec, describeOptimizer } from "./config.js";
 import type { Engine, EngineSpec, Slot } from "./engine/engine.js";
-import { FeatureSpec, type Prediction, isRowObjects, objectRows } from "./features.js";
-import { Layer } from "./layer.js";
+import { type FeatureSpec, type Prediction, isRowObjects, objectRows } from "./features.js";
+import { initialWeights } from "./initial-weights.js";
+import type { Layer } from "./layer.js";
 import { type DecodedTraining, parseModelJSON, toModelJSON } from "./model-file.js";
-import { Random, randomSeed } from "./random.js";
+import { parseNetworkOptions } from "./network-options.js";
+import { Random } from "./random.js";
+import { sampleWeights } from "./sample-weights.js";
 import { INFER_ROWS, type Trainee, checkOutputsFinite, evaluateRows, fit, forwardLoss, parseFitOptions, step } from "./training.js";
 import type { Batch, Evaluation, FitOptions, Gradients, History, Labels, ModelJSON, NetworkOptions, ToJSONOptions, TrainingPlan } from "./types.js";
-import { F32_MAX, assertFinite, checkInt, checkKeys, checkObject, checkOneOf, checkTargetRange, describe, toMatrix, toTargets } from "./validate.js";
-
-const NETWORK_KEYS = ["inputSize", "inputShape", "layers", "loss", "optimizer", "seed", "features"] as const;
+import { assertFinite, checkKeys, checkTargetRange, describe, toMatrix, toTargets } from "./validate.js";
+import { checkWeightList } from "./weight-list.js";
 
 export class Model<A extends Float32Array | Float64Array> {
   readonly inputSize: number;
@@ -56,52 +47,17 @@ export class Model<A extends Float32Array | Float64Array> {
   private disposed = false;
 
   protected constructor(options: NetworkOptions, makeEngine: (spec: EngineSpec) => Engine<A>) {
-    checkObject("Network options", options);
-    checkKeys("Network options", options, NETWORK_KEYS);
-    const inputSize = checkInt("inputSize", options.inputSize, 1, 1 << 16);
-    const inputShape = options.inputShape === undefined ? undefined : parseInputShape(options.inputShape, inputSize);
-    if (!Array.isArray(options.layers) || options.layers.length === 0) {
-      throw new RangeError(`layers must be a non-empty array of Layer, received ${describe(options.layers)}`);
-    }
-    const layers = options.layers.map((l, i) => {
-      if (l instanceof Layer) {
-        if (l.owner) throw new Error(`layers[${i}] (${l}) already belongs to a network; create a new Layer for each network`);
-        return l;
-      }
-      parseLayer(l, `layers[${i}]`);
-      return new Layer(l);
-    });
-    const specs: LayerSpec[] = layers.map((l) => ({ ...l.spec }));
-    checkHiddenLayers(specs);
-    const output = specs[specs.length - 1];
-    if (output.dropout > 0) {
-      throw new RangeError(
-        `the output layer cannot drop its outputs (layers[${specs.length - 1}].dropout is ${output.dropout}); put dropout on a hidden layer`,
-      );
-    }
-    const loss = options.loss === undefined ? defaultLoss(output) : checkOneOf("loss", options.loss, LOSSES);
-    checkLossFits(loss, output);
-    const optimizer = Object.freeze(parseOptimizer(options.optimizer));
-    const seed = options.seed === undefined ? randomSeed() : checkInt("seed", options.seed, 0, 0xffffffff);
-    const features =
-      options.features === undefined ? undefined : options.features instanceof FeatureSpec ? options.features : new FeatureSpec(options.features);
-    if (features && (features.inputSize !== inputSize || features.outputSize !== output.units)) {
-      throw new RangeError(
-        `features encode ${features.inputSize} inputs and ${features.outputSize} outputs, but the network has ${inputSize} inputs and ${output.units} outputs`,
-      );
-    }
-
-    const layout = tensorLayout(inputSize, specs);
-    this.spec = { inputSize, layers: specs, loss, optimizer, seed, ...layout, parameterCount: layout.tensorSizes.reduce((a, b) => a + b, 0) };
-    this.inputSize = inputSize;
+    const { spec, layers, inputShape, loss, optimizer, features } = parseNetworkOptions(options);
+    this.spec = spec;
+    this.inputSize = spec.inputSize;
     this.inputShape = inputShape;
-    this.outputSize = output.units;
+    this.outputSize = spec.layers[spec.layers.length - 1].units;
     this.lossName = loss;
     this.optimizer = optimizer;
-    this.seed = seed;
+    this.seed = spec.seed;
     this.features = features;
     this.parameterCount = this.spec.parameterCount;
-    this.shuffler = new Random(seed ^ 0x5bd1e995);
+    this.shuffler = new Random(spec.seed ^ 0x5bd1e995);
     this.engine = makeEngine(this.spec); // a failure here leaves the caller's Layer objects free
     this.engine.writeParams(initialWeights(this.spec));
     this.trainee = { engine: this.engine, outputSize: this.outputSize, loss };
@@ -275,7 +231,7 @@ export class Model<A extends Float32Array | Float64Array> {
     const settings = parseFitOptions(options);
     let { data, m } = toMatrix("x", x, this.inputSize);
     let targets = this.targets("y", y, m);
-    let weights = this.sampleWeights(options, targets, m);
+    let weights = sampleWeights(options, targets, m, this.outputSize, this.lossName);
     let validation: { x: Float32Array; y: Float32Array; m: number } | null = null;
     if (settings.validationSplit > 0) {
       // The last samples, before any shuffling (as Keras).
@@ -304,53 +260,6 @@ export class Model<A extends Float32Array | Float64Array> {
     return history;
   }
 
-  /** fit's sampleWeight × classWeight per sample (validated), or null when neither is given. */
-  private sampleWeights(options: FitOptions, targets: Float32Array, m: number): Float32Array | null {
-    const { sampleWeight, classWeight } = options;
-    if (sampleWeight === undefined && classWeight === undefined) return null;
-    const w = new Float32Array(m).fill(1);
-    if (sampleWeight !== undefined) {
-      if (!ArrayBuffer.isView(sampleWeight) && !Array.isArray(sampleWeight))
-        throw new TypeError(`sampleWeight must be an array of ${m} numbers, received ${describe(sampleWeight)}`);
-      if (sampleWeight.length !== m) throw new RangeError(`sampleWeight has ${sampleWeight.length} values, expected one per sample (${m})`);
-      for (let i = 0; i < m; i++) {
-        const v = sampleWeight[i];
-        if (typeof v !== "number" || !Number.isFinite(v) || v < 0 || v > F32_MAX)
-          throw new RangeError(`sampleWeight[${i}] is ${describe(v)}; sample weights must be finite and non-negative`);
-        w[i] = v;
-      }
-    }
-    if (classWeight !== undefined) {
-      const k = this.outputSize;
-      if (k < 2 || this.lossName === "binary-crossentropy")
-        throw new RangeError(
-          `classWeight needs a classifier with several softmax outputs (categorical-crossentropy); this network has ${k} ${this.lossName} output${k === 1 ? "" : "s"}`,
-        );
-      const byClass = new Float32Array(k).fill(1);
-      // { class: weight } (classes not named weigh 1), or one weight per class in class order.
-      const list = Array.isArray(classWeight) || (ArrayBuffer.isView(classWeight) && !(classWeight instanceof DataView));
-      if (list && (classWeight as ArrayLike<unknown>).length !== k) {
-        throw new RangeError(
-          `classWeight has ${(classWeight as ArrayLike<unknown>).length} values, expected one per class (${k}), or an object { class: weight }`,
-        );
-      }
-      if (!list) checkObject("classWeight", classWeight);
-      for (const [key, v] of Object.entries(classWeight)) {
-        const c = Number(key);
-        if (!Number.isInteger(c) || c < 0 || c >= k) throw new RangeError(`classWeight names class ${key}; classes are 0 to ${k - 1}`);
-        if (typeof v !== "number" || !Number.isFinite(v) || v < 0)
-          throw new RangeError(`classWeight[${key}] is ${describe(v)}; class weights must be finite and non-negative`);
-        byClass[c] = v;
-      }
-      for (let i = 0; i < m; i++) {
-        let best = 0;
-        for (let j = 1; j < k; j++) if (targets[i * k + j] > targets[i * k + best]) best = j;
-        w[i] *= byClass[best];
-      }
-    }
-    return w;
-  }
-
   // ---- weights and files -----------------------------------------------------------------
 
   /**
@@ -366,33 +275,7 @@ export class Model<A extends Float32Array | Float64Array> {
   /** Replaces every weight; takes the same list getWeights() returns. Validated before any write. */
   setWeights(weights: readonly ArrayLike<number>[]): void {
     this.alive();
-    const sizes = [...this.spec.tensorSizes, ...this.spec.movingSizes];
-    const names = this.tensorNames();
-    if (!Array.isArray(weights) || weights.length !== sizes.length) {
-      const extra =
-        sizes.length > 2 * this.layers.length ? ", then γ and β of each normalized layer and the moving mean and variance of each batch-normalized one" : "";
-      throw new RangeError(
-        `setWeights expects ${sizes.length} arrays (W and b for each of ${this.layers.length} layers${extra}), received ${describe(weights)}`,
-      );
-    }
-    weights.forEach((value, i) => {
-      const w = value as ArrayLike<unknown>;
-      const what = `(${names[i]})`;
-      if (!Array.isArray(w) && !ArrayBuffer.isView(w)) throw new TypeError(`weights[${i}] ${what} is ${describe(w)}; expected an array of numbers`);
-      if (w.length !== sizes[i]) throw new RangeError(`weights[${i}] ${what} has ${w.length} values, expected ${sizes[i]}`);
-      for (let j = 0; j < w.length; j++) {
-        const v = w[j];
-        if (typeof v !== "number" || !Number.isFinite(v)) throw new RangeError(`weights[${i}][${j}] ${what} is ${describe(v)}; weights must be finite numbers`);
-        if (Math.abs(v) > F32_MAX)
-          throw new RangeError(
-            `weights[${i}][${j}] ${what} is ${v}, beyond float32's range (±${F32_MAX.toPrecision(5)}); weights must be finite float32 numbers`,
-          );
-        if (v < 0 && names[i].startsWith("moving variance")) throw new RangeError(`weights[${i}][${j}] ${what} is ${v}; a variance must be non-negative`);
-        if (v !== 0 && i < 2 * this.layers.length && i % 2 === 1 && !this.layers[i >> 1].useBias) {
-          throw new RangeError(`weights[${i}][${j}] ${what} is ${v}, but layer ${i >> 1} has no bias (useBias false): its b must be all zeros`);
-        }
-      }
-    });
+    checkWeightList(weights, this.spec);
     this.engine.writeParams(weights);
     this.pending = 0;
     this.gradientsReady = false;
@@ -491,19 +374,6 @@ export class Model<A extends Float32Array | Float64Array> {
 
   // ---- internals -------------------------------------------------------------------------
 
-  /** What each entry of getWeights() is, for messages: "W of layer 0", "γ of layer 1", "moving mean of layer 1". */
-  private tensorNames(): string[] {
-    const { layers, gammaIndex, movingIndex } = this.spec;
-    const names = layers.flatMap((_, l) => [`W of layer ${l}`, `b of layer ${l}`]);
-    layers.forEach((_, l) => {
-      if (gammaIndex[l] >= 0) names.push(`γ of layer ${l}`, `β of layer ${l}`);
-    });
-    layers.forEach((_, l) => {
-      if (movingIndex[l] >= 0) names.push(`moving mean of layer ${l}`, `moving variance of layer ${l}`);
-    });
-    return names;
-  }
-
   private targets(name: string, y: unknown, m: number): Float32Array {
     const t = toTargets(name, y, m, this.outputSize, this.lossName === "categorical-crossentropy");
     checkTargetRange(name, t, this.outputSize, this.lossName);
@@ -519,32 +389,4 @@ export class Model<A extends Float32Array | Float64Array> {
   private alive(): void {
     if (this.disposed) throw new Error(`this ${this.className} has been disposed; create a new one`);
   }
-}
-
-/**
- * Weights drawn from the seed: uniform with variance 1/fan_in (Xavier/LeCun), 2/fan_in for relu (He);
- * biases 0; γ 1, β 0; moving means 0 and variances 1 (Keras's initializers).
- */
-function initialWeights(spec: EngineSpec): Float32Array[] {
-  const rng = new Random(spec.seed);
-  const dense = spec.layers.flatMap((layer, i) => {
-    const fanIn = spec.fanIns[i];
-    const he = layer.activation === "relu" || layer.activation === "leaky-relu";
-    const limit = Math.sqrt((he ? 6 : 3) / fanIn);
-    const w = new Float32Array(layer.units * fanIn);
-    for (let j = 0; j < w.length; j++) w[j] = rng.symmetric(limit);
-    return [w, new Float32Array(layer.units)];
-  });
-  const norms = spec.layers.flatMap((l) => (l.normalization ? [new Float32Array(l.units).fill(1), new Float32Array(l.units)] : []));
-  const moving = spec.layers.flatMap((l) => (l.normalization?.type === "batch" ? [new Float32Array(l.units), new Float32Array(l.units).fill(1)] : []));
-  return [...dense, ...norms, ...moving];
-}
-
-/** A frozen copy of an inputShape option: positive whole numbers whose product is inputSize. */
-function parseInputShape(shape: unknown, inputSize: number): readonly number[] {
-  if (!Array.isArray(shape) || shape.length === 0) throw new TypeError(`inputShape must be a non-empty array of whole numbers, received ${describe(shape)}`);
-  shape.forEach((d, i) => checkInt(`inputShape[${i}]`, d, 1, 1 << 16));
-  const product = shape.reduce((a: number, b: number) => a * b, 1);
-  if (product !== inputSize) throw new RangeError(`inputShape [${shape.join(", ")}] holds ${product} values, but inputSize is ${inputSize}`);
-  return Object.freeze([...shape]);
 }

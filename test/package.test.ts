@@ -123,9 +123,11 @@ test("every relative link in the packed markdown leads to a packed file", () => 
 // the bundle 2.3 KiB more (188 KiB with the feature specs of quantized files); the relaxed build's loader and checks stay out of it (src/relaxed.ts,
 // imported on demand) and its wasm is a file of its own. One schedule over a Backend added 3.2 KB
 // (the primitives as named backend methods, and each activation's derivative in its registry entry).
-test("size budget: wasm under 55 KiB, the browser bundle under 191 KiB (of which the wasm in base64 is 73 KiB)", () => {
+// Splitting model.ts and the schedule into modules of one job (engine/parameters.ts: class fields
+// and delegating methods) added 0.5 KB: 192 KiB.
+test("size budget: wasm under 55 KiB, the browser bundle under 192 KiB (of which the wasm in base64 is 73 KiB)", () => {
   expect(statSync(`${ROOT}/build/wasmlp.wasm`).size).toBeLessThan(55 * 1024);
-  expect(statSync(`${ROOT}/dist/wasmlp.browser.js`).size).toBeLessThan(191 * 1024);
+  expect(statSync(`${ROOT}/dist/wasmlp.browser.js`).size).toBeLessThan(192 * 1024);
 });
 
 test("no file of dist/ imports wasmlp by its own name, and no entry but the bundles holds a copy of the runtime", () => {

@@ -120,7 +120,7 @@ test("the guard is structural: the engine and its regions refuse work after rele
   const engine = (
     net as unknown as { engine: { runForward: (s: number, m: number) => unknown; applyStep: () => void; writeParams: (w: Float32Array[]) => void } }
   ).engine;
-  const regions = (engine as unknown as { params: { ptr: number; view: Float32Array } }).params;
+  const regions = (engine as unknown as { store: { params: { ptr: number; view: Float32Array } } }).store.params;
   net.dispose();
   const fresh = new Network({ ...options, seed: 5 }); // likely reuses the freed memory
   const w = fresh.getWeights();

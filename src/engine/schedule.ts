@@ -2,8 +2,8 @@
 // penalties, clipping, sample weights, learning-rate schedules), written once over a Backend's
 // primitives (src/engine/backend.ts): the wasm float32 network and the float64 reference are this
 // class over two backends. Parameters, gradients and optimizer state are one flat buffer each
-// (W1, b1, W2, …, then each normalized layer's γ, β); batch buffers are made once per batch size,
-// so a training step allocates nothing once its batch size has been seen.
+// (W1, b1, W2, …, then each normalized layer's γ, β; src/engine/parameters.ts); batch buffers are
+// made once per batch size, so a training step allocates nothing once its batch size has been seen.
 import { type ActivationOp, activationOps } from "../activations.js";
 import { DENSE_MAX_M } from "../dispatch.js";
 import { dropoutArgs, dropoutSeed } from "../dropout.js";
@@ -15,39 +15,20 @@ import type { Backend, Buffer } from "./backend.js";
 import { allocAll, type Batch, freeBatch, makeBatch, ReadAhead, type Values } from "./batch.js";
 import type { Engine, EngineSpec, Slot } from "./engine.js";
 import { gatherRows } from "./gather.js";
+import { type LayerHandles, Parameters } from "./parameters.js";
 
 /** The largest finite float32. */
 const F32_MAX = 3.4028234663852886e38;
-
-/** Where one layer's tensors live: W and b (and their gradients); γ, β and the statistics of a normalized layer. */
-interface LayerHandles<H> {
-  w: H;
-  b: H;
-  dw: H;
-  db: H;
-  gamma: H | null;
-  beta: H | null;
-  dgamma: H | null;
-  dbeta: H | null;
-  /** Moving mean and variance (batch normalization), and the last training batch's. */
-  mean: H | null;
-  variance: H | null;
-  batchMean: H | null;
-  batchVariance: H | null;
-}
 
 export class Schedule<H, A extends Values> implements Engine<A> {
   private readonly inputSize: number;
   private readonly outputSize: number;
   private readonly parameterCount: number;
   private readonly tensorSizes: readonly number[];
-  private readonly params: Buffer<H, A>;
-  private readonly grads: Buffer<H, A>;
-  private readonly states: Buffer<H, A>[];
-  private readonly stateHandles: H[];
-  /** Element offset of each tensor (W1, b1, W2, …) inside params and grads. */
-  private readonly offsets: number[];
-  private readonly layerHandles: LayerHandles<H>[];
+  /** Parameters, gradients, optimizer state and statistics, in flat buffers. */
+  private readonly store: Parameters<H, A>;
+  /** The store's handles of each layer (the passes' loops read them directly). */
+  private readonly layerHandles: readonly LayerHandles<H>[];
   private readonly acts: ActivationOp[];
   private readonly loss: LossOp;
   private readonly optimizer: OptimizerOp;
@@ -61,11 +42,6 @@ export class Schedule<H, A extends Values> implements Engine<A> {
   private trainingPass = false;
   /** Whether the batch statistics of slot 0's last forward pass await their fold into the moving ones (applyStep). */
   private statsPending = false;
-  /** Moving mean and variance of each batch-normalized layer (movingSizes), and the last training batch's. */
-  private readonly moving: Buffer<H, A> | null;
-  private readonly batchStats: Buffer<H, A> | null;
-  /** Element offset of each moving tensor inside moving and batchStats. */
-  private readonly movingOffsets: number[];
   /** Whether slot 0's current batch has per-sample loss weights (loadWeights). */
   private weighted = false;
   /** The optimizer settings each update runs with: the spec's, with a schedule's current rate. */
@@ -95,55 +71,9 @@ export class Schedule<H, A extends Values> implements Engine<A> {
     this.optimizer = optimizerOp(spec.optimizer);
     this.stepSpec = { ...spec.optimizer };
     this.fusedOutput = this.loss.fused?.activation === spec.layers[spec.layers.length - 1].activation;
-    this.offsets = [];
-    let offset = 0;
-    for (const size of this.tensorSizes) {
-      this.offsets.push(offset);
-      offset += size;
-    }
-    this.movingOffsets = [];
-    let movingCount = 0;
-    for (const size of spec.movingSizes) {
-      this.movingOffsets.push(movingCount);
-      movingCount += size;
-    }
-    const n = this.parameterCount,
-      states = this.optimizer.states;
-    const regions = allocAll(
-      backend,
-      [n, n, ...Array<number>(states).fill(n), ...(movingCount > 0 ? [movingCount, movingCount] : [])],
-      `the ${n.toLocaleString("en-US")} parameters, their gradients and ${states} optimizer state buffers`,
-    );
-    [this.moving, this.batchStats] = movingCount > 0 ? regions.splice(-2) : [null, null];
-    [this.params, this.grads, ...this.states] = regions;
-    const initial = this.optimizer.initial?.(spec.optimizer) ?? [];
-    this.states.forEach((s, i) => s.view.fill(initial[i] ?? 0));
-    this.stateHandles = this.states.map((s) => s.handle);
-    this.layerHandles = spec.layers.map((_, l) => this.handlesOf(l));
+    this.store = new Parameters(backend, spec, this.optimizer);
+    this.layerHandles = this.store.layers;
     this.ahead = new ReadAhead(backend, spec.inputSize);
-  }
-
-  private handlesOf(l: number): LayerHandles<H> {
-    const tensor = (b: Buffer<H, A>, t: number): H => this.backend.at(b, this.offsets[t], this.tensorSizes[t]);
-    const stat = (b: Buffer<H, A> | null, t: number): H | null => (b ? this.backend.at(b, this.movingOffsets[t], this.spec.movingSizes[t]) : null);
-    const g = this.spec.gammaIndex[l],
-      s = this.spec.movingIndex[l];
-    const norm = this.spec.layers[l].normalization !== null,
-      batch = this.spec.layers[l].normalization?.type === "batch";
-    return {
-      w: tensor(this.params, 2 * l),
-      b: tensor(this.params, 2 * l + 1),
-      dw: tensor(this.grads, 2 * l),
-      db: tensor(this.grads, 2 * l + 1),
-      gamma: norm ? tensor(this.params, g) : null,
-      beta: norm ? tensor(this.params, g + 1) : null,
-      dgamma: norm ? tensor(this.grads, g) : null,
-      dbeta: norm ? tensor(this.grads, g + 1) : null,
-      mean: batch ? stat(this.moving, s) : null,
-      variance: batch ? stat(this.moving, s + 1) : null,
-      batchMean: batch ? stat(this.batchStats, s) : null,
-      batchVariance: batch ? stat(this.batchStats, s + 1) : null,
-    };
   }
 
   /** The one guard: no kernel runs and no view is written once the engine's memory is released. */
@@ -161,7 +91,7 @@ export class Schedule<H, A extends Values> implements Engine<A> {
 
   /** The live storage of parameter tensor i (W1, b1, W2, …): gradCheck perturbs the float64 network's through it. */
   parameter(i: number): A {
-    return this.params.view.subarray(this.offsets[i], this.offsets[i] + this.tensorSizes[i]) as A;
+    return this.store.tensor(i);
   }
 
   hasRows(slot: Slot, m: number): boolean {
@@ -223,7 +153,7 @@ export class Schedule<H, A extends Values> implements Engine<A> {
       layers = this.spec.layers;
     if (slot === 0) {
       this.dropping = this.trainingPass = training;
-      this.statsPending = training && this.moving !== null;
+      this.statsPending = training && this.store.moving !== null;
     }
     let prev = b.x.handle;
     const packed = slot === 1 && m > DENSE_MAX_M ? this.packedWeights() : null;
@@ -380,7 +310,8 @@ export class Schedule<H, A extends Values> implements Engine<A> {
   private backpropLayers(m: number, wantInput: boolean): Buffer<H, A> | null {
     const be = this.backend,
       b = this.slots[0]!,
-      layers = this.spec.layers;
+      layers = this.spec.layers,
+      { grads, offsets } = this.store;
     let [cur, next] = b.deltas!;
     for (let l = layers.length - 1; l >= 0; l--) {
       const layer = layers[l],
@@ -394,7 +325,7 @@ export class Schedule<H, A extends Values> implements Engine<A> {
       be.matmul("tn", units, fanIn, m, cur.handle, prev.handle, h.dw);
       // No bias (useBias false), or batch normalization in a training step (whose batch mean
       // removes any shift): db is exactly 0, not the rounding noise of Σ dZ (which Adam would scale up into steps).
-      if (!layer.useBias || (this.trainingPass && layer.normalization?.type === "batch")) be.fill(this.grads, this.offsets[2 * l + 1], units, 0);
+      if (!layer.useBias || (this.trainingPass && layer.normalization?.type === "batch")) be.fill(grads, offsets[2 * l + 1], units, 0);
       else be.sumCols(m, units, cur.handle, h.db);
       if (l === 0 && !wantInput) return null;
       be.matmul("nn", m, fanIn, units, cur.handle, h.w, next.handle);
@@ -411,13 +342,14 @@ export class Schedule<H, A extends Values> implements Engine<A> {
 
   gradientsFinite(): boolean {
     this.live();
-    return Number.isFinite(this.backend.maxAbs(this.parameterCount, this.grads.handle));
+    return Number.isFinite(this.backend.maxAbs(this.parameterCount, this.store.grads.handle));
   }
 
   batchStatsFinite(): boolean {
     this.live();
     // The moving statistics are float32 in a model file: a batch variance beyond its range would not fit.
-    return !this.statsPending || this.backend.maxAbs(this.batchStats!.view.length, this.batchStats!.handle) <= F32_MAX;
+    const stats = this.store.batchStats;
+    return !this.statsPending || this.backend.maxAbs(stats!.view.length, stats!.handle) <= F32_MAX;
   }
 
   inputFinite(slot: Slot, m: number): boolean {
@@ -431,7 +363,8 @@ export class Schedule<H, A extends Values> implements Engine<A> {
     const be = this.backend,
       o = this.stepSpec,
       n = this.parameterCount,
-      g = this.grads.handle;
+      store = this.store,
+      g = store.grads.handle;
     // A schedule's rate for this update (Keras counts updates from 0).
     if (o.schedule) o.learningRate = learningRateAt(o.schedule, this.steps - 1);
     if (o.clipValue !== undefined) be.clipValues(n, g, o.clipValue);
@@ -439,7 +372,7 @@ export class Schedule<H, A extends Values> implements Engine<A> {
       const norm = Math.sqrt(be.sumSquares(n, g));
       if (norm > o.clipNorm) be.scale(n, g, o.clipNorm / norm);
     }
-    be.optimizerStep(this.optimizer, o, this.steps, n, g, this.params.handle, this.stateHandles);
+    be.optimizerStep(this.optimizer, o, this.steps, n, g, store.params.handle, store.stateHandles);
     this.packedCurrent = false;
     if (this.statsPending) {
       // The training batch's statistics join the moving ones (Keras: moving·momentum + batch·(1 − momentum)).
@@ -457,32 +390,29 @@ export class Schedule<H, A extends Values> implements Engine<A> {
 
   readParams(): A[] {
     this.live();
-    const moving = this.moving?.view;
-    return [...this.split(this.params.view), ...this.spec.movingSizes.map((n, i) => moving!.slice(this.movingOffsets[i], this.movingOffsets[i] + n) as A)];
+    return this.store.read();
   }
 
   readGrads(): A[] {
     this.live();
-    return this.split(this.grads.view);
+    return this.store.readGrads();
   }
 
   writeParams(weights: readonly ArrayLike<number>[]): void {
     this.live();
-    const view = this.params.view,
-      trainable = this.tensorSizes.length;
-    weights.forEach((w, i) => (i < trainable ? view.set(w, this.offsets[i]) : this.moving!.view.set(w, this.movingOffsets[i - trainable])));
+    this.store.write(weights);
     this.packedCurrent = false;
   }
 
   readOptimizerState(): { steps: number; states: A[] } {
     this.live();
-    return { steps: this.steps, states: this.states.map((s) => s.view.slice() as A) };
+    return { steps: this.steps, states: this.store.readStates() };
   }
 
   writeOptimizerState(steps: number, states: readonly ArrayLike<number>[]): void {
     this.live();
     this.steps = steps;
-    states.forEach((s, i) => this.states[i].view.set(s));
+    this.store.writeStates(states);
   }
 
   release(): void {
@@ -491,11 +421,8 @@ export class Schedule<H, A extends Values> implements Engine<A> {
     this.alive = false;
     for (const b of this.slots) if (b) freeBatch(b);
     this.slots[0] = this.slots[1] = null;
-    for (const r of [this.params, this.grads, ...this.states, ...(this.packed ?? []), this.moving, this.batchStats]) r?.dispose();
+    this.store.dispose();
+    for (const r of this.packed ?? []) r.dispose();
     this.packed = null;
-  }
-
-  private split(view: A): A[] {
-    return this.tensorSizes.map((n, i) => view.slice(this.offsets[i], this.offsets[i] + n) as A);
   }
 }

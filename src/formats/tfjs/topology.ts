@@ -1,10 +1,24 @@
 // A tfjs layers model's topology: the layer list (Sequential, or a functional model's chain)
 // folded into wasmlp's Dense layers, each with one activation and at most one normalization.
-// Anything else is refused with an error naming the layer, before a weight is read.
+// Anything else is refused with an error naming the layer, before a weight is read. The layer
+// list's order is layer-chain.ts's, each attribute's reading layer-config.ts's.
 import type { Activation } from "../../config.js";
 import { describe } from "../describe.js";
 import { FormatError, FormatTypeError, UnsupportedFormatError } from "../errors.js";
-import { SUPPORTED_LAYERS, inferenceNoOpKeys, tfjsActivation, tfjsActivationNames } from "./names.js";
+import { type RawLayer, chainOrder, rawLayers } from "./layer-chain.js";
+import {
+  DENSE_KEYS,
+  NORMALIZATION_KEYS,
+  activationName,
+  activationOf,
+  checkDtype,
+  checkKeys,
+  declaredShape,
+  leakySlope,
+  regularizerOf,
+  shown,
+} from "./layer-config.js";
+import { SUPPORTED_LAYERS, inferenceNoOpKeys } from "./names.js";
 
 /** One Dense layer as read from the file, with what follows it folded in. */
 export interface DensePlan {
@@ -33,74 +47,6 @@ export interface NormalizationPlan {
   scale: boolean;
 }
 
-interface RawLayer {
-  name: string;
-  className: string;
-  config: Record<string, unknown>;
-  inbound: unknown;
-}
-
-const NORMALIZATION_KEYS = {
-  BatchNormalization: [
-    "axis",
-    "momentum",
-    "epsilon",
-    "center",
-    "scale",
-    "beta_initializer",
-    "gamma_initializer",
-    "moving_mean_initializer",
-    "moving_variance_initializer",
-    "beta_regularizer",
-    "gamma_regularizer",
-    "beta_constraint",
-    "gamma_constraint",
-    "synchronized",
-  ],
-  LayerNormalization: [
-    "axis",
-    "epsilon",
-    "center",
-    "scale",
-    "rms_scaling",
-    "beta_initializer",
-    "gamma_initializer",
-    "beta_regularizer",
-    "gamma_regularizer",
-    "beta_constraint",
-    "gamma_constraint",
-  ],
-} as const;
-/** Keys every layer may carry that do not change what it computes. */
-const COMMON_KEYS = ["name", "trainable", "dtype", "batch_input_shape", "batch_shape", "batch_size", "input_shape", "input_dim"];
-const DENSE_KEYS = [
-  "units",
-  "activation",
-  "use_bias",
-  "kernel_initializer",
-  "bias_initializer",
-  "kernel_regularizer",
-  "bias_regularizer",
-  "activity_regularizer",
-  "kernel_constraint",
-  "bias_constraint",
-  "lora_rank",
-  "lora_alpha",
-  "quantization_config",
-];
-
-/** A file's value for a message: its JSON, cut at `max` characters. */
-function shown(value: unknown, max = 200): string {
-  let text: string | undefined;
-  try {
-    text = JSON.stringify(value);
-  } catch {
-    text = undefined;
-  }
-  if (text === undefined) return describe(value);
-  return text.length > max ? `${text.slice(0, max)}…` : text;
-}
-
 /** wasmlp's widest layer and input (config.ts MAX_UNITS; not imported, to keep this file off the engine's modules). */
 export const MAX_TFJS_UNITS = 1 << 16;
 
@@ -124,98 +70,6 @@ export function readTopology(topology: unknown): { inputSize: number; inputShape
     );
   }
   return plan(raw, kerasVersion);
-}
-
-function rawLayers(list: unknown): RawLayer[] {
-  if (!Array.isArray(list)) throw new FormatError(`tfjs modelTopology has no layer list (received ${describe(list)})`);
-  return list.map((l, i) => {
-    if (typeof l !== "object" || l === null) throw new FormatTypeError(`tfjs layer ${i} must be an object, received ${describe(l)}`);
-    const layer = l as Record<string, unknown>;
-    const config = (layer.config ?? {}) as Record<string, unknown>;
-    if (typeof config !== "object" || Array.isArray(config)) throw new FormatTypeError(`tfjs layer ${i}: config must be an object`);
-    const name = typeof layer.name === "string" ? layer.name : typeof config.name === "string" ? config.name : `#${i}`;
-    if (typeof layer.class_name !== "string") throw new FormatTypeError(`tfjs layer "${name}" has no class_name`);
-    return { name, className: layer.class_name, config, inbound: layer.inbound_nodes };
-  });
-}
-
-/** A reference to a layer's output: [name, node, tensor, …] (Keras 2, tfjs) or Keras 3's __keras_tensor__. */
-function tensorSource(ref: unknown): string | null {
-  if (Array.isArray(ref) && typeof ref[0] === "string") return ref[0];
-  if (typeof ref === "object" && ref !== null) {
-    const history = (ref as { config?: { keras_history?: unknown } }).config?.keras_history;
-    if (Array.isArray(history) && typeof history[0] === "string") return history[0];
-  }
-  return null;
-}
-
-/** The layers a node's call reads, in either serialisation. */
-function nodeInputs(node: unknown): unknown[] {
-  if (Array.isArray(node)) return node; // [[name, 0, 0, {}], …]
-  if (typeof node === "object" && node !== null && Array.isArray((node as { args?: unknown }).args)) {
-    return (node as { args: unknown[] }).args.flatMap((a) => (Array.isArray(a) && a.length > 0 && typeof a[0] !== "string" ? a : [a]));
-  }
-  return [node];
-}
-
-/** Orders a functional model's layers from its one input to its one output; refuses anything but a chain. */
-function chainOrder(layers: RawLayer[], inputs: unknown, outputs: unknown): RawLayer[] {
-  const ends = (what: string, refs: unknown): string => {
-    const list = Array.isArray(refs) && typeof refs[0] === "string" ? [refs] : refs; // Keras 3 writes a single [name, 0, 0]
-    if (!Array.isArray(list) || list.length !== 1) {
-      throw new UnsupportedFormatError(
-        `tfjs model has ${Array.isArray(list) ? list.length : "no"} ${what} layers: only models with one input and one output are supported`,
-      );
-    }
-    const name = tensorSource(list[0]);
-    if (name === null) throw new FormatError(`tfjs model: ${what}_layers[0] is not a layer reference`);
-    return name;
-  };
-  const input = ends("input", inputs);
-  const output = ends("output", outputs);
-  const byName = new Map(layers.map((l) => [l.name, l]));
-  const consumers = new Map<string, RawLayer[]>();
-  for (const l of layers) {
-    if (l.name === input) continue;
-    const nodes = l.inbound;
-    if (!Array.isArray(nodes) || nodes.length === 0)
-      throw new UnsupportedFormatError(
-        `tfjs layer "${l.name}" (${l.className}) is not connected to anything: only a chain from one input to one output is supported`,
-      );
-    if (nodes.length > 1)
-      throw new UnsupportedFormatError(`tfjs layer "${l.name}" (${l.className}) is applied ${nodes.length} times (a shared layer): not supported`);
-    const sources = nodeInputs(nodes[0]).map(tensorSource);
-    if (sources.length !== 1 || sources[0] === null) {
-      throw new UnsupportedFormatError(
-        `tfjs layer "${l.name}" (${l.className}) takes ${sources.length} inputs: residual and multi-input graphs are not supported`,
-      );
-    }
-    const from = sources[0];
-    if (!byName.has(from)) throw new FormatError(`tfjs layer "${l.name}" reads from "${from}", which is not a layer of the model`);
-    consumers.set(from, [...(consumers.get(from) ?? []), l]);
-  }
-  const inputLayer = byName.get(input);
-  if (!inputLayer) throw new FormatError(`tfjs model: the input layer "${input}" is not in the layer list`);
-  const order = [inputLayer];
-  for (let at = inputLayer; at.name !== output; ) {
-    const next = consumers.get(at.name) ?? [];
-    if (next.length !== 1) {
-      throw new UnsupportedFormatError(
-        next.length === 0
-          ? `tfjs model: nothing reads layer "${at.name}", so the output "${output}" is not reached from the input`
-          : `tfjs layer "${at.name}" feeds ${next.length} layers (${next.map((n) => `"${n.name}"`).join(", ")}): branching and residual graphs are not supported`,
-      );
-    }
-    at = next[0];
-    order.push(at);
-  }
-  if (order.length !== layers.length) {
-    const off = layers.find((l) => !order.includes(l));
-    throw new UnsupportedFormatError(
-      `tfjs layer "${off?.name}" (${off?.className}) is not on the path from the input to the output: only a chain is supported`,
-    );
-  }
-  return order;
 }
 
 /** Walks the layers in order and folds them into Dense layers with one activation each. */
@@ -407,97 +261,4 @@ function plan(raw: RawLayer[], kerasVersion: string): { inputSize: number; input
       `tfjs layer "${raw[0].name}" (${raw[0].className}): an input of ${size} values ([${(inputShape as number[]).join(", ")}]) is more than wasmlp's widest input (${MAX_TFJS_UNITS})`,
     );
   return { inputSize: inputShape === null ? 0 : inputShape.reduce((a, b) => a * b, 1), inputShape, layers: dense };
-}
-
-function checkKeys(where: string, config: Record<string, unknown>, allowed: readonly string[]): void {
-  for (const key of Object.keys(config)) {
-    if (!COMMON_KEYS.includes(key) && !allowed.includes(key)) {
-      throw new UnsupportedFormatError(`${where}: attribute "${key}" (${shown(config[key], 60)}) is not supported`);
-    }
-  }
-}
-
-function checkDtype(where: string, dtype: unknown): void {
-  if (dtype === undefined || dtype === null || dtype === "float32") return;
-  // Keras 3 writes a DTypePolicy object: { class_name: "DTypePolicy", config: { name: "float32" } }
-  const policy = (dtype as { config?: { name?: unknown } })?.config?.name;
-  if (policy === "float32") return;
-  throw new UnsupportedFormatError(`${where} has dtype ${shown(policy ?? dtype)}: only float32 is supported`);
-}
-
-/** The declared per-sample shape (batch dimension dropped), or null when the layer declares none. */
-function declaredShape(where: string, config: Record<string, unknown>): number[] | null {
-  const batchShape = config.batch_input_shape ?? config.batch_shape;
-  let dims: unknown[] | null = null;
-  if (batchShape !== undefined && batchShape !== null) {
-    if (!Array.isArray(batchShape) || batchShape.length < 2)
-      throw new UnsupportedFormatError(`${where}: input shape ${shown(batchShape)} is not supported (expected [batch, features, …])`);
-    dims = batchShape.slice(1);
-  } else if (Array.isArray(config.input_shape)) {
-    dims = config.input_shape;
-  } else if (config.input_dim !== undefined && config.input_dim !== null) {
-    dims = [config.input_dim];
-  }
-  if (dims === null) return null;
-  if (!dims.every((d) => Number.isInteger(d) && (d as number) > 0)) {
-    throw new UnsupportedFormatError(
-      `${where}: input shape [${dims.map((d) => shown(d)).join(", ")}] is not supported: every feature dimension must be a fixed size`,
-    );
-  }
-  return dims as number[];
-}
-
-function activationName(value: unknown): unknown {
-  // Keras 3 may serialise an activation as { class_name: "function", config: "relu", … }.
-  if (typeof value === "object" && value !== null && typeof (value as { config?: unknown }).config === "string") return (value as { config: string }).config;
-  return value ?? "linear";
-}
-
-function activationOf(where: string, value: unknown, kerasVersion: string): { activation: Activation; alpha: number } {
-  const name = activationName(value);
-  if ((name === "hard_sigmoid" || name === "hardSigmoid") && !/^3\./.test(kerasVersion)) {
-    throw new UnsupportedFormatError(
-      `${where}: activation "${name}" of ${kerasVersion ? `keras_version "${kerasVersion}"` : "a file without keras_version"} is 0.2·z + 0.5 clipped (Keras 2, tfjs), which wasmlp does not have: its hard-sigmoid is Keras 3's relu6(z + 3) / 6`,
-    );
-  }
-  const known = typeof name === "string" ? tfjsActivation(name) : undefined;
-  if (!known) {
-    throw new UnsupportedFormatError(
-      `${where}: activation ${typeof name === "string" ? `"${name}"` : shown(name)} is not supported; wasmlp has ${tfjsActivationNames().join(", ")} (and LeakyReLU layers)`,
-    );
-  }
-  return known;
-}
-
-/** A Dense layer's kernel_regularizer: Keras's L1L2 (tfjs writes only that class), L1 or L2, as wasmlp's { l1, l2 }; null for none. */
-function regularizerOf(where: string, value: unknown): { l1: number; l2: number } | null {
-  if (value === undefined || value === null) return null;
-  const r = value as { class_name?: unknown; config?: unknown };
-  const name = typeof value === "object" ? r.class_name : undefined;
-  const kinds = new Map([
-    ["L1L2", ["l1", "l2"]],
-    ["L1", ["l1"]],
-    ["L2", ["l2"]],
-  ]);
-  const keys = typeof name === "string" ? kinds.get(name) : undefined;
-  if (keys === undefined)
-    throw new UnsupportedFormatError(`${where}: kernel_regularizer ${shown(value)} is not supported (wasmlp has L1L2, L1 and L2); remove it before converting`);
-  const config = r.config ?? {};
-  if (typeof config !== "object" || config === null || Array.isArray(config))
-    throw new FormatTypeError(`${where}: kernel_regularizer's config must be an object, received ${describe(config)}`);
-  const out = { l1: 0, l2: 0 };
-  for (const [k, v] of Object.entries(config)) {
-    if (!keys.includes(k)) throw new UnsupportedFormatError(`${where}: kernel_regularizer ${name} attribute "${k}" is not supported`);
-    if (typeof v !== "number" || !(v >= 0 && Number.isFinite(v)))
-      throw new FormatError(`${where}: kernel_regularizer ${k} must be a finite number ≥ 0, received ${describe(v)}`);
-    out[k as "l1" | "l2"] = v;
-  }
-  return out.l1 > 0 || out.l2 > 0 ? out : null;
-}
-
-function leakySlope(where: string, key: string, value: unknown): number {
-  if (typeof value !== "number" || !(value > 0 && value < 1)) {
-    throw new UnsupportedFormatError(`${where}: ${key} ${describe(value)} is not supported; wasmlp's leaky-relu slope lies in (0, 1)`);
-  }
-  return value;
 }
