@@ -99,11 +99,13 @@ export async function exportModel(argv: string[], out: Output): Promise<number> 
     if (quantized !== null) {
       if (name !== "onnx")
         throw new UsageError(`export: ${a.model} is a quantized model, which wasmlp exports as onnx only (${name} has no int8 layers: export the float model)`);
-      let bytes: Uint8Array, described: string;
+      let bytes: Uint8Array, described: string, features: FeatureSpec | undefined;
       try {
-        const { inputSize, layers } = parseQuantizedJSON(quantized);
+        const { inputSize, layers, features: spec } = parseQuantizedJSON(quantized);
         described = `QuantizedNetwork(${[String(inputSize), ...layers.map((l) => `${l.units} ${l.activation}`)].join(" → ")}; int8 weights)`;
-        bytes = writeOnnx(quantized);
+        features = spec;
+        // As for float models: what the format cannot carry is left out and said so (int8 weights cannot absorb a feature spec).
+        bytes = writeOnnx(quantized, { omit: spec ? ["featureSpec"] : [] });
       } catch (e) {
         throw new Error(`${a.model} is not a usable wasmlp quantized model: ${(e as Error).message}`);
       }
@@ -111,6 +113,7 @@ export async function exportModel(argv: string[], out: Output): Promise<number> 
       out.write(
         `${described}\nwrote onnx: ${target} (${bytes.length.toLocaleString("en-US")} bytes; DynamicQuantizeLinear + MatMulInteger per layer, as onnxruntime's quantize_dynamic writes)\n`,
       );
+      if (features) out.write(featuresLeftOut(features));
       return 0;
     }
   }

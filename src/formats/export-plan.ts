@@ -31,6 +31,8 @@ const CARRIES: Readonly<Record<"tfjs" | "onnx", { dropout: boolean; kernelRegula
 
 /** An export after the plan: the network to write (weights with the feature spec folded in, when it is), what it carries, and what it leaves out. */
 export interface ExportPlan {
+  /** The public function exporting ("toOnnx", "writeTfjs", …), for messages. */
+  fn: string;
   net: Exportable;
   /** Write Dropout layers and kernel regularizers (the format holds them and they were not omitted). */
   dropout: boolean;
@@ -137,6 +139,24 @@ function foldFeatureSpec(fn: string, spec: FeaturesJSON, net: Exportable): Float
   return weights;
 }
 
+/** The line `omitted` holds for a feature spec left out. */
+function featureSpecLeftOut(inputSize: number): string {
+  return `featureSpec (the file takes the encoded vector of ${inputSize} inputs and gives the network's raw outputs; the spec stays in the wasmlp model file)`;
+}
+
+/**
+ * What an int8 export leaves out (an int8 network has no dropout or penalties): its feature spec,
+ * which the int8 weights cannot absorb exactly, when `omit` names it; the lines `omitted` holds.
+ * @throws ExportOmissionError when the network has a feature spec and `omit` does not name "featureSpec".
+ */
+export function planQuantizedExport(fn: string, net: { inputSize: number; features?: unknown }, omit: readonly ExportOmission[]): string[] {
+  if (net.features === undefined) return [];
+  if (omit.includes("featureSpec")) return [featureSpecLeftOut(net.inputSize)];
+  throw new ExportOmissionError(
+    `${fn}: the feature spec cannot travel in an int8 ONNX model (folding its standardization in would change the int8 weights and their scales); pass { omit: ["featureSpec"] } to export the network on its encoded inputs`,
+  );
+}
+
 /**
  * Decides what an export writes: `fn` names the caller in messages, `format` the file format.
  * @throws ExportOmissionError when the network holds something the format cannot carry and `omit` does not name it.
@@ -161,9 +181,7 @@ export function planExport(fn: string, format: "tfjs" | "onnx", net: Exportable,
   let out = net;
   if (features !== undefined) {
     if (omit.includes("featureSpec")) {
-      omitted.push(
-        `featureSpec (the file takes the encoded vector of ${net.inputSize} inputs and gives the network's raw outputs; the spec stays in the wasmlp model file)`,
-      );
+      omitted.push(featureSpecLeftOut(net.inputSize));
     } else {
       const why = featureSpecUnfoldable(features, net);
       if (why !== null) {
@@ -175,5 +193,5 @@ export function planExport(fn: string, format: "tfjs" | "onnx", net: Exportable,
       out = { inputSize: net.inputSize, ...(net.inputShape ? { inputShape: net.inputShape } : {}), layers: net.layers, getWeights: () => weights };
     }
   }
-  return { net: out, ...settings, omitted };
+  return { fn, net: out, ...settings, omitted };
 }

@@ -27,7 +27,7 @@ import { FormatError, UnsupportedFormatError } from "./errors.js";
 import { type QuantizedExportable, quantizedOnnxOf } from "./onnx/quantized.js";
 import { decodeOnnx } from "./onnx/read.js";
 import { ONNX_EXPORT_OPSET, onnxOf } from "./onnx/write.js";
-import { type ExportOptions, checkExportOptions, planExport } from "./export-plan.js";
+import { type ExportOptions, checkExportOptions, planExport, planQuantizedExport } from "./export-plan.js";
 
 export { ExportOmissionError, FormatError, FormatSyntaxError, FormatTypeError, UnsupportedFormatError, isFormatError } from "./errors.js";
 export { EXPORT_OMISSIONS, type ExportOmission, type ExportOptions } from "./export-plan.js";
@@ -75,16 +75,23 @@ export type QuantizedOnnxExportable = QuantizedExportable;
  * int8 weights (zero point 0), Cast, Mul by x_scale·(the unit's scale), then Add of the float32
  * bias and the activation. onnxruntime quantizes activations its own way (uint8, asymmetric, one
  * scale per tensor), so its outputs differ from `predict`'s within the bound in docs/quantization.md.
+ * Its feature spec cannot be folded into int8 weights: it is refused unless `options.omit` names
+ * "featureSpec" (then listed in metadata_props as for a float network).
+ *
+ * An activation ONNX has no exact equivalent for is refused with an UnsupportedFormatError naming
+ * the layer and the activation (every registry activation has one today).
  *
  * @param net a Network, a ReferenceNetwork or a QuantizedNetwork (anything with their parts).
  * @param options `omit`: the parts of a float network to leave out (see ExportOptions).
  * @returns the model's protobuf bytes.
  * @throws Error when a Network has been disposed; ExportOmissionError when the network holds what
- *   the file cannot carry and `options.omit` does not name it.
+ *   the file cannot carry and `options.omit` does not name it; UnsupportedFormatError for an
+ *   activation with no ONNX equivalent.
  */
 export function toOnnx(net: OnnxExportable | QuantizedOnnxExportable, options: ExportOptions = {}): Uint8Array {
   const omit = checkExportOptions("toOnnx", options);
-  return isQuantized(net) ? quantizedOnnxOf(net, ONNX_EXPORT_OPSET) : onnxOf(planExport("toOnnx", "onnx", net, omit));
+  if (isQuantized(net)) return quantizedOnnxOf(net, ONNX_EXPORT_OPSET, "toOnnx", planQuantizedExport("toOnnx", net, omit));
+  return onnxOf(planExport("toOnnx", "onnx", net, omit));
 }
 
 /**
@@ -97,8 +104,8 @@ export function writeOnnx(model: ModelJSON | QuantizedModelJSON | string, option
   const omit = checkExportOptions("writeOnnx", options);
   const parsed = typeof model === "string" ? parseJSONText(model) : model;
   if (typeof parsed === "object" && parsed !== null && (parsed as { format?: unknown }).format === QUANTIZED_FORMAT) {
-    const { inputSize, inputShape, layers } = parseQuantizedJSON(parsed);
-    return quantizedOnnxOf({ inputSize, inputShape, layers }, ONNX_EXPORT_OPSET);
+    const q = parseQuantizedJSON(parsed);
+    return quantizedOnnxOf(q, ONNX_EXPORT_OPSET, "writeOnnx", planQuantizedExport("writeOnnx", q, omit));
   }
   return onnxOf(planExport("writeOnnx", "onnx", exportableOf(parsed as ModelJSON), omit));
 }

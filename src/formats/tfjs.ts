@@ -65,6 +65,10 @@ export function fromTfjs(modelJson: unknown, weightData?: TfjsWeightData, option
  */
 export function toTfjs(net: TfjsExportable, options: ExportOptions = {}): TfjsExport {
   const omit = checkExportOptions("toTfjs", options);
+  // A QuantizedNetwork (int8 layers, no getWeights) passed from JavaScript: say so, not "getWeights is not a function".
+  // ("scales" in: a Layer's weights is a getter that reads the network, even a disposed one.)
+  if (Array.isArray(net?.layers) && net.layers.some((l) => typeof l === "object" && l !== null && "scales" in l))
+    throw new TypeError("toTfjs: a QuantizedNetwork's int8 layers have no tfjs-layers equivalent; export the float network, or this one with toOnnx (int8)");
   return tfjsOf(planExport("toTfjs", "tfjs", net, omit));
 }
 

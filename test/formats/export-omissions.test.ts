@@ -3,7 +3,7 @@
 // them, and they read back); ONNX, which has no place for them, refuses them unless the caller
 // names them in `omit`; a feature spec is folded into the weights where that is exact (numeric
 // columns, regression targets) and otherwise refused unless omitted; what is left out is listed.
-import { mkdtempSync, readFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import * as ort from "onnxruntime-web";
@@ -14,6 +14,7 @@ import { ExportOmissionError, fromOnnx, toOnnx, writeOnnx } from "wasmlp/onnx";
 import { fromTfjs, readTfjs, toTfjs, writeTfjs } from "wasmlp/tfjs";
 import { saveTfjs } from "wasmlp/tfjs/node";
 import { ONNX_SCHEMA } from "../../src/formats/onnx-schema.js";
+import { wasmlp } from "../cli/run.js";
 import { type Saved, asModelJson, maxRelDiff, predictTf, randomInputs, save, tf, tfReady, tfl } from "./tfjs-helpers.js";
 
 const Model = protobuf.Root.fromJSON({ nested: { onnx: ONNX_SCHEMA } } as protobuf.INamespace).lookupType("onnx.ModelProto");
@@ -343,6 +344,35 @@ describe("later transformations keep the feature spec or refuse it", () => {
     const q = net.quantize();
     expect(q.features?.toJSON()).toEqual(net.features?.toJSON());
     expect((JSON.parse(JSON.stringify(q)) as { features?: unknown }).features).toEqual(net.features?.toJSON());
+    [q, net].forEach((n) => n.dispose());
+  });
+
+  test("an int8 ONNX export refuses the spec (int8 weights cannot absorb it) unless omitted, then lists it; the CLI leaves it out and says so", async () => {
+    const net = new Network({
+      inputSize: 3,
+      layers: [
+        { units: 4, activation: "relu" },
+        { units: 2, activation: "softmax" },
+      ],
+      seed: 3,
+      features: spec as never,
+    });
+    const q = net.quantize();
+    const refused = /^(toOnnx|writeOnnx): the feature spec cannot travel in an int8 ONNX model .*pass \{ omit: \["featureSpec"\] \}/;
+    expect(() => toOnnx(q)).toThrow(ExportOmissionError);
+    expect(() => toOnnx(q)).toThrow(refused);
+    expect(() => writeOnnx(q.toJSON())).toThrow(refused);
+    const bytes = toOnnx(q, { omit: ["featureSpec"] });
+    expect(metadata(bytes).map((m) => m.key)).toEqual(["wasmlp.omitted"]);
+    expect(metadata(bytes)[0].value).toMatch(/^featureSpec \(the file takes the encoded vector of 3 inputs/);
+    expect(writeOnnx(q.toJSON(), { omit: ["featureSpec"] })).toEqual(bytes);
+    const dir = mkdtempSync(join(tmpdir(), "wasmlp-q-features-"));
+    const file = join(dir, "q.json");
+    writeFileSync(file, JSON.stringify(q));
+    const r = await wasmlp("export", "--format", "onnx", "--model", file, "--out", join(dir, "q.onnx"));
+    expect([r.code, r.stderr]).toEqual([0, ""]);
+    expect(r.stdout).toMatch(/\nnote: the exported model does not carry the feature spec/);
+    expect(metadata(readFileSync(join(dir, "q.onnx")))[0].value).toMatch(/^featureSpec /);
     [q, net].forEach((n) => n.dispose());
   });
 });

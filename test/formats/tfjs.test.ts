@@ -5,6 +5,7 @@ import { beforeAll, describe, expect, test } from "vitest";
 import { fromTfjs, toTfjs } from "wasmlp/tfjs";
 import { ACTIVATIONS, type Activation, init, memoryStats, Network } from "../../src/index.js";
 import { ACTIVATION_REGISTRY } from "../../src/activations.js";
+import { TFJS_UNWRITABLE } from "../../src/formats/tfjs/names.js";
 import { ReferenceNetwork } from "../../src/reference/index.js";
 import { type TfLayer, asModelJson, maxRelDiff, predictTf, randomInputs, randomizeWeights, save, tf, tfl, tfReady } from "./tfjs-helpers.js";
 
@@ -320,8 +321,9 @@ describe("tfjs-layers models load into wasmlp and predict the same", () => {
 });
 
 describe("wasmlp networks export to tfjs-layers, which loads them and predicts the same", () => {
-  // Every registry activation with a tfjs-layers name: a new one is exported and compared here.
-  const activations: Activation[] = ACTIVATIONS.filter((a) => ACTIVATION_REGISTRY.get(a)!.tfjs !== null);
+  // Every registry activation not declared unwritable (TFJS_UNWRITABLE, with its reason): a new
+  // one is exported and compared here, so one without a tfjs name fails here by name.
+  const activations: Activation[] = ACTIVATIONS.filter((a) => !TFJS_UNWRITABLE.has(a));
   const shapes: [number, number[]][] = [
     [1, [1]],
     [7, [5, 3]],
@@ -394,10 +396,12 @@ describe("wasmlp networks export to tfjs-layers, which loads them and predicts t
     model.dispose();
   });
 
-  test("every activation without a tfjs name is refused by name; hard-sigmoid (Keras 3's) says why", () => {
-    for (const a of ACTIVATIONS.filter((name) => !activations.includes(name))) {
+  test("every activation declared unwritable is refused by name with its reason; hard-sigmoid (Keras 3's) says why", () => {
+    expect([...TFJS_UNWRITABLE.keys()]).toEqual(ACTIVATIONS.filter((name) => !activations.includes(name)));
+    for (const [a, why] of TFJS_UNWRITABLE) {
+      expect(ACTIVATION_REGISTRY.get(a)!.tfjs, `${a} is declared unwritable, so the registry gives it no tfjs name`).toBeNull();
       const n = new Network({ inputSize: 3, layers: [{ units: 1, activation: a }], seed: 1 });
-      expect(() => toTfjs(n), a).toThrow(new RegExp(`^toTfjs: layer 0 \\(${a}\\) has no tfjs-layers equivalent`));
+      expect(() => toTfjs(n), a).toThrow(`toTfjs: layer 0 (${a}) has no tfjs-layers equivalent: ${why}`);
       n.dispose();
     }
     const net = new Network({

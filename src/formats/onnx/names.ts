@@ -2,6 +2,7 @@
 // of swish and exact gelu) read as it, with their attribute checks, and the node toOnnx writes.
 // Lookups go through Maps, so an op_type such as "constructor" or "__proto__" is unknown.
 import { ACTIVATION_REGISTRY, type Activation } from "../../activations.js";
+import { UnsupportedFormatError } from "../errors.js";
 import type { Node } from "./proto.js";
 
 /** Op types of the fused patterns (not ONNX operators: the names cannot clash). */
@@ -11,8 +12,12 @@ export const GELU_PATTERN = "Div+Erf+Add+Mul+Mul (gelu)";
 type AttributeOf = (name: string) => number | undefined;
 /** What a node is, given its attributes: the activation (and slope), or why it is not representable. */
 type ReadCheck = (attr: AttributeOf) => { alpha?: number } | string;
-/** The node toOnnx writes for the activation ("pattern": several nodes, see write.ts; null: none). */
-type WriteNode = ((alpha: number) => { opType: string; attribute: object[] }) | "pattern" | null;
+/**
+ * What toOnnx writes for the activation: one node, "pattern" (several nodes, see write.ts),
+ * "identity" (nothing: the registry's identity, whose kernels are null), or null (no exact
+ * equivalent: the export is refused).
+ */
+type WriteNode = ((alpha: number) => { opType: string; attribute: object[] }) | "pattern" | "identity" | null;
 
 export function close(a: number, b: number): boolean {
   return Math.abs(a - b) <= 1e-6 * Math.max(1, Math.abs(b));
@@ -79,6 +84,13 @@ const PATTERNS: ReadonlyMap<Activation, string[]> = new Map<Activation, string[]
   ["gelu", ["Gelu", GELU_PATTERN]],
 ]);
 
+/**
+ * Registry activations an ONNX graph cannot hold exactly, each with the reason toOnnx gives (none:
+ * every one has an operator or a pattern). Any other activation without either is refused too,
+ * and fails test/formats/onnx.test.ts, which exports every registry activation, by name.
+ */
+export const ONNX_UNWRITABLE: ReadonlyMap<Activation, string> = new Map<Activation, string>();
+
 /** Per activation, the op types read as it and the node written for it, from the registry. */
 interface OnnxActivation {
   reads: [string, ReadCheck][];
@@ -92,7 +104,8 @@ const ACTIVATIONS: ReadonlyMap<Activation, OnnxActivation> = new Map(
       return [a.name, { reads: [[op, rule?.check ?? plain]], writes: (alpha: number) => ({ opType: op, attribute: rule?.write(alpha) ?? [] }) }];
     }
     const pattern = PATTERNS.get(a.name);
-    return [a.name, pattern ? { reads: pattern.map((op) => [op, plain]), writes: "pattern" } : { reads: [], writes: null }];
+    if (pattern) return [a.name, { reads: pattern.map((op) => [op, plain]), writes: "pattern" }];
+    return [a.name, { reads: [], writes: a.kernels === null ? "identity" : null }];
   }),
 );
 
@@ -112,7 +125,22 @@ export function onnxOpsetOf(activation: Activation): number {
 
 /** What toOnnx writes for an activation. */
 export function onnxNodeOf(activation: Activation): WriteNode {
+  if (ONNX_UNWRITABLE.has(activation)) return null;
   return ACTIVATIONS.get(activation)?.writes ?? null;
+}
+
+/**
+ * Refuses, before anything is written, a network with an activation ONNX cannot hold exactly:
+ * writing it as anything else (an Identity) would give a model that computes something else.
+ * @throws UnsupportedFormatError naming the function, the layer, the activation and the format.
+ */
+export function checkOnnxActivations(fn: string, layers: readonly { activation: Activation }[]): void {
+  layers.forEach((l, i) => {
+    if (onnxNodeOf(l.activation) !== null) return;
+    const why =
+      ONNX_UNWRITABLE.get(l.activation) ?? "the registry (src/activations.ts) gives it no ONNX operator and src/formats/onnx/names.ts no node pattern";
+    throw new UnsupportedFormatError(`${fn}: layer ${i} (${l.activation}) has no ONNX equivalent: ${why}`);
+  });
 }
 
 /** The shortest decimal that is this float32 (attributes are float32: 0.2 arrives as 0.2000000030). */

@@ -9,6 +9,7 @@ import { readerBytes, readerFloat32 } from "../../memory.js";
 import { type QuantizedLayer, quantizeWeights } from "../../quantize.js";
 import { FormatError, UnsupportedFormatError } from "../errors.js";
 import { type Node, type Tensor, FLOAT, encodeModel, num } from "./proto.js";
+import { checkOnnxActivations } from "./names.js";
 import { appendActivation, bytesOf } from "./write.js";
 
 /** Op type of the fused int8 pattern (not an ONNX operator: the name cannot clash). */
@@ -198,13 +199,17 @@ export interface QuantizedExportable {
   readonly inputSize: number;
   readonly inputShape?: readonly number[];
   readonly layers: readonly Pick<QuantizedLayer, "units" | "inputs" | "activation" | "alpha" | "weights" | "scales" | "bias">[];
+  /** A feature spec: never written (planQuantizedExport refuses it unless omitted). */
+  readonly features?: unknown;
 }
 
 /**
  * An int8 network as ONNX (opset 17, IR 8): per layer quantize_dynamic's pattern (per-unit weight
  * scales, zero point 0), the float Add of the bias and the activation; input "input", output "output".
+ * `fn` names the caller in messages; `omitted` (planQuantizedExport's) goes in metadata_props.
  */
-export function quantizedOnnxOf(net: QuantizedExportable, opset: number): Uint8Array {
+export function quantizedOnnxOf(net: QuantizedExportable, opset: number, fn: string, omitted: readonly string[]): Uint8Array {
+  checkOnnxActivations(fn, net.layers);
   const shape = net.inputShape && net.inputShape.length > 1 ? [...net.inputShape] : [net.inputSize];
   const nodes: object[] = [];
   const initializer: object[] = [];
@@ -241,6 +246,7 @@ export function quantizedOnnxOf(net: QuantizedExportable, opset: number): Uint8A
   return encodeModel({
     irVersion: 8,
     producerName: "wasmlp",
+    ...(omitted.length > 0 ? { metadataProps: [{ key: "wasmlp.omitted", value: omitted.join("\n") }] } : {}),
     opsetImport: [{ domain: "", version: opset }],
     graph: {
       name: "wasmlp-int8",

@@ -2,7 +2,7 @@
 import type { Activation } from "../../config.js";
 import { type Exportable, normalizationIndices } from "../common.js";
 import type { ExportPlan } from "../export-plan.js";
-import { onnxNodeOf, onnxOpsetOf } from "./names.js";
+import { checkOnnxActivations, onnxNodeOf, onnxOpsetOf } from "./names.js";
 import { FLOAT, encodeModel } from "./proto.js";
 
 /** The opset toOnnx writes, unless an activation's operator is newer (swish and gelu as patterns of primitive operators at this opset). */
@@ -16,6 +16,7 @@ export const ONNX_EXPORT_OPSET = 17;
  */
 export function onnxOf(plan: ExportPlan): Uint8Array {
   const net: Exportable = plan.net;
+  checkOnnxActivations(plan.fn, net.layers);
   const params = net.getWeights(); // throws on a disposed network, before anything is built
   // Where each normalized layer's γ (β next) and moving mean (variance next) are in getWeights().
   const { gamma, moving } = normalizationIndices(net);
@@ -86,7 +87,7 @@ export function onnxOf(plan: ExportPlan): Uint8Array {
   return encodeModel(model);
 }
 
-/** Appends a layer's activation node(s) after `current` (none for linear); returns the output's name. */
+/** Appends a layer's activation node(s) after `current` (none for the identity); returns the output's name. Callers ran checkOnnxActivations. */
 export function appendActivation(
   layer: { activation: Activation; alpha: number },
   gemm: string,
@@ -101,7 +102,8 @@ export function appendActivation(
     return `${gemm}.a`;
   }
   if (written === "pattern") return activationNodes(layer.activation as "swish" | "gelu", gemm, current, nodes, initializer);
-  return current;
+  if (written === "identity") return current;
+  throw new Error(`wasmlp internal error: ${layer.activation} reached the ONNX writer without a node (checkOnnxActivations runs first)`);
 }
 
 /** swish as x·Sigmoid(x); exact gelu as x·(1 + Erf(x/√2))·0.5 (PyTorch's export before opset 20). Returns the output's name. */

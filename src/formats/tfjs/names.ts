@@ -52,6 +52,15 @@ export function tfjsNameOf(activation: Activation): string | undefined {
   return WRITTEN.get(activation);
 }
 
+/**
+ * Registry activations a tfjs layers model cannot hold exactly, each with the reason toTfjs gives.
+ * Every other activation must have a tfjs name in the registry (test/formats/tfjs.test.ts
+ * exports each one): a new activation with neither fails that test by name.
+ */
+export const TFJS_UNWRITABLE: ReadonlyMap<Activation, string> = new Map<Activation, string>([
+  ["hard-sigmoid", "tfjs's hard_sigmoid is 0.2·z + 0.5, wasmlp's is Keras 3's relu6(z + 3) / 6"],
+]);
+
 /** Layers that are the identity at inference, and the config keys each may carry. */
 const INFERENCE_NO_OPS: ReadonlyMap<string, readonly string[]> = new Map([
   ["Dropout", ["rate", "noise_shape", "seed"]],

@@ -4,7 +4,7 @@ import { normalizationIndices, type Exportable } from "../common.js";
 import type { ExportPlan } from "../export-plan.js";
 import { UnsupportedFormatError } from "../errors.js";
 import type { TfjsModelJson, TfjsWeightSpec } from "./manifest.js";
-import { tfjsNameOf } from "./names.js";
+import { TFJS_UNWRITABLE, tfjsNameOf } from "./names.js";
 
 /** The shard name toTfjs writes in the manifest (the directory helper splits larger data). */
 export const TFJS_WEIGHTS_FILE = "group1-shard1of1.bin";
@@ -50,8 +50,8 @@ export function tfjsOf(plan: ExportPlan): { modelJson: TfjsModelJson; weightData
     const leaky = layer.activation === "leaky-relu";
     const exported = leaky ? "linear" : tfjsNameOf(layer.activation);
     if (exported === undefined) {
-      const why = layer.activation === "hard-sigmoid" ? ": tfjs's hard_sigmoid is 0.2·z + 0.5, wasmlp's is Keras 3's relu6(z + 3) / 6" : "";
-      throw new UnsupportedFormatError(`toTfjs: layer ${li} (${layer.activation}) has no tfjs-layers equivalent${why}`);
+      const why = TFJS_UNWRITABLE.get(layer.activation) ?? "the registry (src/activations.ts) gives it no tfjs name";
+      throw new UnsupportedFormatError(`${plan.fn}: layer ${li} (${layer.activation}) has no tfjs-layers equivalent: ${why}`);
     }
     const norm = layer.normalization ?? null;
     layers.push({
