@@ -6,7 +6,7 @@
 import { describe } from "../validate.js";
 import { inBackward, isRecording } from "./apply.js";
 import { add, addInto, clone, identity } from "./ops.js";
-import { Tensor, checkTensor, emptyTensor, tidy } from "./tensor.js";
+import { type GraphOp, Tensor, checkTensor, tidy } from "./tensor.js";
 
 /**
  * Tensors that `root` depends on through recorded ops, each after every tensor that uses it
@@ -21,7 +21,7 @@ function topologicalOrder(root: Tensor): Tensor[] {
   while (stack.length > 0) {
     const top = stack.length - 1;
     const t = stack[top];
-    const inputs = t.node === null ? null : t.node.inputs;
+    const inputs = t.node === null || t.node.op === WATCH ? null : t.node.inputs;
     if (inputs !== null && next[top] < inputs.length) {
       const input = inputs[next[top]++];
       if (input.requiresGrad && !seen.has(input)) {
@@ -79,7 +79,7 @@ export function backpropagate(root: Tensor, seed: Tensor | null, targets: readon
         if (!g) continue;
         current = g;
         const node = t.node;
-        if (!node || (wanted?.has(t) ?? false)) {
+        if (!node || node.op === WATCH || (wanted?.has(t) ?? false)) {
           // A leaf (or a target): its gradient is complete, every use of it came before.
           grads.delete(t);
           leaves.push([t, g]);
@@ -222,11 +222,22 @@ export function valueAndGrads(f: (...xs: Tensor[]) => Tensor): (...xs: Tensor[])
 /** How many gradient functions are running (a nested one records its backward pass). */
 let depth = 0;
 
-/** A copy of x that requires gradients (the argument of a gradient function). */
+/**
+ * The node of a gradient function's argument: a leaf that requires gradients and reads its
+ * tensor's memory (no copy). Its input is only held (a recorded node keeps its inputs' memory):
+ * backward() stops at it, so the tensor's own .grad and graph are never touched.
+ */
+const WATCH: GraphOp<undefined> = {
+  name: "watch",
+  shape: ([x]) => [...x.shape],
+  forward: () => {},
+  backward: () => [null],
+};
+
+/** x as a leaf that requires gradients (the argument of a gradient function), on x's memory. */
 function watched(x: Tensor): Tensor {
-  const c = emptyTensor(x.backend, x.shape, true, null, "tensor");
-  x.backend.copy(x.size, x.storage("grad"), c.storage("grad"));
-  return c;
+  const store = x.storage("grad");
+  return new Tensor(x.backend, x.shape, x.backend.offset(store, 0), true, { op: WATCH, inputs: [x], attrs: undefined }, "tensor");
 }
 
 function checkFunction<F>(name: string, f: F): F {

@@ -5,7 +5,7 @@
 // same for both backends.
 import { describe } from "../validate.js";
 import { type Operand, apply, readable, shapeText, sizeOf } from "./apply.js";
-import { reshape } from "./ops.js";
+import { reshape } from "./reduce.js";
 import { type GraphOp, Tensor, checkTensor } from "./tensor.js";
 
 interface MapAttrs {
