@@ -1,6 +1,6 @@
 // The page side of the demo: controls, the worker, a canvas chart and the image grid.
 import { FASHION_MNIST_CLASSES as CLASSES } from "../dist/wasmlp-data.browser.js";
-import { HIDDEN_ACTIVATIONS, simdSupported } from "../dist/wasmlp.browser.js";
+import { HIDDEN_ACTIVATIONS, OPTIMIZERS, simdSupported } from "../dist/wasmlp.browser.js";
 const $ = (id) => document.getElementById(id);
 const status = (text) => {
   $("status").textContent = text;
@@ -9,6 +9,8 @@ const history = [];
 
 // The menu lists every activation the registry offers for hidden layers.
 for (const name of HIDDEN_ACTIVATIONS) $("activation").append(new Option(name, name, false, name === "relu"));
+// And every optimizer of the registry (Adam first selected).
+for (const name of OPTIMIZERS) $("optimizer").append(new Option(name, name, false, name === "adam"));
 let grid = null;
 
 if (!simdSupported()) {

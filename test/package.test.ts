@@ -63,10 +63,10 @@ test("the package holds the build, the wasm, the types and the guides: no data, 
     /^(package\.json|README\.md|LICENSE|CHANGELOG\.md|CONTRIBUTING\.md|build\/wasmlp(\.relaxed)?\.wasm|dist\/.+\.(js|d\.ts)|dist\/wasmlp(-data)?\.browser\.js\.map|docs\/[\w-]+\.md|examples\/[\w-]+\.(js|html|md)|bench\/(RESULTS|LOG)\.md|assembly\/README\.md)$/;
   expect(pack.files.filter((f) => !allowed.test(f))).toEqual([]);
   // The Fashion-MNIST test set (4.3 MB) stays in the repository for npm start; see src/data/node.ts.
-  // A ceiling with a few percent of headroom over what ships now (618 KiB packed, 1,994 KiB
+  // A ceiling with a few percent of headroom over what ships now (640 KiB packed, 2,062 KiB
   // unpacked); the history of these figures is in bench/LOG.md. Raise it on purpose, never by habit.
-  expect(pack.size).toBeLessThan(640 * 1024);
-  expect(pack.unpackedSize).toBeLessThan(2048 * 1024);
+  expect(pack.size).toBeLessThan(672 * 1024);
+  expect(pack.unpackedSize).toBeLessThan(2176 * 1024);
 });
 
 test("every relative link in the packed markdown leads to a packed file", () => {

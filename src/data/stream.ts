@@ -5,7 +5,8 @@
 // shuffle(bufferSize) and Keras generators), so memory holds one buffer, not the table.
 import type { FeatureSpec, Rows } from "../features.js";
 import { Random } from "../random.js";
-import { type CellBlock, type CsvOptions, CsvReader, type CsvSource, DataError, blockCell, textChunks } from "./csv.js";
+import { type CellBlock, type CsvOptions, CsvReader, type CsvSource, DataError, blockCell } from "./csv.js";
+import { pushChunk, sourceChunks } from "./csv-source.js";
 import { FeatureFitter, type FitFeaturesOptions } from "./fit.js";
 
 /** Whether row `row` (0-based, in file order) is held out: a seeded hash of its number below `fraction`. */
@@ -34,11 +35,11 @@ export async function* csvPieces(source: CsvSource, options: CsvOptions = {}): A
     () => {},
     (block) => queue.push(block),
   );
-  for await (const text of textChunks(source, reader.source)) {
-    reader.push(text);
+  for await (const chunk of sourceChunks(source, reader.source)) {
+    pushChunk(reader, chunk);
     while (queue.length > 0) yield { columns: reader.columns, block: queue.shift()!, source: reader.source };
   }
-  reader.push("", true);
+  reader.pushBytes(new Uint8Array(0), true);
   while (queue.length > 0) yield { columns: reader.columns, block: queue.shift()!, source: reader.source };
 }
 

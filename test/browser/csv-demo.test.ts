@@ -120,7 +120,7 @@ maybe(
     await page.waitForFunction(() => document.getElementById("status")!.textContent!.startsWith("Ready"), null, { timeout: 30_000 });
     await page.setInputFiles("#file", { name: "image.csv", mimeType: "text/csv", buffer: Buffer.from([0x89, 0x50, 0x4e, 0x47, 0, 1, 2, 3]) });
     await page.waitForFunction(() => document.body.dataset.state === "error", null, { timeout: 30_000 });
-    expect(await page.textContent("#status")).toBe("Error: image.csv is not UTF-8 text; give a CSV file (or convert it to UTF-8)");
+    expect(await page.textContent("#status")).toBe("Error: image.csv line 1, column 1: not UTF-8 text (byte 0x89 at offset 0); give a CSV file saved as UTF-8");
     await page.close();
   },
   60_000,

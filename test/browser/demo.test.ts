@@ -2,6 +2,7 @@
 import { mkdirSync } from "node:fs";
 import { expect, test } from "vitest";
 import { HIDDEN_ACTIVATIONS } from "../../src/activations.js";
+import { OPTIMIZERS } from "../../src/config.js";
 import { QuantizedNetwork } from "../../src/quantize.js";
 import { setup } from "../helpers.js";
 import { browserAvailable, browserRequired, useBrowserAndServer } from "./browser.js";
@@ -29,6 +30,9 @@ maybe(
     // The activation menu is the registry's list of hidden activations, relu first chosen.
     expect(await page.locator("#activation option").allTextContents()).toEqual([...HIDDEN_ACTIVATIONS]);
     expect(await page.inputValue("#activation")).toBe("relu");
+    // So is the optimizer menu: the registry's optimizers, adam first chosen.
+    expect(await page.locator("#optimizer option").allTextContents()).toEqual([...OPTIMIZERS]);
+    expect(await page.inputValue("#optimizer")).toBe("adam");
     await page.fill("#layers", "128");
     await page.selectOption("#activation", "relu");
     await page.selectOption("#optimizer", "adam");

@@ -179,6 +179,14 @@ describe("bad input: one line, exit code, nothing saved", () => {
     const b = wasmlp("train", "--csv", binary, "--target", "y");
     expect(b.code).toBe(1);
     expect(b.stderr).toBe(`wasmlp: error: ${binary} line 1: the input is not text (it holds a NUL byte); give a CSV file\n`);
+    // Latin-1, not UTF-8: the same line for the table held in memory and for the streamed one (the byte scanner).
+    const latin1 = join(dir, "latin1.csv");
+    writeFileSync(latin1, Buffer.concat([Buffer.from("name,y\nJos"), Buffer.from([0xe9]), Buffer.from(",1\n")]));
+    for (const extra of [[], ["--stream"]]) {
+      const l = wasmlp("train", "--csv", latin1, "--target", "y", ...extra);
+      expect(l.code).toBe(1);
+      expect(l.stderr).toBe(`wasmlp: error: ${latin1} line 2, column 4: not UTF-8 text (byte 0xe9 at offset 10); give a CSV file saved as UTF-8\n`);
+    }
     const u = wasmlp("train", "--csv", path);
     expect(u.code).toBe(2);
     expect(u.stderr).toMatch(/^wasmlp: error: train --csv: --target COLUMN is required[^\n]*\n$/);

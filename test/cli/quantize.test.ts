@@ -1,26 +1,20 @@
-// wasmlp quantize (the built dist/, as a user runs it): writes a quantized model file that
-// QuantizedNetwork.fromJSON reads; bad uses are one line and an exit code.
-import { spawnSync } from "node:child_process";
+// wasmlp quantize (the command run in this process, as test/cli/run.ts does): writes a quantized
+// model file that QuantizedNetwork.fromJSON reads; bad uses are one line and an exit code.
 import { mkdtempSync, readFileSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { fileURLToPath } from "node:url";
 import { expect, test } from "vitest";
 import { QuantizedNetwork } from "../../src/quantize.js";
 import { setup } from "../helpers.js";
+import { wasmlp } from "./run.js";
 
-const BIN = fileURLToPath(new URL("../../dist/cli/main.js", import.meta.url));
 const dir = mkdtempSync(join(tmpdir(), "wasmlp-cli-quantize-"));
-const wasmlp = (...args: string[]) => {
-  const r = spawnSync(process.execPath, [BIN, ...args], { encoding: "utf8", timeout: 60_000 });
-  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
-};
 
 test("quantize --model m.json --out q.json writes a quantized model about a quarter the size", async () => {
   const model = join(dir, "m.json"),
     out = join(dir, "q.json");
-  expect(wasmlp("train", "--limit", "300", "--epochs", "1", "--layers", "32", "--save", model).code).toBe(0);
-  const r = wasmlp("quantize", "--model", model, "--out", out, "--activations", "int8");
+  expect((await wasmlp("train", "--limit", "300", "--epochs", "1", "--layers", "32", "--save", model)).code).toBe(0);
+  const r = await wasmlp("quantize", "--model", model, "--out", out, "--activations", "int8");
   expect(r.stderr).toBe("");
   expect(r.code).toBe(0);
   expect(r.stdout).toMatch(/^QuantizedNetwork\(784 → 32 relu → 10 softmax; int8 weights, int8 activations/);
@@ -30,9 +24,9 @@ test("quantize --model m.json --out q.json writes a quantized model about a quar
   const q = QuantizedNetwork.fromJSON(readFileSync(out, "utf8"));
   expect(q.predict(new Float32Array(784)).length).toBe(10);
   q.dispose();
-  expect(wasmlp("quantize", "--model", model).stderr).toMatch(/^wasmlp: error: quantize: --out FILE is required/);
-  expect(wasmlp("quantize", "--model", model, "--out", out, "--activations", "int4").code).toBe(2);
-  expect(wasmlp("quantize", "--model", out, "--out", join(dir, "r.json")).stderr).toMatch(/not a wasmlp model/);
+  expect((await wasmlp("quantize", "--model", model)).stderr).toMatch(/^wasmlp: error: quantize: --out FILE is required/);
+  expect((await wasmlp("quantize", "--model", model, "--out", out, "--activations", "int4")).code).toBe(2);
+  expect((await wasmlp("quantize", "--model", out, "--out", join(dir, "r.json"))).stderr).toMatch(/not a wasmlp model/);
 });
 
 test("export --format onnx of a quantized model writes the int8 ONNX graph; quantize --from-onnx reads one back, weights as they are", async () => {
@@ -40,16 +34,16 @@ test("export --format onnx of a quantized model writes the int8 ONNX graph; quan
     q = join(dir, "q2.json"),
     onnx = join(dir, "q2.onnx"),
     back = join(dir, "back.json");
-  expect(wasmlp("train", "--limit", "200", "--epochs", "1", "--layers", "16", "--save", model).code).toBe(0);
-  expect(wasmlp("quantize", "--model", model, "--out", q).code).toBe(0);
-  const r = wasmlp("export", "--format", "onnx", "--model", q, "--out", onnx);
+  expect((await wasmlp("train", "--limit", "200", "--epochs", "1", "--layers", "16", "--save", model)).code).toBe(0);
+  expect((await wasmlp("quantize", "--model", model, "--out", q)).code).toBe(0);
+  const r = await wasmlp("export", "--format", "onnx", "--model", q, "--out", onnx);
   expect(r.stderr).toBe("");
   expect(r.stdout).toMatch(/^QuantizedNetwork\(784 → 16 relu → 10 softmax; int8 weights\)\nwrote onnx: .*DynamicQuantizeLinear \+ MatMulInteger/);
-  const r2 = wasmlp("quantize", "--from-onnx", onnx, "--out", back);
+  const r2 = await wasmlp("quantize", "--from-onnx", onnx, "--out", back);
   expect(r2.stderr).toBe("");
   expect(r2.stdout).toMatch(/^QuantizedNetwork\(784 → 16 relu → 10 softmax; int8 weights, int16 activations/);
   expect(JSON.parse(readFileSync(back, "utf8"))).toEqual(JSON.parse(readFileSync(q, "utf8")));
-  expect(wasmlp("export", "--format", "tfjs", "--model", q, "--out", join(dir, "tf")).stderr).toMatch(
+  expect((await wasmlp("export", "--format", "tfjs", "--model", q, "--out", join(dir, "tf"))).stderr).toMatch(
     /is a quantized model, which wasmlp exports as onnx only/,
   );
 });

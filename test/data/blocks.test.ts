@@ -2,8 +2,11 @@
 // once, canonical decimals arrive as numbers. Every cell must read exactly as parseCsv's text
 // does (cellNumber, cellText, missing values), and errors must name the same line and column.
 import { describe, expect, test } from "vitest";
-import { type Cell, type CellBlock, CsvReader, blockCell, parseCsv } from "../../src/data/index.js";
+import { Readable } from "node:stream";
+import { type Cell, type CellBlock, CsvReader, blockCell, csvPieces, parseCsv } from "../../src/data/index.js";
+import { canonicalDecimal } from "../../src/data/csv-bytes.js";
 import { cellNumber, cellText } from "../../src/features.js";
+import { Random } from "../../src/random.js";
 
 function blocks(text: string, options = {}, pieces = [text]): { columns: readonly string[]; rows: Cell[][]; lines: number[] } {
   const rows: Cell[][] = [],
@@ -83,6 +86,26 @@ describe("the fast path of the streaming reader", () => {
     expect(cut.rows.map((r) => r.map(cellText))).toEqual(parseCsv(text).rows.map((r) => r.map(cellText)));
   });
 
+  test("byte chunks cut anywhere, even inside a character, read as the text does", async () => {
+    const text = `\ufeffa,b,c\r\n${Array.from({ length: 200 }, (_, i) => `${i / 8},${["é", "日本", "x😀", '"q,""r"""'][i % 4]},${i % 7 === 0 ? "" : -i}`).join("\r\n")}\r\n`;
+    const bytes = new TextEncoder().encode(text);
+    const table = parseCsv(text);
+    for (const size of [1, 2, 7, 4096]) {
+      const chunks = Array.from({ length: Math.ceil(bytes.length / size) }, (_, i) => bytes.subarray(i * size, (i + 1) * size));
+      const rows: string[][] = [];
+      const lines: number[] = [];
+      for await (const p of csvPieces(Readable.from(chunks))) {
+        expect(p.columns).toEqual(table.columns);
+        for (let r = 0; r < p.block.count; r++) {
+          rows.push(Array.from({ length: p.block.width }, (_, j) => cellText(blockCell(p.block, r, j))));
+          lines.push(p.block.lines[r]);
+        }
+      }
+      expect(rows).toEqual(table.rows.map((r) => r.map(cellText)));
+      expect(lines).toEqual(table.lines);
+    }
+  });
+
   test("quoted pieces take papaparse's path, and still arrive as blocks", () => {
     same('a,b\n"x, y",1\n2,"3"\n');
   });
@@ -102,5 +125,83 @@ describe("the fast path of the streaming reader", () => {
       expect(want).not.toBe("");
       expect(() => blocks(text, options)).toThrow(want);
     }
+  });
+});
+
+describe("canonicalDecimal: numbers parsed from bytes are exactly Number() of the same text", () => {
+  const parse = (t: string): number => {
+    const b = new TextEncoder().encode(` ${t} `); // inside a larger buffer, as in a piece
+    return canonicalDecimal(b, 1, b.length - 1);
+  };
+  // Every accepted token must be Number(token) bit for bit and be how String writes that number.
+  const wrong: string[] = [];
+  const check = (t: string): boolean => {
+    const v = parse(t);
+    if (Number.isNaN(v)) return false;
+    if (!Object.is(v, Number(t)) || String(v) !== t) wrong.push(t);
+    return true;
+  };
+
+  test("edge tokens", () => {
+    for (const t of ["0", "7", "-3", "10.25", "-0.5", "0.000001", "-0.000001", "123456789012345", "999999999999999", "0.123456789012345", "4503599627370.5"])
+      expect(check(t), t).toBe(true);
+    for (const t of [
+      "",
+      "-",
+      "-0",
+      "0.0",
+      "-0.0",
+      "00",
+      "012",
+      "1.50",
+      "1e3",
+      "1E3",
+      "1e-7",
+      "+4",
+      ".5",
+      "-.5",
+      "5.",
+      " 5",
+      "5 ",
+      "5\t",
+      "0x10",
+      "0b1",
+      "1_000",
+      "0.0000001",
+      "1234567890123456",
+      "12345678901234567890",
+      "0.30000000000000004",
+      "9007199254740993",
+      "NaN",
+      "Infinity",
+      "-Infinity",
+      "١",
+      "1,5",
+    ])
+      expect(check(t), t).toBe(false);
+    expect(wrong).toEqual([]);
+  });
+
+  test("random tokens: canonical numbers of every magnitude are accepted, and nothing is accepted that Number() reads otherwise", () => {
+    const rng = new Random(7);
+    let accepted = 0;
+    for (let i = 0; i < 20000; i++) {
+      const x = (rng.float() - 0.5) * 10 ** Math.floor(rng.float() * 24 - 8);
+      const digits = 1 + Math.floor(rng.float() * 17);
+      for (const t of [String(x), x.toPrecision(digits), x.toFixed(Math.floor(rng.float() * 8)), String(Math.round(x))]) {
+        const ok = check(t);
+        accepted += ok ? 1 : 0;
+        // Canonical, at most 15 significant digits, no exponent, at least 1e-6: must be taken as a number.
+        const sig = t.replace(/^-/, "").replace(".", "").replace(/^0+/, "").length;
+        if (!ok && String(Number(t)) === t && !/e/.test(t) && t !== "-0" && sig <= 15 && (Number(t) === 0 || Math.abs(Number(t)) >= 1e-6))
+          wrong.push(`missed ${t}`);
+      }
+      // Random strings over the characters of numbers.
+      let s = "";
+      for (let k = 1 + Math.floor(rng.float() * 20); k > 0; k--) s += "0123456789.-+eE x"[Math.floor(rng.float() * 17)];
+      check(s);
+    }
+    expect(wrong).toEqual([]);
+    expect(accepted).toBeGreaterThan(20000);
   });
 });

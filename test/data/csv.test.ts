@@ -5,7 +5,7 @@ import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, test } from "vitest";
-import { parseCsv, readCsv, readCsvFile, tableFromObjects } from "../../src/data/index.js";
+import { csvPieces, parseCsv, readCsv, readCsvFile, tableFromObjects } from "../../src/data/index.js";
 
 const dir = mkdtempSync(join(tmpdir(), "wasmlp-csv-"));
 
@@ -104,8 +104,27 @@ describe("bad input: one error naming source, line and column", () => {
     await expect(readCsv(Readable.from(chunks), { name: "s.csv" })).rejects.toThrow("s.csv line 2: a record runs past 4,259,840 characters without ending");
   });
 
-  test("bytes that are not UTF-8", async () => {
-    await expect(readCsv(new Uint8Array([0x61, 0x0a, 0xff, 0xfe, 0x0a]), { name: "b.csv" })).rejects.toThrow("b.csv is not UTF-8 text");
+  test("bytes that are not UTF-8: the line, column and byte offset of the first invalid sequence, on every path and chunking", async () => {
+    const bytes = (...parts: (string | number[])[]) => Buffer.concat(parts.map((p) => (typeof p === "string" ? Buffer.from(p) : Buffer.from(p))));
+    const cases: [Buffer, string][] = [
+      [bytes("a,b\n1,x", [0xff], "\n"), "line 2, column 4: not UTF-8 text (byte 0xff at offset 7)"],
+      [bytes("a,b\n1,é", [0xff], "\n"), "line 2, column 4: not UTF-8 text (byte 0xff at offset 8)"],
+      [bytes('a,b\n"x\ny",', [0xc3, 0x28], "\n"), "line 3, column 4: not UTF-8 text (byte 0xc3 at offset 10)"],
+      [bytes("a,b\n1,2\n3,", [0xe2, 0x82]), "line 3, column 3: not UTF-8 text (byte 0xe2 at offset 10)"],
+      [bytes([0xef, 0xbb, 0xbf], "a,", [0xed, 0xa0, 0x80], "\n1,2\n"), "line 1, column 3: not UTF-8 text (byte 0xed at offset 5)"],
+    ];
+    for (const [input, message] of cases) {
+      for (const size of [input.length, 1, 3]) {
+        const chunks = () => Readable.from(Array.from({ length: Math.ceil(input.length / size) }, (_, i) => input.subarray(i * size, (i + 1) * size)));
+        // readCsv: the text path (papaparse); csvPieces: the byte scanner (quoted pieces: papaparse).
+        await expect(readCsv(chunks(), { name: "b.csv" })).rejects.toThrow(`b.csv ${message}; give a CSV file saved as UTF-8`);
+        await expect(
+          (async () => {
+            for await (const _ of csvPieces(chunks(), { name: "b.csv" }));
+          })(),
+        ).rejects.toThrow(`b.csv ${message}`);
+      }
+    }
   });
 
   test("a bad delimiter option", () => {

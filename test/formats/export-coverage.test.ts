@@ -1,9 +1,10 @@
-// Every export path against every registry activation and loss: each writes the same file from a
-// live network as from its model file (toOnnx = writeOnnx, toTfjs = writeTfjs, for float and int8
-// networks), reads back as the same layers, or is refused by an error naming the layer, the
-// activation and the format. Never a silent stand-in: an activation with no mapping used to be
-// written as an ONNX Identity. The exact outputs of each written file are checked against
-// onnxruntime and tfjs-layers in onnx.test.ts and tfjs.test.ts, over the same registry.
+// Every export path against every registry activation (plain, batch- and layer-normalized) and
+// every loss: each writes the same file from a live network as from its model file (toOnnx =
+// writeOnnx, toTfjs = writeTfjs, for float and int8 networks) and reads back as the same layers
+// and weights, or is refused by an error naming the layer, the activation and the format. Never a
+// silent stand-in: an activation with no mapping used to be written as an ONNX Identity. The
+// outputs of each written file are checked against onnxruntime and tfjs-layers in onnx.test.ts
+// and tfjs.test.ts, over the same registry.
 import { beforeAll, describe, expect, test } from "vitest";
 import { ACTIVATIONS, type Activation, LOSSES, Network, init } from "wasmlp";
 import { UnsupportedFormatError, readOnnx, readQuantizedOnnx, toOnnx, writeOnnx } from "wasmlp/onnx";
@@ -15,43 +16,52 @@ beforeAll(async () => {
   await init();
 });
 
-/** A network whose hidden layer has the activation (softmax as the output: it works on rows). */
-function netWith(activation: Activation, loss?: (typeof LOSSES)[number]): Network {
+type Normalization = "batch" | "layer" | null;
+
+/** A network whose hidden layer has the activation (softmax as the output: it works on rows), its z normalized or not. */
+function netWith(activation: Activation, normalization: Normalization = null): Network {
   const hidden = activation === "softmax" ? "tanh" : activation;
-  return new Network({
+  const net = new Network({
     inputSize: 5,
     layers: [
-      { units: 4, activation: hidden, ...(hidden === "leaky-relu" ? { alpha: 0.15 } : {}) },
+      { units: 4, activation: hidden, ...(hidden === "leaky-relu" ? { alpha: 0.15 } : {}), ...(normalization ? { normalization } : {}) },
       { units: 3, activation: activation === "softmax" ? "softmax" : "linear" },
     ],
-    ...(loss ? { loss } : {}),
     seed: 11,
   });
+  // Moving statistics and γ, β away from their initial 0 and 1, so a swapped tensor shows.
+  net.setWeights(net.getWeights().map((w, i) => (i >= 4 ? w.map((v, j) => Math.abs(v) + 0.5 + j / 8) : w)));
+  return net;
 }
 
 /** What a model file says about its layers, as a reader gives it back. */
-const layersOf = (m: { layers: { units: number; activation: string; alpha?: number }[] }) =>
-  m.layers.map((l) => ({ units: l.units, activation: l.activation, alpha: l.alpha ?? 0 }));
+const layersOf = (m: { layers: { units: number; activation: string; alpha?: number; normalization?: unknown }[] }) =>
+  m.layers.map((l) => ({ units: l.units, activation: l.activation, alpha: l.alpha ?? 0, normalization: l.normalization ?? null }));
+
+const NORMALIZATIONS: Normalization[] = [null, "batch", "layer"];
 
 describe.each(ACTIVATIONS)("%s", (activation) => {
-  test("ONNX: toOnnx and writeOnnx write the same bytes and readOnnx gives back the layers and weights, or both refuse by name", () => {
-    const net = netWith(activation);
-    const why = ONNX_UNWRITABLE.get(activation);
-    if (why !== undefined) {
-      for (const [fn, run] of [
-        ["toOnnx", () => toOnnx(net)],
-        ["writeOnnx", () => writeOnnx(net.toJSON())],
-      ] as const)
-        expect(run).toThrow(`${fn}: layer 0 (${activation}) has no ONNX equivalent: ${why}`);
-    } else {
-      const bytes = toOnnx(net);
-      expect(writeOnnx(net.toJSON())).toEqual(bytes);
-      const back = readOnnx(bytes);
-      expect(layersOf(back)).toEqual(layersOf(net.toJSON()));
-      expect(back.weights).toEqual(net.toJSON().weights);
-    }
-    net.dispose();
-  });
+  test.each(NORMALIZATIONS)(
+    "ONNX (normalization %s): toOnnx and writeOnnx write the same bytes and readOnnx gives back the layers and weights, or both refuse by name",
+    (normalization) => {
+      const net = netWith(activation, normalization);
+      const why = ONNX_UNWRITABLE.get(activation);
+      if (why !== undefined) {
+        for (const [fn, run] of [
+          ["toOnnx", () => toOnnx(net)],
+          ["writeOnnx", () => writeOnnx(net.toJSON())],
+        ] as const)
+          expect(run).toThrow(`${fn}: layer 0 (${activation}) has no ONNX equivalent: ${why}`);
+      } else {
+        const bytes = toOnnx(net);
+        expect(writeOnnx(net.toJSON())).toEqual(bytes);
+        const back = readOnnx(bytes);
+        expect(layersOf(back)).toEqual(layersOf(net.toJSON()));
+        expect(back.weights).toEqual(net.toJSON().weights);
+      }
+      net.dispose();
+    },
+  );
 
   test("int8 ONNX: a quantized network and its file write the same bytes and readQuantizedOnnx gives back its int8 layers, or both refuse by name", () => {
     const net = netWith(activation);
@@ -70,26 +80,29 @@ describe.each(ACTIVATIONS)("%s", (activation) => {
     [q, net].forEach((n) => n.dispose());
   });
 
-  test("tfjs: toTfjs and writeTfjs write the same model and readTfjs gives back the layers and weights, or both refuse by name", () => {
-    const net = netWith(activation);
-    const why = TFJS_UNWRITABLE.get(activation);
-    if (why !== undefined) {
-      for (const [fn, run] of [
-        ["toTfjs", () => toTfjs(net)],
-        ["writeTfjs", () => writeTfjs(net.toJSON())],
-      ] as const)
-        expect(run).toThrow(`${fn}: layer 0 (${activation}) has no tfjs-layers equivalent: ${why}`);
-    } else {
-      const { modelJson, weightData } = toTfjs(net);
-      const data = writeTfjs(net.toJSON());
-      expect(data.modelJson).toEqual(modelJson);
-      expect(new Uint8Array(data.weightData)).toEqual(new Uint8Array(weightData));
-      const back = readTfjs(modelJson, weightData);
-      expect(layersOf(back)).toEqual(layersOf(net.toJSON()));
-      expect(back.weights).toEqual(net.toJSON().weights);
-    }
-    net.dispose();
-  });
+  test.each(NORMALIZATIONS)(
+    "tfjs (normalization %s): toTfjs and writeTfjs write the same model and readTfjs gives back the layers and weights, or both refuse by name",
+    (normalization) => {
+      const net = netWith(activation, normalization);
+      const why = TFJS_UNWRITABLE.get(activation);
+      if (why !== undefined) {
+        for (const [fn, run] of [
+          ["toTfjs", () => toTfjs(net)],
+          ["writeTfjs", () => writeTfjs(net.toJSON())],
+        ] as const)
+          expect(run).toThrow(`${fn}: layer 0 (${activation}) has no tfjs-layers equivalent: ${why}`);
+      } else {
+        const { modelJson, weightData } = toTfjs(net);
+        const data = writeTfjs(net.toJSON());
+        expect(data.modelJson).toEqual(modelJson);
+        expect(new Uint8Array(data.weightData)).toEqual(new Uint8Array(weightData));
+        const back = readTfjs(modelJson, weightData);
+        expect(layersOf(back)).toEqual(layersOf(net.toJSON()));
+        expect(back.weights).toEqual(net.toJSON().weights);
+      }
+      net.dispose();
+    },
+  );
 });
 
 test("an activation with no ONNX mapping is refused by name, never written as an Identity (float and int8)", () => {
