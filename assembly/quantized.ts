@@ -2,14 +2,18 @@
 // qd8-f32-qc8w GEMMs and TFLite's dynamic-range quantization.
 //
 // Weights: int8, symmetric, one float32 scale per output unit (per channel), quantized once in
-// TypeScript (src/quantize.ts) and stored row after row, each row padded with zeros to a multiple
-// of 8 (kp = (k + 7) & ~7): the packed form the kernel reads, so its inner loop needs no tail.
+// TypeScript (src/quantize/) and packed there (packQ8, src/quantize/scheme.ts) for these kernels
+// and the relaxed build's (relaxed.ts): rows in groups of four (the last group padded with zero
+// rows), each group's kp = (k + 7) & ~7 columns (zero padded) in blocks of 16 with a last block
+// of 8 when kp is not a multiple of 16, and within a block the four rows' runs one after another. The inner loop then reads four rows
+// through one pointer with constant offsets: no per-row addresses for the engine to keep live
+// (with four row pointers TurboFan recomputed them inside the loop, twice the instructions).
 // Activations: quantized per sample on the fly by quantize_rows to ±range (symmetric, a float32
 // scale per sample) and held as i16, so i32x4.dot_i16x8_s takes eight products a step; weights
 // are widened as they load (v128.load8x8_s). Sums are int32 and exact (range·127·k < 2³¹, chosen
 // by the caller), so a sample's outputs do not depend on the order, the batch or the path.
 // Each output: f32(acc)·(sx_i·sw_j) + bias_j, then the activation (assembly/simd.ts codes), every
-// step a single float32 operation, so the TypeScript reference (src/quantize.ts) matches bit for bit.
+// step a single float32 operation, so the TypeScript reference (src/reference/quantized.ts) matches bit for bit.
 
 import { activate4, epilogueRow, load4, store4 } from "./simd";
 
@@ -61,28 +65,50 @@ export function quantize_rows(m: i32, k: i32, x: usize, q: usize, scales: usize,
   return i32x4.add(i32x4.shuffle(t0, t1, 0, 1, 4, 5), i32x4.shuffle(t0, t1, 2, 3, 6, 7));
 }
 
-// Four int32 dot products of up to two quantized samples (x0, x1) with four rows of W (w0..w3,
-// int8), kp a multiple of 8, then each sample's four outputs dequantized, biased, activated and
-// stored (the first nr); raw stores sample 0's dequantized sums raw (qOne's row pass follows).
+// f32(acc)·(sx·sw): the dequantized sums of four outputs of one sample.
 // @ts-ignore: decorator
-@inline function tile(two: bool, raw: bool, kp: i32, x0: usize, x1: usize, w0: usize, w1: usize, w2: usize, w3: usize,
+@inline function dequantize(acc: v128, sx: f32, sw: v128): v128 {
+  return f32x4.mul(f32x4.convert_i32x4_s(acc), f32x4.mul(f32x4.splat(sx), sw));
+}
+
+// Four int32 dot products of up to two quantized samples (x0, x1 = x0 + dx) with one packed group
+// of four rows (w), then each sample's four outputs dequantized, biased, activated and stored
+// (the first nr); raw stores sample 0's dequantized sums raw (qOne's row pass follows).
+// @ts-ignore: decorator
+@inline function tile(two: bool, raw: bool, kp: i32, x0: usize, dx: usize, w: usize,
                       sx0: f32, sx1: f32, swv: v128, bv: v128, z0: usize, z1: usize, nr: i32, act: i32, alpha: f32): void {
   let s00 = i32x4.splat(0), s01 = i32x4.splat(0), s02 = i32x4.splat(0), s03 = i32x4.splat(0);
   let s10 = i32x4.splat(0), s11 = i32x4.splat(0), s12 = i32x4.splat(0), s13 = i32x4.splat(0);
-  for (let p = 0; p < kp; p += 8) {
-    const o = <usize>p;
-    const a = v128.load8x8_s(w0 + o), b = v128.load8x8_s(w1 + o), c = v128.load8x8_s(w2 + o), d = v128.load8x8_s(w3 + o);
-    const u = v128.load(x0 + (o << 1));
-    s00 = i32x4.add(s00, i32x4.dot_i16x8_s(u, a));
-    s01 = i32x4.add(s01, i32x4.dot_i16x8_s(u, b));
-    s02 = i32x4.add(s02, i32x4.dot_i16x8_s(u, c));
-    s03 = i32x4.add(s03, i32x4.dot_i16x8_s(u, d));
+  let xp = x0, wp = w;
+  const xe = x0 + (<usize>(kp & ~15) << 1);
+  // A block of 16 columns: the rows' first 8 at 0, 16, 32, 48, their last 8 at 8, 24, 40, 56.
+  for (; xp < xe; xp += 32, wp += 64) {
+    const u = v128.load(xp), v = v128.load(xp, 16);
+    s00 = i32x4.add(s00, i32x4.add(i32x4.dot_i16x8_s(u, v128.load8x8_s(wp)), i32x4.dot_i16x8_s(v, v128.load8x8_s(wp, 8))));
+    s01 = i32x4.add(s01, i32x4.add(i32x4.dot_i16x8_s(u, v128.load8x8_s(wp, 16)), i32x4.dot_i16x8_s(v, v128.load8x8_s(wp, 24))));
+    s02 = i32x4.add(s02, i32x4.add(i32x4.dot_i16x8_s(u, v128.load8x8_s(wp, 32)), i32x4.dot_i16x8_s(v, v128.load8x8_s(wp, 40))));
+    s03 = i32x4.add(s03, i32x4.add(i32x4.dot_i16x8_s(u, v128.load8x8_s(wp, 48)), i32x4.dot_i16x8_s(v, v128.load8x8_s(wp, 56))));
     if (two) {
-      const v = v128.load(x1 + (o << 1));
-      s10 = i32x4.add(s10, i32x4.dot_i16x8_s(v, a));
-      s11 = i32x4.add(s11, i32x4.dot_i16x8_s(v, b));
-      s12 = i32x4.add(s12, i32x4.dot_i16x8_s(v, c));
-      s13 = i32x4.add(s13, i32x4.dot_i16x8_s(v, d));
+      const u1 = v128.load(xp + dx), v1 = v128.load(xp + dx, 16);
+      s10 = i32x4.add(s10, i32x4.add(i32x4.dot_i16x8_s(u1, v128.load8x8_s(wp)), i32x4.dot_i16x8_s(v1, v128.load8x8_s(wp, 8))));
+      s11 = i32x4.add(s11, i32x4.add(i32x4.dot_i16x8_s(u1, v128.load8x8_s(wp, 16)), i32x4.dot_i16x8_s(v1, v128.load8x8_s(wp, 24))));
+      s12 = i32x4.add(s12, i32x4.add(i32x4.dot_i16x8_s(u1, v128.load8x8_s(wp, 32)), i32x4.dot_i16x8_s(v1, v128.load8x8_s(wp, 40))));
+      s13 = i32x4.add(s13, i32x4.add(i32x4.dot_i16x8_s(u1, v128.load8x8_s(wp, 48)), i32x4.dot_i16x8_s(v1, v128.load8x8_s(wp, 56))));
+    }
+  }
+  if (kp & 8) {
+    // The last block of 8 columns: the rows' runs at 0, 8, 16, 24.
+    const u = v128.load(xp);
+    s00 = i32x4.add(s00, i32x4.dot_i16x8_s(u, v128.load8x8_s(wp)));
+    s01 = i32x4.add(s01, i32x4.dot_i16x8_s(u, v128.load8x8_s(wp, 8)));
+    s02 = i32x4.add(s02, i32x4.dot_i16x8_s(u, v128.load8x8_s(wp, 16)));
+    s03 = i32x4.add(s03, i32x4.dot_i16x8_s(u, v128.load8x8_s(wp, 24)));
+    if (two) {
+      const u1 = v128.load(xp + dx);
+      s10 = i32x4.add(s10, i32x4.dot_i16x8_s(u1, v128.load8x8_s(wp)));
+      s11 = i32x4.add(s11, i32x4.dot_i16x8_s(u1, v128.load8x8_s(wp, 8)));
+      s12 = i32x4.add(s12, i32x4.dot_i16x8_s(u1, v128.load8x8_s(wp, 16)));
+      s13 = i32x4.add(s13, i32x4.dot_i16x8_s(u1, v128.load8x8_s(wp, 24)));
     }
   }
   const r0 = dequantize(reduce4i(s00, s01, s02, s03), sx0, swv);
@@ -90,62 +116,45 @@ export function quantize_rows(m: i32, k: i32, x: usize, q: usize, scales: usize,
   if (two) store4(z1, activate4(act, f32x4.add(dequantize(reduce4i(s10, s11, s12, s13), sx1, swv), bv), alpha), nr);
 }
 
-// f32(acc)·(sx·sw): the dequantized sums of four outputs of one sample.
-// @ts-ignore: decorator
-@inline function dequantize(acc: v128, sx: f32, sw: v128): v128 {
-  return f32x4.mul(f32x4.convert_i32x4_s(acc), f32x4.mul(f32x4.splat(sx), sw));
-}
-
-
 // One sample in its own function (as dense.ts's denseOne): the dequantized sums stored raw,
 // then bias and activation over the row.
 // @ts-ignore: decorator
 @noinline function qOne(n: i32, kp: i32, x0: usize, sx: f32, w: usize, sw: usize, bias: usize, z: usize, act: i32, alpha: f32): void {
-  const ldw = <usize>kp;
-  for (let j = 0; j < n; j += 4) {
+  const group = <usize>kp << 2;
+  let wg = w;
+  for (let j = 0; j < n; j += 4, wg += group) {
     const nr = min(4, n - j);
-    const w0 = w + <usize>j * ldw;
-    const w1 = w + <usize>min(j + 1, n - 1) * ldw;
-    const w2 = w + <usize>min(j + 2, n - 1) * ldw;
-    const w3 = w + <usize>min(j + 3, n - 1) * ldw;
     const zj = z + (<usize>j << 2);
-    tile(false, true, kp, x0, x0, w0, w1, w2, w3, sx, sx, load4(sw + (<usize>j << 2), nr), f32x4.splat(0), zj, zj, nr, act, alpha);
+    tile(false, true, kp, x0, 0, wg, sx, sx, load4(sw + (<usize>j << 2), nr), f32x4.splat(0), zj, zj, nr, act, alpha);
   }
   epilogueRow(n, z, bias, act, alpha);
 }
 
 /**
- * Z(m×n) = act(f32(Q·Wᵀ)·(sx ⊗ sw) + bias): Q(m×kp) i16 and sx(m) from quantize_rows, W(n×kp)
- * int8 rows zero padded to kp = (k+7)&~7 with their scales sw(n), bias(n); act codes as
- * dense_nt_forward. Z must not overlap any input.
+ * Z(m×n) = act(f32(Q·Wᵀ)·(sx ⊗ sw) + bias): Q(m×kp) i16 and sx(m) from quantize_rows, W int8
+ * packed in groups of four rows (⌈n/4⌉·4·kp bytes, kp = (k+7)&~7; the layout above) with their
+ * scales sw(n), bias(n); act codes as dense_nt_forward. Z must not overlap any input.
  */
 export function qmatmul_nt_forward(m: i32, n: i32, k: i32, q: usize, sx: usize, w: usize, sw: usize, bias: usize, z: usize, act: i32, alpha: f32): void {
   const kp = (k + 7) & ~7;
-  const ldq = <usize>kp * 2, ldw = <usize>kp, ldz = <usize>n * 4;
+  const ldq = <usize>kp * 2, group = <usize>kp << 2, ldz = <usize>n * 4;
   if (m == 1) {
     qOne(n, kp, q, load<f32>(sx), w, sw, bias, z, act, alpha);
     return;
   }
   for (let ic = 0; ic < m; ic += CHUNK_M) {
     const end = min(m, ic + CHUNK_M);
-    for (let j = 0; j < n; j += 4) {
+    let wg = w;
+    for (let j = 0; j < n; j += 4, wg += group) {
       const nr = min(4, n - j);
-      const w0 = w + <usize>j * ldw;
-      const w1 = w + <usize>min(j + 1, n - 1) * ldw;
-      const w2 = w + <usize>min(j + 2, n - 1) * ldw;
-      const w3 = w + <usize>min(j + 3, n - 1) * ldw;
       const swv = load4(sw + (<usize>j << 2), nr), bv = load4(bias + (<usize>j << 2), nr);
-      let i = ic;
-      for (; i + 2 <= end; i += 2) {
+      for (let i = ic; i < end; i += 2) {
+        // An odd last sample is paired with itself (as XNNPACK's remainder rows): the same bits
+        // stored twice, and one tile body in the module instead of two.
+        const i1 = min(i + 1, end - 1);
         const z0 = z + <usize>i * ldz + (<usize>j << 2);
-        const x0 = q + <usize>i * ldq;
-        tile(true, false, kp, x0, x0 + ldq, w0, w1, w2, w3, load<f32>(sx + (<usize>i << 2)), load<f32>(sx + (<usize>(i + 1) << 2)), swv, bv, z0, z0 + ldz, nr, act, alpha);
-      }
-      if (i < end) {
-        const z0 = z + <usize>i * ldz + (<usize>j << 2);
-        const x0 = q + <usize>i * ldq;
-        const s0 = load<f32>(sx + (<usize>i << 2));
-        tile(false, false, kp, x0, x0, w0, w1, w2, w3, s0, s0, swv, bv, z0, z0, nr, act, alpha);
+        tile(true, false, kp, q + <usize>i * ldq, <usize>(i1 - i) * ldq, wg, load<f32>(sx + (<usize>i << 2)), load<f32>(sx + (<usize>i1 << 2)),
+             swv, bv, z0, z0 + <usize>(i1 - i) * ldz, nr, act, alpha);
       }
     }
   }

@@ -10,6 +10,7 @@
 // int32 sum exactly through each weight row's sum, so the sums are exact integers and the outputs
 // the same bits on every engine that validates the build. After relu (inputs ≥ 0, zp = 0) the
 // activations keep the 127 levels of int8 ones; 7-bit weights instead would halve every weight's.
+// The weights are packed as the plain kernels read them (quantized.ts), one layout for both builds.
 
 export * from "./index";
 import { activate4, epilogueRow, load4, store4 } from "./simd";
@@ -81,41 +82,40 @@ export function quantize_rows7(m: i32, k: i32, x: usize, q: usize, scales: usize
 }
 
 
-// Four rows of W (int8) against up to two samples' 7-bit rows: sixteen products a step, the
-// last 8 of an odd kp/8 through 64-bit loads (zeros above contribute nothing).
+// One packed group of four rows of W (int8; quantized.ts's layout: a block of 16 columns holds
+// the rows' runs at 0, 16, 32, 48, a last block of 8 at 0, 8, 16, 24, read through 64-bit loads
+// whose zero upper halves add nothing) against up to two samples' 7-bit rows (x0, x0 + dx).
 // @ts-ignore: decorator
-@inline function tile7(two: bool, raw: bool, kp: i32, x0: usize, x1: usize, w0: usize, w1: usize, w2: usize, w3: usize,
+@inline function tile7(two: bool, raw: bool, kp: i32, x0: usize, dx: usize, w: usize,
                        zp0: i32, zp1: i32, sx0: f32, sx1: f32, rs: v128, swv: v128, bv: v128, z0: usize, z1: usize, nr: i32, act: i32, alpha: f32): void {
   let s00 = i32x4.splat(0), s01 = i32x4.splat(0), s02 = i32x4.splat(0), s03 = i32x4.splat(0);
   let s10 = i32x4.splat(0), s11 = i32x4.splat(0), s12 = i32x4.splat(0), s13 = i32x4.splat(0);
-  const k16 = kp & ~15;
-  let p = 0;
-  for (; p < k16; p += 16) {
-    const o = <usize>p;
-    const a = v128.load(w0 + o), b = v128.load(w1 + o), c = v128.load(w2 + o), d = v128.load(w3 + o);
-    const u = v128.load(x0 + o);
+  let xp = x0, wp = w;
+  const xe = x0 + <usize>(kp & ~15);
+  for (; xp < xe; xp += 16, wp += 64) {
+    const a = v128.load(wp), b = v128.load(wp, 16), c = v128.load(wp, 32), d = v128.load(wp, 48);
+    const u = v128.load(xp);
     s00 = i32x4.relaxed_dot_i8x16_i7x16_add_s(a, u, s00);
     s01 = i32x4.relaxed_dot_i8x16_i7x16_add_s(b, u, s01);
     s02 = i32x4.relaxed_dot_i8x16_i7x16_add_s(c, u, s02);
     s03 = i32x4.relaxed_dot_i8x16_i7x16_add_s(d, u, s03);
     if (two) {
-      const v = v128.load(x1 + o);
+      const v = v128.load(xp + dx);
       s10 = i32x4.relaxed_dot_i8x16_i7x16_add_s(a, v, s10);
       s11 = i32x4.relaxed_dot_i8x16_i7x16_add_s(b, v, s11);
       s12 = i32x4.relaxed_dot_i8x16_i7x16_add_s(c, v, s12);
       s13 = i32x4.relaxed_dot_i8x16_i7x16_add_s(d, v, s13);
     }
   }
-  if (p < kp) {
-    const o = <usize>p;
-    const a = v128.load64_zero(w0 + o), b = v128.load64_zero(w1 + o), c = v128.load64_zero(w2 + o), d = v128.load64_zero(w3 + o);
-    const u = v128.load64_zero(x0 + o);
+  if (kp & 8) {
+    const a = v128.load64_zero(wp), b = v128.load64_zero(wp, 8), c = v128.load64_zero(wp, 16), d = v128.load64_zero(wp, 24);
+    const u = v128.load64_zero(xp);
     s00 = i32x4.relaxed_dot_i8x16_i7x16_add_s(a, u, s00);
     s01 = i32x4.relaxed_dot_i8x16_i7x16_add_s(b, u, s01);
     s02 = i32x4.relaxed_dot_i8x16_i7x16_add_s(c, u, s02);
     s03 = i32x4.relaxed_dot_i8x16_i7x16_add_s(d, u, s03);
     if (two) {
-      const v = v128.load64_zero(x1 + o);
+      const v = v128.load64_zero(xp + dx);
       s10 = i32x4.relaxed_dot_i8x16_i7x16_add_s(a, v, s10);
       s11 = i32x4.relaxed_dot_i8x16_i7x16_add_s(b, v, s11);
       s12 = i32x4.relaxed_dot_i8x16_i7x16_add_s(c, v, s12);
@@ -130,53 +130,46 @@ export function quantize_rows7(m: i32, k: i32, x: usize, q: usize, scales: usize
 // One sample in its own function (as quantized.ts's qOne): raw sums, then bias and activation over the row.
 // @ts-ignore: decorator
 @noinline function q7One(n: i32, kp: i32, x0: usize, zp: i32, sx: f32, w: usize, sw: usize, rs: usize, bias: usize, z: usize, act: i32, alpha: f32): void {
-  const ldw = <usize>kp;
-  for (let j = 0; j < n; j += 4) {
+  const group = <usize>kp << 2;
+  let wg = w;
+  for (let j = 0; j < n; j += 4, wg += group) {
     const nr = min(4, n - j);
-    const w0 = w + <usize>j * ldw;
-    const w1 = w + <usize>min(j + 1, n - 1) * ldw;
-    const w2 = w + <usize>min(j + 2, n - 1) * ldw;
-    const w3 = w + <usize>min(j + 3, n - 1) * ldw;
     const zj = z + (<usize>j << 2);
-    tile7(false, true, kp, x0, x0, w0, w1, w2, w3, zp, zp, sx, sx, load4(rs + (<usize>j << 2), nr), load4(sw + (<usize>j << 2), nr), f32x4.splat(0), zj, zj, nr, act, alpha);
+    tile7(false, true, kp, x0, 0, wg, zp, zp, sx, sx, load4(rs + (<usize>j << 2), nr), load4(sw + (<usize>j << 2), nr), f32x4.splat(0), zj, zj, nr, act, alpha);
   }
   epilogueRow(n, z, bias, act, alpha);
 }
 
 /**
  * Z(m×n) = act(f32(U·Wᵀ − zx ⊗ rs)·(sx ⊗ sw) + bias): U(m×kp) u8 in [0, 127], sx(m) and zx(m, i32)
- * from quantize_rows7, W(n×kp) int8 rows zero padded with their scales sw(n) and sums rs(n, i32),
- * bias(n); act codes as dense_nt_forward. Z must not overlap any input.
+ * from quantize_rows7, W int8 packed as qmatmul_nt_forward reads it (quantized.ts) with its
+ * scales sw(n) and row sums rs(n, i32), bias(n); act codes as dense_nt_forward. Z must not
+ * overlap any input.
  */
 export function qmatmul7_nt_forward(m: i32, n: i32, k: i32, q: usize, sx: usize, zx: usize, w: usize, sw: usize, rs: usize, bias: usize, z: usize, act: i32, alpha: f32): void {
   const kp = (k + 7) & ~7;
-  const ldq = <usize>kp, ldw = <usize>kp, ldz = <usize>n * 4;
+  const ldq = <usize>kp, group = <usize>kp << 2, ldz = <usize>n * 4;
   if (m == 1) {
     q7One(n, kp, q, load<i32>(zx), load<f32>(sx), w, sw, rs, bias, z, act, alpha);
     return;
   }
   for (let ic = 0; ic < m; ic += 8) {
     const end = min(m, ic + 8);
-    for (let j = 0; j < n; j += 4) {
+    let wg = w;
+    for (let j = 0; j < n; j += 4, wg += group) {
       const nr = min(4, n - j);
-      const w0 = w + <usize>j * ldw;
-      const w1 = w + <usize>min(j + 1, n - 1) * ldw;
-      const w2 = w + <usize>min(j + 2, n - 1) * ldw;
-      const w3 = w + <usize>min(j + 3, n - 1) * ldw;
       const rsv = load4(rs + (<usize>j << 2), nr), swv = load4(sw + (<usize>j << 2), nr), bv = load4(bias + (<usize>j << 2), nr);
       let i = ic;
       for (; i + 2 <= end; i += 2) {
         const z0 = z + <usize>i * ldz + (<usize>j << 2);
-        const x0 = q + <usize>i * ldq;
-        tile7(true, false, kp, x0, x0 + ldq, w0, w1, w2, w3, load<i32>(zx + (<usize>i << 2)), load<i32>(zx + (<usize>(i + 1) << 2)),
+        tile7(true, false, kp, q + <usize>i * ldq, ldq, wg, load<i32>(zx + (<usize>i << 2)), load<i32>(zx + (<usize>(i + 1) << 2)),
               load<f32>(sx + (<usize>i << 2)), load<f32>(sx + (<usize>(i + 1) << 2)), rsv, swv, bv, z0, z0 + ldz, nr, act, alpha);
       }
       if (i < end) {
         const z0 = z + <usize>i * ldz + (<usize>j << 2);
-        const x0 = q + <usize>i * ldq;
         const zp = load<i32>(zx + (<usize>i << 2));
         const s0 = load<f32>(sx + (<usize>i << 2));
-        tile7(false, false, kp, x0, x0, w0, w1, w2, w3, zp, zp, s0, s0, rsv, swv, bv, z0, z0, nr, act, alpha);
+        tile7(false, false, kp, q + <usize>i * ldq, 0, wg, zp, zp, s0, s0, rsv, swv, bv, z0, z0, nr, act, alpha);
       }
     }
   }

@@ -15,15 +15,18 @@
 // an int8 read_peak probe (reading the int8 weights, scales and biases once), and the model
 // files' sizes. --relaxed adds this build's relaxed-SIMD variant (a copy of dist/ in
 // .baseline/relaxed, init({ simd: "relaxed" })) to the same rounds: Node 20 needs
-// --experimental-wasm-relaxed-simd --no-liftoff.
-//   node bench/inference.js [--baseline DIR] [--relaxed] [--quick]
+// --experimental-wasm-relaxed-simd --no-liftoff. --only int8 runs the int8 table alone (its float
+// column is still measured in the same rounds).
+//   node bench/inference.js [--baseline DIR] [--relaxed] [--quick] [--only int8]
 import { cpSync, mkdirSync, readFileSync } from "node:fs";
 import { parseArgs } from "node:util";
 import { pathToFileURL } from "node:url";
 import { resolve } from "node:path";
 import { machine, measure, table } from "./util.js";
 
-const { values } = parseArgs({ options: { baseline: { type: "string" }, relaxed: { type: "boolean" }, quick: { type: "boolean" } } });
+const { values } = parseArgs({ options: { baseline: { type: "string" }, relaxed: { type: "boolean" }, quick: { type: "boolean" }, only: { type: "string" } } });
+if (values.only !== undefined && values.only !== "int8") throw new Error(`--only takes "int8", received ${JSON.stringify(values.only)}`);
+const int8Only = values.only === "int8";
 const quick = values.quick ?? false;
 const builds = [["this build", new URL("../dist/index.js", import.meta.url).href]];
 if (values.baseline) builds.push(["baseline", pathToFileURL(resolve(values.baseline, "index.js")).href]);
@@ -82,7 +85,7 @@ function readProbe(bytes) {
 
 const rows = [];
 const bounds = [];
-for (const [label, hidden] of NETS) {
+for (const [label, hidden] of int8Only ? [] : NETS) {
   const nets = libs.map(
     ({ lib }) =>
       new lib.Network({
@@ -209,8 +212,10 @@ const qrows = [];
 }
 
 console.log(`Network.predict, one thread — ${machine()}\n`);
-console.log(table(["network", "input", ...libs.map((l) => l.name), ...(libs.length > 1 ? ["speed-up"] : [])], rows));
-console.log(`\nBounds (probes from build/peak.wasm, measured in the same rounds; ${libs[0].name})\n`);
-console.log(table(["network", "input", "probe", "probe", libs[0].name, "of probe"], bounds));
+if (!int8Only) {
+  console.log(table(["network", "input", ...libs.map((l) => l.name), ...(libs.length > 1 ? ["speed-up"] : [])], rows));
+  console.log(`\nBounds (probes from build/peak.wasm, measured in the same rounds; ${libs[0].name})\n`);
+  console.log(table(["network", "input", "probe", "probe", libs[0].name, "of probe"], bounds));
+}
 console.log(`\nInt8 inference (net.quantize(), ${libs[0].name}), against float in the same rounds\n`);
 console.log(table(["network", "input", "path", "time or rate", "vs float", "vs relaxed float"], qrows));

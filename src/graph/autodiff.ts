@@ -181,8 +181,9 @@ export function valueAndGrad(f: (x: Tensor) => Tensor): (x: Tensor) => { value: 
 }
 
 /**
- * (x1, x2, …) ↦ { value: f(x1, x2, …), grads: [df/dx1, …] }. f runs on copies of the inputs that
- * require gradients, inside a scope: every intermediate is freed, only the value and the gradients
+ * (x1, x2, …) ↦ { value: f(x1, x2, …), grads: [df/dx1, …] }. f runs on leaves that require
+ * gradients and read the inputs' memory in place (no copy: an input f updates in place, as an
+ * optimizer step would, changes them too), inside a scope: every intermediate is freed, only the value and the gradients
  * are returned (the caller disposes them). Variables f reads are constants here: their .grad is
  * untouched.
  */

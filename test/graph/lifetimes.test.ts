@@ -191,3 +191,20 @@ test("a loss wrapped in its own tidy (the tfjs habit) trains through trainBatchW
   expect(Number.isFinite(l)).toBe(true);
   net.dispose();
 });
+
+test("a gradient function reads its argument in place: disposing it inside f still works, the argument's .grad stays null, memory returns", () => {
+  const start = bytes();
+  const x = tensor([1, 2, 3]);
+  const w = variable([0.5, -1, 2]);
+  const dx = g.grad((t) => {
+    const s = g.sum(g.mul(t, t));
+    x.dispose(); // t reads x's memory, which its leaf holds until the gradient function returns
+    return s;
+  })(x);
+  expect(Array.from(dx.data())).toEqual([2, 4, 6]);
+  const dw = g.grad((t) => g.sum(g.pow(t, 3)))(w);
+  expect(Array.from(dw.data())).toEqual([0.75, 3, 12]);
+  expect(w.grad).toBeNull();
+  [dx, dw, w].forEach((t) => t.dispose());
+  expect(bytes()).toBe(start);
+});

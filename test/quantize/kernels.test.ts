@@ -3,7 +3,7 @@
 import { beforeAll, describe, expect, test } from "vitest";
 import { ACTIVATIONS } from "../../src/config.js";
 import { activationOps } from "../../src/activations.js";
-import { activationRange, quantizeWeights } from "../../src/quantize.js";
+import { activationRange, packQ8, quantizeWeights } from "../../src/quantize.js";
 import { qmatmulReference, quantizeRowsReference } from "../../src/reference/quantized.js";
 import type { Runtime } from "../../src/runtime.js";
 import { EDGE_SIZES, Random, randomArray, region, setup } from "../helpers.js";
@@ -34,7 +34,7 @@ function quantizeRows(m: number, k: number, x: Float32Array, range: number): { q
   return { q, scales };
 }
 
-/** qmatmul_nt_forward through the kernel on unpadded q and w (padded here as the network pads them). */
+/** qmatmul_nt_forward through the kernel on unpadded q and w (padded and packed here as the network does). */
 function qmatmul(
   m: number,
   n: number,
@@ -48,9 +48,8 @@ function qmatmul(
   alpha: number,
 ): Float32Array {
   const qp = new Int16Array(m * kp(k)),
-    wp = new Int8Array(n * kp(k));
+    wp = packQ8(w, n, k);
   for (let i = 0; i < m; i++) qp.set(q.subarray(i * k, (i + 1) * k), i * kp(k));
-  for (let j = 0; j < n; j++) wp.set(w.subarray(j * k, (j + 1) * k), j * kp(k));
   const rq = region(rt, Math.ceil(qp.length / 2)),
     rw = region(rt, Math.ceil(wp.length / 4));
   new Int16Array(rq.view.buffer, rq.ptr, qp.length).set(qp);

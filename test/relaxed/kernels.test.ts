@@ -7,7 +7,7 @@ import { beforeAll, describe, expect, test } from "vitest";
 import { activationOps } from "../../src/activations.js";
 import { init, Network, simdFeatures } from "../../src/index.js";
 import { kernelSignatures, RELAXED_SIGNATURES } from "../../src/kernel-signatures.js";
-import { quantizeWeights, rowSums } from "../../src/quantize.js";
+import { packQ8, quantizeWeights, rowSums } from "../../src/quantize.js";
 import { qmatmul7Reference, quantizeRows7Reference } from "../../src/reference/quantized.js";
 import { type Runtime, runtime } from "../../src/runtime.js";
 import { type RelaxedKernels, relaxedKernels } from "../../src/wasm.js";
@@ -76,9 +76,8 @@ function qmatmul7(
   alpha: number,
 ): Float32Array {
   const qp = new Uint8Array(m * kp(k)),
-    wp = new Int8Array(n * kp(k));
+    wp = packQ8(w, n, k);
   for (let i = 0; i < m; i++) qp.set(q.subarray(i * k, (i + 1) * k), i * kp(k));
-  for (let j = 0; j < n; j++) wp.set(w.subarray(j * k, (j + 1) * k), j * kp(k));
   const rq = region(rt, Math.ceil(qp.length / 4)),
     rw = region(rt, Math.ceil(wp.length / 4)),
     rzx = region(rt, m),
