@@ -314,9 +314,9 @@ describe("later transformations keep the feature spec or refuse it", () => {
     { a: 1, kind: "x" },
     { a: -2, kind: "__proto__" },
   ];
-
-  test("a copy through the model file keeps it: the same predictions on raw rows", () => {
-    const net = new Network({
+  // The same small classifier, carrying the spec, for each transformation.
+  const specNetwork = () =>
+    new Network({
       inputSize: 3,
       layers: [
         { units: 4, activation: "relu" },
@@ -325,6 +325,9 @@ describe("later transformations keep the feature spec or refuse it", () => {
       seed: 3,
       features: spec as never,
     });
+
+  test("a copy through the model file keeps it: the same predictions on raw rows", () => {
+    const net = specNetwork();
     const copy = Network.fromJSON(JSON.stringify(net));
     expect(copy.features?.toJSON()).toEqual(net.features?.toJSON());
     expect(copy.predict(rows as never)).toEqual(net.predict(rows as never));
@@ -332,15 +335,7 @@ describe("later transformations keep the feature spec or refuse it", () => {
   });
 
   test("quantize() keeps it: the int8 twin predicts raw rows and its file holds the spec", () => {
-    const net = new Network({
-      inputSize: 3,
-      layers: [
-        { units: 4, activation: "relu" },
-        { units: 2, activation: "softmax" },
-      ],
-      seed: 3,
-      features: spec as never,
-    });
+    const net = specNetwork();
     const q = net.quantize();
     expect(q.features?.toJSON()).toEqual(net.features?.toJSON());
     expect((JSON.parse(JSON.stringify(q)) as { features?: unknown }).features).toEqual(net.features?.toJSON());
@@ -348,15 +343,7 @@ describe("later transformations keep the feature spec or refuse it", () => {
   });
 
   test("an int8 ONNX export refuses the spec (int8 weights cannot absorb it) unless omitted, then lists it; the CLI leaves it out and says so", async () => {
-    const net = new Network({
-      inputSize: 3,
-      layers: [
-        { units: 4, activation: "relu" },
-        { units: 2, activation: "softmax" },
-      ],
-      seed: 3,
-      features: spec as never,
-    });
+    const net = specNetwork();
     const q = net.quantize();
     const refused = /^(toOnnx|writeOnnx): the feature spec cannot travel in an int8 ONNX model .*pass \{ omit: \["featureSpec"\] \}/;
     expect(() => toOnnx(q)).toThrow(ExportOmissionError);
