@@ -11,6 +11,7 @@
 import { resolve } from "node:path";
 import { pathToFileURL } from "node:url";
 import { parseArgs } from "node:util";
+import { TRAINING_NETS as NETS } from "./shapes.js";
 import { batchOf } from "./train.js";
 import { loadDirectory } from "../dist/data/node.js";
 import { machine, table } from "./util.js";
@@ -31,32 +32,6 @@ async function load(dist) {
 }
 const [base, head] = [await load(values.baseline), await load(new URL("../dist", import.meta.url).pathname)];
 
-const relu = (units) => ({ units, activation: "relu" });
-const NETS = [
-  [
-    "784-128-10 sigmoid, SGD, b64",
-    64,
-    {
-      inputSize: 784,
-      layers: [
-        { units: 128, activation: "sigmoid" },
-        { units: 10, activation: "softmax" },
-      ],
-      optimizer: { type: "sgd", learningRate: 0.1 },
-      seed: 1,
-    },
-  ],
-  [
-    "784-256-128-10 relu, Adam, b128",
-    128,
-    { inputSize: 784, layers: [relu(256), relu(128), { units: 10, activation: "softmax" }], optimizer: { type: "adam", learningRate: 1e-3 }, seed: 1 },
-  ],
-  [
-    "784-512-256-10 relu, Adam, b256",
-    256,
-    { inputSize: 784, layers: [relu(512), relu(256), { units: 10, activation: "softmax" }], optimizer: { type: "adam", learningRate: 1e-3 }, seed: 1 },
-  ],
-];
 const quantile = (xs, q) => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor(q * xs.length))];
 const ratio = (xs) => `${quantile(xs, 0.5).toFixed(3)} (${quantile(xs, 0.25).toFixed(3)}–${quantile(xs, 0.75).toFixed(3)})`;
 

@@ -3,3 +3,4 @@ export interface Form { label: "A·B" | "A·Bᵀ" | "Aᵀ·B"; kernel: "matmul_n
 export const FORMS: Form[];
 export const MATMUL_CASES: { name: string; form: Form["label"]; m: number; n: number; k: number }[];
 export const DENSE_NETWORKS: { name: string; sizes: number[] }[];
+export const TRAINING_NETS: [label: string, batchSize: number, options: Record<string, unknown>][];

@@ -1,5 +1,5 @@
 // The one list of benchmark shapes and matmul forms, shared by test/assembly/gemm.test.ts,
-// bench/matmul.js and bench/peers/run.js.
+// bench/matmul.js, bench/peers/run.js, bench/ab.js and bench/threads.js.
 
 /** The three products backprop needs; `kernel` is the wasmlp export. */
 export const FORMS = [
@@ -30,4 +30,32 @@ export const MATMUL_CASES = [
 export const DENSE_NETWORKS = [
   { name: "784-128-10", sizes: [784, 128, 10] },
   { name: "784-256-128-10", sizes: [784, 256, 128, 10] },
+];
+
+const relu = (units) => ({ units, activation: "relu" });
+/** The training benchmarks' networks as [label, batch size, Network options]. */
+export const TRAINING_NETS = [
+  [
+    "784-128-10 sigmoid, SGD, b64",
+    64,
+    {
+      inputSize: 784,
+      layers: [
+        { units: 128, activation: "sigmoid" },
+        { units: 10, activation: "softmax" },
+      ],
+      optimizer: { type: "sgd", learningRate: 0.1 },
+      seed: 1,
+    },
+  ],
+  [
+    "784-256-128-10 relu, Adam, b128",
+    128,
+    { inputSize: 784, layers: [relu(256), relu(128), { units: 10, activation: "softmax" }], optimizer: { type: "adam", learningRate: 1e-3 }, seed: 1 },
+  ],
+  [
+    "784-512-256-10 relu, Adam, b256",
+    256,
+    { inputSize: 784, layers: [relu(512), relu(256), { units: 10, activation: "softmax" }], optimizer: { type: "adam", learningRate: 1e-3 }, seed: 1 },
+  ],
 ];

@@ -10,6 +10,7 @@ import { Network, init, threadCount } from "../dist/index.js";
 import { runtime } from "../dist/runtime.js";
 import { F32Region } from "../dist/memory.js";
 import { loadDirectory } from "../dist/data/node.js";
+import { TRAINING_NETS as NETS } from "./shapes.js";
 import { batchOf } from "./train.js";
 import { machine, measure, table } from "./util.js";
 
@@ -20,32 +21,6 @@ await init({ threads: many });
 const parallel = runtime().parallel;
 if (threadCount() < many) console.log(`(only ${threadCount()} thread(s) available)`);
 
-const relu = (units) => ({ units, activation: "relu" });
-const NETS = [
-  [
-    "784-128-10 sigmoid, SGD, b64",
-    64,
-    {
-      inputSize: 784,
-      layers: [
-        { units: 128, activation: "sigmoid" },
-        { units: 10, activation: "softmax" },
-      ],
-      optimizer: { type: "sgd", learningRate: 0.1 },
-      seed: 1,
-    },
-  ],
-  [
-    "784-256-128-10 relu, Adam, b128",
-    128,
-    { inputSize: 784, layers: [relu(256), relu(128), { units: 10, activation: "softmax" }], optimizer: { type: "adam", learningRate: 1e-3 }, seed: 1 },
-  ],
-  [
-    "784-512-256-10 relu, Adam, b256",
-    256,
-    { inputSize: 784, layers: [relu(512), relu(256), { units: 10, activation: "softmax" }], optimizer: { type: "adam", learningRate: 1e-3 }, seed: 1 },
-  ],
-];
 const counts = [1, threadCount()];
 const rounds = quick ? 4 : 15;
 const maxTime = quick ? 0.05 : 0.1;
