@@ -71,14 +71,12 @@ export function quantize_rows(m: i32, k: i32, x: usize, q: usize, scales: usize,
   return f32x4.mul(f32x4.convert_i32x4_s(acc), f32x4.mul(f32x4.splat(sx), sw));
 }
 
-// Four int32 dot products of up to two quantized samples (x0, x1 = x0 + dx) with one packed group
-// of four rows (w), then each sample's four outputs dequantized, biased, activated and stored
-// (the first nr); raw stores sample 0's dequantized sums raw (qOne's row pass follows).
+// Four int32 dot products of one quantized sample with one packed group of four rows (w), 16
+// columns a step (one sample's loads leave registers to spare), dequantized and stored raw
+// (the first nr): qOne's row pass adds bias and activation.
 // @ts-ignore: decorator
-@inline function tile(two: bool, raw: bool, kp: i32, x0: usize, dx: usize, w: usize,
-                      sx0: f32, sx1: f32, swv: v128, bv: v128, z0: usize, z1: usize, nr: i32, act: i32, alpha: f32): void {
+@inline function tile1(kp: i32, x0: usize, w: usize, sx0: f32, swv: v128, z0: usize, nr: i32): void {
   let s00 = i32x4.splat(0), s01 = i32x4.splat(0), s02 = i32x4.splat(0), s03 = i32x4.splat(0);
-  let s10 = i32x4.splat(0), s11 = i32x4.splat(0), s12 = i32x4.splat(0), s13 = i32x4.splat(0);
   let xp = x0, wp = w;
   const xe = x0 + (<usize>(kp & ~15) << 1);
   // A block of 16 columns: the rows' first 8 at 0, 16, 32, 48, their last 8 at 8, 24, 40, 56.
@@ -88,13 +86,6 @@ export function quantize_rows(m: i32, k: i32, x: usize, q: usize, scales: usize,
     s01 = i32x4.add(s01, i32x4.add(i32x4.dot_i16x8_s(u, v128.load8x8_s(wp, 16)), i32x4.dot_i16x8_s(v, v128.load8x8_s(wp, 24))));
     s02 = i32x4.add(s02, i32x4.add(i32x4.dot_i16x8_s(u, v128.load8x8_s(wp, 32)), i32x4.dot_i16x8_s(v, v128.load8x8_s(wp, 40))));
     s03 = i32x4.add(s03, i32x4.add(i32x4.dot_i16x8_s(u, v128.load8x8_s(wp, 48)), i32x4.dot_i16x8_s(v, v128.load8x8_s(wp, 56))));
-    if (two) {
-      const u1 = v128.load(xp + dx), v1 = v128.load(xp + dx, 16);
-      s10 = i32x4.add(s10, i32x4.add(i32x4.dot_i16x8_s(u1, v128.load8x8_s(wp)), i32x4.dot_i16x8_s(v1, v128.load8x8_s(wp, 8))));
-      s11 = i32x4.add(s11, i32x4.add(i32x4.dot_i16x8_s(u1, v128.load8x8_s(wp, 16)), i32x4.dot_i16x8_s(v1, v128.load8x8_s(wp, 24))));
-      s12 = i32x4.add(s12, i32x4.add(i32x4.dot_i16x8_s(u1, v128.load8x8_s(wp, 32)), i32x4.dot_i16x8_s(v1, v128.load8x8_s(wp, 40))));
-      s13 = i32x4.add(s13, i32x4.add(i32x4.dot_i16x8_s(u1, v128.load8x8_s(wp, 48)), i32x4.dot_i16x8_s(v1, v128.load8x8_s(wp, 56))));
-    }
   }
   if (kp & 8) {
     // The last block of 8 columns: the rows' runs at 0, 8, 16, 24.
@@ -103,17 +94,53 @@ export function quantize_rows(m: i32, k: i32, x: usize, q: usize, scales: usize,
     s01 = i32x4.add(s01, i32x4.dot_i16x8_s(u, v128.load8x8_s(wp, 8)));
     s02 = i32x4.add(s02, i32x4.dot_i16x8_s(u, v128.load8x8_s(wp, 16)));
     s03 = i32x4.add(s03, i32x4.dot_i16x8_s(u, v128.load8x8_s(wp, 24)));
-    if (two) {
-      const u1 = v128.load(xp + dx);
-      s10 = i32x4.add(s10, i32x4.dot_i16x8_s(u1, v128.load8x8_s(wp)));
-      s11 = i32x4.add(s11, i32x4.dot_i16x8_s(u1, v128.load8x8_s(wp, 8)));
-      s12 = i32x4.add(s12, i32x4.dot_i16x8_s(u1, v128.load8x8_s(wp, 16)));
-      s13 = i32x4.add(s13, i32x4.dot_i16x8_s(u1, v128.load8x8_s(wp, 24)));
-    }
   }
-  const r0 = dequantize(reduce4i(s00, s01, s02, s03), sx0, swv);
-  store4(z0, raw ? r0 : activate4(act, f32x4.add(r0, bv), alpha), nr);
-  if (two) store4(z1, activate4(act, f32x4.add(dequantize(reduce4i(s10, s11, s12, s13), sx1, swv), bv), alpha), nr);
+  store4(z0, dequantize(reduce4i(s00, s01, s02, s03), sx0, swv), nr);
+}
+
+// Two samples' four int32 dot products with one packed group of four rows, eight columns a step:
+// per step two sample loads and four widened weight loads, which V8 schedules first in the loop,
+// so with eight accumulators and a product fifteen vector registers stay live and nothing spills
+// (a 16-column step held twenty and spilled half the accumulators, bench/inference.js).
+// @ts-ignore: decorator
+@inline function tile2(kp: i32, x0: usize, dx: usize, w: usize, sx0: f32, sx1: f32, swv: v128, bv: v128, z0: usize, z1: usize, nr: i32, act: i32,
+                       alpha: f32): void {
+  let s00 = i32x4.splat(0), s01 = i32x4.splat(0), s02 = i32x4.splat(0), s03 = i32x4.splat(0);
+  let s10 = i32x4.splat(0), s11 = i32x4.splat(0), s12 = i32x4.splat(0), s13 = i32x4.splat(0);
+  // Blocks of 16 columns: a step reads the rows' runs at 0, 16, 32, 48, then 8 further on for the
+  // block's second half, then the next block (64 bytes on): the weights advance 8, 56, 8, 56, ...
+  let xp = x0, wp = w;
+  const xe = x0 + (<usize>(kp & ~15) << 1);
+  let advance: usize = 8;
+  for (; xp < xe; xp += 16) {
+    const u0 = v128.load(xp), u1 = v128.load(xp + dx);
+    const w0 = v128.load8x8_s(wp), w1 = v128.load8x8_s(wp, 16), w2 = v128.load8x8_s(wp, 32), w3 = v128.load8x8_s(wp, 48);
+    s00 = i32x4.add(s00, i32x4.dot_i16x8_s(u0, w0));
+    s01 = i32x4.add(s01, i32x4.dot_i16x8_s(u0, w1));
+    s02 = i32x4.add(s02, i32x4.dot_i16x8_s(u0, w2));
+    s03 = i32x4.add(s03, i32x4.dot_i16x8_s(u0, w3));
+    s10 = i32x4.add(s10, i32x4.dot_i16x8_s(u1, w0));
+    s11 = i32x4.add(s11, i32x4.dot_i16x8_s(u1, w1));
+    s12 = i32x4.add(s12, i32x4.dot_i16x8_s(u1, w2));
+    s13 = i32x4.add(s13, i32x4.dot_i16x8_s(u1, w3));
+    wp += advance;
+    advance = 64 - advance;
+  }
+  if (kp & 8) {
+    // The last block of 8 columns: the rows' runs at 0, 8, 16, 24.
+    const u0 = v128.load(xp), u1 = v128.load(xp + dx);
+    const w0 = v128.load8x8_s(wp), w1 = v128.load8x8_s(wp, 8), w2 = v128.load8x8_s(wp, 16), w3 = v128.load8x8_s(wp, 24);
+    s00 = i32x4.add(s00, i32x4.dot_i16x8_s(u0, w0));
+    s01 = i32x4.add(s01, i32x4.dot_i16x8_s(u0, w1));
+    s02 = i32x4.add(s02, i32x4.dot_i16x8_s(u0, w2));
+    s03 = i32x4.add(s03, i32x4.dot_i16x8_s(u0, w3));
+    s10 = i32x4.add(s10, i32x4.dot_i16x8_s(u1, w0));
+    s11 = i32x4.add(s11, i32x4.dot_i16x8_s(u1, w1));
+    s12 = i32x4.add(s12, i32x4.dot_i16x8_s(u1, w2));
+    s13 = i32x4.add(s13, i32x4.dot_i16x8_s(u1, w3));
+  }
+  store4(z0, activate4(act, f32x4.add(dequantize(reduce4i(s00, s01, s02, s03), sx0, swv), bv), alpha), nr);
+  store4(z1, activate4(act, f32x4.add(dequantize(reduce4i(s10, s11, s12, s13), sx1, swv), bv), alpha), nr);
 }
 
 // One sample in its own function (as dense.ts's denseOne): the dequantized sums stored raw,
@@ -125,7 +152,7 @@ export function quantize_rows(m: i32, k: i32, x: usize, q: usize, scales: usize,
   for (let j = 0; j < n; j += 4, wg += group) {
     const nr = min(4, n - j);
     const zj = z + (<usize>j << 2);
-    tile(false, true, kp, x0, 0, wg, sx, sx, load4(sw + (<usize>j << 2), nr), f32x4.splat(0), zj, zj, nr, act, alpha);
+    tile1(kp, x0, wg, sx, load4(sw + (<usize>j << 2), nr), zj, nr);
   }
   epilogueRow(n, z, bias, act, alpha);
 }
@@ -153,8 +180,8 @@ export function qmatmul_nt_forward(m: i32, n: i32, k: i32, q: usize, sx: usize, 
         // stored twice, and one tile body in the module instead of two.
         const i1 = min(i + 1, end - 1);
         const z0 = z + <usize>i * ldz + (<usize>j << 2);
-        tile(true, false, kp, q + <usize>i * ldq, <usize>(i1 - i) * ldq, wg, load<f32>(sx + (<usize>i << 2)), load<f32>(sx + (<usize>i1 << 2)),
-             swv, bv, z0, z0 + <usize>(i1 - i) * ldz, nr, act, alpha);
+        tile2(kp, q + <usize>i * ldq, <usize>(i1 - i) * ldq, wg, load<f32>(sx + (<usize>i << 2)), load<f32>(sx + (<usize>i1 << 2)), swv, bv, z0,
+              z0 + <usize>(i1 - i) * ldz, nr, act, alpha);
       }
     }
   }
