@@ -4,7 +4,10 @@
 // graph on the float64 reference (pure TS), and TensorFlow.js's tf.grads on its cpu backend, side
 // by side in one run (alternating rounds, medians); then a 2-layer training step written in
 // tensors with an optimizer over variables against Network.trainBatch on the same shapes.
-//   node bench/graph.js [--quick]
+//   node bench/graph.js [--quick] [--simd relaxed] [--threads N]
+//   (--simd relaxed: the float32 graph on the relaxed-SIMD build, init({ simd: "relaxed" }); Node 20
+//   needs --experimental-wasm-relaxed-simd --no-liftoff. --threads N: init({ threads: N }), the
+//   graph's large matmuls split across the pool; the float64 path stays on one thread.)
 //   node bench/graph.js --baseline .baseline/dist [--rounds R]: this build's float32 graph against
 //   another build's dist/ (copied inside the repository with its package.json beside it, e.g.
 //   .baseline/{dist,build,package.json}, so that its own imports resolve to it), alternating rounds.
@@ -14,13 +17,20 @@ import { pathToFileURL } from "node:url";
 import "@tensorflow/tfjs-backend-cpu";
 import * as tf from "@tensorflow/tfjs-core";
 import "@tensorflow/tfjs-layers"; // registers tfjs-core's gradients (as @tensorflow/tfjs does)
-import { Network, init, memoryStats } from "../dist/index.js";
+import { Network, init, memoryStats, simdFeatures } from "../dist/index.js";
 import * as graph from "../dist/graph/index.js";
 import { machine, measure, table } from "./util.js";
 
-const { values: args } = parseArgs({ options: { quick: { type: "boolean" }, baseline: { type: "string" }, rounds: { type: "string" } } });
+const { values: args } = parseArgs({
+  options: { quick: { type: "boolean" }, baseline: { type: "string" }, rounds: { type: "string" }, simd: { type: "string" }, threads: { type: "string" } },
+});
 const quick = args.quick ?? false;
-await init();
+if (args.simd !== undefined && args.simd !== "relaxed") throw new Error(`--simd takes "relaxed", received ${JSON.stringify(args.simd)}`);
+const threads = Number(args.threads ?? 1);
+if (!Number.isInteger(threads) || threads < 1) throw new Error(`--threads takes a whole number ≥ 1, received ${JSON.stringify(args.threads)}`);
+await init({ ...(args.simd ? { simd: "relaxed" } : {}), ...(threads > 1 ? { threads } : {}) });
+if (args.simd && simdFeatures().build !== "relaxed")
+  throw new Error("--simd relaxed: this engine has no relaxed SIMD (Node 20: --experimental-wasm-relaxed-simd --no-liftoff)");
 await tf.setBackend("cpu");
 const CHAIN = 1000;
 const rounds = quick ? 3 : 5;
@@ -218,7 +228,9 @@ if (memoryStats().bytesInUse !== bytesBefore || tf.memory().numTensors !== tenso
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 const perOp = (name) => (name.startsWith("scalar") ? CHAIN : 1);
 const fmt = (s) => (Number.isNaN(s) ? "—" : s < 1e-3 ? `${(s * 1e6).toFixed(2)} µs` : `${(s * 1e3).toFixed(2)} ms`);
-console.log(`wasmlp/graph, per op (scalar chains of ${CHAIN}) or per call — ${machine()}\n`);
+console.log(
+  `wasmlp/graph, per op (scalar chains of ${CHAIN}) or per call, ${args.simd ? "relaxed" : "plain"} SIMD build, float32 on ${threads} thread${threads > 1 ? "s" : ""} — ${machine()}\n`,
+);
 console.log(
   table(
     ["case", ...engines.map(([l]) => l), "float64 / float32", "tfjs-cpu / wasmlp"],
@@ -231,8 +243,8 @@ console.log(
 console.log('\n(tfjs records ops only inside variableGrads/grads, which also run the backward pass: no "recorded" row.)');
 
 // A training step of a 2-layer network, m×784 → 128 relu → 10 softmax, cross-entropy, Adam: written
-// in tensors with an optimizer over variables, against Network.trainBatch (fused kernels, one
-// thread) from the same weights, in alternating rounds.
+// in tensors with an optimizer over variables, against Network.trainBatch (fused kernels, on
+// --threads threads as the graph) from the same weights, in alternating rounds.
 const [m, nIn, nHidden, nOut] = [64, 784, 128, 10];
 const net = new Network({
   inputSize: nIn,
@@ -265,7 +277,9 @@ for (let r = 0; r < rounds; r++) {
   steps[1].push(measure("tensor step", tensorStep, { maxTime }));
 }
 const [tn, tt] = steps.map(median);
-console.log(`\nTraining step, ${m}×${nIn} → ${nHidden} relu → ${nOut} softmax, cross-entropy, Adam (float32, one thread), ${rounds} alternating rounds\n`);
+console.log(
+  `\nTraining step, ${m}×${nIn} → ${nHidden} relu → ${nOut} softmax, cross-entropy, Adam (float32, ${threads} thread${threads > 1 ? "s" : ""}), ${rounds} alternating rounds\n`,
+);
 console.log(
   table(
     ["path", "per step", "samples/s", "/ Network.trainBatch"],
