@@ -4,7 +4,7 @@
 // graph on the float64 reference (pure TS), and TensorFlow.js's tf.grads on its cpu backend, side
 // by side in one run (alternating rounds, medians); then a 2-layer training step written in
 // tensors with an optimizer over variables against Network.trainBatch on the same shapes.
-//   node bench/graph.js [--quick] [--simd relaxed] [--threads N]
+//   node bench/graph.js [--quick] [--rounds R] [--simd relaxed] [--threads N]
 //   (--simd relaxed: the float32 graph on the relaxed-SIMD build, init({ simd: "relaxed" }); Node 20
 //   needs --experimental-wasm-relaxed-simd --no-liftoff. --threads N: init({ threads: N }), the
 //   graph's large matmuls split across the pool; the float64 path stays on one thread.)
@@ -33,7 +33,7 @@ if (args.simd && simdFeatures().build !== "relaxed")
   throw new Error("--simd relaxed: this engine has no relaxed SIMD (Node 20: --experimental-wasm-relaxed-simd --no-liftoff)");
 await tf.setBackend("cpu");
 const CHAIN = 1000;
-const rounds = quick ? 3 : 5;
+const rounds = Number(args.rounds ?? (quick ? 3 : 7));
 const maxTime = quick ? 0.2 : 0.5;
 
 /** The notes' f(x, y) = (x + σ(y)) / (σ(x) + (x + y)²). */
@@ -216,28 +216,35 @@ const engines = [
   ["tfjs-cpu", tfCases()],
 ];
 const names = Object.keys(engines[0][1]);
+// Each case's engines back to back within a round, so a round's ratios see the same machine (its
+// clock drifts within minutes); the ratio columns are medians of the rounds' ratios.
 const samples = engines.map(() => names.map(() => []));
 const [bytesBefore, tensorsBefore] = [memoryStats().bytesInUse, tf.memory().numTensors];
 for (let r = 0; r < rounds; r++) {
-  engines.forEach(([label, cases], e) =>
-    names.forEach((name, c) => samples[e][c].push(cases[name] ? measure(`${label} ${name}`, cases[name], { maxTime }) : NaN)),
+  names.forEach((name, c) =>
+    engines.forEach(([label, cases], e) => samples[e][c].push(cases[name] ? measure(`${label} ${name}`, cases[name], { maxTime }) : NaN)),
   );
 }
 // Steady state: every case frees what it makes (else the timings would include a growing heap).
 if (memoryStats().bytesInUse !== bytesBefore || tf.memory().numTensors !== tensorsBefore) throw new Error("a case leaked tensors");
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+const quantile = (xs, f) => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor(f * xs.length))];
 const perOp = (name) => (name.startsWith("scalar") ? CHAIN : 1);
 const fmt = (s) => (Number.isNaN(s) ? "—" : s < 1e-3 ? `${(s * 1e6).toFixed(2)} µs` : `${(s * 1e3).toFixed(2)} ms`);
+/** Median (and quartiles) of the rounds' ratios engine e / engine 0 for case c. */
+const ratio = (e, c, spread = false) => {
+  const rs = samples[e][c].map((t, r) => t / samples[0][c][r]);
+  if (rs.some(Number.isNaN)) return "—";
+  const mid = `${median(rs).toFixed(1)}×`;
+  return spread ? `${mid} (${quantile(rs, 0.25).toFixed(1)}–${quantile(rs, 0.75).toFixed(1)})` : mid;
+};
 console.log(
-  `wasmlp/graph, per op (scalar chains of ${CHAIN}) or per call, ${args.simd ? "relaxed" : "plain"} SIMD build, float32 on ${threads} thread${threads > 1 ? "s" : ""} — ${machine()}\n`,
+  `wasmlp/graph, per op (scalar chains of ${CHAIN}) or per call, ${args.simd ? "relaxed" : "plain"} SIMD build, float32 on ${threads} thread${threads > 1 ? "s" : ""}, ${rounds} rounds — ${machine()}\n`,
 );
 console.log(
   table(
-    ["case", ...engines.map(([l]) => l), "float64 / float32", "tfjs-cpu / wasmlp"],
-    names.map((name, c) => {
-      const t = engines.map((_, e) => median(samples[e][c]) / perOp(name));
-      return [name, ...t.map(fmt), `${(t[1] / t[0]).toFixed(1)}×`, Number.isNaN(t[2]) ? "—" : `${(t[2] / t[0]).toFixed(1)}×`];
-    }),
+    ["case", ...engines.map(([l]) => l), "float64 / float32 (quartiles)", "tfjs-cpu / wasmlp"],
+    names.map((name, c) => [name, ...engines.map((_, e) => fmt(median(samples[e][c]) / perOp(name))), ratio(1, c, true), ratio(2, c)]),
   ),
 );
 console.log('\n(tfjs records ops only inside variableGrads/grads, which also run the backward pass: no "recorded" row.)');
