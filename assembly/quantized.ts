@@ -101,7 +101,7 @@ export function quantize_rows(m: i32, k: i32, x: usize, q: usize, scales: usize,
 // Two samples' four int32 dot products with one packed group of four rows, eight columns a step:
 // per step two sample loads and four widened weight loads, which V8 schedules first in the loop,
 // so with eight accumulators and a product fifteen vector registers stay live and nothing spills
-// (a 16-column step held twenty and spilled half the accumulators, bench/inference.js).
+// (a 16-column step held twenty and spilled half the accumulators: bench/LOG.md, "the int8 batch tile").
 // @ts-ignore: decorator
 @inline function tile2(kp: i32, x0: usize, dx: usize, w: usize, sx0: f32, sx1: f32, swv: v128, bv: v128, z0: usize, z1: usize, nr: i32, act: i32,
                        alpha: f32): void {
