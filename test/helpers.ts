@@ -95,4 +95,19 @@ export function expectClose(actual: ArrayLike<number>, expected: ArrayLike<numbe
   }
 }
 
+/**
+ * Asserts two float32 arrays (or their words) hold the same bits, NaN payloads and −0 included,
+ * naming the first entry that differs: one pass, where toEqual on 100,000 entries took ~0.5 s.
+ */
+export function expectSameBits(actual: Float32Array | Uint32Array, expected: Float32Array | Uint32Array, label = ""): void {
+  expect(actual.length, `${label} length`).toBe(expected.length);
+  const words = (x: Float32Array | Uint32Array) => (x instanceof Uint32Array ? x : new Uint32Array(x.buffer, x.byteOffset, x.length));
+  const [a, e] = [words(actual), words(expected)];
+  const float = (w: number) => new Float32Array(Uint32Array.of(w).buffer)[0];
+  for (let i = 0; i < e.length; i++) {
+    if (a[i] !== e[i])
+      expect.fail(`${label}: entry ${i} of ${e.length} is ${float(a[i])} (0x${a[i].toString(16)}), expected ${float(e[i])} (0x${e[i].toString(16)})`);
+  }
+}
+
 export { Random };

@@ -9,7 +9,7 @@ import { availableCores, Parallel, type Form, splitElements, splitMatmul, startT
 import { MAX_TILES, MIN_MATMUL_WORK, MIN_TILE_WORK, TILES_PER_THREAD } from "../../src/threads/split.js";
 import { POLL_US_OWN_CORE, POLL_US_SHARED, type Pool } from "../../src/threads/pool.js";
 import type { Kernels } from "../../src/kernels.js";
-import { Random, randomArray } from "../helpers.js";
+import { Random, expectSameBits, randomArray } from "../helpers.js";
 
 /** The plain (single-threaded, unshared) build: what every thread count must reproduce. */
 let plain: Kernels;
@@ -101,7 +101,7 @@ describe.each([2, 3, 4])("%i threads", (threads) => {
         pb = put(t.heap, b),
         pc = put(t.heap, c0);
       t.parallel.matmul(form, m, n, k, pa, pb, pc, acc);
-      expect(get(t.heap, pc, m * n)).toEqual(plainMatmul(form, m, n, k, a, b, c0, acc));
+      expectSameBits(get(t.heap, pc, m * n), plainMatmul(form, m, n, k, a, b, c0, acc), `${form} ${m}×${n}×${k}`);
       [pa, pb, pc].forEach((p) => t.heap.release(p));
     }
   });
@@ -131,7 +131,7 @@ describe.each([2, 3, 4])("%i threads", (threads) => {
         alpha = a.alpha ? 0.2 : 1;
       plain.matmul_nt_forward(m, n, k, plainA, plainW, plainBias, plainZ, plainWork, epilogue, alpha);
       t.parallel.forwardNT(m, n, k, pa, pw, pbias, pz, epilogue, alpha);
-      expect(get(t.heap, pz, m * n), `epilogue ${epilogue}`).toEqual(get(plainHeap, plainZ, m * n));
+      expectSameBits(get(t.heap, pz, m * n), get(plainHeap, plainZ, m * n), `epilogue ${epilogue}`);
     }
     [plainA, plainW, plainBias, plainZ].forEach((p) => plainHeap.release(p));
     [pa, pw, pbias, pz].forEach((p) => t.heap.release(p));
@@ -203,7 +203,7 @@ describe.each([2, 3, 4])("%i threads", (threads) => {
       t.parallel.elementwise(name, count, tp, scalars, rowLength);
       const fn = (plain as unknown as Record<string, (...a: number[]) => void>)[name];
       fn(...(rowLength > 1 ? [count / rowLength, rowLength] : [count]), ...pp, ...scalars);
-      inputs.forEach((_, i) => expect(get(t.heap, tp[i], n), `${name} buffer ${i}`).toEqual(get(plainHeap, pp[i], n)));
+      inputs.forEach((_, i) => expectSameBits(get(t.heap, tp[i], n), get(plainHeap, pp[i], n), `${name} buffer ${i}`));
       tp.forEach((p) => t.heap.release(p));
       pp.forEach((p) => plainHeap.release(p));
     };
@@ -225,7 +225,7 @@ describe.each([2, 3, 4])("%i threads", (threads) => {
     t.parallel.elementwise(name as Parameters<Parallel["elementwise"]>[0], n, tp, scalars, rowLength);
     const fn = (plain as unknown as Record<string, (...a: number[]) => void>)[name];
     fn(...(rowLength > 1 ? [n / rowLength, rowLength] : [n]), ...pp, ...scalars);
-    expect(get(t.heap, tp[pointers - 1], n), name).toEqual(get(plainHeap, pp[pointers - 1], n));
+    expectSameBits(get(t.heap, tp[pointers - 1], n), get(plainHeap, pp[pointers - 1], n), name);
     tp.forEach((p) => t.heap.release(p));
     pp.forEach((p) => plainHeap.release(p));
   });
@@ -333,6 +333,6 @@ describe("real threads", () => {
     expect(() => parallel.matmul("nt", 128, 256, 256, pa, pb, pc, false)).toThrow(/thread exited.*continues on one thread/);
     expect(parallel.threads).toBe(1);
     parallel.matmul("nt", 128, 256, 256, pa, pb, pc, false);
-    expect(get(heap, pc, 128 * 256)).toEqual(plainMatmul("nt", 128, 256, 256, a, b, c0, false));
+    expectSameBits(get(heap, pc, 128 * 256), plainMatmul("nt", 128, 256, 256, a, b, c0, false), "nt 128×256×256");
   });
 });
