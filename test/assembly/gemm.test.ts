@@ -3,7 +3,7 @@ import { beforeAll, describe, expect, test } from "vitest";
 import { matmul } from "../../src/reference/math.js";
 import type { Runtime } from "../../src/runtime.js";
 import { MATMUL_CASES } from "../../bench/shapes.js";
-import { EDGE_SIZES, EPS32, Random, expectClose, maxAbs, randomArray, region, setup } from "../helpers.js";
+import { EDGE_SIZES, EPS32, Random, expectClose, expectSameBits, maxAbs, randomArray, region, setup } from "../helpers.js";
 
 let rt: Runtime;
 beforeAll(async () => {
@@ -161,9 +161,7 @@ describe.each(["nn", "nt", "tn"] as const)("matmul_strided_%s", (form) => {
           ldb = form === "nt" ? k : n;
         rt.kernels[`matmul_strided_${form}`](m, cols, k, ra.ptr, lda, bAt, ldb, part.ptr + 4 * col, n, rt.workspace, 0, i === 0 ? 1 : 2);
       }
-      expect(new Uint32Array(part.view.buffer, part.view.byteOffset, m * n), `${form} ${m}×${n}×${k}`).toEqual(
-        new Uint32Array(whole.view.buffer, whole.view.byteOffset, m * n),
-      );
+      expectSameBits(part.view, whole.view, `${form} ${m}×${n}×${k}`);
       [ra, rb, whole, part].forEach((r) => r.dispose());
     }
   });
