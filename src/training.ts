@@ -162,7 +162,8 @@ function elementwiseAccuracy(t: { outputSize: number; loss: Loss }): boolean {
   return t.loss === "binary-crossentropy" || t.outputSize === 1;
 }
 
-function countCorrect(
+/** Correct predictions among rows [start, start + m) of y (or order's rows), by the accuracy rule of accuracyUnits(). */
+export function countCorrect(
   t: { outputSize: number; loss: Loss },
   out: ArrayLike<number>,
   y: ArrayLike<number>,

@@ -7,7 +7,7 @@ import type { Loss } from "../config.js";
 import { FeatureSpec, type Prediction, isRowObjects, predictRowObjects } from "../features.js";
 import { lossOps } from "../losses.js";
 import { type Runtime, runtime } from "../runtime.js";
-import { checkOutputsFinite } from "../training.js";
+import { accuracyUnits, checkOutputsFinite, countCorrect } from "../training.js";
 import type { Batch, Evaluation, Labels } from "../types.js";
 import { assertFinite, checkKeys, checkObject, checkOneOf, checkTargetRange, toMatrix, toTargets } from "../validate.js";
 import { type RelaxedKernels, relaxedKernels } from "../wasm.js";
@@ -125,30 +125,17 @@ export class QuantizedNetwork {
     const t = toTargets("y", y, m, n, this.lossName === "categorical-crossentropy");
     checkTargetRange("y", t, n, this.lossName);
     const loss = lossOps[this.lossName].reference;
-    const elementwise = this.lossName === "binary-crossentropy" || n === 1;
+    const rule = { outputSize: n, loss: this.lossName };
     let sum = 0,
       correct = 0;
     for (let start = 0; start < m; start += CHUNK_ROWS) {
       const rows = Math.min(CHUNK_ROWS, m - start);
       const out = this.forward(x, data, start, rows);
       checkOutputsFinite("evaluate", out, n, start, rows);
-      const yt = t.subarray(start * n, (start + rows) * n);
-      sum += loss.sum(rows, n, out, yt);
-      for (let i = 0; i < rows; i++) {
-        if (elementwise) {
-          for (let j = 0; j < n; j++) if (out[i * n + j] >= 0.5 === yt[i * n + j] >= 0.5) correct++;
-        } else {
-          let best = 0,
-            want = 0;
-          for (let j = 1; j < n; j++) {
-            if (out[i * n + j] > out[i * n + best]) best = j;
-            if (yt[i * n + j] > yt[i * n + want]) want = j;
-          }
-          if (best === want) correct++;
-        }
-      }
+      sum += loss.sum(rows, n, out, t.subarray(start * n, (start + rows) * n));
+      correct += countCorrect(rule, out, t, null, start, rows);
     }
-    return { loss: sum / m, accuracy: correct / (elementwise ? m * n : m) };
+    return { loss: sum / m, accuracy: correct / (m * accuracyUnits(rule)) };
   }
 
   /** Mean loss over a batch. */
